@@ -1,0 +1,1 @@
+"""peir.allocation (in progress)."""

@@ -1,0 +1,1 @@
+"""peir.efficiency (in progress)."""

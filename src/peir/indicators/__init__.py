@@ -1,0 +1,1 @@
+"""peir.indicators (in progress)."""

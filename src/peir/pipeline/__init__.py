@@ -1,0 +1,1 @@
+"""The one-way pipeline: ingest -> validate -> harmonize, plus the Parquet store."""

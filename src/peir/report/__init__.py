@@ -1,0 +1,1 @@
+"""peir.report (in progress)."""
