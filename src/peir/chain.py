@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from typing import Literal
 
 __all__ = [
@@ -34,7 +34,7 @@ def normalize_label(text: object) -> str:
     return " ".join("".join(out).split())
 
 
-class Link(str, Enum):
+class Link(StrEnum):
     """A link of the security and justice chain (plus ``unallocated``)."""
 
     PREVENTION = "prevention"
@@ -44,8 +44,6 @@ class Link(str, Enum):
     CORRECTIONS = "corrections"
     UNALLOCATED = "unallocated"
 
-    def __str__(self) -> str:
-        return self.value
 
     @property
     def label_en(self) -> str:
@@ -122,7 +120,7 @@ def parse_link(label: object) -> Link | None:
     return None
 
 
-class Phase(str, Enum):
+class Phase(StrEnum):
     """Budget phase: proposed, approved (original), modified (revised), executed (outturn)."""
 
     PROPOSED = "proposed"
@@ -130,8 +128,6 @@ class Phase(str, Enum):
     MODIFIED = "modified"
     EXECUTED = "executed"
 
-    def __str__(self) -> str:
-        return self.value
 
     def label(self, lang: str = "en") -> str:
         return _PHASE_LABELS[self][1 if lang == "es" else 0]
