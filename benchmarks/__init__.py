@@ -1,0 +1,1 @@
+"""peir benchmark suite: ``make bench`` (or ``python -m benchmarks.run [names...]``)."""
