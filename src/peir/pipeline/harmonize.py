@@ -1,0 +1,594 @@
+"""Harmonisation along the chain: links, consolidation, constant prices, currencies.
+
+:func:`harmonize` turns a :class:`peir.Dataset` into a :class:`peir.HarmonizedDataset`:
+
+1. **Consolidation** (:mod:`peir.pipeline.consolidate`): transfer lines whose recipient's
+   spending is in the same country-year-phase are removed from the payer and reported.
+2. **Placement on the links** (:mod:`peir.pipeline.chainmap`): every line is split over links by
+   the most specific chain-map rule, ``amount_lcu = amount × share``; lines no rule covers are
+   kept on ``unallocated`` with an :class:`peir.UnallocatedWarning` giving their sum.
+3. **Prices and currencies** (:mod:`peir.pipeline.prices`, METHODS.md §2)::
+
+       amount      = amount_lcu / X[year]
+       amount_real = amount_lcu × D[base_year] / D[year] / X[base_year]
+
+   with ``D`` the GDP deflator (or CPI) and ``X`` the LCU per US$ (annual average) or per
+   international $ (PPP) — 1 when no conversion is asked for.
+4. **Caseload sources** (:mod:`peir.pipeline.caseload_sources`): headline source per measure,
+   alternatives kept, discrepancy table.
+
+The spending rows are computed by :func:`harmonize_partition`, a pure function of one budget
+partition (any subset of whole country-years), the chain map and the context. ``harmonize``
+calls it on the whole budget; ``peir.spark`` calls the very same function per (country, year)
+through ``applyInPandas``, and the rows are identical (same values, same declared dtypes
+:data:`SPENDING_DTYPES`, same deterministic order).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import warnings
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from peir.errors import DataGapWarning, InputError, MissingContextError, UnallocatedWarning
+from peir.pipeline.caseload_sources import pick_headline
+from peir.pipeline.chainmap import (
+    KEY_COLUMNS,
+    CofogDefault,
+    effective_chain_map,
+    match_keys,
+)
+from peir.pipeline.consolidate import consolidate_transfers
+from peir.pipeline.prices import (
+    CONVENTION,
+    DeflatorName,
+    FiscalYear,
+    FiscalYearArg,
+    align_context,
+    deflator_column,
+    price_factors,
+)
+from peir.schema import C
+
+__all__ = [
+    "SORT_ORDER",
+    "SPENDING_COLUMNS",
+    "SPENDING_DTYPES",
+    "FiscalYear",
+    "empty_spending",
+    "harmonize",
+    "harmonize_partition",
+    "spending_arrow_schema",
+]
+
+#: Column order of ``HarmonizedDataset.spending`` (the output of :func:`harmonize_partition`).
+SPENDING_COLUMNS: tuple[str, ...] = (
+    C.COUNTRY,
+    C.YEAR,
+    C.INSTITUTION_CODE,
+    C.INSTITUTION,
+    C.PROGRAM,
+    C.ECON,
+    C.FUNC,
+    C.REGION,
+    C.FUNDING_SOURCE,
+    C.PHASE,
+    C.LINK,
+    C.SHARE,
+    C.BASIS,
+    C.AMOUNT_LCU,
+    C.AMOUNT,
+    C.AMOUNT_REAL,
+    C.CURRENCY,
+    C.SOURCE_REF,
+    "rule_ref",
+    C.TRANSFER_TO,
+)
+
+_FLOATS = (C.SHARE, C.AMOUNT_LCU, C.AMOUNT, C.AMOUNT_REAL)
+
+#: pandas dtypes of the spending columns: strings ``str``, ``year`` int64, amounts float64.
+SPENDING_DTYPES: dict[str, str] = {
+    c: ("int64" if c == C.YEAR else "float64" if c in _FLOATS else "str") for c in SPENDING_COLUMNS
+}
+
+#: Rows are sorted by these budget fields (then ``amount``), and within a line by chain order
+#: of the link (prevention → corrections, unallocated last).
+SORT_ORDER: tuple[str, ...] = (
+    *KEY_COLUMNS,
+    C.ECON,
+    C.REGION,
+    C.FUNDING_SOURCE,
+    C.PHASE,
+    C.SOURCE_REF,
+    C.TRANSFER_TO,
+    C.INSTITUTION,
+)
+
+_BUDGET_TEXT = (
+    C.COUNTRY,
+    C.INSTITUTION_CODE,
+    C.INSTITUTION,
+    C.PROGRAM,
+    C.ECON,
+    C.FUNC,
+    C.REGION,
+    C.FUNDING_SOURCE,
+    C.TRANSFER_TO,
+    C.PHASE,
+    C.CURRENCY,
+    C.SOURCE_REF,
+)
+_REQUIRED = (C.COUNTRY, C.YEAR, C.INSTITUTION_CODE, C.PHASE, C.AMOUNT)
+
+
+def spending_arrow_schema() -> Any:
+    """The Arrow schema of the spending rows (for Parquet and Spark ``applyInPandas``)."""
+    import pyarrow as pa
+
+    def t(c: str) -> Any:
+        return pa.int64() if c == C.YEAR else pa.float64() if c in _FLOATS else pa.string()
+
+    return pa.schema([pa.field(c, t(c)) for c in SPENDING_COLUMNS])
+
+
+def empty_spending() -> pd.DataFrame:
+    """A spending frame with no rows and the declared columns and dtypes."""
+    return pd.DataFrame({c: pd.Series(dtype=SPENDING_DTYPES[c]) for c in SPENDING_COLUMNS})
+
+
+def _canonical_budget(budget: pd.DataFrame | None) -> pd.DataFrame:
+    """Budget lines with every column the pipeline reads, in declared dtypes."""
+    if budget is None:
+        budget = pd.DataFrame({c: [] for c in _REQUIRED})
+    missing = [c for c in _REQUIRED if c not in budget.columns]
+    if missing:
+        raise InputError(
+            f"budget table lacks required column(s) {', '.join(missing)} "
+            f"(canonical budget columns: {', '.join(_REQUIRED)}, ...)"
+        )
+    b = budget
+    cols: dict[str, Any] = {}
+    n = len(b)
+    for c in _BUDGET_TEXT:
+        if c in b.columns:
+            s = b[c]
+            cols[c] = s if s.dtype == "str" else s.astype("str")
+        else:
+            cols[c] = pd.Series(pd.array([None] * n, dtype="str"), index=b.index)
+    if cols[C.CURRENCY].isna().any():
+        cols[C.CURRENCY] = cols[C.CURRENCY].fillna("LCU")
+    year = pd.to_numeric(b[C.YEAR], errors="coerce")
+    if year.isna().any():
+        i = int(np.flatnonzero(year.isna().to_numpy())[0])
+        raise InputError(f"budget row {i}: year {b[C.YEAR].iloc[i]!r} is not a year")
+    cols[C.YEAR] = year.astype(np.int64)
+    amt = b[C.AMOUNT]
+    cols[C.AMOUNT] = amt if amt.dtype == np.float64 else pd.to_numeric(amt, errors="coerce").astype(float)
+    return pd.DataFrame(cols, index=b.index)
+
+
+def _codes(s: pd.Series) -> tuple[np.ndarray, int]:
+    """Sorted factor codes of a column (missing values last) and the number of levels."""
+    codes, uniques = pd.factorize(s, sort=True, use_na_sentinel=True)
+    k = len(uniques)
+    codes = codes.astype(np.int64, copy=False)
+    if (codes < 0).any():
+        codes = np.where(codes < 0, k, codes)
+        k += 1
+    return codes, max(k, 1)
+
+
+def _combine(parts: Sequence[tuple[np.ndarray, int]]) -> tuple[np.ndarray, int]:
+    """Mixed-radix combination of factor codes, order-preserving (lexicographic)."""
+    acc, card = parts[0]
+    for codes, k in parts[1:]:
+        if card * k >= 2**62:
+            acc_codes, uniq = pd.factorize(acc, sort=True)
+            acc, card = acc_codes.astype(np.int64), len(uniq)
+        acc = acc * k + codes
+        card = card * k
+    return acc, card
+
+
+def _rows_factorize(
+    b: pd.DataFrame, cols: Sequence[str], cache: dict[str, tuple[np.ndarray, int]]
+) -> tuple[np.ndarray, pd.DataFrame]:
+    """Codes of the distinct rows of ``b[cols]`` (sorted lexicographically) and those rows."""
+    for c in cols:
+        if c not in cache:
+            cache[c] = _codes(b[c])
+    acc, _ = _combine([cache[c] for c in cols])
+    codes, uniq = pd.factorize(acc, sort=True)
+    codes = codes.astype(np.int64, copy=False)
+    first = pd.Series(codes).drop_duplicates()
+    pos = np.empty(len(uniq), dtype=np.int64)
+    pos[first.to_numpy()] = first.index.to_numpy()
+    return codes, b[list(cols)].iloc[pos].reset_index(drop=True)
+
+
+def _gap_message(gaps: pd.DataFrame) -> str:
+    lines = [
+        f"{r.country} {r.year}: no {r.series} (needed for {r.needed_for})"
+        for r in gaps.head(10).itertuples(index=False)
+    ]
+    more = f"\n... and {len(gaps) - 10} more" if len(gaps) > 10 else ""
+    return (
+        f"context is missing for {len(gaps)} country-year value(s) that harmonisation needs:\n"
+        + "\n".join(lines)
+        + more
+        + "\nAdd them to the context table, or pass allow_gaps=True to flag them (values NaN)."
+    )
+
+
+def _target_label(currency: str | None, ppp: bool, line_currencies: pd.Series) -> str:
+    if ppp:
+        return currency or "INT$"
+    if currency is not None:
+        return currency
+    u = pd.unique(line_currencies.dropna())
+    return str(u[0]) if len(u) == 1 else "LCU"
+
+
+def _core(
+    budget: pd.DataFrame,
+    chain_map: pd.DataFrame | None,
+    context: pd.DataFrame | None,
+    *,
+    base_year: int | None,
+    currency: str | None,
+    ppp: bool,
+    deflator: DeflatorName,
+    fiscal_year: FiscalYearArg,
+    allow_gaps: bool,
+    consolidate: bool,
+    cofog: CofogDefault,
+    warn: bool,
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    info: dict[str, Any] = {}
+    b = _canonical_budget(budget)
+    if consolidate:
+        b, _ = consolidate_transfers(b)
+    rules = effective_chain_map(chain_map, cofog=cofog)
+    ctx = align_context(context if context is not None else pd.DataFrame(), fiscal_year)
+    n = len(b)
+    info["gaps"] = pd.DataFrame(columns=[C.COUNTRY, C.YEAR, "series", "needed_for"])
+    if n == 0:
+        info["uncovered_lines"] = 0
+        return empty_spending(), info
+    cache: dict[str, tuple[np.ndarray, int]] = {}
+    kcodes, keys = _rows_factorize(b, KEY_COLUMNS, cache)
+    mapping = match_keys(keys, rules)
+    pcodes, pkeys = _rows_factorize(b, (C.COUNTRY, C.YEAR, C.CURRENCY), cache)
+    f_nom, f_real, gaps = price_factors(
+        pkeys, ctx, base_year=base_year, currency=currency, ppp=ppp, deflator=deflator
+    )
+    info["gaps"] = gaps
+    if len(gaps):
+        if not allow_gaps:
+            raise MissingContextError(_gap_message(gaps))
+        if warn:
+            warnings.warn(
+                DataGapWarning(
+                    f"{len(gaps)} missing context value(s) (e.g. {gaps.iloc[0]['country']} "
+                    f"{gaps.iloc[0]['year']}: {gaps.iloc[0]['series']}); the affected amounts are "
+                    "NaN and listed in HarmonizedDataset.gaps"
+                ),
+                stacklevel=3,
+            )
+    # deterministic line order: sorted key, other fields, then amount
+    rest = [c for c in SORT_ORDER if c not in KEY_COLUMNS]
+    for c in rest:
+        if c not in cache:
+            cache[c] = _codes(b[c])
+    kk = int(kcodes.max()) + 1 if n else 1
+    combined, _ = _combine([(kcodes, kk), *[cache[c] for c in rest]])
+    amount_in = b[C.AMOUNT].to_numpy(dtype=float)
+    order = np.lexsort((amount_in, combined))
+    # expansion: one output row per line x link share
+    key_id = mapping["key_id"].to_numpy(dtype=np.int64)
+    counts = np.bincount(key_id, minlength=len(keys))
+    starts = np.concatenate(([0], np.cumsum(counts)[:-1])).astype(np.int64)
+    kc = kcodes[order]
+    rep = counts[kc]
+    line_idx = np.repeat(order, rep)
+    total = int(rep.sum())
+    ends = np.cumsum(rep)
+    within = np.arange(total, dtype=np.int64) - np.repeat(ends - rep, rep)
+    map_idx = np.repeat(starts[kc], rep) + within
+    share = mapping[C.SHARE].to_numpy(dtype=float)[map_idx]
+    amount_lcu = amount_in[line_idx] * share
+    pc = pcodes[line_idx]
+    out: dict[str, Any] = {}
+    for c in SPENDING_COLUMNS:
+        if c in (C.LINK, C.BASIS, "rule_ref"):
+            out[c] = mapping[c].array.take(map_idx)
+        elif c == C.SHARE:
+            out[c] = share
+        elif c == C.AMOUNT_LCU:
+            out[c] = amount_lcu
+        elif c == C.AMOUNT:
+            out[c] = amount_lcu * f_nom[pc]
+        elif c == C.AMOUNT_REAL:
+            out[c] = amount_lcu * f_real[pc]
+        elif c == C.CURRENCY:
+            if currency is None and not ppp:
+                out[c] = b[c].array.take(line_idx)
+            else:
+                label = _target_label(currency, ppp, b[C.CURRENCY])
+                out[c] = pd.array(np.full(total, label, dtype=object), dtype="str")
+        elif c == C.YEAR:
+            out[c] = b[c].to_numpy(dtype=np.int64)[line_idx]
+        else:
+            out[c] = b[c].array.take(line_idx)
+    spending = pd.DataFrame(out, copy=False)
+    uncovered = mapping["rule_ref"].isna().to_numpy(dtype=bool)[map_idx]
+    info["uncovered_lines"] = int(uncovered.sum())
+    if uncovered.any():
+        u = spending.loc[uncovered, [C.AMOUNT_LCU, C.INSTITUTION_CODE]]
+        line_cur = b[C.CURRENCY].to_numpy(dtype=object)[line_idx][uncovered]
+        sums = pd.Series(u[C.AMOUNT_LCU].to_numpy(), index=line_cur).groupby(level=0).sum()
+        info["uncovered_amount_lcu"] = {str(k): float(v) for k, v in sums.items()}
+        if warn:
+            total_txt = "; ".join(f"{k} {v:,.2f}" for k, v in sums.items())
+            examples = ", ".join(pd.unique(u[C.INSTITUTION_CODE].astype("str").fillna("<blank>"))[:5].tolist())
+            warnings.warn(
+                UnallocatedWarning(
+                    f"{info['uncovered_lines']} budget line(s) totalling {total_txt} (nominal, local "
+                    f"currency) are not covered by any chain-map rule and were kept as 'unallocated' "
+                    f"(institutions: {examples}); see HarmonizedDataset.unallocated"
+                ),
+                stacklevel=3,
+            )
+    return spending, info
+
+
+def harmonize_partition(
+    budget: pd.DataFrame,
+    chain_map: pd.DataFrame | None,
+    context: pd.DataFrame | None,
+    *,
+    base_year: int | None,
+    currency: str | None = None,
+    ppp: bool = False,
+    deflator: DeflatorName = "gdp",
+    fiscal_year: FiscalYearArg = None,
+    allow_gaps: bool = False,
+    consolidate: bool = True,
+    cofog: CofogDefault = "auto",
+    warn: bool = True,
+) -> pd.DataFrame:
+    """Harmonised spending rows of one budget partition — a pure function.
+
+    Parameters
+    ----------
+    budget
+        Canonical budget lines of whole country-years (a (country, year) group, or all).
+    chain_map
+        Canonical chain-map rows, or the output of
+        :func:`peir.pipeline.chainmap.effective_chain_map`, or ``None`` (COFOG default).
+    context
+        The *whole* context table (calendar years; fiscal-year alignment needs neighbours).
+    base_year
+        Constant-price base year; ``None`` leaves ``amount_real`` NaN (nominal only).
+    currency, ppp, deflator, fiscal_year, allow_gaps, cofog
+        As in :func:`harmonize`.
+    consolidate
+        Remove transfers whose recipient is present (as :func:`harmonize` does).
+    warn
+        Emit :class:`peir.UnallocatedWarning` / :class:`peir.DataGapWarning`.
+
+    Returns
+    -------
+    DataFrame
+        :data:`SPENDING_COLUMNS` in :data:`SPENDING_DTYPES`, sorted by :data:`SORT_ORDER`,
+        ``amount``, then chain order of the link. Per line and link:
+        ``amount_lcu = amount × share``, ``amount = amount_lcu / X[year]``,
+        ``amount_real = amount_lcu × D[base_year] / D[year] / X[base_year]``.
+    """
+    spending, _ = _core(
+        budget,
+        chain_map,
+        context,
+        base_year=base_year,
+        currency=currency,
+        ppp=ppp,
+        deflator=deflator,
+        fiscal_year=fiscal_year,
+        allow_gaps=allow_gaps,
+        consolidate=consolidate,
+        cofog=cofog,
+        warn=warn,
+    )
+    return spending
+
+
+def _fy_text(fiscal_year: FiscalYearArg) -> Any:
+    if fiscal_year is None:
+        return "calendar year"
+    if isinstance(fiscal_year, FiscalYear):
+        return fiscal_year.describe()
+    return {k: v.describe() for k, v in fiscal_year.items()}
+
+
+def harmonize(
+    ds: Any,
+    *,
+    base_year: int | None = None,
+    currency: str | None = None,
+    ppp: bool = False,
+    deflator: DeflatorName = "gdp",
+    allow_gaps: bool = False,
+    source_priority: Mapping[str, Sequence[str]] | None = None,
+    fiscal_year: FiscalYearArg = None,
+    cofog: CofogDefault = "auto",
+) -> Any:
+    """Place spending on the links, consolidate, deflate and convert; pick caseload headlines.
+
+    Parameters
+    ----------
+    ds : peir.Dataset
+        The validated input tables.
+    base_year
+        Constant-price base year. ``None``: the latest budget year when a context table is
+        present, else nominal only (``amount_real`` NaN).
+    currency
+        ``None`` keeps each line's own (local) currency; ``"USD"`` converts at the annual
+        average official rate (``fx_lcu_per_usd``). Constant prices in USD are deflated in
+        local currency and converted at the *base-year* rate.
+    ppp
+        Convert with the GDP PPP factor (``ppp_lcu_per_intl``) into international dollars.
+    deflator
+        ``"gdp"`` (GDP deflator, default) or ``"cpi"``.
+    allow_gaps
+        When a needed context value (deflator, rate) is missing: ``False`` raises
+        :class:`peir.MissingContextError` naming country, year and series; ``True`` flags it
+        in ``h.gaps``, leaves the affected amounts NaN (never 0) and warns
+        (:class:`peir.DataGapWarning`).
+    source_priority
+        Caseload measure → sources in order of preference (``"*"``: any measure); see
+        :mod:`peir.pipeline.caseload_sources`.
+    fiscal_year
+        A :class:`FiscalYear`, or a mapping country → FiscalYear (``"*"`` default): how budget
+        year labels map to the calendar-year context (month-weighted average of the calendar
+        years spanned; see :mod:`peir.pipeline.prices`).
+    cofog
+        Use of the built-in COFOG 03 crosswalk: ``"auto"`` (only without a country map),
+        ``"fallback"`` (under the country map) or ``"off"``.
+
+    Returns
+    -------
+    peir.HarmonizedDataset
+        ``spending`` (:data:`SPENDING_COLUMNS`), ``caseload`` (with ``headline``),
+        ``context`` (on fiscal-year labels), ``transfers``, ``discrepancies``, ``gaps`` and
+        ``provenance`` (options, base year, currency, deflator, series, version, row counts).
+
+    Raises
+    ------
+    peir.ChainMapError, peir.MissingContextError, peir.InputError
+    """
+    from peir import __version__
+    from peir.dataset import HarmonizedDataset
+
+    if deflator not in ("gdp", "cpi"):
+        deflator_column(str(deflator))
+    budget_in = ds.budget.frame if ds.budget is not None else None
+    chain_in = ds.chain_map.frame if ds.chain_map is not None else None
+    context_in = ds.context.frame if ds.context is not None else pd.DataFrame()
+    budget = _canonical_budget(budget_in)
+    ctx = align_context(context_in, fiscal_year)
+    rules = effective_chain_map(chain_in, cofog=cofog)
+    if base_year is None and ds.context is not None and len(budget):
+        base_year = int(budget[C.YEAR].max())
+    kept, transfers = consolidate_transfers(budget)
+    spending, info = _core(
+        kept,
+        rules,
+        ctx,
+        base_year=base_year,
+        currency=currency,
+        ppp=ppp,
+        deflator=deflator,
+        fiscal_year=None,
+        allow_gaps=allow_gaps,
+        consolidate=False,
+        cofog=cofog,
+        warn=True,
+    )
+    caseload_in = ds.caseload.frame if ds.caseload is not None else None
+    caseload, discrepancies = pick_headline(caseload_in, source_priority) if caseload_in is not None else (
+        pd.DataFrame(),
+        pd.DataFrame(),
+    )
+    label = _target_label(currency, ppp, budget[C.CURRENCY])
+    dcol = deflator_column(deflator)
+    conversion = "ppp_lcu_per_intl" if ppp else ("fx_lcu_per_usd" if currency not in (None,) else None)
+    series: dict[str, Any] = {}
+    if base_year is not None:
+        series["deflator"] = dcol
+    if conversion:
+        series["conversion"] = conversion
+    if C.POPULATION_SOURCE in ctx.columns:
+        series["population_source"] = sorted(str(v) for v in pd.unique(ctx[C.POPULATION_SOURCE].dropna()))
+    if C.GOV_EXPENDITURE_SCOPE in ctx.columns:
+        series["gov_expenditure_scope"] = sorted(
+            str(v) for v in pd.unique(ctx[C.GOV_EXPENDITURE_SCOPE].dropna())
+        )
+    removed = transfers[transfers["status"].str.startswith("removed")] if len(transfers) else transfers
+    used_default = bool((rules["tier"] == 0).any()) if len(rules) else False
+    provenance: dict[str, Any] = {
+        "peir_version": __version__,
+        "created_utc": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "dataset": getattr(ds, "name", ""),
+        "synthetic": bool(getattr(ds, "meta", {}).get("synthetic", False)),
+        "options": {
+            "base_year": base_year,
+            "currency": currency,
+            "ppp": ppp,
+            "deflator": deflator,
+            "allow_gaps": allow_gaps,
+            "source_priority": {k: list(v) for k, v in (source_priority or {}).items()},
+            "fiscal_year": _fy_text(fiscal_year),
+            "cofog": cofog,
+        },
+        "base_year": base_year,
+        "currency": label,
+        "deflator": dcol if base_year is not None else None,
+        "conversion": conversion,
+        "convention": CONVENTION,
+        "series_used": series,
+        "chain_map": {
+            "rules": int(rules["rule_key"].nunique()) if len(rules) else 0,
+            "country_map": chain_in is not None and len(chain_in) > 0,
+            "cofog_default_used": used_default,
+        },
+        "input_rows": {
+            "budget": len(budget),
+            "caseload": 0 if caseload_in is None else len(caseload_in),
+            "context": len(context_in),
+            "chain_map": 0 if chain_in is None else len(chain_in),
+        },
+        "output_rows": {
+            "spending": len(spending),
+            "transfer_lines_removed": len(removed),
+            "transfer_lines_kept": len(transfers) - len(removed),
+            "uncovered_lines": info.get("uncovered_lines", 0),
+            "gaps": len(info["gaps"]),
+        },
+        "amounts": {
+            "budget_total": {
+                str(k): float(v) for k, v in budget.groupby(C.CURRENCY)[C.AMOUNT].sum().items()
+            },
+            "transfers_removed": {
+                str(k): float(v) for k, v in removed.groupby(C.CURRENCY)[C.AMOUNT].sum().items()
+            }
+            if len(removed)
+            else {},
+            "uncovered": info.get("uncovered_amount_lcu", {}),
+        },
+    }
+    if used_default:
+        provenance["notes"] = [
+            "COFOG default used: 03.1 police services placed wholly on patrol (the investigation "
+            "share of police is country-specific; give it in a country map)"
+        ]
+    report = ds.budget.report if ds.budget is not None else None
+    h = HarmonizedDataset(
+        spending=spending,
+        caseload=caseload,
+        context=ctx.reset_index(drop=True) if len(ctx) else ctx,
+        base_year=base_year,
+        currency=label,
+        transfers=transfers,
+        discrepancies=discrepancies,
+        gaps=info["gaps"],
+        provenance=provenance,
+        name=getattr(ds, "name", ""),
+    )
+    if report is not None:
+        h.report = report
+    return h
