@@ -1,1 +1,65 @@
-"""peir.indicators (in progress)."""
+"""Indicators: expenditure (PER practice), justice chain (CEPEJ, UNODC/SDG, attrition) and PEFA.
+
+- :func:`catalog` lists the documented indicators; :func:`compute` evaluates them on a
+  :class:`peir.HarmonizedDataset` into a tidy frame with a ``note`` explaining every NaN.
+- Plain functions for the standard formulas work on scalars, arrays and Series; a zero
+  denominator gives NaN, never inf and never an exception.
+- :mod:`peir.indicators.pefa`: PEFA 2016 PI-1 and PI-2 with score letters.
+
+The reference page ``docs/indicators.md`` is generated from the registry by
+``python -m peir.indicators.docs docs/indicators.md``.
+"""
+
+from __future__ import annotations
+
+from peir.indicators import pefa
+from peir.indicators._base import STANDARDS, Indicator
+from peir.indicators.formulas import (
+    attrition_ratio,
+    case_turnover,
+    clearance_rate,
+    cnj_congestion_rate,
+    congestion_rate,
+    cost_per_day,
+    disposition_time,
+    execution_rate,
+    growth_rate,
+    litigation_rate,
+    modification_rate,
+    occupancy_rate,
+    rate_per_100k,
+    ratio,
+    share,
+    unit_cost,
+    unsentenced_share,
+)
+from peir.indicators.pefa import PEFAResult
+from peir.indicators.registry import REGISTRY, catalog, compute, get
+
+__all__ = [
+    "REGISTRY",
+    "STANDARDS",
+    "Indicator",
+    "PEFAResult",
+    "attrition_ratio",
+    "case_turnover",
+    "catalog",
+    "clearance_rate",
+    "cnj_congestion_rate",
+    "compute",
+    "congestion_rate",
+    "cost_per_day",
+    "disposition_time",
+    "execution_rate",
+    "get",
+    "growth_rate",
+    "litigation_rate",
+    "modification_rate",
+    "occupancy_rate",
+    "pefa",
+    "rate_per_100k",
+    "ratio",
+    "share",
+    "unit_cost",
+    "unsentenced_share",
+]
