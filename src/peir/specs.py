@@ -1,11 +1,519 @@
-"""Read specifications (placeholder until the ingest work lands)."""
+"""Read specifications and project configuration (pydantic models).
+
+:class:`ReadSpec` says how one source file maps onto a canonical table: which header is which
+canonical column, constants to add, value recodes, encoding, number locale, units, the Excel
+sheet and header row, and wide phase columns to turn into long rows. :class:`ProjectConfig`
+describes a whole review (``peir.yaml``): country, peers, base year, language and the data
+files with their specs.
+
+Both raise :class:`peir.SpecError` with a message naming the bad key and what was expected.
+"""
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+import difflib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
 
-__all__ = ["ReadSpec"]
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from peir.chain import parse_phase
+from peir.errors import SpecError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from peir.dataset import Dataset
+
+__all__ = ["DataEntry", "DataSection", "ProjectConfig", "ReadSpec", "load_yaml_mapping"]
+
+_DECIMALS = (".", ",")
+_THOUSANDS = (",", ".", " ", "'", "\u00a0", "\u202f", "")
+
+
+def _format_validation_error(exc: ValidationError, model: type[BaseModel], where: str) -> str:
+    """Turn a pydantic error into lines naming the bad key and what was expected."""
+    lines = []
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        if err["type"] == "extra_forbidden":
+            key = str(err["loc"][-1])
+            fields = _fields_at(model, err["loc"][:-1])
+            close = difflib.get_close_matches(key, fields, n=1, cutoff=0.6)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            lines.append(f"unknown key {loc!r}{hint} (expected one of: {', '.join(sorted(fields))})")
+        else:
+            msg = str(err["msg"])
+            if msg.startswith("Value error, "):
+                msg = msg[len("Value error, ") :]
+            got = err.get("input")
+            got_txt = f" (got {got!r})" if got is not None and not isinstance(got, dict | list) else ""
+            lines.append(f"{loc}: {msg}{got_txt}")
+    head = f"invalid {model.__name__}{(' in ' + where) if where else ''}"
+    return head + ": " + "; ".join(lines)
+
+
+def _fields_at(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
+    """Field names of the (nested) model at ``loc``, for suggestions."""
+    current: Any = model
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        fields = getattr(current, "model_fields", None)
+        if not fields or part not in fields:
+            break
+        ann = fields[part].annotation
+        inner = [a for a in getattr(ann, "__args__", (ann,)) if isinstance(a, type) and issubclass(a, BaseModel)]
+        if not inner:
+            break
+        current = inner[0]
+    return list(getattr(current, "model_fields", {}) or [])
+
+
+def load_yaml_mapping(path: str | Path) -> dict[str, Any]:
+    """Read a YAML file that must hold a mapping; :class:`SpecError` otherwise."""
+    p = Path(path)
+    if not p.is_file():
+        raise SpecError(f"{p}: no such file")
+    try:
+        data = yaml.safe_load(p.read_text(encoding="utf-8-sig"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise SpecError(f"{p}:{where}: not valid YAML ({problem})") from None
+    except UnicodeDecodeError:
+        raise SpecError(f"{p}: not a UTF-8 text file") from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise SpecError(f"{p}: expected a mapping of keys to values at the top level, got {type(data).__name__}")
+    return data
 
 
 class ReadSpec(BaseModel):
-    """How to read one source file into a canonical table."""
+    """How to read one source file into a canonical table.
+
+    Parameters
+    ----------
+    columns
+        Canonical name -> source column (header text as in the file). Headers are matched
+        exactly first, then case-, accent- and spacing-insensitively. Canonical columns that
+        appear in the file under their own name (or a common Spanish/Portuguese synonym) are
+        picked up without being listed.
+    constants
+        Canonical name -> value for every row, e.g. ``{"country": "SLV", "currency": "USD"}``.
+        When the file also has the column, the constant fills its empty cells only.
+    values
+        Recodes per canonical column, e.g. ``{"link": {"Prevención": "prevention"}}``; keys are
+        matched exactly, then case- and accent-insensitively.
+    encoding
+        ``"auto"`` tries UTF-8 (with or without BOM, or UTF-16 with BOM), then cp1252, then
+        latin-1, and records which one was used; or any Python codec name.
+    decimal, thousands
+        Number locale. ``decimal=","`` for ``1.234,56``. ``thousands=None`` accepts the
+        grouping that goes with the decimal mark (``,`` or space for ``.``; ``.`` or space for
+        ``,``), in well-formed groups of three digits.
+    unit_multiplier
+        Multiply amounts (budget ``amount``, caseload ``value``; for context the money columns
+        ``gdp_lcu`` and ``gov_expenditure_lcu``) by this, e.g. 1000 for "thousands of dollars";
+        or a mapping canonical column -> multiplier.
+    phases
+        Wide layout: source column -> phase (labels such as "Devengado" or "revised" are
+        recognised); each source row becomes one long row per phase column.
+    melt
+        General wide layout: canonical column -> {source column -> value}. All melted
+        dimensions must name the same source columns (``phases`` is ``melt["phase"]``).
+    sheet, header_row, header_rows, skip_rows, skip_footer
+        Excel sheet (name or 0-based index); 0-based index of the (first) header line or
+        spreadsheet row; number of header lines to join (multi-line headers); data lines to
+        skip right after the header (units lines); lines to drop at the end (notes).
+    delimiter, comment
+        Field delimiter (``None`` sniffs ``,`` ``;`` tab ``|``); lines starting with
+        ``comment`` are ignored.
+    exclude
+        Column -> regular expression: matching rows are set aside as rejected with severity
+        ``info`` (e.g. subtotal lines), so that they stay accounted for.
+    na_values
+        Extra markers of a missing value (the schema's ``missingValues`` always apply).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=False, validate_assignment=True)
+
+    columns: dict[str, str] = Field(default_factory=dict)
+    constants: dict[str, Any] = Field(default_factory=dict)
+    values: dict[str, dict[str, str]] = Field(default_factory=dict)
+    encoding: str = "auto"
+    decimal: str = "."
+    thousands: str | None = None
+    unit_multiplier: float | dict[str, float] = 1.0
+    phases: dict[str, str] | None = None
+    melt: dict[str, dict[str, str]] | None = None
+    sheet: str | int | None = None
+    header_row: int = Field(default=0, ge=0)
+    header_rows: int = Field(default=1, ge=1)
+    skip_rows: int = Field(default=0, ge=0)
+    skip_footer: int = Field(default=0, ge=0)
+    delimiter: str | None = None
+    comment: str | None = None
+    exclude: dict[str, str] = Field(default_factory=dict)
+    na_values: list[str] = Field(default_factory=list)
+
+    @field_validator("decimal")
+    @classmethod
+    def _check_decimal(cls, v: str) -> str:
+        if v not in _DECIMALS:
+            raise ValueError("decimal must be '.' or ','")
+        return v
+
+    @field_validator("thousands")
+    @classmethod
+    def _check_thousands(cls, v: str | None) -> str | None:
+        if v is not None and v not in _THOUSANDS:
+            raise ValueError("thousands must be one of ',', '.', ' ', \"'\", a non-breaking space, '' or null")
+        return v
+
+    @field_validator("encoding")
+    @classmethod
+    def _check_encoding(cls, v: str) -> str:
+        import codecs
+
+        if v != "auto":
+            try:
+                codecs.lookup(v)
+            except LookupError:
+                raise ValueError(f"unknown encoding {v!r}; use 'auto', 'utf-8', 'cp1252', 'latin-1'...") from None
+        return v
+
+    @field_validator("unit_multiplier")
+    @classmethod
+    def _check_multiplier(cls, v: float | dict[str, float]) -> float | dict[str, float]:
+        vals = v.values() if isinstance(v, dict) else [v]
+        for x in vals:
+            if not (x > 0) or x == float("inf"):
+                raise ValueError("unit_multiplier must be a positive finite number")
+        return v
+
+    @field_validator("delimiter")
+    @classmethod
+    def _check_delimiter(cls, v: str | None) -> str | None:
+        if v is None:
+            return v
+        if v in ("\\t", "tab", "TAB"):
+            return "\t"
+        if len(v) != 1:
+            raise ValueError("delimiter must be a single character (or 'tab')")
+        return v
+
+    @field_validator("phases")
+    @classmethod
+    def _check_phases(cls, v: dict[str, str] | None) -> dict[str, str] | None:
+        if v is None:
+            return v
+        out = {}
+        for col, label in v.items():
+            ph = parse_phase(label)
+            if ph is None:
+                raise ValueError(
+                    f"phases[{col!r}]: {label!r} is not a phase; expected proposed, approved, modified or executed"
+                    " (or a label such as votado, vigente, devengado)"
+                )
+            out[col] = ph.value
+        return out
+
+    @field_validator("exclude")
+    @classmethod
+    def _check_exclude(cls, v: dict[str, str]) -> dict[str, str]:
+        import re
+
+        for col, pattern in v.items():
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"exclude[{col!r}]: {pattern!r} is not a valid regular expression ({exc})") from None
+        return v
+
+    @model_validator(mode="after")
+    def _check_melt(self) -> ReadSpec:
+        dims = self.melt_dims()
+        if len(dims) > 1:
+            cols = [set(m) for m in dims.values()]
+            if any(c != cols[0] for c in cols[1:]):
+                raise ValueError("every melt dimension must name the same source columns")
+        if self.phases and self.melt and "phase" in self.melt:
+            raise ValueError("give wide phase columns either as 'phases' or as melt['phase'], not both")
+        return self
+
+    # -- helpers ---------------------------------------------------------------------------
+    def melt_dims(self) -> dict[str, dict[str, str]]:
+        """All wide dimensions: canonical column -> {source column -> value}."""
+        dims: dict[str, dict[str, str]] = {}
+        if self.phases:
+            dims["phase"] = dict(self.phases)
+        for k, m in (self.melt or {}).items():
+            dims[k] = dict(m)
+        return dims
+
+    def multiplier_for(self, column: str, kind: str) -> float:
+        """The multiplier that applies to canonical ``column`` of a ``kind`` table."""
+        um = self.unit_multiplier
+        if isinstance(um, dict):
+            return float(um.get(column, 1.0))
+        main = {"budget": ("amount",), "caseload": ("value",), "context": ("gdp_lcu", "gov_expenditure_lcu")}
+        return float(um) if column in main.get(kind, ()) else 1.0
+
+    def patched(self, **overrides: Any) -> ReadSpec:
+        """A copy with ``overrides`` applied (validated like the constructor)."""
+        if not overrides:
+            return self
+        data = self.model_dump()
+        data.update(overrides)
+        return ReadSpec.from_dict(data)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], *, where: str = "") -> ReadSpec:
+        """Build from a mapping; :class:`SpecError` names the bad key and what was expected."""
+        if not isinstance(data, Mapping):
+            raise SpecError(f"a read spec must be a mapping, got {type(data).__name__}")
+        try:
+            return cls.model_validate(dict(data))
+        except ValidationError as exc:
+            raise SpecError(_format_validation_error(exc, cls, where)) from None
+
+    @classmethod
+    def from_yaml(cls, path: str | Path) -> ReadSpec:
+        """Read a spec from a YAML file (a mapping of the fields above)."""
+        return cls.from_dict(load_yaml_mapping(path), where=str(path))
+
+    @classmethod
+    def coerce(cls, spec: ReadSpec | Mapping[str, Any] | str | Path | None, **overrides: Any) -> ReadSpec:
+        """Accept a spec, a mapping, a path to YAML or None, and apply ``overrides``."""
+        if spec is None:
+            base = cls()
+        elif isinstance(spec, ReadSpec):
+            base = spec
+        elif isinstance(spec, Mapping):
+            base = cls.from_dict(spec)
+        elif isinstance(spec, str | Path):
+            base = cls.from_yaml(spec)
+        else:
+            raise SpecError(f"spec must be a ReadSpec, a mapping or a path to YAML, got {type(spec).__name__}")
+        return base.patched(**overrides)
+
+
+# --------------------------------------------------------------------------------------------
+# project configuration
+# --------------------------------------------------------------------------------------------
+
+_KINDS = ("budget", "caseload", "context", "chain_map")
+
+
+class DataEntry(BaseModel):
+    """One data file of a project: ``path``, ``spec`` (inline mapping or path to YAML) and
+    any :class:`ReadSpec` field as an override (e.g. ``constants:``)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    path: str
+    spec: dict[str, Any] | str | None = None
+
+    @model_validator(mode="after")
+    def _check_overrides(self) -> DataEntry:
+        extra = dict(self.model_extra or {})
+        unknown = [k for k in extra if k not in ReadSpec.model_fields]
+        if unknown:
+            key = unknown[0]
+            close = difflib.get_close_matches(key, [*ReadSpec.model_fields, "path", "spec"], n=1, cutoff=0.6)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise ValueError(
+                f"unknown key {key!r}{hint} (expected path, spec or a read-spec field: {', '.join(ReadSpec.model_fields)})"
+            )
+        return self
+
+    def overrides(self) -> dict[str, Any]:
+        return dict(self.model_extra or {})
+
+    def read_spec(self, base_dir: Path) -> ReadSpec:
+        """The entry's spec with its overrides, paths resolved against ``base_dir``."""
+        if isinstance(self.spec, str):
+            spec = ReadSpec.from_yaml(_resolve(base_dir, self.spec))
+        elif isinstance(self.spec, dict):
+            spec = ReadSpec.from_dict(self.spec, where=f"spec of {self.path}")
+        else:
+            spec = ReadSpec()
+        try:
+            return spec.patched(**self.overrides())
+        except SpecError as exc:
+            raise SpecError(f"{self.path}: {exc}") from None
+
+
+class DataSection(BaseModel):
+    """The ``data:`` section: one entry (or a list of entries) per table kind."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    budget: DataEntry | list[DataEntry] | None = None
+    caseload: DataEntry | list[DataEntry] | None = None
+    context: DataEntry | list[DataEntry] | None = None
+    chain_map: DataEntry | list[DataEntry] | None = None
+
+    def entries(self, kind: str) -> list[DataEntry]:
+        e = getattr(self, kind)
+        if e is None:
+            return []
+        return list(e) if isinstance(e, list) else [e]
+
+
+def _resolve(base: Path, p: str) -> Path:
+    path = Path(p).expanduser()
+    return path if path.is_absolute() else base / path
+
+
+class ProjectConfig(BaseModel):
+    """A review project (``peir.yaml``).
+
+    Example
+    -------
+    .. code-block:: yaml
+
+        name: El Salvador security and justice PEIR
+        country: SLV
+        peers: [GTM, HND, CRI]
+        base_year: 2020
+        currency: USD
+        lang: es
+        example: el_salvador          # optional: start from an embedded example
+        data:
+          budget:
+            path: data/presupuesto.csv
+            spec: specs/presupuesto.yaml
+            constants: {country: SLV, currency: USD}
+          caseload: {path: data/casos.xlsx, spec: {sheet: Casos, header_row: 2}}
+
+    Paths are relative to the YAML file.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = ""
+    country: str | None = None
+    peers: list[str] = Field(default_factory=list)
+    base_year: int | None = Field(default=None, ge=1950, le=2100)
+    currency: str | None = None
+    lang: Literal["en", "es"] = "en"
+    example: str | None = None
+    data: DataSection = Field(default_factory=DataSection)
+
+    _base_dir: Path = PrivateAttr(default_factory=Path.cwd)
+
+    @field_validator("country")
+    @classmethod
+    def _check_country(cls, v: str | None) -> str | None:
+        if v is None:
+            return v
+        from peir.pipeline.codes import is_country
+
+        v = v.strip().upper()
+        if not is_country(v):
+            raise ValueError("expected an ISO 3166 alpha-3 country code such as SLV")
+        return v
+
+    @field_validator("peers")
+    @classmethod
+    def _check_peers(cls, v: list[str]) -> list[str]:
+        from peir.pipeline.codes import is_country
+
+        out = [p.strip().upper() for p in v]
+        bad = [p for p in out if not is_country(p)]
+        if bad:
+            raise ValueError(f"expected ISO 3166 alpha-3 country codes; not valid: {', '.join(bad)}")
+        return out
+
+    @field_validator("currency")
+    @classmethod
+    def _check_currency(cls, v: str | None) -> str | None:
+        if v is None:
+            return v
+        from peir.pipeline.codes import is_currency
+
+        v = v.strip().upper()
+        if not is_currency(v):
+            raise ValueError("expected an ISO 4217 currency code such as USD")
+        return v
+
+    @property
+    def base_dir(self) -> Path:
+        """Folder that relative paths are resolved against (the YAML file's folder)."""
+        return self._base_dir
+
+    def path_of(self, entry: DataEntry) -> Path:
+        return _resolve(self._base_dir, entry.path)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], *, base_dir: str | Path | None = None, where: str = "") -> ProjectConfig:
+        try:
+            cfg = cls.model_validate(dict(data))
+        except ValidationError as exc:
+            raise SpecError(_format_validation_error(exc, cls, where)) from None
+        cfg._base_dir = Path(base_dir) if base_dir is not None else Path.cwd()
+        return cfg
+
+    @classmethod
+    def from_yaml(cls, path: str | Path) -> ProjectConfig:
+        """Read ``peir.yaml``; paths inside are relative to its folder."""
+        p = Path(path)
+        data = load_yaml_mapping(p)
+        cfg = cls.from_dict(data, base_dir=p.resolve().parent, where=str(p))
+        # resolve the specs now, so that a bad spec is reported when the config is read
+        for kind in _KINDS:
+            for entry in cfg.data.entries(kind):
+                entry.read_spec(cfg.base_dir)
+        return cfg
+
+    def load_dataset(self) -> Dataset:
+        """Read every data entry into a :class:`peir.Dataset` (starting from ``example`` if set)."""
+        from peir.dataset import Dataset
+        from peir.pipeline import ingest
+
+        tables: dict[str, Any] = {}
+        meta: dict[str, Any] = {}
+        if self.example:
+            from peir.datasets import load_example
+
+            ex = load_example(self.example)
+            tables = {k: getattr(ex, k) for k in _KINDS}
+            meta = dict(getattr(ex, "meta", {}) or {})
+        readers = {
+            "budget": ingest.read_budget,
+            "caseload": ingest.read_caseload,
+            "context": ingest.read_context,
+            "chain_map": ingest.read_chain_map,
+        }
+        for kind in _KINDS:
+            entries = self.data.entries(kind)
+            if not entries:
+                continue
+            parts = [readers[kind](self.path_of(e), e.read_spec(self.base_dir)) for e in entries]
+            tables[kind] = parts[0] if len(parts) == 1 else ingest.concat_tables(parts)
+        meta.update(
+            {
+                "config": {
+                    "name": self.name,
+                    "country": self.country,
+                    "peers": list(self.peers),
+                    "base_year": self.base_year,
+                    "currency": self.currency,
+                    "lang": self.lang,
+                    "example": self.example,
+                }
+            }
+        )
+        return Dataset(**tables, name=self.name or (self.example or ""), meta=meta)

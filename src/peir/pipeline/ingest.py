@@ -1,23 +1,702 @@
-"""Readers (placeholder until the ingest work lands)."""
+"""Readers: raw files and DataFrames -> typed canonical tables, losing nothing.
+
+``read_budget``, ``read_caseload``, ``read_context`` and ``read_chain_map`` take a path
+(.csv/.txt/.tsv, .xlsx, .xls with xlrd, .parquet) or a DataFrame and a :class:`peir.ReadSpec`
+(or a mapping, or a path to YAML; keyword overrides patch it). They
+
+1. open the source (:mod:`peir.pipeline.sources`: encoding, delimiter, sheet, header row);
+2. map source headers to canonical columns (the spec's ``columns``, then headers that carry the
+   canonical name or a common Spanish/Portuguese synonym), add ``constants``, apply ``values``
+   recodes and turn wide phase columns into long rows;
+3. coerce and check every value lazily (:mod:`peir.pipeline.validate`);
+4. keep the accepted rows in ``table.frame`` and the rejected ones, with their original values,
+   ``source_ref`` and ``reason``, in ``table.rejected``.
+
+Bad values never raise: they become issues in ``table.report``. Only a source that is not a
+table at all raises :class:`peir.ReadError`, and a bad spec :class:`peir.SpecError`.
+"""
 
 from __future__ import annotations
 
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-__all__ = ["read_budget", "read_caseload", "read_chain_map", "read_context"]
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from peir.chain import normalize_label, parse_phase
+from peir.errors import SpecError
+from peir.pipeline.numbers import to_string_array
+from peir.pipeline.sources import BadRecord, RawChunk, RawSource, open_source
+from peir.pipeline.validate import (
+    ERROR,
+    INFO,
+    Issues,
+    check_rows,
+    closest,
+    empty_issues,
+    table_checks,
+)
+from peir.schema import C, TableSchema, load_schema
+from peir.specs import ReadSpec
+from peir.tables import BudgetTable, CaseloadTable, ChainMap, ContextTable, Table, ValidationReport
+
+__all__ = [
+    "SYNONYMS",
+    "concat_tables",
+    "read_budget",
+    "read_caseload",
+    "read_chain_map",
+    "read_context",
+    "read_table",
+]
+
+SpecLike = ReadSpec | Mapping[str, Any] | str | Path | None
+
+#: Header names recognised for each canonical column without a column map (normalised:
+#: lower case, no accents, punctuation as spaces).
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    C.COUNTRY: ("pais", "country code", "iso3", "iso", "country iso3", "cod pais"),
+    C.YEAR: ("ano", "anio", "year", "ejercicio", "exercicio", "fiscal year", "gestion", "periodo"),
+    C.INSTITUTION_CODE: (
+        "institution code", "codigo institucion", "cod institucion", "codigo de institucion",
+        "institucion codigo", "admin code", "ramo", "codigo entidad", "unidad primaria",
+    ),
+    C.INSTITUTION: ("institucion", "entidad", "organismo", "orgao", "ministerio", "institution name"),
+    C.PROGRAM: ("programa", "programme", "programa presupuestario", "program name"),
+    C.ECON: ("economico", "clasificador economico", "econ code", "economic classification", "objeto del gasto", "rubro"),
+    C.FUNC: ("funcion", "cofog", "clasificacion funcional", "function", "funcao"),
+    C.REGION: ("departamento", "region", "provincia", "estado", "uf", "municipio"),
+    C.FUNDING_SOURCE: ("fuente", "fuente de financiamiento", "fonte", "fonte de recursos", "source of funds"),
+    C.PHASE: ("fase", "etapa", "momento", "momento del gasto", "estado del presupuesto"),
+    C.AMOUNT: ("monto", "importe", "valor", "value", "amount usd", "monto usd"),
+    C.CURRENCY: ("moneda", "moeda", "currency code"),
+    C.MEASURE: ("medida", "indicador", "indicator", "variable"),
+    C.VALUE: ("valor", "cantidad", "count", "total"),
+    C.UNIT: ("unidad", "unidade"),
+    C.SOURCE: ("fuente", "fonte"),
+    C.POPULATION: ("poblacion", "populacao"),
+    C.SHARE: ("proporcion", "porcentaje", "participacion"),
+    C.LINK: ("eslabon", "eslabon de la cadena", "chain link"),
+}
+
+_VALUE_COLUMN = {"budget": C.AMOUNT, "caseload": C.VALUE}
+_TABLES: dict[str, type[Table]] = {
+    "budget": BudgetTable,
+    "caseload": CaseloadTable,
+    "context": ContextTable,
+    "chain_map": ChainMap,
+}
+# caseload columns that the measure vocabulary fills when the source lacks them
+_FILLABLE = {"caseload": {C.LINK, C.UNIT, C.KIND}}
 
 
-def read_budget(source: Any, spec: Any = None, **overrides: Any) -> Any:
-    raise NotImplementedError
+# ------------------------------------------------------------------------------------------
+# public readers
+# ------------------------------------------------------------------------------------------
 
 
-def read_caseload(source: Any, spec: Any = None, **overrides: Any) -> Any:
-    raise NotImplementedError
+def read_budget(source: Any, spec: SpecLike = None, **overrides: Any) -> BudgetTable:
+    """Read budget lines (one row per line and phase) into a :class:`peir.BudgetTable`.
+
+    Parameters
+    ----------
+    source
+        Path to a .csv/.txt/.tsv, .xlsx or .parquet file, or a DataFrame.
+    spec
+        A :class:`peir.ReadSpec`, a mapping of its fields, a path to a YAML file, or None.
+    **overrides
+        Fields of the spec to set or replace, e.g. ``constants={"country": "SLV"}``.
+
+    Returns
+    -------
+    BudgetTable
+        ``.frame`` (accepted rows, canonical columns), ``.rejected`` and ``.report`` with
+        ``amount_read == amount_accepted + amount_rejected``.
+    """
+    table = read_table("budget", source, spec, **overrides)
+    assert isinstance(table, BudgetTable)
+    return table
 
 
-def read_context(source: Any, spec: Any = None, **overrides: Any) -> Any:
-    raise NotImplementedError
+def read_caseload(source: Any, spec: SpecLike = None, **overrides: Any) -> CaseloadTable:
+    """Read caseload measures into a :class:`peir.CaseloadTable` (link, unit and kind filled
+    from the measure vocabulary when the source lacks them). See :func:`read_budget`."""
+    table = read_table("caseload", source, spec, **overrides)
+    assert isinstance(table, CaseloadTable)
+    return table
 
 
-def read_chain_map(source: Any, spec: Any = None, **overrides: Any) -> Any:
-    raise NotImplementedError
+def read_context(source: Any, spec: SpecLike = None, **overrides: Any) -> ContextTable:
+    """Read country-year context (population, GDP, deflators, exchange rates) into a
+    :class:`peir.ContextTable`. See :func:`read_budget`."""
+    table = read_table("context", source, spec, **overrides)
+    assert isinstance(table, ContextTable)
+    return table
+
+
+def read_chain_map(source: Any, spec: SpecLike = None, **overrides: Any) -> ChainMap:
+    """Read the rules placing budget lines on links into a :class:`peir.ChainMap`.
+    See :func:`read_budget`."""
+    table = read_table("chain_map", source, spec, **overrides)
+    assert isinstance(table, ChainMap)
+    return table
+
+
+def read_table(kind: str, source: Any, spec: SpecLike = None, **overrides: Any) -> Table:
+    """Read ``source`` as a ``kind`` table (budget, caseload, context or chain_map)."""
+    if kind not in _TABLES:
+        raise SpecError(f"unknown table kind {kind!r}; expected one of {', '.join(_TABLES)}")
+    rs = ReadSpec.coerce(spec, **overrides)
+    _check_spec_names(kind, rs)
+    raw = open_source(source, rs)
+    return _Reader(kind, rs, raw).run()
+
+
+# ------------------------------------------------------------------------------------------
+# column plan
+# ------------------------------------------------------------------------------------------
+
+
+def _check_spec_names(kind: str, spec: ReadSpec) -> None:
+    """Canonical names used in the spec must be columns of the table (a definition error)."""
+    names = load_schema(kind).names
+    for section, keys in (
+        ("columns", list(spec.columns)),
+        ("constants", list(spec.constants)),
+        ("values", list(spec.values)),
+        ("melt", list((spec.melt or {}).keys())),
+        ("unit_multiplier", list(spec.unit_multiplier) if isinstance(spec.unit_multiplier, dict) else []),
+    ):
+        for k in keys:
+            if k not in names:
+                close = closest(k, names, n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                raise SpecError(
+                    f"{section}: {k!r} is not a column of the {kind} table{hint} (columns: {', '.join(names)})"
+                )
+    if spec.melt_dims() and kind not in _VALUE_COLUMN:
+        raise SpecError(f"phases/melt (wide columns) apply to budget and caseload tables, not {kind}")
+
+
+def _match_header(name: str, headers: list[str]) -> str | None:
+    if name in headers:
+        return name
+    key = normalize_label(name)
+    for h in headers:
+        if normalize_label(h) == key:
+            return h
+    return None
+
+
+def _closest_headers(names: list[str], headers: list[str]) -> list[str]:
+    norm = {normalize_label(h): h for h in headers}
+    out: list[str] = []
+    import difflib
+
+    for n in names:
+        for hit in difflib.get_close_matches(normalize_label(n), list(norm), n=3, cutoff=0.4):
+            if norm[hit] not in out:
+                out.append(norm[hit])
+    return out[:3]
+
+
+@dataclass
+class _Plan:
+    mapping: dict[str, str] = field(default_factory=dict)
+    auto: dict[str, str] = field(default_factory=dict)
+    melt: dict[str, dict[str, str]] = field(default_factory=dict)
+    melt_sources: list[str] = field(default_factory=list)
+    present: set[str] = field(default_factory=set)
+    missing_required: list[str] = field(default_factory=list)
+    table_issues: list[dict[str, Any]] = field(default_factory=list)
+    phases_detected: bool = False
+
+
+def _plan(kind: str, headers: list[str], spec: ReadSpec, source_name: str) -> _Plan:
+    schema = load_schema(kind)
+    plan = _Plan()
+    used: set[str] = set()
+
+    def missing_issue(column: str, src: str, what: str) -> None:
+        close = _closest_headers([src], [h for h in headers if h not in used]) or _closest_headers([src], headers)
+        hint = f"; closest headers found: {', '.join(map(repr, close))}" if close else ""
+        plan.table_issues.append(
+            {
+                "column": column,
+                "value": src,
+                "code": "missing_column",
+                "severity": ERROR,
+                "message": f"{what} {src!r} is not in the file{hint}",
+            }
+        )
+
+    for canon, src in spec.columns.items():
+        h = _match_header(src, headers)
+        if h is None:
+            missing_issue(canon, src, f"the column for {canon}")
+            continue
+        plan.mapping[canon] = h
+        used.add(h)
+    dims = spec.melt_dims()
+    value_col = _VALUE_COLUMN.get(kind)
+    if dims:
+        first = next(iter(dims.values()))
+        found: list[str] = []
+        for src in first:
+            h = _match_header(src, headers)
+            if h is None:
+                missing_issue(value_col or "", src, "the wide column")
+                continue
+            found.append(h)
+            used.add(h)
+        for dim, m in dims.items():
+            plan.melt[dim] = {}
+            for src, label in m.items():
+                h = _match_header(src, headers)
+                if h is not None:
+                    plan.melt[dim][h] = label
+        plan.melt_sources = found
+    elif (
+        kind == "budget"
+        and C.AMOUNT not in plan.mapping
+        and C.AMOUNT not in spec.constants
+        and C.PHASE not in plan.mapping
+        and C.PHASE not in spec.constants
+        and not any(normalize_label(h) in (C.AMOUNT, *SYNONYMS[C.AMOUNT]) for h in headers if h not in used)
+        and not any(normalize_label(h) in (C.PHASE, *SYNONYMS[C.PHASE]) for h in headers if h not in used)
+    ):
+        wide = {h: p.value for h in headers if h not in used and (p := parse_phase(h)) is not None}
+        if wide:
+            plan.melt = {C.PHASE: wide}
+            plan.melt_sources = list(wide)
+            used.update(wide)
+            plan.phases_detected = True
+    # auto-map headers that carry a canonical name or a synonym
+    for f in schema.fields:
+        canon = f.name
+        if canon in plan.mapping or canon in plan.melt or (canon == value_col and plan.melt_sources):
+            continue
+        if canon in spec.columns:  # mapped but missing: do not guess
+            continue
+        keys = {normalize_label(canon), *SYNONYMS.get(canon, ())}
+        for h in headers:
+            if h not in used and normalize_label(h) in keys:
+                plan.mapping[canon] = h
+                plan.auto[canon] = h
+                used.add(h)
+                break
+    plan.present = set(plan.mapping) | set(spec.constants) | set(plan.melt)
+    if plan.melt_sources and value_col:
+        plan.present.add(value_col)
+    fillable = _FILLABLE.get(kind, set()) if C.MEASURE in plan.present else set()
+    for f in schema.fields:
+        if f.required and f.name not in plan.present and f.name not in fillable:
+            plan.missing_required.append(f.name)
+            if f.name in spec.columns:
+                continue  # already reported as a missing mapped column
+            close = _closest_headers([f.name, *SYNONYMS.get(f.name, ())], [h for h in headers if h not in used])
+            hint = f"; closest headers found: {', '.join(map(repr, close))}" if close else ""
+            plan.table_issues.append(
+                {
+                    "column": f.name,
+                    "value": None,
+                    "code": "missing_column",
+                    "severity": ERROR,
+                    "message": f"required column {f.name!r} is missing from {source_name}{hint}"
+                    f" (map it with columns: {{{f.name}: <header>}} or set constants: {{{f.name}: ...}})",
+                }
+            )
+    return plan
+
+
+# ------------------------------------------------------------------------------------------
+# staging: canonical columns as read, with constants, recodes and wide -> long
+# ------------------------------------------------------------------------------------------
+
+
+def _is_missing(col: pd.Series, markers: tuple[str, ...]) -> np.ndarray:
+    if pd.api.types.is_numeric_dtype(col.dtype) and not pd.api.types.is_bool_dtype(col.dtype):
+        return np.asarray(col.isna().to_numpy(), dtype=bool)
+    s = pc.utf8_trim_whitespace(to_string_array(col))
+    m = pc.or_kleene(pc.is_null(s), pc.is_in(s, value_set=pa.array(sorted(set(markers) | {""}), type=s.type)))
+    return np.asarray(m.fill_null(True).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _recode(col: pd.Series, mapping: dict[str, str]) -> pd.Series:
+    exact = dict(mapping)
+    norm = {normalize_label(k): v for k, v in mapping.items()}
+    codes, uniques = pd.factorize(col, use_na_sentinel=True)
+    new = []
+    for u in uniques:
+        key = u if isinstance(u, str) else (str(int(u)) if isinstance(u, float) and u.is_integer() else str(u))
+        if key in exact:
+            new.append(exact[key])
+        elif key.strip() in exact:
+            new.append(exact[key.strip()])
+        elif normalize_label(key) in norm:
+            new.append(norm[normalize_label(key)])
+        else:
+            new.append(u if isinstance(u, str) else key)
+    arr = np.asarray([*new, None], dtype=object)
+    return pd.Series(arr[codes], index=col.index, dtype=object)
+
+
+# ------------------------------------------------------------------------------------------
+# the reader
+# ------------------------------------------------------------------------------------------
+
+
+class _Reader:
+    def __init__(self, kind: str, spec: ReadSpec, raw: RawSource) -> None:
+        self.kind = kind
+        self.spec = spec
+        self.raw = raw
+        self.schema: TableSchema = load_schema(kind)
+        self.markers = tuple(self.schema.missing_values) + tuple(spec.na_values)
+        self.plan = _plan(kind, raw.columns, spec, raw.name)
+        self.accepted: list[pd.DataFrame] = []
+        self.accepted_rows: list[np.ndarray] = []
+        self.rejected: list[pd.DataFrame] = []
+        self.issues: list[pd.DataFrame] = []
+        self.rows_read = 0
+        self.rows_rejected = 0
+        self.amount_rejected_parts: list[float] = []
+        self.unparsed = 0
+        self.meta: dict[str, Any] = {}
+
+    # -- per chunk -------------------------------------------------------------------------
+    def _stage(self, chunk: RawChunk) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+        """Canonical columns as read; returns (staged, raw positions, row numbers)."""
+        frame = chunk.frame
+        n = len(frame)
+        cols: dict[str, Any] = {}
+        for canon, h in self.plan.mapping.items():
+            cols[canon] = frame[h]
+        for canon, value in self.spec.constants.items():
+            if canon in cols:
+                col = cols[canon]
+                miss = _is_missing(col, self.markers)
+                if miss.any():
+                    filled = col.astype(object).copy()
+                    filled[miss] = value
+                    cols[canon] = filled
+            else:
+                cols[canon] = pd.Series(np.full(n, value, dtype=object), index=frame.index)
+        staged = pd.DataFrame(cols, index=frame.index) if cols else pd.DataFrame(index=frame.index)
+        staged = staged.reset_index(drop=True)
+        idx = np.arange(n, dtype=np.int64)
+        if self.plan.melt_sources:
+            staged, idx = self._melt(frame, staged)
+        for canon, mapping in self.spec.values.items():
+            if canon in staged.columns and mapping:
+                staged[canon] = _recode(staged[canon], mapping)
+        return staged, idx, chunk.rows[idx]
+
+    def _melt(self, frame: pd.DataFrame, staged: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+        srcs = self.plan.melt_sources
+        value_col = _VALUE_COLUMN[self.kind]
+        n, k = len(frame), len(srcs)
+        vals = np.empty((n, k), dtype=object)
+        miss = np.zeros((n, k), dtype=bool)
+        for j, s in enumerate(srcs):
+            vals[:, j] = frame[s].to_numpy(dtype=object)
+            miss[:, j] = _is_missing(frame[s], self.markers)
+        all_missing = miss.all(axis=1)
+        keep = ~miss
+        keep[all_missing, 0] = True  # an empty line stays, to be rejected as missing an amount
+        self.meta["empty_wide_cells"] = int(miss.sum() - all_missing.sum())
+        r_idx, c_idx = np.nonzero(keep)  # row-major: each source row's phases together
+        long = staged.iloc[r_idx].reset_index(drop=True)
+        long[value_col] = pd.Series(vals[r_idx, c_idx], dtype=object)
+        for dim, m in self.plan.melt.items():
+            labels = np.asarray([m.get(s) for s in srcs], dtype=object)
+            long[dim] = pd.Series(labels[c_idx], dtype=object)
+        return long, r_idx.astype(np.int64)
+
+    def _excluded(self, frame: pd.DataFrame) -> np.ndarray:
+        mask = np.zeros(len(frame), dtype=bool)
+        for key, pattern in self.spec.exclude.items():
+            h = self.plan.mapping.get(key) or _match_header(key, list(frame.columns))
+            if h is None:
+                self.meta.setdefault("exclude_unmatched", []).append(key)
+                continue
+            s = pd.Series(to_string_array(frame[h]).to_pandas(), dtype=object).fillna("")
+            mask |= s.str.contains(re.compile(pattern), regex=True).to_numpy(dtype=bool)
+        return mask
+
+    def _process(self, chunk: RawChunk) -> None:
+        staged, idx, rows = self._stage(chunk)
+        n = len(staged)
+        iss = Issues()
+        excluded_raw = self._excluded(chunk.frame) if self.spec.exclude else np.zeros(len(chunk.frame), bool)
+        excluded = excluded_raw[idx] if len(idx) else np.zeros(0, bool)
+        check = check_rows(
+            self.kind,
+            staged,
+            present=self.plan.present,
+            decimal=self.spec.decimal,
+            thousands=self.spec.thousands,
+            multiplier=lambda c: self.spec.multiplier_for(c, self.kind),
+            na_values=tuple(self.spec.na_values),
+        )
+        # excluded rows: only the exclusion is reported for them
+        if excluded.any():
+            keep_blocks = []
+            for b in check.issues.blocks:
+                if b.pos is not None:
+                    sel = ~excluded[b.pos]
+                    if not sel.any():
+                        continue
+                    b.pos = b.pos[sel]
+                    b.values = np.asarray(_as_list(b.values, len(sel)), dtype=object)[sel] if _is_seq(b.values) else b.values
+                    b.message = np.asarray(_as_list(b.message, len(sel)), dtype=object)[sel] if _is_seq(b.message) else b.message
+                keep_blocks.append(b)
+            check.issues.blocks = keep_blocks
+            pos = np.flatnonzero(excluded)
+            check.issues.add(pos, None, None, "excluded", INFO, "set aside by the spec's exclude rule")
+        iss = check.issues
+        reject = iss.reject_mask(n) | excluded
+        reasons = iss.reasons(n)
+        reasons[excluded] = "excluded by the read spec (exclude)"
+        if self.plan.missing_required:
+            miss_txt = "missing required column(s): " + ", ".join(self.plan.missing_required)
+            reject[:] = True
+            reasons = np.asarray([miss_txt if r is None else f"{miss_txt}; {r}" for r in reasons], dtype=object) if n else reasons
+        self.rows_read += n
+        self.rows_rejected += int(reject.sum())
+        self.issues.append(iss.to_frame(rows, self.raw.name))
+        # accepted
+        acc_mask = ~reject
+        typed = pa.table(check.columns)
+        acc = typed.filter(pa.array(acc_mask)) if n else typed
+        self.accepted.append(_to_pandas(acc, self.schema))
+        self.accepted_rows.append(rows[acc_mask])
+        # rejected, with original values
+        if reject.any():
+            rej_pos = np.flatnonzero(reject)
+            rej = chunk.frame.iloc[idx[rej_pos]].reset_index(drop=True).astype(object)
+            for dim in self.plan.melt:
+                name = dim if dim not in rej.columns else f"{dim} (melted)"
+                rej[name] = staged[dim].to_numpy(dtype=object)[rej_pos]
+            self._add_rejected(rej, rows[rej_pos], reasons[rej_pos], staged, rej_pos)
+            if check.amounts is not None:
+                a = check.amounts[rej_pos]
+                self.amount_rejected_parts.append(math.fsum(a[np.isfinite(a)]))
+                self.unparsed += int((~np.isfinite(a)).sum())
+        # malformed records
+        if chunk.bad:
+            self._add_bad(chunk.bad)
+
+    def _add_rejected(
+        self, rej: pd.DataFrame, rows: np.ndarray, reasons: np.ndarray, staged: pd.DataFrame, pos: np.ndarray
+    ) -> None:
+        src = None
+        if C.SOURCE_REF in staged.columns:
+            s = staged[C.SOURCE_REF].to_numpy(dtype=object)[pos]
+            src = np.asarray([v if isinstance(v, str) and v.strip() else None for v in s], dtype=object)
+        auto = np.asarray([f"{self.raw.name}:{r}" for r in rows], dtype=object)
+        rej[_free(rej, "source_ref")] = auto if src is None else np.where(pd.isna(src), auto, src)
+        rej[_free(rej, "row")] = rows
+        rej[_free(rej, "reason")] = reasons
+        self.rejected.append(rej)
+
+    def _add_bad(self, bad: list[BadRecord]) -> None:
+        rows = np.asarray([b.row if b.row is not None else -1 for b in bad], dtype=np.int64)
+        rej = pd.DataFrame({c: [None] * len(bad) for c in self.raw.columns}, dtype=object)
+        rej["raw_line"] = [b.text for b in bad]
+        rej[_free(rej, "source_ref")] = [f"{self.raw.name}:{r}" if r >= 0 else self.raw.name for r in rows]
+        rej[_free(rej, "row")] = rows
+        rej[_free(rej, "reason")] = [b.reason for b in bad]
+        self.rejected.append(rej)
+        self.rows_read += len(bad)
+        self.rows_rejected += len(bad)
+        if self.kind == "budget":
+            self.unparsed += len(bad)
+        self.issues.append(
+            pd.DataFrame(
+                {
+                    "source_ref": self.raw.name,
+                    "row": pd.array([r if r >= 0 else None for r in rows], dtype="Int64"),
+                    "column": None,
+                    "value": [b.text[:200] for b in bad],
+                    "code": "malformed_row",
+                    "severity": ERROR,
+                    "message": [f"{b.reason}; the line was not read" for b in bad],
+                }
+            )
+        )
+
+    # -- whole table -----------------------------------------------------------------------
+    def run(self) -> Table:
+        for chunk in self.raw.chunks:
+            self._process(chunk)
+        frame = pd.concat(self.accepted, ignore_index=True) if len(self.accepted) > 1 else (
+            self.accepted[0] if self.accepted else _to_pandas(pa.table({f.name: pa.nulls(0, pa.large_string()) for f in self.schema.fields}), self.schema)
+        )
+        rows = np.concatenate(self.accepted_rows) if self.accepted_rows else np.zeros(0, np.int64)
+        rejected = pd.concat(self.rejected, ignore_index=True) if self.rejected else pd.DataFrame(
+            {c: pd.Series(dtype=object) for c in [*self.raw.columns, "source_ref", "row", "reason"]}
+        )
+        issues = [i for i in self.issues if len(i)]
+        issue_frame = pd.concat(issues, ignore_index=True) if issues else empty_issues()
+        # streamed files: make sure row numbers are physical line numbers
+        if self.raw.verify_rows is not None:
+            true_lines = self.raw.verify_rows()
+            if true_lines is not None:
+                first = int(self.raw.meta.get("header_line", 1)) + self.spec.header_rows + self.spec.skip_rows
+                rows = _remap(rows, true_lines, first)
+                if len(rejected) and "row" in rejected:
+                    rejected["row"] = _remap(rejected["row"].to_numpy(dtype=np.int64), true_lines, first)
+                    rejected["source_ref"] = [f"{self.raw.name}:{r}" for r in rejected["row"]]
+                if len(issue_frame):
+                    r = issue_frame["row"].to_numpy(dtype="float64", na_value=np.nan)
+                    ok = np.isfinite(r)
+                    r2 = r.copy()
+                    r2[ok] = _remap(r[ok].astype(np.int64), true_lines, first)
+                    issue_frame["row"] = pd.array(np.where(ok, r2, np.nan), dtype="Float64").astype("Int64")
+        # table-level checks on accepted rows
+        t_iss, t_reject = table_checks(self.kind, frame, rows)
+        if len(t_iss.blocks):
+            issue_frame = pd.concat([issue_frame, t_iss.to_frame(rows, self.raw.name)], ignore_index=True)
+        if t_reject.any():
+            pos = np.flatnonzero(t_reject)
+            reasons = t_iss.reasons(len(frame))[pos]
+            rej = frame.iloc[pos].reset_index(drop=True).astype(object)
+            rej["source_ref"] = [f"{self.raw.name}:{r}" for r in rows[pos]]
+            rej["row"] = rows[pos]
+            rej["reason"] = reasons
+            rejected = pd.concat([rejected, rej], ignore_index=True)
+            if self.kind == "budget":
+                a = frame[C.AMOUNT].to_numpy(dtype="float64")[pos]
+                self.amount_rejected_parts.append(math.fsum(a[np.isfinite(a)]))
+            frame = frame.iloc[np.flatnonzero(~t_reject)].reset_index(drop=True)
+            rows = rows[~t_reject]
+            self.rows_rejected += len(pos)
+        # plan-level issues (missing columns)
+        if self.plan.table_issues:
+            head = pd.DataFrame([{"source_ref": self.raw.name, "row": None, **i} for i in self.plan.table_issues])
+            head["row"] = pd.array(head["row"], dtype="Int64")
+            issue_frame = pd.concat([head, issue_frame], ignore_index=True) if len(issue_frame) else head
+        # source_ref
+        frame = _fill_source_ref(frame, rows, self.raw.name)
+        if len(issue_frame):
+            issue_frame["row"] = pd.array(issue_frame["row"], dtype="Int64")
+            issue_frame = issue_frame.sort_values("row", kind="stable", na_position="first").reset_index(drop=True)
+        report = ValidationReport(
+            table=self.kind,
+            source=self.raw.name,
+            issues=issue_frame,
+            rows_read=self.rows_read,
+            rows_accepted=len(frame),
+            rows_rejected=self.rows_rejected,
+            encoding=self.raw.encoding,
+            meta=self._meta(),
+        )
+        if self.kind == "budget":
+            acc_amt = frame[C.AMOUNT].to_numpy(dtype="float64")
+            report.amount_accepted = math.fsum(acc_amt[np.isfinite(acc_amt)])
+            report.amount_rejected = math.fsum(self.amount_rejected_parts)
+            report.amount_read = report.amount_accepted + report.amount_rejected
+            report.unparsed_amounts = self.unparsed
+        assert report.rows_read == report.rows_accepted + report.rows_rejected, "row accounting broken"
+        cls = _TABLES[self.kind]
+        return cls(frame=frame, report=report, rejected=rejected)
+
+    def _meta(self) -> dict[str, Any]:
+        m: dict[str, Any] = {
+            "format": self.raw.format,
+            "path": str(self.raw.path) if self.raw.path is not None else None,
+            "columns": dict(self.plan.mapping),
+        }
+        if self.plan.auto:
+            m["auto_mapped"] = dict(self.plan.auto)
+        if self.plan.melt:
+            m["wide_columns"] = {d: dict(v) for d, v in self.plan.melt.items()}
+        if self.plan.phases_detected:
+            m["phases_detected"] = True
+        if self.raw.delimiter is not None:
+            m["delimiter"] = self.raw.delimiter
+        if self.raw.sheet is not None:
+            m["sheet"] = self.raw.sheet
+        m.update({k: v for k, v in self.raw.meta.items() if v})
+        m.update(self.meta)
+        m["spec"] = self.spec.model_dump(exclude_defaults=True)
+        return m
+
+
+def _free(frame: pd.DataFrame, name: str) -> str:
+    while name in frame.columns and name not in ("source_ref", "row", "reason"):
+        name = f"_{name}"
+    return name
+
+
+def _is_seq(v: Any) -> bool:
+    return isinstance(v, np.ndarray | list | pd.Series)
+
+
+def _as_list(v: Any, n: int) -> list[Any]:
+    return list(v) if _is_seq(v) else [v] * n
+
+
+def _remap(rows: np.ndarray, true_lines: np.ndarray, first: int) -> np.ndarray:
+    k = rows - first
+    ok = (k >= 0) & (k < len(true_lines))
+    out = rows.copy()
+    out[ok] = true_lines[k[ok]]
+    return out
+
+
+def _to_pandas(table: pa.Table, schema: TableSchema) -> pd.DataFrame:
+    def mapper(t: pa.DataType) -> Any:
+        if pa.types.is_integer(t):
+            return pd.Int64Dtype()
+        return None
+
+    df = table.to_pandas(types_mapper=mapper)
+    for f in schema.fields:
+        if f.type == "integer" and f.required and f.name in df.columns and not df[f.name].isna().any():
+            df[f.name] = df[f.name].astype("int64")
+    return df
+
+
+def _fill_source_ref(frame: pd.DataFrame, rows: np.ndarray, name: str) -> pd.DataFrame:
+    if C.SOURCE_REF not in frame.columns:
+        return frame
+    auto = pc.binary_join_element_wise(
+        pa.scalar(name, pa.large_string()),
+        pc.cast(pa.array(rows, type=pa.int64()), pa.large_string()),
+        pa.scalar(":", pa.large_string()),
+    )
+    given = pa.array(frame[C.SOURCE_REF], type=pa.large_string(), from_pandas=True)
+    frame[C.SOURCE_REF] = pc.coalesce(given, auto).to_pandas()
+    return frame
+
+
+# ------------------------------------------------------------------------------------------
+# combining tables
+# ------------------------------------------------------------------------------------------
+
+
+def concat_tables(tables: list[Table]) -> Table:
+    """Stack tables of one kind (e.g. several budget files): frames, rejected rows and reports."""
+    if not tables:
+        raise SpecError("concat_tables needs at least one table")
+    cls = type(tables[0])
+    if any(type(t) is not cls for t in tables):
+        raise SpecError("concat_tables: all tables must be of the same kind")
+    frame = pd.concat([t.frame for t in tables], ignore_index=True)
+    rejected = pd.concat([t.rejected for t in tables if len(t.rejected)], ignore_index=True) if any(
+        len(t.rejected) for t in tables
+    ) else tables[0].rejected
+    report = tables[0].report
+    for t in tables[1:]:
+        report = report.merge(t.report)
+    report.source = ", ".join(t.report.source for t in tables if t.report.source)
+    return cls(frame=frame, report=report, rejected=rejected)

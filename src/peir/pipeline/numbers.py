@@ -1,0 +1,229 @@
+"""Vectorised parsing of numbers and years as ministries write them.
+
+Handles locale decimal marks (``1.234.567,89``), grouping in well-formed groups of three,
+accounting negatives ``(1,234)`` and trailing minus ``1234-``, the Unicode minus, currency
+symbols and codes (``$``, ``US$``, ``R$``, ``₡``, ``€``, ``USD 12``), non-breaking spaces and
+the schema's missing-value markers. Nothing here raises on a bad value: every value comes back
+as a number, as missing, or as invalid, so that validation can report it.
+
+All work is done with Arrow compute kernels on whole columns (no Python loop per row).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+__all__ = ["NumberParse", "parse_numbers", "parse_years", "to_string_array"]
+
+OK, MISSING, INVALID = 0, 1, 2
+
+_CURRENCY = (
+    r"(?:US\$|U\$S|R\$|RD\$|C\$|N\$|S/\.?|Bs\.?|[$€£¥₡₲₱₵₭₦₩₪₫₹₽¢]"
+    r"|\b(?:USD|EUR|CRC|GTQ|HNL|NIO|PAB|BRL|MXN|COP|SVC|DOP|PEN|CLP|ARS|UYU|PYG|BOB|GBP)\b)"
+)
+
+
+@dataclass
+class NumberParse:
+    """Result of parsing one column: values (float64, NaN where not OK) and a status per row."""
+
+    values: np.ndarray  # float64
+    status: np.ndarray  # int8: 0 ok, 1 missing, 2 invalid
+    hint: str = ""  # e.g. "values look like decimal ','" when many are invalid
+
+    @property
+    def invalid(self) -> np.ndarray:
+        return self.status == INVALID
+
+    @property
+    def missing(self) -> np.ndarray:
+        return self.status == MISSING
+
+
+def to_string_array(values: pd.Series | pa.Array | pa.ChunkedArray) -> pa.Array:
+    """A column as an Arrow string array: numbers written plainly, missing as null."""
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    if isinstance(values, pa.Array):
+        if pa.types.is_string(values.type) or pa.types.is_large_string(values.type):
+            return values
+        if pa.types.is_dictionary(values.type):
+            return to_string_array(values.dictionary_decode())
+        return pc.cast(values, pa.large_string())
+    s = values
+    if isinstance(s.dtype, pd.StringDtype) or s.dtype == object or str(s.dtype) in ("str", "string"):
+        if s.dtype == object:
+            s = s.map(_cell_to_str, na_action="ignore")
+            mask = s.isna().to_numpy()
+            return pa.array(s.where(~mask, None).to_numpy(dtype=object), type=pa.large_string(), from_pandas=True)
+        return pa.array(s, type=pa.large_string(), from_pandas=True)
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        return to_string_array(s.astype(object))
+    if pd.api.types.is_float_dtype(s.dtype):
+        return to_string_array(s.astype(object))
+    return pa.array(s.astype(object).map(_cell_to_str, na_action="ignore"), type=pa.large_string(), from_pandas=True)
+
+
+def _cell_to_str(v: object) -> object:
+    """One cell as text: integral floats without '.0' (Excel codes), dates as ISO."""
+    if isinstance(v, str):
+        return v
+    if isinstance(v, bool):
+        return str(v)
+    if isinstance(v, float | np.floating):
+        if np.isnan(v):
+            return None
+        return str(int(v)) if float(v).is_integer() and abs(v) < 1e15 else repr(float(v))
+    if isinstance(v, int | np.integer):
+        return str(int(v))
+    if hasattr(v, "isoformat"):
+        return v.isoformat()
+    return str(v)
+
+
+def _missing_mask(s: pa.Array, missing: Iterable[str]) -> pa.Array:
+    markers = pa.array(sorted(set(missing) | {"", "nan", "NaN"}), type=s.type)
+    return pc.or_kleene(pc.is_null(s), pc.is_in(s, value_set=markers)).fill_null(True)
+
+
+def parse_numbers(
+    values: pd.Series | pa.Array | pa.ChunkedArray,
+    *,
+    decimal: str = ".",
+    thousands: str | None = None,
+    missing: Iterable[str] = (),
+) -> NumberParse:
+    """Parse a column of numbers written in any common locale.
+
+    Parameters
+    ----------
+    values
+        The column (strings, numbers or mixed objects).
+    decimal
+        ``"."`` or ``","``.
+    thousands
+        Grouping character; ``None`` accepts the grouping that goes with ``decimal`` (``,`` or a
+        space for ``.``; ``.`` or a space for ``,``) in well-formed groups of three digits.
+    missing
+        Markers of a missing value (e.g. the schema's ``missingValues``).
+    """
+    missing = tuple(missing)
+    if isinstance(values, pd.Series) and (
+        pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype)
+    ):
+        v = values.to_numpy(dtype="float64", na_value=np.nan)
+        status = np.where(np.isnan(v), MISSING, OK).astype(np.int8)
+        return NumberParse(v, status)
+
+    s = pc.utf8_trim_whitespace(to_string_array(values))
+    miss = _missing_mask(s, missing)
+    n = len(s)
+    # fast path: plain numbers
+    if decimal == ".":
+        try:
+            v = pc.cast(pc.if_else(miss, pa.scalar(None, s.type), s), pa.float64())
+            arr = v.to_numpy(zero_copy_only=False)
+            mnp = np.asarray(miss.to_numpy(zero_copy_only=False), dtype=bool)
+            arr = np.where(mnp, np.nan, arr)
+            status = np.where(mnp, MISSING, OK).astype(np.int8)
+            # a literal "nan" counts as missing
+            status[np.isnan(arr) & (status == OK)] = MISSING
+            return NumberParse(arr, status)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            pass
+    return _parse_slow(s, miss, n, decimal, thousands)
+
+
+def _parse_slow(
+    s: pa.Array, miss: pa.Array, n: int, decimal: str, thousands: str | None, *, hint: bool = True
+) -> NumberParse:
+    t = pc.replace_substring_regex(s, pattern="[\u00a0\u202f\u2009]", replacement=" ")
+    t = pc.replace_substring(t, pattern="\u2212", replacement="-")
+    neg_paren = pc.match_substring_regex(t, pattern=r"^\(.*\)$")
+    t = pc.replace_substring_regex(t, pattern=r"^\((.*)\)$", replacement=r"\1")
+    t = pc.replace_substring_regex(t, pattern=_CURRENCY, replacement="")
+    t = pc.utf8_trim_whitespace(t)
+    neg_trail = pc.match_substring_regex(t, pattern=r"^[0-9.,' ]*[0-9]\s*-$")
+    t = pc.replace_substring_regex(t, pattern=r"\s*-$", replacement="")
+    neg_lead = pc.match_substring_regex(t, pattern=r"^-")
+    t = pc.replace_substring_regex(t, pattern=r"^[-+]\s*", replacement="")
+    # a currency symbol after the sign ("-$5")
+    t = pc.utf8_trim_whitespace(pc.replace_substring_regex(t, pattern=_CURRENCY, replacement=""))
+    neg = pc.or_(pc.or_(neg_paren, neg_trail), neg_lead)
+
+    dec_re = r"\." if decimal == "." else ","
+    plain = rf"^(?:[0-9]+(?:{dec_re}[0-9]*)?|{dec_re}[0-9]+)(?:[eE][-+]?[0-9]+)?$"
+    if thousands is None:
+        groups = [",", " "] if decimal == "." else [r"\.", " "]
+        grouped = "|".join(rf"[0-9]{{1,3}}(?:{g}[0-9]{{3}})+(?:{dec_re}[0-9]*)?" for g in groups)
+        pattern = rf"{plain}|^(?:{grouped})$"
+        good = pc.match_substring_regex(t, pattern=pattern)
+        body = pc.replace_substring_regex(t, pattern="[ ,]" if decimal == "." else r"[ .]", replacement="")
+    else:
+        if thousands:
+            body = pc.replace_substring(t, pattern=thousands, replacement="")
+        else:
+            body = t
+        good = pc.match_substring_regex(body, pattern=plain)
+        if thousands != " ":
+            body = pc.replace_substring(body, pattern=" ", replacement="")
+    if decimal == ",":
+        body = pc.replace_substring(body, pattern=",", replacement=".")
+    good = pc.and_(good, pc.invert(miss)).fill_null(False)
+    v = pc.cast(pc.if_else(good, body, pa.scalar(None, body.type)), pa.float64())
+    arr = v.to_numpy(zero_copy_only=False).astype("float64")
+    negnp = np.asarray(neg.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
+    arr = np.where(negnp, -arr, arr)
+    mnp = np.asarray(miss.to_numpy(zero_copy_only=False), dtype=bool)
+    gnp = np.asarray(good.to_numpy(zero_copy_only=False), dtype=bool)
+    status = np.full(n, INVALID, dtype=np.int8)
+    status[mnp] = MISSING
+    status[gnp] = OK
+    arr[status != OK] = np.nan
+    text = ""
+    n_bad = int((status == INVALID).sum())
+    if n_bad and hint:
+        other = "," if decimal == "." else "."
+        alt = _parse_slow(s, miss, n, other, None, hint=False)
+        if int((alt.status == INVALID).sum()) < (n_bad + 1) // 2:
+            text = f"the values look like decimal {other!r} (set decimal: {other!r} in the read spec)"
+    return NumberParse(arr, status, text)
+
+
+def parse_years(
+    values: pd.Series | pa.Array | pa.ChunkedArray, *, missing: Iterable[str] = ()
+) -> NumberParse:
+    """Parse fiscal years: ``2019``, ``2019.0``, ``FY2019``, ``2018/19`` or ``2018-2019``
+    (a split fiscal year is labelled by the calendar year in which it ends)."""
+    if isinstance(values, pd.Series) and (
+        pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype)
+    ):
+        p = parse_numbers(values)
+    else:
+        s = pc.utf8_trim_whitespace(to_string_array(values))
+        split = pc.extract_regex(s, pattern=r"^(?:FY|AF|EF)?\s*(?P<a>[0-9]{4})\s*[/-]\s*(?P<b>[0-9]{2}|[0-9]{4})$")
+        a = pc.struct_field(split, "a")
+        b = pc.struct_field(split, "b")
+        end = pc.if_else(
+            pc.equal(pc.utf8_length(b), 2),
+            pc.binary_join_element_wise(pc.utf8_slice_codeunits(a, 0, 2), b, pa.scalar("", a.type)),
+            b,
+        )
+        s = pc.if_else(pc.is_valid(split), end, s)
+        s = pc.replace_substring_regex(s, pattern=r"^(?:FY|AF|EF)\s*([0-9]{4})$", replacement=r"\1")
+        p = parse_numbers(s, missing=missing)
+    v = p.values
+    bad = (p.status == OK) & (np.isnan(v) | (np.floor(np.nan_to_num(v)) != v))
+    if bad.any():
+        status = p.status.copy()
+        status[bad] = INVALID
+        v = v.copy()
+        v[bad] = np.nan
+        return NumberParse(v, status)
+    return p

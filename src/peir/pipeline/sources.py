@@ -1,0 +1,667 @@
+"""Open a source (CSV/TXT/TSV, Excel, Parquet or a DataFrame) as raw chunks of source columns.
+
+This module knows about files, not about canonical tables: it finds the encoding, the
+delimiter, the header line(s), the Excel sheet, and hands out the data rows with their row
+numbers in the source (the line number in a text file with the header on line 1, the
+spreadsheet row number in Excel). Anything that is not a table at all (missing, empty,
+binary, an unknown sheet) raises :class:`peir.ReadError` with a plain message.
+
+Small text files are parsed with Python's :mod:`csv` (exact line numbers, ragged title and
+footer lines, multi-line cells); large ones are streamed through ``pyarrow.csv.open_csv`` in
+bounded chunks, all columns as strings, so that memory grows with the chunk, not the file.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from peir.errors import ReadError
+from peir.specs import ReadSpec
+
+__all__ = [
+    "ARROW_MIN_BYTES",
+    "CHUNK_ROWS",
+    "BadRecord",
+    "RawChunk",
+    "RawSource",
+    "decode_bytes",
+    "open_source",
+    "sniff_delimiter",
+]
+
+#: Text files at least this large are streamed through Arrow's CSV reader.
+ARROW_MIN_BYTES = 32 * 1024 * 1024
+#: Rows per chunk handed to the validation step when streaming.
+CHUNK_ROWS = 1_000_000
+
+_TEXT_EXT = {".csv", ".txt", ".tsv", ".tab", ".dat", ".prn"}
+_EXCEL_EXT = {".xlsx", ".xlsm", ".xltx", ".xltm"}
+_PARQUET_EXT = {".parquet", ".pq", ".parq"}
+_DELIMITERS = (",", ";", "\t", "|")
+
+
+@dataclass
+class BadRecord:
+    """A source record that could not be made into a row (wrong number of fields)."""
+
+    row: int | None
+    text: str
+    reason: str
+
+
+@dataclass
+class RawChunk:
+    """Data rows in source columns, with their row numbers in the source."""
+
+    frame: pd.DataFrame
+    rows: np.ndarray
+    bad: list[BadRecord] = field(default_factory=list)
+
+
+@dataclass
+class RawSource:
+    """An opened source: where it is, how it was read, and its chunks of rows."""
+
+    name: str
+    path: Path | None
+    format: str
+    columns: list[str]
+    chunks: Iterator[RawChunk]
+    encoding: str | None = None
+    delimiter: str | None = None
+    sheet: str | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+    #: for streamed files: called after all chunks were read; returns None when the
+    #: sequential row numbers were exact, else the array mapping sequence -> true line.
+    verify_rows: Any = None
+
+
+# ------------------------------------------------------------------------------------------
+# encoding and delimiter
+# ------------------------------------------------------------------------------------------
+
+
+def decode_bytes(data: bytes, encoding: str = "auto", *, name: str = "") -> tuple[str, str]:
+    """Decode ``data``: returns (text, encoding used). ``auto`` tries UTF-8 (BOM or not),
+    UTF-16 with a BOM, then cp1252, then latin-1."""
+    if encoding != "auto":
+        try:
+            return data.decode(encoding), encoding
+        except UnicodeDecodeError as exc:
+            raise ReadError(
+                f"{name}: not valid {encoding} text (byte {exc.start}: {data[exc.start:exc.start + 1]!r});"
+                " try encoding: auto"
+            ) from None
+    if data.startswith(codecs.BOM_UTF8):
+        try:
+            return data.decode("utf-8-sig"), "utf-8-sig"
+        except UnicodeDecodeError:
+            pass
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError:
+            pass
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252"), "cp1252"
+    except UnicodeDecodeError:
+        return data.decode("latin-1"), "latin-1"
+
+
+def _count_fields(lines: list[str], delim: str) -> list[int]:
+    try:
+        return [len(r) for r in csv.reader(lines, delimiter=delim) if r]
+    except csv.Error:
+        return []
+
+
+def sniff_delimiter(sample_lines: list[str]) -> str:
+    """Pick the delimiter among ``,`` ``;`` tab ``|`` from the header and following lines:
+    the one that splits the header into the most fields with the data lines agreeing."""
+    best, best_score = ",", (-1.0, 0)
+    lines = [ln for ln in sample_lines if ln.strip()]
+    if not lines:
+        return ","
+    for d in _DELIMITERS:
+        counts = _count_fields(lines, d)
+        if not counts or counts[0] < 2:
+            continue
+        head = counts[0]
+        data = counts[1:] or [head]
+        agree = sum(1 for c in data if c == head) / len(data)
+        score = (agree, head)
+        if score > best_score:
+            best, best_score = d, score
+    return best
+
+
+# ------------------------------------------------------------------------------------------
+# headers
+# ------------------------------------------------------------------------------------------
+
+
+def _clean_header(v: object) -> str:
+    if v is None or (isinstance(v, float) and np.isnan(v)):
+        return ""
+    if isinstance(v, float) and v.is_integer():
+        v = int(v)
+    return " ".join(str(v).split())
+
+
+def _build_headers(header_lines: list[list[Any]]) -> list[str]:
+    """Join multi-line headers (upper lines forward-filled across merged cells)."""
+    width = max((len(r) for r in header_lines), default=0)
+    rows = [[_clean_header(v) for v in r] + [""] * (width - len(r)) for r in header_lines]
+    for r in rows[:-1]:  # upper lines: a merged cell spans the blanks to its right
+        last = ""
+        for i, v in enumerate(r):
+            if v:
+                last = v
+            else:
+                r[i] = last
+    names = []
+    for i in range(width):
+        parts: list[str] = []
+        for r in rows:
+            if r[i] and (not parts or parts[-1] != r[i]):
+                parts.append(r[i])
+        names.append(" ".join(parts))
+    # drop trailing unnamed columns later if empty; make names unique and non-empty
+    out: list[str] = []
+    seen: dict[str, int] = {}
+    for i, n in enumerate(names):
+        n = n or f"column_{i + 1}"
+        if n in seen:
+            seen[n] += 1
+            n = f"{n} ({seen[n]})"
+        else:
+            seen[n] = 1
+        out.append(n)
+    return out
+
+
+# ------------------------------------------------------------------------------------------
+# entry point
+# ------------------------------------------------------------------------------------------
+
+
+def open_source(source: Any, spec: ReadSpec, *, chunk_rows: int | None = None) -> RawSource:
+    """Open ``source`` (path or DataFrame) following ``spec``; :class:`ReadError` if it is not a table."""
+    if isinstance(source, pd.DataFrame):
+        return _from_frame(source, "<DataFrame>", first_row=2, fmt="frame")
+    if not isinstance(source, str | os.PathLike):
+        raise ReadError(f"cannot read a table from a {type(source).__name__}; give a file path or a pandas DataFrame")
+    path = Path(source)
+    if not path.exists():
+        raise ReadError(f"{path}: no such file")
+    if path.is_dir():
+        raise ReadError(f"{path}: is a folder, not a file")
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as fh:
+            head = fh.read(65536)
+    except OSError as exc:
+        raise ReadError(f"{path}: cannot be opened ({exc.strerror or exc})") from None
+    if size == 0 or not head.strip(b" \t\r\n\x00" + codecs.BOM_UTF8):
+        raise ReadError(f"{path.name}: the file is empty")
+    ext = path.suffix.lower()
+    if head.startswith(b"PK\x03\x04") and ext not in _PARQUET_EXT:
+        return _open_excel(path, spec)
+    if head.startswith(b"PAR1"):
+        return _open_parquet(path)
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return _open_xls(path, spec)
+    if ext in _EXCEL_EXT:
+        raise ReadError(f"{path.name}: not a readable Excel workbook (the file is not an .xlsx archive)")
+    if ext in _PARQUET_EXT:
+        raise ReadError(f"{path.name}: not a Parquet file (missing the PAR1 signature)")
+    if ext == ".xls":
+        raise ReadError(f"{path.name}: not a readable .xls workbook")
+    if not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) and _looks_binary(head):
+        raise ReadError(f"{path.name}: looks like a binary file, not a text table (CSV/TXT), an Excel workbook or Parquet")
+    if size >= ARROW_MIN_BYTES and spec.comment is None and spec.encoding in ("auto", "utf-8", "utf8", "utf-8-sig"):
+        if not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            return _open_text_arrow(path, spec, head, chunk_rows or CHUNK_ROWS)
+    return _open_text(path, spec)
+
+
+def _looks_binary(head: bytes) -> bool:
+    if b"\x00" in head:
+        return True
+    sample = head[:8192]
+    ctrl = sum(1 for b in sample if b < 32 and b not in (9, 10, 12, 13))
+    return ctrl > max(8, len(sample) // 20)
+
+
+def _from_frame(df: pd.DataFrame, name: str, *, first_row: int, fmt: str, path: Path | None = None) -> RawSource:
+    frame = df.reset_index(drop=True)
+    frame.columns = _build_headers([[str(c) for c in frame.columns]]) if len(frame.columns) else []
+    rows = np.arange(first_row, first_row + len(frame), dtype=np.int64)
+    return RawSource(
+        name=name,
+        path=path,
+        format=fmt,
+        columns=list(frame.columns),
+        chunks=iter([RawChunk(frame, rows)]),
+    )
+
+
+def _open_parquet(path: Path) -> RawSource:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        df = pq.read_table(path).to_pandas()
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise ReadError(f"{path.name}: not a readable Parquet file ({exc})") from None
+    return _from_frame(df, path.name, first_row=1, fmt="parquet", path=path)
+
+
+def _open_xls(path: Path, spec: ReadSpec) -> RawSource:
+    try:
+        import xlrd  # type: ignore[import-not-found]  # noqa: F401
+    except ImportError:
+        raise ReadError(
+            f"{path.name}: an Excel 97-2003 (.xls) workbook; save it as .xlsx (or install xlrd) and read that"
+        ) from None
+    try:
+        sheets = pd.read_excel(path, sheet_name=None, header=None, dtype=object, engine="xlrd")
+    except Exception as exc:  # pragma: no cover - depends on xlrd
+        raise ReadError(f"{path.name}: not a readable .xls workbook ({exc})") from None
+    names = list(sheets)
+    name = _pick_sheet(names, spec.sheet, path.name)
+    rows = [list(r) for r in sheets[name].itertuples(index=False)]
+    return _grid_source(path, spec, rows, list(range(1, len(rows) + 1)), name, fmt="xls")
+
+
+def _pick_sheet(names: list[str], sheet: str | int | None, fname: str) -> str:
+    if not names:
+        raise ReadError(f"{fname}: the workbook has no sheets")
+    if sheet is None:
+        return names[0]
+    if isinstance(sheet, int):
+        if 0 <= sheet < len(names):
+            return names[sheet]
+        raise ReadError(
+            f"{fname}: there is no sheet number {sheet} (0-based); the workbook has {len(names)}: {', '.join(map(repr, names))}"
+        )
+    if sheet in names:
+        return sheet
+    from peir.chain import normalize_label
+
+    for n in names:
+        if normalize_label(n) == normalize_label(sheet):
+            return n
+    raise ReadError(f"{fname}: no sheet named {sheet!r}; sheets present: {', '.join(map(repr, names))}")
+
+
+def _open_excel(path: Path, spec: ReadSpec) -> RawSource:
+    import zipfile
+
+    try:
+        import openpyxl
+        from openpyxl.utils.exceptions import InvalidFileException
+    except ImportError:  # pragma: no cover
+        raise ReadError("reading Excel needs openpyxl") from None
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
+        raise ReadError(f"{path.name}: not a readable Excel workbook ({exc})") from None
+    try:
+        name = _pick_sheet(list(wb.sheetnames), spec.sheet, path.name)
+        ws = wb[name]
+        grid: list[list[Any]] = []
+        numbers: list[int] = []
+        # read-only sheets give rows in order; track the spreadsheet row number of each
+        for r_idx, row in enumerate(ws.iter_rows(values_only=False), start=1):
+            cells = list(row)
+            rn = r_idx
+            for c in cells:
+                if getattr(c, "row", None) is not None:
+                    rn = int(c.row)
+                    break
+            grid.append([getattr(c, "value", None) for c in cells])
+            numbers.append(rn)
+    finally:
+        wb.close()
+    return _grid_source(path, spec, grid, numbers, name, fmt="excel")
+
+
+def _is_blank(vals: list[Any]) -> bool:
+    for v in vals:
+        if v is None:
+            continue
+        if isinstance(v, str) and not v.strip():
+            continue
+        return False
+    return True
+
+
+def _grid_source(
+    path: Path, spec: ReadSpec, grid: list[list[Any]], numbers: list[int], sheet: str, *, fmt: str
+) -> RawSource:
+    """Rows of cells (Excel) -> header + data rows with spreadsheet row numbers."""
+    # spreadsheet row number r is at index numbers.index(r); header_row is 0-based row index
+    by_number = {n: i for i, n in enumerate(numbers)}
+    h0 = spec.header_row + 1
+    header_lines = [grid[by_number[n]] if n in by_number else [] for n in range(h0, h0 + spec.header_rows)]
+    if not any(not _is_blank(h) for h in header_lines):
+        raise ReadError(
+            f"{path.name}[{sheet}]: no header on spreadsheet row {h0} (header_row={spec.header_row});"
+            f" the sheet has {max(numbers, default=0)} rows"
+        )
+    headers = _build_headers(header_lines)
+    width = len(headers)
+    first_data = h0 + spec.header_rows + spec.skip_rows
+    data = [(n, grid[i]) for i, n in enumerate(numbers) if n >= first_data]
+    while data and _is_blank(data[-1][1]):
+        data.pop()
+    if spec.skip_footer:
+        data = data[: max(0, len(data) - spec.skip_footer)]
+    rows_out: list[list[Any]] = []
+    nums: list[int] = []
+    bad: list[BadRecord] = []
+    blank = 0
+    for n, vals in data:
+        if _is_blank(vals):
+            blank += 1
+            continue
+        if len(vals) > width:
+            extra = vals[width:]
+            if not _is_blank(list(extra)):
+                bad.append(BadRecord(n, " | ".join("" if v is None else str(v) for v in vals), f"the row has values beyond the {width} header columns"))
+                continue
+            vals = vals[:width]
+        rows_out.append(list(vals) + [None] * (width - len(vals)))
+        nums.append(n)
+    frame = pd.DataFrame(rows_out, columns=headers, dtype=object) if rows_out else pd.DataFrame({h: pd.Series(dtype=object) for h in headers})
+    return RawSource(
+        name=path.name,
+        path=path,
+        format=fmt,
+        columns=headers,
+        chunks=iter([RawChunk(frame, np.asarray(nums, dtype=np.int64), bad)]),
+        sheet=sheet,
+        meta={"blank_rows": blank, "header_row_number": h0},
+    )
+
+
+# ------------------------------------------------------------------------------------------
+# text files, small: Python csv with exact line numbers
+# ------------------------------------------------------------------------------------------
+
+
+def _split_lines_keep(text: str) -> list[str]:
+    return io.StringIO(text, newline="").readlines()
+
+
+def _open_text(path: Path, spec: ReadSpec) -> RawSource:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ReadError(f"{path.name}: cannot be read ({exc.strerror or exc})") from None
+    text, enc = decode_bytes(data, spec.encoding, name=path.name)
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    lines = _split_lines_keep(text)
+    if len(lines) <= spec.header_row:
+        raise ReadError(
+            f"{path.name}: header_row={spec.header_row} but the file has only {len(lines)} line(s)"
+        )
+    body = lines[spec.header_row :]
+    delim = spec.delimiter or sniff_delimiter(body[: spec.header_rows + 30])
+    records: list[tuple[int, list[str]]] = []
+    line_no = spec.header_row  # lines consumed so far
+    reader = csv.reader(body, delimiter=delim)
+    prev_end = 0
+    try:
+        for rec in reader:
+            start = spec.header_row + prev_end + 1
+            prev_end = reader.line_num
+            if not rec or all(not f.strip() for f in rec):
+                records.append((start, []))
+                continue
+            records.append((start, rec))
+    except csv.Error as exc:
+        raise ReadError(f"{path.name}: line {spec.header_row + prev_end + 1}: cannot be parsed as CSV ({exc})") from None
+    del line_no
+    # header
+    hdr: list[list[str]] = []
+    i = 0
+    while i < len(records) and len(hdr) < spec.header_rows:
+        if records[i][1] or hdr:  # skip blank lines before the header only
+            hdr.append(records[i][1])
+        i += 1
+    if not hdr or all(not any(h.strip() for h in r) for r in hdr):
+        raise ReadError(f"{path.name}: no header found on line {spec.header_row + 1} (header_row={spec.header_row})")
+    headers = _build_headers(hdr)
+    # drop unnamed trailing columns that are empty in the header (e.g. "a,b,c,,,")
+    width = len(headers)
+    data = records[i:]
+    if spec.skip_rows:
+        data = data[spec.skip_rows :]
+    comment_lines = 0
+    if spec.comment:
+        kept = []
+        for n, rec in data:
+            if rec and rec[0].lstrip().startswith(spec.comment):
+                comment_lines += 1
+                continue
+            kept.append((n, rec))
+        data = kept
+    while data and not data[-1][1]:
+        data.pop()
+    if spec.skip_footer:
+        data = data[: max(0, len(data) - spec.skip_footer)]
+    rows_out: list[list[str]] = []
+    nums: list[int] = []
+    bad: list[BadRecord] = []
+    blank = 0
+    for n, rec in data:
+        if not rec:
+            blank += 1
+            continue
+        if len(rec) > width:
+            if any(f.strip() for f in rec[width:]):
+                bad.append(
+                    BadRecord(n, delim.join(rec), f"the line has {len(rec)} fields, the header has {width}")
+                )
+                continue
+            rec = rec[:width]
+        elif len(rec) < width:
+            rec = rec + [""] * (width - len(rec))
+        rows_out.append(rec)
+        nums.append(n)
+    if rows_out:
+        cols = list(zip(*rows_out, strict=True))
+        frame = pd.DataFrame({h: pd.array(list(c), dtype="str") for h, c in zip(headers, cols, strict=True)})
+    else:
+        frame = pd.DataFrame({h: pd.Series(dtype="str") for h in headers})
+    return RawSource(
+        name=path.name,
+        path=path,
+        format="csv",
+        columns=headers,
+        chunks=iter([RawChunk(frame, np.asarray(nums, dtype=np.int64), bad)]),
+        encoding=enc,
+        delimiter=delim,
+        meta={"blank_rows": blank, "comment_lines": comment_lines, "header_line": spec.header_row + 1},
+    )
+
+
+# ------------------------------------------------------------------------------------------
+# text files, large: Arrow streaming
+# ------------------------------------------------------------------------------------------
+
+
+def _sample_encoding(path: Path, head: bytes, requested: str) -> str:
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if requested != "auto":
+        return requested
+    dec = codecs.getincrementaldecoder("utf-8")()
+    try:
+        with path.open("rb") as fh:
+            dec.decode(fh.read(4 * 1024 * 1024), final=False)
+        return "utf-8"
+    except UnicodeDecodeError:
+        return "cp1252"
+
+
+def _count_newlines(path: Path) -> tuple[int, bool]:
+    n = 0
+    last = b""
+    with path.open("rb") as fh:
+        while True:
+            buf = fh.read(16 * 1024 * 1024)
+            if not buf:
+                break
+            n += buf.count(b"\n")
+            last = buf[-1:]
+    return n, last == b"\n"
+
+
+def _open_text_arrow(path: Path, spec: ReadSpec, head: bytes, chunk_rows: int) -> RawSource:
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    enc = _sample_encoding(path, head, spec.encoding)
+    head_text = head.decode("utf-8-sig" if enc in ("utf-8", "utf-8-sig") else enc, errors="replace")
+    head_lines = _split_lines_keep(head_text)[:-1] or _split_lines_keep(head_text)
+    if len(head_lines) <= spec.header_row:
+        raise ReadError(f"{path.name}: header_row={spec.header_row} is beyond the first lines of the file")
+    body = head_lines[spec.header_row :]
+    delim = spec.delimiter or sniff_delimiter(body[: spec.header_rows + 30])
+    hdr_recs = list(csv.reader(body[: spec.header_rows], delimiter=delim))
+    if len(hdr_recs) < spec.header_rows:
+        raise ReadError(f"{path.name}: no header found on line {spec.header_row + 1}")
+    headers = _build_headers(hdr_recs)
+    n_skip = spec.header_row + spec.header_rows + spec.skip_rows
+    bad: list[BadRecord] = []
+
+    def on_invalid(row: Any) -> str:
+        bad.append(
+            BadRecord(
+                int(row.number) if row.number is not None else None,
+                str(row.text),
+                f"the line has {row.actual_columns} fields, the header has {row.expected_columns}",
+            )
+        )
+        return "skip"
+
+    arrow_enc = "utf8" if enc in ("utf-8", "utf-8-sig") else enc
+    read_opts = pacsv.ReadOptions(
+        skip_rows=n_skip, column_names=headers, block_size=8 * 1024 * 1024, encoding=arrow_enc
+    )
+    parse_opts = pacsv.ParseOptions(delimiter=delim, invalid_row_handler=on_invalid)
+    conv_opts = pacsv.ConvertOptions(
+        column_types={h: pa.string() for h in headers},
+        strings_can_be_null=False,
+        quoted_strings_can_be_null=False,
+    )
+    first_line = n_skip + 1
+    state: dict[str, Any] = {"rows": 0, "bad_seen": 0, "blank_or_multiline": False}
+
+    def generate() -> Iterator[RawChunk]:
+        try:
+            reader = pacsv.open_csv(path, read_options=read_opts, parse_options=parse_opts, convert_options=conv_opts)
+        except (pa.ArrowInvalid, OSError) as exc:
+            raise ReadError(f"{path.name}: cannot be parsed as CSV ({exc})") from None
+        pending: list[Any] = []
+        pending_rows = 0
+        held: pa.Table | None = None  # the last rows, held back for skip_footer
+
+        def emit(tbl: pa.Table) -> RawChunk:
+            start = first_line + state["rows"]
+            state["rows"] += tbl.num_rows
+            frame = tbl.to_pandas()
+            new_bad = bad[state["bad_seen"] :]
+            state["bad_seen"] = len(bad)
+            return RawChunk(frame, np.arange(start, start + tbl.num_rows, dtype=np.int64), list(new_bad))
+
+        while True:
+            try:
+                batch = reader.read_next_batch()
+            except StopIteration:
+                break
+            except pa.ArrowInvalid as exc:
+                raise ReadError(f"{path.name}: cannot be parsed as CSV ({exc})") from None
+            pending.append(batch)
+            pending_rows += batch.num_rows
+            if pending_rows >= chunk_rows + spec.skip_footer:
+                tbl = pa.Table.from_batches(pending)
+                pending, pending_rows = [], 0
+                if held is not None:
+                    tbl = pa.concat_tables([held, tbl])
+                    held = None
+                if spec.skip_footer:
+                    held = tbl.slice(tbl.num_rows - spec.skip_footer)
+                    tbl = tbl.slice(0, tbl.num_rows - spec.skip_footer)
+                yield emit(tbl)
+        parts = ([held] if held is not None else []) + ([pa.Table.from_batches(pending)] if pending else [])
+        if parts:
+            tbl = pa.concat_tables(parts) if len(parts) > 1 else parts[0]
+            if spec.skip_footer:
+                tbl = tbl.slice(0, max(0, tbl.num_rows - spec.skip_footer))
+            yield emit(tbl)
+        elif bad[state["bad_seen"] :]:
+            yield RawChunk(pd.DataFrame({h: pd.Series(dtype="str") for h in headers}), np.zeros(0, np.int64), bad[state["bad_seen"] :])
+
+    def verify() -> np.ndarray | None:
+        n_nl, ends_nl = _count_newlines(path)
+        physical = n_nl + (0 if ends_nl else 1)
+        expected = n_skip + state["rows"] + spec.skip_footer + len(bad)
+        if physical == expected and not bad:
+            return None
+        return _exact_lines(path, enc, delim, n_skip, len(headers), spec.skip_footer)
+
+    return RawSource(
+        name=path.name,
+        path=path,
+        format="csv",
+        columns=headers,
+        chunks=generate(),
+        encoding=enc,
+        delimiter=delim,
+        meta={"streamed": True, "header_line": spec.header_row + 1},
+        verify_rows=verify,
+    )
+
+
+def _exact_lines(path: Path, enc: str, delim: str, n_skip: int, width: int, skip_footer: int) -> np.ndarray:
+    """Start line of every well-formed data record (slow path, rare: blank lines, multi-line cells)."""
+    out: list[int] = []
+    with path.open("r", encoding="utf-8-sig" if enc in ("utf-8", "utf-8-sig") else enc, errors="replace", newline="") as fh:
+        for _ in range(n_skip):
+            fh.readline()
+        reader = csv.reader(fh, delimiter=delim)
+        prev = 0
+        for rec in reader:
+            start = n_skip + prev + 1
+            prev = reader.line_num
+            if not rec or (len(rec) == 1 and not rec[0]):
+                continue
+            if len(rec) != width:
+                continue
+            out.append(start)
+    if skip_footer:
+        out = out[: max(0, len(out) - skip_footer)]
+    return np.asarray(out, dtype=np.int64)
+
+
+_NUMERIC_RE = re.compile(r"^[\s\d.,()$€£%+-]*$")

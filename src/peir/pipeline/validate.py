@@ -1,0 +1,726 @@
+"""Lazy validation against the canonical Table Schemas: every issue collected, every row accounted.
+
+The Table Schema JSON files in ``peir/data/schemas`` (read through :func:`peir.schema.load_schema`)
+are the single source of required columns, types, enumerations, patterns and bounds. On top of
+them this module checks what a schema cannot say: ISO 3166 country and ISO 4217 currency codes,
+the caseload measure vocabulary (filling link, unit and kind from it), finite amounts (a negative
+amount is a warning), duplicate lines, an executed amount far above the modified one, chain-map
+shares that do not sum to one, and — across tables — budget years without context, institutions
+that no chain-map rule mentions, currencies that disagree with the context.
+
+Every issue is a row: ``source_ref`` (the file), ``row`` (line number with the header on line 1,
+or the spreadsheet row), ``column``, ``value``, ``code``, ``severity`` and a plain ``message``.
+A row with an issue of severity ``error`` is rejected and kept, with its original values and the
+reason, in ``table.rejected``.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from peir.chain import (
+    MEASURES,
+    PHASE_ALIASES,
+    Link,
+    Phase,
+    normalize_label,
+    parse_link,
+    parse_phase,
+)
+from peir.pipeline.codes import COUNTRIES, country_hint, is_country, is_currency
+from peir.pipeline.numbers import INVALID, MISSING, OK, parse_numbers, parse_years, to_string_array
+from peir.schema import C, FieldSpec, TableSchema, load_schema
+from peir.tables import ISSUE_COLUMNS, ValidationReport
+
+if TYPE_CHECKING:  # pragma: no cover
+    from peir.dataset import Dataset
+
+__all__ = [
+    "EXECUTED_OVER_MODIFIED",
+    "Issues",
+    "RowCheck",
+    "check_rows",
+    "closest",
+    "cross_validate",
+    "resolve_measure",
+    "table_checks",
+]
+
+#: An executed amount above this multiple of the modified one is flagged (warning).
+EXECUTED_OVER_MODIFIED = 1.5
+#: Tolerance on chain-map shares summing to one.
+SHARE_TOLERANCE = 1e-6
+
+ERROR, WARNING, INFO = "error", "warning", "info"
+
+
+def closest(value: object, choices: list[str], n: int = 3) -> list[str]:
+    """The closest valid names to ``value`` (difflib, on normalised labels)."""
+    key = normalize_label(value)
+    norm = {normalize_label(c): c for c in choices}
+    hits = difflib.get_close_matches(key, list(norm), n=n, cutoff=0.5)
+    out: list[str] = []
+    for h in hits:
+        if norm[h] not in out:
+            out.append(norm[h])
+    return out
+
+
+# ------------------------------------------------------------------------------------------
+# issue collection
+# ------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Block:
+    pos: np.ndarray | None
+    column: str | None
+    values: Any
+    code: str
+    severity: str
+    message: Any
+
+
+@dataclass
+class Issues:
+    """Issues of one chunk, as blocks of positions (vectorised), turned into rows at the end."""
+
+    blocks: list[_Block] = field(default_factory=list)
+
+    def add(
+        self,
+        pos: np.ndarray | None,
+        column: str | None,
+        values: Any,
+        code: str,
+        severity: str,
+        message: Any,
+    ) -> None:
+        if pos is not None and len(pos) == 0:
+            return
+        self.blocks.append(_Block(pos, column, values, code, severity, message))
+
+    def reject_mask(self, n: int) -> np.ndarray:
+        mask = np.zeros(n, dtype=bool)
+        for b in self.blocks:
+            if b.severity == ERROR and b.pos is not None:
+                mask[b.pos] = True
+        return mask
+
+    def reasons(self, n: int) -> np.ndarray:
+        """Per row: the messages of its errors joined with '; ' (None where no error)."""
+        out = np.full(n, None, dtype=object)
+        for b in self.blocks:
+            if b.severity != ERROR or b.pos is None:
+                continue
+            msgs = _broadcast(b.message, len(b.pos))
+            cur = out[b.pos]
+            joined = [m if c is None else f"{c}; {m}" for c, m in zip(cur, msgs, strict=True)]
+            out[b.pos] = np.asarray(joined, dtype=object)
+        return out
+
+    def to_frame(self, rows: np.ndarray, source: str) -> pd.DataFrame:
+        parts = []
+        for b in self.blocks:
+            if b.pos is None:
+                k = 1
+                row = pd.array([pd.NA], dtype="Int64")
+            else:
+                k = len(b.pos)
+                row = pd.array(rows[b.pos], dtype="Int64")
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "source_ref": [source] * k,
+                        "row": row,
+                        "column": [b.column] * k,
+                        "value": list(_broadcast(b.values, k)),
+                        "code": [b.code] * k,
+                        "severity": [b.severity] * k,
+                        "message": list(_broadcast(b.message, k)),
+                    }
+                )
+            )
+        if not parts:
+            return empty_issues()
+        return pd.concat(parts, ignore_index=True)
+
+
+def empty_issues() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            c: pd.Series(dtype="Int64") if c == "row" else pd.Series(dtype="object")
+            for c in ISSUE_COLUMNS
+        }
+    )
+
+
+def _broadcast(v: Any, k: int) -> np.ndarray:
+    if isinstance(v, np.ndarray):
+        return v.astype(object)
+    if isinstance(v, pd.Series | pd.Index | pd.api.extensions.ExtensionArray | pa.Array | pa.ChunkedArray | list):
+        arr = np.asarray(v.to_pylist() if isinstance(v, pa.Array | pa.ChunkedArray) else list(v), dtype=object)
+        return arr
+    out = np.empty(k, dtype=object)
+    out[:] = [v] * k
+    return out
+
+
+def _by_unique(values: np.ndarray, fn: Callable[[Any], Any]) -> np.ndarray:
+    """Apply ``fn`` once per distinct value (messages, recodes) and broadcast back."""
+    if len(values) == 0:
+        return np.empty(0, dtype=object)
+    codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=False)
+    mapped = np.asarray([fn(u) for u in uniques], dtype=object)
+    return mapped[codes]
+
+
+def _fmt(v: float) -> str:
+    if np.isfinite(v) and float(v).is_integer():
+        return f"{v:,.0f}"
+    return f"{v:,.6g}"
+
+
+# ------------------------------------------------------------------------------------------
+# measure vocabulary
+# ------------------------------------------------------------------------------------------
+
+
+def _measure_index() -> dict[str, str]:
+    idx: dict[str, str] = {}
+    for name, m in MEASURES.items():
+        idx[normalize_label(name)] = name
+        idx[normalize_label(m.label_en)] = name
+        idx[normalize_label(m.label_es)] = name
+    return idx
+
+
+_MEASURE_INDEX = _measure_index()
+
+
+def resolve_measure(value: object) -> str | None:
+    """A measure name from the vocabulary for a name or an English/Spanish label; None if unknown."""
+    if isinstance(value, str) and value in MEASURES:
+        return value
+    return _MEASURE_INDEX.get(normalize_label(value))
+
+
+def _phase_choices() -> list[str]:
+    return [p.value for p in Phase] + sorted(PHASE_ALIASES)
+
+
+# ------------------------------------------------------------------------------------------
+# row checks
+# ------------------------------------------------------------------------------------------
+
+
+@dataclass
+class RowCheck:
+    """Typed canonical columns of a chunk plus its issues and which rows are rejected."""
+
+    columns: dict[str, pa.Array]
+    issues: Issues
+    reject: np.ndarray
+    amounts: np.ndarray | None = None  # budget: parsed amounts (NaN where not parsed)
+
+
+def _strings(col: Any, missing: tuple[str, ...]) -> tuple[pa.Array, np.ndarray]:
+    """Trimmed strings with missing markers as null; and the missing mask."""
+    s = pc.utf8_trim_whitespace(to_string_array(col))
+    markers = pa.array(sorted(set(missing) | {""}), type=s.type)
+    miss = pc.or_kleene(pc.is_null(s), pc.is_in(s, value_set=markers)).fill_null(True)
+    s = pc.if_else(miss, pa.scalar(None, s.type), s)
+    return s, np.asarray(miss.to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _np_strings(arr: pa.Array) -> np.ndarray:
+    return np.asarray(arr.to_numpy(zero_copy_only=False), dtype=object)
+
+
+def _recode_unique(arr: pa.Array, fn: Callable[[str], str | None]) -> tuple[pa.Array, np.ndarray]:
+    """Map distinct values through ``fn``; returns (recoded array, bool mask of unknowns)."""
+    enc = pc.dictionary_encode(arr)
+    dictionary = enc.dictionary.to_pylist()
+    mapped = [fn(v) for v in dictionary]
+    known = np.asarray([m is not None for m in mapped] + [True], dtype=bool)
+    new_dict = pa.array([m if m is not None else "" for m in mapped], type=pa.large_string())
+    idx = enc.indices
+    out = pc.take(new_dict, idx) if len(new_dict) else pa.nulls(len(arr), pa.large_string())
+    idx_np = idx.fill_null(len(dictionary)).to_numpy(zero_copy_only=False)
+    unknown = ~known[idx_np]
+    out = pc.if_else(pa.array(unknown), pa.scalar(None, pa.large_string()), out)
+    return out, unknown
+
+
+def check_rows(
+    kind: str,
+    staged: pd.DataFrame,
+    *,
+    present: set[str],
+    decimal: str = ".",
+    thousands: str | None = None,
+    multiplier: Callable[[str], float] = lambda _c: 1.0,
+    na_values: tuple[str, ...] = (),
+    issues: Issues | None = None,
+) -> RowCheck:
+    """Coerce the canonical columns of ``staged`` to their types and check every value.
+
+    ``staged`` holds the canonical columns as read (strings, or typed values from a DataFrame
+    or a workbook); ``present`` names the columns the source actually provided (the rest are
+    missing). Nothing raises on a bad value.
+    """
+    schema = load_schema(kind)
+    n = len(staged)
+    iss = issues if issues is not None else Issues()
+    missing_markers = tuple(schema.missing_values) + tuple(na_values)
+    out: dict[str, pa.Array] = {}
+    raw: dict[str, Any] = {}
+    amounts: np.ndarray | None = None
+
+    def raw_values(name: str, pos: np.ndarray) -> np.ndarray:
+        if name not in raw:
+            col = staged[name] if name in staged.columns else pd.Series([None] * n, dtype=object)
+            raw[name] = col.to_numpy(dtype=object)
+        return np.asarray(raw[name][pos], dtype=object)
+
+    for f in schema.fields:
+        name = f.name
+        col = staged[name] if name in staged.columns else None
+        if f.type == "string":
+            if col is None:
+                arr: pa.Array = pa.nulls(n, pa.large_string())
+                miss = np.ones(n, dtype=bool)
+            else:
+                arr, miss = _strings(col, missing_markers)
+            arr, miss = _check_string_field(kind, f, arr, miss, iss, raw_values, staged, out)
+            if f.required and name in present:
+                pos = np.flatnonzero(miss)
+                iss.add(pos, name, raw_values(name, pos), "missing_value", ERROR, f"{name} is required but empty")
+            out[name] = arr
+        elif f.type == "integer":
+            if col is None:
+                out[name] = pa.nulls(n, pa.int64())
+                continue
+            p = parse_years(col, missing=missing_markers)
+            bad = np.flatnonzero(p.status == INVALID)
+            iss.add(bad, name, raw_values(name, bad), "not_a_year" if "year" in name else "not_an_integer", ERROR,
+                    _by_unique(raw_values(name, bad), lambda v, _n=name: f"{_n} {v!r} is not a whole number" + (" (a year such as 2019 or 2018/19)" if "year" in _n else "")))
+            v = p.values
+            ok = p.status == OK
+            lo, hi = f.minimum, f.maximum
+            if lo is not None or hi is not None:
+                out_of = ok & (((v < lo) if lo is not None else False) | ((v > hi) if hi is not None else False))
+                pos = np.flatnonzero(out_of)
+                iss.add(pos, name, raw_values(name, pos), "implausible_year" if "year" in name else "out_of_range", ERROR,
+                        _by_unique(v[pos], lambda x, _n=name, _lo=lo, _hi=hi: f"{_n} {x:.0f} is outside the plausible range {_lo:.0f}–{_hi:.0f}"))
+                ok = ok & ~out_of
+            if f.required and name in present:
+                pos = np.flatnonzero(p.status == MISSING)
+                iss.add(pos, name, raw_values(name, pos), "missing_value", ERROR, f"{name} is required but empty")
+            ints = np.where(ok, np.nan_to_num(v), 0).astype(np.int64)
+            out[name] = pa.array(ints, mask=~ok)
+        elif f.type == "number":
+            if col is None:
+                out[name] = pa.nulls(n, pa.float64())
+                if kind == "budget" and name == C.AMOUNT:
+                    amounts = np.full(n, np.nan)
+                continue
+            p = parse_numbers(col, decimal=decimal, thousands=thousands, missing=missing_markers)
+            v = p.values
+            mult = multiplier(name)
+            if mult != 1.0:
+                v = v * mult
+            bad = np.flatnonzero(p.status == INVALID)
+            hint = f"; {p.hint}" if p.hint else ""
+            iss.add(bad, name, raw_values(name, bad), "not_a_number", ERROR,
+                    _by_unique(raw_values(name, bad), lambda x, _n=name, _h=hint: f"{_n} {x!r} is not a number{_h}"))
+            ok = p.status == OK
+            nonfinite = ok & ~np.isfinite(np.where(ok, v, 0.0))
+            pos = np.flatnonzero(nonfinite)
+            iss.add(pos, name, raw_values(name, pos), "not_finite", ERROR, f"{name} must be a finite number")
+            ok = ok & ~nonfinite
+            if kind == "budget" and name == C.AMOUNT:
+                amounts = np.where(ok, v, np.nan)
+            _check_bounds(kind, f, v, ok, iss, raw_values)
+            if f.required and name in present:
+                pos = np.flatnonzero(p.status == MISSING)
+                iss.add(pos, name, raw_values(name, pos), "missing_value", ERROR, f"{name} is required but empty")
+            out[name] = pa.array(np.where(ok, v, np.nan), mask=~ok)
+        else:  # pragma: no cover - schemas only use the three types
+            out[name] = pa.nulls(n, pa.large_string())
+
+    if kind == "caseload":
+        _caseload_fill(out, iss, raw_values, n)
+    return RowCheck(out, iss, iss.reject_mask(n), amounts)
+
+
+def _check_bounds(
+    kind: str, f: FieldSpec, v: np.ndarray, ok: np.ndarray, iss: Issues, raw_values: Callable[[str, np.ndarray], np.ndarray]
+) -> None:
+    name = f.name
+    if kind == "budget" and name == C.AMOUNT:
+        pos = np.flatnonzero(ok & (v < 0))
+        iss.add(pos, name, raw_values(name, pos), "negative_amount", WARNING,
+                "negative amount (a refund or correction?); kept")
+        return
+    if f.minimum is not None:
+        pos = np.flatnonzero(ok & (v < f.minimum))
+        what = "a count cannot be negative" if f.minimum == 0 else f"below the minimum {f.minimum}"
+        iss.add(pos, name, raw_values(name, pos), "negative_count" if f.minimum == 0 else "out_of_range", ERROR,
+                _by_unique(v[pos], lambda x, _n=name, _w=what: f"{_n} {_fmt(x)}: {_w}"))
+    if f.exclusive_minimum is not None:
+        pos = np.flatnonzero(ok & (v <= f.exclusive_minimum))
+        iss.add(pos, name, raw_values(name, pos), "out_of_range", ERROR,
+                _by_unique(v[pos], lambda x, _n=name, _m=f.exclusive_minimum: f"{_n} {_fmt(x)} must be greater than {_fmt(_m)}"))
+    if f.maximum is not None:
+        pos = np.flatnonzero(ok & (v > f.maximum))
+        iss.add(pos, name, raw_values(name, pos), "out_of_range", ERROR,
+                _by_unique(v[pos], lambda x, _n=name, _m=f.maximum: f"{_n} {_fmt(x)} is above the maximum {_fmt(_m)}"))
+
+
+def _check_string_field(
+    kind: str,
+    f: FieldSpec,
+    arr: pa.Array,
+    miss: np.ndarray,
+    iss: Issues,
+    raw_values: Callable[[str, np.ndarray], np.ndarray],
+    staged: pd.DataFrame,
+    out: dict[str, pa.Array],
+) -> tuple[pa.Array, np.ndarray]:
+    name = f.name
+    if len(arr) == 0 or miss.all():
+        return arr, miss
+    if name in (C.COUNTRY, C.CURRENCY):
+        arr = pc.utf8_upper(arr)
+        checker = is_country if name == C.COUNTRY else is_currency
+        recoded, unknown = _recode_unique(arr, lambda v, _c=checker: v if _c(v) else None)
+        unknown &= ~miss
+        pos = np.flatnonzero(unknown)
+        if name == C.COUNTRY:
+            msg = _by_unique(raw_values(name, pos), _country_message)
+            iss.add(pos, name, raw_values(name, pos), "unknown_country", ERROR, msg)
+        else:
+            iss.add(pos, name, raw_values(name, pos), "unknown_currency", ERROR,
+                    _by_unique(raw_values(name, pos), lambda v: f"{v!r} is not an ISO 4217 currency code (e.g. USD, GTQ, CRC)"))
+        return recoded, miss
+    if name == C.PHASE:
+        recoded, unknown = _recode_unique(arr, lambda v: p.value if (p := parse_phase(v)) else None)
+        unknown &= ~miss
+        pos = np.flatnonzero(unknown)
+        iss.add(pos, name, raw_values(name, pos), "unknown_phase", ERROR, _by_unique(raw_values(name, pos), _phase_message))
+        return recoded, miss
+    if name == C.LINK:
+        recoded, unknown = _recode_unique(arr, lambda v: lk.value if (lk := parse_link(v)) else None)
+        unknown &= ~miss
+        pos = np.flatnonzero(unknown)
+        choices = [lk.value for lk in Link]
+        iss.add(pos, name, raw_values(name, pos), "unknown_link", ERROR,
+                _by_unique(raw_values(name, pos), lambda v: _unknown_message(name, v, choices)))
+        return recoded, miss
+    if name == C.MEASURE:
+        recoded, unknown = _recode_unique(arr, resolve_measure)
+        unknown &= ~miss
+        pos = np.flatnonzero(unknown)
+        iss.add(pos, name, raw_values(name, pos), "unknown_measure", ERROR,
+                _by_unique(raw_values(name, pos), lambda v: _unknown_message(name, v, list(MEASURES))))
+        return recoded, miss
+    if f.enum is not None:
+        choices = list(f.enum)
+        recoded, unknown = _recode_unique(arr, lambda v, _c=choices: v.lower() if v.lower() in _c else None)
+        unknown &= ~miss
+        pos = np.flatnonzero(unknown)
+        iss.add(pos, name, raw_values(name, pos), "not_in_enum", ERROR,
+                _by_unique(raw_values(name, pos), lambda v, _c=choices: _unknown_message(name, v, _c)))
+        return recoded, miss
+    return arr, miss
+
+
+def _country_message(v: object) -> str:
+    hint = country_hint(v)
+    text = f"{v!r} is not an ISO 3166 alpha-3 country code"
+    if hint:
+        text += f"; did you mean {hint!r} ({COUNTRIES[hint][1] if hint in COUNTRIES else hint})?"
+        text += f" (recode it with values: {{country: {{{v!s}: {hint}}}}})"
+    return text
+
+
+def _phase_message(v: object) -> str:
+    close = closest(v, _phase_choices())
+    text = f"unknown phase {v!r}; expected proposed, approved, modified or executed"
+    if close:
+        mapped = [f"{c}" + (f" (= {PHASE_ALIASES[c].value})" if c in PHASE_ALIASES and c != PHASE_ALIASES[c].value else "") for c in close]
+        text += f"; closest: {', '.join(mapped)}"
+    return text
+
+
+def _unknown_message(column: str, v: object, choices: list[str]) -> str:
+    close = closest(v, choices)
+    text = f"unknown {column} {v!r}"
+    if close:
+        text += f"; closest valid names: {', '.join(close)}"
+    else:
+        shown = ", ".join(choices[:12]) + (" ..." if len(choices) > 12 else "")
+        text += f"; expected one of: {shown}"
+    return text
+
+
+def _caseload_fill(out: dict[str, pa.Array], iss: Issues, raw_values: Callable[[str, np.ndarray], np.ndarray], n: int) -> None:
+    """Fill link, unit and kind from the measure vocabulary where the source lacks them."""
+    measure = out[C.MEASURE]
+    names = sorted(MEASURES)
+    m_idx = pc.index_in(measure, value_set=pa.array(names, type=pa.large_string()))
+    for col, attr in ((C.LINK, "link"), (C.UNIT, "unit"), (C.KIND, "kind")):
+        vocab = pa.array([str(getattr(MEASURES[nm], attr)) for nm in names], type=pa.large_string())
+        filled = pc.take(vocab, m_idx)
+        given = out[col]
+        if col == C.KIND:
+            both = pc.and_(pc.is_valid(given), pc.is_valid(filled))
+            differs = pc.and_(both, pc.not_equal(given, filled)).fill_null(False)
+            pos = np.flatnonzero(np.asarray(differs.to_numpy(zero_copy_only=False), dtype=bool))
+            if len(pos):
+                mvals = _np_strings(measure)[pos]
+                gvals = _np_strings(given)[pos]
+                iss.add(pos, col, gvals, "kind_mismatch", WARNING,
+                        [f"{m} is a {MEASURES[m].kind} in the vocabulary, the source says {g}" for m, g in zip(mvals, gvals, strict=True)])
+        out[col] = pc.coalesce(given, filled)
+    # rows whose measure is known always get link/unit/kind; rows with an unknown measure are
+    # already rejected, so a missing link/unit/kind now means a known measure could not fill it
+    for col in (C.LINK, C.UNIT, C.KIND):
+        pos = np.flatnonzero(np.asarray(pc.is_null(out[col]).to_numpy(zero_copy_only=False), dtype=bool)
+                             & np.asarray(pc.is_valid(measure).to_numpy(zero_copy_only=False), dtype=bool))
+        iss.add(pos, col, raw_values(col, pos), "missing_value", ERROR, f"{col} is required but empty")
+
+
+# ------------------------------------------------------------------------------------------
+# table-level checks (on accepted rows)
+# ------------------------------------------------------------------------------------------
+
+
+def table_checks(kind: str, frame: pd.DataFrame, rows: np.ndarray) -> tuple[Issues, np.ndarray]:
+    """Checks across rows: duplicates, executed far above modified, chain-map shares.
+
+    Returns the issues (positions into ``frame``) and a mask of rows to reject (context rows
+    that repeat a country-year).
+    """
+    iss = Issues()
+    n = len(frame)
+    reject = np.zeros(n, dtype=bool)
+    if n == 0:
+        return iss, reject
+    schema = load_schema(kind)
+    key = [k for k in schema.primary_key if k in frame.columns]
+    if kind == "chain_map":
+        key = [c for c in (C.COUNTRY, C.INSTITUTION_CODE, C.PROGRAM, C.FUNC, C.YEAR_FROM, C.YEAR_TO, C.LINK) if c in frame.columns]
+    if key:
+        if kind == "context":
+            dup_any = frame.duplicated(key, keep="first").to_numpy()
+            pos = np.flatnonzero(dup_any)
+            if len(pos):
+                first_rows = _first_rows(frame, key, rows)
+                iss.add(pos, ",".join(key), None, "duplicate_key", ERROR,
+                        [f"a second row for {frame[C.COUNTRY].iat[i]} {frame[C.YEAR].iat[i]} (first on row {first_rows[i]}); rejected" for i in pos])
+                reject[pos] = True
+        else:
+            values_cols = [c for c in frame.columns if c != C.SOURCE_REF]
+            dup_exact = frame.duplicated(values_cols, keep="first").to_numpy()
+            pos = np.flatnonzero(dup_exact)
+            if len(pos):
+                first_rows = _first_rows(frame, values_cols, rows)
+                iss.add(pos, None, None, "duplicate_row", WARNING,
+                        [f"same values as row {first_rows[i]}: counted twice if both are real" for i in pos])
+            dup_key = frame.duplicated(key, keep="first").to_numpy() & ~dup_exact
+            pos = np.flatnonzero(dup_key)
+            if len(pos):
+                first_rows = _first_rows(frame, key, rows)
+                iss.add(pos, ",".join(key), None, "duplicate_key", WARNING,
+                        [f"same {', '.join(key)} as row {first_rows[i]} with other values" for i in pos])
+    if kind == "budget":
+        _executed_vs_modified(frame, iss)
+    if kind == "chain_map":
+        _share_sums(frame, iss)
+    return iss, reject
+
+
+def _first_rows(frame: pd.DataFrame, cols: list[str], rows: np.ndarray) -> np.ndarray:
+    g = frame.groupby(cols, dropna=False, sort=False, observed=True).ngroup().to_numpy()
+    first = pd.Series(rows).groupby(g).transform("first").to_numpy()
+    return np.asarray(first)
+
+
+def _executed_vs_modified(frame: pd.DataFrame, iss: Issues) -> None:
+    if C.PHASE not in frame.columns or not {"executed", "modified"} <= set(pd.unique(frame[C.PHASE].dropna())):
+        return
+    key = [c for c in load_schema("budget").primary_key if c in frame.columns and c != C.PHASE]
+    sub = frame[frame[C.PHASE].isin(["executed", "modified"])]
+    g = sub.groupby([*key, C.PHASE], dropna=False, sort=False, observed=True)[C.AMOUNT].sum().unstack(C.PHASE)
+    if "executed" not in g or "modified" not in g:
+        return
+    far = g[(g["modified"] > 0) & (g["executed"] > EXECUTED_OVER_MODIFIED * g["modified"])]
+    if far.empty:
+        return
+    ex = sub[sub[C.PHASE] == "executed"].reset_index()
+    merged = ex.merge(far.reset_index(), on=key, how="inner")
+    pos = merged["index"].to_numpy()
+    pos = np.asarray([frame.index.get_loc(i) for i in pos], dtype=np.int64)
+    msgs = [
+        f"executed {_fmt(e)} is {e / m:.1f}× the modified budget {_fmt(m)} for the same line"
+        for e, m in zip(merged["executed"], merged["modified"], strict=True)
+    ]
+    iss.add(pos, C.AMOUNT, merged[C.AMOUNT + "_x"].to_numpy() if C.AMOUNT + "_x" in merged else merged[C.AMOUNT].to_numpy(),
+            "executed_above_modified", WARNING, msgs)
+
+
+def _share_sums(frame: pd.DataFrame, iss: Issues) -> None:
+    key = [c for c in (C.COUNTRY, C.INSTITUTION_CODE, C.PROGRAM, C.FUNC, C.YEAR_FROM, C.YEAR_TO) if c in frame.columns]
+    if not key or C.SHARE not in frame.columns:
+        return
+    g = frame.groupby(key, dropna=False, sort=False, observed=True)[C.SHARE]
+    total = g.transform("sum").to_numpy()
+    first = ~frame.duplicated(key, keep="first").to_numpy()
+    bad = first & (np.abs(total - 1.0) > SHARE_TOLERANCE)
+    pos = np.flatnonzero(bad)
+    if len(pos):
+        iss.add(pos, C.SHARE, total[pos], "shares_not_one", WARNING,
+                [f"the shares of this rule ({_rule_label(frame, key, i)}) sum to {total[i]:.4g}, not 1" for i in pos])
+
+
+def _rule_label(frame: pd.DataFrame, key: list[str], i: int) -> str:
+    parts = []
+    for k in key:
+        v = frame[k].iat[i]
+        if v is not None and not (isinstance(v, float) and np.isnan(v)) and v is not pd.NA:
+            parts.append(f"{k}={v}")
+    return ", ".join(parts) or "any line"
+
+
+# ------------------------------------------------------------------------------------------
+# cross-table checks
+# ------------------------------------------------------------------------------------------
+
+
+def _issue_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    if not rows:
+        return empty_issues()
+    df = pd.DataFrame(rows, columns=list(ISSUE_COLUMNS))
+    df["row"] = pd.array(df["row"], dtype="Int64")
+    return df
+
+
+def _pairs(frame: pd.DataFrame, cols: list[str]) -> set[tuple[Any, ...]]:
+    if frame is None or frame.empty or not all(c in frame.columns for c in cols):
+        return set()
+    return set(map(tuple, frame[cols].dropna().drop_duplicates().itertuples(index=False, name=None)))
+
+
+def cross_validate(ds: Dataset) -> ValidationReport:
+    """Every table's report merged, plus checks across tables.
+
+    Cross-table checks (warnings unless stated): budget or caseload country-years without a
+    context row; budget institutions that no chain-map rule mentions (their spending would be
+    ``unallocated``); a budget currency other than the context's currency for that country.
+    """
+    report = ValidationReport(table="dataset", source=getattr(ds, "name", "") or "dataset")
+    for kind, t in ds.tables.items():
+        r = t.report
+        if not r.table:
+            r.table = kind
+        report = report.merge(r) if report.rows_read or len(report.issues) else _copy_report(r, report)
+    report.table = "dataset"
+    report.source = getattr(ds, "name", "") or "dataset"
+    rows: list[dict[str, Any]] = []
+    budget = ds.budget.frame if ds.budget is not None else None
+    caseload = ds.caseload.frame if ds.caseload is not None else None
+    context = ds.context.frame if ds.context is not None else None
+    chain = ds.chain_map.frame if ds.chain_map is not None else None
+
+    ctx_pairs = _pairs(context, [C.COUNTRY, C.YEAR]) if context is not None else set()
+    for name, frame in (("budget", budget), ("caseload", caseload)):
+        if frame is None or frame.empty or context is None:
+            continue
+        missing = sorted(_pairs(frame, [C.COUNTRY, C.YEAR]) - ctx_pairs)
+        by_country: dict[str, list[int]] = {}
+        for c, y in missing:
+            by_country.setdefault(c, []).append(int(y))
+        for c, ys in by_country.items():
+            rows.append(
+                {
+                    "source_ref": "context",
+                    "row": None,
+                    "column": "country,year",
+                    "value": c,
+                    "code": "missing_context",
+                    "severity": WARNING,
+                    "message": f"{name} has {c} for {_years_text(ys)} but the context table has no row for "
+                    f"{'that year' if len(ys) == 1 else 'those years'} (no deflator, population or exchange rate)",
+                }
+            )
+    if budget is not None and not budget.empty and chain is not None and not chain.empty:
+        if C.INSTITUTION_CODE in chain.columns:
+            rules = chain[C.INSTITUTION_CODE]
+            wildcard = bool(rules.isna().any())
+            mentioned = set(rules.dropna().astype(str))
+            if not wildcard:
+                inst = budget[[C.INSTITUTION_CODE]].dropna().drop_duplicates()
+                unknown = sorted(set(inst[C.INSTITUTION_CODE].astype(str)) - mentioned)
+                for code in unknown:
+                    sub = budget[budget[C.INSTITUTION_CODE].astype(str) == code]
+                    rows.append(
+                        {
+                            "source_ref": "chain_map",
+                            "row": None,
+                            "column": C.INSTITUTION_CODE,
+                            "value": code,
+                            "code": "unmapped_institution",
+                            "severity": WARNING,
+                            "message": f"no chain-map rule mentions institution {code!r}"
+                            f" ({len(sub)} budget rows, {_fmt(float(sub[C.AMOUNT].sum()))}): its spending will be unallocated",
+                        }
+                    )
+    if budget is not None and context is not None and C.CURRENCY in context.columns and not budget.empty:
+        ctx_cur = context[[C.COUNTRY, C.CURRENCY]].dropna().drop_duplicates()
+        if not ctx_cur.empty:
+            bud_cur = budget[[C.COUNTRY, C.CURRENCY]].dropna().drop_duplicates()
+            m = bud_cur.merge(ctx_cur, on=C.COUNTRY, suffixes=("", "_ctx"))
+            for r in m[m[C.CURRENCY] != m[C.CURRENCY + "_ctx"]].itertuples(index=False):
+                rows.append(
+                    {
+                        "source_ref": "budget",
+                        "row": None,
+                        "column": C.CURRENCY,
+                        "value": getattr(r, C.CURRENCY),
+                        "code": "currency_mismatch",
+                        "severity": WARNING,
+                        "message": f"budget for {getattr(r, C.COUNTRY)} is in {getattr(r, C.CURRENCY)} but the context"
+                        f" (exchange rate, GDP) is in {getattr(r, C.CURRENCY + '_ctx')}",
+                    }
+                )
+    if caseload is not None and not caseload.empty and context is None:
+        pass
+    extra = _issue_frame(rows)
+    if len(extra):
+        report.issues = pd.concat([report.issues, extra], ignore_index=True) if len(report.issues) else extra
+    return report
+
+
+def _copy_report(r: ValidationReport, base: ValidationReport) -> ValidationReport:
+    return base.merge(r)
+
+
+def _years_text(ys: list[int]) -> str:
+    ys = sorted(ys)
+    if len(ys) > 2 and ys[-1] - ys[0] == len(ys) - 1:
+        return f"{ys[0]}–{ys[-1]}"
+    return ", ".join(str(y) for y in ys)
+
+
+def describe_schema(schema: TableSchema) -> str:  # pragma: no cover - documentation helper
+    return ", ".join(f"{f.name}{'*' if f.required else ''}" for f in schema.fields)
