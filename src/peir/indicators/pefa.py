@@ -56,6 +56,8 @@ _PI1_BANDS: tuple[tuple[str, float, float], ...] = (
     ("B", 90.0, 110.0),
     ("C", 85.0, 115.0),
 )
+#: Tolerance at the score boundaries, so that 110 / 100 × 100 = 110.00000000000001 counts as 110.
+_EPS = 1e-9
 _PI2_LIMITS: tuple[tuple[str, float], ...] = (("A", 5.0), ("B", 10.0), ("C", 15.0))
 
 _TITLES = {
@@ -163,7 +165,7 @@ def score_pi1(outturn: pd.Series) -> tuple[Score, list[int]]:
         return "NR", years
     vals = outturn.loc[years]
     for letter, lo, hi in _PI1_BANDS:
-        if int(((vals >= lo) & (vals <= hi)).sum()) >= 2:
+        if int(((vals >= lo - _EPS) & (vals <= hi + _EPS)).sum()) >= 2:
             return letter, years  # type: ignore[return-value]
     return "D", years
 
@@ -176,7 +178,7 @@ def score_pi2(variance: pd.Series) -> tuple[Score, list[int]]:
         return "NR", years
     vals = variance.loc[years]
     for letter, limit in _PI2_LIMITS:
-        if int((vals < limit).sum()) >= 2:
+        if int((vals < limit - _EPS).sum()) >= 2:
             return letter, years  # type: ignore[return-value]
     return "D", years
 
@@ -188,11 +190,11 @@ def score_pi2_3(share: pd.Series) -> tuple[Score, list[int], float]:
     if not years:
         return "NR", years, float("nan")
     avg = float(share.loc[years].mean())
-    if avg < 3.0:
+    if avg < 3.0 - _EPS:
         return "A", years, avg
-    if avg <= 6.0:
+    if avg <= 6.0 + _EPS:
         return "B", years, avg
-    if avg < 10.0:
+    if avg < 10.0 - _EPS:
         return "C", years, avg
     return "D", years, avg
 
@@ -255,7 +257,7 @@ def _explain_pi1(out: pd.Series, score: Score, years: list[int]) -> str:
     parts = [f"Actual expenditure was {_fmt_years(out, years)} of the approved budget."]
     vals = out.loc[years]
     for letter, lo, hi in _PI1_BANDS:
-        k = int(((vals >= lo) & (vals <= hi)).sum())
+        k = int(((vals >= lo - _EPS) & (vals <= hi + _EPS)).sum())
         parts.append(f"{k} of {len(years)} years within {lo:g}–{hi:g} % ({letter} requires two).")
         if letter == score:
             break
@@ -407,7 +409,7 @@ def _explain_pi2(
     ]
     vals = var.loc[years]
     for letter, limit in _PI2_LIMITS:
-        k = int((vals < limit).sum())
+        k = int((vals < limit - _EPS).sum())
         parts.append(f"{k} of {len(years)} years below {limit:g} % ({letter} requires two).")
         if letter == score:
             break
