@@ -385,10 +385,9 @@ def build_el_salvador(ref: Reference, macro: Macro) -> dict[str, list[dict[str, 
         if fig.note:
             extra += f"; note: '{fig.note}'"
         bline(fig, "OJ", names["OJ"], "approved", fig.value, extra=extra)
-    oj26 = ref.get("SLV", 2026, "oj_budget_approved")
-    bline(oj26, "OJ", names["OJ"], "approved", oj26.value, extra=f"note: '{oj26.note}'")
-    bline(oj26, "OJ", names["OJ"], "proposed", ref.from_note(oj26, "533.4") * 1e6,
-          extra=f"the Órgano Judicial's request, from the note: '{oj26.note}'")
+    # The Órgano Judicial's 2026 approved budget (US$369.2M; request US$533.4M) is kept in
+    # example.yaml published_figures, not in budget.csv: the context series end in 2025, so a
+    # 2026 line could not be deflated and would stop Dataset.harmonize() by default.
     mjsp = ref.get("SLV", 2024, "mjsp_budget_approved")
     bline(mjsp, "MJSP", names["MJSP"], "approved", mjsp.value,
           extra="approved by the Comisión de Hacienda")
@@ -616,11 +615,12 @@ ES_EXTRA = """
   The published ratios are kept in `example.yaml` (`published_figures`) for comparison.
 - **Institution budgets** are single lines per institution and year (no programme or
   economic split in the sources). Figures reported as "the budget" of an institution are
-  recorded as `approved`; proposals (2025 PNC, DGCP, ANSP; the Órgano Judicial's 2026
-  request of US$533.4M) as `proposed`. The FGR's 2016 figure is dated only approximately in
-  its source. The MJSP 2024 figure is the ministry's whole ramo, which funds the police
-  and the prisons as well as ministry programmes, so the chain map keeps it `unallocated` rather than guessing a split,
-  and it must not be added to PNC or DGCP figures of the same year.
+  recorded as `approved` (the Órgano Judicial's 2025 figure is described as its current
+  budget, cited in its 2026 request; it may include modifications); the 2025 proposals of
+  PNC, DGCP and ANSP as `proposed`. The FGR's 2016 figure is dated only approximately in
+  its source. The MJSP 2024 figure is the ministry's whole ramo, which funds the police and
+  the prisons as well as ministry programmes, so the chain map keeps it `unallocated`
+  rather than guessing a split; it must not be added to PNC or DGCP figures.
 - **PNC is mapped wholly to patrol.** No source at hand gives the police's split between
   patrol, investigation and prevention; the chain map says so in its basis. The Órgano
   Judicial is mapped wholly to the judicial process although it also funds non-criminal
@@ -650,9 +650,11 @@ ES_EXTRA = """
 - **Not represented:** the Órgano Judicial's 11,707 posts in 2024 (no measure for total
   posts of all kinds), the 2010 share of the total budget (15 %, regional mean 8.2 %) and
   the 2010 ratio of 2.4 % of GDP (see `central_america`), kept in `published_figures`.
-- **2026.** The Órgano Judicial's 2026 approved budget and request have no context row (the
-  WDI and IMF series at hand end in 2025): constant-price or %-of-GDP figures for 2026
-  cannot be computed.
+- **2026 kept out of the tables.** The Órgano Judicial's 2026 approved budget (US$369.2M,
+  after the constitutional 6 % rule was removed) and its request (US$533.4M) are listed in
+  `example.yaml` (`published_figures`, El Mundo; reference line 39) but not in
+  `budget.csv`: the WDI and IMF series at hand end in 2025, so a 2026 line could not be
+  put in constant prices and would stop `Dataset.harmonize()` with a missing-context error.
 """
 
 CA_INTRO = """
@@ -729,7 +731,7 @@ def example_yaml(name: str, ref: Reference) -> dict[str, object]:
                 ("SLV", 2008, "homicides"), ("SLV", 2010, "homicides"),
                 ("SLV", 2016, "homicides"), ("SLV", 2023, "homicides"),
                 ("SLV", 2024, "homicides"), ("SLV", 2018, "prisoners"),
-                ("SLV", 2015, "prisoners_unsentenced"),
+                ("SLV", 2015, "prisoners_unsentenced"), ("SLV", 2026, "oj_budget_approved"),
             ]),
             "notes": [
                 "Every figure cites its source in source_ref; SOURCES.md lists them all.",
@@ -743,8 +745,8 @@ def example_yaml(name: str, ref: Reference) -> dict[str, object]:
                 "picks the headline (IML first).",
                 "The PEIR's 2.8 % of GDP (2011) implies a GDP of about US$21.9bn; with the WDI "
                 "GDP in context.csv the same US$612M is 3.0 % of GDP.",
-                "No context for 2026 (the Órgano Judicial's 2026 budget lines): the macro "
-                "series end in 2025.",
+                "The Órgano Judicial's 2026 budget (approved US$369.2M, request US$533.4M) is "
+                "in published_figures only: the context series end in 2025.",
             ],
         }
     return {
@@ -779,6 +781,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--shared", type=Path,
                     default=ROOT.parent / "shared" / "data" / "reference")
+    ap.add_argument("--out", type=Path, default=OUT,
+                    help="folder to write the examples into (default: the package's)")
     args = ap.parse_args()
     ref = Reference(args.shared / REF_NAME)
     macro = Macro(args.shared / "macro")
@@ -787,7 +791,7 @@ def main() -> None:
         ("central_america", build_central_america(ref, macro), "Central America",
          CA_INTRO, CA_EXTRA),
     ):
-        d = OUT / name
+        d = args.out / name
         d.mkdir(parents=True, exist_ok=True)
         n = {
             "budget": write_csv(d / "budget.csv", BUDGET_COLS, tables["budget"]),
@@ -804,6 +808,7 @@ def main() -> None:
         )
         print(name, n)
     unused = [f for f in ref.rows if f.line not in ref.used]
+    # (published_figures count as used: they are in example.yaml)
     for f in unused:
         print(f"not used as a table row: line {f.line} {f.country} {f.year} {f.indicator}")
 
