@@ -393,7 +393,7 @@ def solve_allocation(
             "returns (beta) must be in (0, 1]: capacity a b^beta is concave only then; "
             f"got {dict(zip(map(str, idx), beta))}"
         )
-    base = b0.to_numpy(float)
+    base = np.asarray(b0, dtype=np.float64)
     if (base[r > 0] <= 0).any():
         raise InputError(
             "with diminishing returns every constrained link needs a current budget > 0"
