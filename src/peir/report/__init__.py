@@ -1,1 +1,30 @@
-"""peir.report (in progress)."""
+"""peir.report — the PEIR-style background brief, its charts and its tables.
+
+- :func:`build_brief` writes ``brief.html`` (self-contained), ``brief.md``, ``brief.xlsx``,
+  ``numbers.csv`` and ``figures/*.png|svg``; :func:`make_brief` builds it in memory.
+- :mod:`peir.report.charts`: the charts, one accessible style, ``ax=None`` → Figure.
+- :func:`t` and :data:`TEXT`: the one translation table (English / Spanish).
+"""
+
+from __future__ import annotations
+
+from peir.report import charts
+from peir.report.brief import FORMATS, build_brief, make_brief
+from peir.report.i18n import LANGS, TEXT, fmt_number, t
+from peir.report.model import Brief, NumberLog
+
+translate = t
+
+__all__ = [
+    "FORMATS",
+    "LANGS",
+    "TEXT",
+    "Brief",
+    "NumberLog",
+    "build_brief",
+    "charts",
+    "fmt_number",
+    "make_brief",
+    "t",
+    "translate",
+]

@@ -1,0 +1,205 @@
+"""``build_brief``: the PEIR-style background brief in HTML, Markdown and Excel.
+
+The brief follows the structure of a public expenditure and institutional review: key
+messages; spending level and trend; composition; budget credibility; performance along the
+chain; efficiency and allocation; results-matrix templates for the five working groups; and a
+data annex. Every number is computed by :func:`peir.indicators.compute` (or by the named
+models: the funnel, PEFA, the chain model, DEA) and is listed in ``numbers.csv``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+import peir
+from peir.report import render
+from peir.report.i18n import LANGS, t
+from peir.report.model import Brief, NumberLog
+from peir.report.sections import Context, build_sections
+from peir.report.tables import write_workbook
+from peir.schema import C
+
+__all__ = ["FORMATS", "build_brief", "make_brief"]
+
+#: Output formats of :func:`build_brief`.
+FORMATS: tuple[str, ...] = ("html", "md", "xlsx")
+
+ProgressArg = bool | Callable[[str, int, int], None] | None
+
+
+def _main_country(h: Any) -> str:
+    s = h.spending
+    if s is not None and not s.empty and C.COUNTRY in s:
+        return str(s[C.COUNTRY].value_counts().index[0])
+    cl = h.caseload
+    if cl is not None and not cl.empty and C.COUNTRY in cl:
+        return str(cl[C.COUNTRY].value_counts().index[0])
+    return ""
+
+
+def _catalog() -> pd.DataFrame:
+    from peir.indicators import catalog
+
+    return catalog()
+
+
+def _compute(h: Any, country: str | None = None) -> pd.DataFrame:
+    from peir.indicators import compute
+
+    return compute(h, country=country)
+
+
+class _Progress:
+    """Progress display: a tqdm bar, a user callback, or nothing."""
+
+    def __init__(self, progress: ProgressArg, total: int, lang: str) -> None:
+        self.i = 0
+        self.total = total
+        self.lang = lang
+        self.cb: Callable[[str, int, int], None] | None = None
+        self.bar: Any = None
+        if callable(progress):
+            self.cb = progress
+        elif progress:
+            from tqdm.auto import tqdm
+
+            self.bar = tqdm(total=total, desc="peir brief", unit="step", leave=False)
+
+    def step(self, label: str) -> None:
+        self.i += 1
+        if self.cb is not None:
+            self.cb(label, self.i, self.total)
+        if self.bar is not None:
+            self.bar.set_description_str(label)
+            self.bar.update(1)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def make_brief(
+    h: Any,
+    *,
+    lang: str = "en",
+    peers: Any = None,
+    country: str | None = None,
+    title: str | None = None,
+    source: str | None = None,
+    progress: ProgressArg = None,
+) -> Brief:
+    """Build the brief as data (sections, tables, figures, numbers) without writing files.
+
+    Parameters are those of :func:`build_brief`. Returns a :class:`~peir.report.model.Brief`.
+    """
+    if lang not in LANGS:
+        raise peir.InputError(f"lang must be one of {', '.join(LANGS)}, got {lang!r}")
+    prog = _Progress(progress, 10, lang)
+    try:
+        country = country or _main_country(h)
+        prog.step(t("step.indicators", lang))
+        ind = _compute(h, country=country) if country else _compute(h)
+        ind_peers = _compute(peers) if peers is not None else pd.DataFrame()
+        log = NumberLog(lang)
+        ctx = Context(h=h, lang=lang, country=country, ind=ind, catalog=_catalog(), log=log,
+                      peers=peers, ind_peers=ind_peers, source=source or "")
+        sections = build_sections(ctx, step=lambda name: prog.step(f"{t('step.sections', lang)}: {name}"))
+        name = h.name or country
+        base = h.base_year
+        today = dt.date.today().isoformat()
+        meta = (
+            t("doc.generated", lang, version=peir.__version__, date=today, currency=h.currency, base_year=base)
+            if base is not None
+            else t("doc.generated_nominal", lang, version=peir.__version__, date=today, currency=h.currency)
+        )
+        synthetic = bool(getattr(h, "synthetic", False))
+        brief = Brief(
+            title=title or t("doc.title", lang),
+            subtitle=t("doc.subtitle", lang, name=f"{country} ({name})" if name and name != country else country),
+            lang=lang,
+            meta_line=meta,
+            intro=t("doc.purpose", lang) + " " + t("doc.workbook", lang),
+            sections=sections,
+            numbers=log.frame(),
+            banner=t("doc.synthetic", lang) if synthetic else "",
+            extra={"country": country},
+        )
+        return brief
+    finally:
+        prog.close()
+
+
+def build_brief(
+    h: Any,
+    *,
+    out_dir: str | Path,
+    lang: str = "en",
+    formats: Sequence[str] = FORMATS,
+    peers: Any = None,
+    country: str | None = None,
+    title: str | None = None,
+    source: str | None = None,
+    progress: ProgressArg = None,
+) -> Path:
+    """Write the PEIR-style background brief of ``h`` to ``out_dir``.
+
+    Parameters
+    ----------
+    h
+        A :class:`peir.HarmonizedDataset`.
+    out_dir
+        Directory to write into (created if needed).
+    lang
+        ``"en"`` or ``"es"``: every heading, label and sentence, and the number format
+        (1,234.5 or 1.234,5).
+    formats
+        Any of ``"html"`` (self-contained: inline CSS, embedded figures, prints well), ``"md"``,
+        ``"xlsx"`` (every table on its own sheet). Figures (PNG and SVG) and ``numbers.csv``
+        are always written.
+    peers
+        A harmonised dataset of peer countries (e.g. the ``central_america`` example) for the
+        international comparison; ``None`` = no comparison (the brief says so).
+    country
+        The country of the review; default: the one with the most budget lines.
+    title
+        Overrides the title.
+    source
+        The source line under each chart (default: "harmonised data computed with peir").
+    progress
+        ``True`` shows a tqdm bar; a callable ``(step, i, n)`` is called at each step.
+
+    Returns
+    -------
+    Path
+        The main file written: ``brief.html`` if requested, else ``brief.md``, else
+        ``brief.xlsx``, else ``numbers.csv``.
+    """
+    bad = [f for f in formats if f not in FORMATS]
+    if bad:
+        raise peir.InputError(f"unknown brief format(s) {bad}; expected any of {', '.join(FORMATS)}")
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    brief = make_brief(h, lang=lang, peers=peers, country=country, title=title, source=source,
+                       progress=progress)
+    figdir = out / "figures"
+    figdir.mkdir(exist_ok=True)
+    for fb in brief.figures:
+        (figdir / f"{fb.key}.png").write_bytes(fb.png)
+        (figdir / f"{fb.key}.svg").write_text(fb.svg, encoding="utf-8")
+    numbers = out / "numbers.csv"
+    brief.numbers.to_csv(numbers, index=False, encoding="utf-8")
+    main: Path = numbers
+    if "xlsx" in formats:
+        main = write_workbook(brief, out / "brief.xlsx")
+    if "md" in formats:
+        main = out / "brief.md"
+        main.write_text(render.to_markdown(brief), encoding="utf-8")
+    if "html" in formats:
+        main = out / "brief.html"
+        main.write_text(render.to_html(brief), encoding="utf-8")
+    return main

@@ -1,0 +1,524 @@
+"""Charts of the brief in one consistent, accessible style.
+
+Every function takes plain pandas data (the numbers the brief prints), ``lang`` for the labels,
+``source`` for the line under the chart and ``ax=None``; it returns the
+:class:`matplotlib.figure.Figure`. With ``ax=None`` a new figure is created (without pyplot, so
+nothing global is touched); with an ``ax`` the chart is drawn into it.
+
+The style: the Okabe–Ito colour-blind-safe palette, one fixed colour per link of the chain,
+labelled axes with their units, light horizontal grid, no top/right spines, and a source line.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any, cast
+
+import matplotlib as mpl
+import numpy as np
+import pandas as pd
+from cycler import cycler
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
+
+from peir.report.i18n import fmt_number, link_label, t
+
+__all__ = [
+    "LINK_COLORS",
+    "OKABE_ITO",
+    "STYLE",
+    "allocation_comparison",
+    "chain_funnel",
+    "composition_by_link",
+    "efficiency_ranking",
+    "execution_rate",
+    "figure_png",
+    "figure_svg",
+    "indicator_trend",
+    "per_capita_peers",
+    "save_figure",
+    "spending_trend",
+    "style",
+]
+
+#: Okabe & Ito (2008) colour-blind-safe palette.
+OKABE_ITO: dict[str, str] = {
+    "black": "#000000",
+    "orange": "#E69F00",
+    "sky_blue": "#56B4E9",
+    "bluish_green": "#009E73",
+    "yellow": "#F0E442",
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "reddish_purple": "#CC79A7",
+    "grey": "#999999",
+}
+
+#: One colour per link, used by every chart.
+LINK_COLORS: dict[str, str] = {
+    "prevention": OKABE_ITO["bluish_green"],
+    "patrol": OKABE_ITO["blue"],
+    "investigation": OKABE_ITO["sky_blue"],
+    "judicial": OKABE_ITO["orange"],
+    "corrections": OKABE_ITO["vermillion"],
+    "unallocated": OKABE_ITO["grey"],
+}
+
+_CYCLE = [
+    OKABE_ITO[k]
+    for k in ("blue", "orange", "bluish_green", "vermillion", "sky_blue", "reddish_purple", "black")
+]
+
+#: Matplotlib rc settings of the style.
+STYLE: dict[str, Any] = {
+    "font.family": "DejaVu Sans",
+    "font.size": 9,
+    "axes.titlesize": 10.5,
+    "axes.titleweight": "bold",
+    "axes.titlelocation": "left",
+    "axes.labelsize": 9,
+    "axes.edgecolor": "#555555",
+    "axes.labelcolor": "#222222",
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "axes.grid.axis": "y",
+    "axes.axisbelow": True,
+    "axes.prop_cycle": cycler(color=_CYCLE),
+    "grid.color": "#DDDDDD",
+    "grid.linewidth": 0.6,
+    "xtick.color": "#333333",
+    "ytick.color": "#333333",
+    "legend.frameon": False,
+    "legend.fontsize": 8,
+    "figure.dpi": 100,
+    "savefig.dpi": 150,
+    "svg.fonttype": "none",
+    "svg.hashsalt": "peir",
+    "lines.linewidth": 2.0,
+    "lines.markersize": 5,
+}
+
+_FIGSIZE = (7.0, 3.9)
+
+
+@contextlib.contextmanager
+def style() -> Iterator[None]:
+    """Context manager applying :data:`STYLE`."""
+    with mpl.rc_context(cast(Any, STYLE)):
+        yield
+
+
+def _setup(ax: Axes | None, figsize: tuple[float, float] = _FIGSIZE) -> tuple[Figure, Axes, bool]:
+    if ax is not None:
+        fig = ax.get_figure()
+        assert isinstance(fig, Figure)
+        return fig, ax, False
+    fig = Figure(figsize=figsize, layout="constrained")
+    return fig, fig.add_subplot(), True
+
+
+def _finish(fig: Figure, ax: Axes, own: bool, source: str | None, lang: str) -> Figure:
+    text = t("doc.source", lang, source=source or t("doc.source_default", lang))
+    if own:
+        fig.get_layout_engine().set(h_pad=0.08)  # type: ignore[union-attr,call-arg]
+        fig.supxlabel(text, x=0.01, ha="left", fontsize=7, color="#555555", style="italic")
+    else:
+        ax.annotate(
+            text,
+            xy=(0, 0),
+            xycoords="axes fraction",
+            xytext=(0, -34),
+            textcoords="offset points",
+            fontsize=7,
+            color="#555555",
+            style="italic",
+            va="top",
+        )
+    return fig
+
+
+def _num_formatter(lang: str, decimals: int = 0) -> FuncFormatter:
+    return FuncFormatter(lambda v, _pos: fmt_number(v, lang, decimals))
+
+
+def _pct_formatter(lang: str) -> FuncFormatter:
+    return FuncFormatter(lambda v, _pos: f"{fmt_number(v, lang, 0)}%")
+
+
+def _label_bars(ax: Axes, bars: Any, values: Sequence[float], lang: str, *, decimals: int = 1,
+                suffix: str = "", horizontal: bool = False) -> None:
+    for bar, v in zip(bars, values):
+        if v is None or not np.isfinite(v):
+            continue
+        text = fmt_number(v, lang, decimals) + suffix
+        if horizontal:
+            ax.annotate(text, (bar.get_width(), bar.get_y() + bar.get_height() / 2),
+                        xytext=(3, 0), textcoords="offset points", va="center", fontsize=7.5)
+        else:
+            ax.annotate(text, (bar.get_x() + bar.get_width() / 2, bar.get_height()),
+                        xytext=(0, 2), textcoords="offset points", ha="center", fontsize=7.5)
+
+
+def _years_axis(ax: Axes, years: Sequence[Any]) -> None:
+    ys = sorted({int(y) for y in years})
+    if not ys:
+        return
+    step = max(1, int(np.ceil(len(ys) / 12)))
+    ax.set_xticks(ys[::step])
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{int(v)}"))
+
+
+def spending_trend(
+    data: pd.DataFrame,
+    *,
+    currency: str = "USD",
+    base_year: int | None = None,
+    lang: str = "en",
+    title: str | None = None,
+    source: str | None = None,
+    ax: Axes | None = None,
+) -> Figure:
+    """Line chart of spending over time, nominal and (if present) real, in millions.
+
+    Parameters
+    ----------
+    data
+        Columns ``year``, ``amount`` (nominal, currency units) and optionally ``amount_real``
+        (constant ``base_year`` prices).
+    """
+    with style():
+        fig, ax, own = _setup(ax)
+        d = data.sort_values("year").set_index("year")
+        if len(d):  # break the lines where years are missing
+            d = d.reindex(range(int(d.index.min()), int(d.index.max()) + 1))
+        d = d.rename_axis("year").reset_index()
+        ax.plot(d["year"], d["amount"] / 1e6, marker="o", color=OKABE_ITO["blue"],
+                label=t("ax.nominal", lang))
+        if "amount_real" in d and d["amount_real"].notna().any():
+            ax.plot(d["year"], d["amount_real"] / 1e6, marker="s", linestyle="--",
+                    color=OKABE_ITO["orange"],
+                    label=t("ax.real", lang, base_year=base_year if base_year else "–"))
+        ax.set_xlabel(t("ax.year", lang))
+        ax.set_ylabel(t("ax.amount_millions", lang, currency=currency))
+        ax.yaxis.set_major_formatter(_num_formatter(lang))
+        ax.set_ylim(bottom=0)
+        _years_axis(ax, d.dropna(subset=["amount"])["year"].tolist())
+        ax.legend(loc="best")
+        ax.set_title(title or t("fig.spending_trend", lang))
+        return _finish(fig, ax, own, source, lang)
+
+
+def composition_by_link(
+    data: pd.DataFrame,
+    *,
+    percent: bool = True,
+    currency: str = "USD",
+    lang: str = "en",
+    title: str | None = None,
+    source: str | None = None,
+    ax: Axes | None = None,
+) -> Figure:
+    """Stacked bars of spending by link per year (shares in percent, or millions).
+
+    Parameters
+    ----------
+    data
+        Index: year; columns: link ids (``prevention`` ... ``unallocated``); values: amounts
+        (``percent=False``, shown in millions) or shares in percent (``percent=True``).
+    """
+    with style():
+        fig, ax, own = _setup(ax)
+        d = data.sort_index()
+        years = [str(int(y)) for y in d.index]
+        bottom = np.zeros(len(d))
+        for link in d.columns:
+            vals = d[link].fillna(0).to_numpy(dtype=float)
+            if not percent:
+                vals = vals / 1e6
+            ax.bar(years, vals, bottom=bottom, color=LINK_COLORS.get(str(link), OKABE_ITO["black"]),
+                   label=_wrap(link_label(str(link), lang), 28), width=0.7, edgecolor="white",
+                   linewidth=0.5)
+            bottom = bottom + vals
+        ax.set_xlabel(t("ax.year", lang))
+        if percent:
+            ax.set_ylabel(t("ax.share_pct", lang))
+            ax.yaxis.set_major_formatter(_pct_formatter(lang))
+            ax.set_ylim(0, max(100.0, float(bottom.max()) if len(bottom) else 100.0) * 1.02)
+        else:
+            ax.set_ylabel(t("ax.amount_millions", lang, currency=currency))
+            ax.yaxis.set_major_formatter(_num_formatter(lang))
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7.5)
+        ax.set_title(title or t("fig.composition", lang))
+        return _finish(fig, ax, own, source, lang)
+
+
+def per_capita_peers(
+    data: pd.Series,
+    *,
+    highlight: str | None = None,
+    unit: str = "",
+    lang: str = "en",
+    title: str | None = None,
+    source: str | None = None,
+    decimals: int = 1,
+    ax: Axes | None = None,
+) -> Figure:
+    """Horizontal bars comparing one value across countries, the country of interest highlighted.
+
+    Parameters
+    ----------
+    data
+        Values indexed by country (e.g. spending per capita or % of GDP).
+    highlight
+        The country to highlight (drawn in vermillion; peers in blue).
+    unit
+        Axis label (e.g. ``"% of GDP"`` or ``"USD per inhabitant"``).
+    """
+    with style():
+        d = data.dropna().sort_values()
+        fig, ax, own = _setup(ax, (7.0, max(2.4, 0.38 * len(d) + 1.3)))
+        colors = [OKABE_ITO["vermillion"] if c == highlight else OKABE_ITO["blue"] for c in d.index]
+        bars = ax.barh([str(c) for c in d.index], d.to_numpy(dtype=float), color=colors, height=0.6)
+        _label_bars(ax, bars, d.tolist(), lang, decimals=decimals, horizontal=True)
+        ax.grid(axis="y", visible=False)
+        ax.grid(axis="x", visible=True)
+        ax.set_xlabel(unit)
+        ax.set_ylabel(t("col.country", lang))
+        ax.xaxis.set_major_formatter(_num_formatter(lang, 1 if d.max() < 10 else 0))
+        if len(d):
+            ax.set_xlim(0, float(d.max()) * 1.15)
+        ax.set_title(title or t("fig.peers", lang))
+        return _finish(fig, ax, own, source, lang)
+
+
+def execution_rate(
+    data: pd.DataFrame,
+    *,
+    lang: str = "en",
+    title: str | None = None,
+    source: str | None = None,
+    ax: Axes | None = None,
+) -> Figure:
+    """Bars of execution rates (percent) by year, one series per link or ``total``.
+
+    Parameters
+    ----------
+    data
+        Index: year; columns: ``total`` and/or link ids; values: executed ÷ approved × 100.
+        A dashed line marks 100 %.
+    """
+    with style():
+        fig, ax, own = _setup(ax)
+        d = data.sort_index()
+        cols = list(d.columns)
+        n = max(1, len(cols))
+        width = 0.8 / n
+        x = np.arange(len(d))
+        for i, c in enumerate(cols):
+            color = LINK_COLORS.get(str(c), OKABE_ITO["black"] if c == "total" else _CYCLE[i % 7])
+            label = t("ax.total", lang) if c == "total" else link_label(str(c), lang)
+            vals = d[c].to_numpy(dtype=float)
+            bars = ax.bar(x + (i - (n - 1) / 2) * width, np.nan_to_num(vals), width=width * 0.95,
+                          color=color, label=label)
+            if n <= 2:
+                _label_bars(ax, bars, vals.tolist(), lang, decimals=1, suffix="%")
+        ax.axhline(100, color="#333333", linestyle="--", linewidth=1, label=t("ax.full_execution", lang))
+        ax.set_xticks(x, [str(int(y)) for y in d.index])
+        ax.set_xlabel(t("ax.year", lang))
+        ax.set_ylabel(t("ax.execution", lang))
+        ax.yaxis.set_major_formatter(_pct_formatter(lang))
+        top = float(np.nanmax(d.to_numpy(dtype=float))) if d.size and np.isfinite(d.to_numpy(dtype=float)).any() else 100.0
+        ax.set_ylim(0, max(110.0, top * 1.12))
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7.5)
+        ax.set_title(title or t("fig.execution", lang))
+        return _finish(fig, ax, own, source, lang)
+
+
+def chain_funnel(
+    data: pd.DataFrame,
+    *,
+    lang: str = "en",
+    title: str | None = None,
+    source: str | None = None,
+    ax: Axes | None = None,
+) -> Figure:
+    """Funnel of the chain: one horizontal bar per stage, first stage on top.
+
+    Parameters
+    ----------
+    data
+        Columns ``label`` (stage name, already translated), ``count``, optional ``link`` (bar
+        colour) and ``ratio_to_first`` (printed as a percentage beside the count).
+    """
+    with style():
+        d = data.dropna(subset=["count"]).reset_index(drop=True)
+        fig, ax, own = _setup(ax, (7.0, max(2.6, 0.45 * len(d) + 1.4)))
+        labels = [str(s) for s in d["label"]][::-1]
+        counts = d["count"].to_numpy(dtype=float)[::-1]
+        links = list(d["link"])[::-1] if "link" in d else [None] * len(d)
+        colors = [LINK_COLORS.get(str(lk), OKABE_ITO["blue"]) for lk in links]
+        bars = ax.barh(labels, counts, color=colors, height=0.62)
+        ratios = d["ratio_to_first"].to_numpy(dtype=float)[::-1] if "ratio_to_first" in d else [np.nan] * len(d)
+        for bar, c, r in zip(bars, counts, ratios):
+            text = fmt_number(c, lang, 0)
+            if np.isfinite(r):
+                text += f"  ({fmt_number(100 * r, lang, 1)}%)"
+            ax.annotate(text, (bar.get_width(), bar.get_y() + bar.get_height() / 2), xytext=(3, 0),
+                        textcoords="offset points", va="center", fontsize=7.5)
+        ax.grid(axis="y", visible=False)
+        ax.grid(axis="x", visible=True)
+        ax.set_xlabel(t("ax.count", lang))
+        ax.xaxis.set_major_formatter(_num_formatter(lang))
+        if len(counts):
+            ax.set_xlim(0, float(np.nanmax(counts)) * 1.3)
+        ax.set_title(title or t("fig.funnel", lang))
+        return _finish(fig, ax, own, source, lang)
+
+
+def efficiency_ranking(
+    scores: pd.Series,
+    *,
+    lang: str = "en",
+    title: str | None = None,
+    source: str | None = None,
+    ax: Axes | None = None,
+) -> Figure:
+    """Horizontal bars of DEA efficiency scores, best on top, frontier (1) marked.
+
+    Parameters
+    ----------
+    scores
+        Efficiency in (0, 1] indexed by unit (``DEAResult.efficiency``).
+    """
+    with style():
+        d = scores.dropna().astype(float).sort_values()
+        fig, ax, own = _setup(ax, (7.0, max(2.6, 0.3 * len(d) + 1.3)))
+        colors = [OKABE_ITO["bluish_green"] if v >= 1 - 1e-9 else OKABE_ITO["blue"] for v in d]
+        bars = ax.barh([str(i) for i in d.index], d.to_numpy(), color=colors, height=0.65)
+        _label_bars(ax, bars, d.tolist(), lang, decimals=2, horizontal=True)
+        ax.axvline(1.0, color="#333333", linestyle="--", linewidth=1, label=t("ax.frontier", lang))
+        ax.grid(axis="y", visible=False)
+        ax.grid(axis="x", visible=True)
+        ax.set_xlabel(t("ax.efficiency", lang))
+        ax.set_ylabel(t("col.unit_dmu", lang))
+        ax.xaxis.set_major_formatter(_num_formatter(lang, 1))
+        ax.set_xlim(0, max(1.15, float(d.max()) * 1.1) if len(d) else 1.15)
+        ax.legend(loc="lower right")
+        ax.set_title(title or t("fig.dea", lang))
+        return _finish(fig, ax, own, source, lang)
+
+
+def allocation_comparison(
+    current: pd.Series,
+    optimal: pd.Series,
+    *,
+    currency: str = "USD",
+    lang: str = "en",
+    title: str | None = None,
+    source: str | None = None,
+    ax: Axes | None = None,
+) -> Figure:
+    """Grouped bars of the current and the optimised budget per link, in millions.
+
+    Parameters
+    ----------
+    current, optimal
+        Budgets indexed by link id (``AllocationResult.budgets`` for ``optimal``).
+    """
+    with style():
+        fig, ax, own = _setup(ax)
+        links = [lk for lk in current.index if lk in optimal.index]
+        x = np.arange(len(links))
+        cur = current.reindex(links).to_numpy(dtype=float) / 1e6
+        opt = optimal.reindex(links).to_numpy(dtype=float) / 1e6
+        ax.bar(x - 0.2, cur, width=0.38, color=OKABE_ITO["sky_blue"], label=t("ax.current", lang))
+        ax.bar(x + 0.2, opt, width=0.38, color=OKABE_ITO["blue"], label=t("ax.optimised", lang))
+        labels = [_wrap(link_label(str(lk), lang), 18) for lk in links]
+        ax.set_xticks(x, labels, fontsize=7.5)
+        ax.set_ylabel(t("ax.budget", lang, currency=currency))
+        ax.yaxis.set_major_formatter(_num_formatter(lang))
+        ax.legend(loc="best")
+        ax.set_title(title or t("fig.allocation", lang))
+        return _finish(fig, ax, own, source, lang)
+
+
+def indicator_trend(
+    data: pd.DataFrame,
+    *,
+    ylabel: str,
+    lang: str = "en",
+    title: str | None = None,
+    source: str | None = None,
+    colors: Mapping[str, str] | None = None,
+    ax: Axes | None = None,
+) -> Figure:
+    """Line chart of one indicator over time, one line per series (country or link).
+
+    Parameters
+    ----------
+    data
+        Columns ``year``, ``value`` and optionally ``series`` (label of each line).
+    ylabel
+        Axis label with the unit (e.g. "Homicides per 100,000 inhabitants").
+    """
+    with style():
+        fig, ax, own = _setup(ax)
+        d = data.dropna(subset=["value"]).sort_values("year")
+        groups = d.groupby("series", sort=False) if "series" in d else [("", d)]
+        for i, (name, g) in enumerate(groups):
+            color = (colors or {}).get(str(name), _CYCLE[i % len(_CYCLE)])
+            ax.plot(g["year"], g["value"], marker="o", color=color, label=str(name) or None)
+        if "series" in d and d["series"].nunique() > 1:
+            ax.legend(loc="best")
+        ax.set_xlabel(t("ax.year", lang))
+        ax.set_ylabel(ylabel)
+        ax.yaxis.set_major_formatter(_num_formatter(lang, 0 if d["value"].abs().max() >= 10 else 1))
+        ax.set_ylim(bottom=0)
+        _years_axis(ax, d["year"].tolist())
+        if title:
+            ax.set_title(title)
+        return _finish(fig, ax, own, source, lang)
+
+
+def _wrap(text: str, width: int) -> str:
+    import textwrap
+
+    return "\n".join(textwrap.wrap(text, width)) or text
+
+
+def figure_png(fig: Figure, *, dpi: int = 150) -> bytes:
+    """The figure as PNG bytes."""
+    buf = io.BytesIO()
+    with style():
+        fig.savefig(buf, format="png", dpi=dpi, facecolor="white")
+    return buf.getvalue()
+
+
+def figure_svg(fig: Figure) -> str:
+    """The figure as an SVG document (text kept as text, deterministic ids)."""
+    buf = io.StringIO()
+    with style():
+        fig.savefig(buf, format="svg", facecolor="white", metadata={"Date": None})
+    return buf.getvalue()
+
+
+def save_figure(fig: Figure, path_stem: str | Path, *, formats: Sequence[str] = ("png", "svg")) -> list[Path]:
+    """Write ``fig`` as ``<path_stem>.png`` / ``.svg``; returns the paths written."""
+    stem = Path(path_stem)
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    out = []
+    for fmt in formats:
+        p = stem.with_suffix(f".{fmt}")
+        if fmt == "png":
+            p.write_bytes(figure_png(fig))
+        elif fmt == "svg":
+            p.write_text(figure_svg(fig), encoding="utf-8")
+        else:
+            raise ValueError(f"unknown figure format {fmt!r}; expected png or svg")
+        out.append(p)
+    return out
