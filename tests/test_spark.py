@@ -8,7 +8,6 @@ chain-map rule covers (``unallocated``).
 
 from __future__ import annotations
 
-import inspect
 import os
 import shutil
 import sys
@@ -34,56 +33,28 @@ TEXT = [c for c in SPENDING_COLUMNS if SPENDING_DTYPES[c] == "str"]
 pytestmark = pytest.mark.filterwarnings("ignore:PySpark does not yet fully support:FutureWarning")
 
 
-def _simulate(n_rows: int) -> peir.Dataset:
-    """A simulated dataset of ``n_rows`` lines over several countries."""
+def _simulate(n_rows: int) -> tuple[peir.Dataset, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """A simulated dataset over three countries, and its budget, context and chain-map frames.
+
+    The simulated chain map leaves one programme unmapped, so some spending is ``unallocated``.
+    """
     from peir.datasets import simulate
 
-    if "countries" in inspect.signature(simulate).parameters:
-        return simulate(seed=3, n_rows=n_rows, countries=COUNTRIES)
-    # older signature: one country per call, recoded and stacked
-    parts = [simulate(seed=3 + i, n_rows=n_rows // len(COUNTRIES)) for i in range(len(COUNTRIES))]
-    frames: dict[str, list[pd.DataFrame]] = {"budget": [], "context": [], "chain_map": []}
-    for code, ds in zip(COUNTRIES, parts):
-        for kind in frames:
-            f = getattr(ds, kind).frame.copy()
-            if C.COUNTRY in f.columns:
-                f[C.COUNTRY] = f[C.COUNTRY].where(f[C.COUNTRY].isna(), code)
-            frames[kind].append(f)
-    cm = pd.concat(frames["chain_map"], ignore_index=True).drop_duplicates()
-    return peir.Dataset(
-        budget=pd.concat(frames["budget"], ignore_index=True),
-        context=pd.concat(frames["context"], ignore_index=True),
-        chain_map=cm,
-        name="simulated",
-        meta={"synthetic": True},
-    )
-
-
-def _with_unallocated(ds: peir.Dataset) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Budget, context and chain map, with one institution's rules removed if nothing is unallocated.
-
-    The simulated chain map may cover every line; the comparison must include lines that no
-    rule covers, so the rules of the institution with the fewest lines are then dropped.
-    """
+    ds = simulate(seed=3, n_rows=n_rows, countries=COUNTRIES)
     assert ds.budget is not None and ds.context is not None and ds.chain_map is not None
-    budget, context, cm = ds.budget.frame, ds.context.frame, ds.chain_map.frame
-    keyed = cm[C.INSTITUTION_CODE].notna()
-    if keyed.any():
-        counts = budget[C.INSTITUTION_CODE].value_counts()
-        mapped = [i for i in counts.index[::-1] if (cm[C.INSTITUTION_CODE] == i).any()]
-        if mapped:
-            cm = cm[cm[C.INSTITUTION_CODE] != mapped[0]].reset_index(drop=True)
-    return budget, context, cm
+    return ds, ds.budget.frame, ds.context.frame, ds.chain_map.frame
+
+
+def _in_process(ds: peir.Dataset) -> peir.HarmonizedDataset:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", peir.PeirWarning)
+        return ds.harmonize(currency="USD")
 
 
 @pytest.fixture(scope="module")
 def data() -> dict[str, Any]:
-    ds = _simulate(N_ROWS)
-    budget, context, cm = _with_unallocated(ds)
-    in_process = peir.Dataset(budget=ds.budget, context=ds.context, chain_map=peir.ChainMap(cm))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", peir.PeirWarning)
-        h = in_process.harmonize(currency="USD")
+    ds, budget, context, cm = _simulate(N_ROWS)
+    h = _in_process(ds)
     return {"budget": budget, "context": context, "chain_map": cm, "h": h}
 
 
@@ -155,13 +126,8 @@ def test_partition_function_reproduces_in_process() -> None:
     """The function Spark maps over (country, year) groups, mapped by pandas: same rows."""
     from peir.spark import partition_function
 
-    ds = _simulate(30_000)
-    budget, context, cm = _with_unallocated(ds)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", peir.PeirWarning)
-        h = peir.Dataset(budget=ds.budget, context=ds.context, chain_map=peir.ChainMap(cm)).harmonize(
-            currency="USD"
-        )
+    ds, budget, context, cm = _simulate(30_000)
+    h = _in_process(ds)
     fn = partition_function(cm, context, base_year=h.base_year, currency="USD")
     parts = [fn(p) for _, p in budget.groupby([C.COUNTRY, C.YEAR], sort=True)]
     got = pd.concat(parts, ignore_index=True)
