@@ -392,12 +392,17 @@ def simulate_frames(
     def a(name: str) -> np.ndarray:
         return per_c(attr[name])
 
+    def step(prev: np.ndarray, ratio: str, sd: float = 0.02) -> np.ndarray:
+        """Attrition: a share of the previous stage, never more than the previous stage."""
+        out: np.ndarray = np.minimum(prev, np.round(prev * a(ratio) * noise(sd)))
+        return out
+
     crimes = np.round(size * per_c(cp["crime_rate"]) / 1e5 * noise(0.03))
-    suspects = np.round(crimes * a("suspects") * noise())
-    arrests = np.round(suspects * a("arrests") * noise())
-    received = np.round(suspects * a("received") * noise())
-    indictments = np.round(received * a("indicted") * noise())
-    incoming = np.round(indictments * a("incoming") * noise())
+    suspects = step(crimes, "suspects")
+    arrests = step(suspects, "arrests")
+    received = step(suspects, "received")
+    indictments = step(received, "indicted")
+    incoming = step(indictments, "incoming")
     # courts are staffed and funded in proportion to the expected workload (size); what they
     # resolve with those resources depends on the hidden efficiency of the region
     expected_incoming = size * per_c(
@@ -415,19 +420,21 @@ def simulate_frames(
         resolved[:, t, :] = np.minimum(resolved[:, t, :], carry + incoming[:, t, :])
         carry = carry + incoming[:, t, :] - resolved[:, t, :]
         pending_end[:, t, :] = carry
-    convictions = np.round(resolved * a("convicted") * noise())
-    admissions = np.round(convictions * a("admitted") * noise())
+    convictions = step(resolved, "convicted")
+    admissions = step(convictions, "admitted")
     homicides = np.round(
         pop * per_c(cp["homicide_rate"]) / 1e5 * np.sqrt(crime_factor) * noise(0.08)
     )
-    homicide_conv = np.round(homicides * a("homicide_convicted") * noise(0.1))
+    homicide_conv = step(homicides, "homicide_convicted", 0.1)
     prisoners = np.round(
         pop * per_c(cp["prison_rate"]) / 1e5 * (1.03 ** t_idx) * rng.lognormal(0, 0.15, (n_c, 1, n_r))
         * noise(0.02)
     )
     occupancy = rng.uniform(0.9, 2.2, (n_c, 1, n_r))
     capacity = np.round(np.broadcast_to(prisoners[:, :1, :] / occupancy, shape))
-    unsentenced = np.round(prisoners * rng.uniform(0.2, 0.45, (n_c, 1, n_r)) * noise())
+    unsentenced = np.minimum(
+        prisoners, np.round(prisoners * rng.uniform(0.2, 0.45, (n_c, 1, n_r)) * noise())
+    )
     police = np.round(size * per_c(cp["police_rate"]) / 1e5 * noise())
     prosecutors = np.maximum(np.round(expected_incoming / 60 * noise()), 1.0)
     defenders = np.maximum(np.round(expected_incoming / 250 * noise()), 1.0)
