@@ -40,7 +40,9 @@ from peir.pipeline.validate import (
     Issues,
     check_rows,
     closest,
+    combine_hashes,
     empty_issues,
+    key_columns,
     table_checks,
 )
 from peir.schema import C, TableSchema, load_schema
@@ -363,6 +365,8 @@ class _Reader:
         self.plan = _plan(kind, raw.columns, spec, raw.name)
         self.accepted: list[pd.DataFrame] = []
         self.accepted_rows: list[np.ndarray] = []
+        self.key_sets = key_columns(kind)
+        self.codes: dict[str, list[np.ndarray]] = {k: [] for k in self.key_sets}
         self.rejected: list[pd.DataFrame] = []
         self.issues: list[pd.DataFrame] = []
         self.rows_read = 0
@@ -475,9 +479,13 @@ class _Reader:
         # accepted
         acc_mask = ~reject
         typed = pa.table(check.columns)
-        acc = typed.filter(pa.array(acc_mask)) if n else typed
+        all_ok = bool(acc_mask.all())
+        acc = typed if all_ok else typed.filter(pa.array(acc_mask))
         self.accepted.append(_to_pandas(acc, self.schema))
-        self.accepted_rows.append(rows[acc_mask])
+        self.accepted_rows.append(rows if all_ok else rows[acc_mask])
+        for k, cols in self.key_sets.items():
+            combined = combine_hashes(check.hashes, cols, n)
+            self.codes[k].append(combined if all_ok else combined[acc_mask])
         # rejected, with original values
         if reject.any():
             rej_pos = np.flatnonzero(reject)
@@ -488,7 +496,7 @@ class _Reader:
             self._add_rejected(rej, rows[rej_pos], reasons[rej_pos], staged, rej_pos)
             if check.amounts is not None:
                 a = check.amounts[rej_pos]
-                self.amount_rejected_parts.append(math.fsum(a[np.isfinite(a)]))
+                self.amount_rejected_parts.append(_sum(a))
                 self.unparsed += int((~np.isfinite(a)).sum())
         # malformed records
         if chunk.bad:
@@ -562,7 +570,8 @@ class _Reader:
                     r2[ok] = _remap(r[ok].astype(np.int64), true_lines, first)
                     issue_frame["row"] = pd.array(np.where(ok, r2, np.nan), dtype="Float64").astype("Int64")
         # table-level checks on accepted rows
-        t_iss, t_reject = table_checks(self.kind, frame, rows)
+        codes = {k: (np.concatenate(v) if v else np.zeros(0, np.uint64)) for k, v in self.codes.items()}
+        t_iss, t_reject = table_checks(self.kind, frame, rows, codes)
         if len(t_iss.blocks):
             issue_frame = pd.concat([issue_frame, t_iss.to_frame(rows, self.raw.name)], ignore_index=True)
         if t_reject.any():
@@ -575,7 +584,7 @@ class _Reader:
             rejected = pd.concat([rejected, rej], ignore_index=True)
             if self.kind == "budget":
                 a = frame[C.AMOUNT].to_numpy(dtype="float64")[pos]
-                self.amount_rejected_parts.append(math.fsum(a[np.isfinite(a)]))
+                self.amount_rejected_parts.append(_sum(a))
             frame = frame.iloc[np.flatnonzero(~t_reject)].reset_index(drop=True)
             rows = rows[~t_reject]
             self.rows_rejected += len(pos)
@@ -601,7 +610,7 @@ class _Reader:
         )
         if self.kind == "budget":
             acc_amt = frame[C.AMOUNT].to_numpy(dtype="float64")
-            report.amount_accepted = math.fsum(acc_amt[np.isfinite(acc_amt)])
+            report.amount_accepted = _sum(acc_amt)
             report.amount_rejected = math.fsum(self.amount_rejected_parts)
             report.amount_read = report.amount_accepted + report.amount_rejected
             report.unparsed_amounts = self.unparsed
@@ -629,6 +638,12 @@ class _Reader:
         m.update(self.meta)
         m["spec"] = self.spec.model_dump(exclude_defaults=True)
         return m
+
+
+def _sum(a: np.ndarray) -> float:
+    """Sum of the finite values (pairwise summation; exact enough for accounting checks)."""
+    a = np.asarray(a, dtype="float64")
+    return float(np.nansum(np.where(np.isfinite(a), a, np.nan))) if len(a) else 0.0
 
 
 def _free(frame: pd.DataFrame, name: str) -> str:

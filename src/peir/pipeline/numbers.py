@@ -62,9 +62,12 @@ def to_string_array(values: pd.Series | pa.Array | pa.ChunkedArray) -> pa.Array:
             s = s.map(_cell_to_str, na_action="ignore")
             mask = s.isna().to_numpy()
             return pa.array(s.where(~mask, None).to_numpy(dtype=object), type=pa.large_string(), from_pandas=True)
-        return pa.array(s, type=pa.large_string(), from_pandas=True)
+        arr = pa.array(s, type=pa.large_string(), from_pandas=True)
+        return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
     if isinstance(s.dtype, pd.CategoricalDtype):
-        return to_string_array(s.astype(object))
+        cats = to_string_array(pd.Series(s.cat.categories))
+        codes = pa.array(s.cat.codes.to_numpy(), mask=s.cat.codes.to_numpy() < 0)
+        return pc.take(cats, codes) if len(cats) else pa.nulls(len(s), pa.large_string())
     if pd.api.types.is_float_dtype(s.dtype):
         return to_string_array(s.astype(object))
     return pa.array(s.astype(object).map(_cell_to_str, na_action="ignore"), type=pa.large_string(), from_pandas=True)
@@ -206,7 +209,16 @@ def parse_years(
     ):
         p = parse_numbers(values)
     else:
-        s = pc.utf8_trim_whitespace(to_string_array(values))
+        raw = to_string_array(values)
+        enc = pc.dictionary_encode(raw)
+        if len(enc.dictionary) < len(raw) // 2:
+            # few distinct years: parse the dictionary once, then index it
+            d = parse_years(enc.dictionary, missing=missing)
+            idx = enc.indices.fill_null(len(enc.dictionary)).to_numpy(zero_copy_only=False)
+            vals = np.append(d.values, np.nan)[idx]
+            status = np.append(d.status, MISSING).astype(np.int8)[idx]
+            return NumberParse(vals, status)
+        s = pc.utf8_trim_whitespace(raw)
         split = pc.extract_regex(s, pattern=r"^(?:FY|AF|EF)?\s*(?P<a>[0-9]{4})\s*[/-]\s*(?P<b>[0-9]{2}|[0-9]{4})$")
         a = pc.struct_field(split, "a")
         b = pc.struct_field(split, "b")

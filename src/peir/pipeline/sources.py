@@ -41,7 +41,7 @@ __all__ = [
 ]
 
 #: Text files at least this large are streamed through Arrow's CSV reader.
-ARROW_MIN_BYTES = 32 * 1024 * 1024
+ARROW_MIN_BYTES = 4 * 1024 * 1024
 #: Rows per chunk handed to the validation step when streaming.
 CHUNK_ROWS = 1_000_000
 

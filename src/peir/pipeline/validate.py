@@ -230,34 +230,71 @@ class RowCheck:
     issues: Issues
     reject: np.ndarray
     amounts: np.ndarray | None = None  # budget: parsed amounts (NaN where not parsed)
+    hashes: dict[str, np.ndarray] = field(default_factory=dict)  # per column, uint64 per row
 
 
-def _strings(col: Any, missing: tuple[str, ...]) -> tuple[pa.Array, np.ndarray]:
-    """Trimmed strings with missing markers as null; and the missing mask."""
-    s = pc.utf8_trim_whitespace(to_string_array(col))
-    markers = pa.array(sorted(set(missing) | {""}), type=s.type)
-    miss = pc.or_kleene(pc.is_null(s), pc.is_in(s, value_set=markers)).fill_null(True)
-    s = pc.if_else(miss, pa.scalar(None, s.type), s)
-    return s, np.asarray(miss.to_numpy(zero_copy_only=False), dtype=bool)
+@dataclass
+class _Coded:
+    """A string column as a (small) dictionary of distinct values plus one index per row.
+
+    Trimming, missing markers, recodes and checks run once per distinct value; rows only see
+    integer indices, so a million-row column with a few hundred distinct values costs little.
+    """
+
+    dictionary: pa.Array  # large_string; null where the value is a missing marker
+    idx: np.ndarray  # int64 per row, -1 = missing
+
+    @classmethod
+    def from_column(cls, col: Any, missing: tuple[str, ...]) -> _Coded:
+        arr = to_string_array(col)
+        enc = pc.dictionary_encode(arr)
+        d = pc.utf8_trim_whitespace(pc.cast(enc.dictionary, pa.large_string()))
+        markers = pa.array(sorted(set(missing) | {""}), type=pa.large_string())
+        dmiss = pc.or_kleene(pc.is_null(d), pc.is_in(d, value_set=markers)).fill_null(True)
+        d = pc.if_else(dmiss, pa.scalar(None, pa.large_string()), d)
+        idx = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+        return cls(d, idx)
+
+    @classmethod
+    def empty(cls, n: int) -> _Coded:
+        return cls(pa.array([], type=pa.large_string()), np.full(n, -1, dtype=np.int64))
+
+    def _dict_valid(self) -> np.ndarray:
+        return np.append(np.asarray(pc.is_valid(self.dictionary).to_numpy(zero_copy_only=False), dtype=bool), False)
+
+    def missing(self) -> np.ndarray:
+        return ~self._dict_valid()[self.idx]
+
+    def recode(self, fn: Callable[[str], str | None]) -> tuple[_Coded, np.ndarray]:
+        """Map every distinct value through ``fn``; returns the new column and, per row,
+        whether the value was present but unknown (``fn`` returned None)."""
+        values = self.dictionary.to_pylist()
+        mapped = [None if v is None else fn(v) for v in values]
+        unknown_d = np.asarray([v is not None and m is None for v, m in zip(values, mapped, strict=True)] + [False], dtype=bool)
+        new = _Coded(pa.array(mapped, type=pa.large_string()), self.idx)
+        return new, unknown_d[self.idx]
+
+    def array(self) -> pa.Array:
+        if len(self.dictionary) == 0:
+            return pa.nulls(len(self.idx), pa.large_string())
+        return pc.take(self.dictionary, pa.array(self.idx, mask=self.idx < 0))
+
+    def hashes(self) -> np.ndarray:
+        vals = np.asarray(self.dictionary.to_pylist() + [None], dtype=object)
+        h = pd.util.hash_array(vals, categorize=False)
+        return np.asarray(h, dtype=np.uint64)[self.idx]
 
 
 def _np_strings(arr: pa.Array) -> np.ndarray:
     return np.asarray(arr.to_numpy(zero_copy_only=False), dtype=object)
 
 
-def _recode_unique(arr: pa.Array, fn: Callable[[str], str | None]) -> tuple[pa.Array, np.ndarray]:
-    """Map distinct values through ``fn``; returns (recoded array, bool mask of unknowns)."""
-    enc = pc.dictionary_encode(arr)
-    dictionary = enc.dictionary.to_pylist()
-    mapped = [fn(v) for v in dictionary]
-    known = np.asarray([m is not None for m in mapped] + [True], dtype=bool)
-    new_dict = pa.array([m if m is not None else "" for m in mapped], type=pa.large_string())
-    idx = enc.indices
-    out = pc.take(new_dict, idx) if len(new_dict) else pa.nulls(len(arr), pa.large_string())
-    idx_np = idx.fill_null(len(dictionary)).to_numpy(zero_copy_only=False)
-    unknown = ~known[idx_np]
-    out = pc.if_else(pa.array(unknown), pa.scalar(None, pa.large_string()), out)
-    return out, unknown
+def _hash_numbers(v: np.ndarray) -> np.ndarray:
+    return np.asarray(pd.util.hash_array(np.asarray(v, dtype="float64")), dtype=np.uint64)
+
+
+def _hash_strings(arr: pa.Array) -> np.ndarray:
+    return _Coded.from_column(arr, ()).hashes()
 
 
 def check_rows(
@@ -282,32 +319,31 @@ def check_rows(
     iss = issues if issues is not None else Issues()
     missing_markers = tuple(schema.missing_values) + tuple(na_values)
     out: dict[str, pa.Array] = {}
-    raw: dict[str, Any] = {}
+    hashes: dict[str, np.ndarray] = {}
     amounts: np.ndarray | None = None
 
     def raw_values(name: str, pos: np.ndarray) -> np.ndarray:
-        if name not in raw:
-            col = staged[name] if name in staged.columns else pd.Series([None] * n, dtype=object)
-            raw[name] = col.to_numpy(dtype=object)
-        return np.asarray(raw[name][pos], dtype=object)
+        if len(pos) == 0 or name not in staged.columns:
+            return np.full(len(pos), None, dtype=object)
+        return np.asarray(staged[name].iloc[pos].to_numpy(dtype=object), dtype=object)
 
     for f in schema.fields:
         name = f.name
         col = staged[name] if name in staged.columns else None
         if f.type == "string":
-            if col is None:
-                arr: pa.Array = pa.nulls(n, pa.large_string())
-                miss = np.ones(n, dtype=bool)
-            else:
-                arr, miss = _strings(col, missing_markers)
-            arr, miss = _check_string_field(kind, f, arr, miss, iss, raw_values, staged, out)
+            coded = _Coded.empty(n) if col is None else _Coded.from_column(col, missing_markers)
+            miss = coded.missing()
+            coded = _check_string_field(f, coded, miss, iss, raw_values)
             if f.required and name in present:
                 pos = np.flatnonzero(miss)
                 iss.add(pos, name, raw_values(name, pos), "missing_value", ERROR, f"{name} is required but empty")
-            out[name] = arr
+            out[name] = coded.array()
+            if name != C.SOURCE_REF:
+                hashes[name] = coded.hashes()
         elif f.type == "integer":
             if col is None:
                 out[name] = pa.nulls(n, pa.int64())
+                hashes[name] = _hash_numbers(np.full(n, np.nan))
                 continue
             p = parse_years(col, missing=missing_markers)
             bad = np.flatnonzero(p.status == INVALID)
@@ -327,9 +363,11 @@ def check_rows(
                 iss.add(pos, name, raw_values(name, pos), "missing_value", ERROR, f"{name} is required but empty")
             ints = np.where(ok, np.nan_to_num(v), 0).astype(np.int64)
             out[name] = pa.array(ints, mask=~ok)
+            hashes[name] = _hash_numbers(np.where(ok, v, np.nan))
         elif f.type == "number":
             if col is None:
                 out[name] = pa.nulls(n, pa.float64())
+                hashes[name] = _hash_numbers(np.full(n, np.nan))
                 if kind == "budget" and name == C.AMOUNT:
                     amounts = np.full(n, np.nan)
                 continue
@@ -353,13 +391,17 @@ def check_rows(
             if f.required and name in present:
                 pos = np.flatnonzero(p.status == MISSING)
                 iss.add(pos, name, raw_values(name, pos), "missing_value", ERROR, f"{name} is required but empty")
-            out[name] = pa.array(np.where(ok, v, np.nan), mask=~ok)
+            vv = np.where(ok, v, np.nan)
+            out[name] = pa.array(vv, mask=~ok)
+            hashes[name] = _hash_numbers(vv)
         else:  # pragma: no cover - schemas only use the three types
             out[name] = pa.nulls(n, pa.large_string())
 
     if kind == "caseload":
         _caseload_fill(out, iss, raw_values, n)
-    return RowCheck(out, iss, iss.reject_mask(n), amounts)
+        for c in (C.LINK, C.UNIT, C.KIND):
+            hashes[c] = _hash_strings(out[c])
+    return RowCheck(out, iss, iss.reject_mask(n), amounts, hashes)
 
 
 def _check_bounds(
@@ -387,61 +429,61 @@ def _check_bounds(
 
 
 def _check_string_field(
-    kind: str,
     f: FieldSpec,
-    arr: pa.Array,
+    coded: _Coded,
     miss: np.ndarray,
     iss: Issues,
     raw_values: Callable[[str, np.ndarray], np.ndarray],
-    staged: pd.DataFrame,
-    out: dict[str, pa.Array],
-) -> tuple[pa.Array, np.ndarray]:
+) -> _Coded:
+    """Recode and check a string column once per distinct value; unknown values become null."""
     name = f.name
-    if len(arr) == 0 or miss.all():
-        return arr, miss
+    if len(coded.idx) == 0 or miss.all():
+        return coded
     if name in (C.COUNTRY, C.CURRENCY):
-        arr = pc.utf8_upper(arr)
         checker = is_country if name == C.COUNTRY else is_currency
-        recoded, unknown = _recode_unique(arr, lambda v, _c=checker: v if _c(v) else None)
-        unknown &= ~miss
+        recoded, unknown = coded.recode(lambda v, _c=checker: u if _c(u := v.upper()) else None)
         pos = np.flatnonzero(unknown)
         if name == C.COUNTRY:
-            msg = _by_unique(raw_values(name, pos), _country_message)
-            iss.add(pos, name, raw_values(name, pos), "unknown_country", ERROR, msg)
+            iss.add(pos, name, raw_values(name, pos), "unknown_country", ERROR, _by_unique(raw_values(name, pos), _country_message))
         else:
             iss.add(pos, name, raw_values(name, pos), "unknown_currency", ERROR,
                     _by_unique(raw_values(name, pos), lambda v: f"{v!r} is not an ISO 4217 currency code (e.g. USD, GTQ, CRC)"))
-        return recoded, miss
+        return recoded
     if name == C.PHASE:
-        recoded, unknown = _recode_unique(arr, lambda v: p.value if (p := parse_phase(v)) else None)
-        unknown &= ~miss
+        recoded, unknown = coded.recode(lambda v: p.value if (p := parse_phase(v)) else None)
         pos = np.flatnonzero(unknown)
         iss.add(pos, name, raw_values(name, pos), "unknown_phase", ERROR, _by_unique(raw_values(name, pos), _phase_message))
-        return recoded, miss
+        return recoded
     if name == C.LINK:
-        recoded, unknown = _recode_unique(arr, lambda v: lk.value if (lk := parse_link(v)) else None)
-        unknown &= ~miss
+        recoded, unknown = coded.recode(lambda v: lk.value if (lk := parse_link(v)) else None)
         pos = np.flatnonzero(unknown)
         choices = [lk.value for lk in Link]
         iss.add(pos, name, raw_values(name, pos), "unknown_link", ERROR,
                 _by_unique(raw_values(name, pos), lambda v: _unknown_message(name, v, choices)))
-        return recoded, miss
+        return recoded
     if name == C.MEASURE:
-        recoded, unknown = _recode_unique(arr, resolve_measure)
-        unknown &= ~miss
+        recoded, unknown = coded.recode(resolve_measure)
         pos = np.flatnonzero(unknown)
         iss.add(pos, name, raw_values(name, pos), "unknown_measure", ERROR,
                 _by_unique(raw_values(name, pos), lambda v: _unknown_message(name, v, list(MEASURES))))
-        return recoded, miss
+        return recoded
     if f.enum is not None:
         choices = list(f.enum)
-        recoded, unknown = _recode_unique(arr, lambda v, _c=choices: v.lower() if v.lower() in _c else None)
-        unknown &= ~miss
+        recoded, unknown = coded.recode(lambda v, _c=choices: v.lower() if v.lower() in _c else None)
         pos = np.flatnonzero(unknown)
         iss.add(pos, name, raw_values(name, pos), "not_in_enum", ERROR,
                 _by_unique(raw_values(name, pos), lambda v, _c=choices: _unknown_message(name, v, _c)))
-        return recoded, miss
-    return arr, miss
+        return recoded
+    if f.pattern is not None:
+        import re
+
+        rx = re.compile(f.pattern)
+        recoded, unknown = coded.recode(lambda v, _r=rx: v if _r.search(v) else None)
+        pos = np.flatnonzero(unknown)
+        iss.add(pos, name, raw_values(name, pos), "pattern", ERROR,
+                _by_unique(raw_values(name, pos), lambda v, _p=f.pattern: f"{name} {v!r} does not match the pattern {_p}"))
+        return recoded
+    return coded
 
 
 def _country_message(v: object) -> str:
@@ -505,78 +547,133 @@ def _caseload_fill(out: dict[str, pa.Array], iss: Issues, raw_values: Callable[[
 # ------------------------------------------------------------------------------------------
 
 
-def table_checks(kind: str, frame: pd.DataFrame, rows: np.ndarray) -> tuple[Issues, np.ndarray]:
+def key_columns(kind: str) -> dict[str, list[str]]:
+    """Column sets for the table-level checks: the primary key, the key without the phase
+    (budget lines across phases) and every value column (exact duplicates)."""
+    schema = load_schema(kind)
+    key = list(schema.primary_key)
+    if kind == "chain_map":
+        key = [C.COUNTRY, C.INSTITUTION_CODE, C.PROGRAM, C.FUNC, C.YEAR_FROM, C.YEAR_TO, C.LINK]
+    return {
+        "key": key,
+        "line": [c for c in key if c != C.PHASE],
+        "full": [f.name for f in schema.fields if f.name != C.SOURCE_REF],
+    }
+
+
+_FNV_OFFSET = np.uint64(0xCBF29CE484222325)
+_FNV_PRIME = np.uint64(0x100000001B3)
+
+
+def combine_hashes(hashes: dict[str, np.ndarray], cols: list[str], n: int) -> np.ndarray:
+    """One uint64 per row from per-column hashes (FNV-style mixing; order matters)."""
+    h = np.full(n, _FNV_OFFSET, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for c in cols:
+            if c in hashes:
+                h = (h ^ hashes[c]) * _FNV_PRIME
+    return h
+
+
+def frame_hashes(kind: str, frame: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Per-column row hashes of a canonical frame (for tables built without the reader)."""
+    out: dict[str, np.ndarray] = {}
+    for f in load_schema(kind).fields:
+        if f.name not in frame.columns or f.name == C.SOURCE_REF:
+            continue
+        col = frame[f.name]
+        if f.type in ("number", "integer"):
+            out[f.name] = _hash_numbers(pd.to_numeric(col, errors="coerce").to_numpy(dtype="float64", na_value=np.nan))
+        else:
+            out[f.name] = _Coded.from_column(col, ()).hashes()
+    return out
+
+
+def table_checks(
+    kind: str, frame: pd.DataFrame, rows: np.ndarray, codes: dict[str, np.ndarray] | None = None
+) -> tuple[Issues, np.ndarray]:
     """Checks across rows: duplicates, executed far above modified, chain-map shares.
 
-    Returns the issues (positions into ``frame``) and a mask of rows to reject (context rows
-    that repeat a country-year).
+    ``codes`` holds one uint64 per row for the column sets of :func:`key_columns` (``key``,
+    ``line``, ``full``); computed from ``frame`` when not given. Returns the issues (positions
+    into ``frame``) and a mask of rows to reject (context rows repeating a country-year).
     """
     iss = Issues()
     n = len(frame)
     reject = np.zeros(n, dtype=bool)
     if n == 0:
         return iss, reject
-    schema = load_schema(kind)
-    key = [k for k in schema.primary_key if k in frame.columns]
-    if kind == "chain_map":
-        key = [c for c in (C.COUNTRY, C.INSTITUTION_CODE, C.PROGRAM, C.FUNC, C.YEAR_FROM, C.YEAR_TO, C.LINK) if c in frame.columns]
-    if key:
-        if kind == "context":
-            dup_any = frame.duplicated(key, keep="first").to_numpy()
-            pos = np.flatnonzero(dup_any)
-            if len(pos):
-                first_rows = _first_rows(frame, key, rows)
-                iss.add(pos, ",".join(key), None, "duplicate_key", ERROR,
-                        [f"a second row for {frame[C.COUNTRY].iat[i]} {frame[C.YEAR].iat[i]} (first on row {first_rows[i]}); rejected" for i in pos])
-                reject[pos] = True
-        else:
-            values_cols = [c for c in frame.columns if c != C.SOURCE_REF]
-            dup_exact = frame.duplicated(values_cols, keep="first").to_numpy()
-            pos = np.flatnonzero(dup_exact)
-            if len(pos):
-                first_rows = _first_rows(frame, values_cols, rows)
-                iss.add(pos, None, None, "duplicate_row", WARNING,
-                        [f"same values as row {first_rows[i]}: counted twice if both are real" for i in pos])
-            dup_key = frame.duplicated(key, keep="first").to_numpy() & ~dup_exact
-            pos = np.flatnonzero(dup_key)
-            if len(pos):
-                first_rows = _first_rows(frame, key, rows)
-                iss.add(pos, ",".join(key), None, "duplicate_key", WARNING,
-                        [f"same {', '.join(key)} as row {first_rows[i]} with other values" for i in pos])
+    sets = key_columns(kind)
+    if codes is None:
+        h = frame_hashes(kind, frame)
+        codes = {k: combine_hashes(h, cols, n) for k, cols in sets.items()}
+    key = sets["key"]
+    kcodes = codes["key"]
+    dup_key = pd.Series(kcodes).duplicated(keep="first").to_numpy()
+    if kind == "context":
+        pos = np.flatnonzero(dup_key)
+        if len(pos):
+            first_rows = _first_rows(kcodes, rows)
+            iss.add(pos, ",".join(key), None, "duplicate_key", ERROR,
+                    [f"a second row for {frame[C.COUNTRY].iat[i]} {frame[C.YEAR].iat[i]} (first on row {first_rows[i]}); rejected" for i in pos])
+            reject[pos] = True
+    elif dup_key.any():
+        full = codes["full"]
+        dup_exact = pd.Series(full).duplicated(keep="first").to_numpy()
+        pos = np.flatnonzero(dup_exact)
+        if len(pos):
+            first_rows = _first_rows(full, rows)
+            iss.add(pos, None, None, "duplicate_row", WARNING,
+                    [f"same values as row {first_rows[i]}: counted twice if both are real" for i in pos])
+        pos = np.flatnonzero(dup_key & ~dup_exact)
+        if len(pos):
+            first_rows = _first_rows(kcodes, rows)
+            shown = [c for c in key if c in frame.columns]
+            iss.add(pos, ",".join(shown), None, "duplicate_key", WARNING,
+                    [f"same {', '.join(shown)} as row {first_rows[i]} with other values" for i in pos])
     if kind == "budget":
-        _executed_vs_modified(frame, iss)
+        _executed_vs_modified(frame, iss, codes["line"])
     if kind == "chain_map":
         _share_sums(frame, iss)
     return iss, reject
 
 
-def _first_rows(frame: pd.DataFrame, cols: list[str], rows: np.ndarray) -> np.ndarray:
-    g = frame.groupby(cols, dropna=False, sort=False, observed=True).ngroup().to_numpy()
-    first = pd.Series(rows).groupby(g).transform("first").to_numpy()
-    return np.asarray(first)
+def _first_rows(codes: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """For every row, the source row number of the first row with the same code
+    (computed only for codes that repeat; other rows get their own number)."""
+    s = pd.Series(codes)
+    rep = s.duplicated(keep=False).to_numpy()
+    out = np.asarray(rows).copy()
+    pos = np.flatnonzero(rep)
+    first: dict[int, int] = {}
+    for p in pos:
+        c = int(codes[p])
+        if c not in first:
+            first[c] = int(rows[p])
+        out[p] = first[c]
+    return out
 
 
-def _executed_vs_modified(frame: pd.DataFrame, iss: Issues) -> None:
-    if C.PHASE not in frame.columns or not {"executed", "modified"} <= set(pd.unique(frame[C.PHASE].dropna())):
+def _executed_vs_modified(frame: pd.DataFrame, iss: Issues, line_codes: np.ndarray) -> None:
+    if C.PHASE not in frame.columns or C.AMOUNT not in frame.columns:
         return
-    key = [c for c in load_schema("budget").primary_key if c in frame.columns and c != C.PHASE]
-    sub = frame[frame[C.PHASE].isin(["executed", "modified"])]
-    g = sub.groupby([*key, C.PHASE], dropna=False, sort=False, observed=True)[C.AMOUNT].sum().unstack(C.PHASE)
-    if "executed" not in g or "modified" not in g:
+    phase = frame[C.PHASE]
+    is_ex = (phase == "executed").to_numpy(dtype=bool, na_value=False)
+    is_mod = (phase == "modified").to_numpy(dtype=bool, na_value=False)
+    if not is_ex.any() or not is_mod.any():
         return
-    far = g[(g["modified"] > 0) & (g["executed"] > EXECUTED_OVER_MODIFIED * g["modified"])]
-    if far.empty:
-        return
-    ex = sub[sub[C.PHASE] == "executed"].reset_index()
-    merged = ex.merge(far.reset_index(), on=key, how="inner")
-    pos = merged["index"].to_numpy()
-    pos = np.asarray([frame.index.get_loc(i) for i in pos], dtype=np.int64)
-    msgs = [
-        f"executed {_fmt(e)} is {e / m:.1f}× the modified budget {_fmt(m)} for the same line"
-        for e, m in zip(merged["executed"], merged["modified"], strict=True)
-    ]
-    iss.add(pos, C.AMOUNT, merged[C.AMOUNT + "_x"].to_numpy() if C.AMOUNT + "_x" in merged else merged[C.AMOUNT].to_numpy(),
-            "executed_above_modified", WARNING, msgs)
+    g, _u = pd.factorize(line_codes)
+    amt = np.nan_to_num(frame[C.AMOUNT].to_numpy(dtype="float64", na_value=np.nan))
+    k = int(g.max()) + 1
+    ex_sum = np.bincount(g, weights=np.where(is_ex, amt, 0.0), minlength=k)
+    mod_sum = np.bincount(g, weights=np.where(is_mod, amt, 0.0), minlength=k)
+    has_mod = np.bincount(g, weights=is_mod.astype(float), minlength=k) > 0
+    far = has_mod & (mod_sum > 0) & (ex_sum > EXECUTED_OVER_MODIFIED * mod_sum)
+    pos = np.flatnonzero(is_ex & far[g])
+    if len(pos):
+        e, m = ex_sum[g[pos]], mod_sum[g[pos]]
+        iss.add(pos, C.AMOUNT, amt[pos], "executed_above_modified", WARNING,
+                [f"executed {_fmt(a)} is {a / b:.1f}× the modified budget {_fmt(b)} for the same line" for a, b in zip(e, m, strict=True)])
 
 
 def _share_sums(frame: pd.DataFrame, iss: Issues) -> None:
