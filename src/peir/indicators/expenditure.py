@@ -91,9 +91,11 @@ def spending_frames(
     key = [C.COUNTRY, C.YEAR]
 
     # level phase per country-year
-    flags = pd.DataFrame({p: s[C.PHASE] == p for p in LEVEL_PHASES}).groupby(
-        [s[C.COUNTRY], s[C.YEAR]], observed=True
-    ).any()
+    flags = (
+        pd.DataFrame({p: s[C.PHASE] == p for p in LEVEL_PHASES})
+        .groupby([s[C.COUNTRY], s[C.YEAR]], observed=True)
+        .any()
+    )
     level = pd.Series(None, index=flags.index, dtype=object)
     for p in reversed(LEVEL_PHASES):
         level = level.where(~flags[p], p)

@@ -75,6 +75,10 @@ _CONTEXT_COLS = (
     C.GOV_EXPENDITURE_SCOPE,
 )
 
+_HAS_SPENDING = "_has_spending"
+_HAS_CASELOAD = "_has_caseload"
+_SPENDING_PREFIXES = ("spending", "sector_spending", "econ_", "cv_")
+
 #: Context inputs: a row is not reported for them alone.
 _CONTEXT_INPUTS = frozenset({C.POPULATION, C.GDP_LCU, C.GOV_EXPENDITURE_LCU})
 
@@ -174,6 +178,9 @@ def _frames(
     )
     main[C.POPULATION] = np.where(regional, reg_pop, main[C.POPULATION])
     main.loc[regional, [C.GDP_LCU, C.GOV_EXPENDITURE_LCU]] = np.nan
+    phase_cols = ["spending_approved", "spending_modified", "spending_executed"]
+    main[_HAS_SPENDING] = main["level_phase"].notna() | main[phase_cols].notna().any(axis=1)
+    main[_HAS_CASELOAD] = main[[m for m in MEASURES if m in main.columns]].notna().any(axis=1)
     main = justice.add_derived(
         main.sort_values([C.COUNTRY, C.REGION, C.YEAR]).reset_index(drop=True)
     )
@@ -360,7 +367,15 @@ def _compute_one(
     series_keys = [k for k in FRAME_KEYS[ind.frame] if k != C.YEAR and k in frame.columns]
     has = frame[subject].notna().any(axis=1)
     keep = has.groupby([frame[k] for k in series_keys]).transform("any")
-    frame = frame[keep.to_numpy(dtype=bool)]
+    # ... for the years that have data of the indicator's kind (spending and/or caseload)
+    spend = [r for r in subject if r.startswith(_SPENDING_PREFIXES)]
+    case = [r for r in subject if not r.startswith(_SPENDING_PREFIXES)]
+    domain = pd.Series(False, index=frame.index)
+    if spend:
+        domain |= frame[_HAS_SPENDING] if _HAS_SPENDING in frame.columns else True
+    if case:
+        domain |= frame[_HAS_CASELOAD] if _HAS_CASELOAD in frame.columns else True
+    frame = frame[(keep & (has | domain)).to_numpy(dtype=bool)]
     if frame.empty:
         return pd.DataFrame()
     for r in ind.requires:
