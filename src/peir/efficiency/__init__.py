@@ -6,15 +6,28 @@ DEA (:func:`dea`) is solved with HiGHS in envelopment form; reference frontiers 
 
 from __future__ import annotations
 
+from peir.efficiency.bootstrap import bootstrap_dea
 from peir.efficiency.card import ModelCard
 from peir.efficiency.dea import dea
 from peir.efficiency.frontier import Frontier, load_frontier
+from peir.efficiency.malmquist import malmquist
 from peir.efficiency.results import DEAResult
+from peir.efficiency.sfa import SFAResult, load_sfa, sfa
+from peir.efficiency.superefficiency import super_efficiency
+from peir.efficiency.track import TrackResult, track
 
 __all__ = [
     "DEAResult",
     "Frontier",
     "ModelCard",
+    "SFAResult",
+    "TrackResult",
+    "bootstrap_dea",
     "dea",
     "load_frontier",
+    "load_sfa",
+    "malmquist",
+    "sfa",
+    "super_efficiency",
+    "track",
 ]

@@ -97,6 +97,9 @@ def _new_highs() -> Any:
             h = highspy._core._Highs()
         _banner_silenced = True
     h.setOptionValue("output_flag", False)
+    # small LPs re-solved many times: no presolve, no thread pool (both cost more than they save)
+    h.setOptionValue("presolve", "off")
+    h.setOptionValue("threads", 1)
     return h
 
 
@@ -155,6 +158,9 @@ class Envelopment:
         self.in_rows = np.arange(self.m, dtype=np.int32)
         self.out_rows = np.arange(self.m, self.m + self.s, dtype=np.int32)
         self.io_rows = np.arange(self.m + self.s, dtype=np.int32)
+        self.inf_m = np.full(self.m, INF)
+        self.ninf_m = np.full(self.m, -INF)
+        self.inf_s = np.full(self.s, INF)
 
     def _row_bounds(self) -> tuple[Array, Array]:
         lo = np.r_[np.full(self.m, -INF), np.zeros(self.s)]
@@ -198,11 +204,11 @@ class Envelopment:
             h.run()
             st = h.getModelStatus()
             if st == _MS.kUnboundedOrInfeasible:
-                h.setOptionValue("presolve", "off")
+                h.setOptionValue("presolve", "on")
                 h.clearSolver()
                 h.run()
                 st = h.getModelStatus()
-                h.setOptionValue("presolve", "choose")
+                h.setOptionValue("presolve", "off")
         return st
 
     def score(self, x0: Array, y0: Array, exclude: int = -1) -> tuple[int, float, Array | None]:
@@ -211,11 +217,11 @@ class Envelopment:
         if self.input:
             for i in range(self.m):
                 h.changeCoeff(i, 0, -float(x0[i]))
-            h.changeRowsBounds(self.s, self.out_rows, y0, np.full(self.s, INF))
+            h.changeRowsBounds(self.s, self.out_rows, y0, self.inf_s)
         else:
             for r in range(self.s):
                 h.changeCoeff(self.m + r, 0, -float(y0[r]))
-            h.changeRowsBounds(self.m, self.in_rows, np.full(self.m, -INF), x0)
+            h.changeRowsBounds(self.m, self.in_rows, self.ninf_m, x0)
         if exclude >= 0:
             h.changeColBounds(exclude + 1, 0.0, 0.0)
         st = self._run(h)
@@ -240,8 +246,8 @@ class Envelopment:
             a, b = sc * x0, y0
         else:
             a, b = x0, sc * y0
-        lo = np.r_[np.full(self.m, -INF), b]
-        hi = np.r_[a, np.full(self.s, INF)]
+        lo = np.concatenate((self.ninf_m, b))
+        hi = np.concatenate((a, self.inf_s))
         h.changeRowsBounds(self.m + self.s, self.io_rows, lo, hi)
         if exclude >= 0:
             h.changeColBounds(exclude, 0.0, 0.0)
