@@ -77,23 +77,22 @@ class ReturnsEstimate:
         lo, hi = self.conf_int()
         if not np.isfinite(self.se):
             return "beta could not be estimated with a standard error"
-        if hi < 1:
+        ci = f"the 95 % interval [{lo:.2f}, {hi:.2f}]"
+        if lo <= 0 and hi >= 1:
             verdict = (
-                f"diminishing returns are supported: the 95 % interval [{lo:.2f}, {hi:.2f}] "
-                "lies below 1"
+                f"the data cannot tell: {ci} includes both 0 (spending unrelated to output) "
+                "and 1 (constant returns)"
             )
-        elif lo > 1:
-            verdict = f"increasing returns: the 95 % interval [{lo:.2f}, {hi:.2f}] lies above 1"
         elif lo <= 0:
             verdict = (
-                f"the data cannot tell: the 95 % interval [{lo:.2f}, {hi:.2f}] includes both 0 "
-                "(spending unrelated to output) and 1 (constant returns)"
+                f"returns below constant, possibly none at all: {ci} lies below 1 but includes 0"
             )
+        elif hi < 1:
+            verdict = f"diminishing returns are supported: {ci} lies strictly between 0 and 1"
+        elif lo > 1:
+            verdict = f"increasing returns: {ci} lies above 1"
         else:
-            verdict = (
-                f"constant returns cannot be rejected: the 95 % interval [{lo:.2f}, {hi:.2f}] "
-                "includes 1"
-            )
+            verdict = f"constant returns cannot be rejected: {ci} includes 1"
         return verdict
 
     def beta_for(self, links: list[str]) -> dict[str, float]:
