@@ -27,7 +27,7 @@ from __future__ import annotations
 import fnmatch
 from importlib import resources
 from io import StringIO
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -83,7 +83,16 @@ _LINK_RANK = {lk.value: i for i, lk in enumerate((*CHAIN_LINKS, Link.UNALLOCATED
 
 def link_order(links: pd.Series) -> np.ndarray:
     """Position of each link in chain order (prevention ... corrections, unallocated last)."""
-    return links.map(_LINK_RANK).fillna(len(_LINK_RANK)).to_numpy(dtype=np.int64)
+    codes, uniq = pd.factorize(links, use_na_sentinel=False)
+    ranks = np.array([_LINK_RANK.get(str(u), len(_LINK_RANK)) for u in uniq], dtype=np.int64)
+    return ranks[codes] if len(ranks) else np.zeros(len(links), dtype=np.int64)
+
+
+def _map_unique(s: pd.Series, fn: Any) -> pd.Series:
+    """``s.map(fn)`` computed once per distinct value."""
+    codes, uniq = pd.factorize(s, use_na_sentinel=False)
+    vals = pd.array([fn(u) for u in uniq], dtype="str")
+    return pd.Series(vals.take(codes) if len(vals) else vals, index=s.index)
 
 
 def normalize_func(code: object) -> str | None:
@@ -131,6 +140,14 @@ def _link_value(v: object) -> str | None:
         return None
     lk = parse_link(v)
     return None if lk is None else str(lk.value)
+
+
+def _prefix(f: object, depth: int) -> str | None:
+    """The first ``depth`` dotted components of a normalised COFOG code (None if shorter)."""
+    if not isinstance(f, str):
+        return None
+    parts = f.split(".")
+    return ".".join(parts[:depth]) if len(parts) >= depth else None
 
 
 def _func_depth(f: str | None) -> int:
@@ -189,7 +206,7 @@ def _normalize_rules(frame: pd.DataFrame, tier: int, origin: str) -> pd.DataFram
     out = pd.DataFrame(index=f.index)
     for col in (C.COUNTRY, C.INSTITUTION_CODE, C.PROGRAM_PATTERN, C.BASIS, C.SOURCE_REF):
         out[col] = _blank_to_na(f[col])
-    out[C.FUNC] = _blank_to_na(f[C.FUNC]).map(normalize_func).astype("str")
+    out[C.FUNC] = _map_unique(_blank_to_na(f[C.FUNC]), normalize_func)
     for col in (C.YEAR_FROM, C.YEAR_TO):
         out[col] = pd.to_numeric(f[col], errors="coerce").astype("Int64")
     out[C.SHARE] = pd.to_numeric(f[C.SHARE], errors="coerce").astype(float)
@@ -334,11 +351,11 @@ def _func_prefixes(funcs: pd.Series) -> pd.DataFrame:
 def _program_matches(programs: pd.Series, patterns: pd.Series) -> np.ndarray:
     """fnmatch (case-insensitive) of each program against the pattern on the same row."""
     cache: dict[tuple[str, str], bool] = {}
-    out = np.empty(len(programs), dtype=bool)
-    for i, (p, pat) in enumerate(zip(programs.tolist(), patterns.tolist())):
-        if not isinstance(pat, str):
-            out[i] = True
-            continue
+    out = np.ones(len(programs), dtype=bool)
+    has = np.flatnonzero(patterns.notna().to_numpy(dtype=bool))
+    progs = programs.to_numpy(dtype=object)[has]
+    pats = patterns.to_numpy(dtype=object)[has]
+    for i, p, pat in zip(has.tolist(), progs.tolist(), pats.tolist()):
         prog = p.lower() if isinstance(p, str) else ""
         key = (prog, pat)
         hit = cache.get(key)
@@ -379,9 +396,11 @@ def match_keys(keys: pd.DataFrame, rules: pd.DataFrame) -> pd.DataFrame:
             C.YEAR: pd.to_numeric(keys[C.YEAR]).to_numpy(dtype=np.int64),
             C.INSTITUTION_CODE: keys[C.INSTITUTION_CODE].astype("str").to_numpy(),
             C.PROGRAM: keys[C.PROGRAM].astype("str").to_numpy(),
-            "_func": keys[C.FUNC].map(normalize_func).astype("str").to_numpy(),
+            "_func": _map_unique(keys[C.FUNC], normalize_func).to_numpy(),
         }
     )
+    for depth in (1, 2, 3):
+        k[f"_f{depth}"] = _map_unique(k["_func"], lambda f, d=depth: _prefix(f, d)).to_numpy()
     heads = rules.drop_duplicates("rule_key")
     cond = heads[["rule_key", "tier", "score", *_CONDITIONS]]
     cands: list[pd.DataFrame] = []
@@ -414,14 +433,9 @@ def match_keys(keys: pd.DataFrame, rules: pd.DataFrame) -> pd.DataFrame:
         ok = ok & np.isnan(yt) | (yr <= yt)
         rf = cand[C.FUNC]
         lf = cand["_func"]
-        func_ok = np.fromiter(
-            (
-                not isinstance(r, str) or (isinstance(f, str) and (f == r or f.startswith(r + ".")))
-                for r, f in zip(rf.tolist(), lf.tolist())
-            ),
-            dtype=bool,
-            count=len(rf),
-        )
+        func_ok = rf.isna().to_numpy(dtype=bool) | (lf == rf).fillna(False).to_numpy(dtype=bool)
+        for depth in (1, 2, 3):
+            func_ok = func_ok | (cand[f"_f{depth}"] == rf).fillna(False).to_numpy(dtype=bool)
         ok = ok & func_ok
         cand = cand[ok]
         if len(cand):

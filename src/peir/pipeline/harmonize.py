@@ -141,6 +141,11 @@ def empty_spending() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=SPENDING_DTYPES[c]) for c in SPENDING_COLUMNS})
 
 
+def _nulls(n: int) -> Any:
+    """An all-missing ``str`` array of length ``n`` (cheap: no Python objects)."""
+    return pd.array([None], dtype="str").take(np.zeros(n, dtype=np.int64))
+
+
 def _canonical_budget(budget: pd.DataFrame | None) -> pd.DataFrame:
     """Budget lines with every column the pipeline reads, in declared dtypes."""
     if budget is None:
@@ -159,7 +164,7 @@ def _canonical_budget(budget: pd.DataFrame | None) -> pd.DataFrame:
             s = b[c]
             cols[c] = s if s.dtype == "str" else s.astype("str")
         else:
-            cols[c] = pd.Series(pd.array([None] * n, dtype="str"), index=b.index)
+            cols[c] = pd.Series(_nulls(n), index=b.index)
     if cols[C.CURRENCY].isna().any():
         cols[C.CURRENCY] = cols[C.CURRENCY].fillna("LCU")
     year = pd.to_numeric(b[C.YEAR], errors="coerce")
@@ -172,19 +177,85 @@ def _canonical_budget(budget: pd.DataFrame | None) -> pd.DataFrame:
     return pd.DataFrame(cols, index=b.index)
 
 
-def _codes(s: pd.Series) -> tuple[np.ndarray, int]:
-    """Sorted factor codes of a column (missing values last) and the number of levels."""
-    codes, uniques = pd.factorize(s, sort=True, use_na_sentinel=True)
+_STR = pd.StringDtype("pyarrow", na_value=np.nan)
+
+
+def _codes(s: pd.Series) -> tuple[np.ndarray, int, Any, np.ndarray]:
+    """Factor a column: sorted codes (missing values last), number of levels, the levels
+    (an Arrow array) and the codes for taking (-1 = missing)."""
+    take_codes, uniques = pd.factorize(s, sort=True, use_na_sentinel=True)
+    take_codes = take_codes.astype(np.int64, copy=False)
     k = len(uniques)
-    codes = codes.astype(np.int64, copy=False)
-    if (codes < 0).any():
-        codes = np.where(codes < 0, k, codes)
+    codes = take_codes
+    if k == 0 or (take_codes < 0).any():
+        codes = np.where(take_codes < 0, k, take_codes)
         k += 1
-    return codes, max(k, 1)
+    return codes, max(k, 1), uniques.array, take_codes
+
+
+def _take_levels(levels: Any, idx: np.ndarray) -> pd.Series:
+    """``levels[idx]`` as a ``str`` Series (-1 = missing), taken by Arrow directly."""
+    import pyarrow as pa
+
+    arr = pa.array(levels, type=pa.large_string(), from_pandas=True)
+    neg = idx < 0
+    pidx = pa.array(idx, mask=neg) if neg.any() else pa.array(idx)
+    return pd.Series(pd.arrays.ArrowStringArray(arr.take(pidx), dtype=_STR), copy=False)  # type: ignore[call-arg]
+
+
+def _take_text(s: pd.Series, idx: np.ndarray) -> pd.Series:
+    """``s[idx]`` for a (short) text Series, as ``str``."""
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    return _take_levels(uniques.array.astype(_STR) if len(uniques) else pd.array([], dtype=_STR), codes[idx])
+
+
+def _used_key_columns(rules: pd.DataFrame) -> list[str]:
+    """The line-key columns that at least one rule has a condition on."""
+    cond = {
+        C.COUNTRY: (C.COUNTRY,),
+        C.YEAR: (C.YEAR_FROM, C.YEAR_TO),
+        C.INSTITUTION_CODE: (C.INSTITUTION_CODE,),
+        C.PROGRAM: (C.PROGRAM_PATTERN,),
+        C.FUNC: (C.FUNC,),
+    }
+    return [k for k, rc in cond.items() if any(bool(rules[c].notna().any()) for c in rc)]
+
+
+def _line_order(b: pd.DataFrame, cache: dict[str, Any]) -> np.ndarray:
+    """Permutation sorting the lines by :data:`SORT_ORDER` then ``amount``.
+
+    The fields are combined into one order-preserving integer and sorted once; ``amount`` and
+    then ``source_ref`` (nearly unique, expensive to sort) only break the ties left by the
+    other fields, so the order depends on the rows' content alone, never on input order.
+    """
+    cols = [c for c in SORT_ORDER if c != C.SOURCE_REF]
+    for c in cols:
+        if c not in cache:
+            cache[c] = _codes(b[c])
+    parts = [cache[c][:2] for c in cols if cache[c][1] > 1]
+    combined = _combine(parts)[0] if parts else np.zeros(len(b), dtype=np.int64)
+    order = np.argsort(combined, kind="stable")
+    cs = combined[order]
+    same = cs[1:] == cs[:-1]
+    if same.any():
+        tied = np.zeros(len(order), dtype=bool)
+        tied[1:] |= same
+        tied[:-1] |= same
+        pos = np.flatnonzero(tied)
+        run = np.cumsum(np.concatenate(([True], ~same)))[pos]
+        rows = order[pos]
+        amount = b[C.AMOUNT].to_numpy(dtype=float)[rows]
+        src = pd.Series(b[C.SOURCE_REF].to_numpy(dtype=object)[rows], dtype="str")
+        src_key = src.fillna("\uffff").to_numpy(dtype=object).astype(str)
+        sub = np.lexsort((src_key, np.nan_to_num(amount, nan=np.inf), run))
+        order[pos] = rows[sub]
+    return order
 
 
 def _combine(parts: Sequence[tuple[np.ndarray, int]]) -> tuple[np.ndarray, int]:
     """Mixed-radix combination of factor codes, order-preserving (lexicographic)."""
+    if not parts:
+        return np.zeros(0, dtype=np.int64), 1
     acc, card = parts[0]
     for codes, k in parts[1:]:
         if card * k >= 2**62:
@@ -195,14 +266,17 @@ def _combine(parts: Sequence[tuple[np.ndarray, int]]) -> tuple[np.ndarray, int]:
     return acc, card
 
 
+_Cache = dict[str, tuple[np.ndarray, int, Any, np.ndarray]]
+
+
 def _rows_factorize(
-    b: pd.DataFrame, cols: Sequence[str], cache: dict[str, tuple[np.ndarray, int]]
+    b: pd.DataFrame, cols: Sequence[str], cache: _Cache
 ) -> tuple[np.ndarray, pd.DataFrame]:
     """Codes of the distinct rows of ``b[cols]`` (sorted lexicographically) and those rows."""
     for c in cols:
         if c not in cache:
             cache[c] = _codes(b[c])
-    acc, _ = _combine([cache[c] for c in cols])
+    acc, _ = _combine([cache[c][:2] for c in cols])
     codes, uniq = pd.factorize(acc, sort=True)
     codes = codes.astype(np.int64, copy=False)
     first = pd.Series(codes).drop_duplicates()
@@ -260,8 +334,19 @@ def _core(
     if n == 0:
         info["uncovered_lines"] = 0
         return empty_spending(), info
-    cache: dict[str, tuple[np.ndarray, int]] = {}
-    kcodes, keys = _rows_factorize(b, KEY_COLUMNS, cache)
+    cache: _Cache = {}
+    # rules are matched on the distinct values of the key columns some rule looks at
+    used = _used_key_columns(rules)
+    if used:
+        kcodes, sub = _rows_factorize(b, used, cache)
+    else:
+        kcodes, sub = np.zeros(n, dtype=np.int64), pd.DataFrame(index=range(1))
+    keys = pd.DataFrame(
+        {
+            c: (sub[c].to_numpy() if c in used else np.full(len(sub), -1 if c == C.YEAR else None))
+            for c in KEY_COLUMNS
+        }
+    )
     mapping = match_keys(keys, rules)
     pcodes, pkeys = _rows_factorize(b, (C.COUNTRY, C.YEAR, C.CURRENCY), cache)
     f_nom, f_real, gaps = price_factors(
@@ -280,15 +365,8 @@ def _core(
                 ),
                 stacklevel=3,
             )
-    # deterministic line order: sorted key, other fields, then amount
-    rest = [c for c in SORT_ORDER if c not in KEY_COLUMNS]
-    for c in rest:
-        if c not in cache:
-            cache[c] = _codes(b[c])
-    kk = int(kcodes.max()) + 1 if n else 1
-    combined, _ = _combine([(kcodes, kk), *[cache[c] for c in rest]])
-    amount_in = b[C.AMOUNT].to_numpy(dtype=float)
-    order = np.lexsort((amount_in, combined))
+    # deterministic line order: sorted key, the other fields, amount; source_ref breaks ties
+    order = _line_order(b, cache)
     # expansion: one output row per line x link share
     key_id = mapping["key_id"].to_numpy(dtype=np.int64)
     counts = np.bincount(key_id, minlength=len(keys))
@@ -301,12 +379,12 @@ def _core(
     within = np.arange(total, dtype=np.int64) - np.repeat(ends - rep, rep)
     map_idx = np.repeat(starts[kc], rep) + within
     share = mapping[C.SHARE].to_numpy(dtype=float)[map_idx]
-    amount_lcu = amount_in[line_idx] * share
+    amount_lcu = b[C.AMOUNT].to_numpy(dtype=float)[line_idx] * share
     pc = pcodes[line_idx]
     out: dict[str, Any] = {}
     for c in SPENDING_COLUMNS:
         if c in (C.LINK, C.BASIS, "rule_ref"):
-            out[c] = mapping[c].array.take(map_idx)
+            out[c] = _take_text(mapping[c], map_idx)
         elif c == C.SHARE:
             out[c] = share
         elif c == C.AMOUNT_LCU:
@@ -315,16 +393,18 @@ def _core(
             out[c] = amount_lcu * f_nom[pc]
         elif c == C.AMOUNT_REAL:
             out[c] = amount_lcu * f_real[pc]
-        elif c == C.CURRENCY:
-            if currency is None and not ppp:
-                out[c] = b[c].array.take(line_idx)
-            else:
-                label = _target_label(currency, ppp, b[C.CURRENCY])
-                out[c] = pd.array(np.full(total, label, dtype=object), dtype="str")
         elif c == C.YEAR:
             out[c] = b[c].to_numpy(dtype=np.int64)[line_idx]
+        elif c == C.CURRENCY and (currency is not None or ppp):
+            label = _target_label(currency, ppp, b[C.CURRENCY])
+            out[c] = _take_text(pd.Series([label], dtype="str"), np.zeros(total, dtype=np.int64))
+        elif c not in cache and c == C.SOURCE_REF:
+            out[c] = _take_levels(b[c].array, line_idx)  # nearly unique: no factorisation
         else:
-            out[c] = b[c].array.take(line_idx)
+            if c not in cache:
+                cache[c] = _codes(b[c])
+            _, _, levels, tcodes = cache[c]
+            out[c] = _take_levels(levels, tcodes[line_idx])
     spending = pd.DataFrame(out, copy=False)
     uncovered = mapping["rule_ref"].isna().to_numpy(dtype=bool)[map_idx]
     info["uncovered_lines"] = int(uncovered.sum())
