@@ -322,3 +322,17 @@ def test_chain_map_patterns_cover_example_lines(slv: peir.Dataset) -> None:
         rules = cm[cm[C.INSTITUTION_CODE] == code]
         patterns = rules[C.PROGRAM].fillna("*")
         assert any(fnmatch.fnmatch("anything", p) for p in patterns), code
+
+
+def test_default_harmonize_uses_the_example_priority(slv: peir.Dataset) -> None:
+    try:
+        h = slv.harmonize()
+    except (NotImplementedError, ImportError) as exc:  # pragma: no cover
+        pytest.skip(f"harmonize not available: {exc}")
+    hc = h.headline_caseload()
+    hom = hc[hc[C.MEASURE] == "homicides"].set_index(C.YEAR)
+    # IML first: 2013 IML 2,513 over the compilation's 2,499; 2014 IML 3,942 over PNC 3,912
+    assert hom.loc[2013, C.VALUE] == 2513 and hom.loc[2014, C.VALUE] == 3942
+    assert len(hom) == len(range(2008, 2025))
+    disc = h.discrepancies
+    assert len(disc[(disc[C.MEASURE] == "homicides") & (disc[C.YEAR] == 2015)]) == 2

@@ -241,3 +241,20 @@ def test_n_rows_small_target() -> None:
     d = simulate(n_rows=50_000, seed=1)
     assert d.budget is not None
     assert abs(len(d.budget.frame) - 50_000) / 50_000 < 0.1
+
+
+def test_peir_dea_agrees_with_reference_lp() -> None:
+    dea = pytest.importorskip("peir.efficiency").dea
+    d = simulate(seed=0, n_regions=8, years=[2020])
+    assert d.budget is not None and d.caseload is not None
+    b, cl = d.budget.frame, d.caseload.frame
+    spend = b[(b[C.PHASE] == "executed") & (b[C.INSTITUTION_CODE] == "COURT")].groupby(
+        C.REGION
+    )[C.AMOUNT].sum()
+    w = cl.pivot_table(index=C.REGION, columns=C.MEASURE, values=C.VALUE, aggfunc="first")
+    x = pd.DataFrame({"spending": spend.loc[w.index], "judges": w["judges"]})
+    y = w[["cases_resolved"]]
+    res = dea(x, y, rts="crs", orientation="input")
+    np.testing.assert_allclose(
+        np.asarray(res.efficiency), _dea_crs_input(x.to_numpy(), y.to_numpy()), atol=1e-6
+    )

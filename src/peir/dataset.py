@@ -89,6 +89,9 @@ class Dataset:
         """Place spending on links, consolidate, deflate, convert; see :func:`peir.pipeline.harmonize.harmonize`."""
         from peir.pipeline.harmonize import harmonize
 
+        if options.get("source_priority") is None and self.meta.get("source_priority"):
+            # an example's (or simulate()'s) own caseload source priority, unless overridden
+            options["source_priority"] = self.meta["source_priority"]
         return harmonize(self, base_year=base_year, currency=currency, ppp=ppp, **options)
 
     def __repr__(self) -> str:
