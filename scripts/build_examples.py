@@ -635,10 +635,11 @@ ES_EXTRA = """
   counts from 2019 exclude deaths in confrontations with security forces (peir
   METHODS.md section 4; the reference notes it for 2022).
 - **Homicide rate.** 2015: 6,656 IML victims / 6,183,676 (WDI SP.POP.TOTL) x 100,000 =
-  107.6 per 100,000. Published rates used other population series: 55.3 (2008) and 64.7
-  (2010, DIGESTYC population 6,183,002, against 6,068,249 in WDI), 81.7 (2016), 2.4
-  (2023), 1.9 (2024). The context table has one population series, named in
-  `population_source`.
+  107.6 per 100,000. Rates published with the counts (kept in `published_figures`): 55.3
+  (2008), 64.7 (2010, computed by the source with the DIGESTYC population 6,183,002,
+  against 6,068,249 in WDI), 81.7 (2016), 2.4 (2023), 1.9 (2024); where they differ from
+  count / WDI population, the source used another population series. The context table
+  has one population series, named in `population_source`.
 - **Prisons.** 2015 total = sentenced 23,068 + unsentenced 6,820 (the source gives the two
   parts). The 2018 capacity is implied by the stated occupancy (39,382 / 3.333) and is
   labelled as such; 2013's is the stated design maximum of 8,000 places. The 2013
