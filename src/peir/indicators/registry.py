@@ -207,59 +207,70 @@ def _frames(
     return {"main": main, "link": link, "institution": inst}, summed
 
 
-def _describe_row(row: pd.Series) -> str:
-    where = f"{row[C.COUNTRY]} {int(row[C.YEAR])}"
-    region = row.get(C.REGION, "")
-    if region:
-        where += f" (region {region})"
-    group = row.get("group", "")
-    if isinstance(group, str) and group:
-        where += f" [{group}]"
-    link = row.get(C.LINK)
-    if isinstance(link, str) and link and "group" not in row.index and link != "sector":
-        where += f" [{link}]"
-    return where
+def _where(frame: pd.DataFrame, kind: str) -> np.ndarray:
+    """'SLV 2019', 'SLV 2019 (region A)', 'SLV 2019 [PNC]' for every row of ``frame``."""
+    where = frame[C.COUNTRY].astype(str) + " " + frame[C.YEAR].astype(int).astype(str)
+    if C.REGION in frame.columns:
+        reg = frame[C.REGION].astype(str)
+        where = where.where(reg == "", where + " (region " + reg + ")")
+    tag = {"institution": "group", "link": C.LINK}.get(kind)
+    if tag is not None and tag in frame.columns:
+        where = where + " [" + frame[tag].astype(str) + "]"
+    return where.to_numpy(dtype=object)
 
 
 def _notes(
     ind: Indicator, frame: pd.DataFrame, values: pd.Series, summed_cols: pd.DataFrame | None
 ) -> pd.Series:
-    notes = pd.Series("", index=frame.index, dtype=object)
+    n = len(frame)
+    notes = np.full(n, "", dtype=object)
     req = [r for r in ind.requires if r in frame.columns]
-    nan = values.isna()
-    for i in frame.index[nan.to_numpy()]:
-        row = frame.loc[i]
-        missing = [r for r in req if pd.isna(row[r])]
-        where = _describe_row(row)
-        if missing:
-            labels = ", ".join(_LABELS.get(m, m) for m in missing)
-            if row.get(C.REGION, "") and C.POPULATION in missing:
-                labels += " (no regional population: add a caseload measure 'population')"
-            notes[i] = f"missing {labels} for {where}"
-        else:
-            zeros = [r for r in req if row[r] == 0]
+    nan = values.isna().to_numpy()
+    if nan.any() and req:
+        sub = frame.loc[nan, req]
+        missing = sub.isna().to_numpy()
+        zero = (sub == 0).to_numpy()
+        where = _where(frame.loc[nan], ind.frame)
+        regional = (
+            (frame.loc[nan, C.REGION] != "").to_numpy()
+            if C.REGION in frame.columns
+            else np.zeros(len(sub), dtype=bool)
+        )
+        out = []
+        for k in range(len(sub)):
+            miss = [req[j] for j in range(len(req)) if missing[k, j]]
+            if miss:
+                labels = ", ".join(_LABELS.get(m, m) for m in miss)
+                if regional[k] and C.POPULATION in miss:
+                    labels += " (no regional population: add a caseload measure 'population')"
+                out.append(f"missing {labels} for {where[k]}")
+                continue
+            zeros = [req[j] for j in range(len(req)) if zero[k, j]]
             if zeros:
-                notes[i] = f"zero denominator ({', '.join(f'{z} = 0' for z in zeros)}) for {where}"
+                out.append(
+                    f"zero denominator ({', '.join(f'{z} = 0' for z in zeros)}) for {where[k]}"
+                )
             else:
-                notes[i] = f"not computable for {where}"
+                out.append(f"not computable for {where[k]}")
+        notes[nan] = out
     if ind.phase_note and "level_phase" in frame.columns:
-        ph = frame["level_phase"].fillna("")
+        ph = frame["level_phase"]
         msg = np.where(
-            ph != "", "phase: " + ph.astype(str), "phase: no executed or approved spending"
+            ph.notna().to_numpy(),
+            "phase: " + ph.fillna("").astype(str).to_numpy(dtype=object),
+            "phase: no executed or approved spending",
         )
-        notes = pd.Series(
-            np.where(notes == "", msg, notes + "; " + msg), index=frame.index, dtype=object
-        )
+        notes = np.where(notes == "", msg, notes + "; " + msg).astype(object)
     if summed_cols is not None:
         req_sum = [r for r in req if r in summed_cols.columns]
         if req_sum:
-            flags = summed_cols[req_sum]
-            has = flags.any(axis=1)
-            for i in frame.index[has.to_numpy()]:
-                cols = [c for c in req_sum if bool(flags.at[i, c])]
-                add = "national = sum of regions for " + ", ".join(cols)
-                notes[i] = add if not notes[i] else f"{notes[i]}; {add}"
-    return notes
+            flags = summed_cols[req_sum].to_numpy(dtype=bool)
+            for row in np.flatnonzero(flags.any(axis=1)).tolist():
+                add = "national = sum of regions for " + ", ".join(
+                    c for j, c in enumerate(req_sum) if flags[row, j]
+                )
+                notes[row] = add if not notes[row] else f"{notes[row]}; {add}"
+    return pd.Series(notes, index=frame.index, dtype=object)
 
 
 def _unit_fn(h: HarmonizedDataset) -> Callable[[str], str]:
