@@ -194,6 +194,10 @@ class HarmonizedDataset:
 
         The shares of GDP and of government expenditure are computed in local currency, so
         they do not depend on the exchange rate.
+
+        The denominators come from :attr:`context` (on the spending's fiscal-year labels).
+        When ``by`` includes ``region`` and the context has rows with a ``region`` (sub-national
+        population), those rows are used; otherwise the country rows (no region) are.
         """
         s = self.spending
         if phase is not None:
@@ -215,7 +219,17 @@ class HarmonizedDataset:
                 )
                 if c in self.context.columns
             ]
-            g = g.merge(self.context[ctx_cols], on=[C.COUNTRY, C.YEAR], how="left")
+            ctx = self.context
+            on = [C.COUNTRY, C.YEAR]
+            if C.REGION in ctx.columns:
+                if C.REGION in by and bool(ctx[C.REGION].notna().any()):
+                    ctx = ctx[ctx[C.REGION].notna()]
+                    on.append(C.REGION)
+                    ctx_cols.append(C.REGION)
+                else:
+                    ctx = ctx[ctx[C.REGION].isna()]
+            ctx = ctx.drop_duplicates(on, keep="last")
+            g = g.merge(ctx[ctx_cols], on=on, how="left")
             if C.POPULATION in g:
                 g["per_capita"] = g[C.AMOUNT] / g[C.POPULATION]
                 if C.AMOUNT_REAL in g:
@@ -226,6 +240,32 @@ class HarmonizedDataset:
             if C.GOV_EXPENDITURE_LCU in g and C.AMOUNT_LCU in g:
                 g["pct_gov_expenditure"] = g[C.AMOUNT_LCU] / g[C.GOV_EXPENDITURE_LCU] * 100
         return g
+
+    def rebase(self, base_year: int) -> HarmonizedDataset:
+        """The same data in constant prices of another ``base_year`` (exact, reversible).
+
+        ``amount_real_new = amount_real × D[new] / D[old] × X[old] / X[new]`` per country, with
+        the deflator and the conversion rate recorded in :attr:`provenance` (``X`` = 1 for
+        local currency); see :func:`peir.pipeline.prices.rebase_amounts`.
+        """
+        from dataclasses import replace
+
+        from peir.pipeline.prices import rebase_amounts
+
+        if self.base_year is None:
+            raise ValueError("this HarmonizedDataset has no base year (nominal only); harmonize with base_year=")
+        s = self.spending.copy()
+        if len(s):
+            s[C.AMOUNT_REAL] = rebase_amounts(
+                s,
+                self.context,
+                from_year=int(self.base_year),
+                to_year=int(base_year),
+                deflator="cpi" if self.provenance.get("deflator") == C.CPI else "gdp",
+                conversion=self.provenance.get("conversion"),
+            ).to_numpy()
+        prov = {**self.provenance, "base_year": int(base_year), "rebased_from": int(self.base_year)}
+        return replace(self, spending=s, base_year=int(base_year), provenance=prov)
 
     def to_parquet(self, directory: str | Path) -> Path:
         """Write one Parquet file per table, provenance in the Arrow schema metadata."""

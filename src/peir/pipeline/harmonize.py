@@ -29,7 +29,7 @@ from __future__ import annotations
 import datetime as dt
 import warnings
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -53,6 +53,9 @@ from peir.pipeline.prices import (
     price_factors,
 )
 from peir.schema import C
+
+if TYPE_CHECKING:  # pragma: no cover
+    from peir.dataset import Dataset, HarmonizedDataset
 
 __all__ = [
     "SORT_ORDER",
@@ -127,11 +130,15 @@ _REQUIRED = (C.COUNTRY, C.YEAR, C.INSTITUTION_CODE, C.PHASE, C.AMOUNT)
 
 
 def spending_arrow_schema() -> Any:
-    """The Arrow schema of the spending rows (for Parquet and Spark ``applyInPandas``)."""
+    """The Arrow schema of the spending rows (for Parquet and Spark ``applyInPandas``).
+
+    Text columns are ``large_string`` — what pandas' ``str`` dtype converts to (Spark reads it
+    as ``StringType``); ``year`` is int64 and the amounts and shares float64.
+    """
     import pyarrow as pa
 
     def t(c: str) -> Any:
-        return pa.int64() if c == C.YEAR else pa.float64() if c in _FLOATS else pa.string()
+        return pa.int64() if c == C.YEAR else pa.float64() if c in _FLOATS else pa.large_string()
 
     return pa.schema([pa.field(c, t(c)) for c in SPENDING_COLUMNS])
 
@@ -496,7 +503,7 @@ def _fy_text(fiscal_year: FiscalYearArg) -> Any:
 
 
 def harmonize(
-    ds: Any,
+    ds: Dataset,
     *,
     base_year: int | None = None,
     currency: str | None = None,
@@ -506,7 +513,7 @@ def harmonize(
     source_priority: Mapping[str, Sequence[str]] | None = None,
     fiscal_year: FiscalYearArg = None,
     cofog: CofogDefault = "auto",
-) -> Any:
+) -> HarmonizedDataset:
     """Place spending on the links, consolidate, deflate and convert; pick caseload headlines.
 
     Parameters

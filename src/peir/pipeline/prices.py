@@ -48,6 +48,7 @@ __all__ = [
     "deflator_column",
     "price_factors",
     "rebase",
+    "rebase_amounts",
     "rebase_index",
 ]
 
@@ -341,3 +342,50 @@ def rebase(
     if fx is not None:
         factor *= float(fx.loc[from_year]) / float(fx.loc[to_year])
     return amount * factor
+
+
+def rebase_amounts(
+    spending: pd.DataFrame,
+    context: pd.DataFrame,
+    *,
+    from_year: int,
+    to_year: int,
+    deflator: DeflatorName = "gdp",
+    conversion: str | None = None,
+    column: str = C.AMOUNT_REAL,
+) -> pd.Series:
+    """Constant ``from_year`` amounts of a spending table in constant ``to_year`` prices.
+
+    Per country: ``x_to = x_from × D[to] / D[from] × X[from] / X[to]`` (see :func:`rebase`),
+    with ``X`` the ``conversion`` column of the context (``fx_lcu_per_usd`` or
+    ``ppp_lcu_per_intl``) or 1 when amounts are in local currency. Exact and reversible.
+
+    Raises
+    ------
+    peir.MissingContextError
+        When a country has no deflator (or rate) for one of the two years.
+    """
+    from peir.errors import MissingContextError
+
+    ctx = _national(context)
+    dcol = deflator_column(deflator)
+    countries = pd.unique(spending[C.COUNTRY].dropna())
+    factors: dict[str, float] = {}
+    missing: list[str] = []
+    for country in countries:
+        sub = ctx[ctx[C.COUNTRY] == country].drop_duplicates(C.YEAR, keep="last").set_index(C.YEAR)
+        vals: list[float] = []
+        for col in [dcol] + ([conversion] if conversion else []):
+            for y in (from_year, to_year):
+                v = sub[col].get(y, np.nan) if col in sub.columns else np.nan
+                if pd.isna(v):
+                    missing.append(f"{country} {y}: no {col}")
+                vals.append(float(v))
+        f = vals[1] / vals[0]
+        if conversion:
+            f *= vals[2] / vals[3]
+        factors[str(country)] = f
+    if missing:
+        raise MissingContextError("cannot rebase: " + "; ".join(missing[:10]))
+    fac = spending[C.COUNTRY].astype("str").map(factors).to_numpy(dtype=float)
+    return pd.Series(spending[column].to_numpy(dtype=float) * fac, index=spending.index, name=column)
