@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import pandas as pd
+from matplotlib.figure import Figure
 
 from peir.report.i18n import fmt_number, fmt_value
 
@@ -126,15 +127,34 @@ class TableBlock:
 
 @dataclass
 class FigureBlock:
-    """A figure written to ``figures/<key>.png`` and ``.svg``; embedded in HTML as PNG."""
+    """A figure written to ``figures/<key>.png`` and ``.svg``; embedded in HTML as PNG.
+
+    The PNG and SVG are rendered from ``fig`` on first use and cached.
+    """
 
     key: str
     title: str
-    png: bytes
-    svg: str
+    fig: Figure
     number: int = 0
     alt: str = ""
-    compact: bool = False
+    _png: bytes | None = field(default=None, repr=False)
+    _svg: str | None = field(default=None, repr=False)
+
+    @property
+    def png(self) -> bytes:
+        if self._png is None:
+            from peir.report.charts import figure_png
+
+            self._png = figure_png(self.fig)
+        return self._png
+
+    @property
+    def svg(self) -> str:
+        if self._svg is None:
+            from peir.report.charts import figure_svg
+
+            self._svg = figure_svg(self.fig)
+        return self._svg
 
 
 Block = Paragraph | TableBlock | FigureBlock

@@ -145,8 +145,7 @@ class Context:
         if self.draw is not None:
             self.draw(key)
         self._n_fig += 1
-        block = FigureBlock(key=key, title=title, png=charts.figure_png(fig), svg=charts.figure_svg(fig),
-                            number=self._n_fig, alt=alt or title)
+        block = FigureBlock(key=key, title=title, fig=fig, number=self._n_fig, alt=alt or title)
         return block
 
     def table(self, key: str, title: str, frame: pd.DataFrame, columns: list[Column], *,
