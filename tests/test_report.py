@@ -221,7 +221,7 @@ def test_el_salvador_says_what_is_not_supported(slv_briefs: dict[str, Any]) -> N
 class _Structure(HTMLParser):
     """Collect the text of headings, table headers, captions and the table of contents."""
 
-    TAGS = {"h1", "h2", "h3", "th", "caption", "figcaption", "title", "a"}
+    TAGS = frozenset({"h1", "h2", "h3", "th", "caption", "figcaption", "title", "a"})
 
     def __init__(self) -> None:
         super().__init__()
@@ -242,7 +242,7 @@ class _Structure(HTMLParser):
 
 def _english_labels() -> set[str]:
     out = set()
-    for key, (en, es) in TEXT.items():
+    for en, es in TEXT.values():
         if en == es:
             continue
         for part in re.split(r"{\w+}", en):
