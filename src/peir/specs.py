@@ -391,6 +391,7 @@ class ProjectConfig(BaseModel):
         currency: USD
         lang: es
         example: el_salvador          # optional: start from an embedded example
+        peers_example: central_america  # optional: peer countries for the brief
         data:
           budget:
             path: data/presupuesto.csv
@@ -410,6 +411,7 @@ class ProjectConfig(BaseModel):
     currency: str | None = None
     lang: Literal["en", "es"] = "en"
     example: str | None = None
+    peers_example: str | None = None
     data: DataSection = Field(default_factory=DataSection)
 
     _base_dir: Path = PrivateAttr(default_factory=Path.cwd)

@@ -187,6 +187,17 @@ def _check_spec_names(kind: str, spec: ReadSpec) -> None:
         raise SpecError(f"phases/melt (wide columns) apply to budget and caseload tables, not {kind}")
 
 
+def _phase_of_header(header: str) -> Any:
+    """The phase a header names ("Devengado", "Presupuesto devengado 2019" -> executed)."""
+    words = normalize_label(header).split()
+    words = [w for w in words if not (w.isdigit() and len(w) == 4)]
+    for i in range(len(words)):
+        p = parse_phase(" ".join(words[i:]))
+        if p is not None:
+            return p
+    return None
+
+
 def _match_header(name: str, headers: list[str]) -> str | None:
     if name in headers:
         return name
@@ -274,7 +285,7 @@ def _plan(kind: str, headers: list[str], spec: ReadSpec, source_name: str) -> _P
         and not any(normalize_label(h) in (C.AMOUNT, *SYNONYMS[C.AMOUNT]) for h in headers if h not in used)
         and not any(normalize_label(h) in (C.PHASE, *SYNONYMS[C.PHASE]) for h in headers if h not in used)
     ):
-        wide = {h: p.value for h in headers if h not in used and (p := parse_phase(h)) is not None}
+        wide = {h: p.value for h in headers if h not in used and (p := _phase_of_header(h)) is not None}
         if wide:
             plan.melt = {C.PHASE: wide}
             plan.melt_sources = list(wide)
@@ -533,7 +544,7 @@ class _Reader:
                     "source_ref": self.raw.name,
                     "row": pd.array([r if r >= 0 else None for r in rows], dtype="Int64"),
                     "column": None,
-                    "value": [b.text[:200] for b in bad],
+                    "value": [b.text for b in bad],
                     "code": "malformed_row",
                     "severity": ERROR,
                     "message": [f"{b.reason}; the line was not read" for b in bad],
@@ -556,11 +567,28 @@ class _Reader:
         issue_frame = pd.concat(issues, ignore_index=True) if issues else empty_issues()
         # streamed files: make sure row numbers are physical line numbers
         if self.raw.verify_rows is not None:
-            true_lines = self.raw.verify_rows()
-            if true_lines is not None:
+            fixed = self.raw.verify_rows()
+            if fixed is not None:
+                true_lines, bad_lines = fixed
                 first = int(self.raw.meta.get("header_line", 1)) + self.spec.header_rows + self.spec.skip_rows
                 rows = _remap(rows, true_lines, first)
-                if len(rejected) and "row" in rejected:
+                # malformed lines: their number comes from their text
+                queues = {k: list(v) for k, v in bad_lines.items()}
+                bad_fix: dict[int, int] = {}
+                if len(rejected) and "raw_line" in rejected.columns:
+                    is_bad = rejected["raw_line"].notna().to_numpy()
+                    new_rows = rejected["row"].to_numpy(dtype=np.int64).copy()
+                    for i in np.flatnonzero(is_bad):
+                        q = queues.get(str(rejected["raw_line"].iat[i]))
+                        if q:
+                            old = int(new_rows[i])
+                            new_rows[i] = q.pop(0)
+                            bad_fix[old] = int(new_rows[i])
+                    good = ~is_bad
+                    new_rows[good] = _remap(new_rows[good], true_lines, first)
+                    rejected["row"] = new_rows
+                    rejected["source_ref"] = [f"{self.raw.name}:{r}" for r in new_rows]
+                elif len(rejected) and "row" in rejected:
                     rejected["row"] = _remap(rejected["row"].to_numpy(dtype=np.int64), true_lines, first)
                     rejected["source_ref"] = [f"{self.raw.name}:{r}" for r in rejected["row"]]
                 if len(issue_frame):
@@ -568,7 +596,14 @@ class _Reader:
                     ok = np.isfinite(r)
                     r2 = r.copy()
                     r2[ok] = _remap(r[ok].astype(np.int64), true_lines, first)
-                    issue_frame["row"] = pd.array(np.where(ok, r2, np.nan), dtype="Float64").astype("Int64")
+                    malformed = (issue_frame["code"] == "malformed_row").to_numpy()
+                    if malformed.any():
+                        queues = {k: list(v) for k, v in bad_lines.items()}
+                        texts = issue_frame["value"].to_numpy(dtype=object)
+                        for i in np.flatnonzero(malformed):
+                            q = queues.get(str(texts[i]))
+                            r2[i] = q.pop(0) if q else (bad_fix.get(int(r[i]), np.nan) if np.isfinite(r[i]) else np.nan)
+                    issue_frame["row"] = pd.array(np.where(np.isfinite(r2), r2, np.nan), dtype="Float64").astype("Int64")
         # table-level checks on accepted rows
         codes = {k: (np.concatenate(v) if v else np.zeros(0, np.uint64)) for k, v in self.codes.items()}
         t_iss, t_reject = table_checks(self.kind, frame, rows, codes)

@@ -161,7 +161,7 @@ def _parse_slow(
     neg = pc.or_(pc.or_(neg_paren, neg_trail), neg_lead)
 
     dec_re = r"\." if decimal == "." else ","
-    plain = rf"^(?:[0-9]+(?:{dec_re}[0-9]*)?|{dec_re}[0-9]+)(?:[eE][-+]?[0-9]+)?$"
+    plain = rf"^(?:[0-9]+(?:{dec_re}[0-9]*)?|{dec_re}[0-9]+)(?:[eE][-+]?[0-9]+)?$|^(?i:inf|infinity)$"
     if thousands is None:
         groups = [",", " "] if decimal == "." else [r"\.", " "]
         grouped = "|".join(rf"[0-9]{{1,3}}(?:{g}[0-9]{{3}})+(?:{dec_re}[0-9]*)?" for g in groups)

@@ -83,7 +83,8 @@ class RawSource:
     sheet: str | None = None
     meta: dict[str, Any] = field(default_factory=dict)
     #: for streamed files: called after all chunks were read; returns None when the
-    #: sequential row numbers were exact, else the array mapping sequence -> true line.
+    #: sequential row numbers were exact, else (array mapping sequence -> true line,
+    #: {text of a malformed line: its line numbers}).
     verify_rows: Any = None
 
 
@@ -167,13 +168,19 @@ def _build_headers(header_lines: list[list[Any]]) -> list[str]:
     """Join multi-line headers (upper lines forward-filled across merged cells)."""
     width = max((len(r) for r in header_lines), default=0)
     rows = [[_clean_header(v) for v in r] + [""] * (width - len(r)) for r in header_lines]
-    for r in rows[:-1]:  # upper lines: a merged cell spans the blanks to its right
+    # upper lines: a merged cell spans the blanks to its right, but not past the start of a
+    # group in a line above it
+    starts: set[int] = set()
+    for r in rows[:-1]:
         last = ""
         for i, v in enumerate(r):
             if v:
                 last = v
+            elif i in starts:
+                last = ""
             else:
                 r[i] = last
+        starts |= {i for i, v in enumerate(r) if v and (i == 0 or r[i - 1] != v)}
     names = []
     for i in range(width):
         parts: list[str] = []
@@ -622,7 +629,7 @@ def _open_text_arrow(path: Path, spec: ReadSpec, head: bytes, chunk_rows: int) -
         elif bad[state["bad_seen"] :]:
             yield RawChunk(pd.DataFrame({h: pd.Series(dtype="str") for h in headers}), np.zeros(0, np.int64), bad[state["bad_seen"] :])
 
-    def verify() -> np.ndarray | None:
+    def verify() -> tuple[np.ndarray, dict[str, list[int]]] | None:
         n_nl, ends_nl = _count_newlines(path)
         physical = n_nl + (0 if ends_nl else 1)
         expected = n_skip + state["rows"] + spec.skip_footer + len(bad)
@@ -643,25 +650,39 @@ def _open_text_arrow(path: Path, spec: ReadSpec, head: bytes, chunk_rows: int) -
     )
 
 
-def _exact_lines(path: Path, enc: str, delim: str, n_skip: int, width: int, skip_footer: int) -> np.ndarray:
-    """Start line of every well-formed data record (slow path, rare: blank lines, multi-line cells)."""
+def _exact_lines(
+    path: Path, enc: str, delim: str, n_skip: int, width: int, skip_footer: int
+) -> tuple[np.ndarray, dict[str, list[int]]]:
+    """Start line of every well-formed data record, and of every malformed one by its text
+    (slow path, rare: blank lines, multi-line cells, lines with the wrong number of fields)."""
     out: list[int] = []
+    bad: dict[str, list[int]] = {}
+    buf: list[str] = []
     with path.open("r", encoding="utf-8-sig" if enc in ("utf-8", "utf-8-sig") else enc, errors="replace", newline="") as fh:
         for _ in range(n_skip):
             fh.readline()
-        reader = csv.reader(fh, delimiter=delim)
+
+        def lines() -> Iterator[str]:
+            for line in fh:
+                buf.append(line)
+                yield line
+
+        reader = csv.reader(lines(), delimiter=delim)
         prev = 0
         for rec in reader:
             start = n_skip + prev + 1
             prev = reader.line_num
+            text = "".join(buf).rstrip("\r\n")
+            buf.clear()
             if not rec or (len(rec) == 1 and not rec[0]):
                 continue
             if len(rec) != width:
+                bad.setdefault(text, []).append(start)
                 continue
             out.append(start)
     if skip_footer:
         out = out[: max(0, len(out) - skip_footer)]
-    return np.asarray(out, dtype=np.int64)
+    return np.asarray(out, dtype=np.int64), bad
 
 
 _NUMERIC_RE = re.compile(r"^[\s\d.,()$€£%+-]*$")
