@@ -21,7 +21,7 @@ programme ``max T s.t. r_l T <= a_l b_l^beta_l, sum b = B, bounds`` is convex af
 transform ``t = ln T <= ln(a_l / r_l) + beta_l ln b_l`` (concave right-hand side). It is solved
 exactly through its KKT conditions: at the optimum every constrained link receives just what it
 needs, ``b_l(T) = clip((r_l T / a_l)^(1/beta_l), lo_l, hi_l)``, and ``sum_l b_l(T) = B`` is a
-monotone equation in ``T`` solved with Brent's method. Shadow prices are then obtained by
+monotone equation in ``T`` solved by bisection. Shadow prices are then obtained by
 re-solving with one more currency unit given to each link (finite difference).
 """
 
@@ -311,10 +311,20 @@ def _solve_convex(
         t_hi = 1.0
         while spend(t_hi) < total:
             t_hi *= 2.0
-    if spend(t_hi) <= total:
+    cap = total * (1 + 1e-12)
+    if spend(t_hi) <= cap:
         t = t_hi
-    else:
-        t = float(sopt.brentq(lambda v: spend(v) - total, 0.0, t_hi, xtol=1e-14 * t_hi, rtol=1e-15))
+    else:  # largest T with spend(T) <= B: spend is non-decreasing, so bisect
+        t_lo, t_up = 0.0, t_hi
+        for _ in range(200):
+            mid = 0.5 * (t_lo + t_up)
+            if spend(mid) <= cap:
+                t_lo = mid
+            else:
+                t_up = mid
+            if t_up - t_lo <= 1e-15 * t_hi:
+                break
+        t = t_lo
     b = np.clip(_b_of_t(t, a, r, beta), lo, hi)
     left = total - b.sum()
     if left > 0:  # money no link can use: spread over the headroom, it does no harm
