@@ -357,11 +357,12 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "na.institution": ("institution names on budget lines", "nombres de institución en las líneas"),
     "na.dea": (
         "DEA needs several comparable units (regions, courts or countries) with the same inputs "
-        "and outputs; this data has {n} unit(s) with {what}, so no efficiency frontier can be "
-        "estimated. A single national total cannot be benchmarked against itself.",
+        "and outputs (here: {what}); this data has {n} such unit(s), so no efficiency frontier "
+        "can be estimated. A single national total cannot be benchmarked against itself.",
         "DEA requiere varias unidades comparables (regiones, tribunales o países) con los mismos "
-        "insumos y productos; estos datos tienen {n} unidad(es) con {what}, por lo que no puede "
-        "estimarse una frontera de eficiencia. Un total nacional no puede compararse consigo mismo.",
+        "insumos y productos (aquí: {what}); estos datos tienen {n} unidad(es) de ese tipo, por lo "
+        "que no puede estimarse una frontera de eficiencia. Un total nacional no puede compararse "
+        "consigo mismo.",
     ),
     "na.chain_model": (
         "The allocation model needs, for one year, spending and an output count for each link; "

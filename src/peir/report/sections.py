@@ -382,7 +382,7 @@ def section_composition(ctx: Context) -> Section:
         tb = ctx.table("by_link", ctx.t("tab.by_link"), frame, [
             Column(C.YEAR, ctx.t("col.year")),
             Column("link_label", ctx.t("col.link")),
-            Column("exp_link", ctx.t("col.amount", currency=ctx.currency) + " — " + ctx.t("w.million"), "millions"),
+            Column("exp_link", ctx.t("col.amount_m", currency=ctx.currency), "millions"),
             Column("exp_link_share", ctx.t("col.share"), "num1"),
         ])
         ctx.log.record_table(tb, origin="compute", row_keys=[C.COUNTRY, C.YEAR, C.LINK], value_columns={
@@ -431,7 +431,7 @@ def section_composition(ctx: Context) -> Section:
         tb = ctx.table("by_institution", ctx.t("tab.by_institution"), frame, [
             Column(C.YEAR, ctx.t("col.year")),
             Column("inst_label", ctx.t("col.institution")),
-            Column("exp_institution", ctx.t("col.amount", currency=ctx.currency) + " — " + ctx.t("w.million"), "millions"),
+            Column("exp_institution", ctx.t("col.amount_m", currency=ctx.currency), "millions"),
             Column("exp_institution_share", ctx.t("col.share"), "num1"),
         ])
         ctx.log.record_table(tb, origin="compute", row_keys=[C.COUNTRY, C.YEAR, "group"], value_columns={
@@ -766,7 +766,8 @@ def section_efficiency(ctx: Context) -> Section:
 def _dea_units(ctx: Context) -> tuple[pd.DataFrame, pd.DataFrame, int, str]:
     """Regional units of the latest year with judges (input) and resolved cases (output)."""
     cl = ctx.h.headline_caseload()
-    what = f"{measure_label('judges', ctx.lang)} {ctx.t('w.and')} {measure_label('cases_resolved', ctx.lang)}"
+    what = (f"{measure_label('judges', ctx.lang).lower()} {ctx.t('w.and')} "
+            f"{measure_label('cases_resolved', ctx.lang).lower()}")
     if cl is None or cl.empty:
         return pd.DataFrame(), pd.DataFrame(), 0, what
     cl = cl[cl[C.COUNTRY] == ctx.country]
