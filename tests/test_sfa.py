@@ -87,8 +87,9 @@ def test_frontier41_cost_sign_flip(front41: tuple[pd.Series, pd.DataFrame, pd.Da
 
 @pytest.mark.shared
 def test_frontier41_presentation(front41_fit: SFAResult) -> None:
-    text = front41_fit.summary()
-    assert "gamma" in text and "log-likelihood" in text
+    text = front41_fit.summary().as_text()
+    assert "gamma" in text and "Log-likelihood" in text and str(front41_fit) == text
+    assert "<table" in front41_fit.summary().as_html()
     assert "<table" in front41_fit._repr_html_()
     ci = front41_fit.conf_int()
     assert list(ci.columns) == ["lower", "upper"]
@@ -127,6 +128,8 @@ def test_predict_checks_columns(
     y, X, _ = front41
     with pytest.raises(InputError, match="missing"):
         front41_fit.predict_efficiency(y, X.rename(columns={"log_labour": "labour"}))
+    with pytest.raises(InputError, match="X has 1 columns"):
+        front41_fit.predict_efficiency(y, X[["log_labour"]].to_numpy())
     # reordered columns are matched by name
     a = front41_fit.predict_efficiency(y, X[["log_labour", "log_capital"]])
     np.testing.assert_array_equal(a.to_numpy(), front41_fit.efficiency().to_numpy())
@@ -208,6 +211,17 @@ def test_bad_input() -> None:
     with pytest.raises(InputError, match="rank"):
         sfa(y, X.assign(x3=X["x1"] * 2))
     assert issubclass(InputError, PeirError)
+
+
+def test_units_checked_on_prediction(tmp_path: Path) -> None:
+    y, X = _simulate("half-normal", 200, seed=4)
+    r = sfa(y, X, units={"x1": "log USD"}, years=[2020], card_notes="test")
+    back = load_sfa(r.save(tmp_path / "m"))
+    assert back.card.units == {"x1": "log USD"} and back.card.years == [2020]
+    ok = back.predict_efficiency(y, X, units={"x1": "log USD"})
+    np.testing.assert_array_equal(ok.to_numpy(), r.efficiency().to_numpy())
+    with pytest.raises(InputError, match="units differ"):
+        back.predict_efficiency(y, X, units={"x1": "log EUR"})
 
 
 def test_arrays_and_no_data_load(tmp_path: Path) -> None:

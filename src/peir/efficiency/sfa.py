@@ -67,7 +67,7 @@ from scipy import optimize, special, stats
 from peir.efficiency.card import ModelCard, fingerprint
 from peir.errors import ConvergenceWarning, InputError, PeirError
 
-__all__ = ["SFAResult", "load_sfa", "sfa"]
+__all__ = ["SFAResult", "SFASummary", "load_sfa", "sfa"]
 
 Dist = Literal["half-normal", "exponential", "truncated-normal"]
 EffMethod = Literal["bc", "jlms"]
@@ -290,6 +290,45 @@ def _prepare(
 
 
 @dataclass
+class SFASummary:
+    """A printable summary: ``as_text()``, ``as_html()``; shown as HTML in notebooks."""
+
+    title: str
+    header: list[tuple[str, str]]
+    table: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+
+    def as_text(self) -> str:
+        lines = [self.title, "=" * len(self.title)]
+        width = max((len(k) for k, _ in self.header), default=0)
+        lines += [f"{k:<{width}}  {v}" for k, v in self.header]
+        lines += ["", self.table.to_string(float_format=lambda v: f"{v:.6g}"), ""]
+        lines += self.notes
+        return "\n".join(lines)
+
+    def as_html(self) -> str:
+        rows = "".join(
+            f"<tr><th style='text-align:left'>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
+            for k, v in self.header
+        )
+        notes = "".join(f"<p><small>{html.escape(n)}</small></p>" for n in self.notes)
+        return (
+            f"<h4>{html.escape(self.title)}</h4><table>{rows}</table>"
+            + self.table.to_html(float_format=lambda v: f"{v:.6g}")
+            + notes
+        )
+
+    def __str__(self) -> str:
+        return self.as_text()
+
+    def __repr__(self) -> str:
+        return self.as_text()
+
+    def _repr_html_(self) -> str:
+        return self.as_html()
+
+
+@dataclass
 class SFAResult:
     """A fitted stochastic frontier (see :func:`sfa`).
 
@@ -408,12 +447,32 @@ class SFAResult:
         Xa = self.X.to_numpy(dtype=float)
         return pd.Series(self._eff_from(ya, Xa, method), index=self.y.index, name="efficiency")
 
-    def predict_efficiency(self, y: Any, X: Any, method: EffMethod = "bc") -> pd.Series:
+    def predict_efficiency(
+        self,
+        y: Any,
+        X: Any,
+        method: EffMethod = "bc",
+        *,
+        units: dict[str, str] | None = None,
+    ) -> pd.Series:
         """Efficiency of new observations against this fitted frontier.
 
         ``X`` must carry the same variables (same names when it is a DataFrame, same
-        transformation, e.g. logs) as the fitting data, without the constant.
+        transformation, e.g. logs) as the fitting data, without the constant. When
+        ``units`` is given, each variable's unit must match the one recorded on the model
+        card (e.g. ``{"log_spending": "log BRL 2015"}``).
         """
+        if units:
+            clash = {
+                k: (self.card.units[k], v)
+                for k, v in units.items()
+                if k in self.card.units and self.card.units[k] != v
+            }
+            if clash:
+                detail = "; ".join(
+                    f"{k}: fitted in {a!r}, given {b!r}" for k, (a, b) in clash.items()
+                )
+                raise InputError(f"units differ from the fitted frontier ({detail}); convert first")
         Xf = _as_frame(X)
         expected = [c for c in self.exog_names if not (self.add_constant and c == "const")]
         if isinstance(X, pd.DataFrame):
@@ -453,28 +512,30 @@ class SFAResult:
         )
         return out.rename_axis("parameter")
 
-    def summary(self) -> str:
-        """Text table in the spirit of statsmodels / FRONTIER 4.1 output."""
+    def summary(self) -> SFASummary:
+        """Model description and parameter table (``as_text()``, ``as_html()``; prints as text).
+
+        Laid out in the spirit of statsmodels and FRONTIER 4.1 output.
+        """
         kind = "cost" if self.cost else "production"
-        head = [
-            f"Stochastic frontier ({kind}), u ~ {self.dist}; dependent: {self.endog_name}",
-            f"observations: {self.nobs}    log-likelihood: {self.llf:.6f}    "
-            f"OLS log-likelihood: {self.llf_ols:.6f}",
-            f"LR test of gamma = 0 (one-sided): {self.lr_one_sided:.4f}    "
-            f"converged: {self.converged}",
-            f"sigma_u = {self.sigma_u:.6f}    sigma_v = {self.sigma_v:.6f}",
-            "",
+        header = [
+            ("Model", f"stochastic {kind} frontier, u ~ {self.dist}"),
+            ("Dependent variable", self.endog_name),
+            ("Observations", f"{self.nobs}"),
+            ("Log-likelihood", f"{self.llf:.6f}"),
+            ("OLS log-likelihood", f"{self.llf_ols:.6f}"),
+            ("LR test of gamma = 0 (one-sided)", f"{self.lr_one_sided:.4f}"),
+            ("sigma_u / sigma_v", f"{self.sigma_u:.6f} / {self.sigma_v:.6f}"),
+            ("Converged", f"{self.converged}"),
         ]
-        tab = self.to_frame().to_string(float_format=lambda v: f"{v:.6g}")
         notes = [
-            "",
-            "sigma2 = sigma_u^2 + sigma_v^2; gamma = sigma_u^2 / sigma2 (FRONTIER 4.1);",
-            "standard errors from the inverse Hessian, delta method for sigma2 and gamma.",
+            "sigma2 = sigma_u^2 + sigma_v^2; gamma = sigma_u^2 / sigma2 (FRONTIER 4.1).",
+            "Standard errors from the inverse Hessian, delta method for sigma2 and gamma.",
         ]
-        return "\n".join(head) + tab + "\n" + "\n".join(notes)
+        return SFASummary("Stochastic frontier results", header, self.to_frame(), notes)
 
     def __str__(self) -> str:
-        return self.summary()
+        return self.summary().as_text()
 
     def __repr__(self) -> str:
         kind = "cost" if self.cost else "production"
@@ -484,13 +545,7 @@ class SFAResult:
         )
 
     def _repr_html_(self) -> str:
-        kind = "cost" if self.cost else "production"
-        cap = (
-            f"Stochastic frontier ({kind}, u ~ {html.escape(self.dist)}): "
-            f"n = {self.nobs}, log-likelihood = {self.llf:.6f}"
-        )
-        body = self.to_frame().to_html(float_format=lambda v: f"{v:.6g}")
-        return f"<p><b>{cap}</b></p>{body}"
+        return self.summary().as_html()
 
     # -- persistence -------------------------------------------------------------------
 
