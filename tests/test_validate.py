@@ -1,0 +1,156 @@
+"""Validation: report rows, accounting invariants (hypothesis), cross-table checks."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import peir
+from peir.pipeline.validate import closest, cross_validate
+from peir.tables import ISSUE_COLUMNS
+
+HEADER = ["country", "year", "institution_code", "phase", "amount", "currency"]
+
+GOOD = st.fixed_dictionaries(
+    {
+        "country": st.sampled_from(["SLV", "GTM", "XSA"]),
+        "year": st.integers(1995, 2030).map(str),
+        "institution_code": st.sampled_from(["PNC", "FGR", "OJ", "DGCP"]),
+        "phase": st.sampled_from(["approved", "modified", "executed", "Devengado", "VOTADO"]),
+        "amount": st.floats(-1e9, 1e12, allow_nan=False, allow_infinity=False).map(lambda v: f"{v:.2f}"),
+        "currency": st.just("USD"),
+    }
+)
+BAD_VALUES = {
+    "country": st.sampled_from(["", "SV", "Salvador", "123"]),
+    "year": st.sampled_from(["", "19", "abc", "3000", "2019.5"]),
+    "institution_code": st.sampled_from(["", "-", "NA"]),
+    "phase": st.sampled_from(["", "paid?", "banana"]),
+    "amount": st.sampled_from(["", "x", "1,2,3", "inf", "12%"]),
+    "currency": st.sampled_from(["", "DOLLAR", "U$"]),
+}
+
+
+@st.composite
+def rows(draw: st.DrawFn) -> list[dict[str, str]]:
+    out = []
+    for _ in range(draw(st.integers(0, 25))):
+        r = draw(GOOD)
+        if draw(st.booleans()):
+            col = draw(st.sampled_from(list(BAD_VALUES)))
+            r[col] = draw(BAD_VALUES[col])
+        out.append(r)
+    return out
+
+
+def _parsed_amount(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        return 0.0
+    return v if math.isfinite(v) else 0.0
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=rows())
+def test_conservation_of_rows_and_amounts(tmp_path_factory: pytest.TempPathFactory, data: list[dict[str, str]]) -> None:
+    """Every row is accepted or rejected, every amount read is accepted or rejected."""
+    path = tmp_path_factory.mktemp("prop") / "b.csv"
+    frame = pd.DataFrame(data, columns=HEADER, dtype=str)
+    frame.to_csv(path, index=False)
+    t = peir.read_budget(path)
+    r = t.report
+    assert r.rows_read == len(data)
+    assert r.rows_read == r.rows_accepted + r.rows_rejected
+    assert len(t.frame) == r.rows_accepted
+    assert len(t.rejected) == r.rows_rejected
+    assert r.amount_read == r.amount_accepted + r.amount_rejected
+    assert r.amount_read == pytest.approx(sum(_parsed_amount(d["amount"]) for d in data), rel=1e-9, abs=1e-3)
+    assert r.amount_accepted == pytest.approx(float(t.frame["amount"].sum()), rel=1e-9, abs=1e-3)
+    # every rejected row names a reason and its line; every error points at a rejected row
+    assert t.rejected["reason"].notna().all() if len(t.rejected) else True
+    rej_rows = set(t.rejected["row"]) if len(t.rejected) else set()
+    assert set(r.errors["row"].dropna()) <= rej_rows
+    acc_rows = {int(s.split(":")[1]) for s in t.frame["source_ref"]}
+    assert acc_rows.isdisjoint(rej_rows)
+    assert acc_rows | rej_rows == set(range(2, len(data) + 2))
+    assert list(r.issues.columns) == list(ISSUE_COLUMNS)
+
+
+@settings(max_examples=40, deadline=None)
+@given(data=rows())
+def test_conservation_for_dataframes(data: list[dict[str, str]]) -> None:
+    frame = pd.DataFrame(data, columns=HEADER, dtype=object)
+    t = peir.read_budget(frame)
+    r = t.report
+    assert r.rows_read == len(data) == r.rows_accepted + r.rows_rejected
+    assert r.amount_read == r.amount_accepted + r.amount_rejected
+    assert np.isfinite(t.frame["amount"]).all()
+
+
+def test_report_lines_and_raise(tmp_path: Path) -> None:
+    p = tmp_path / "b.csv"
+    p.write_text("country,year,institution_code,phase,amount,currency\nSLV,2019,A,approved,x,USD\n")
+    t = peir.read_budget(p)
+    lines = t.report.lines()
+    assert lines == ["b.csv:2: amount='x' error: amount 'x' is not a number [not_a_number]"]
+    with pytest.raises(peir.SchemaValidationError, match="1 validation error") as info:
+        t.report.raise_for_errors()
+    assert info.value.report is t.report
+    assert "<table" in t.report._repr_html_()
+
+
+def test_closest() -> None:
+    assert closest("homicide", ["homicides", "arrests"]) == ["homicides"]
+    assert closest("Devengad", ["devengado", "vigente"])[0] == "devengado"
+
+
+def _tables() -> dict[str, pd.DataFrame]:
+    budget = pd.DataFrame(
+        {
+            "country": ["SLV", "SLV", "SLV"],
+            "year": [2019, 2020, 2021],
+            "institution_code": ["PNC", "FGR", "ZZZ"],
+            "phase": ["executed"] * 3,
+            "amount": [10.0, 20.0, 30.0],
+            "currency": ["USD", "USD", "SVC"],
+        }
+    )
+    context = pd.DataFrame({"country": ["SLV", "SLV"], "year": [2019, 2020], "population": [6.3e6, 6.3e6], "currency": ["USD", "USD"]})
+    chain = pd.DataFrame({"institution_code": ["PNC", "FGR"], "link": ["patrol", "investigation"], "share": [1.0, 1.0], "basis": ["x", "y"]})
+    caseload = pd.DataFrame({"country": ["SLV"], "year": [2022], "measure": ["homicides"], "value": [1.0]})
+    return {"budget": budget, "context": context, "chain_map": chain, "caseload": caseload}
+
+
+def test_cross_validate() -> None:
+    ds = peir.Dataset(**_tables())
+    rep = ds.validate()
+    assert rep.ok  # cross-table problems are warnings
+    codes = rep.issues.groupby("code")["message"].apply(list).to_dict()
+    assert any("2021" in m for m in codes["missing_context"])
+    assert any("caseload" in m and "2022" in m for m in codes["missing_context"])
+    assert "ZZZ" in codes["unmapped_institution"][0]
+    assert "SVC" in codes["currency_mismatch"][0]
+    assert rep.rows_read == 3 + 2 + 2 + 1
+    assert rep.amount_read == pytest.approx(60.0)
+    assert cross_validate(ds).issues.shape == rep.issues.shape
+
+
+def test_cross_validate_merges_table_errors() -> None:
+    t = _tables()
+    t["budget"].loc[0, "phase"] = "banana"
+    rep = peir.Dataset(**t).validate()
+    assert not rep.ok
+    assert "unknown_phase" in set(rep.errors["code"])
+
+
+def test_example_validates_cleanly() -> None:
+    ds = peir.load_example("el_salvador")
+    rep = ds.validate()
+    assert rep.ok, rep
