@@ -193,11 +193,13 @@ class ResultsMatrix(BaseModel):
         units = dict(zip(cat["id"], cat["unit"])) if cat is not None else {}
         known = set(units) if cat is not None else None
         rows = []
+        wanted = [i for lk in links for i in table.get(lk, ()) if known is None or i in known]
+        computed = _compute_rows(h, wanted, country)
         for lk in links:
             cands = [i for i in table.get(lk, ()) if known is None or i in known]
             chosen, value, note = (cands[0] if cands else ""), math.nan, ""
             for ind in cands:
-                v = _indicator_value(h, ind, country=country, year=year, link=lk)
+                v = _indicator_value(computed, ind, year=year, link=lk)
                 if v is not None and math.isfinite(v):
                     chosen, value = ind, v
                     break
@@ -290,6 +292,11 @@ class ResultsMatrix(BaseModel):
         out = self.to_frame()
         latest: list[float] = []
         lyear: list[float] = []
+        computed = (
+            _compute_rows(h_new, [r.indicator for r in self.rows], self.country)
+            if values is None and h_new is not None
+            else None
+        )
         for r in self.rows:
             v: float | None = None
             y: float = math.nan
@@ -297,9 +304,7 @@ class ResultsMatrix(BaseModel):
                 v = values(r.indicator, r.link) if callable(values) else values.get(r.indicator)
                 y = float(year) if year is not None else math.nan
             elif h_new is not None:
-                got = _latest_value(
-                    h_new, r.indicator, country=self.country, link=r.link, year=year
-                )
+                got = _latest_value(computed, r.indicator, link=r.link, year=year)
                 if got is not None:
                     y, v = float(got[0]), got[1]
             latest.append(math.nan if v is None else float(v))
@@ -333,16 +338,28 @@ class ResultsMatrix(BaseModel):
         return len(self.rows)
 
 
-def _compute_rows(h: HarmonizedDataset, indicator: str, country: str) -> pd.DataFrame | None:
+def _compute_rows(
+    h: HarmonizedDataset, indicators: Sequence[str], country: str
+) -> pd.DataFrame | None:
+    """All requested indicators for ``country`` in one call of peir.indicators.compute."""
     try:
         from peir.indicators import compute
     except ImportError:  # pragma: no cover
         return None
-    try:
-        res = compute(h, [indicator], country=country)
-    except Exception:  # a missing input for one indicator must not break the matrix
+    ids = sorted(set(indicators))
+    if not ids:
         return None
-    if res.empty:
+    try:
+        res = compute(h, ids, country=country)
+    except Exception:  # a missing input must not break the matrix: fall back one by one
+        parts = []
+        for i in ids:
+            try:
+                parts.append(compute(h, [i], country=country))
+            except Exception:
+                continue
+        res = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    if res.empty or "indicator" not in res.columns:
         return None
     return res
 
@@ -358,23 +375,21 @@ def _pick(res: pd.DataFrame, link: str) -> pd.DataFrame:
 
 
 def _indicator_value(
-    h: HarmonizedDataset, indicator: str, *, country: str, year: int, link: str
+    res: pd.DataFrame | None, indicator: str, *, year: int, link: str
 ) -> float | None:
-    res = _compute_rows(h, indicator, country)
     if res is None:
         return None
-    r = _pick(res[pd.to_numeric(res[C.YEAR]) == int(year)], link)
-    vals = pd.to_numeric(r[C.VALUE], errors="coerce").dropna()
+    r = res[(res["indicator"] == indicator) & (pd.to_numeric(res[C.YEAR]) == int(year))]
+    vals = pd.to_numeric(_pick(r, link)[C.VALUE], errors="coerce").dropna()
     return float(vals.iloc[0]) if not vals.empty else None
 
 
 def _latest_value(
-    h: HarmonizedDataset, indicator: str, *, country: str, link: str, year: int | None
+    res: pd.DataFrame | None, indicator: str, *, link: str, year: int | None
 ) -> tuple[int, float] | None:
-    res = _compute_rows(h, indicator, country)
     if res is None:
         return None
-    r = _pick(res, link)
+    r = _pick(res[res["indicator"] == indicator], link)
     r = r[pd.to_numeric(r[C.VALUE], errors="coerce").notna()]
     if year is not None:
         r = r[pd.to_numeric(r[C.YEAR]) == int(year)]
