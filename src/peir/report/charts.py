@@ -373,6 +373,7 @@ def chain_funnel(
         ax.grid(axis="y", visible=False)
         ax.grid(axis="x", visible=True)
         ax.set_xlabel(t("ax.count", lang))
+        ax.set_ylabel(t("col.stage", lang))
         ax.xaxis.set_major_formatter(_num_formatter(lang))
         if len(counts):
             ax.set_xlim(0, float(np.nanmax(counts)) * 1.3)
@@ -440,6 +441,7 @@ def allocation_comparison(
         ax.bar(x + 0.2, opt, width=0.38, color=OKABE_ITO["blue"], label=t("ax.optimised", lang))
         labels = [_wrap(link_label(str(lk), lang), 18) for lk in links]
         ax.set_xticks(x, labels, fontsize=7.5)
+        ax.set_xlabel(t("col.link", lang))
         ax.set_ylabel(t("ax.budget", lang, currency=currency))
         ax.yaxis.set_major_formatter(_num_formatter(lang))
         ax.legend(loc="best")

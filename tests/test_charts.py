@@ -1,0 +1,107 @@
+"""Charts: one accessible style, labelled axes, a source line, ``ax=None`` returns the figure."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.colors import to_hex
+from matplotlib.figure import Figure
+
+from peir.report import charts
+from peir.report.i18n import t
+
+YEARS = [2019, 2020, 2021]
+
+
+def _cases() -> dict[str, Callable[..., Figure]]:
+    trend = pd.DataFrame({"year": YEARS, "amount": [5e8, 5.5e8, 6e8], "amount_real": [5e8, 5.3e8, 5.6e8]})
+    comp = pd.DataFrame({"prevention": [3, 4, 5], "patrol": [44, 40, 41], "judicial": [53, 56, 54]}, index=YEARS)
+    peers = pd.Series({"SLV": 2.4, "CRI": 2.3, "GTM": 1.7})
+    exe = pd.DataFrame({"total": [95.0, 102.0, 99.0], "judicial": [90.0, 97.0, 91.0]}, index=YEARS)
+    fun = pd.DataFrame({"label": ["Crimes", "Indictments", "Convictions"], "count": [1000, 200, 80],
+                        "link": ["patrol", "investigation", "judicial"], "ratio_to_first": [1, 0.2, 0.08]})
+    scores = pd.Series(np.linspace(0.5, 1.0, 6), index=[f"R{i}" for i in range(6)])
+    cur = pd.Series({"patrol": 3e8, "judicial": 2e8, "corrections": 5e7})
+    opt = pd.Series({"patrol": 2.8e8, "judicial": 2.2e8, "corrections": 5e7})
+    ind = pd.DataFrame({"year": YEARS * 2, "value": [50, 40, 30, 20, 22, 19], "series": ["SLV"] * 3 + ["GTM"] * 3})
+    return {
+        "spending_trend": lambda **kw: charts.spending_trend(trend, base_year=2019, **kw),
+        "composition_by_link": lambda **kw: charts.composition_by_link(comp, **kw),
+        "per_capita_peers": lambda **kw: charts.per_capita_peers(peers, highlight="SLV", unit="% of GDP", **kw),
+        "execution_rate": lambda **kw: charts.execution_rate(exe, **kw),
+        "chain_funnel": lambda **kw: charts.chain_funnel(fun, **kw),
+        "efficiency_ranking": lambda **kw: charts.efficiency_ranking(scores, **kw),
+        "allocation_comparison": lambda **kw: charts.allocation_comparison(cur, opt, **kw),
+        "indicator_trend": lambda **kw: charts.indicator_trend(ind, ylabel="per 100,000", title="Homicides", **kw),
+    }
+
+
+CASES = _cases()
+
+
+def _texts(fig: Figure) -> list[str]:
+    return [x.get_text() for x in fig.findobj(lambda a: hasattr(a, "get_text")) if x.get_text()]
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_chart_returns_figure_with_labels_and_source(name: str) -> None:
+    fig = CASES[name](lang="en", source="Test source")
+    assert isinstance(fig, Figure)
+    ax = fig.axes[0]
+    assert ax.get_xlabel() and ax.get_ylabel()
+    assert any("Source: Test source" in s for s in _texts(fig))
+    assert charts.figure_png(fig)[:4] == b"\x89PNG"
+    assert "<svg" in charts.figure_svg(fig)
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_chart_draws_into_given_axes(name: str) -> None:
+    fig = Figure(figsize=(10, 4))
+    ax1, ax2 = fig.subplots(1, 2)
+    out = CASES[name](lang="es", ax=ax2)
+    assert out is fig
+    assert ax2.has_data() or ax2.patches or ax2.lines
+    assert not ax1.has_data()
+    assert any(t("doc.source", "es", source=t("doc.source_default", "es")) in s for s in _texts(fig))
+
+
+def test_spanish_labels_and_number_format() -> None:
+    fig = CASES["spending_trend"](lang="es")
+    ax = fig.axes[0]
+    assert ax.get_xlabel() == "Año"
+    assert ax.get_ylabel() == "Millones de USD"
+    fig = CASES["chain_funnel"](lang="es")
+    fig.canvas.draw()
+    ticks = [tl.get_text() for tl in fig.axes[0].get_xticklabels()]
+    assert "1.000" in ticks  # thousands separator "."
+    fig = CASES["efficiency_ranking"](lang="es")
+    fig.canvas.draw()
+    ticks = [tl.get_text() for tl in fig.axes[0].get_xticklabels()]
+    assert any("," in s for s in ticks)  # decimal comma
+
+
+def test_okabe_ito_palette_and_link_colours() -> None:
+    fig = CASES["composition_by_link"](lang="en")
+    colours = {to_hex(p.get_facecolor()).upper() for p in fig.axes[0].patches}
+    assert colours <= {c.upper() for c in charts.OKABE_ITO.values()}
+    assert to_hex(charts.LINK_COLORS["patrol"]).upper() in colours
+    assert len(set(charts.LINK_COLORS.values())) == len(charts.LINK_COLORS)
+
+
+def test_save_figure_writes_png_and_svg(tmp_path: Any) -> None:
+    paths = charts.save_figure(CASES["chain_funnel"](), tmp_path / "fig" / "funnel")
+    assert [p.suffix for p in paths] == [".png", ".svg"]
+    assert all(p.stat().st_size > 1000 for p in paths)
+    with pytest.raises(ValueError):
+        charts.save_figure(CASES["chain_funnel"](), tmp_path / "x", formats=("pdf",))
+
+
+def test_empty_data_does_not_crash() -> None:
+    fig = charts.efficiency_ranking(pd.Series(dtype=float))
+    assert isinstance(fig, Figure)
+    fig = charts.per_capita_peers(pd.Series(dtype=float))
+    assert isinstance(fig, Figure)
