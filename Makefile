@@ -35,7 +35,7 @@ typecheck: venv
 
 # Benchmarks run on demand and rewrite docs/performance.md.
 bench: venv
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,spark]"
 	$(BIN)/python -m benchmarks.run
 
 docs: venv
