@@ -579,7 +579,7 @@ class _Reader:
                     is_bad = rejected["raw_line"].notna().to_numpy()
                     new_rows = rejected["row"].to_numpy(dtype=np.int64).copy()
                     for i in np.flatnonzero(is_bad):
-                        q = queues.get(str(rejected["raw_line"].iat[i]))
+                        q = queues.get(str(rejected["raw_line"].iat[int(i)]))
                         if q:
                             old = int(new_rows[i])
                             new_rows[i] = q.pop(0)
@@ -626,12 +626,12 @@ class _Reader:
         # plan-level issues (missing columns)
         if self.plan.table_issues:
             head = pd.DataFrame([{"source_ref": self.raw.name, "row": None, **i} for i in self.plan.table_issues])
-            head["row"] = pd.array(head["row"], dtype="Int64")
+            head["row"] = head["row"].astype("Int64")
             issue_frame = pd.concat([head, issue_frame], ignore_index=True) if len(issue_frame) else head
         # source_ref
         frame = _fill_source_ref(frame, rows, self.raw.name)
         if len(issue_frame):
-            issue_frame["row"] = pd.array(issue_frame["row"], dtype="Int64")
+            issue_frame["row"] = issue_frame["row"].astype("Int64")
             issue_frame = issue_frame.sort_values("row", kind="stable", na_position="first").reset_index(drop=True)
         report = ValidationReport(
             table=self.kind,
@@ -709,7 +709,7 @@ def _to_pandas(table: pa.Table, schema: TableSchema) -> pd.DataFrame:
             return pd.Int64Dtype()
         return None
 
-    df = table.to_pandas(types_mapper=mapper)
+    df: pd.DataFrame = table.to_pandas(types_mapper=mapper)
     for f in schema.fields:
         if f.type == "integer" and f.required and f.name in df.columns and not df[f.name].isna().any():
             df[f.name] = df[f.name].astype("int64")

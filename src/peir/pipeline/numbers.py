@@ -39,11 +39,11 @@ class NumberParse:
 
     @property
     def invalid(self) -> np.ndarray:
-        return self.status == INVALID
+        return np.asarray(self.status == INVALID, dtype=bool)
 
     @property
     def missing(self) -> np.ndarray:
-        return self.status == MISSING
+        return np.asarray(self.status == MISSING, dtype=bool)
 
 
 def to_string_array(values: pd.Series | pa.Array | pa.ChunkedArray) -> pa.Array:
@@ -82,7 +82,8 @@ def _cell_to_str(v: object) -> object:
     if isinstance(v, float | np.floating):
         if np.isnan(v):
             return None
-        return str(int(v)) if float(v).is_integer() and abs(v) < 1e15 else repr(float(v))
+        f = float(v)
+        return str(int(f)) if f.is_integer() and abs(f) < 1e15 else repr(f)
     if isinstance(v, int | np.integer):
         return str(int(v))
     if hasattr(v, "isoformat"):

@@ -281,7 +281,7 @@ def _open_parquet(path: Path) -> RawSource:
 
 def _open_xls(path: Path, spec: ReadSpec) -> RawSource:
     try:
-        import xlrd  # type: ignore[import-not-found]  # noqa: F401
+        import xlrd  # type: ignore[import-not-found,import-untyped,unused-ignore]  # noqa: F401
     except ImportError:
         raise ReadError(
             f"{path.name}: an Excel 97-2003 (.xls) workbook; save it as .xlsx (or install xlrd) and read that"
@@ -419,10 +419,10 @@ def _split_lines_keep(text: str) -> list[str]:
 
 def _open_text(path: Path, spec: ReadSpec) -> RawSource:
     try:
-        data = path.read_bytes()
+        raw_bytes = path.read_bytes()
     except OSError as exc:
         raise ReadError(f"{path.name}: cannot be read ({exc.strerror or exc})") from None
-    text, enc = decode_bytes(data, spec.encoding, name=path.name)
+    text, enc = decode_bytes(raw_bytes, spec.encoding, name=path.name)
     if text.startswith("\ufeff"):
         text = text[1:]
     lines = _split_lines_keep(text)
@@ -459,12 +459,12 @@ def _open_text(path: Path, spec: ReadSpec) -> RawSource:
     headers = _build_headers(hdr)
     # drop unnamed trailing columns that are empty in the header (e.g. "a,b,c,,,")
     width = len(headers)
-    data = records[i:]
+    data: list[tuple[int, list[str]]] = records[i:]
     if spec.skip_rows:
         data = data[spec.skip_rows :]
     comment_lines = 0
     if spec.comment:
-        kept = []
+        kept: list[tuple[int, list[str]]] = []
         for n, rec in data:
             if rec and rec[0].lstrip().startswith(spec.comment):
                 comment_lines += 1

@@ -17,8 +17,10 @@ reason, in ``table.rejected``.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -185,8 +187,52 @@ def _by_unique(values: np.ndarray, fn: Callable[[Any], Any]) -> np.ndarray:
 
 def _fmt(v: float) -> str:
     if np.isfinite(v) and float(v).is_integer():
-        return f"{v:,.0f}"
+        return f"{v:.0f}" if 1000 <= abs(v) <= 2100 and float(v).is_integer() else f"{v:,.0f}"
     return f"{v:,.6g}"
+
+
+# message and recode helpers (module level, so that they are typed and picklable)
+
+
+def _msg_not_integer(name: str, v: object) -> str:
+    extra = " (a year such as 2019 or 2018/19)" if "year" in name else ""
+    return f"{name} {v!r} is not a whole number{extra}"
+
+
+def _msg_range(name: str, lo: float | None, hi: float | None, x: float) -> str:
+    low = _fmt(lo) if lo is not None else "…"
+    high = _fmt(hi) if hi is not None else "…"
+    return f"{name} {x:.0f} is outside the plausible range {low}–{high}"
+
+
+def _msg_not_number(name: str, hint: str, x: object) -> str:
+    return f"{name} {x!r} is not a number{hint}"
+
+
+def _msg_bound(name: str, what: str, x: float) -> str:
+    return f"{name} {_fmt(x)}: {what}" if not what.startswith(("must", "is ")) else f"{name} {_fmt(x)} {what}"
+
+
+def _msg_pattern(name: str, pattern: str, v: object) -> str:
+    return f"{name} {v!r} does not match the pattern {pattern}"
+
+
+def _unknown_for(name: str, choices: list[str], v: object) -> str:
+    return _unknown_message(name, v, choices)
+
+
+def _upper_if(checker: Callable[[object], bool], v: str) -> str | None:
+    u = v.upper()
+    return u if checker(u) else None
+
+
+def _lower_in(choices: list[str], v: str) -> str | None:
+    low = v.lower()
+    return low if low in choices else None
+
+
+def _if_match(rx: re.Pattern[str], v: str) -> str | None:
+    return v if rx.search(v) else None
 
 
 # ------------------------------------------------------------------------------------------
@@ -263,7 +309,7 @@ class _Coded:
         return np.append(np.asarray(pc.is_valid(self.dictionary).to_numpy(zero_copy_only=False), dtype=bool), False)
 
     def missing(self) -> np.ndarray:
-        return ~self._dict_valid()[self.idx]
+        return np.asarray(~self._dict_valid()[self.idx], dtype=bool)
 
     def recode(self, fn: Callable[[str], str | None]) -> tuple[_Coded, np.ndarray]:
         """Map every distinct value through ``fn``; returns the new column and, per row,
@@ -280,9 +326,10 @@ class _Coded:
         return pc.take(self.dictionary, pa.array(self.idx, mask=self.idx < 0))
 
     def hashes(self) -> np.ndarray:
-        vals = np.asarray(self.dictionary.to_pylist() + [None], dtype=object)
+        vals = np.asarray([*self.dictionary.to_pylist(), None], dtype=object)
         h = pd.util.hash_array(vals, categorize=False)
-        return np.asarray(h, dtype=np.uint64)[self.idx]
+        out: np.ndarray = np.asarray(h, dtype=np.uint64)[self.idx]
+        return out
 
 
 def _np_strings(arr: pa.Array) -> np.ndarray:
@@ -348,7 +395,7 @@ def check_rows(
             p = parse_years(col, missing=missing_markers)
             bad = np.flatnonzero(p.status == INVALID)
             iss.add(bad, name, raw_values(name, bad), "not_a_year" if "year" in name else "not_an_integer", ERROR,
-                    _by_unique(raw_values(name, bad), lambda v, _n=name: f"{_n} {v!r} is not a whole number" + (" (a year such as 2019 or 2018/19)" if "year" in _n else "")))
+                    _by_unique(raw_values(name, bad), partial(_msg_not_integer, name)))
             v = p.values
             ok = p.status == OK
             lo, hi = f.minimum, f.maximum
@@ -356,7 +403,7 @@ def check_rows(
                 out_of = ok & (((v < lo) if lo is not None else False) | ((v > hi) if hi is not None else False))
                 pos = np.flatnonzero(out_of)
                 iss.add(pos, name, raw_values(name, pos), "implausible_year" if "year" in name else "out_of_range", ERROR,
-                        _by_unique(v[pos], lambda x, _n=name, _lo=lo, _hi=hi: f"{_n} {x:.0f} is outside the plausible range {_lo:.0f}–{_hi:.0f}"))
+                        _by_unique(v[pos], partial(_msg_range, name, lo, hi)))
                 ok = ok & ~out_of
             if f.required and name in present:
                 pos = np.flatnonzero(p.status == MISSING)
@@ -379,7 +426,7 @@ def check_rows(
             bad = np.flatnonzero(p.status == INVALID)
             hint = f"; {p.hint}" if p.hint else ""
             iss.add(bad, name, raw_values(name, bad), "not_a_number", ERROR,
-                    _by_unique(raw_values(name, bad), lambda x, _n=name, _h=hint: f"{_n} {x!r} is not a number{_h}"))
+                    _by_unique(raw_values(name, bad), partial(_msg_not_number, name, hint)))
             ok = p.status == OK
             nonfinite = ok & ~np.isfinite(np.where(ok, v, 0.0))
             pos = np.flatnonzero(nonfinite)
@@ -415,17 +462,17 @@ def _check_bounds(
         return
     if f.minimum is not None:
         pos = np.flatnonzero(ok & (v < f.minimum))
-        what = "a count cannot be negative" if f.minimum == 0 else f"below the minimum {f.minimum}"
+        what = "a count cannot be negative" if f.minimum == 0 else f"is below the minimum {_fmt(f.minimum)}"
         iss.add(pos, name, raw_values(name, pos), "negative_count" if f.minimum == 0 else "out_of_range", ERROR,
-                _by_unique(v[pos], lambda x, _n=name, _w=what: f"{_n} {_fmt(x)}: {_w}"))
+                _by_unique(v[pos], partial(_msg_bound, name, what)))
     if f.exclusive_minimum is not None:
         pos = np.flatnonzero(ok & (v <= f.exclusive_minimum))
         iss.add(pos, name, raw_values(name, pos), "out_of_range", ERROR,
-                _by_unique(v[pos], lambda x, _n=name, _m=f.exclusive_minimum: f"{_n} {_fmt(x)} must be greater than {_fmt(_m)}"))
+                _by_unique(v[pos], partial(_msg_bound, name, f"must be greater than {_fmt(f.exclusive_minimum)}")))
     if f.maximum is not None:
         pos = np.flatnonzero(ok & (v > f.maximum))
         iss.add(pos, name, raw_values(name, pos), "out_of_range", ERROR,
-                _by_unique(v[pos], lambda x, _n=name, _m=f.maximum: f"{_n} {_fmt(x)} is above the maximum {_fmt(_m)}"))
+                _by_unique(v[pos], partial(_msg_bound, name, f"is above the maximum {_fmt(f.maximum)}")))
 
 
 def _check_string_field(
@@ -441,7 +488,7 @@ def _check_string_field(
         return coded
     if name in (C.COUNTRY, C.CURRENCY):
         checker = is_country if name == C.COUNTRY else is_currency
-        recoded, unknown = coded.recode(lambda v, _c=checker: u if _c(u := v.upper()) else None)
+        recoded, unknown = coded.recode(partial(_upper_if, checker))
         pos = np.flatnonzero(unknown)
         if name == C.COUNTRY:
             iss.add(pos, name, raw_values(name, pos), "unknown_country", ERROR, _by_unique(raw_values(name, pos), _country_message))
@@ -469,19 +516,17 @@ def _check_string_field(
         return recoded
     if f.enum is not None:
         choices = list(f.enum)
-        recoded, unknown = coded.recode(lambda v, _c=choices: v.lower() if v.lower() in _c else None)
+        recoded, unknown = coded.recode(partial(_lower_in, choices))
         pos = np.flatnonzero(unknown)
         iss.add(pos, name, raw_values(name, pos), "not_in_enum", ERROR,
-                _by_unique(raw_values(name, pos), lambda v, _c=choices: _unknown_message(name, v, _c)))
+                _by_unique(raw_values(name, pos), partial(_unknown_for, name, choices)))
         return recoded
     if f.pattern is not None:
-        import re
-
         rx = re.compile(f.pattern)
-        recoded, unknown = coded.recode(lambda v, _r=rx: v if _r.search(v) else None)
+        recoded, unknown = coded.recode(partial(_if_match, rx))
         pos = np.flatnonzero(unknown)
         iss.add(pos, name, raw_values(name, pos), "pattern", ERROR,
-                _by_unique(raw_values(name, pos), lambda v, _p=f.pattern: f"{name} {v!r} does not match the pattern {_p}"))
+                _by_unique(raw_values(name, pos), partial(_msg_pattern, name, f.pattern)))
         return recoded
     return coded
 
@@ -615,7 +660,7 @@ def table_checks(
         if len(pos):
             first_rows = _first_rows(kcodes, rows)
             iss.add(pos, ",".join(key), None, "duplicate_key", ERROR,
-                    [f"a second row for {frame[C.COUNTRY].iat[i]} {frame[C.YEAR].iat[i]} (first on row {first_rows[i]}); rejected" for i in pos])
+                    [f"a second row for {frame[C.COUNTRY].iat[int(i)]} {frame[C.YEAR].iat[int(i)]} (first on row {first_rows[i]}); rejected" for i in pos])
             reject[pos] = True
     elif dup_key.any():
         full = codes["full"]
@@ -687,7 +732,7 @@ def _share_sums(frame: pd.DataFrame, iss: Issues) -> None:
     pos = np.flatnonzero(bad)
     if len(pos):
         iss.add(pos, C.SHARE, total[pos], "shares_not_one", WARNING,
-                [f"the shares of this rule ({_rule_label(frame, key, i)}) sum to {total[i]:.4g}, not 1" for i in pos])
+                [f"the shares of this rule ({_rule_label(frame, key, int(i))}) sum to {total[i]:.4g}, not 1" for i in pos])
 
 
 def _rule_label(frame: pd.DataFrame, key: list[str], i: int) -> str:
@@ -695,7 +740,7 @@ def _rule_label(frame: pd.DataFrame, key: list[str], i: int) -> str:
     for k in key:
         v = frame[k].iat[i]
         if v is not None and not (isinstance(v, float) and np.isnan(v)) and v is not pd.NA:
-            parts.append(f"{k}={v}")
+            parts.append(f"{k}={v!s}")
     return ", ".join(parts) or "any line"
 
 
@@ -708,7 +753,7 @@ def _issue_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     if not rows:
         return empty_issues()
     df = pd.DataFrame(rows, columns=list(ISSUE_COLUMNS))
-    df["row"] = pd.array(df["row"], dtype="Int64")
+    df["row"] = df["row"].astype("Int64")
     return df
 
 
@@ -787,17 +832,17 @@ def cross_validate(ds: Dataset) -> ValidationReport:
         if not ctx_cur.empty:
             bud_cur = budget[[C.COUNTRY, C.CURRENCY]].dropna().drop_duplicates()
             m = bud_cur.merge(ctx_cur, on=C.COUNTRY, suffixes=("", "_ctx"))
-            for r in m[m[C.CURRENCY] != m[C.CURRENCY + "_ctx"]].itertuples(index=False):
+            for cur_row in m[m[C.CURRENCY] != m[C.CURRENCY + "_ctx"]].to_dict(orient="records"):
                 rows.append(
                     {
                         "source_ref": "budget",
                         "row": None,
                         "column": C.CURRENCY,
-                        "value": getattr(r, C.CURRENCY),
+                        "value": cur_row[C.CURRENCY],
                         "code": "currency_mismatch",
                         "severity": WARNING,
-                        "message": f"budget for {getattr(r, C.COUNTRY)} is in {getattr(r, C.CURRENCY)} but the context"
-                        f" (exchange rate, GDP) is in {getattr(r, C.CURRENCY + '_ctx')}",
+                        "message": f"budget for {cur_row[C.COUNTRY]} is in {cur_row[C.CURRENCY]} but the context"
+                        f" (exchange rate, GDP) is in {cur_row[C.CURRENCY + '_ctx']}",
                     }
                 )
     if caseload is not None and not caseload.empty and context is None:
