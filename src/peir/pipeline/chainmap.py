@@ -294,8 +294,9 @@ def effective_chain_map(
     Parameters
     ----------
     chain_map
-        Canonical chain-map rows (``peir.ChainMap.frame``) or ``None``. A frame that already
-        has a ``tier`` column (the output of this function) is re-validated and returned.
+        Canonical chain-map rows (``peir.ChainMap.frame``) or ``None``. The output of this
+        function (with ``tier``, ``rule_key`` and ``score``) is returned as it is; a frame with
+        ``tier`` only is re-validated with those tiers.
     cofog
         ``"auto"``: the COFOG division 03 default (:func:`cofog_default`) serves only when no
         country map is given; ``"fallback"``: the default sits under the country map (tier 0)
@@ -312,6 +313,8 @@ def effective_chain_map(
         Invalid rows (link, share, basis, years), shares of a key not summing to 1 ± 1e-9
         (the keys are listed), or two rules of equal specificity that overlap (both named).
     """
+    if chain_map is not None and {"tier", "rule_key", "score"} <= set(chain_map.columns):
+        return chain_map  # already the output of this function (validated)
     parts: list[pd.DataFrame] = []
     has_country = chain_map is not None and len(chain_map) > 0
     if has_country and chain_map is not None and "tier" in chain_map.columns:
