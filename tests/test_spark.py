@@ -174,3 +174,45 @@ def test_spark_harmonize_reports_missing_columns(spark: Any) -> None:
     sdf = spark.createDataFrame(pd.DataFrame({"country": ["XSA"], "year": [2020], "amount": [1.0]}))
     with pytest.raises(peir.InputError, match="institution_code"):
         harmonize(sdf, chain_map=None, context=None)
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("spark")
+def test_boost_wide_table_recipe(spark: Any) -> None:
+    """The docs/scaling.md recipe: a BOOST-style wide table, stacked with Spark SQL, harmonised."""
+    from peir.spark import harmonize
+
+    ds, budget, context, cm = _simulate(20_000)
+    keys = ["country", "year", "institution_code", "program", "econ", "func", "region"]
+    wide = budget.pivot_table(index=keys, columns="phase", values="amount", aggfunc="sum").reset_index()
+    boost_names = {
+        "country": "country_code",
+        "institution_code": "admin1",
+        "program": "admin2",
+        "econ": "econ_sub",
+        "func": "func_sub",
+        "region": "geo1",
+        "modified": "revised",
+    }
+    wide = wide.rename(columns=boost_names)
+    wide["id"] = np.arange(len(wide))
+    boost = spark.createDataFrame(wide[[*boost_names.values(), "year", "approved", "executed", "id"]])
+    lines = boost.selectExpr(
+        "country_code AS country",
+        "CAST(year AS BIGINT) AS year",
+        "admin1 AS institution_code",
+        "admin1 AS institution",
+        "admin2 AS program",
+        "econ_sub AS econ",
+        "func_sub AS func",
+        "geo1 AS region",
+        "'USD' AS currency",
+        "concat('boost:', country_code, ':', CAST(id AS STRING)) AS source_ref",
+        "stack(3, 'approved', approved, 'modified', revised, 'executed', executed) AS (phase, amount)",
+    ).where("amount IS NOT NULL")
+    got = harmonize(lines, chain_map=cm, context=context, currency="USD").toPandas()
+
+    long = lines.toPandas()
+    h = _in_process(peir.Dataset(budget=peir.BudgetTable(long), context=ds.context, chain_map=ds.chain_map))
+    assert len(long) == int(wide[["approved", "revised", "executed"]].notna().sum().sum())
+    _assert_same(got, h.spending)
