@@ -1,20 +1,25 @@
 r"""Simar–Wilson (1998) smoothed bootstrap for DEA scores.
 
 DEA scores are biased upwards (the estimated frontier lies inside the true one). Simar & Wilson
-draw pseudo-samples from a smooth estimate of the score density and re-estimate the frontier on
-each, which yields the bias, bias-corrected scores and confidence intervals. With θ̂_i the
-Farrell efficiencies (input θ, output 1/φ; all ≤ 1), replication b:
+draw pseudo-samples from a smooth estimate of the density of the distances to the frontier and
+re-estimate the frontier on each, which yields the bias, bias-corrected scores and confidence
+intervals. As in the paper, the work is done on Shephard distances δ̂_i = 1/θ̂_i ≥ 1 (θ̂ the
+Farrell efficiency: input θ, output 1/φ), whose only boundary is 1. Replication b:
 
-1. draw β*_i (i = 1..n) with replacement from θ̂_1..θ̂_n and ε*_i ~ N(0, 1);
-2. reflect at 1: θ̃_i = β*_i + hε*_i if that is ≤ 1, else 2 − β*_i − hε*_i (this samples the
-   kernel density of the reflected set {θ̂_i, 2 − θ̂_i} restricted to ≤ 1);
-3. restore the variance: θ*_i = β̄* + (θ̃_i − β̄*) / √(1 + h²/σ̂²), σ̂² the variance of θ̂;
-4. pseudo-data on the same rays: x*_i = x_i θ̂_i/θ*_i (input orientation) or
-   y*_i = y_i θ*_i/θ̂_i (output), the other variables unchanged;
-5. θ̂*_b,i: efficiency of the *original* unit i against the pseudo-data technology.
+1. draw β*_i (i = 1..n) with replacement from δ̂_1..δ̂_n and ε*_i ~ N(0, 1);
+2. reflect at 1: δ̃_i = β*_i + hε*_i if that is ≥ 1, else 2 − β*_i − hε*_i (this samples the
+   kernel density of the reflected set {δ̂_i, 2 − δ̂_i} restricted to ≥ 1);
+3. restore the variance: δ*_i = β̄* + (δ̃_i − β̄*) / √(1 + h²/σ̂²), σ̂² the variance of δ̂
+   (δ*_i ≥ 1 still holds);
+4. pseudo-data on the same rays: x*_i = x_i δ*_i/δ̂_i (input orientation) or
+   y*_i = y_i δ̂_i/δ*_i (output), the other variables unchanged;
+5. δ̂*_b,i: distance of the *original* unit i to the pseudo-data technology.
 
-Then bias_i = mean_b θ̂*_b,i − θ̂_i, the bias-corrected score is θ̂_i − bias_i, and the
-(1 − α) interval is [θ̂_i − q_{1−α/2}, θ̂_i − q_{α/2}] with q the quantiles of θ̂*_b,i − θ̂_i.
+Then bias_δ,i = mean_b δ̂*_b,i − δ̂_i, the bias-corrected distance is δ̂_i − bias_δ,i, and the
+(1 − α) interval is [δ̂_i − q_{1−α/2}, δ̂_i − q_{α/2}] with q the quantiles of δ̂*_b,i − δ̂_i
+(Simar & Wilson 1998, §4). All are reported back on the efficiency scale (reciprocals), so the
+interval contains the bias-corrected score whenever the bootstrap mean lies between the two
+quantiles.
 
 The bandwidth is Silverman's (1986, eq. 3.31) robust normal-reference rule on the reflected
 sample of 2n values, h = 1.06 min(σ̂_R, IQR_R/1.34) (2n)^{-1/5}, rescaled by (2n/n)^{1/5} to the
@@ -53,19 +58,19 @@ PROGRESS_WORK = 1_000_000
 PARALLEL_WORK = 100_000
 
 
-def silverman_bandwidth(theta: Array) -> float:
-    """h = 1.06 min(σ̂, IQR/1.34) n^{-1/5}, σ̂ and IQR of the reflected sample {θ, 2 − θ}."""
-    refl = np.r_[theta, 2.0 - theta]
+def silverman_bandwidth(delta: Array) -> float:
+    """h = 1.06 min(σ̂, IQR/1.34) n^{-1/5}, σ̂ and IQR of the reflected sample {δ, 2 − δ}."""
+    refl = np.r_[delta, 2.0 - delta]
     sd = float(np.std(refl, ddof=1))
     q75, q25 = np.percentile(refl, [75, 25])
     spread = min(sd, float(q75 - q25) / 1.34) if q75 > q25 else sd
-    return float(1.06 * spread * len(theta) ** (-0.2))
+    return float(1.06 * spread * len(delta) ** (-0.2))
 
 
 def _replicate(
     x: Array,
     y: Array,
-    theta: Array,
+    delta: Array,
     h: float,
     sigma2: float,
     rts: str,
@@ -74,26 +79,26 @@ def _replicate(
     scale_y: Array,
     seeds: list[np.random.SeedSequence],
 ) -> Array:
-    n = len(theta)
+    n = len(delta)
     out = np.empty((len(seeds), n))
     shrink = 1.0 / np.sqrt(1.0 + h * h / sigma2) if sigma2 > 0 else 1.0
     for b, ss in enumerate(seeds):
         rng = np.random.default_rng(ss)
-        beta = theta[rng.integers(0, n, n)]
+        beta = delta[rng.integers(0, n, n)]
         eps = rng.standard_normal(n)
         t = beta + h * eps
-        t = np.where(t <= 1.0, t, 2.0 - t)
+        t = np.where(t >= 1.0, t, 2.0 - t)
         bbar = beta.mean()
-        star = bbar + (t - bbar) * shrink
-        star = np.clip(star, 1e-6, 1.0)
+        star = np.maximum(bbar + (t - bbar) * shrink, 1.0)
         if orientation == "input":
-            xs, ys = x * (theta / star)[:, None], y
+            xs, ys = x * (star / delta)[:, None], y
         else:
-            xs, ys = x, y * (star / theta)[:, None]
+            xs, ys = x, y * (delta / star)[:, None]
         raw = evaluate(x, y, xs, ys, scale_x=scale_x, scale_y=scale_y, rts=rts,
                        orientation=orientation, slacks=False, n_jobs=1)
         eff, _, _ = _efficiency(raw, orientation)
-        out[b] = eff
+        with np.errstate(divide="ignore"):
+            out[b] = 1.0 / eff
     return out
 
 
@@ -136,9 +141,10 @@ def bootstrap_dea(
     Returns
     -------
     DataFrame
-        Per unit: ``efficiency`` (θ̂), ``bias`` (mean θ̂* − θ̂), ``bias_corrected``
-        (θ̂ − bias), ``lower``, ``upper`` (the 1 − α interval
-        [θ̂ − q_{1−α/2}(θ̂* − θ̂), θ̂ − q_{α/2}(θ̂* − θ̂)]).
+        Per unit: ``efficiency`` (θ̂), ``bias`` (θ̂ − bias_corrected, ≥ 0 when DEA overstates
+        efficiency), ``bias_corrected`` (1/(δ̂ − bias_δ), δ̂ = 1/θ̂,
+        bias_δ = mean δ̂* − δ̂), ``lower``, ``upper`` (the 1 − α interval, reciprocals of
+        [δ̂ − q_{1−α/2}(δ̂* − δ̂), δ̂ − q_{α/2}(δ̂* − δ̂)]; see the module notes).
 
     References
     ----------
@@ -163,16 +169,17 @@ def bootstrap_dea(
             "have zero outputs (output orientation) or zero inputs (input orientation)."
         )
     theta = np.minimum(theta, 1.0)
+    delta = 1.0 / theta
     n = len(theta)
-    h = silverman_bandwidth(theta)
-    sigma2 = float(np.var(theta, ddof=1))
+    h = silverman_bandwidth(delta)
+    sigma2 = float(np.var(delta, ddof=1))
     ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
     children = ss.spawn(int(n_boot))
     jobs = lp.n_workers() if n_jobs is None else max(1, int(n_jobs))
     work = n * int(n_boot)
     show = (work >= PROGRESS_WORK) if progress is None else bool(progress)
     boot = np.empty((int(n_boot), n))
-    common = (xv, yv, theta, h, sigma2, rts, orientation, sx, sy)
+    common = (xv, yv, delta, h, sigma2, rts, orientation, sx, sy)
     with tqdm(total=int(n_boot), disable=not show, desc="bootstrap", unit="rep") as bar:
         if jobs > 1 and work >= PARALLEL_WORK:
             size = max(1, min(100, int(n_boot) // (jobs * 8)))
@@ -191,16 +198,21 @@ def bootstrap_dea(
                 block = _replicate(*common, children[a : a + size])
                 boot[a : a + len(block)] = block
                 bar.update(len(block))
-    bias = boot.mean(axis=0) - theta
-    diff = boot - theta
-    q_lo, q_hi = np.quantile(diff, [alpha / 2, 1 - alpha / 2], axis=0)
+    # SW98 on the distance scale, reported back as efficiencies (reciprocals)
+    bias_d = boot.mean(axis=0) - delta
+    q_lo, q_hi = np.quantile(boot - delta, [alpha / 2, 1 - alpha / 2], axis=0)
+    def recip(d: Array) -> Array:
+        out: Array = np.where(d > 0, 1.0 / np.where(d > 0, d, 1.0), np.inf)
+        return out
+
+    corrected = recip(delta - bias_d)
     return pd.DataFrame(
         {
             "efficiency": theta,
-            "bias": bias,
-            "bias_corrected": theta - bias,
-            "lower": theta - q_hi,
-            "upper": theta - q_lo,
+            "bias": theta - corrected,
+            "bias_corrected": corrected,
+            "lower": recip(delta - q_lo),
+            "upper": recip(delta - q_hi),
         },
         index=x.index,
     )
