@@ -91,7 +91,7 @@ def make_brief(
     country: str | None = None,
     title: str | None = None,
     source: str | None = None,
-    progress: ProgressArg = None,
+    progress: ProgressArg | _Progress = None,
 ) -> Brief:
     """Build the brief as data (sections, tables, figures, numbers) without writing files.
 
@@ -99,7 +99,8 @@ def make_brief(
     """
     if lang not in LANGS:
         raise peir.InputError(f"lang must be one of {', '.join(LANGS)}, got {lang!r}")
-    prog = _Progress(progress, 10, lang)
+    own = not isinstance(progress, _Progress)
+    prog = progress if isinstance(progress, _Progress) else _Progress(progress, 8, lang)
     try:
         country = country or _main_country(h)
         prog.step(t("step.indicators", lang))
@@ -108,7 +109,7 @@ def make_brief(
         log = NumberLog(lang)
         ctx = Context(h=h, lang=lang, country=country, ind=ind, catalog=_catalog(), log=log,
                       peers=peers, ind_peers=ind_peers, source=source or "")
-        sections = build_sections(ctx, step=lambda name: prog.step(f"{t('step.sections', lang)}: {name}"))
+        sections = build_sections(ctx, step=lambda heading: prog.step(f"{t('step.sections', lang)}: {heading}"))
         name = h.name or country
         base = h.base_year
         today = dt.date.today().isoformat()
@@ -131,7 +132,8 @@ def make_brief(
         )
         return brief
     finally:
-        prog.close()
+        if own:
+            prog.close()
 
 
 def build_brief(
@@ -184,22 +186,30 @@ def build_brief(
         raise peir.InputError(f"unknown brief format(s) {bad}; expected any of {', '.join(FORMATS)}")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    brief = make_brief(h, lang=lang, peers=peers, country=country, title=title, source=source,
-                       progress=progress)
-    figdir = out / "figures"
-    figdir.mkdir(exist_ok=True)
-    for fb in brief.figures:
-        (figdir / f"{fb.key}.png").write_bytes(fb.png)
-        (figdir / f"{fb.key}.svg").write_text(fb.svg, encoding="utf-8")
-    numbers = out / "numbers.csv"
-    brief.numbers.to_csv(numbers, index=False, encoding="utf-8")
-    main: Path = numbers
-    if "xlsx" in formats:
-        main = write_workbook(brief, out / "brief.xlsx")
-    if "md" in formats:
-        main = out / "brief.md"
-        main.write_text(render.to_markdown(brief), encoding="utf-8")
-    if "html" in formats:
-        main = out / "brief.html"
-        main.write_text(render.to_html(brief), encoding="utf-8")
-    return main
+    prog = _Progress(progress, 9 + len(formats), lang)
+    try:
+        brief = make_brief(h, lang=lang, peers=peers, country=country, title=title, source=source,
+                           progress=prog)
+        prog.step(t("step.figures", lang))
+        figdir = out / "figures"
+        figdir.mkdir(exist_ok=True)
+        for fb in brief.figures:
+            (figdir / f"{fb.key}.png").write_bytes(fb.png)
+            (figdir / f"{fb.key}.svg").write_text(fb.svg, encoding="utf-8")
+        numbers = out / "numbers.csv"
+        brief.numbers.to_csv(numbers, index=False, encoding="utf-8")
+        main: Path = numbers
+        if "xlsx" in formats:
+            prog.step(t("step.xlsx", lang))
+            main = write_workbook(brief, out / "brief.xlsx")
+        if "md" in formats:
+            prog.step(t("step.md", lang))
+            main = out / "brief.md"
+            main.write_text(render.to_markdown(brief), encoding="utf-8")
+        if "html" in formats:
+            prog.step(t("step.html", lang))
+            main = out / "brief.html"
+            main.write_text(render.to_html(brief), encoding="utf-8")
+        return main
+    finally:
+        prog.close()

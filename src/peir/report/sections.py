@@ -1109,17 +1109,17 @@ def section_key_messages(ctx: Context) -> Section:
 def build_sections(ctx: Context, step: Callable[[str], None] | None = None) -> list[Section]:
     """Build the eight sections in order (key messages are assembled from the others)."""
     builders: list[tuple[str, Callable[[Context], Section]]] = [
-        ("spending", section_spending),
-        ("composition", section_composition),
-        ("credibility", section_credibility),
-        ("performance", section_performance),
-        ("efficiency", section_efficiency),
-        ("results", section_results),
-        ("annex", section_annex),
+        ("sec.spending", section_spending),
+        ("sec.composition", section_composition),
+        ("sec.credibility", section_credibility),
+        ("sec.performance", section_performance),
+        ("sec.efficiency", section_efficiency),
+        ("sec.results", section_results),
+        ("sec.annex", section_annex),
     ]
     body = []
-    for name, fn in builders:
+    for key, fn in builders:
         if step is not None:
-            step(name)
+            step(ctx.t(key))
         body.append(fn(ctx))
     return [section_key_messages(ctx), *body]
