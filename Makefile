@@ -16,8 +16,8 @@ venv: $(BIN)/python
 demo: venv
 	$(BIN)/python -m pip install --quiet .
 	$(BIN)/peir validate --example el_salvador
-	$(BIN)/peir brief --example el_salvador --out $(OUT) --lang en
-	$(BIN)/peir brief --example el_salvador --out $(OUT)-es --lang es
+	$(BIN)/peir brief --example el_salvador --peers central_america --out $(OUT) --lang en
+	$(BIN)/peir brief --example el_salvador --peers central_america --out $(OUT)-es --lang es
 	@echo "Brief written to $(OUT)/brief.html and $(OUT)-es/brief.html"
 
 # Creates the environment, installs with dev (and spark) extras, then lint, types and tests.
