@@ -110,6 +110,7 @@ SORT_ORDER: tuple[str, ...] = (
     C.SOURCE_REF,
     C.TRANSFER_TO,
     C.INSTITUTION,
+    C.CURRENCY,
 )
 
 _BUDGET_TEXT = (
@@ -205,6 +206,8 @@ def _take_levels(levels: Any, idx: np.ndarray) -> pd.Series:
     import pyarrow as pa
 
     arr = pa.array(levels, type=pa.large_string(), from_pandas=True)
+    if len(arr) == 0:
+        return pd.Series(_nulls(len(idx)), copy=False)
     neg = idx < 0
     pidx = pa.array(idx, mask=neg) if neg.any() else pa.array(idx)
     return pd.Series(pd.arrays.ArrowStringArray(arr.take(pidx), dtype=_STR), copy=False)  # type: ignore[call-arg]
@@ -241,7 +244,7 @@ def _line_order(b: pd.DataFrame, cache: dict[str, Any]) -> np.ndarray:
             cache[c] = _codes(b[c])
     parts = [cache[c][:2] for c in cols if cache[c][1] > 1]
     combined = _combine(parts)[0] if parts else np.zeros(len(b), dtype=np.int64)
-    order = np.argsort(combined, kind="stable")
+    order = np.argsort(combined)  # ties are settled below, so stability is not needed
     cs = combined[order]
     same = cs[1:] == cs[:-1]
     if same.any():
@@ -283,12 +286,23 @@ def _rows_factorize(
     for c in cols:
         if c not in cache:
             cache[c] = _codes(b[c])
-    acc, _ = _combine([cache[c][:2] for c in cols])
-    codes, uniq = pd.factorize(acc, sort=True)
-    codes = codes.astype(np.int64, copy=False)
-    first = pd.Series(codes).drop_duplicates()
-    pos = np.empty(len(uniq), dtype=np.int64)
-    pos[first.to_numpy()] = first.index.to_numpy()
+    acc, card = _combine([cache[c][:2] for c in cols])
+    if card <= 1 << 24:
+        # dense path: the combined codes are small integers
+        seen = np.zeros(card, dtype=bool)
+        seen[acc] = True
+        ids = np.flatnonzero(seen)
+        remap = np.full(card, -1, dtype=np.int64)
+        remap[ids] = np.arange(len(ids), dtype=np.int64)
+        codes = remap[acc]
+        pos = np.empty(len(ids), dtype=np.int64)
+        pos[codes] = np.arange(len(codes), dtype=np.int64)  # any row of a key will do
+    else:
+        codes, uniq = pd.factorize(acc, sort=True)
+        codes = codes.astype(np.int64, copy=False)
+        first = pd.Series(codes).drop_duplicates()
+        pos = np.empty(len(uniq), dtype=np.int64)
+        pos[first.to_numpy()] = first.index.to_numpy()
     return codes, b[list(cols)].iloc[pos].reset_index(drop=True)
 
 
@@ -388,6 +402,22 @@ def _core(
     share = mapping[C.SHARE].to_numpy(dtype=float)[map_idx]
     amount_lcu = b[C.AMOUNT].to_numpy(dtype=float)[line_idx] * share
     pc = pcodes[line_idx]
+    convert = currency is not None or ppp
+    # text columns taken through their sorted levels; their codes are gathered in one pass
+    text = [
+        c
+        for c in SPENDING_COLUMNS
+        if SPENDING_DTYPES[c] == "str"
+        and c not in (C.LINK, C.BASIS, "rule_ref", C.SOURCE_REF)
+        and not (c == C.CURRENCY and convert)
+    ]
+    for c in text:
+        if c not in cache:
+            cache[c] = _codes(b[c])
+    codes_mat = np.empty((n, len(text)), dtype=np.int32)
+    for j, c in enumerate(text):
+        codes_mat[:, j] = cache[c][3]
+    out_codes = codes_mat[line_idx]
     out: dict[str, Any] = {}
     for c in SPENDING_COLUMNS:
         if c in (C.LINK, C.BASIS, "rule_ref"):
@@ -402,27 +432,30 @@ def _core(
             out[c] = amount_lcu * f_real[pc]
         elif c == C.YEAR:
             out[c] = b[c].to_numpy(dtype=np.int64)[line_idx]
-        elif c == C.CURRENCY and (currency is not None or ppp):
+        elif c == C.CURRENCY and convert:
             label = _target_label(currency, ppp, b[C.CURRENCY])
             out[c] = _take_text(pd.Series([label], dtype="str"), np.zeros(total, dtype=np.int64))
-        elif c not in cache and c == C.SOURCE_REF:
+        elif c == C.SOURCE_REF:
             out[c] = _take_levels(b[c].array, line_idx)  # nearly unique: no factorisation
         else:
-            if c not in cache:
-                cache[c] = _codes(b[c])
-            _, _, levels, tcodes = cache[c]
-            out[c] = _take_levels(levels, tcodes[line_idx])
+            j = text.index(c)
+            out[c] = _take_levels(cache[c][2], np.ascontiguousarray(out_codes[:, j]))
     spending = pd.DataFrame(out, copy=False)
     uncovered = mapping["rule_ref"].isna().to_numpy(dtype=bool)[map_idx]
     info["uncovered_lines"] = int(uncovered.sum())
     if uncovered.any():
-        u = spending.loc[uncovered, [C.AMOUNT_LCU, C.INSTITUTION_CODE]]
-        line_cur = b[C.CURRENCY].to_numpy(dtype=object)[line_idx][uncovered]
-        sums = pd.Series(u[C.AMOUNT_LCU].to_numpy(), index=line_cur).groupby(level=0).sum()
+        _, _, cur_levels, cur_codes = cache[C.CURRENCY]
+        uc = cur_codes[line_idx[uncovered]]
+        sums_arr = np.bincount(uc, weights=amount_lcu[uncovered], minlength=len(cur_levels))
+        sums = pd.Series(sums_arr, index=[str(v) for v in cur_levels])
+        sums = sums[np.bincount(uc, minlength=len(cur_levels)) > 0]
+        inst_codes = cache[C.INSTITUTION_CODE][3] if C.INSTITUTION_CODE in cache else _codes(b[C.INSTITUTION_CODE])[3]
+        inst_levels = cache[C.INSTITUTION_CODE][2] if C.INSTITUTION_CODE in cache else _codes(b[C.INSTITUTION_CODE])[2]
+        first_inst = pd.unique(inst_codes[line_idx[uncovered]])[:5]
         info["uncovered_amount_lcu"] = {str(k): float(v) for k, v in sums.items()}
         if warn:
             total_txt = "; ".join(f"{k} {v:,.2f}" for k, v in sums.items())
-            examples = ", ".join(pd.unique(u[C.INSTITUTION_CODE].astype("str").fillna("<blank>"))[:5].tolist())
+            examples = ", ".join("<blank>" if i < 0 else str(inst_levels[i]) for i in first_inst)
             warnings.warn(
                 UnallocatedWarning(
                     f"{info['uncovered_lines']} budget line(s) totalling {total_txt} (nominal, local "
