@@ -505,7 +505,7 @@ def section_credibility(ctx: Context) -> Section:
         wide = pd.DataFrame({"total": ex}) if not ex.empty else pd.DataFrame(index=pd.Index([], name=C.YEAR))
         if not exl.empty:
             lw = exl.pivot_table(index=C.YEAR, columns=C.LINK, values=C.VALUE, aggfunc="first")
-            lw = lw[[x.value for x in CHAIN_LINKS if x.value in lw.columns]]
+            lw = lw[[x.value for x in CHAIN_LINKS if x.value in lw.columns]]  # no unallocated bar
             wide = wide.join(lw, how="outer") if not wide.empty else lw
         fig = charts.execution_rate(wide, lang=ctx.lang, source=ctx.source_text())
         fb = ctx.figure("execution_rate", ctx.t("fig.execution"), fig)
@@ -553,7 +553,8 @@ def _pefa(ctx: Context, sec: Section) -> None:
     try:
         r1 = pefa.pi1(app.loc[common], exe.loc[common])
         vals = ", ".join(
-            ctx.num("pefa_pi1_outturn", _f(v), int(str(y)), unit="%") for y, v in r1.values.items() if _finite(v)
+            ctx.num("pefa_pi1_outturn", _f(v), int(str(y)), unit="%") for y, v in r1.values.items()
+            if _finite(v) and int(str(y)) in {int(x) for x in r1.years}
         )
         texts.append(ctx.t("msg.pefa", pi="PI-1" if ctx.lang == "en" else "ID-1", score=r1.score,
                            summary=ctx.t("msg.pefa_pi1_summary", values=vals)))
@@ -573,7 +574,7 @@ def _pefa(ctx: Context, sec: Section) -> None:
             r2 = pefa.pi2(wa, we)
             vals = ", ".join(
                 ctx.log.fmt(_f(v), "%", origin="pefa", indicator="pi2_1", country=ctx.country, year=int(str(y)))
-                for y, v in r2.values.items() if _finite(v)
+                for y, v in r2.values.items() if _finite(v) and int(str(y)) in {int(x) for x in r2.years}
             )
             texts.append(ctx.t("msg.pefa", pi="PI-2.1" if ctx.lang == "en" else "ID-2.1", score=r2.score,
                                summary=ctx.t("msg.pefa_pi2_summary", values=vals)))
@@ -622,7 +623,7 @@ def section_performance(ctx: Context) -> Section:
             if not pr.empty:
                 data = pd.concat([data, pd.DataFrame({"year": pr[C.YEAR], "value": pr[C.VALUE],
                                                       "series": pr[C.COUNTRY]})], ignore_index=True)
-        fig = charts.indicator_trend(data, ylabel=ctx.name("homicide_rate") + " — " + _unit_text(ctx, "per 100,000 inhabitants"),
+        fig = charts.indicator_trend(data, ylabel=_unit_text(ctx, "per 100,000 inhabitants"),
                                      lang=ctx.lang, title=ctx.name("homicide_rate"), source=ctx.source_text(),
                                      colors={ctx.country: charts.OKABE_ITO["vermillion"]})
         fb = ctx.figure("homicide_rate", ctx.name("homicide_rate"), fig)
@@ -665,6 +666,11 @@ def section_performance(ctx: Context) -> Section:
                              value_columns={"value": {"indicator_column": "indicator"}})
         for m in prison_msgs:
             sec.p(m)
+        pfig = _prison_figure(ctx)
+        if pfig is not None:
+            sec.blocks.append(pfig)
+            if prison_msgs:
+                ctx.messages.append(KeyMessage(" ".join(prison_msgs), pfig, 3))
         sec.blocks.append(tb)
     else:
         sec.p(ctx.na("na.caseload"))
@@ -672,6 +678,20 @@ def section_performance(ctx: Context) -> Section:
     sec.h3(ctx.t("sub.funnel"))
     _funnel(ctx, sec)
     return sec
+
+
+def _prison_figure(ctx: Context) -> FigureBlock | None:
+    """Prison occupancy over time (or prisoners per 100,000 when occupancy has one year)."""
+    for ind in ("occupancy_rate", "prisoners_per_100k"):
+        s = ctx.series(ind)
+        if len(s) >= 2:
+            data = pd.DataFrame({"year": s.index, "value": s.to_numpy()})
+            unit = ctx.unit(ind)
+            ylabel = ctx.t("ax.percent") if unit.strip() == "%" else _unit_text(ctx, unit)
+            fig = charts.indicator_trend(data, ylabel=ylabel, lang=ctx.lang,
+                                         title=ctx.name(ind), source=ctx.source_text())
+            return ctx.figure(f"prisons_{ind}", ctx.name(ind), fig)
+    return None
 
 
 def _unit_text(ctx: Context, unit: str) -> str:
