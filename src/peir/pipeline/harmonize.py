@@ -99,15 +99,15 @@ SPENDING_DTYPES: dict[str, str] = {
     c: ("int64" if c == C.YEAR else "float64" if c in _FLOATS else "str") for c in SPENDING_COLUMNS
 }
 
-#: Rows are sorted by these budget fields (then ``amount``), and within a line by chain order
-#: of the link (prevention → corrections, unallocated last).
+#: Lines are sorted by these budget fields (missing values last), ties broken by ``amount``
+#: and then ``source_ref``; the rows of one line follow the chain order of their link
+#: (prevention → corrections, unallocated last). The order depends on content alone.
 SORT_ORDER: tuple[str, ...] = (
     *KEY_COLUMNS,
     C.ECON,
     C.REGION,
     C.FUNDING_SOURCE,
     C.PHASE,
-    C.SOURCE_REF,
     C.TRANSFER_TO,
     C.INSTITUTION,
     C.CURRENCY,
@@ -149,9 +149,14 @@ def empty_spending() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=SPENDING_DTYPES[c]) for c in SPENDING_COLUMNS})
 
 
+_STR = pd.StringDtype("pyarrow", na_value=np.nan)
+
+
 def _nulls(n: int) -> Any:
     """An all-missing ``str`` array of length ``n`` (cheap: no Python objects)."""
-    return pd.array([None], dtype="str").take(np.zeros(n, dtype=np.int64))
+    import pyarrow as pa
+
+    return pd.arrays.ArrowStringArray(pa.nulls(n, pa.large_string()), dtype=_STR)  # type: ignore[call-arg]
 
 
 def _canonical_budget(budget: pd.DataFrame | None) -> pd.DataFrame:
@@ -183,9 +188,6 @@ def _canonical_budget(budget: pd.DataFrame | None) -> pd.DataFrame:
     amt = b[C.AMOUNT]
     cols[C.AMOUNT] = amt if amt.dtype == np.float64 else pd.to_numeric(amt, errors="coerce").astype(float)
     return pd.DataFrame(cols, index=b.index)
-
-
-_STR = pd.StringDtype("pyarrow", na_value=np.nan)
 
 
 def _codes(s: pd.Series) -> tuple[np.ndarray, int, Any, np.ndarray]:
@@ -232,13 +234,13 @@ def _used_key_columns(rules: pd.DataFrame) -> list[str]:
 
 
 def _line_order(b: pd.DataFrame, cache: dict[str, Any]) -> np.ndarray:
-    """Permutation sorting the lines by :data:`SORT_ORDER` then ``amount``.
+    """Permutation sorting the lines by :data:`SORT_ORDER`, then ``amount``, then ``source_ref``.
 
     The fields are combined into one order-preserving integer and sorted once; ``amount`` and
     then ``source_ref`` (nearly unique, expensive to sort) only break the ties left by the
     other fields, so the order depends on the rows' content alone, never on input order.
     """
-    cols = [c for c in SORT_ORDER if c != C.SOURCE_REF]
+    cols = list(SORT_ORDER)
     for c in cols:
         if c not in cache:
             cache[c] = _codes(b[c])
@@ -506,7 +508,7 @@ def harmonize_partition(
     -------
     DataFrame
         :data:`SPENDING_COLUMNS` in :data:`SPENDING_DTYPES`, sorted by :data:`SORT_ORDER`,
-        ``amount``, then chain order of the link. Per line and link:
+        ``amount``, ``source_ref``, then chain order of the link. Per line and link:
         ``amount_lcu = amount × share``, ``amount = amount_lcu / X[year]``,
         ``amount_real = amount_lcu × D[base_year] / D[year] / X[base_year]``.
     """
