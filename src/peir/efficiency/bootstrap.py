@@ -42,7 +42,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from peir.efficiency import lp
 from peir.efficiency._checks import check_rts_orientation, validate_pair
