@@ -221,7 +221,8 @@ def harmonize(
         columns (small: they are shipped to every task), or ``None``.
     base_year
         Constant-price base year. ``None``: the latest budget year when a context is given
-        (computed on the whole ``budget_sdf``, as in process), else nominal only.
+        (computed on the whole ``budget_sdf``, as in process, which costs one pass over the
+        data; give it to skip that pass), else nominal only.
     currency, ppp
         Output currency (``None``: each line's own), or PPP international dollars.
     **options
