@@ -133,6 +133,16 @@ def test_schema_is_declared_from_the_spending_columns() -> None:
     assert kinds[C.LINK] == "StringType"
 
 
+def test_missing_pyspark_is_a_clear_peir_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    import peir.spark
+
+    for name in [m for m in sys.modules if m == "pyspark" or m.startswith("pyspark.")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "pyspark", None)
+    with pytest.raises(peir.PeirError, match=r"pip install 'peir\[spark\]'"):
+        peir.spark.harmonize(object(), chain_map=None, context=None)
+
+
 def test_partition_function_reproduces_in_process() -> None:
     """The function Spark maps over (country, year) groups, mapped by pandas: same rows."""
     from peir.spark import partition_function
