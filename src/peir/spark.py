@@ -107,7 +107,13 @@ def _conform(out: pd.DataFrame) -> pd.DataFrame:
         out = out.reindex(columns=cols)
     for c in cols:
         dtype: Any = SPENDING_DTYPES[c]
-        if str(out[c].dtype) != dtype:
+        have = out[c].dtype
+        if dtype == "str":
+            # text: any string or object column converts to Arrow strings, missing values kept
+            # (``astype("str")`` would turn None into "None" with pandas < 3)
+            if not (pd.api.types.is_string_dtype(have) or pd.api.types.is_object_dtype(have)):
+                out[c] = out[c].astype(object).where(out[c].notna(), None)
+        elif str(have) != dtype:
             out[c] = out[c].astype(dtype)
     return out
 
