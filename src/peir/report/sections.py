@@ -67,6 +67,7 @@ class Context:
     _n_fig: int = 0
     _n_tab: int = 0
     draw: Callable[[str], None] | None = None
+    _by_indicator: dict[str, dict[str, pd.DataFrame]] = field(default_factory=dict)
 
     # ---- helpers ---------------------------------------------------------------------------
     @property
@@ -94,7 +95,10 @@ class Context:
         d = self.ind_peers if peers else self.ind
         if d.empty:
             return d
-        d = d[d["indicator"] == indicator]
+        cache = self._by_indicator.setdefault("peers" if peers else "main", {})
+        if not cache:
+            cache.update({str(k): g for k, g in d.groupby("indicator", sort=False)})
+        d = cache.get(indicator, d.iloc[0:0])
         if national and C.REGION in d:
             d = d[d[C.REGION].isna() | (d[C.REGION].astype(str) == "")]
         if link is not None:
