@@ -26,8 +26,9 @@ The log-likelihood is maximised with scipy's BFGS on the unconstrained parameter
 ``(beta, ln sigma_u, ln sigma_v[, mu])`` using the **analytic score** (gradient), then
 polished with Newton steps on the Hessian obtained by central differences of the analytic
 score. Starting values are corrected OLS (method of moments on the OLS residuals' second and
-third moments), and a grid of starts over ``gamma`` (as FRONTIER 4.1 does); the best
-optimum is kept. The covariance matrix is the inverse of the negative Hessian at the
+third moments) and a grid of starts over ``gamma`` (as FRONTIER 4.1 does); BFGS runs from
+the two best and the better optimum is kept (BFGS works on coefficients rescaled by the
+standard deviation of their regressor; Newton steps are scale-invariant). The covariance matrix is the inverse of the negative Hessian at the
 optimum; the FRONTIER 4.1 parameters ``sigma2 = sigma_u^2 + sigma_v^2`` and
 ``gamma = sigma_u^2 / sigma2`` get their standard errors by the delta method.
 
@@ -76,6 +77,7 @@ _FORMAT = "peir-sfa"
 _FORMAT_VERSION = 1
 
 FloatArray = np.ndarray[Any, np.dtype[np.float64]]
+_LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
 
 
 # --------------------------------------------------------------------------------------
@@ -85,7 +87,7 @@ FloatArray = np.ndarray[Any, np.dtype[np.float64]]
 
 def _mills(x: FloatArray) -> FloatArray:
     """phi(x) / Phi(x), computed stably in the far left tail."""
-    return np.asarray(np.exp(stats.norm.logpdf(x) - special.log_ndtr(x)), dtype=float)
+    return np.asarray(np.exp(-0.5 * x * x - _LOG_SQRT_2PI - special.log_ndtr(x)), dtype=float)
 
 
 def _unpack(theta: FloatArray, k: int, dist: str) -> tuple[FloatArray, float, float, float]:
@@ -344,7 +346,8 @@ class SFAResult:
     llf
         Maximised log-likelihood.
     converged
-        Whether the optimiser met its tolerance (gradient norm below 1e-6 after polishing).
+        Whether the optimum is tight: Newton decrement below 1e-8 (log-likelihood within
+        about 1e-8 of the maximum) with a negative definite Hessian.
     """
 
     params: pd.Series
@@ -700,6 +703,12 @@ def _start_values(
 def _fit(
     ya: FloatArray, Xa: FloatArray, s: float, dist: str, starts: list[FloatArray]
 ) -> tuple[FloatArray, float, bool, int]:
+    """Maximise the log-likelihood: BFGS on the mean log-likelihood (scale-free tolerance)
+    from the two best starting values, then Newton steps with a line search on the Hessian of
+    the analytic score. Converged when the Newton decrement g' (-H)^-1 g (twice the
+    log-likelihood still to gain) is below 1e-8 and -H is positive definite."""
+    n = ya.size
+
     def nll(t: FloatArray) -> float:
         v = float(-_loglik_obs(t, ya, Xa, s, dist).sum())
         return v if np.isfinite(v) else 1e300
@@ -707,44 +716,62 @@ def _fit(
     def ngrad(t: FloatArray) -> FloatArray:
         return np.asarray(-_score_obs(t, ya, Xa, s, dist).sum(axis=0), dtype=float)
 
+    with np.errstate(all="ignore"):
+        scored = sorted(((nll(t0), i) for i, t0 in enumerate(starts)), key=lambda v: v[0])
+    finite = [starts[i] for f, i in scored if f < 1e300]
+    if not finite:
+        raise PeirError("no finite starting value for the likelihood; check the data scale")
+    # theta = D * theta_scaled: coefficients in units of their regressor's standard deviation
+    k = Xa.shape[1]
+    sd = Xa.std(axis=0)
+    D = np.ones(starts[0].size)
+    D[:k] = np.where(sd > 0, 1.0 / np.where(sd > 0, sd, 1.0), 1.0)
     best: tuple[FloatArray, float, int] | None = None
     with np.errstate(all="ignore"):
-        for t0 in starts:
-            if not np.isfinite(nll(t0)):
-                continue
+        for t0 in finite[:2]:
             res = optimize.minimize(
-                nll, t0, jac=ngrad, method="BFGS", options={"gtol": 1e-9, "maxiter": 2000}
+                lambda u: nll(D * u) / n,
+                t0 / D,
+                jac=lambda u: D * ngrad(D * u) / n,
+                method="BFGS",
+                options={"gtol": 1e-7, "maxiter": 1000},
             )
-            if best is None or res.fun < best[1]:
-                best = (np.asarray(res.x, dtype=float), float(res.fun), int(res.nit))
-    if best is None:
-        raise PeirError("no finite starting value for the likelihood; check the data scale")
+            x = np.asarray(D * res.x, dtype=float)
+            f = nll(x)
+            if best is None or f < best[1]:
+                best = (x, f, int(res.nit))
+    assert best is not None
     theta, fbest, nit = best
-    # Newton polishing on the Hessian of the analytic score
+    decrement = np.inf
+    posdef = False
     with np.errstate(all="ignore"):
         for _ in range(50):
             g = ngrad(theta)
-            if np.max(np.abs(g)) < 1e-10:
-                break
-            H = -_hessian(theta, ya, Xa, s, dist)  # Hessian of nll
+            H = -_hessian(theta, ya, Xa, s, dist)  # Hessian of the negative log-likelihood
             try:
+                np.linalg.cholesky(H)
+                posdef = True
                 step = np.linalg.solve(H, g)
             except np.linalg.LinAlgError:
+                posdef = False
+                break
+            decrement = float(g @ step)
+            if decrement < 1e-12:
                 break
             lam = 1.0
             improved = False
-            while lam > 1e-6:
+            while lam > 1e-8:
                 cand = theta - lam * step
                 fc = nll(cand)
-                if fc <= fbest + 1e-12:
-                    theta, fbest, improved = cand, fc, True
+                if fc <= fbest:
+                    improved = fc < fbest - 1e-13 * max(1.0, abs(fbest))
+                    theta, fbest = cand, fc
                     break
                 lam /= 2
             nit += 1
             if not improved:
                 break
-    gnorm = float(np.max(np.abs(ngrad(theta))))
-    return theta, -fbest, gnorm < 1e-6, nit
+    return theta, -fbest, bool(posdef and decrement < 1e-8), nit
 
 
 def sfa(
@@ -786,7 +813,8 @@ def sfa(
     Notes
     -----
     Maximum likelihood on ``(beta, ln sigma_u, ln sigma_v[, mu])`` with scipy BFGS and the
-    analytic score, from corrected-OLS and a grid of gamma starts, polished by Newton steps;
+    analytic score, from the best two of corrected-OLS and a grid of gamma starts, polished
+    by Newton steps;
     covariance = inverse negative Hessian (central differences of the analytic score),
     mapped to (sigma2, gamma) by the delta method.
 
