@@ -241,3 +241,33 @@ def test_super_efficiency_infeasible_is_inf():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         super_efficiency(x, y, rts="fdh")
+
+
+def test_duplicate_unit_labels_keep_their_own_rows():
+    x = pd.DataFrame({"x": [2.0, 4, 2, 6]}, index=["a", "b", "a", "c"])
+    y = pd.DataFrame({"y": [1.0, 3, 1, 2]}, index=x.index)
+    r = dea(x, y, rts="vrs")
+    f = r.to_frame()
+    assert len(f) == 4
+    np.testing.assert_allclose(f["efficiency"].iloc[[0, 2]], 1.0)
+
+
+def test_a_solver_failure_is_nan_with_a_warning(monkeypatch):
+    from peir.efficiency import lp
+
+    x, y = _data(20, 9, zeros=False)
+    calls = {"n": 0}
+    real = lp.Envelopment._run
+
+    def flaky(h):
+        st = real(h)
+        calls["n"] += 1
+        return lp._MS.kIterationLimit if calls["n"] == 25 else st
+
+    monkeypatch.setattr(lp.Envelopment, "_run", staticmethod(flaky))
+    with pytest.warns(peir.PeirWarning, match="did not solve"):
+        r = dea(x, y, rts="vrs", slacks=False)
+    assert r.efficiency.isna().sum() == 1
+    bad = r.efficiency.isna()
+    assert not r.feasible[bad].any() and r.feasible[~bad].all()
+    assert r.slacks_inputs[bad].isna().all(axis=None)

@@ -130,17 +130,22 @@ class DEAResult:
         return out
 
     @cached_property
-    def peers(self) -> dict[Any, list[Any]]:
-        """Reference units with λ > 0 for each unit (its benchmarks), largest weight first."""
-        out: dict[Any, list[Any]] = {}
+    def _peer_lists(self) -> list[list[Any]]:
+        """Peers of each unit by position (robust to duplicate unit labels)."""
+        out: list[list[Any]] = []
         lam = self.lam.tocsr()
         names = self.ref_inputs.index
-        for k, unit in enumerate(self.efficiency.index):
+        for k in range(lam.shape[0]):
             a, b = lam.indptr[k], lam.indptr[k + 1]
             cols, vals = lam.indices[a:b], lam.data[a:b]
             order = np.argsort(-vals, kind="stable")
-            out[unit] = [names[c] for c in cols[order]]
+            out.append([names[c] for c in cols[order]])
         return out
+
+    @property
+    def peers(self) -> dict[Any, list[Any]]:
+        """Reference units with λ > 0 for each unit (its benchmarks), largest weight first."""
+        return dict(zip(self.efficiency.index, self._peer_lists, strict=True))
 
     # ------------------------------------------------------------------ tables
     def to_frame(self) -> pd.DataFrame:
@@ -152,8 +157,7 @@ class DEAResult:
                 "feasible": self.feasible,
             }
         )
-        peers = self.peers
-        df["peers"] = ["; ".join(map(str, peers[u])) for u in df.index]
+        df["peers"] = ["; ".join(map(str, p)) for p in self._peer_lists]
         for frame, prefix in (
             (self.slacks_inputs, "slack_"),
             (self.slacks_outputs, "slack_"),
