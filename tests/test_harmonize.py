@@ -11,7 +11,12 @@ import pytest
 import peir
 from peir import BudgetTable, CaseloadTable, ChainMap, ContextTable, Dataset
 from peir.errors import ChainMapError, DataGapWarning, MissingContextError, UnallocatedWarning
-from peir.pipeline.chainmap import UNCOVERED_BASIS, cofog_default, effective_chain_map, normalize_func
+from peir.pipeline.chainmap import (
+    UNCOVERED_BASIS,
+    cofog_default,
+    effective_chain_map,
+    normalize_func,
+)
 from peir.pipeline.harmonize import (
     SPENDING_COLUMNS,
     SPENDING_DTYPES,
@@ -511,6 +516,12 @@ def test_empty_budget_gives_the_declared_empty_frame() -> None:
     assert len(h.spending) == 0 and list(h.spending.columns) == list(SPENDING_COLUMNS)
 
 
-def test_budget_without_required_columns_is_a_clear_error() -> None:
+def test_budget_without_required_columns_or_with_bad_values_is_a_clear_error() -> None:
     with pytest.raises(peir.InputError, match="amount"):
         harmonize(ds_of(pd.DataFrame({"country": ["SLV"], "year": [2016], "institution_code": ["X"], "phase": ["executed"]})))
+    b = budget_frame([{"year": 2016, "institution_code": "X", "amount": 1.0}, {"year": 2016, "institution_code": "X", "amount": "1.234,5"}])
+    with pytest.raises(peir.InputError, match=r"budget row 2 \(budget.csv:3\): amount '1.234,5' is not a number"):
+        harmonize(ds_of(b))
+    b2 = budget_frame([{"year": "FY16", "institution_code": "X", "amount": 1.0}])
+    with pytest.raises(peir.InputError, match=r"budget row 1 \(budget.csv:2\): year 'FY16' is not a year"):
+        harmonize(ds_of(b2))

@@ -180,13 +180,27 @@ def _canonical_budget(budget: pd.DataFrame | None) -> pd.DataFrame:
             cols[c] = pd.Series(_nulls(n), index=b.index)
     if cols[C.CURRENCY].isna().any():
         cols[C.CURRENCY] = cols[C.CURRENCY].fillna("LCU")
+    def where(i: int) -> str:
+        ref = cols[C.SOURCE_REF].iloc[i]
+        return f"budget row {i + 1}" + (f" ({ref})" if isinstance(ref, str) else "")
+
     year = pd.to_numeric(b[C.YEAR], errors="coerce")
     if year.isna().any():
         i = int(np.flatnonzero(year.isna().to_numpy())[0])
-        raise InputError(f"budget row {i}: year {b[C.YEAR].iloc[i]!r} is not a year")
+        raise InputError(f"{where(i)}: year {b[C.YEAR].iloc[i]!r} is not a year (expected an integer)")
     cols[C.YEAR] = year.astype(np.int64)
     amt = b[C.AMOUNT]
-    cols[C.AMOUNT] = amt if amt.dtype == np.float64 else pd.to_numeric(amt, errors="coerce").astype(float)
+    if amt.dtype != np.float64:
+        num = pd.to_numeric(amt, errors="coerce").astype(float)
+        bad = num.isna().to_numpy() & amt.notna().to_numpy()
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise InputError(
+                f"{where(i)}: amount {amt.iloc[i]!r} is not a number ({int(bad.sum())} such row(s)); "
+                "read the budget with peir.read_budget to parse locale numbers"
+            )
+        amt = num
+    cols[C.AMOUNT] = amt
     return pd.DataFrame(cols, index=b.index)
 
 
@@ -596,8 +610,7 @@ def harmonize(
     from peir import __version__
     from peir.dataset import HarmonizedDataset
 
-    if deflator not in ("gdp", "cpi"):
-        deflator_column(str(deflator))
+    deflator_column(str(deflator))  # InputError for anything but "gdp" / "cpi"
     budget_in = ds.budget.frame if ds.budget is not None else None
     chain_in = ds.chain_map.frame if ds.chain_map is not None else None
     context_in = ds.context.frame if ds.context is not None else pd.DataFrame()
