@@ -525,3 +525,22 @@ def test_budget_without_required_columns_or_with_bad_values_is_a_clear_error() -
     b2 = budget_frame([{"year": "FY16", "institution_code": "X", "amount": 1.0}])
     with pytest.raises(peir.InputError, match=r"budget row 1 \(budget.csv:2\): year 'FY16' is not a year"):
         harmonize(ds_of(b2))
+
+
+def test_fiscal_year_alignment_with_regional_rows_needs_every_calendar_year() -> None:
+    ctx = pd.DataFrame(
+        {
+            "country": "USA",
+            "year": [2015, 2016, 2015, 2016, 2016],
+            "region": [None, None, "Ohio", "Ohio", "Utah"],
+            "gdp_deflator": [100.0, 102.0, None, None, None],
+            "population": [3.2e8, 3.22e8, 1.16e7, 1.17e7, 3.0e6],
+        }
+    )
+    al = align_context(ctx, FiscalYear(7, "end"))
+    ohio = al[al.region == "Ohio"].set_index("year")["population"]
+    assert ohio[2016] == pytest.approx(0.5 * 1.16e7 + 0.5 * 1.17e7)
+    utah = al[al.region == "Utah"].set_index("year")["population"]
+    assert utah.isna().all() or utah.empty  # 2015 missing for Utah: no half-weighted value
+    nat = al[al.region.isna()].set_index("year")["gdp_deflator"]
+    assert nat[2016] == pytest.approx(101.0) and (2017 not in nat.index or np.isnan(nat[2017]))

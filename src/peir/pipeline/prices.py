@@ -177,20 +177,18 @@ def align_context(context: pd.DataFrame, fiscal_year: FiscalYearArg = None) -> p
             if any(c in years for c, _ in fy.calendar_weights(lab))
         ]
         wt = pd.DataFrame(rows, columns=["_label", C.YEAR, "_w"])
-        m = wt.merge(sub, on=C.YEAR, how="left")
-        num = [c for c in _NUMERIC_CONTEXT if c in m.columns]
+        num = [c for c in _NUMERIC_CONTEXT if c in sub.columns]
         keys = ["_label", *[c for c in group_cols if c != C.COUNTRY]]
+        # one row per (label, calendar year, region): calendar years absent for a region stay
+        # absent, and a value is complete only when the weights of its components sum to 1
+        m = sub.merge(wt, on=C.YEAR, how="inner")
+        weighted = m.assign(**{c: m[c] * m["_w"] for c in num})
+        weighted = weighted.assign(**{f"_w_{c}": m["_w"].where(m[c].notna(), 0.0) for c in num})
+        g = weighted.groupby(keys, dropna=False)
+        agg = g[num].sum(min_count=1)
+        wsum = g[[f"_w_{c}" for c in num]].sum()
         for c in num:
-            m[c] = m[c] * m["_w"]
-        agg = m.groupby(keys, dropna=False)[num].sum(min_count=1)
-        # a label is complete only when every calendar year it spans is present
-        present = m.assign(_ok=m[C.COUNTRY].notna()).groupby(keys, dropna=False)["_ok"].all()
-        # every numeric series needs all its components
-        complete = m.assign(**{f"_n_{c}": m[c].notna() for c in num}).groupby(keys, dropna=False)[
-            [f"_n_{c}" for c in num]
-        ].all()
-        for c in num:
-            agg[c] = agg[c].where(complete[f"_n_{c}"].to_numpy() & present.to_numpy())
+            agg[c] = agg[c].where((wsum[f"_w_{c}"] - 1.0).abs().to_numpy() < 1e-9)
         text_cols = [c for c in sub.columns if c not in num and c not in (C.YEAR, *group_cols)]
         heavy = m.sort_values("_w", ascending=False, kind="stable").drop_duplicates(keys)
         out = agg.join(heavy.set_index(keys)[text_cols]) if text_cols else agg
