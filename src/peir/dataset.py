@@ -120,7 +120,9 @@ class HarmonizedDataset:
         program, econ, func, region, funding_source, phase, link, share, basis, amount_lcu``
         (nominal, local currency, after the share), ``amount`` (nominal, in :attr:`currency`),
         ``amount_real`` (constant :attr:`base_year` prices, in :attr:`currency`), ``currency``,
-        ``source_ref``.
+        ``source_ref``, ``rule_ref`` (the chain-map row that placed it; missing for lines no
+        rule covers) and ``transfer_to``. Column order and dtypes:
+        :data:`peir.pipeline.harmonize.SPENDING_COLUMNS` / ``SPENDING_DTYPES``.
     caseload
         Canonical caseload columns with ``link`` filled in and ``headline`` (bool): the value
         picked by the source priority for each (country, year, region, measure); the
