@@ -110,3 +110,15 @@ def test_reference_equal_to_data_reproduces_plain_dea():
         a = dea(xe, ye, rts=rts)
         b = dea(xe, ye, rts=rts, reference=(xe, ye))
         np.testing.assert_array_equal(a.efficiency.to_numpy(), b.efficiency.to_numpy())
+
+
+def test_array_reference_matches_frames_by_position():
+    xe, ye, xr, yr = _two_sets(4)
+    xi = pd.DataFrame(xe, columns=["a", "b"])
+    yo = pd.DataFrame(ye, columns=["p", "q"])
+    r1 = dea(xi, yo, reference=(xr, yr))
+    r2 = dea(xe, ye, reference=(xr, yr))
+    np.testing.assert_array_equal(r1.efficiency.to_numpy(), r2.efficiency.to_numpy())
+    assert list(r1.slacks_inputs.columns) == ["a", "b"]
+    with pytest.raises(peir.InputError, match="column"):
+        dea(xe[:, :1], ye, reference=(xr, yr))

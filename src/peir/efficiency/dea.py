@@ -361,6 +361,10 @@ def dea(
             ) from exc
         xe, ye = validate_pair(inputs, outputs, technology=False)
         xr, yr = validate_pair(ref_in, ref_out, technology=True, what="reference ")
+        # names are matched when the reference has them; bare arrays match by position
+        for ref_m, eval_m in ((xr, xe), (yr, ye)):
+            if not ref_m.is_frame and len(ref_m.names) == len(eval_m.names):
+                ref_m.names = list(eval_m.names)
         xe = _align(xe, xr.names, "inputs")
         ye = _align(ye, yr.names, "outputs")
         xr_df, yr_df = frame(xr), frame(yr)
