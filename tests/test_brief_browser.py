@@ -23,7 +23,7 @@ from peir.report import build_brief
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = Path(os.environ.get("PEIR_ARTIFACTS", ROOT / "out" / "artifacts"))
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser")]
 
 
 def _chromium() -> str | None:

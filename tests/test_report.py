@@ -22,6 +22,9 @@ from peir.indicators import compute
 from peir.report import TEXT, build_brief, fmt_number, make_brief, t
 from peir.report.i18n import fmt_value
 
+# the module-scoped briefs are built once: keep these tests on one xdist worker
+pytestmark = pytest.mark.xdist_group("report")
+
 # ---------------------------------------------------------------------------------------------
 # fixtures: the El Salvador example (with Central American peers) and a small simulated system
 # ---------------------------------------------------------------------------------------------

@@ -126,6 +126,7 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "tab.unallocated": ("Unallocated spending", "Gasto no asignado"),
     "tab.transfers": ("Consolidated transfers", "Transferencias consolidadas"),
     "tab.sources": ("Sources", "Fuentes"),
+    "tab.budget_sources": ("Budget sources", "Fuentes presupuestarias"),
     "tab.numbers": ("Numbers shown", "Cifras mostradas"),
     "tab.indicators": ("Indicators", "Indicadores"),
     "fig.spending_trend": (
@@ -172,6 +173,7 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "col.ratio_prev": ("Ratio to previous stage", "Razón respecto a la etapa anterior"),
     "col.ratio_first": ("Ratio to first stage", "Razón respecto a la primera etapa"),
     "col.unit_dmu": ("Unit", "Unidad"),
+    "col.region": ("Region", "Región"),
     "col.efficiency": ("Efficiency score", "Puntaje de eficiencia"),
     "col.capacity": ("Capacity", "Capacidad"),
     "col.demand": ("Demand", "Demanda"),

@@ -996,7 +996,7 @@ _COL_KEYS = {
     "message": "col.message", "column": "col.item", "row": "col.rows", "source_ref": "col.source",
     "value": "col.value", "values": "col.values", "difference": "col.difference", "missing": "col.missing",
     "lines": "col.lines", "headline_source": "col.headline_source",
-    "headline_value": "col.headline_value", "diff_abs": "col.diff_abs", "diff_pct": "col.diff_pct", "institution_code": "col.institution", "region": "col.unit_dmu",
+    "headline_value": "col.headline_value", "diff_abs": "col.diff_abs", "diff_pct": "col.diff_pct", "institution_code": "col.institution", "region": "col.region",
     "unit": "col.unit", "note": "col.note", "years": "col.years", "detail": "col.detail",
 }
 
@@ -1010,7 +1010,9 @@ def _generic_table(ctx: Context, key: str, title: str, frame: pd.DataFrame, max_
         if c == "year":
             kind = "text"
         elif pd.api.types.is_numeric_dtype(frame[c]) and c not in ("row",):
-            kind = "num0" if frame[c].abs().max() >= 1000 else "num2"
+            v = pd.to_numeric(frame[c], errors="coerce").dropna()
+            integral = bool(len(v)) and bool(np.all(np.isclose(v, np.round(v))))
+            kind = "num0" if integral or v.abs().max() >= 1000 else "num2"
         label = ctx.t(_COL_KEYS[c]) if c in _COL_KEYS else str(c).replace("_", " ")
         cols.append(Column(str(c), label, kind))
     return ctx.table(key, title, frame, cols, max_rows=max_rows)
@@ -1032,6 +1034,16 @@ def section_annex(ctx: Context) -> Section:
         g = g.rename(columns={C.YEAR: "years"})
         g[C.MEASURE] = [measure_label(str(m), ctx.lang) for m in g[C.MEASURE]]
         sec.blocks.append(_generic_table(ctx, "sources", ctx.t("tab.sources"), g, max_rows=60))
+    sp = h.spending
+    if sp is not None and not sp.empty and C.SOURCE_REF in sp and C.INSTITUTION_CODE in sp:
+        sp = sp[sp[C.COUNTRY] == ctx.country]
+        # file:line references are grouped by file
+        refs = sp[C.SOURCE_REF].fillna("").astype(str).str.replace(r":\d+(-\d+)?$", "", regex=True)
+        b = (sp.assign(**{C.SOURCE_REF: refs})
+             .groupby([C.INSTITUTION_CODE, C.SOURCE_REF], dropna=False)[C.YEAR].agg(_year_span).reset_index()
+             .rename(columns={C.YEAR: "years"}))
+        if not b.empty:
+            sec.blocks.append(_generic_table(ctx, "budget_sources", ctx.t("tab.budget_sources"), b))
     ctxf = h.context
     if ctxf is not None and not ctxf.empty and C.POPULATION_SOURCE in ctxf:
         srcs = sorted({str(x) for x in ctxf[ctxf[C.COUNTRY] == ctx.country][C.POPULATION_SOURCE].dropna()})
