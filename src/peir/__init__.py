@@ -35,6 +35,7 @@ from peir.errors import (
     UnallocatedWarning,
 )
 from peir.pipeline.ingest import read_budget, read_caseload, read_chain_map, read_context
+from peir.pipeline.prices import FiscalYear
 from peir.specs import ReadSpec
 from peir.tables import BudgetTable, CaseloadTable, ChainMap, ContextTable, ValidationReport
 
@@ -47,6 +48,7 @@ __all__ = [
     "ContextTable",
     "DataGapWarning",
     "Dataset",
+    "FiscalYear",
     "HarmonizedDataset",
     "InfeasibleError",
     "InputError",
