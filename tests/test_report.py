@@ -269,16 +269,34 @@ def test_spanish_brief_has_no_english_labels(slv_briefs: dict[str, Any]) -> None
     english = _english_labels()
     for text in p.texts:
         for en in english:
-            if len(en) >= 6:
-                assert en not in text, f"English {en!r} in Spanish heading/label {text!r}"
-            else:
-                assert not re.search(rf"\b{re.escape(en)}\b", text), f"English {en!r} in {text!r}"
+            assert not re.search(rf"\b{re.escape(en)}\b", text), f"English {en!r} in Spanish label {text!r}"
     # sentence templates: no English sentence fragment anywhere in the Spanish document
     for key, (en, _es) in TEXT.items():
         if key.startswith(("msg.", "na.", "limit.", "rm.", "annex.", "doc.", "note.")):
             for part in re.split(r"{\w+}", en):
                 if len(part.strip()) >= 15:
                     assert part.strip() not in html, f"English sentence part of {key} in Spanish brief"
+
+
+def test_spanish_brief_of_rich_data_has_no_english_labels(sim: Any) -> None:
+    """Every section filled (execution, PEFA, funnel, DEA, allocation): still no English label."""
+    from peir.report.render import to_markdown
+
+    md = to_markdown(make_brief(sim, lang="es"))
+    labels = re.findall(r"^#{1,3} (.+)$", md, flags=re.M)
+    labels += [c.strip() for line in re.findall(r"^\|(.+)\|$", md, flags=re.M) for c in line.split("|")]
+    labels += re.findall(r"^\*\*(.+)\*\*$", md, flags=re.M) + re.findall(r"^_(.+)_$", md, flags=re.M)
+    english = _english_labels()
+    for text in labels:
+        if text.startswith(("synthetic", "XSA")) or re.fullmatch(r"[\d.,%–\s-]*", text):
+            continue  # data values
+        for en in english:
+            assert not re.search(rf"\b{re.escape(en)}\b", text), f"English {en!r} in Spanish label {text!r}"
+    for key, (en, _es) in TEXT.items():
+        if key.startswith(("msg.", "na.", "limit.", "rm.", "annex.", "doc.", "note.")):
+            for part in re.split(r"{\w+}", en):
+                if len(part.strip()) >= 15:
+                    assert part.strip() not in md, f"English sentence part of {key} in Spanish brief"
 
 
 def test_spanish_figures_have_spanish_labels(slv_briefs: dict[str, Any]) -> None:

@@ -23,6 +23,7 @@ __all__ = [
     "measure_label",
     "phase_label",
     "t",
+    "unit_label",
 ]
 
 #: Languages of the brief.
@@ -448,6 +449,23 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "annex.population_source": ("Population series: {source}.", "Serie de población: {source}."),
     "annex.budget_sources": ("Budget sources: {sources}.", "Fuentes presupuestarias: {sources}."),
     "annex.context_sources": ("Context sources: {sources}.", "Fuentes de contexto: {sources}."),
+    # --- units of the indicator registry (word by word) -------------------------------------
+    "unit.per 100,000 inhabitants": ("per 100,000 inhabitants", "por 100.000 habitantes"),
+    "unit.days": ("days", "días"),
+    "unit.ratio": ("ratio", "razón"),
+    "unit.currency": ("currency", "moneda"),
+    "unit.per inhabitant": ("per inhabitant", "por habitante"),
+    "unit.per case": ("per case", "por caso"),
+    "unit.per indictment": ("per indictment", "por acusación"),
+    "unit.per officer": ("per officer", "por agente"),
+    "unit.per prisoner-day": ("per prisoner-day", "por privado de libertad y día"),
+    "unit.per staff member": ("per staff member", "por funcionario"),
+    "unit.per judge": ("per judge", "por juez"),
+    "unit.per prosecutor": ("per prosecutor", "por fiscal"),
+    "unit.cases": ("cases", "casos"),
+    "unit.persons": ("persons", "personas"),
+    "unit.constant prices": ("constant prices", "precios constantes"),
+    "unit.constant {year} prices": ("constant {year} prices", "precios constantes de {year}"),
     # --- progress steps ---------------------------------------------------------------------
     "note.coverage": (
         "Coverage differs between years (column 'Institutions covered'): totals of years with "
@@ -549,6 +567,27 @@ def _isnan(v: Any) -> bool:
         return math.isnan(float(v))
     except (TypeError, ValueError):
         return True
+
+
+def unit_label(unit: str, lang: str = "en") -> str:
+    """A unit of the indicator registry (``"USD per inhabitant, constant 2020 prices"``) in ``lang``.
+
+    Translated phrase by phrase from the ``unit.*`` entries of :data:`TEXT`; currency codes and
+    numbers are kept.
+    """
+    import re
+
+    if lang == "en" or not unit:
+        return unit
+    out = unit
+    m = re.search(r"constant (\d{4}) prices", out)
+    if m:
+        out = out.replace(m.group(0), t("unit.constant {year} prices", lang, year=m.group(1)))
+    keys = sorted((k for k in TEXT if k.startswith("unit.") and "{" not in k), key=len, reverse=True)
+    for k in keys:
+        en, es = TEXT[k]
+        out = re.sub(rf"(?<![\w-]){re.escape(en)}(?![\w-])", es, out)
+    return out
 
 
 def link_label(link: str, lang: str = "en") -> str:

@@ -54,12 +54,12 @@ def _table_html(tb: TableBlock, lang: str) -> str:
     )
 
 
-def _figure_html(fb: FigureBlock, lang: str) -> str:
+def _figure_html(fb: FigureBlock, lang: str, alt: str = "") -> str:
     data = base64.b64encode(fb.png).decode("ascii")
     cap = f"{t('doc.figure', lang, n=fb.number)}. {fb.title}"
     return (
-        f'<figure id="fig-{_esc(fb.key)}"><img src="data:image/png;base64,{data}" '
-        f'alt="{_esc(fb.alt or fb.title)}"><figcaption>{_esc(cap)}</figcaption></figure>'
+        f'<figure><img src="data:image/png;base64,{data}" '
+        f'alt="{_esc(alt or fb.alt or fb.title)}"><figcaption>{_esc(cap)}</figcaption></figure>'
     )
 
 
@@ -75,7 +75,7 @@ def _section_html(sec: Section, lang: str, n: int) -> str:
             while i + 1 < len(blocks) and isinstance(blocks[i], Paragraph) and isinstance(blocks[i + 1], FigureBlock):
                 p, f = blocks[i], blocks[i + 1]
                 assert isinstance(p, Paragraph) and isinstance(f, FigureBlock)
-                items.append(f"<li><p>{_esc(str(p.text))}</p>{_figure_html(f, lang)}</li>")
+                items.append(f"<li><p>{_esc(str(p.text))}</p>{_figure_html(f, lang, alt=str(p.text))}</li>")
                 i += 2
             parts.append(f'<ol class="messages">{"".join(items)}</ol>')
             continue

@@ -20,7 +20,7 @@ from matplotlib.figure import Figure
 
 from peir.chain import CHAIN_LINKS, MEASURES
 from peir.report import charts
-from peir.report.i18n import econ_label, link_label, measure_label, phase_label, t
+from peir.report.i18n import econ_label, link_label, measure_label, phase_label, t, unit_label
 from peir.report.model import Column, FigureBlock, NumberLog, Section, TableBlock
 from peir.schema import C
 
@@ -66,7 +66,6 @@ class Context:
     messages: list[KeyMessage] = field(default_factory=list)
     _n_fig: int = 0
     _n_tab: int = 0
-    draw: Callable[[str], None] | None = None
     _by_indicator: dict[str, dict[str, pd.DataFrame]] = field(default_factory=dict)
 
     # ---- helpers ---------------------------------------------------------------------------
@@ -146,8 +145,6 @@ class Context:
                             decimals=decimals, scale=scale)
 
     def figure(self, key: str, title: str, fig: Figure, *, alt: str = "") -> FigureBlock:
-        if self.draw is not None:
-            self.draw(key)
         self._n_fig += 1
         block = FigureBlock(key=key, title=title, fig=fig, number=self._n_fig, alt=alt or title)
         return block
@@ -700,17 +697,7 @@ def _prison_figure(ctx: Context) -> FigureBlock | None:
 
 def _unit_text(ctx: Context, unit: str) -> str:
     """A registry unit in the brief's language."""
-    es = {
-        "per 100,000 inhabitants": "por 100.000 habitantes",
-        "days": "días",
-        "ratio": "razón",
-        "%": "%",
-        "cases per judge": "casos por juez",
-        "per 100 homicides": "por 100 homicidios",
-    }
-    if ctx.lang == "es":
-        return es.get(unit, unit)
-    return unit
+    return unit_label(unit, ctx.lang)
 
 
 def _funnel(ctx: Context, sec: Section) -> None:
