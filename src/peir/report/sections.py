@@ -948,6 +948,8 @@ def section_results(ctx: Context) -> Section:
             lt = ctx.latest(ind, link=link_arg)
             if lt is None:
                 continue
+            if len(rows) >= 5:  # the first five with data, in order of priority
+                break
             rows.append({"indicator": ind, "name": ctx.name(ind), C.COUNTRY: ctx.country, C.YEAR: lt[1],
                          C.LINK: link_arg or "", "baseline": lt[0],
                          "unit": _unit_text(ctx, ctx.unit(ind)), "issue": fill, "action": fill,
@@ -961,7 +963,6 @@ def section_results(ctx: Context) -> Section:
         tb = ctx.table(f"results_{lk.value}", ctx.t("tab.results", link=lk.label(ctx.lang)), frame, [
             Column("issue", ctx.t("col.issue")), Column("action", ctx.t("col.action")),
             Column("responsible", ctx.t("col.responsible")), Column("name", ctx.t("col.indicator")),
-            Column("indicator", ctx.t("col.indicator_id")),
             Column("baseline", ctx.t("col.baseline"), "num1"), Column("unit", ctx.t("col.unit")),
             Column(C.YEAR, ctx.t("col.baseline_year")), Column("target", ctx.t("col.target")),
             Column("target_year", ctx.t("col.target_year"))])
