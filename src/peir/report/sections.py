@@ -942,7 +942,7 @@ def section_results(ctx: Context) -> Section:
         if not ctx.catalog.empty:
             extra = [i for i in ctx.catalog.loc[ctx.catalog["link"] == lk.value, "id"] if i not in ids]
             ids += extra
-        rows = []
+        rows: list[dict[str, Any]] = []
         for ind in ids:
             link_arg = lk.value if ind in ("exp_link_share", "exp_link", "exec_rate_link") else None
             lt = ctx.latest(ind, link=link_arg)
