@@ -184,6 +184,40 @@ def _check_numbers(out: Path, h: Any, peers: Any = None, comp: dict[str, Any] | 
     return checked
 
 
+def _prose_numbers(md: str) -> list[str]:
+    """Number tokens in the sentences of sections 1-7 (tables, captions and headings excluded)."""
+    body = md[md.index("## 1. ") : md.index("## 8. ")]
+    out = []
+    for line in body.splitlines():
+        if not line.strip() or line.startswith(("|", "!", "_", "#", "**", "---")):
+            continue
+        for tok in re.findall(r"(?<![\w.,])[-+]?\d[\d.,]*%?", line):
+            tok = tok.rstrip(".,").lstrip("+")
+            if re.fullmatch(r"(19|20)\d\d", tok):
+                continue  # a year
+            out.append(tok)
+    return out
+
+
+def _template_numbers(lang: str) -> set[str]:
+    nums: set[str] = set()
+    for en, es in TEXT.values():
+        text = es if lang == "es" else en
+        nums |= {m.rstrip(".,") for m in re.findall(r"\d[\d.,]*%?", re.sub(r"{\w+}", " ", text))}
+    return nums | {"20%", "20 %"}  # the allocation's ±20 % bound is a parameter
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_every_number_in_the_prose_is_recorded(slv_briefs: dict[str, Any], sim_brief: Path, lang: str) -> None:
+    dirs = [slv_briefs[lang]] + ([sim_brief] if lang == "en" else [])
+    for d in dirs:
+        md = (d / "brief.md").read_text("utf-8")
+        recorded = set(pd.read_csv(d / "numbers.csv", keep_default_na=False)["text"].astype(str))
+        allowed = recorded | _template_numbers(lang)
+        missing = [tok for tok in _prose_numbers(md) if tok not in allowed]
+        assert not missing, f"numbers printed without a record in numbers.csv: {missing}"
+
+
 def test_golden_numbers_el_salvador(slv: tuple[Any, Any], slv_briefs: dict[str, Any]) -> None:
     h, peers = slv
     comp = {"main": _national(compute(h)), "peers": _national(compute(peers))}

@@ -20,7 +20,15 @@ from matplotlib.figure import Figure
 
 from peir.chain import CHAIN_LINKS, MEASURES
 from peir.report import charts
-from peir.report.i18n import econ_label, link_label, measure_label, phase_label, t, unit_label
+from peir.report.i18n import (
+    econ_label,
+    fmt_number,
+    link_label,
+    measure_label,
+    phase_label,
+    t,
+    unit_label,
+)
 from peir.report.model import Column, FigureBlock, NumberLog, Section, TableBlock
 from peir.schema import C
 
@@ -143,6 +151,13 @@ class Context:
         return self.log.fmt(value, u, origin="compute", dataset=dataset, indicator=indicator,
                             country=country or self.country, year=year, link=link,
                             decimals=decimals, scale=scale)
+
+    def count(self, n: int, what: str, *, dataset: str = "main", indicator: str = "") -> str:
+        """Format and record a count (of units, peers, issues) printed in a sentence."""
+        text = fmt_number(n, self.lang, 0)
+        self.log.record(n, "count", text, origin="count", dataset=dataset, indicator=indicator,
+                        country=self.country, key={"what": what})
+        return text
 
     def figure(self, key: str, title: str, fig: Figure, *, alt: str = "") -> FigureBlock:
         self._n_fig += 1
@@ -346,7 +361,9 @@ def _peers(ctx: Context, sec: Section) -> None:
         text = ctx.t(
             "msg.peers",
             value=ctx.num(ind, v, year, dataset="peers", decimals=2) if ind == "exp_pct_gdp" else ctx.num(ind, v, year, dataset="peers"),
-            year=year, country=ctx.country, n_below=int((others < v).sum()), n_peers=len(others),
+            year=year, country=ctx.country,
+            n_below=ctx.count(int((others < v).sum()), "peers below", dataset="peers", indicator=ind),
+            n_peers=ctx.count(len(others), "peers", dataset="peers", indicator=ind),
             median=ctx.log.fmt(float(others.median()), ctx.unit(ind), origin="derived", dataset="peers",
                                indicator=ind, year=year, key={"stat": "median of peers"}, decimals=2),
         )
@@ -801,7 +818,7 @@ def _dea_units(ctx: Context) -> tuple[pd.DataFrame, pd.DataFrame, int, str]:
 def _dea(ctx: Context, sec: Section) -> None:
     X, Y, n, what = _dea_units(ctx)
     if n < 5:
-        sec.p(ctx.t("na.dea", n=n, what=what))
+        sec.p(ctx.t("na.dea", n=ctx.count(n, "dea units"), what=what))
         return
     try:
         from peir.efficiency import dea
@@ -809,7 +826,8 @@ def _dea(ctx: Context, sec: Section) -> None:
         res = dea(X, Y, rts="vrs", orientation="output")
         scores = res.efficiency.astype(float)
     except Exception as e:
-        sec.p(ctx.t("na.dea", n=n, what=what) + (f" ({type(e).__name__})" if ctx.lang == "en" else ""))
+        sec.p(ctx.t("na.dea", n=ctx.count(n, "dea units"), what=what)
+              + (f" ({type(e).__name__})" if ctx.lang == "en" else ""))
         return
     frame = scores.rename("efficiency").rename_axis("unit").reset_index().sort_values("efficiency", ascending=False)
     frame[C.COUNTRY] = ctx.country
@@ -820,8 +838,8 @@ def _dea(ctx: Context, sec: Section) -> None:
     fig = charts.efficiency_ranking(scores, lang=ctx.lang, source=ctx.source_text())
     fb = ctx.figure("efficiency_ranking", ctx.t("fig.dea"), fig)
     n_eff = int((scores >= 1 - 1e-6).sum())
-    sec.p(ctx.t("msg.dea", n=n, rts="VRS", orientation=ctx.t("w.output"), inputs=measure_label("judges", ctx.lang),
-                outputs=measure_label("cases_resolved", ctx.lang), n_eff=n_eff,
+    sec.p(ctx.t("msg.dea", n=ctx.count(n, "dea units"), rts="VRS", orientation=ctx.t("w.output"), inputs=measure_label("judges", ctx.lang),
+                outputs=measure_label("cases_resolved", ctx.lang), n_eff=ctx.count(n_eff, "dea units on the frontier"),
                 median=ctx.log.fmt(float(scores.median()), "ratio", origin="dea", indicator="efficiency_median",
                                    country=ctx.country)))
     sec.blocks.append(fb)
@@ -1047,7 +1065,8 @@ def section_annex(ctx: Context) -> Section:
     issues = rep.issues if rep is not None else pd.DataFrame()
     n_err = int((issues["severity"] == "error").sum()) if len(issues) else 0
     n_warn = int((issues["severity"] == "warning").sum()) if len(issues) else 0
-    sec.p(ctx.t("annex.validation_summary", n_err=n_err, n_warn=n_warn))
+    sec.p(ctx.t("annex.validation_summary", n_err=ctx.count(n_err, "validation errors"),
+                n_warn=ctx.count(n_warn, "validation warnings")))
     if len(issues):
         f = issues[[c for c in ("severity", "code", "source_ref", "row", "column", "message") if c in issues]].copy()
         f["severity"] = [ctx.t(f"w.{s}") if f"w.{s}" in _SEVERITY else str(s) for s in f["severity"]]
