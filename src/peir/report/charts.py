@@ -474,9 +474,9 @@ def indicator_trend(
         groups = d.groupby("series", sort=False) if "series" in d else [("", d)]
         for i, (name, g) in enumerate(groups):
             color = (colors or {}).get(str(name), _CYCLE[i % len(_CYCLE)])
-            g = g.groupby("year")["value"].first()
-            g = g.reindex(range(int(g.index.min()), int(g.index.max()) + 1))  # gaps break the line
-            ax.plot(g.index, g.to_numpy(dtype=float), marker="o", color=color, label=str(name) or None)
+            v = g.groupby("year")["value"].first()
+            v = v.reindex(range(int(v.index.min()), int(v.index.max()) + 1))  # gaps break the line
+            ax.plot(v.index, v.to_numpy(dtype=float), marker="o", color=color, label=str(name) or None)
         if "series" in d and d["series"].nunique() > 1:
             ax.legend(loc="best")
         ax.set_xlabel(t("ax.year", lang))
