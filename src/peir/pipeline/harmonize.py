@@ -207,12 +207,13 @@ def _canonical_budget(budget: pd.DataFrame | None) -> pd.DataFrame:
 def _codes(s: pd.Series) -> tuple[np.ndarray, int, Any, np.ndarray]:
     """Factor a column: sorted codes (missing values last), number of levels, the levels
     (an Arrow array) and the codes for taking (-1 = missing)."""
-    take_codes, uniques = pd.factorize(s, sort=True, use_na_sentinel=True)
-    take_codes = take_codes.astype(np.int64, copy=False)
+    codes, uniques = pd.factorize(s, sort=True, use_na_sentinel=True)
+    codes = codes.astype(np.int64, copy=False)
     k = len(uniques)
-    codes = take_codes
-    if k == 0 or (take_codes < 0).any():
-        codes = np.where(take_codes < 0, k, take_codes)
+    # compact codes for taking: small arrays gather fast
+    take_codes = codes.astype(np.int16 if k < 2**15 else np.int32)
+    if k == 0 or (codes < 0).any():
+        codes = np.where(codes < 0, k, codes)
         k += 1
     return codes, max(k, 1), uniques.array, take_codes
 
@@ -412,14 +413,13 @@ def _core(
     rep = counts[kc]
     line_idx = np.repeat(order, rep)
     total = int(rep.sum())
-    ends = np.cumsum(rep)
-    within = np.arange(total, dtype=np.int64) - np.repeat(ends - rep, rep)
-    map_idx = np.repeat(starts[kc], rep) + within
+    offsets = np.cumsum(rep) - rep  # first output row of each (sorted) line
+    map_idx = np.repeat(starts[kc] - offsets, rep) + np.arange(total, dtype=np.int64)
     share = mapping[C.SHARE].to_numpy(dtype=float)[map_idx]
     amount_lcu = b[C.AMOUNT].to_numpy(dtype=float)[line_idx] * share
     pc = pcodes[line_idx]
     convert = currency is not None or ppp
-    # text columns taken through their sorted levels; their codes are gathered in one pass
+    # text columns are taken through their sorted levels
     text = [
         c
         for c in SPENDING_COLUMNS
@@ -430,10 +430,6 @@ def _core(
     for c in text:
         if c not in cache:
             cache[c] = _codes(b[c])
-    codes_mat = np.empty((n, len(text)), dtype=np.int32)
-    for j, c in enumerate(text):
-        codes_mat[:, j] = cache[c][3]
-    out_codes = codes_mat[line_idx]
     out: dict[str, Any] = {}
     for c in SPENDING_COLUMNS:
         if c in (C.LINK, C.BASIS, "rule_ref"):
@@ -454,10 +450,11 @@ def _core(
         elif c == C.SOURCE_REF:
             out[c] = _take_levels(b[c].array, line_idx)  # nearly unique: no factorisation
         else:
-            j = text.index(c)
-            out[c] = _take_levels(cache[c][2], np.ascontiguousarray(out_codes[:, j]))
+            # compact codes in sorted line order, then repeated per link row (sequential)
+            out[c] = _take_levels(cache[c][2], np.repeat(cache[c][3][order], rep))
     spending = pd.DataFrame(out, copy=False)
-    uncovered = mapping["rule_ref"].isna().to_numpy(dtype=bool)[map_idx]
+    uncovered_keys = mapping["rule_ref"].isna().to_numpy(dtype=bool)
+    uncovered = uncovered_keys[map_idx] if uncovered_keys.any() else np.zeros(total, dtype=bool)
     info["uncovered_lines"] = int(uncovered.sum())
     if uncovered.any():
         _, _, cur_levels, cur_codes = cache[C.CURRENCY]
