@@ -46,7 +46,7 @@ NUMBER_COLUMNS: tuple[str, ...] = (
     "text",
 )
 
-ColumnKind = Literal["text", "int", "num0", "num1", "num2", "pct", "money", "millions"]
+ColumnKind = Literal["text", "year", "int", "num0", "num1", "num2", "pct", "money", "millions"]
 
 
 @dataclass
@@ -67,6 +67,11 @@ class Column:
             if value is None or (isinstance(value, float) and math.isnan(value)):
                 return ""
             return str(value)
+        if self.kind == "year":
+            try:
+                return str(int(value))
+            except (TypeError, ValueError):
+                return "" if value is None else str(value)
         if value is None or isinstance(value, str):
             return "" if value is None else value
         try:
@@ -94,6 +99,7 @@ class Column:
         """The openpyxl number format of the column."""
         return {
             "text": "@",
+            "year": "0",
             "int": "#,##0",
             "num0": "#,##0",
             "money": "#,##0",

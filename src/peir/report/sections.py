@@ -266,7 +266,7 @@ def section_spending(ctx: Context) -> Section:
     ]
     frame["institutions"] = [cover.get(y, "") for y in years]
     cols = [
-        Column(C.YEAR, ctx.t("col.year"), "text"),
+        Column(C.YEAR, ctx.t("col.year"), "year"),
         Column("phase", ctx.t("col.phase")),
         Column("exp_total", ctx.t("col.amount_m", currency=ctx.currency), "millions"),
         Column("exp_total_real", ctx.t("col.amount_real_m", currency=ctx.currency, base_year=ctx.base_year or "–"), "millions"),
@@ -398,7 +398,7 @@ def section_composition(ctx: Context) -> Section:
         frame = frame.sort_values([C.YEAR, "_o"]).drop(columns="_o")
         frame["link_label"] = [link_label(str(x), ctx.lang) for x in frame[C.LINK]]
         tb = ctx.table("by_link", ctx.t("tab.by_link"), frame, [
-            Column(C.YEAR, ctx.t("col.year")),
+            Column(C.YEAR, ctx.t("col.year"), "year"),
             Column("link_label", ctx.t("col.link")),
             Column("exp_link", ctx.t("col.amount_m", currency=ctx.currency), "millions"),
             Column("exp_link_share", ctx.t("col.share"), "num1"),
@@ -447,7 +447,7 @@ def section_composition(ctx: Context) -> Section:
         frame["inst_label"] = [f"{g} — {names.get(str(g), '')}".rstrip(" —") for g in frame["group"]]
         frame = frame.sort_values([C.YEAR, "exp_institution"], ascending=[True, False])
         tb = ctx.table("by_institution", ctx.t("tab.by_institution"), frame, [
-            Column(C.YEAR, ctx.t("col.year")),
+            Column(C.YEAR, ctx.t("col.year"), "year"),
             Column("inst_label", ctx.t("col.institution")),
             Column("exp_institution", ctx.t("col.amount_m", currency=ctx.currency), "millions"),
             Column("exp_institution_share", ctx.t("col.share"), "num1"),
@@ -470,7 +470,7 @@ def section_composition(ctx: Context) -> Section:
         for i, s in parts.items():
             frame[i] = [s.get(y, np.nan) for y in years]
         tb = ctx.table("by_econ", ctx.t("tab.by_econ"), frame, [
-            Column(C.YEAR, ctx.t("col.year")),
+            Column(C.YEAR, ctx.t("col.year"), "year"),
             *[Column(i, f"{econ_label(code, ctx.lang)} (%)", "num1")
               for i, code in zip(econ_ids, ("21", "22", "31"))],
         ])
@@ -514,7 +514,7 @@ def section_credibility(ctx: Context) -> Section:
             s = ctx.series(name)
             frame[name] = [s.get(y, np.nan) for y in years]
         tb = ctx.table("execution", ctx.t("tab.execution"), frame, [
-            Column(C.YEAR, ctx.t("col.year")),
+            Column(C.YEAR, ctx.t("col.year"), "year"),
             *[Column(n, ctx.name(n) + " (%)", "num1") for n in ("exec_rate_approved", "exec_rate_modified", "modification_rate")],
         ])
         ctx.log.record_table(tb, origin="compute", row_keys=[C.COUNTRY, C.YEAR],
@@ -538,7 +538,7 @@ def section_credibility(ctx: Context) -> Section:
             lf = exl[[C.COUNTRY, C.YEAR, C.LINK, C.VALUE]].rename(columns={C.VALUE: "exec_rate_link"}).copy()
             lf["link_label"] = [link_label(str(x), ctx.lang) for x in lf[C.LINK]]
             tb2 = ctx.table("execution_link", ctx.name("exec_rate_link"), lf, [
-                Column(C.YEAR, ctx.t("col.year")), Column("link_label", ctx.t("col.link")),
+                Column(C.YEAR, ctx.t("col.year"), "year"), Column("link_label", ctx.t("col.link")),
                 Column("exec_rate_link", ctx.t("col.value") + " (%)", "num1")])
             ctx.log.record_table(tb2, origin="compute", row_keys=[C.COUNTRY, C.YEAR, C.LINK],
                                  value_columns={"exec_rate_link": {"indicator": "exec_rate_link", "unit": "%"}})
@@ -678,7 +678,7 @@ def section_performance(ctx: Context) -> Section:
         frame = pd.DataFrame(rows)
         tb = ctx.table("chain", ctx.t("tab.chain"), frame, [
             Column("name", ctx.t("col.indicator")), Column("link_label", ctx.t("col.link")),
-            Column(C.YEAR, ctx.t("col.year")), Column("value", ctx.t("col.value"), "num1"),
+            Column(C.YEAR, ctx.t("col.year"), "year"), Column("value", ctx.t("col.value"), "num1"),
             Column("unit", ctx.t("col.unit"))])
         ctx.log.record_table(tb, origin="compute", row_keys=[C.COUNTRY, C.YEAR],
                              value_columns={"value": {"indicator_column": "indicator"}})
@@ -982,7 +982,7 @@ def section_results(ctx: Context) -> Section:
             Column("issue", ctx.t("col.issue")), Column("action", ctx.t("col.action")),
             Column("responsible", ctx.t("col.responsible")), Column("name", ctx.t("col.indicator")),
             Column("baseline", ctx.t("col.baseline"), "num1"), Column("unit", ctx.t("col.unit")),
-            Column(C.YEAR, ctx.t("col.baseline_year")), Column("target", ctx.t("col.target")),
+            Column(C.YEAR, ctx.t("col.baseline_year"), "year"), Column("target", ctx.t("col.target")),
             Column("target_year", ctx.t("col.target_year"))])
         if frame["indicator"].astype(str).str.len().gt(0).any():
             ctx.log.record_table(tb, origin="compute", row_keys=[C.COUNTRY, C.YEAR, C.LINK],
@@ -1014,7 +1014,7 @@ def _generic_table(ctx: Context, key: str, title: str, frame: pd.DataFrame, max_
     for c in frame.columns:
         kind: Any = "text"
         if c == "year":
-            kind = "text"
+            kind = "year"
         elif pd.api.types.is_numeric_dtype(frame[c]) and c not in ("row",):
             v = pd.to_numeric(frame[c], errors="coerce").dropna()
             integral = bool(len(v)) and bool(np.all(np.isclose(v, np.round(v))))
@@ -1097,7 +1097,7 @@ def section_annex(ctx: Context) -> Section:
         if C.PHASE in u:
             u[C.PHASE] = [phase_label(str(p), ctx.lang) for p in u[C.PHASE]]
         tb = ctx.table("unallocated", ctx.t("tab.unallocated"), u, [
-            Column(C.COUNTRY, ctx.t("col.country")), Column(C.YEAR, ctx.t("col.year")),
+            Column(C.COUNTRY, ctx.t("col.country")), Column(C.YEAR, ctx.t("col.year"), "year"),
             Column(C.PHASE, ctx.t("col.phase")),
             Column(C.AMOUNT, ctx.t("col.amount", currency=ctx.currency), "money")])
         sec.blocks.append(tb)

@@ -50,7 +50,7 @@ def _cell_value(v: Any, col: Column) -> Any:
         return str(v)
     if f != f or f in (float("inf"), float("-inf")):
         return None
-    return int(f) if col.kind == "int" else f
+    return int(f) if col.kind in ("int", "year") else f
 
 
 def _write_table(ws: Any, title: str, frame: pd.DataFrame, columns: list[Column], note: str = "") -> None:
@@ -121,7 +121,7 @@ def write_workbook(brief: Brief, path: str | Path) -> Path:
     toc.column_dimensions["C"].width = 60
     # the record of every number printed
     ws = wb.create_sheet(_sheet_name("numbers", used))
-    cols = [Column(c, c, "num2" if c == "value" else ("int" if c == "year" else "text")) for c in NUMBER_COLUMNS]
+    cols = [Column(c, c, "num2" if c == "value" else ("year" if c == "year" else "text")) for c in NUMBER_COLUMNS]
     cols[NUMBER_COLUMNS.index("value")] = Column("value", "value", "text")
     frame = brief.numbers.copy()
     _write_table(ws, t("sub.numbers", lang), frame, cols)
