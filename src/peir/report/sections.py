@@ -1108,9 +1108,39 @@ def section_annex(ctx: Context) -> Section:
         sec.blocks.append(_generic_table(ctx, "transfers", ctx.t("tab.transfers"), h.transfers.copy()))
     else:
         sec.p(ctx.t("na.no_transfers"))
+    prov = _provenance_rows(h.provenance, ctx.lang)
+    if prov:
+        sec.h3(ctx.t("sub.provenance"))
+        sec.blocks.append(ctx.table("provenance", ctx.t("sub.provenance"), pd.DataFrame(prov), [
+            Column("item", ctx.t("col.item")), Column("detail", ctx.t("col.detail"))]))
     sec.h3(ctx.t("sub.numbers"))
     sec.p(ctx.t("annex.numbers"))
     return sec
+
+
+def _provenance_rows(prov: Any, lang: str, prefix: str = "", depth: int = 0) -> list[dict[str, str]]:
+    """Flatten the harmonisation provenance into (item, detail) rows."""
+    rows: list[dict[str, str]] = []
+    if not isinstance(prov, dict):
+        return rows
+    for k, v in prov.items():
+        name = f"{prefix}{k}"
+        if isinstance(v, dict) and v and depth < 1:
+            rows += _provenance_rows(v, lang, f"{name}.", depth + 1)
+            continue
+        if isinstance(v, dict):
+            text = "; ".join(
+                f"{kk}: {' > '.join(map(str, vv)) if isinstance(vv, list | tuple) else vv}" for kk, vv in v.items()
+            )
+        elif isinstance(v, list | tuple):
+            text = ", ".join(map(str, v))
+        elif isinstance(v, bool):
+            text = t("w.yes" if v else "w.no", lang)
+        else:
+            text = "" if v is None else str(v)
+        if text:
+            rows.append({"item": name, "detail": text[:400]})
+    return rows
 
 
 _SEVERITY = {"w.error", "w.warning"}
