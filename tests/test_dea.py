@@ -262,7 +262,7 @@ def test_a_solver_failure_is_nan_with_a_warning(monkeypatch):
     def flaky(h):
         st = real(h)
         calls["n"] += 1
-        return lp._MS.kIterationLimit if calls["n"] == 25 else st
+        return lp._MS.kIterationLimit if calls["n"] == 5 else st
 
     monkeypatch.setattr(lp.Envelopment, "_run", staticmethod(flaky))
     with pytest.warns(peir.PeirWarning, match="did not solve"):

@@ -138,7 +138,8 @@ def evaluate(
         raw = _fdh(sxr[keep], syr[keep], sxe, sye, orientation, slacks,
                    None if exclude is None else exclude)
     else:
-        keep = lp.screen_reference(sxr, syr, rts) if do_screen else np.arange(sxr.shape[0])
+        keep = (lp.screen_reference(sxr, syr, rts, n_eval=sxe.shape[0]) if do_screen
+                else np.arange(sxr.shape[0]))
         res = lp.solve_units(
             sxr[keep], syr[keep], sxe, sye, rts=rts, orientation=orientation, slacks=slacks,
             exclude=exclude, n_jobs=n_jobs,

@@ -65,6 +65,8 @@ _MS = highspy.HighsModelStatus
 # Chunks of units are sent to worker processes only when there are at least this many units.
 PARALLEL_MIN_UNITS = 6000
 SCREEN_TOL = 1e-9
+DUAL_TOL = 1e-9
+LP_SCREEN_RATIO = 3
 _banner_silenced = False
 
 
@@ -148,6 +150,10 @@ class Envelopment:
         self.input = orientation == "input"
         self._h1: Any = None
         self._h2: Any = None
+        # after score(): True when every input/output row has a nonzero dual, so by
+        # complementary slackness every optimal λ has zero slacks (no second stage needed)
+        self.want_duals = False
+        self.all_tight = False
         conv = _rts_bounds(rts)
         blocks = [xr.T, yr.T]
         if conv is not None:
@@ -228,7 +234,11 @@ class Envelopment:
         if exclude >= 0:
             h.changeColBounds(exclude + 1, 0.0, INF)
         if st == _MS.kOptimal:
-            col = np.asarray(h.getSolution().col_value)
+            sol = h.getSolution()
+            col = np.asarray(sol.col_value)
+            if self.want_duals:
+                duals = np.abs(np.asarray(sol.row_dual)[: self.m + self.s])
+                self.all_tight = bool(np.all(duals > DUAL_TOL))
             return OPTIMAL, float(col[0]), col[1:]
         if st == _MS.kInfeasible:
             h.clearSolver()  # do not warm-start the next unit from an infeasible basis
@@ -281,6 +291,7 @@ def _solve_block(
     exclude: IntArray | None,
 ) -> tuple[Array, IntArray, IntArray, IntArray, Array, IntArray]:
     env = Envelopment(xr, yr, rts, orientation)
+    env.want_duals = slacks
     n = xe.shape[0]
     score = np.empty(n)
     status = np.empty(n, dtype=np.int64)
@@ -296,7 +307,7 @@ def _solve_block(
         status[k] = st
         if lam is None:
             continue
-        if slacks:
+        if slacks and not env.all_tight:
             lam2 = env.max_slack(xe[k], ye[k], sc, ex)
             if lam2 is None:
                 slack_failed.append(k)
@@ -394,10 +405,16 @@ def pareto_screen(xr: Array, yr: Array, block: int = 512) -> IntArray:
     return out
 
 
-def screen_reference(xr: Array, yr: Array, rts: str) -> IntArray:
-    """Indices of the reference units that generate the technology (see the module notes)."""
+def screen_reference(xr: Array, yr: Array, rts: str, n_eval: int | None = None) -> IntArray:
+    """Indices of the reference units that generate the technology (see the module notes).
+
+    The LP screen costs one LP per Pareto-efficient unit; it is skipped when fewer than
+    ``LP_SCREEN_RATIO`` times as many units are to be scored (``n_eval``), where it cannot pay.
+    """
     keep = pareto_screen(xr, yr)
     if rts == "fdh" or keep.size <= 2:
+        return keep
+    if n_eval is not None and n_eval < LP_SCREEN_RATIO * keep.size:
         return keep
     xp, yp = xr[keep], yr[keep]
     res = _solve_block(xp, yp, xp, yp, rts, "input", False, None)
