@@ -1124,6 +1124,8 @@ def _provenance_rows(prov: Any, lang: str, prefix: str = "", depth: int = 0) -> 
     if not isinstance(prov, dict):
         return rows
     for k, v in prov.items():
+        if k in ("convention", "created_utc"):  # English prose (see docs/methodology.md) / run time
+            continue
         name = f"{prefix}{k}"
         if isinstance(v, dict) and v and depth < 1:
             rows += _provenance_rows(v, lang, f"{name}.", depth + 1)
