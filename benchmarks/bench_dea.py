@@ -106,7 +106,7 @@ def run(quick: bool = False) -> str:
         else:
             row["Pyfrontier"] = "not run"
             row["speed-up vs Pyfrontier"] = ""
-        row["reference units after screening"] = str(len(set().union(*r.peers.values())))
+        row["units used as peers"] = str(len(set().union(*r.peers.values())))
         rows.append(row)
         print(row, flush=True)
     mem = peak_memory(_peir_2000)
