@@ -447,6 +447,21 @@ def test_progress_callback_and_bad_arguments(tmp_path: Path) -> None:
         build_brief(h, out_dir=tmp_path, formats=("pdf",))
 
 
+def test_other_countries_of_the_dataset_are_the_peers() -> None:
+    from peir.datasets import simulate
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        h = simulate(seed=1, countries=3, n_regions=2, years=range(2021, 2023)).harmonize(base_year=2021)
+    brief = make_brief(h, lang="en", country="XSB")
+    peers = brief.numbers[brief.numbers["dataset"] == "peers"]
+    assert len(peers) >= 3 and set(peers["country"]) >= {"XSA", "XSB", "XSC"}
+    comp = _national(compute(h, ["exp_pct_gdp"]))
+    for r in peers[peers["origin"] == "compute"].itertuples():
+        v = comp[(comp["country"] == r.country) & (comp["year"] == r.year)]["value"].iloc[0]
+        assert math.isclose(r.value, v, rel_tol=1e-12)
+
+
 def test_synthetic_data_is_labelled(sim_brief: Path) -> None:
     html = (sim_brief / "brief.html").read_text("utf-8")
     assert t("doc.synthetic", "en") in html

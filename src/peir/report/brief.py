@@ -105,6 +105,8 @@ def make_brief(
         country = country or _main_country(h)
         prog.step(t("step.indicators", lang))
         ind = _compute(h, country=country) if country else _compute(h)
+        if peers is None and len(getattr(h, "countries", [])) > 1:
+            peers = h  # the other countries of the dataset are the peers
         ind_peers = _compute(peers) if peers is not None else pd.DataFrame()
         log = NumberLog(lang)
         ctx = Context(h=h, lang=lang, country=country, ind=ind, catalog=_catalog(), log=log,
@@ -165,7 +167,8 @@ def build_brief(
         are always written.
     peers
         A harmonised dataset of peer countries (e.g. the ``central_america`` example) for the
-        international comparison; ``None`` = no comparison (the brief says so).
+        international comparison. ``None``: the other countries of ``h`` when it has several,
+        else no comparison (the brief says so).
     country
         The country of the review; default: the one with the most budget lines.
     title
