@@ -42,11 +42,38 @@ def timeit(fn: Callable[[], Any], *, repeat: int = 5, warmup: int = 0) -> Timing
     return Timing(statistics.median(runs), runs)
 
 
+def _proc_status(key: str) -> int | None:
+    """A ``/proc/self/status`` memory figure in bytes (Linux), or None."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith(key + ":"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return None
+
+
 def _child(conn: Any, target: Callable[..., Any], args: tuple[Any, ...]) -> None:
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    target(*args)
-    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    conn.send((before * 1024, after * 1024))
+    # ru_maxrss survives fork+exec, so a spawned child starts with its parent's high-water
+    # mark (a big benchmark parent would hide the child's growth). On Linux, reset the
+    # child's own high-water mark (VmHWM) and read that instead.
+    reset = False
+    try:
+        with open("/proc/self/clear_refs", "w", encoding="ascii") as fh:
+            fh.write("5")
+        reset = _proc_status("VmHWM") is not None
+    except OSError:
+        reset = False
+    if reset:
+        before = _proc_status("VmRSS") or 0
+        target(*args)
+        after = _proc_status("VmHWM") or 0
+    else:
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+        target(*args)
+        after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    conn.send((before, after))
     conn.close()
 
 

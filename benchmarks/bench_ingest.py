@@ -14,6 +14,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+import peir
 from benchmarks._util import DATA, md_table, peak_memory, timeit
 
 TIME_TARGET = 3.0
@@ -67,14 +68,10 @@ def _arrow(path: str) -> None:
 
 
 def _peir(path: str) -> None:
-    import peir
-
     peir.read_budget(path)
 
 
 def run(quick: bool = False) -> str:
-    import peir
-
     sizes = [200_000] if quick else [1_000_000, 5_000_000]
     rows = []
     for n in sizes:
@@ -113,3 +110,10 @@ def run(quick: bool = False) -> str:
         md_table(rows),
     ]
     return "\n".join(text)
+
+
+def _peir_chunked(path: str, chunk_rows: int) -> None:
+    from peir.pipeline import sources
+
+    sources.CHUNK_ROWS = chunk_rows
+    peir.read_budget(path)

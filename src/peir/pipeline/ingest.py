@@ -374,7 +374,7 @@ class _Reader:
         self.schema: TableSchema = load_schema(kind)
         self.markers = tuple(self.schema.missing_values) + tuple(spec.na_values)
         self.plan = _plan(kind, raw.columns, spec, raw.name)
-        self.accepted: list[pd.DataFrame] = []
+        self.accepted: list[pa.Table] = []
         self.accepted_rows: list[np.ndarray] = []
         self.key_sets = key_columns(kind)
         self.codes: dict[str, list[np.ndarray]] = {k: [] for k in self.key_sets}
@@ -492,7 +492,7 @@ class _Reader:
         typed = pa.table(check.columns)
         all_ok = bool(acc_mask.all())
         acc = typed if all_ok else typed.filter(pa.array(acc_mask))
-        self.accepted.append(_to_pandas(acc, self.schema))
+        self.accepted.append(acc)
         self.accepted_rows.append(rows if all_ok else rows[acc_mask])
         for k, cols in self.key_sets.items():
             combined = combine_hashes(check.hashes, cols, n)
@@ -556,9 +556,6 @@ class _Reader:
     def run(self) -> Table:
         for chunk in self.raw.chunks:
             self._process(chunk)
-        frame = pd.concat(self.accepted, ignore_index=True) if len(self.accepted) > 1 else (
-            self.accepted[0] if self.accepted else _to_pandas(pa.table({f.name: pa.nulls(0, pa.large_string()) for f in self.schema.fields}), self.schema)
-        )
         rows = np.concatenate(self.accepted_rows) if self.accepted_rows else np.zeros(0, np.int64)
         rejected = pd.concat(self.rejected, ignore_index=True) if self.rejected else pd.DataFrame(
             {c: pd.Series(dtype=object) for c in [*self.raw.columns, "source_ref", "row", "reason"]}
@@ -604,6 +601,15 @@ class _Reader:
                             q = queues.get(str(texts[i]))
                             r2[i] = q.pop(0) if q else (bad_fix.get(int(r[i]), np.nan) if np.isfinite(r[i]) else np.nan)
                     issue_frame["row"] = pd.array(np.where(np.isfinite(r2), r2, np.nan), dtype="Float64").astype("Int64")
+        # the accepted frame: one Arrow table, source_ref filled, converted once
+        if self.accepted:
+            table = pa.concat_tables(self.accepted) if len(self.accepted) > 1 else self.accepted[0]
+        else:
+            table = pa.table({f.name: pa.nulls(0, pa.large_string()) for f in self.schema.fields})
+        self.accepted = []
+        table = _fill_source_ref(table, rows, self.raw.name)
+        frame = _to_pandas(table, self.schema)
+        del table
         # table-level checks on accepted rows
         codes = {k: (np.concatenate(v) if v else np.zeros(0, np.uint64)) for k, v in self.codes.items()}
         t_iss, t_reject = table_checks(self.kind, frame, rows, codes)
@@ -628,8 +634,6 @@ class _Reader:
             head = pd.DataFrame([{"source_ref": self.raw.name, "row": None, **i} for i in self.plan.table_issues])
             head["row"] = head["row"].astype("Int64")
             issue_frame = pd.concat([head, issue_frame], ignore_index=True) if len(issue_frame) else head
-        # source_ref
-        frame = _fill_source_ref(frame, rows, self.raw.name)
         if len(issue_frame):
             issue_frame["row"] = issue_frame["row"].astype("Int64")
             issue_frame = issue_frame.sort_values("row", kind="stable", na_position="first").reset_index(drop=True)
@@ -716,17 +720,18 @@ def _to_pandas(table: pa.Table, schema: TableSchema) -> pd.DataFrame:
     return df
 
 
-def _fill_source_ref(frame: pd.DataFrame, rows: np.ndarray, name: str) -> pd.DataFrame:
-    if C.SOURCE_REF not in frame.columns:
-        return frame
+def _fill_source_ref(table: pa.Table, rows: np.ndarray, name: str) -> pa.Table:
+    """``source_ref`` = the given one, else ``"<file name>:<row>"``."""
+    if C.SOURCE_REF not in table.column_names:
+        return table
     auto = pc.binary_join_element_wise(
         pa.scalar(name, pa.large_string()),
         pc.cast(pa.array(rows, type=pa.int64()), pa.large_string()),
         pa.scalar(":", pa.large_string()),
     )
-    given = pa.array(frame[C.SOURCE_REF], type=pa.large_string(), from_pandas=True)
-    frame[C.SOURCE_REF] = pc.coalesce(given, auto).to_pandas()
-    return frame
+    i = table.column_names.index(C.SOURCE_REF)
+    given = table.column(i)
+    return table.set_column(i, C.SOURCE_REF, pc.coalesce(given, auto))
 
 
 # ------------------------------------------------------------------------------------------

@@ -59,6 +59,11 @@ def to_string_array(values: pd.Series | pa.Array | pa.ChunkedArray) -> pa.Array:
     s = values
     if isinstance(s.dtype, pd.StringDtype) or s.dtype == object or str(s.dtype) in ("str", "string"):
         if s.dtype == object:
+            try:  # all strings (or missing): converted in C, no Python loop
+                arr = pa.array(s, type=pa.large_string(), from_pandas=True)
+                return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+            except (pa.ArrowTypeError, pa.ArrowInvalid):
+                pass
             s = s.map(_cell_to_str, na_action="ignore")
             mask = s.isna().to_numpy()
             return pa.array(s.where(~mask, None).to_numpy(dtype=object), type=pa.large_string(), from_pandas=True)

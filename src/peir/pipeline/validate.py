@@ -654,33 +654,47 @@ def table_checks(
         codes = {k: combine_hashes(h, cols, n) for k, cols in sets.items()}
     key = sets["key"]
     kcodes = codes["key"]
-    dup_key = pd.Series(kcodes).duplicated(keep="first").to_numpy()
-    if kind == "context":
-        pos = np.flatnonzero(dup_key)
-        if len(pos):
-            first_rows = _first_rows(kcodes, rows)
+    in_dup = _dup_mask(kcodes)
+    if in_dup.any():
+        sub = np.flatnonzero(in_dup)  # rows whose key repeats (usually few): work on those only
+        k_sub = kcodes[sub]
+        r_sub = np.asarray(rows)[sub]
+        dup_key = pd.Series(k_sub).duplicated(keep="first").to_numpy()
+        first_k = _first_rows(k_sub, r_sub)
+        if kind == "context":
+            pos = sub[dup_key]
             iss.add(pos, ",".join(key), None, "duplicate_key", ERROR,
-                    [f"a second row for {frame[C.COUNTRY].iat[int(i)]} {frame[C.YEAR].iat[int(i)]} (first on row {first_rows[i]}); rejected" for i in pos])
+                    [f"a second row for {frame[C.COUNTRY].iat[int(i)]} {frame[C.YEAR].iat[int(i)]} (first on row {f}); rejected"
+                     for i, f in zip(pos, first_k[dup_key], strict=True)])
             reject[pos] = True
-    elif dup_key.any():
-        full = codes["full"]
-        dup_exact = pd.Series(full).duplicated(keep="first").to_numpy()
-        pos = np.flatnonzero(dup_exact)
-        if len(pos):
-            first_rows = _first_rows(full, rows)
-            iss.add(pos, None, None, "duplicate_row", WARNING,
-                    [f"same values as row {first_rows[i]}: counted twice if both are real" for i in pos])
-        pos = np.flatnonzero(dup_key & ~dup_exact)
-        if len(pos):
-            first_rows = _first_rows(kcodes, rows)
-            shown = [c for c in key if c in frame.columns]
-            iss.add(pos, ",".join(shown), None, "duplicate_key", WARNING,
-                    [f"same {', '.join(shown)} as row {first_rows[i]} with other values" for i in pos])
+        else:
+            f_sub = codes["full"][sub]
+            dup_exact = pd.Series(f_sub).duplicated(keep="first").to_numpy()
+            if dup_exact.any():
+                first_f = _first_rows(f_sub, r_sub)
+                iss.add(sub[dup_exact], None, None, "duplicate_row", WARNING,
+                        [f"same values as row {f}: counted twice if both are real" for f in first_f[dup_exact]])
+            other = dup_key & ~dup_exact
+            if other.any():
+                shown = [c for c in key if c in frame.columns]
+                iss.add(sub[other], ",".join(shown), None, "duplicate_key", WARNING,
+                        [f"same {', '.join(shown)} as row {f} with other values" for f in first_k[other]])
     if kind == "budget":
         _executed_vs_modified(frame, iss, codes["line"])
     if kind == "chain_map":
         _share_sums(frame, iss)
     return iss, reject
+
+
+def _dup_mask(codes: np.ndarray) -> np.ndarray:
+    """True for every row whose code occurs more than once (sort-based: fast on millions)."""
+    if len(codes) < 2:
+        return np.zeros(len(codes), dtype=bool)
+    s = np.sort(codes)
+    eq = s[1:] == s[:-1]
+    if not eq.any():
+        return np.zeros(len(codes), dtype=bool)
+    return np.asarray(np.isin(codes, np.unique(s[1:][eq])), dtype=bool)
 
 
 def _first_rows(codes: np.ndarray, rows: np.ndarray) -> np.ndarray:
@@ -707,17 +721,19 @@ def _executed_vs_modified(frame: pd.DataFrame, iss: Issues, line_codes: np.ndarr
     is_mod = (phase == "modified").to_numpy(dtype=bool, na_value=False)
     if not is_ex.any() or not is_mod.any():
         return
-    g, _u = pd.factorize(line_codes)
-    amt = np.nan_to_num(frame[C.AMOUNT].to_numpy(dtype="float64", na_value=np.nan))
+    sub = np.flatnonzero(is_ex | is_mod)
+    g, _u = pd.factorize(line_codes[sub])
+    amt = np.nan_to_num(frame[C.AMOUNT].to_numpy(dtype="float64", na_value=np.nan)[sub])
+    ex, mod = is_ex[sub], is_mod[sub]
     k = int(g.max()) + 1
-    ex_sum = np.bincount(g, weights=np.where(is_ex, amt, 0.0), minlength=k)
-    mod_sum = np.bincount(g, weights=np.where(is_mod, amt, 0.0), minlength=k)
-    has_mod = np.bincount(g, weights=is_mod.astype(float), minlength=k) > 0
-    far = has_mod & (mod_sum > 0) & (ex_sum > EXECUTED_OVER_MODIFIED * mod_sum)
-    pos = np.flatnonzero(is_ex & far[g])
+    ex_sum = np.bincount(g, weights=np.where(ex, amt, 0.0), minlength=k)
+    mod_sum = np.bincount(g, weights=np.where(mod, amt, 0.0), minlength=k)
+    far = (mod_sum > 0) & (ex_sum > EXECUTED_OVER_MODIFIED * mod_sum)
+    hit = ex & far[g]
+    pos = sub[hit]
     if len(pos):
-        e, m = ex_sum[g[pos]], mod_sum[g[pos]]
-        iss.add(pos, C.AMOUNT, amt[pos], "executed_above_modified", WARNING,
+        e, m = ex_sum[g[hit]], mod_sum[g[hit]]
+        iss.add(pos, C.AMOUNT, amt[hit], "executed_above_modified", WARNING,
                 [f"executed {_fmt(a)} is {a / b:.1f}× the modified budget {_fmt(b)} for the same line" for a, b in zip(e, m, strict=True)])
 
 
