@@ -544,3 +544,17 @@ def test_fiscal_year_alignment_with_regional_rows_needs_every_calendar_year() ->
     assert utah.isna().all() or utah.empty  # 2015 missing for Utah: no half-weighted value
     nat = al[al.region.isna()].set_index("year")["gdp_deflator"]
     assert nat[2016] == pytest.approx(101.0) and (2017 not in nat.index or np.isnan(nat[2017]))
+
+
+def test_sort_false_gives_the_same_rows_in_input_order() -> None:
+    ds = _two_country_dataset()
+    a = quiet_harmonize(ds, base_year=2015)
+    b = quiet_harmonize(ds, base_year=2015, sort=False)
+    assert b.provenance["options"]["sort"] is False
+    key = ["source_ref", "link"]
+    pd.testing.assert_frame_equal(
+        a.spending.sort_values(key).reset_index(drop=True), b.spending.sort_values(key).reset_index(drop=True)
+    )
+    assert ds.budget is not None
+    kept = ds.budget.frame[ds.budget.frame["transfer_to"].isna()]
+    assert pd.unique(b.spending["source_ref"]).tolist() == kept["source_ref"].tolist()
