@@ -462,6 +462,22 @@ def test_other_countries_of_the_dataset_are_the_peers() -> None:
         assert math.isclose(r.value, v, rel_tol=1e-12)
 
 
+def test_dea_section_recovers_the_hidden_efficiency() -> None:
+    """On 14 simulated regions the brief's DEA ranking follows the simulator's true efficiency."""
+    from peir.datasets import simulate
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ds = simulate(seed=0, n_regions=14, years=range(2021, 2023))
+        h = ds.harmonize(base_year=2021)
+    nums = make_brief(h, lang="en").numbers
+    d = nums[(nums["origin"] == "dea") & (nums["indicator"] == "efficiency")]
+    assert len(d) == 14
+    est = pd.Series(d["value"].to_numpy(), index=[json.loads(k)["unit"] for k in d["key"]])
+    true = ds.meta["true_efficiency"].set_index("region")["efficiency"].reindex(est.index)
+    assert est.corr(true, method="spearman") > 0.7
+
+
 def test_synthetic_data_is_labelled(sim_brief: Path) -> None:
     html = (sim_brief / "brief.html").read_text("utf-8")
     assert t("doc.synthetic", "en") in html

@@ -498,6 +498,7 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "w.error": ("error", "error"),
     "w.warning": ("warning", "advertencia"),
     "w.million": ("million", "millones"),
+    "w.judicial_spending": ("judicial-link spending", "gasto del eslabón judicial"),
 }
 
 

@@ -812,7 +812,27 @@ def _dea_units(ctx: Context) -> tuple[pd.DataFrame, pd.DataFrame, int, str]:
         return pd.DataFrame(), pd.DataFrame(), 0, what
     year = wide.index.get_level_values(C.YEAR).max()
     last = wide.xs(year, level=C.YEAR) if not reg.empty else wide.loc[[year]]
-    return pd.DataFrame(last[need_in]), pd.DataFrame(last[need_out]), len(last), what
+    X = pd.DataFrame(last[need_in])
+    if not reg.empty and len(last) >= 9:  # enough units for a second input (n >= 3 (m + s))
+        spend = _regional_judicial_spending(ctx, int(year))
+        if spend is not None and spend.reindex(X.index).gt(0).all():
+            X["judicial_spending"] = spend.reindex(X.index).to_numpy()
+    return X, pd.DataFrame(last[need_out]), len(last), what
+
+
+def _regional_judicial_spending(ctx: Context, year: int) -> pd.Series | None:
+    """Real judicial-link spending per region in ``year`` (executed, else approved)."""
+    s = ctx.h.spending
+    if s is None or s.empty or C.REGION not in s:
+        return None
+    s = s[(s[C.COUNTRY] == ctx.country) & (s[C.YEAR] == year) & (s[C.LINK].astype(str) == "judicial")]
+    for ph in _LEVEL_PHASES:
+        part = s[s[C.PHASE].astype(str) == ph]
+        if not part.empty:
+            col = C.AMOUNT_REAL if C.AMOUNT_REAL in part and part[C.AMOUNT_REAL].notna().all() else C.AMOUNT
+            out: pd.Series = part.groupby(C.REGION)[col].sum()
+            return out
+    return None
 
 
 def _dea(ctx: Context, sec: Section) -> None:
@@ -838,8 +858,11 @@ def _dea(ctx: Context, sec: Section) -> None:
     fig = charts.efficiency_ranking(scores, lang=ctx.lang, source=ctx.source_text())
     fb = ctx.figure("efficiency_ranking", ctx.t("fig.dea"), fig)
     n_eff = int((scores >= 1 - 1e-6).sum())
-    sec.p(ctx.t("msg.dea", n=ctx.count(n, "dea units"), rts="VRS", orientation=ctx.t("w.output"), inputs=measure_label("judges", ctx.lang),
-                outputs=measure_label("cases_resolved", ctx.lang), n_eff=ctx.count(n_eff, "dea units on the frontier"),
+    inputs = measure_label("judges", ctx.lang).lower()
+    if "judicial_spending" in X:
+        inputs += ", " + ctx.t("w.judicial_spending")
+    sec.p(ctx.t("msg.dea", n=ctx.count(n, "dea units"), rts="VRS", orientation=ctx.t("w.output"), inputs=inputs,
+                outputs=measure_label("cases_resolved", ctx.lang).lower(), n_eff=ctx.count(n_eff, "dea units on the frontier"),
                 median=ctx.log.fmt(float(scores.median()), "ratio", origin="dea", indicator="efficiency_median",
                                    country=ctx.country)))
     sec.blocks.append(fb)
