@@ -429,9 +429,10 @@ def _core(
         and c not in (C.LINK, C.BASIS, "rule_ref", C.SOURCE_REF)
         and not (c == C.CURRENCY and convert)
     ]
-    for c in text:
-        if c not in cache:
-            cache[c] = _codes(b[c])
+    if sort:  # the sort factorised them already; take through the levels
+        for c in text:
+            if c not in cache:
+                cache[c] = _codes(b[c])
     out: dict[str, Any] = {}
     for c in SPENDING_COLUMNS:
         if c in (C.LINK, C.BASIS, "rule_ref"):
@@ -451,9 +452,11 @@ def _core(
             out[c] = _take_text(pd.Series([label], dtype="str"), np.zeros(total, dtype=np.int64))
         elif c == C.SOURCE_REF:
             out[c] = _take_levels(b[c].array, line_idx)  # nearly unique: no factorisation
-        else:
+        elif c in cache:
             # compact codes in sorted line order, then repeated per link row (sequential)
             out[c] = _take_levels(cache[c][2], np.repeat(cache[c][3][order], rep))
+        else:  # input order: a direct, monotone take
+            out[c] = _take_levels(b[c].array, line_idx)
     spending = pd.DataFrame(out, copy=False)
     uncovered_keys = mapping["rule_ref"].isna().to_numpy(dtype=bool)
     uncovered = uncovered_keys[map_idx] if uncovered_keys.any() else np.zeros(total, dtype=bool)
