@@ -406,6 +406,9 @@ def _core(
             )
     # deterministic line order: sorted key, the other fields, amount; source_ref breaks ties
     order = _line_order(b, cache) if sort else np.arange(n, dtype=np.int64)
+    # the 64-bit sort codes are no longer needed: keep levels and compact codes only
+    for c, (_, k, levels, tcodes) in list(cache.items()):
+        cache[c] = (np.empty(0, dtype=np.int64), k, levels, tcodes)
     # expansion: one output row per line x link share
     key_id = mapping["key_id"].to_numpy(dtype=np.int64)
     counts = np.bincount(key_id, minlength=len(keys))
@@ -419,7 +422,7 @@ def _core(
     share = mapping[C.SHARE].to_numpy(dtype=float)[map_idx]
     # gather in sorted line order, then repeat per link row: sequential, cache-friendly
     amount_lcu = np.repeat(b[C.AMOUNT].to_numpy(dtype=float)[order], rep) * share
-    pc = np.repeat(pcodes[order], rep)
+    pc = np.repeat(pcodes.astype(np.int32)[order], rep)
     convert = currency is not None or ppp
     # text columns are taken through their sorted levels
     text = [
