@@ -481,8 +481,9 @@ def indicator_trend(
             ax.legend(loc="best")
         ax.set_xlabel(t("ax.year", lang))
         ax.set_ylabel(ylabel)
+        top = float(d["value"].max()) if len(d) else 1.0
         ax.yaxis.set_major_formatter(_num_formatter(lang, 0 if d["value"].abs().max() >= 10 else 1))
-        ax.set_ylim(bottom=0)
+        ax.set_ylim(0, top * 1.12 if top > 0 else 1.0)
         _years_axis(ax, d["year"].tolist())
         if title:
             ax.set_title(title)
