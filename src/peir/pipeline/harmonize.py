@@ -392,6 +392,9 @@ def _core(
         pkeys, ctx, base_year=base_year, currency=currency, ppp=ppp, deflator=deflator
     )
     info["gaps"] = gaps
+    _, _, cur_levels, cur_tc = cache[C.CURRENCY]
+    cur_sum = np.bincount(cur_tc, weights=np.nan_to_num(b[C.AMOUNT].to_numpy(dtype=float)), minlength=len(cur_levels))
+    info["lines_total"] = {str(v): float(t) for v, t in zip(cur_levels, cur_sum)}
     if len(gaps):
         if not allow_gaps:
             raise MissingContextError(_gap_message(gaps))
@@ -554,6 +557,15 @@ def harmonize_partition(
     return spending
 
 
+def _add_totals(kept: dict[str, float], removed: pd.DataFrame) -> dict[str, float]:
+    """Budget total by currency = kept lines + removed transfers."""
+    out = dict(kept)
+    if len(removed):
+        for cur, v in removed.groupby(C.CURRENCY)[C.AMOUNT].sum().items():
+            out[str(cur)] = out.get(str(cur), 0.0) + float(v)
+    return out
+
+
 def _fy_text(fiscal_year: FiscalYearArg) -> Any:
     if fiscal_year is None:
         return "calendar year"
@@ -712,9 +724,7 @@ def harmonize(
             "gaps": len(info["gaps"]),
         },
         "amounts": {
-            "budget_total": {
-                str(k): float(v) for k, v in budget.groupby(C.CURRENCY)[C.AMOUNT].sum().items()
-            },
+            "budget_total": _add_totals(info.get("lines_total", {}), removed),
             "transfers_removed": {
                 str(k): float(v) for k, v in removed.groupby(C.CURRENCY)[C.AMOUNT].sum().items()
             }
