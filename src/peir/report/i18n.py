@@ -304,6 +304,10 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
         "Prisons held {value} of their official capacity in {year}.",
         "Las cárceles albergaban el {value} de su capacidad oficial en {year}.",
     ),
+    "msg.prisoners_rate": (
+        "There were {value} prisoners per 100,000 inhabitants in {year}.",
+        "Había {value} personas privadas de libertad por cada 100.000 habitantes en {year}.",
+    ),
     "msg.unsentenced": (
         "{value} of prisoners had not been sentenced in {year} (SDG 16.3.2).",
         "El {value} de las personas privadas de libertad no tenía condena en {year} (ODS 16.3.2).",

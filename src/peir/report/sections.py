@@ -670,10 +670,12 @@ def section_performance(ctx: Context) -> Section:
         rows.append({"indicator": ind, "name": ctx.name(ind), C.COUNTRY: ctx.country, C.YEAR: lt[1], "value": lt[0],
                      "unit": _unit_text(ctx, ctx.unit(ind)), "link_label": link_label(link, ctx.lang) if link else ""})
     prison_msgs = []
-    for ind, key in (("occupancy_rate", "msg.occupancy"), ("unsentenced_share", "msg.unsentenced")):
+    for ind, key in (("prisoners_per_100k", "msg.prisoners_rate"), ("occupancy_rate", "msg.occupancy"),
+                     ("unsentenced_share", "msg.unsentenced")):
         lt = ctx.latest(ind)
         if lt:
-            prison_msgs.append(ctx.t(key, year=lt[1], value=ctx.num(ind, lt[0], lt[1], unit="%")))
+            unit = None if ind == "prisoners_per_100k" else "%"
+            prison_msgs.append(ctx.t(key, year=lt[1], value=ctx.num(ind, lt[0], lt[1], unit=unit, decimals=0 if unit is None else None)))
     if rows:
         frame = pd.DataFrame(rows)
         tb = ctx.table("chain", ctx.t("tab.chain"), frame, [
@@ -700,8 +702,9 @@ def section_performance(ctx: Context) -> Section:
 
 def _prison_figure(ctx: Context) -> FigureBlock | None:
     """Prison occupancy over time (or prisoners per 100,000 when occupancy has one year)."""
-    for ind in ("occupancy_rate", "prisoners_per_100k"):
-        s = ctx.series(ind)
+    candidates = [(ind, ctx.series(ind)) for ind in ("occupancy_rate", "prisoners_per_100k")]
+    candidates.sort(key=lambda c: -len(c[1]))  # the longer series (occupancy on a tie)
+    for ind, s in candidates:
         if len(s) >= 2:
             data = pd.DataFrame({"year": s.index, "value": s.to_numpy()})
             unit = ctx.unit(ind)
