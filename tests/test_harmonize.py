@@ -558,3 +558,17 @@ def test_sort_false_gives_the_same_rows_in_input_order() -> None:
     assert ds.budget is not None
     kept = ds.budget.frame[ds.budget.frame["transfer_to"].isna()]
     assert pd.unique(b.spending["source_ref"]).tolist() == kept["source_ref"].tolist()
+
+
+def test_rebase_in_usd_needs_no_rate_for_a_country_reported_in_usd() -> None:
+    b = pd.DataFrame({"country": ["SLV", "GTM"], "year": [2016, 2016], "institution_code": ["PNC", "PNC"],
+                      "phase": "executed", "amount": [10.0, 80.0], "currency": ["USD", "GTQ"]})
+    cm = pd.DataFrame([{"institution_code": "PNC", "link": "patrol", "share": 1.0, "basis": "m"}])
+    ctx = pd.DataFrame({"country": ["SLV", "SLV", "GTM", "GTM"], "year": [2015, 2016, 2015, 2016],
+                        "gdp_deflator": [100, 101, 100, 104.0], "fx_lcu_per_usd": [None, None, 7.6, 7.7]})
+    h = harmonize(ds_of(b, cm, ctx), base_year=2016, currency="USD")
+    r = h.rebase(2015).spending.set_index("country")["amount_real"]
+    assert r["SLV"] == pytest.approx(10 * 100 / 101)
+    assert r["GTM"] == pytest.approx(80 / 7.7 * 100 / 104 * 7.7 / 7.6)
+    direct = harmonize(ds_of(b, cm, ctx), base_year=2015, currency="USD").spending.set_index("country")["amount_real"]
+    assert r.to_dict() == pytest.approx(direct.to_dict(), rel=1e-14)

@@ -265,6 +265,7 @@ class HarmonizedDataset:
                 to_year=int(base_year),
                 deflator="cpi" if self.provenance.get("deflator") == C.CPI else "gdp",
                 conversion=self.provenance.get("conversion"),
+                converted=s[C.AMOUNT] != s[C.AMOUNT_LCU],
             ).to_numpy()
         prov = {**self.provenance, "base_year": int(base_year), "rebased_from": int(self.base_year)}
         return replace(self, spending=s, base_year=int(base_year), provenance=prov)

@@ -351,12 +351,15 @@ def rebase_amounts(
     deflator: DeflatorName = "gdp",
     conversion: str | None = None,
     column: str = C.AMOUNT_REAL,
+    converted: pd.Series | None = None,
 ) -> pd.Series:
     """Constant ``from_year`` amounts of a spending table in constant ``to_year`` prices.
 
     Per country: ``x_to = x_from × D[to] / D[from] × X[from] / X[to]`` (see :func:`rebase`),
     with ``X`` the ``conversion`` column of the context (``fx_lcu_per_usd`` or
-    ``ppp_lcu_per_intl``) or 1 when amounts are in local currency. Exact and reversible.
+    ``ppp_lcu_per_intl``) or 1 when amounts are in local currency — and 1 for a country none
+    of whose rows were converted (``converted``, e.g. a dollarised economy reported in USD),
+    whose rates are then not needed. Exact and reversible.
 
     Raises
     ------
@@ -373,14 +376,17 @@ def rebase_amounts(
     for country in countries:
         sub = ctx[ctx[C.COUNTRY] == country].drop_duplicates(C.YEAR, keep="last").set_index(C.YEAR)
         vals: list[float] = []
-        for col in [dcol] + ([conversion] if conversion else []):
+        needs_x = conversion is not None and (
+            converted is None or bool(converted[spending[C.COUNTRY] == country].any())
+        )
+        for col in [dcol] + ([conversion] if needs_x and conversion else []):
             for y in (from_year, to_year):
                 v = sub[col].get(y, np.nan) if col in sub.columns else np.nan
                 if pd.isna(v):
                     missing.append(f"{country} {y}: no {col}")
                 vals.append(float(v))
         f = vals[1] / vals[0]
-        if conversion:
+        if len(vals) == 4:
             f *= vals[2] / vals[3]
         factors[str(country)] = f
     if missing:
