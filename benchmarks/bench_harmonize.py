@@ -10,12 +10,13 @@ deterministically; the baseline does none of that.
 
 from __future__ import annotations
 
+import statistics
 import warnings
 
 import numpy as np
 import pandas as pd
 
-from benchmarks._util import md_table, peak_memory, timeit
+from benchmarks._util import Timing, md_table, peak_memory, timeit
 
 N_FULL = 5_000_000
 N_QUICK = 300_000
@@ -116,7 +117,7 @@ def _mem_peir(n: int) -> None:
 
 def run(quick: bool = False) -> str:
     n = N_QUICK if quick else N_FULL
-    repeat = 3
+    repeat = 5 if quick else 3
     tables = generate(n)
     a = with_peir(*tables)
     b = baseline(*tables)
@@ -124,9 +125,13 @@ def run(quick: bool = False) -> str:
     if not (a.index.equals(b.index) and np.allclose(a.to_numpy(), b.to_numpy(), rtol=1e-12, atol=0)):
         raise AssertionError("peir and the baseline disagree on the totals")
     n_rows = len(tables[0])
-    t_peir = timeit(lambda: with_peir(*tables), repeat=repeat)
-    t_base = timeit(lambda: baseline(*tables), repeat=repeat)
-    t_unsorted = timeit(lambda: with_peir(*tables, sort=False), repeat=repeat)
+    # interleaved, so that a change of load on the (shared) machine hits every side alike
+    runs: dict[str, list[float]] = {"peir": [], "base": [], "unsorted": []}
+    for _ in range(repeat):
+        runs["peir"] += timeit(lambda: with_peir(*tables), repeat=1).runs
+        runs["base"] += timeit(lambda: baseline(*tables), repeat=1).runs
+        runs["unsorted"] += timeit(lambda: with_peir(*tables, sort=False), repeat=1).runs
+    t_peir, t_base, t_unsorted = (Timing(statistics.median(r), r) for r in runs.values())
     mem_gen = peak_memory(_mem_generate, n)
     mem_peir = peak_memory(_mem_peir, n)
     mem_base = peak_memory(_mem_baseline, n)
