@@ -17,7 +17,6 @@ import codecs
 import csv
 import io
 import os
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -532,15 +531,17 @@ def _sample_encoding(path: Path, head: bytes, requested: str) -> str:
 
 def _count_newlines(path: Path) -> tuple[int, bool]:
     n = 0
-    last = b""
-    with path.open("rb") as fh:
+    last = 0
+    buf = bytearray(16 * 1024 * 1024)
+    view = memoryview(buf)
+    with path.open("rb", buffering=0) as fh:
         while True:
-            buf = fh.read(16 * 1024 * 1024)
-            if not buf:
+            k = fh.readinto(buf)
+            if not k:
                 break
-            n += buf.count(b"\n")
-            last = buf[-1:]
-    return n, last == b"\n"
+            n += view[:k].tobytes().count(b"\n") if k < len(buf) else buf.count(b"\n")
+            last = buf[k - 1]
+    return n, last == 10
 
 
 def _open_text_arrow(path: Path, spec: ReadSpec, head: bytes, chunk_rows: int) -> RawSource:
@@ -683,6 +684,3 @@ def _exact_lines(
     if skip_footer:
         out = out[: max(0, len(out) - skip_footer)]
     return np.asarray(out, dtype=np.int64), bad
-
-
-_NUMERIC_RE = re.compile(r"^[\s\d.,()$€£%+-]*$")

@@ -39,7 +39,7 @@ from peir.chain import (
 )
 from peir.pipeline.codes import COUNTRIES, country_hint, is_country, is_currency
 from peir.pipeline.numbers import INVALID, MISSING, OK, parse_numbers, parse_years, to_string_array
-from peir.schema import C, FieldSpec, TableSchema, load_schema
+from peir.schema import C, FieldSpec, load_schema
 from peir.tables import ISSUE_COLUMNS, ValidationReport
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -289,17 +289,25 @@ class _Coded:
 
     dictionary: pa.Array  # large_string; null where the value is a missing marker
     idx: np.ndarray  # int64 per row, -1 = missing
+    #: the column as read, when every value is kept as it is (no trimming, no missing
+    #: marker, no recode): then :meth:`array` returns it without copying
+    original: pa.Array | None = None
 
     @classmethod
     def from_column(cls, col: Any, missing: tuple[str, ...]) -> _Coded:
         arr = to_string_array(col)
         enc = pc.dictionary_encode(arr)
-        d = pc.utf8_trim_whitespace(pc.cast(enc.dictionary, pa.large_string()))
+        orig_d = pc.cast(enc.dictionary, pa.large_string())
+        d = pc.utf8_trim_whitespace(orig_d)
         markers = pa.array(sorted(set(missing) | {""}), type=pa.large_string())
         dmiss = pc.or_kleene(pc.is_null(d), pc.is_in(d, value_set=markers)).fill_null(True)
+        unchanged = not pc.any(dmiss).as_py() and pc.all(pc.equal(d, orig_d)).as_py() is not False
         d = pc.if_else(dmiss, pa.scalar(None, pa.large_string()), d)
         idx = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
-        return cls(d, idx)
+        keep = arr if unchanged and arr.null_count == 0 else None
+        if keep is not None and not pa.types.is_large_string(keep.type):
+            keep = pc.cast(keep, pa.large_string())
+        return cls(d, idx, keep)
 
     @classmethod
     def empty(cls, n: int) -> _Coded:
@@ -317,10 +325,13 @@ class _Coded:
         values = self.dictionary.to_pylist()
         mapped = [None if v is None else fn(v) for v in values]
         unknown_d = np.asarray([v is not None and m is None for v, m in zip(values, mapped, strict=True)] + [False], dtype=bool)
-        new = _Coded(pa.array(mapped, type=pa.large_string()), self.idx)
+        same = self.original is not None and mapped == values
+        new = _Coded(pa.array(mapped, type=pa.large_string()), self.idx, self.original if same else None)
         return new, unknown_d[self.idx]
 
     def array(self) -> pa.Array:
+        if self.original is not None:
+            return self.original
         if len(self.dictionary) == 0:
             return pa.nulls(len(self.idx), pa.large_string())
         return pc.take(self.dictionary, pa.array(self.idx, mask=self.idx < 0))
@@ -788,10 +799,9 @@ def cross_validate(ds: Dataset) -> ValidationReport:
     """
     report = ValidationReport(table="dataset", source=getattr(ds, "name", "") or "dataset")
     for kind, t in ds.tables.items():
-        r = t.report
-        if not r.table:
-            r.table = kind
-        report = report.merge(r) if report.rows_read or len(report.issues) else _copy_report(r, report)
+        if not t.report.table:
+            t.report.table = kind
+        report = report.merge(t.report)
     report.table = "dataset"
     report.source = getattr(ds, "name", "") or "dataset"
     rows: list[dict[str, Any]] = []
@@ -861,16 +871,10 @@ def cross_validate(ds: Dataset) -> ValidationReport:
                         f" (exchange rate, GDP) is in {cur_row[C.CURRENCY + '_ctx']}",
                     }
                 )
-    if caseload is not None and not caseload.empty and context is None:
-        pass
     extra = _issue_frame(rows)
     if len(extra):
         report.issues = pd.concat([report.issues, extra], ignore_index=True) if len(report.issues) else extra
     return report
-
-
-def _copy_report(r: ValidationReport, base: ValidationReport) -> ValidationReport:
-    return base.merge(r)
 
 
 def _years_text(ys: list[int]) -> str:
@@ -878,7 +882,3 @@ def _years_text(ys: list[int]) -> str:
     if len(ys) > 2 and ys[-1] - ys[0] == len(ys) - 1:
         return f"{ys[0]}–{ys[-1]}"
     return ", ".join(str(y) for y in ys)
-
-
-def describe_schema(schema: TableSchema) -> str:  # pragma: no cover - documentation helper
-    return ", ".join(f"{f.name}{'*' if f.required else ''}" for f in schema.fields)
