@@ -47,6 +47,17 @@ def _simulate(
     return ds, ds.budget.frame, ds.context.frame, ds.chain_map.frame
 
 
+def _with_transfers(ds: peir.Dataset) -> tuple[peir.Dataset, pd.DataFrame]:
+    """Mark some ministry lines as transfers to the police (present) or to an absent body."""
+    assert ds.budget is not None
+    budget = ds.budget.frame.copy()
+    ministry = np.flatnonzero((budget[C.INSTITUTION_CODE] == "MIN").to_numpy())
+    budget.loc[budget.index[ministry[::7]], C.TRANSFER_TO] = "POL"
+    budget.loc[budget.index[ministry[3::11]], C.TRANSFER_TO] = "ABSENT"
+    out = peir.Dataset(budget=peir.BudgetTable(budget), context=ds.context, chain_map=ds.chain_map)
+    return out, budget
+
+
 def _in_process(ds: peir.Dataset) -> peir.HarmonizedDataset:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", peir.PeirWarning)
@@ -55,7 +66,8 @@ def _in_process(ds: peir.Dataset) -> peir.HarmonizedDataset:
 
 @pytest.fixture(scope="module")
 def data() -> dict[str, Any]:
-    ds, budget, context, cm = _simulate(N_ROWS)
+    ds, _, context, cm = _simulate(N_ROWS)
+    ds, budget = _with_transfers(ds)
     h = _in_process(ds)
     return {"budget": budget, "context": context, "chain_map": cm, "h": h}
 
@@ -156,11 +168,7 @@ def test_partition_function_reproduces_in_process(by: tuple[str, ...]) -> None:
     from peir.spark import partition_function
 
     ds, budget, context, cm = _simulate(20_000, years=range(2021, 2025))
-    budget = budget.copy()
-    ministry = np.flatnonzero((budget[C.INSTITUTION_CODE] == "MIN").to_numpy())
-    budget.loc[budget.index[ministry[::7]], C.TRANSFER_TO] = "POL"
-    budget.loc[budget.index[ministry[3::11]], C.TRANSFER_TO] = "ABSENT"
-    ds = peir.Dataset(budget=peir.BudgetTable(budget), context=ds.context, chain_map=ds.chain_map)
+    ds, budget = _with_transfers(ds)
     h = _in_process(ds)
     status = h.transfers["status"].str.split(":").str[0].value_counts()
     assert status.get("removed", 0) > 0 and status.get("kept", 0) > 0
@@ -182,6 +190,7 @@ def test_spark_harmonize_matches_in_process(spark: Any, data: dict[str, Any]) ->
     assert budget[C.COUNTRY].nunique() >= 3
     expected = h.spending
     assert (expected[C.LINK] == "unallocated").any(), "the comparison must include unallocated spending"
+    assert h.transfers["status"].str.startswith("removed").any()
 
     sdf = _to_spark(spark, budget[[c for c in budget.columns if c in peir.BudgetTable.schema().names]])
     out_sdf = harmonize(sdf, chain_map=data["chain_map"], context=data["context"], currency="USD")
