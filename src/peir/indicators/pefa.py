@@ -157,6 +157,16 @@ def _last_years(values: pd.Series, n: int = 3) -> list[int]:
     return [int(y) for y in sorted(have.index)[-n:]]
 
 
+def _years_within(vals: pd.Series, lo: float, hi: float) -> int:
+    """How many of ``vals`` lie within ``lo``–``hi`` (bounds inclusive): the PI-1 band test."""
+    return int(((vals >= lo - _EPS) & (vals <= hi + _EPS)).sum())
+
+
+def _years_below(vals: pd.Series, limit: float) -> int:
+    """How many of ``vals`` lie strictly below ``limit``: the PI-2.1/2.2 threshold test."""
+    return int((vals < limit - _EPS).sum())
+
+
 def score_pi1(outturn: pd.Series) -> tuple[Score, list[int]]:
     """Score PI-1 from outturn percentages by year: the band met in at least two of the last
     three years (bounds inclusive)."""
@@ -165,7 +175,7 @@ def score_pi1(outturn: pd.Series) -> tuple[Score, list[int]]:
         return "NR", years
     vals = outturn.loc[years]
     for letter, lo, hi in _PI1_BANDS:
-        if int(((vals >= lo - _EPS) & (vals <= hi + _EPS)).sum()) >= 2:
+        if _years_within(vals, lo, hi) >= 2:
             return letter, years  # type: ignore[return-value]
     return "D", years
 
@@ -178,7 +188,7 @@ def score_pi2(variance: pd.Series) -> tuple[Score, list[int]]:
         return "NR", years
     vals = variance.loc[years]
     for letter, limit in _PI2_LIMITS:
-        if int((vals < limit - _EPS).sum()) >= 2:
+        if _years_below(vals, limit) >= 2:
             return letter, years  # type: ignore[return-value]
     return "D", years
 
@@ -211,6 +221,16 @@ def _as_series(x: Any, name: str) -> pd.Series:
     return x.astype("float64")
 
 
+def _percent_by_year(num: pd.Series, den: pd.Series, name: str) -> pd.Series:
+    """``num ÷ den × 100`` sorted by year; NaN where ``den`` is 0 or either side is missing."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = (num / den.where(den != 0) * 100.0).sort_index()
+    out = out.where(np.isfinite(out))
+    out.name = name
+    out.index.name = "year"
+    return out
+
+
 def _fmt_years(values: pd.Series, years: list[int]) -> str:
     return ", ".join(f"{values.loc[y]:.1f} % in {y}" for y in years)
 
@@ -237,11 +257,7 @@ def pi1(approved: pd.Series, executed: pd.Series) -> PEFAResult:
     a = _as_series(approved, "approved")
     e = _as_series(executed, "executed")
     a, e = a.align(e, join="outer")
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out = (e / a.where(a != 0) * 100.0).sort_index()
-    out = out.where(np.isfinite(out))
-    out.name = "outturn"
-    out.index.name = "year"
+    out = _percent_by_year(e, a, "outturn")
     score, years = score_pi1(out)
     text = _explain_pi1(out, score, years)
     return PEFAResult("PI-1", out, score, years, text)
@@ -257,7 +273,7 @@ def _explain_pi1(out: pd.Series, score: Score, years: list[int]) -> str:
     parts = [f"Actual expenditure was {_fmt_years(out, years)} of the approved budget."]
     vals = out.loc[years]
     for letter, lo, hi in _PI1_BANDS:
-        k = int(((vals >= lo - _EPS) & (vals <= hi + _EPS)).sum())
+        k = _years_within(vals, lo, hi)
         parts.append(f"{k} of {len(years)} years within {lo:g}–{hi:g} % ({letter} requires two).")
         if letter == score:
             break
@@ -409,7 +425,7 @@ def _explain_pi2(
     ]
     vals = var.loc[years]
     for letter, limit in _PI2_LIMITS:
-        k = int((vals < limit - _EPS).sum())
+        k = _years_below(vals, limit)
         parts.append(f"{k} of {len(years)} years below {limit:g} % ({letter} requires two).")
         if letter == score:
             break
@@ -434,11 +450,7 @@ def _pi2_3(
         charged = contingency.astype("float64")
     budget = approved.sum(axis=1, min_count=1)
     charged, budget = charged.align(budget, join="outer")
-    with np.errstate(divide="ignore", invalid="ignore"):
-        sh = (charged / budget.where(budget != 0) * 100.0).sort_index()
-    sh = sh.where(np.isfinite(sh))
-    sh.name = "contingency_share"
-    sh.index.name = "year"
+    sh = _percent_by_year(charged, budget, "contingency_share")
     score, years, avg = score_pi2_3(sh)
     head = f"{_TITLES['PI-2.3']}: score {score}. "
     if score == "NR":
