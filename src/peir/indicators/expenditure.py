@@ -106,12 +106,16 @@ def spending_frames(
     def tot(frame: pd.DataFrame, by: list[str], col: str) -> pd.Series:
         return frame.groupby(by, observed=True)[col].sum(min_count=1)
 
+    def add_phase_totals(out: pd.DataFrame, by: list[str]) -> None:
+        """``spending_approved``/``_modified``/``_executed``: nominal totals by ``by`` per phase."""
+        for ph in ("approved", "modified", "executed"):
+            out[f"spending_{ph}"] = tot(s[s[C.PHASE] == ph], by, C.AMOUNT)
+
     main = phases.set_index(key)
     main["spending"] = tot(lv, key, C.AMOUNT)
     main["spending_real"] = tot(lv, key, C.AMOUNT_REAL)
     main["spending_lcu"] = tot(lv, key, C.AMOUNT_LCU)
-    for ph in ("approved", "modified", "executed"):
-        main[f"spending_{ph}"] = tot(s[s[C.PHASE] == ph], key, C.AMOUNT)
+    add_phase_totals(main, key)
     by_link = tot(lv, [*key, C.LINK], C.AMOUNT).unstack(C.LINK)
     for lk in CHAIN_LINKS:
         main[f"spending_{lk.value}"] = by_link[lk.value] if lk.value in by_link.columns else np.nan
@@ -138,30 +142,24 @@ def spending_frames(
     main["cv_institution"] = _cv(s, key, C.INSTITUTION_CODE).reindex(main.index)
     main["cv_econ"] = _cv(s, key, C.ECON).reindex(main.index)
     main = main.reset_index()
+    # the sector level of each country-year, joined to the link and institution rows
+    sector = main[[*key, "level_phase", "spending"]].rename(columns={"spending": "sector_spending"})
 
     # by link
     link = lv.groupby([*key, C.LINK], observed=True)[[C.AMOUNT, C.AMOUNT_REAL, C.AMOUNT_LCU]].sum(
         min_count=1
     )
     link.columns = ["spending", "spending_real", "spending_lcu"]
-    for ph in ("approved", "modified", "executed"):
-        link[f"spending_{ph}"] = tot(s[s[C.PHASE] == ph], [*key, C.LINK], C.AMOUNT)
-    link = link.reset_index().merge(
-        main[[*key, "level_phase", "spending"]].rename(columns={"spending": "sector_spending"}),
-        on=key,
-    )
+    add_phase_totals(link, [*key, C.LINK])
+    link = link.reset_index().merge(sector, on=key)
 
     # by institution
     icol = C.INSTITUTION_CODE if C.INSTITUTION_CODE in s.columns else C.INSTITUTION
     inst = tot(lv, [*key, icol], C.AMOUNT).rename("spending").to_frame()
-    for ph in ("approved", "modified", "executed"):
-        inst[f"spending_{ph}"] = tot(s[s[C.PHASE] == ph], [*key, icol], C.AMOUNT)
+    add_phase_totals(inst, [*key, icol])
     inst = inst.reset_index().rename(columns={icol: "group"})
     inst["group"] = inst["group"].astype(str)
-    inst = inst.merge(
-        main[[*key, "level_phase", "spending"]].rename(columns={"spending": "sector_spending"}),
-        on=key,
-    )
+    inst = inst.merge(sector, on=key)
     return main, link, inst
 
 
