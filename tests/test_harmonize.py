@@ -329,6 +329,10 @@ def test_without_context_and_base_year_the_result_is_nominal_only() -> None:
     h = harmonize(ds_of(b, cm))
     assert h.base_year is None and h.spending["amount_real"].isna().all()
     assert h.spending["amount"].tolist() == [10.0]
+    # a context without the deflator (population only) does not ask for constant prices either
+    h2 = harmonize(ds_of(b, cm, context_frame(population=[6.3e6, 6.32e6])))
+    assert h2.base_year is None and h2.spending["amount_real"].isna().all()
+    assert h2.aggregate()["per_capita"].tolist() == pytest.approx([10 / 6.32e6])
 
 
 def test_rebase_helpers_are_exact_and_reversible() -> None:

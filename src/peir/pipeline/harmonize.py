@@ -594,8 +594,8 @@ def harmonize(
     ds : peir.Dataset
         The validated input tables.
     base_year
-        Constant-price base year. ``None``: the latest budget year when a context table is
-        present, else nominal only (``amount_real`` NaN).
+        Constant-price base year. ``None``: the latest budget year when the context has the
+        deflator, else nominal only (``amount_real`` NaN, no error).
     currency
         ``None`` keeps each line's own (local) currency; ``"USD"`` converts at the annual
         average official rate (``fx_lcu_per_usd``). Constant prices in USD are deflated in
@@ -644,7 +644,9 @@ def harmonize(
     budget = _canonical_budget(budget_in)
     ctx = align_context(context_in, fiscal_year)
     rules = effective_chain_map(chain_in, cofog=cofog)
-    if base_year is None and ds.context is not None and len(budget):
+    dcol_in = deflator_column(str(deflator))
+    has_deflator = dcol_in in ctx.columns and bool(ctx[dcol_in].notna().any())
+    if base_year is None and has_deflator and len(budget):
         base_year = int(budget[C.YEAR].max())
     kept, transfers = consolidate_transfers(budget)
     spending, info = _core(
