@@ -150,18 +150,33 @@ def _pct_formatter(lang: str) -> FuncFormatter:
     return FuncFormatter(lambda v, _pos: f"{fmt_number(v, lang, 0)}%")
 
 
+def _annotate_bar(ax: Axes, bar: Any, text: str, *, horizontal: bool) -> None:
+    """Write ``text`` just past the end of ``bar`` (right of a horizontal bar, above a vertical one)."""
+    if horizontal:
+        ax.annotate(text, (bar.get_width(), bar.get_y() + bar.get_height() / 2),
+                    xytext=(3, 0), textcoords="offset points", va="center", fontsize=7.5)
+    else:
+        ax.annotate(text, (bar.get_x() + bar.get_width() / 2, bar.get_height()),
+                    xytext=(0, 2), textcoords="offset points", ha="center", fontsize=7.5)
+
+
 def _label_bars(ax: Axes, bars: Any, values: Sequence[float], lang: str, *, decimals: int = 1,
                 suffix: str = "", horizontal: bool = False) -> None:
     for bar, v in zip(bars, values):
         if v is None or not np.isfinite(v):
             continue
-        text = fmt_number(v, lang, decimals) + suffix
-        if horizontal:
-            ax.annotate(text, (bar.get_width(), bar.get_y() + bar.get_height() / 2),
-                        xytext=(3, 0), textcoords="offset points", va="center", fontsize=7.5)
-        else:
-            ax.annotate(text, (bar.get_x() + bar.get_width() / 2, bar.get_height()),
-                        xytext=(0, 2), textcoords="offset points", ha="center", fontsize=7.5)
+        _annotate_bar(ax, bar, fmt_number(v, lang, decimals) + suffix, horizontal=horizontal)
+
+
+def _grid_along_x(ax: Axes) -> None:
+    """Horizontal bar charts: the value grid runs along x instead of the style's y grid."""
+    ax.grid(axis="y", visible=False)
+    ax.grid(axis="x", visible=True)
+
+
+def _legend_beside(ax: Axes) -> None:
+    """The legend to the right of the plot, for charts with one entry per link."""
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7.5)
 
 
 def _years_axis(ax: Axes, years: Sequence[Any]) -> None:
@@ -252,7 +267,7 @@ def composition_by_link(
         else:
             ax.set_ylabel(t("ax.amount_millions", lang, currency=currency))
             ax.yaxis.set_major_formatter(_num_formatter(lang))
-        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7.5)
+        _legend_beside(ax)
         ax.set_title(title or t("fig.composition", lang))
         return _finish(fig, ax, own, source, lang)
 
@@ -285,8 +300,7 @@ def per_capita_peers(
         colors = [OKABE_ITO["vermillion"] if c == highlight else OKABE_ITO["blue"] for c in d.index]
         bars = ax.barh([str(c) for c in d.index], d.to_numpy(dtype=float), color=colors, height=0.6)
         _label_bars(ax, bars, d.tolist(), lang, decimals=decimals, horizontal=True)
-        ax.grid(axis="y", visible=False)
-        ax.grid(axis="x", visible=True)
+        _grid_along_x(ax)
         ax.set_xlabel(unit)
         ax.set_ylabel(t("col.country", lang))
         ax.xaxis.set_major_formatter(_num_formatter(lang, 1 if d.max() < 10 else 0))
@@ -334,7 +348,7 @@ def execution_rate(
         ax.yaxis.set_major_formatter(_pct_formatter(lang))
         top = float(np.nanmax(d.to_numpy(dtype=float))) if d.size and np.isfinite(d.to_numpy(dtype=float)).any() else 100.0
         ax.set_ylim(0, max(110.0, top * 1.12))
-        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7.5)
+        _legend_beside(ax)
         ax.set_title(title or t("fig.execution", lang))
         return _finish(fig, ax, own, source, lang)
 
@@ -368,10 +382,8 @@ def chain_funnel(
             text = fmt_number(c, lang, 0)
             if np.isfinite(r):
                 text += f"  ({fmt_number(100 * r, lang, 1)}%)"
-            ax.annotate(text, (bar.get_width(), bar.get_y() + bar.get_height() / 2), xytext=(3, 0),
-                        textcoords="offset points", va="center", fontsize=7.5)
-        ax.grid(axis="y", visible=False)
-        ax.grid(axis="x", visible=True)
+            _annotate_bar(ax, bar, text, horizontal=True)
+        _grid_along_x(ax)
         ax.set_xlabel(t("ax.count", lang))
         ax.set_ylabel(t("col.stage", lang))
         ax.xaxis.set_major_formatter(_num_formatter(lang))
@@ -403,8 +415,7 @@ def efficiency_ranking(
         bars = ax.barh([str(i) for i in d.index], d.to_numpy(), color=colors, height=0.65)
         _label_bars(ax, bars, d.tolist(), lang, decimals=2, horizontal=True)
         ax.axvline(1.0, color="#333333", linestyle="--", linewidth=1, label=t("ax.frontier", lang))
-        ax.grid(axis="y", visible=False)
-        ax.grid(axis="x", visible=True)
+        _grid_along_x(ax)
         ax.set_xlabel(t("ax.efficiency", lang))
         ax.set_ylabel(t("col.unit_dmu", lang))
         ax.xaxis.set_major_formatter(_num_formatter(lang, 1))
