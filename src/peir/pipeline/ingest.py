@@ -669,6 +669,10 @@ class _Reader:
             m["wide_columns"] = {d: dict(v) for d, v in self.plan.melt.items()}
         if self.plan.phases_detected:
             m["phases_detected"] = True
+        used = set(self.plan.mapping.values()) | set(self.plan.melt_sources)
+        unused = [c for c in self.raw.columns if c not in used]
+        if unused:
+            m["unused_columns"] = unused
         if self.raw.delimiter is not None:
             m["delimiter"] = self.raw.delimiter
         if self.raw.sheet is not None:
