@@ -25,6 +25,8 @@ from peir.schema import C
 
 COUNTRIES = ("XSA", "XSB", "XSC")
 N_ROWS = 200_000
+#: Six years x three countries = 18 (country, year) partitions of about 11,000 lines each.
+YEARS = range(2019, 2025)
 RTOL = 1e-9
 FLOATS = [c for c in SPENDING_COLUMNS if SPENDING_DTYPES[c] == "float64"]
 TEXT = [c for c in SPENDING_COLUMNS if SPENDING_DTYPES[c] == "str"]
@@ -66,7 +68,7 @@ def _in_process(ds: peir.Dataset) -> peir.HarmonizedDataset:
 
 @pytest.fixture(scope="module")
 def data() -> dict[str, Any]:
-    ds, _, context, cm = _simulate(N_ROWS)
+    ds, _, context, cm = _simulate(N_ROWS, years=YEARS)
     ds, budget = _with_transfers(ds)
     h = _in_process(ds)
     return {"budget": budget, "context": context, "chain_map": cm, "h": h}
@@ -227,7 +229,7 @@ def test_boost_wide_table_recipe(spark: Any) -> None:
     """The docs/scaling.md recipe: a BOOST-style wide table, stacked with Spark SQL, harmonised."""
     from peir.spark import harmonize
 
-    ds, budget, context, cm = _simulate(20_000)
+    ds, budget, context, cm = _simulate(20_000, years=range(2022, 2025))
     keys = ["country", "year", "institution_code", "program", "econ", "func", "region"]
     wide = budget.pivot_table(index=keys, columns="phase", values="amount", aggfunc="sum").reset_index()
     boost_names = {
