@@ -104,11 +104,15 @@ class ValidationReport:
         """One plain line per issue: ``source:row: column=value: message [code]``."""
         out = []
         frame = self.issues if limit is None else self.issues.head(limit)
-        for r in frame.itertuples(index=False):
-            where = f"{r.source_ref}" + (f":{r.row}" if pd.notna(r.row) else "")
-            col = f" {r.column}" if isinstance(r.column, str) and r.column else ""
-            val = f"={r.value!r}" if r.value is not None and not (isinstance(r.value, float) and pd.isna(r.value)) else ""
-            out.append(f"{where}:{col}{val} {r.severity}: {r.message} [{r.code}]")
+        for r in frame.to_dict("records"):
+            row = r["row"]
+            where = f"{r['source_ref']}" + (f":{row}" if row is not None and not pd.isna(row) else "")
+            column = r["column"]
+            col = f" {column}" if isinstance(column, str) and column else ""
+            value = r["value"]
+            missing = value is None or (isinstance(value, float) and pd.isna(value))
+            val = "" if missing else f"={value!r}"
+            out.append(f"{where}:{col}{val} {r['severity']}: {r['message']} [{r['code']}]")
         return out
 
     def summary(self) -> str:
