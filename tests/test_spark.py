@@ -263,3 +263,29 @@ def test_boost_wide_table_recipe(spark: Any) -> None:
     h = _in_process(peir.Dataset(budget=peir.BudgetTable(long), context=ds.context, chain_map=ds.chain_map))
     assert len(long) == int(wide[["approved", "revised", "executed"]].notna().sum().sum())
     _assert_same(got, h.spending)
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("spark")
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"drop_deflator": True},  # default base year: none without a deflator (nominal only)
+        {"base_year": 2022, "deflator": "cpi", "ppp": True},
+    ],
+)
+def test_spark_harmonize_options_match_in_process(spark: Any, options: dict[str, Any]) -> None:
+    from peir.spark import harmonize
+
+    opts = dict(options)
+    ds, budget, context, cm = _simulate(6_000, years=range(2022, 2025))
+    if opts.pop("drop_deflator", False):
+        context = context.drop(columns=[C.GDP_DEFLATOR])
+        ds = peir.Dataset(budget=ds.budget, context=peir.ContextTable(context), chain_map=ds.chain_map)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", peir.PeirWarning)
+        h = ds.harmonize(**opts)
+    got = harmonize(_to_spark(spark, budget), chain_map=cm, context=context, **opts).toPandas()
+    _assert_same(got, h.spending)
+    if "base_year" not in opts:
+        assert h.base_year is None and got[C.AMOUNT_REAL].isna().all()

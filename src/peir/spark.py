@@ -12,8 +12,8 @@ What is done once on the driver, exactly as :func:`peir.pipeline.harmonize.harmo
 - the chain map is validated and resolved (:func:`peir.pipeline.chainmap.effective_chain_map`),
   so an inconsistent map raises :class:`peir.ChainMapError` before any job starts;
 - the context is aligned on fiscal-year labels (:func:`peir.pipeline.prices.align_context`);
-- the default base year (the latest budget year when a context is given) is taken from the
-  *whole* budget, not from each partition.
+- the default base year (the latest budget year when the context has the deflator) is taken
+  from the *whole* budget, not from each partition.
 
 Both small tables travel to the executors inside the task closure (as Spark broadcasts task
 closures), which also works on Spark Connect (Databricks serverless and shared clusters),
@@ -187,6 +187,17 @@ def partition_function(
     return fn
 
 
+def _has_deflator(context: pd.DataFrame | None, options: dict[str, Any]) -> bool:
+    """Whether the in-process rule picks a default base year: the context has the deflator."""
+    from peir.pipeline.prices import align_context, deflator_column
+
+    if context is None or context.empty:
+        return False
+    dcol = deflator_column(str(options.get("deflator", "gdp")))
+    aligned = align_context(context, options.get("fiscal_year"))
+    return dcol in aligned.columns and bool(aligned[dcol].notna().any())
+
+
 def _budget_columns(budget_sdf: Any) -> list[str]:
     present = set(budget_sdf.columns)
     missing = [c for c in (C.COUNTRY, C.YEAR, C.INSTITUTION_CODE, C.PHASE, C.AMOUNT) if c not in present]
@@ -226,9 +237,9 @@ def harmonize(
         :class:`peir.ChainMap` / :class:`peir.ContextTable` or pandas DataFrames in canonical
         columns (small: they are shipped to every task), or ``None``.
     base_year
-        Constant-price base year. ``None``: the latest budget year when a context is given
-        (computed on the whole ``budget_sdf``, as in process, which costs one pass over the
-        data; give it to skip that pass), else nominal only.
+        Constant-price base year. ``None``: the latest budget year when the context has the
+        deflator (computed on the whole ``budget_sdf``, as in process, which costs one pass
+        over the data; give it to skip that pass), else nominal only.
     currency, ppp
         Output currency (``None``: each line's own), or PPP international dollars.
     **options
@@ -255,7 +266,7 @@ def harmonize(
     if not hasattr(budget_sdf, "groupBy") or not hasattr(budget_sdf, "columns"):
         raise InputError(f"budget_sdf: expected a pyspark.sql.DataFrame, got {type(budget_sdf).__name__}")
     ctx_frame = _frame(context, "context")
-    if base_year is None and ctx_frame is not None:
+    if base_year is None and _has_deflator(ctx_frame, options):
         latest = budget_sdf.agg(F.max(F.col(C.YEAR)).alias("y")).collect()[0]["y"]
         base_year = None if latest is None else int(latest)
     fn = partition_function(chain_map, ctx_frame, base_year=base_year, currency=currency, ppp=ppp, **options)
