@@ -193,6 +193,12 @@ def _finite(v: Any) -> bool:
         return False
 
 
+def _country_rows(ctx: Context, indicator: str) -> pd.DataFrame:
+    """National rows of ``indicator`` for the country of the review that have a value."""
+    d = ctx.rows(indicator)
+    return d[d[C.COUNTRY] == ctx.country].dropna(subset=[C.VALUE]) if not d.empty else d
+
+
 def _level_phase(h: Any, country: str) -> dict[int, str]:
     """The phase used for levels per year (executed where present, else approved)."""
     s = h.spending
@@ -226,8 +232,7 @@ def _coverage(h: Any, country: str) -> dict[int, str]:
 
 def _reference_year(ctx: Context) -> int | None:
     """The year with the widest coverage of links (ties: the most recent)."""
-    d = ctx.rows("exp_link")
-    d = d[(d[C.COUNTRY] == ctx.country)].dropna(subset=[C.VALUE]) if not d.empty else d
+    d = _country_rows(ctx, "exp_link")
     if d.empty:
         s = ctx.series("exp_total")
         return int(s.index[-1]) if len(s) else None
@@ -383,9 +388,8 @@ def section_composition(ctx: Context) -> Section:
     ctx.log.section = sec.id
     # by link
     sec.h3(ctx.t("sub.by_link"))
-    lk = ctx.rows("exp_link")
+    lk = _country_rows(ctx, "exp_link")
     sh = ctx.rows("exp_link_share")
-    lk = lk[lk[C.COUNTRY] == ctx.country].dropna(subset=[C.VALUE]) if not lk.empty else lk
     if lk.empty:
         sec.p(ctx.na("na.spending"))
     else:
@@ -433,8 +437,7 @@ def section_composition(ctx: Context) -> Section:
         sec.blocks.append(tb)
     # by institution
     sec.h3(ctx.t("sub.by_institution"))
-    inst = ctx.rows("exp_institution")
-    inst = inst[inst[C.COUNTRY] == ctx.country].dropna(subset=[C.VALUE]) if not inst.empty else inst
+    inst = _country_rows(ctx, "exp_institution")
     if inst.empty:
         sec.p(ctx.na("na.institution"))
     else:
@@ -501,8 +504,7 @@ def section_credibility(ctx: Context) -> Section:
     ctx.log.section = sec.id
     sec.h3(ctx.t("sub.execution"))
     ex = ctx.series("exec_rate_approved")
-    exl = ctx.rows("exec_rate_link")
-    exl = exl[exl[C.COUNTRY] == ctx.country].dropna(subset=[C.VALUE]) if not exl.empty else exl
+    exl = _country_rows(ctx, "exec_rate_link")
     if ex.empty and exl.empty:
         sec.p(ctx.na("na.execution"))
     else:
