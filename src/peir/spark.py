@@ -13,7 +13,8 @@ What is done once on the driver, exactly as :func:`peir.pipeline.harmonize.harmo
   so an inconsistent map raises :class:`peir.ChainMapError` before any job starts;
 - the context is aligned on fiscal-year labels (:func:`peir.pipeline.prices.align_context`);
 - the default base year (the latest budget year when the context has the deflator) is taken
-  from the *whole* budget, not from each partition.
+  from the *whole* budget, not from each partition. This rule is the one piece restated here
+  (it needs a Spark aggregate); ``tests/test_spark.py`` checks it against the in-process path.
 
 Both small tables travel to the executors inside the task closure (as Spark broadcasts task
 closures), which also works on Spark Connect (Databricks serverless and shared clusters),
@@ -150,7 +151,7 @@ def partition_function(
     """
     from peir.pipeline.chainmap import effective_chain_map
     from peir.pipeline.harmonize import harmonize_partition
-    from peir.pipeline.prices import align_context
+    from peir.pipeline.prices import align_context, deflator_column
 
     known = {"deflator", "fiscal_year", "allow_gaps", "cofog"}
     unknown = sorted(set(options) - known)
@@ -165,6 +166,7 @@ def partition_function(
     ctx_in = _frame(context, "context")
     ctx = align_context(ctx_in if ctx_in is not None else pd.DataFrame(), fiscal_year)
     deflator = options.get("deflator", "gdp")
+    deflator_column(str(deflator))  # an unknown deflator fails here, not in every task
     allow_gaps = bool(options.get("allow_gaps", False))
 
     def fn(budget: pd.DataFrame) -> pd.DataFrame:
