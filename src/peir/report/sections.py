@@ -199,6 +199,16 @@ def _country_rows(ctx: Context, indicator: str) -> pd.DataFrame:
     return d[d[C.COUNTRY] == ctx.country].dropna(subset=[C.VALUE]) if not d.empty else d
 
 
+def _year_table(ctx: Context, years: list[int], columns: dict[str, Any]) -> pd.DataFrame:
+    """One row per year for the country of the review; each column takes its value by year
+    from a Series or dict (NaN for a year it lacks)."""
+    frame = pd.DataFrame({C.YEAR: years})
+    frame[C.COUNTRY] = ctx.country
+    for name, by_year in columns.items():
+        frame[name] = [by_year.get(y, np.nan) for y in years]
+    return frame
+
+
 def _level_phase(h: Any, country: str) -> dict[int, str]:
     """The phase used for levels per year (executed where present, else approved)."""
     s = h.spending
@@ -259,12 +269,9 @@ def section_spending(ctx: Context) -> Section:
     phases = _level_phase(ctx.h, ctx.country)
     cover = _coverage(ctx.h, ctx.country)
     years = sorted(total.index)
-    frame = pd.DataFrame({C.YEAR: years})
-    frame[C.COUNTRY] = ctx.country
-    frame["phase"] = [phase_label(phases.get(y, ""), ctx.lang) for y in years]
-    for ind in ("exp_total", "exp_total_real", "exp_per_capita", "exp_pct_gdp", "exp_pct_gov", "exp_growth_real"):
-        s = ctx.series(ind)
-        frame[ind] = [s.get(y, np.nan) for y in years]
+    ids = ("exp_total", "exp_total_real", "exp_per_capita", "exp_pct_gdp", "exp_pct_gov", "exp_growth_real")
+    frame = _year_table(ctx, years, {"phase": {y: phase_label(phases.get(y, ""), ctx.lang) for y in years},
+                                     **{ind: ctx.series(ind) for ind in ids}})
     # growth only between consecutive years with the same coverage
     frame["exp_growth_real"] = [
         v if cover.get(y) == cover.get(y - 1) else np.nan for y, v in zip(years, frame["exp_growth_real"])
@@ -284,9 +291,7 @@ def section_spending(ctx: Context) -> Section:
     frame = frame.dropna(axis=1, how="all")
     tb = ctx.table("spending", ctx.t("tab.spending"), frame, cols)
     ctx.log.record_table(tb, origin="compute", row_keys=[C.COUNTRY, C.YEAR],
-                         value_columns={k: {"indicator": k, "unit": ctx.unit(k)} for k in
-                                        ("exp_total", "exp_total_real", "exp_per_capita", "exp_pct_gdp",
-                                         "exp_pct_gov", "exp_growth_real")})
+                         value_columns={k: {"indicator": k, "unit": ctx.unit(k)} for k in ids})
     # sentence on the reference year
     ry = _reference_year(ctx) or years[-1]
     amount = total.get(ry, np.nan)
@@ -468,10 +473,7 @@ def section_composition(ctx: Context) -> Section:
     if not years:
         sec.p(ctx.na("na.econ"))
     else:
-        frame = pd.DataFrame({C.YEAR: years})
-        frame[C.COUNTRY] = ctx.country
-        for i, s in parts.items():
-            frame[i] = [s.get(y, np.nan) for y in years]
+        frame = _year_table(ctx, years, parts)
         tb = ctx.table("by_econ", ctx.t("tab.by_econ"), frame, [
             Column(C.YEAR, ctx.t("col.year"), "year"),
             *[Column(i, f"{econ_label(code, ctx.lang)} (%)", "num1")
@@ -509,19 +511,14 @@ def section_credibility(ctx: Context) -> Section:
         sec.p(ctx.na("na.execution"))
     else:
         years = sorted(set(ex.index) | set(exl[C.YEAR] if not exl.empty else []))
-        frame = pd.DataFrame({C.YEAR: years})
-        frame[C.COUNTRY] = ctx.country
-        frame["exec_rate_approved"] = [ex.get(y, np.nan) for y in years]
-        for name in ("exec_rate_modified", "modification_rate"):
-            s = ctx.series(name)
-            frame[name] = [s.get(y, np.nan) for y in years]
+        ids = ("exec_rate_approved", "exec_rate_modified", "modification_rate")
+        frame = _year_table(ctx, years, {n: ctx.series(n) for n in ids})
         tb = ctx.table("execution", ctx.t("tab.execution"), frame, [
             Column(C.YEAR, ctx.t("col.year"), "year"),
-            *[Column(n, ctx.name(n) + " (%)", "num1") for n in ("exec_rate_approved", "exec_rate_modified", "modification_rate")],
+            *[Column(n, ctx.name(n) + " (%)", "num1") for n in ids],
         ])
         ctx.log.record_table(tb, origin="compute", row_keys=[C.COUNTRY, C.YEAR],
-                             value_columns={n: {"indicator": n, "unit": "%"} for n in
-                                            ("exec_rate_approved", "exec_rate_modified", "modification_rate")})
+                             value_columns={n: {"indicator": n, "unit": "%"} for n in ids})
         wide = pd.DataFrame({"total": ex}) if not ex.empty else pd.DataFrame(index=pd.Index([], name=C.YEAR))
         if not exl.empty:
             lw = exl.pivot_table(index=C.YEAR, columns=C.LINK, values=C.VALUE, aggfunc="first")
