@@ -394,14 +394,10 @@ def section_composition(ctx: Context) -> Section:
     # by link
     sec.h3(ctx.t("sub.by_link"))
     lk = _country_rows(ctx, "exp_link")
-    sh = ctx.rows("exp_link_share")
     if lk.empty:
         sec.p(ctx.na("na.spending"))
     else:
-        frame = lk[[C.COUNTRY, C.YEAR, C.LINK, C.VALUE]].rename(columns={C.VALUE: "exp_link"})
-        if not sh.empty:
-            frame = frame.merge(sh[[C.COUNTRY, C.YEAR, C.LINK, C.VALUE]].rename(columns={C.VALUE: "exp_link_share"}),
-                                on=[C.COUNTRY, C.YEAR, C.LINK], how="left")
+        frame = _with_share(ctx, lk, "exp_link", "exp_link_share", C.LINK)
         order = {lk_.value: i for i, lk_ in enumerate(CHAIN_LINKS)}
         frame["_o"] = frame[C.LINK].astype(str).map(order).fillna(99)
         frame = frame.sort_values([C.YEAR, "_o"]).drop(columns="_o")
@@ -447,11 +443,7 @@ def section_composition(ctx: Context) -> Section:
         sec.p(ctx.na("na.institution"))
     else:
         names = _institution_names(ctx.h)
-        frame = inst[[C.COUNTRY, C.YEAR, "group", C.VALUE]].rename(columns={C.VALUE: "exp_institution"})
-        ish = ctx.rows("exp_institution_share")
-        if not ish.empty:
-            frame = frame.merge(ish[[C.COUNTRY, C.YEAR, "group", C.VALUE]].rename(columns={C.VALUE: "exp_institution_share"}),
-                                on=[C.COUNTRY, C.YEAR, "group"], how="left")
+        frame = _with_share(ctx, inst, "exp_institution", "exp_institution_share", "group")
         frame["inst_label"] = [f"{g} — {names.get(str(g), '')}".rstrip(" —") for g in frame["group"]]
         frame = frame.sort_values([C.YEAR, "exp_institution"], ascending=[True, False])
         tb = ctx.table("by_institution", ctx.t("tab.by_institution"), frame, [
@@ -486,6 +478,17 @@ def section_composition(ctx: Context) -> Section:
             sec.p(ctx.t("msg.wage_share", year=w[1], share=ctx.num("exp_wage_share", w[0], w[1], unit="%")))
         sec.blocks.append(tb)
     return sec
+
+
+def _with_share(ctx: Context, rows: pd.DataFrame, amount: str, share: str, by: str) -> pd.DataFrame:
+    """The rows of ``amount`` (per country, year and ``by``) as column ``amount``, with the
+    ``share`` indicator of the same rows beside it (when computed)."""
+    key = [C.COUNTRY, C.YEAR, by]
+    frame = rows[[*key, C.VALUE]].rename(columns={C.VALUE: amount})
+    sh = ctx.rows(share)
+    if not sh.empty:
+        frame = frame.merge(sh[[*key, C.VALUE]].rename(columns={C.VALUE: share}), on=key, how="left")
+    return frame
 
 
 def _institution_names(h: Any) -> dict[str, str]:
