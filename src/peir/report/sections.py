@@ -550,6 +550,19 @@ def section_credibility(ctx: Context) -> Section:
     return sec
 
 
+def _scored_values(result: Any) -> list[tuple[int, float]]:
+    """(year, value) of a PEFA result for the years its score rests on (finite values only)."""
+    scored = {int(x) for x in result.years}
+    return [(int(str(y)), _f(v)) for y, v in result.values.items() if _finite(v) and int(str(y)) in scored]
+
+
+def _pefa_score(ctx: Context, dim: str, result: Any, summary: str) -> tuple[str, dict[str, Any]]:
+    """The sentence and the table row of one scored PEFA dimension (``dim``: "1", "2.1")."""
+    pi = f"PI-{dim}" if ctx.lang == "en" else f"ID-{dim}"
+    text = ctx.t("msg.pefa", pi=pi, score=result.score, summary=summary)
+    return text, {"dimension": pi, "score": str(result.score), "years": ", ".join(str(y) for y in result.years)}
+
+
 def _pefa(ctx: Context, sec: Section) -> None:
     s = ctx.h.spending
     if s is None or s.empty:
@@ -572,34 +585,33 @@ def _pefa(ctx: Context, sec: Section) -> None:
     texts = []
     try:
         r1 = pefa.pi1(app.loc[common], exe.loc[common])
-        vals = ", ".join(
-            ctx.num("pefa_pi1_outturn", _f(v), int(str(y)), unit="%") for y, v in r1.values.items()
-            if _finite(v) and int(str(y)) in {int(x) for x in r1.years}
-        )
-        texts.append(ctx.t("msg.pefa", pi="PI-1" if ctx.lang == "en" else "ID-1", score=r1.score,
-                           summary=ctx.t("msg.pefa_pi1_summary", values=vals)))
-        rows.append({"dimension": "PI-1" if ctx.lang == "en" else "ID-1", "score": str(r1.score),
-                     "years": ", ".join(str(y) for y in r1.years)})
+        vals = ", ".join(ctx.num("pefa_pi1_outturn", v, y, unit="%") for y, v in _scored_values(r1))
+        text, row = _pefa_score(ctx, "1", r1, ctx.t("msg.pefa_pi1_summary", values=vals))
+        texts.append(text)
+        rows.append(row)
     except Exception as e:
         texts.append(f"PI-1: {type(e).__name__}" if ctx.lang == "en" else "ID-1: –")
     icol = C.INSTITUTION_CODE
     sub = s[ph.isin(["approved", "executed"]) & s[C.YEAR].isin(common)]
     if icol in sub and sub[icol].nunique() > 1:
+
+        def by_head(phase: str) -> pd.DataFrame:
+            part = sub[sub[C.PHASE].astype(str) == phase]
+            wide: pd.DataFrame = part.pivot_table(index=C.YEAR, columns=icol, values=C.AMOUNT,
+                                                  aggfunc="sum", observed=True).fillna(0.0)
+            return wide
+
         try:
-            wa = sub[sub[C.PHASE].astype(str) == "approved"].pivot_table(index=C.YEAR, columns=icol, values=C.AMOUNT, aggfunc="sum", observed=True).fillna(0.0)
-            we = sub[sub[C.PHASE].astype(str) == "executed"].pivot_table(index=C.YEAR, columns=icol, values=C.AMOUNT, aggfunc="sum", observed=True).fillna(0.0)
+            wa, we = by_head("approved"), by_head("executed")
             heads = sorted(set(wa.columns) | set(we.columns))
             wa = wa.reindex(columns=heads, fill_value=0.0)
             we = we.reindex(columns=heads, fill_value=0.0)
             r2 = pefa.pi2(wa, we)
-            vals = ", ".join(
-                ctx.log.fmt(_f(v), "%", origin="pefa", indicator="pi2_1", country=ctx.country, year=int(str(y)))
-                for y, v in r2.values.items() if _finite(v) and int(str(y)) in {int(x) for x in r2.years}
-            )
-            texts.append(ctx.t("msg.pefa", pi="PI-2.1" if ctx.lang == "en" else "ID-2.1", score=r2.score,
-                               summary=ctx.t("msg.pefa_pi2_summary", values=vals)))
-            rows.append({"dimension": "PI-2.1" if ctx.lang == "en" else "ID-2.1", "score": str(r2.score),
-                         "years": ", ".join(str(y) for y in r2.years)})
+            vals = ", ".join(ctx.log.fmt(v, "%", origin="pefa", indicator="pi2_1", country=ctx.country, year=y)
+                             for y, v in _scored_values(r2))
+            text, row = _pefa_score(ctx, "2.1", r2, ctx.t("msg.pefa_pi2_summary", values=vals))
+            texts.append(text)
+            rows.append(row)
         except Exception:
             pass
     for x in texts:
