@@ -886,6 +886,11 @@ def _dea(ctx: Context, sec: Section) -> None:
     sec.blocks.append(tb)
 
 
+def _reason(e: Exception) -> str:
+    """What went wrong, for the sentence that says a model could not be used."""
+    return str(e).splitlines()[0][:200] if str(e) else type(e).__name__
+
+
 def _allocation(ctx: Context, sec: Section) -> None:
     try:
         from peir.allocation import ChainModel
@@ -904,7 +909,7 @@ def _allocation(ctx: Context, sec: Section) -> None:
             year = y
             break
         except Exception as e:
-            reason = str(e).splitlines()[0][:200] if str(e) else type(e).__name__
+            reason = _reason(e)
             model = None
     if model is None:
         sec.p(ctx.t("na.chain_model", reason=reason if ctx.lang == "en" and reason else ctx.t("doc.not_available")))
@@ -965,7 +970,7 @@ def _allocation(ctx: Context, sec: Section) -> None:
             sec.blocks.append(fb)
             sec.blocks.append(tb2)
     except Exception as e:
-        reason = str(e).splitlines()[0][:200] if str(e) else type(e).__name__
+        reason = _reason(e)
         sec.p(ctx.t("na.optimize", reason=reason if ctx.lang == "en" else ctx.t("doc.not_available")))
 
 
