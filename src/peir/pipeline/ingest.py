@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import math
 import re
+from collections import deque
 from collections.abc import Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,7 +39,6 @@ from peir.pipeline.sources import BadRecord, RawChunk, RawSource, open_source
 from peir.pipeline.validate import (
     ERROR,
     INFO,
-    Issues,
     check_rows,
     closest,
     combine_hashes,
@@ -366,6 +367,20 @@ def _recode(col: pd.Series, mapping: dict[str, str]) -> pd.Series:
 # ------------------------------------------------------------------------------------------
 
 
+@dataclass
+class _ChunkResult:
+    n: int
+    n_rejected: int
+    issues: pd.DataFrame
+    bad: list[BadRecord]
+    accepted: pa.Table | None = None
+    rows: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    codes: dict[str, np.ndarray] = field(default_factory=dict)
+    rejected: pd.DataFrame | None = None
+    amount_rejected: float = 0.0
+    unparsed: int = 0
+
+
 class _Reader:
     def __init__(self, kind: str, spec: ReadSpec, raw: RawSource) -> None:
         self.kind = kind
@@ -446,10 +461,10 @@ class _Reader:
             mask |= s.str.contains(re.compile(pattern), regex=True).to_numpy(dtype=bool)
         return mask
 
-    def _process(self, chunk: RawChunk) -> None:
+    def _compute(self, chunk: RawChunk) -> _ChunkResult:
+        """Everything about one chunk that does not touch the reader's state (thread-safe)."""
         staged, idx, rows = self._stage(chunk)
         n = len(staged)
-        iss = Issues()
         excluded_raw = self._excluded(chunk.frame) if self.spec.exclude else np.zeros(len(chunk.frame), bool)
         excluded = excluded_raw[idx] if len(idx) else np.zeros(0, bool)
         check = check_rows(
@@ -460,6 +475,7 @@ class _Reader:
             thousands=self.spec.thousands,
             multiplier=lambda c: self.spec.multiplier_for(c, self.kind),
             na_values=tuple(self.spec.na_values),
+            hash_columns={c for cols in self.key_sets.values() for c in cols},
         )
         # excluded rows: only the exclusion is reported for them
         if excluded.any():
@@ -484,19 +500,16 @@ class _Reader:
             miss_txt = "missing required column(s): " + ", ".join(self.plan.missing_required)
             reject[:] = True
             reasons = np.asarray([miss_txt if r is None else f"{miss_txt}; {r}" for r in reasons], dtype=object) if n else reasons
-        self.rows_read += n
-        self.rows_rejected += int(reject.sum())
-        self.issues.append(iss.to_frame(rows, self.raw.name))
+        res = _ChunkResult(n=n, n_rejected=int(reject.sum()), issues=iss.to_frame(rows, self.raw.name), bad=chunk.bad)
         # accepted
         acc_mask = ~reject
         typed = pa.table(check.columns)
         all_ok = bool(acc_mask.all())
-        acc = typed if all_ok else typed.filter(pa.array(acc_mask))
-        self.accepted.append(acc)
-        self.accepted_rows.append(rows if all_ok else rows[acc_mask])
+        res.accepted = typed if all_ok else typed.filter(pa.array(acc_mask))
+        res.rows = rows if all_ok else rows[acc_mask]
         for k, cols in self.key_sets.items():
             combined = combine_hashes(check.hashes, cols, n)
-            self.codes[k].append(combined if all_ok else combined[acc_mask])
+            res.codes[k] = combined if all_ok else combined[acc_mask]
         # rejected, with original values
         if reject.any():
             rej_pos = np.flatnonzero(reject)
@@ -504,18 +517,33 @@ class _Reader:
             for dim in self.plan.melt:
                 name = dim if dim not in rej.columns else f"{dim} (melted)"
                 rej[name] = staged[dim].to_numpy(dtype=object)[rej_pos]
-            self._add_rejected(rej, rows[rej_pos], reasons[rej_pos], staged, rej_pos)
+            res.rejected = self._rejected_frame(rej, rows[rej_pos], reasons[rej_pos], staged, rej_pos)
             if check.amounts is not None:
                 a = check.amounts[rej_pos]
-                self.amount_rejected_parts.append(_sum(a))
-                self.unparsed += int((~np.isfinite(a)).sum())
-        # malformed records
-        if chunk.bad:
-            self._add_bad(chunk.bad)
+                res.amount_rejected = _sum(a)
+                res.unparsed = int((~np.isfinite(a)).sum())
+        return res
 
-    def _add_rejected(
+    def _collect(self, res: _ChunkResult) -> None:
+        """Add one chunk's results to the reader's state (in source order)."""
+        self.rows_read += res.n
+        self.rows_rejected += res.n_rejected
+        self.issues.append(res.issues)
+        if res.accepted is not None:
+            self.accepted.append(res.accepted)
+            self.accepted_rows.append(res.rows)
+        for k, v in res.codes.items():
+            self.codes[k].append(v)
+        if res.rejected is not None:
+            self.rejected.append(res.rejected)
+        self.amount_rejected_parts.append(res.amount_rejected)
+        self.unparsed += res.unparsed
+        if res.bad:
+            self._add_bad(res.bad)
+
+    def _rejected_frame(
         self, rej: pd.DataFrame, rows: np.ndarray, reasons: np.ndarray, staged: pd.DataFrame, pos: np.ndarray
-    ) -> None:
+    ) -> pd.DataFrame:
         src = None
         if C.SOURCE_REF in staged.columns:
             s = staged[C.SOURCE_REF].to_numpy(dtype=object)[pos]
@@ -524,7 +552,7 @@ class _Reader:
         rej[_free(rej, "source_ref")] = auto if src is None else np.where(pd.isna(src), auto, src)
         rej[_free(rej, "row")] = rows
         rej[_free(rej, "reason")] = reasons
-        self.rejected.append(rej)
+        return rej
 
     def _add_bad(self, bad: list[BadRecord]) -> None:
         rows = np.asarray([b.row if b.row is not None else -1 for b in bad], dtype=np.int64)
@@ -554,8 +582,20 @@ class _Reader:
 
     # -- whole table -----------------------------------------------------------------------
     def run(self) -> Table:
-        for chunk in self.raw.chunks:
-            self._process(chunk)
+        if self.raw.verify_rows is None:  # one chunk (small file, workbook, frame)
+            for chunk in self.raw.chunks:
+                self._collect(self._compute(chunk))
+        else:
+            # streamed: validate chunk k in a worker while Arrow parses chunk k+1; at most
+            # two chunks in flight, results collected in source order
+            with ThreadPoolExecutor(max_workers=2) as pool:
+                pending: deque[Future[_ChunkResult]] = deque()
+                for chunk in self.raw.chunks:
+                    pending.append(pool.submit(self._compute, chunk))
+                    if len(pending) >= 2:
+                        self._collect(pending.popleft().result())
+                while pending:
+                    self._collect(pending.popleft().result())
         rows = np.concatenate(self.accepted_rows) if self.accepted_rows else np.zeros(0, np.int64)
         rejected = pd.concat(self.rejected, ignore_index=True) if self.rejected else pd.DataFrame(
             {c: pd.Series(dtype=object) for c in [*self.raw.columns, "source_ref", "row", "reason"]}
@@ -735,6 +775,8 @@ def _fill_source_ref(table: pa.Table, rows: np.ndarray, name: str) -> pa.Table:
     )
     i = table.column_names.index(C.SOURCE_REF)
     given = table.column(i)
+    if given.null_count == len(given):
+        return table.set_column(i, C.SOURCE_REF, auto)
     return table.set_column(i, C.SOURCE_REF, pc.coalesce(given, auto))
 
 

@@ -365,6 +365,7 @@ def check_rows(
     multiplier: Callable[[str], float] = lambda _c: 1.0,
     na_values: tuple[str, ...] = (),
     issues: Issues | None = None,
+    hash_columns: set[str] | None = None,
 ) -> RowCheck:
     """Coerce the canonical columns of ``staged`` to their types and check every value.
 
@@ -379,6 +380,9 @@ def check_rows(
     out: dict[str, pa.Array] = {}
     hashes: dict[str, np.ndarray] = {}
     amounts: np.ndarray | None = None
+
+    def want(column: str) -> bool:
+        return column != C.SOURCE_REF and (hash_columns is None or column in hash_columns)
 
     def raw_values(name: str, pos: np.ndarray) -> np.ndarray:
         if len(pos) == 0 or name not in staged.columns:
@@ -396,12 +400,13 @@ def check_rows(
                 pos = np.flatnonzero(miss)
                 iss.add(pos, name, raw_values(name, pos), "missing_value", ERROR, f"{name} is required but empty")
             out[name] = coded.array()
-            if name != C.SOURCE_REF:
+            if want(name):
                 hashes[name] = coded.hashes()
         elif f.type == "integer":
             if col is None:
                 out[name] = pa.nulls(n, pa.int64())
-                hashes[name] = _hash_numbers(np.full(n, np.nan))
+                if want(name):
+                    hashes[name] = _hash_numbers(np.full(n, np.nan))
                 continue
             p = parse_years(col, missing=missing_markers)
             bad = np.flatnonzero(p.status == INVALID)
@@ -421,11 +426,13 @@ def check_rows(
                 iss.add(pos, name, raw_values(name, pos), "missing_value", ERROR, f"{name} is required but empty")
             ints = np.where(ok, np.nan_to_num(v), 0).astype(np.int64)
             out[name] = pa.array(ints, mask=~ok)
-            hashes[name] = _hash_numbers(np.where(ok, v, np.nan))
+            if want(name):
+                hashes[name] = _hash_numbers(np.where(ok, v, np.nan))
         elif f.type == "number":
             if col is None:
                 out[name] = pa.nulls(n, pa.float64())
-                hashes[name] = _hash_numbers(np.full(n, np.nan))
+                if want(name):
+                    hashes[name] = _hash_numbers(np.full(n, np.nan))
                 if kind == "budget" and name == C.AMOUNT:
                     amounts = np.full(n, np.nan)
                 continue
@@ -451,14 +458,16 @@ def check_rows(
                 iss.add(pos, name, raw_values(name, pos), "missing_value", ERROR, f"{name} is required but empty")
             vv = np.where(ok, v, np.nan)
             out[name] = pa.array(vv, mask=~ok)
-            hashes[name] = _hash_numbers(vv)
+            if want(name):
+                hashes[name] = _hash_numbers(vv)
         else:  # pragma: no cover - schemas only use the three types
             out[name] = pa.nulls(n, pa.large_string())
 
     if kind == "caseload":
         _caseload_fill(out, iss, raw_values, n)
         for c in (C.LINK, C.UNIT, C.KIND):
-            hashes[c] = _hash_strings(out[c])
+            if want(c):
+                hashes[c] = _hash_strings(out[c])
     return RowCheck(out, iss, iss.reject_mask(n), amounts, hashes)
 
 
@@ -604,8 +613,8 @@ def _caseload_fill(out: dict[str, pa.Array], iss: Issues, raw_values: Callable[[
 
 
 def key_columns(kind: str) -> dict[str, list[str]]:
-    """Column sets for the table-level checks: the primary key, the key without the phase
-    (budget lines across phases) and every value column (exact duplicates)."""
+    """Column sets for the table-level checks: the primary key and the key without the
+    phase (budget lines across phases)."""
     schema = load_schema(kind)
     key = list(schema.primary_key)
     if kind == "chain_map":
@@ -613,7 +622,6 @@ def key_columns(kind: str) -> dict[str, list[str]]:
     return {
         "key": key,
         "line": [c for c in key if c != C.PHASE],
-        "full": [f.name for f in schema.fields if f.name != C.SOURCE_REF],
     }
 
 
@@ -651,7 +659,8 @@ def table_checks(
     """Checks across rows: duplicates, executed far above modified, chain-map shares.
 
     ``codes`` holds one uint64 per row for the column sets of :func:`key_columns` (``key``,
-    ``line``, ``full``); computed from ``frame`` when not given. Returns the issues (positions
+    ``line``); computed from ``frame`` when not given. Exact duplicates are then looked for
+    among the rows whose key repeats only. Returns the issues (positions
     into ``frame``) and a mask of rows to reject (context rows repeating a country-year).
     """
     iss = Issues()
@@ -679,7 +688,8 @@ def table_checks(
                      for i, f in zip(pos, first_k[dup_key], strict=True)])
             reject[pos] = True
         else:
-            f_sub = codes["full"][sub]
+            value_cols = [c for c in frame.columns if c != C.SOURCE_REF]
+            f_sub = combine_hashes(frame_hashes(kind, frame.iloc[sub][value_cols]), value_cols, len(sub))
             dup_exact = pd.Series(f_sub).duplicated(keep="first").to_numpy()
             if dup_exact.any():
                 first_f = _first_rows(f_sub, r_sub)
