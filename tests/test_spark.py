@@ -159,8 +159,11 @@ def test_missing_pyspark_is_a_clear_peir_error(monkeypatch: pytest.MonkeyPatch) 
         peir.spark.harmonize(object(), chain_map=None, context=None)
 
 
-@pytest.mark.parametrize("by", [(C.COUNTRY, C.YEAR), (C.COUNTRY, C.YEAR, C.PHASE)])
-def test_partition_function_reproduces_in_process(by: tuple[str, ...]) -> None:
+@pytest.mark.parametrize(
+    ("by", "sort"),
+    [((C.COUNTRY, C.YEAR), True), ((C.COUNTRY, C.YEAR, C.PHASE), True), ((C.COUNTRY, C.YEAR), False)],
+)
+def test_partition_function_reproduces_in_process(by: tuple[str, ...], sort: bool) -> None:
     """The function Spark maps over groups, mapped by pandas: same rows, transfers included.
 
     Some ministry lines are transfers to the police (present: removed by consolidation) or to
@@ -174,7 +177,7 @@ def test_partition_function_reproduces_in_process(by: tuple[str, ...]) -> None:
     h = _in_process(ds)
     status = h.transfers["status"].str.split(":").str[0].value_counts()
     assert status.get("removed", 0) > 0 and status.get("kept", 0) > 0
-    fn = partition_function(cm, context, base_year=h.base_year, currency="USD")
+    fn = partition_function(cm, context, base_year=h.base_year, currency="USD", sort=sort)
     parts = [fn(p) for _, p in budget.groupby(list(by), sort=True)]
     got = pd.concat(parts, ignore_index=True)
     assert (got[C.LINK] == "unallocated").any()

@@ -141,7 +141,7 @@ def partition_function(
         As in :meth:`peir.Dataset.harmonize`; ``base_year`` must be resolved already (the
         default "latest budget year" depends on the whole budget, not on one partition).
     **options
-        ``deflator``, ``fiscal_year``, ``allow_gaps``, ``cofog``: as in
+        ``deflator``, ``fiscal_year``, ``allow_gaps``, ``cofog``, ``sort``: as in
         :func:`peir.pipeline.harmonize.harmonize`.
 
     Returns
@@ -153,7 +153,7 @@ def partition_function(
     from peir.pipeline.harmonize import harmonize_partition
     from peir.pipeline.prices import align_context, deflator_column
 
-    known = {"deflator", "fiscal_year", "allow_gaps", "cofog"}
+    known = {"deflator", "fiscal_year", "allow_gaps", "cofog", "sort"}
     unknown = sorted(set(options) - known)
     if unknown:
         raise InputError(
@@ -168,6 +168,7 @@ def partition_function(
     deflator = options.get("deflator", "gdp")
     deflator_column(str(deflator))  # an unknown deflator fails here, not in every task
     allow_gaps = bool(options.get("allow_gaps", False))
+    sort = bool(options.get("sort", True))
 
     def fn(budget: pd.DataFrame) -> pd.DataFrame:
         out = harmonize_partition(
@@ -183,6 +184,7 @@ def partition_function(
             consolidate=True,
             cofog=cofog,
             warn=False,
+            sort=sort,
         )
         return _conform(out)
 
@@ -246,7 +248,8 @@ def harmonize(
         Output currency (``None``: each line's own), or PPP international dollars.
     **options
         ``deflator`` (``"gdp"``/``"cpi"``), ``fiscal_year``, ``allow_gaps``, ``cofog``: as
-        in :func:`peir.pipeline.harmonize.harmonize`.
+        in :func:`peir.pipeline.harmonize.harmonize`. ``sort=False`` skips ordering the rows
+        within each partition (Spark does not keep an order across partitions anyway).
 
     Returns
     -------
