@@ -4,7 +4,8 @@ The baseline is a hand-written pandas ``groupby`` that computes the same spendin
 from ``HarmonizedDataset.spending`` and the context (sector totals in the executed phase,
 nominal and real, per inhabitant, shares of GDP and of government expenditure, growth, by link,
 by institution, by economic class, execution and modification rates). Both are timed in the
-same run; before timing, every value the baseline produces is checked against peir's.
+same run, their runs interleaved; before timing, every value the baseline produces is checked
+against peir's.
 
 peir does more than the baseline for the same ids: it chooses the level phase per country-year
 (executed, else approved), writes a note for every NaN naming the missing input, attaches units
@@ -13,13 +14,16 @@ and tidies the output; ``compute(h)`` with all 59 indicators also builds the cas
 
 from __future__ import annotations
 
+import statistics
+import time
 import warnings
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from benchmarks._util import DATA, md_table, peak_memory, timeit
+from benchmarks._util import DATA, Timing, md_table, peak_memory
 
 N_FULL = 1_000_000
 N_QUICK = 100_000
@@ -169,6 +173,19 @@ def check(peir_out: pd.DataFrame, base: pd.DataFrame) -> tuple[int, float]:
     return len(m), float(rel.max()) if len(rel) else 0.0
 
 
+def interleaved(fns: list[Callable[[], Any]], *, repeat: int) -> list[Timing]:
+    """Median wall time of each function, the runs interleaved, after one warm-up of each."""
+    for fn in fns:
+        fn()
+    runs: list[list[float]] = [[] for _ in fns]
+    for _ in range(repeat):
+        for i, fn in enumerate(fns):
+            t0 = time.perf_counter()
+            fn()
+            runs[i].append(time.perf_counter() - t0)
+    return [Timing(statistics.median(r), r) for r in runs]
+
+
 def _load(path: str) -> Any:
     import peir
 
@@ -195,10 +212,13 @@ def run(quick: bool = False) -> str:
     peir_out = with_peir(h)
     base = baseline(h.spending, h.context)
     compared, worst = check(peir_out, base)
-    repeat = 3 if quick else 5
-    t_base = timeit(lambda: baseline(h.spending, h.context), repeat=repeat, warmup=1)
-    t_peir = timeit(lambda: with_peir(h), repeat=repeat, warmup=1)
-    t_all = timeit(lambda: all_indicators(h), repeat=3, warmup=0)
+    repeat = 3 if quick else 7
+    # interleaved (baseline, peir, all; baseline, peir, all; ...) so that a change in the load
+    # of the shared machine hits all three alike
+    t_base, t_peir, t_all = interleaved(
+        [lambda: baseline(h.spending, h.context), lambda: with_peir(h), lambda: all_indicators(h)],
+        repeat=repeat,
+    )
     # peak memory: a fresh process reads the harmonised tables from Parquet, then computes;
     # the figure is the peak above that of reading alone
     store = str(h.to_parquet(DATA / f"indicators_harmonized_{n}"))
