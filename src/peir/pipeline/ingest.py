@@ -89,6 +89,9 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     C.LINK: ("eslabon", "eslabon de la cadena", "chain link"),
 }
 
+#: Chunks of a streamed file validated at a time (worker threads); 1 = in the reading thread.
+WORKERS = 2
+
 _VALUE_COLUMN = {"budget": C.AMOUNT, "caseload": C.VALUE}
 _TABLES: dict[str, type[Table]] = {
     "budget": BudgetTable,
@@ -582,17 +585,17 @@ class _Reader:
 
     # -- whole table -----------------------------------------------------------------------
     def run(self) -> Table:
-        if self.raw.verify_rows is None:  # one chunk (small file, workbook, frame)
+        if self.raw.verify_rows is None or WORKERS <= 1:  # one chunk (small file, workbook, frame)
             for chunk in self.raw.chunks:
                 self._collect(self._compute(chunk))
         else:
             # streamed: validate chunk k in a worker while Arrow parses chunk k+1; at most
             # two chunks in flight, results collected in source order
-            with ThreadPoolExecutor(max_workers=2) as pool:
+            with ThreadPoolExecutor(max_workers=WORKERS) as pool:
                 pending: deque[Future[_ChunkResult]] = deque()
                 for chunk in self.raw.chunks:
                     pending.append(pool.submit(self._compute, chunk))
-                    if len(pending) >= 2:
+                    if len(pending) >= WORKERS:
                         self._collect(pending.popleft().result())
                 while pending:
                     self._collect(pending.popleft().result())
