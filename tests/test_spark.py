@@ -74,6 +74,10 @@ def data() -> dict[str, Any]:
     return {"budget": budget, "context": context, "chain_map": cm, "h": h}
 
 
+# The Spark tests share one session per worker (module scope) and are marked
+# xdist_group("spark") so that ``-n 2 --dist loadgroup`` keeps them on one worker. With
+# pytest 9.2 and pytest-xdist 3.8 the grouping is silently ignored (pytest-dev/pytest-xdist#1386),
+# and each worker that gets a Spark test starts its own session: slower by one JVM start, not wrong.
 @pytest.fixture(scope="module")
 def spark() -> Iterator[Any]:
     if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
