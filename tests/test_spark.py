@@ -24,7 +24,10 @@ from peir.pipeline.harmonize import SPENDING_COLUMNS, SPENDING_DTYPES
 from peir.schema import C
 
 COUNTRIES = ("XSA", "XSB", "XSC")
-N_ROWS = 200_000
+#: simulate() gives about n_rows lines (whole activities per region-year); asked for a little
+#: more so that the comparison covers at least 200,000 lines.
+N_ROWS = 205_000
+MIN_LINES = 200_000
 #: Six years x three countries = 18 (country, year) partitions of about 11,000 lines each.
 YEARS = range(2019, 2025)
 RTOL = 1e-9
@@ -202,7 +205,7 @@ def test_spark_harmonize_matches_in_process(spark: Any, data: dict[str, Any]) ->
 
     h = data["h"]
     budget = data["budget"]
-    assert len(budget) >= N_ROWS * 0.95
+    assert len(budget) >= MIN_LINES
     assert budget[C.COUNTRY].nunique() >= 3
     expected = h.spending
     assert (expected[C.LINK] == "unallocated").any(), "the comparison must include unallocated spending"
