@@ -510,6 +510,9 @@ class _Reader:
         all_ok = bool(acc_mask.all())
         res.accepted = typed if all_ok else typed.filter(pa.array(acc_mask))
         res.rows = rows if all_ok else rows[acc_mask]
+        if C.SOURCE_REF not in self.plan.present:
+            # "<file>:<row>" built here, in the worker (rebuilt if the rows are renumbered)
+            res.accepted = _fill_source_ref(res.accepted, res.rows, self.raw.name)
         for k, cols in self.key_sets.items():
             combined = combine_hashes(check.hashes, cols, n)
             res.codes[k] = combined if all_ok else combined[acc_mask]
@@ -606,9 +609,11 @@ class _Reader:
         issues = [i for i in self.issues if len(i)]
         issue_frame = pd.concat(issues, ignore_index=True) if issues else empty_issues()
         # streamed files: make sure row numbers are physical line numbers
+        renumbered = False
         if self.raw.verify_rows is not None:
             fixed = self.raw.verify_rows()
             if fixed is not None:
+                renumbered = True
                 true_lines, bad_lines = fixed
                 first = int(self.raw.meta.get("header_line", 1)) + self.spec.header_rows + self.spec.skip_rows
                 rows = _remap(rows, true_lines, first)
@@ -650,7 +655,12 @@ class _Reader:
         else:
             table = pa.table({f.name: pa.nulls(0, pa.large_string()) for f in self.schema.fields})
         self.accepted = []
-        table = _fill_source_ref(table, rows, self.raw.name)
+        if C.SOURCE_REF in table.column_names:
+            if C.SOURCE_REF not in self.plan.present and renumbered:
+                i = table.column_names.index(C.SOURCE_REF)
+                table = table.set_column(i, C.SOURCE_REF, pa.nulls(table.num_rows, pa.large_string()))
+            if C.SOURCE_REF in self.plan.present or renumbered:
+                table = _fill_source_ref(table, rows, self.raw.name)
         frame = _to_pandas(table, self.schema)
         del table
         # table-level checks on accepted rows

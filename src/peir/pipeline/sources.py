@@ -18,6 +18,7 @@ import csv
 import io
 import os
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -530,17 +531,18 @@ def _sample_encoding(path: Path, head: bytes, requested: str) -> str:
 
 
 def _count_newlines(path: Path) -> tuple[int, bool]:
+    """Number of ``\\n`` in the file and whether it ends with one (numpy releases the GIL,
+    so this can run beside the parser in a background thread)."""
     n = 0
     last = 0
-    buf = bytearray(16 * 1024 * 1024)
-    view = memoryview(buf)
+    buf = np.empty(16 * 1024 * 1024, dtype=np.uint8)
     with path.open("rb", buffering=0) as fh:
         while True:
-            k = fh.readinto(buf)
+            k = fh.readinto(memoryview(buf.data))
             if not k:
                 break
-            n += view[:k].tobytes().count(b"\n") if k < len(buf) else buf.count(b"\n")
-            last = buf[k - 1]
+            n += int(np.count_nonzero(buf[:k] == 10))
+            last = int(buf[k - 1])
     return n, last == 10
 
 
@@ -584,6 +586,10 @@ def _open_text_arrow(path: Path, spec: ReadSpec, head: bytes, chunk_rows: int) -
     )
     first_line = n_skip + 1
     state: dict[str, Any] = {"rows": 0, "bad_seen": 0, "blank_or_multiline": False}
+
+    counter = ThreadPoolExecutor(max_workers=1)
+    newlines: Future[tuple[int, bool]] = counter.submit(_count_newlines, path)
+    counter.shutdown(wait=False)
 
     def generate() -> Iterator[RawChunk]:
         try:
@@ -631,7 +637,7 @@ def _open_text_arrow(path: Path, spec: ReadSpec, head: bytes, chunk_rows: int) -
             yield RawChunk(pd.DataFrame({h: pd.Series(dtype="str") for h in headers}), np.zeros(0, np.int64), bad[state["bad_seen"] :])
 
     def verify() -> tuple[np.ndarray, dict[str, list[int]]] | None:
-        n_nl, ends_nl = _count_newlines(path)
+        n_nl, ends_nl = newlines.result()
         physical = n_nl + (0 if ends_nl else 1)
         expected = n_skip + state["rows"] + spec.skip_footer + len(bad)
         if physical == expected and not bad:
