@@ -191,17 +191,6 @@ def partition_function(
     return fn
 
 
-def _has_deflator(context: pd.DataFrame | None, options: dict[str, Any]) -> bool:
-    """Whether the in-process rule picks a default base year: the context has the deflator."""
-    from peir.pipeline.prices import align_context, deflator_column
-
-    if context is None or context.empty:
-        return False
-    dcol = deflator_column(str(options.get("deflator", "gdp")))
-    aligned = align_context(context, options.get("fiscal_year"))
-    return dcol in aligned.columns and bool(aligned[dcol].notna().any())
-
-
 def _budget_columns(budget_sdf: Any) -> list[str]:
     present = set(budget_sdf.columns)
     missing = [c for c in (C.COUNTRY, C.YEAR, C.INSTITUTION_CODE, C.PHASE, C.AMOUNT) if c not in present]
@@ -268,12 +257,19 @@ def harmonize(
     types = _pyspark_types()
     from pyspark.sql import functions as F
 
+    from peir.pipeline.harmonize import default_base_year
+    from peir.pipeline.prices import align_context
+
     if not hasattr(budget_sdf, "groupBy") or not hasattr(budget_sdf, "columns"):
         raise InputError(f"budget_sdf: expected a pyspark.sql.DataFrame, got {type(budget_sdf).__name__}")
     ctx_frame = _frame(context, "context")
-    if base_year is None and _has_deflator(ctx_frame, options):
+    if base_year is None:
         latest = budget_sdf.agg(F.max(F.col(C.YEAR)).alias("y")).collect()[0]["y"]
-        base_year = None if latest is None else int(latest)
+        base_year = default_base_year(
+            align_context(ctx_frame if ctx_frame is not None else pd.DataFrame(), options.get("fiscal_year")),
+            None if latest is None else int(latest),
+            deflator=str(options.get("deflator", "gdp")),
+        )
     fn = partition_function(chain_map, ctx_frame, base_year=base_year, currency=currency, ppp=ppp, **options)
     sdf = budget_sdf.select(*_budget_columns(budget_sdf))
     # the in-process path reads year as int64 and amount as float64

@@ -62,6 +62,7 @@ __all__ = [
     "SPENDING_COLUMNS",
     "SPENDING_DTYPES",
     "FiscalYear",
+    "default_base_year",
     "empty_spending",
     "harmonize",
     "harmonize_partition",
@@ -574,6 +575,20 @@ def _fy_text(fiscal_year: FiscalYearArg) -> Any:
     return {k: v.describe() for k, v in fiscal_year.items()}
 
 
+def default_base_year(
+    context: pd.DataFrame, latest_year: int | None, *, deflator: str = "gdp"
+) -> int | None:
+    """The base year used when none is given: the latest budget year, when prices can move.
+
+    Constant prices need the deflator: if the (fiscal-year aligned) ``context`` has no value
+    of the chosen deflator, there is no default base year and amounts stay nominal only.
+    The in-process and the Spark paths both call this, so the rule is stated once.
+    """
+    dcol = deflator_column(str(deflator))
+    has_deflator = dcol in context.columns and bool(context[dcol].notna().any())
+    return latest_year if has_deflator and latest_year is not None else None
+
+
 def harmonize(
     ds: Dataset,
     *,
@@ -644,10 +659,8 @@ def harmonize(
     budget = _canonical_budget(budget_in)
     ctx = align_context(context_in, fiscal_year)
     rules = effective_chain_map(chain_in, cofog=cofog)
-    dcol_in = deflator_column(str(deflator))
-    has_deflator = dcol_in in ctx.columns and bool(ctx[dcol_in].notna().any())
-    if base_year is None and has_deflator and len(budget):
-        base_year = int(budget[C.YEAR].max())
+    if base_year is None and len(budget):
+        base_year = default_base_year(ctx, int(budget[C.YEAR].max()), deflator=deflator)
     kept, transfers = consolidate_transfers(budget)
     spending, info = _core(
         kept,
