@@ -35,7 +35,7 @@ typecheck: venv
 
 # Benchmarks run on demand and rewrite docs/performance.md.
 bench: venv
-	$(BIN)/python -m pip install --quiet -e ".[dev,spark]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,spark,bench]"
 	$(BIN)/python -m benchmarks.run
 
 docs: venv
