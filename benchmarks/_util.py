@@ -54,26 +54,37 @@ def _proc_status(key: str) -> int | None:
     return None
 
 
-def _child(conn: Any, target: Callable[..., Any], args: tuple[Any, ...]) -> None:
-    # ru_maxrss survives fork+exec, so a spawned child starts with its parent's high-water
-    # mark (a big benchmark parent would hide the child's growth). On Linux, reset the
-    # child's own high-water mark (VmHWM) and read that instead.
-    reset = False
+def reset_peak() -> bool:
+    """Reset this process's high-water mark of resident memory (Linux); True if it worked.
+
+    ``ru_maxrss`` survives fork+exec, so a spawned child starts with its parent's high-water
+    mark (a big benchmark parent would hide the child's growth). On Linux, writing 5 to
+    ``/proc/self/clear_refs`` resets the child's own mark (VmHWM), read by :func:`peak_rss`.
+    """
     try:
         with open("/proc/self/clear_refs", "w", encoding="ascii") as fh:
             fh.write("5")
-        reset = _proc_status("VmHWM") is not None
     except OSError:
-        reset = False
-    if reset:
-        before = _proc_status("VmRSS") or 0
-        target(*args)
-        after = _proc_status("VmHWM") or 0
-    else:
-        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-        target(*args)
-        after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    conn.send((before, after))
+        return False
+    return _proc_status("VmHWM") is not None
+
+
+def rss() -> int:
+    """Current resident memory in bytes (the high-water mark where /proc is absent)."""
+    now = _proc_status("VmRSS")
+    return now if now is not None else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def peak_rss() -> int:
+    """High-water mark of resident memory in bytes since :func:`reset_peak` (or process start)."""
+    hwm = _proc_status("VmHWM")
+    return hwm if hwm is not None else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def _child(conn: Any, target: Callable[..., Any], args: tuple[Any, ...]) -> None:
+    before = rss() if reset_peak() else peak_rss()
+    target(*args)
+    conn.send((before, peak_rss()))
     conn.close()
 
 

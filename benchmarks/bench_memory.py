@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks._util import DATA, md_table, timeit
+from benchmarks._util import DATA, md_table, peak_rss, reset_peak, rss, timeit
 
 BUDGET_GIB = 24
 SIZES_FULL = (1_000_000, 2_000_000, 5_000_000)
@@ -57,23 +57,20 @@ def _child(conn: Any, path: str) -> None:
 
     ctx = ContextTable(frame=context_frame())
 
-    def rss() -> int:
-        return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) * 1024
-
     def cpu() -> tuple[float, float]:
         ru = resource.getrusage(resource.RUSAGE_SELF)
         return ru.ru_utime, ru.ru_stime
 
-    r0 = rss()
+    r0 = rss() if reset_peak() else peak_rss()
     t0, (u0, s0) = time.perf_counter(), cpu()
     table = peir.read_budget(path)
     t1, (u1, s1) = time.perf_counter(), cpu()
-    r1 = rss()
+    r1 = peak_rss()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         h = Dataset(budget=table, context=ctx).harmonize()
     t2, (u2, s2) = time.perf_counter(), cpu()
-    r2 = rss()
+    r2 = peak_rss()
     conn.send(
         {
             "read_s": t1 - t0,
