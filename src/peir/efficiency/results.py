@@ -33,17 +33,27 @@ _RTS_NAMES = {
 
 @dataclass
 class Summary:
-    """A printable summary: ``as_text()``, ``as_html()``; shown as HTML in notebooks."""
+    """A printable summary: ``as_text()``, ``as_html()``; shown as HTML in notebooks.
+
+    ``notes`` are printed under the table; ``float_format`` formats its numbers.
+    """
 
     title: str
     header: list[tuple[str, str]]
     table: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+    float_format: str = ".4f"
+
+    def _fmt(self, v: float) -> str:
+        return f"{v:{self.float_format}}"
 
     def as_text(self) -> str:
         lines = [self.title, "=" * len(self.title)]
         width = max((len(k) for k, _ in self.header), default=0)
         lines += [f"{k:<{width}}  {v}" for k, v in self.header]
-        lines += ["", self.table.to_string(float_format=lambda v: f"{v:.4f}")]
+        lines += ["", self.table.to_string(float_format=self._fmt)]
+        if self.notes:
+            lines += ["", *self.notes]
         return "\n".join(lines)
 
     def as_html(self) -> str:
@@ -51,9 +61,11 @@ class Summary:
             f"<tr><th style='text-align:left'>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
             for k, v in self.header
         )
+        notes = "".join(f"<p><small>{html.escape(n)}</small></p>" for n in self.notes)
         return (
             f"<h4>{html.escape(self.title)}</h4><table>{rows}</table>"
-            + self.table.to_html(float_format=lambda v: f"{v:.4f}")
+            + self.table.to_html(float_format=self._fmt)
+            + notes
         )
 
     def __str__(self) -> str:

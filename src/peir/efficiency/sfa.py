@@ -53,7 +53,6 @@ Jondrow, J., Lovell, C.A.K., Materov, I.S. & Schmidt, P. (1982). *Journal of Eco
 
 from __future__ import annotations
 
-import html
 import json
 import math
 import warnings
@@ -66,6 +65,7 @@ import pandas as pd
 from scipy import optimize, special, stats
 
 from peir.efficiency.card import ModelCard, fingerprint
+from peir.efficiency.results import Summary
 from peir.errors import ConvergenceWarning, InputError, PeirError
 
 __all__ = ["SFAResult", "SFASummary", "load_sfa", "sfa"]
@@ -292,42 +292,10 @@ def _prepare(
 
 
 @dataclass
-class SFASummary:
-    """A printable summary: ``as_text()``, ``as_html()``; shown as HTML in notebooks."""
+class SFASummary(Summary):
+    """The SFA summary: the shared :class:`~peir.efficiency.results.Summary`, 6 significant digits."""
 
-    title: str
-    header: list[tuple[str, str]]
-    table: pd.DataFrame
-    notes: list[str] = field(default_factory=list)
-
-    def as_text(self) -> str:
-        lines = [self.title, "=" * len(self.title)]
-        width = max((len(k) for k, _ in self.header), default=0)
-        lines += [f"{k:<{width}}  {v}" for k, v in self.header]
-        lines += ["", self.table.to_string(float_format=lambda v: f"{v:.6g}"), ""]
-        lines += self.notes
-        return "\n".join(lines)
-
-    def as_html(self) -> str:
-        rows = "".join(
-            f"<tr><th style='text-align:left'>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
-            for k, v in self.header
-        )
-        notes = "".join(f"<p><small>{html.escape(n)}</small></p>" for n in self.notes)
-        return (
-            f"<h4>{html.escape(self.title)}</h4><table>{rows}</table>"
-            + self.table.to_html(float_format=lambda v: f"{v:.6g}")
-            + notes
-        )
-
-    def __str__(self) -> str:
-        return self.as_text()
-
-    def __repr__(self) -> str:
-        return self.as_text()
-
-    def _repr_html_(self) -> str:
-        return self.as_html()
+    float_format: str = ".6g"
 
 
 @dataclass
