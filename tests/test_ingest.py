@@ -352,3 +352,70 @@ def test_streamed_path_skip_footer(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert len(t.frame) == 29
     assert t.frame["source_ref"].iloc[0] == "f.csv:3"
     assert t.frame["source_ref"].iloc[-1] == "f.csv:31"
+
+
+def _streamed(monkeypatch: pytest.MonkeyPatch, chunk_rows: int) -> None:
+    monkeypatch.setattr(sources, "ARROW_MIN_BYTES", 0)
+    monkeypatch.setattr(sources, "CHUNK_ROWS", chunk_rows)
+
+
+def test_streamed_typed_numbers_fall_back_to_strings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Plain numbers are parsed by Arrow directly; a later block with a locale number, a
+    missing marker or text is read again as strings, and the result equals the small path."""
+    lines = [HEADER]
+    for i in range(1, 300):
+        amount = str(i * 10 + 0.25)
+        if i == 150:
+            amount = '"1,234.50"'  # grouping: not a plain number
+        elif i == 200:
+            amount = "NA"
+        elif i == 250:
+            amount = "lots"
+        lines.append(good_line(i % 40, phase=["approved", "modified", "executed"][i % 3], amount=amount))
+    lines[60] = lines[60].replace(",2019,", ",19x9,")  # a bad year in an early block
+    p = write(tmp_path / "typed.csv", lines)
+    small = peir.read_budget(p)
+    _streamed(monkeypatch, 16)
+    big = peir.read_budget(p)
+    assert big.report.meta.get("streamed") is True
+    pd.testing.assert_frame_equal(small.frame, big.frame)
+    assert small.report.amount_read == pytest.approx(big.report.amount_read)
+    assert small.report.issues[["row", "column", "code", "severity"]].equals(big.report.issues[["row", "column", "code", "severity"]])
+    assert sorted(small.rejected["row"]) == sorted(big.rejected["row"])
+    assert 1234.5 in big.frame["amount"].tolist()
+
+
+def test_streamed_typed_numbers_equal_strings_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file of plain numbers read typed and read as strings gives identical tables."""
+    from peir.pipeline import ingest
+
+    lines = [HEADER] + [
+        good_line(i % 30, phase=["modified", "executed"][i % 2], amount=f"{(i * 7919) % 100003}.{i % 100:02d}")
+        for i in range(1, 400)
+    ]
+    lines.append(lines[10])  # a duplicate
+    p = write(tmp_path / "plain.csv", lines)
+    _streamed(monkeypatch, 32)
+    typed = peir.read_budget(p)
+    monkeypatch.setattr(ingest, "_typed_columns", lambda *a: {})
+    strings = peir.read_budget(p)
+    pd.testing.assert_frame_equal(typed.frame, strings.frame)
+    pd.testing.assert_frame_equal(typed.report.issues, strings.report.issues)
+    assert typed.report.amount_read == strings.report.amount_read
+
+
+def test_streamed_blocks_never_split_a_quoted_record(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Blocks end at a newline outside quotes, whatever the block size."""
+    from peir.pipeline.sources import _BlockStats, _read_blocks
+
+    records = [f'"name {i}, with comma","a ""quoted"" word",{i}' for i in range(200)]
+    records.insert(50, '"two\nlines",x,1')
+    text = "\n".join(records) + "\n"
+    p = tmp_path / "q.csv"
+    p.write_bytes(text.encode())
+    for size in (7, 64, 200, 1000):
+        stats = _BlockStats()
+        blocks = [bytes(b) for b in _read_blocks(p, size, stats)]
+        assert b"".join(blocks) == text.encode()
+        assert all(b.endswith(b"\n") and b.count(b'"') % 2 == 0 for b in blocks)
+        assert stats.newlines == text.count("\n") and stats.ends_with_newline

@@ -154,3 +154,42 @@ def test_example_validates_cleanly() -> None:
     ds = peir.load_example("el_salvador")
     rep = ds.validate()
     assert rep.ok, rep
+
+
+def test_table_checks_with_chunk_hints_equal_without() -> None:
+    """The per-chunk sorted hints (32-bit candidates) give the same issues as the plain path,
+    including 64-bit codes whose high halves collide."""
+    from peir.pipeline.validate import TableHints, _dup_mask, table_checks
+
+    rng = np.random.default_rng(5)
+    n = 3000
+    frame = pd.DataFrame(
+        {
+            "country": "SLV",
+            "year": rng.integers(2015, 2020, n),
+            "institution_code": pd.array([f"I{i}" for i in rng.integers(0, 12, n)], dtype="str"),
+            "phase": pd.array(rng.choice(["approved", "modified", "executed"], n), dtype="str"),
+            "amount": rng.uniform(1, 100, n).round(1),
+        }
+    )
+    key = rng.integers(0, 400, n).astype(np.uint64) * np.uint64(2**32) + rng.integers(0, 3, n).astype(np.uint64)
+    line = key // np.uint64(2)
+    codes = {"key": key, "line": line}
+    rows = np.arange(2, n + 2)
+    plain, _ = table_checks("budget", frame, rows, codes)
+    parts = []
+    for sl in np.array_split(np.arange(n), 7):
+        ph = frame["phase"].to_numpy()[sl]
+        values = sorted(set(ph))
+        parts.append(TableHints.for_chunk({k: v[sl] for k, v in codes.items()}, (values, np.searchsorted(values, ph))))
+    hinted, _ = table_checks("budget", frame, rows, codes, TableHints.merge(parts))
+    a, b = plain.to_frame(rows, "x"), hinted.to_frame(rows, "x")
+    pd.testing.assert_frame_equal(a, b)
+    assert (a["code"] == "executed_above_modified").any() and (a["code"] == "duplicate_key").any()
+    # reference: pandas groupby on the full 64-bit line codes
+    g = pd.DataFrame({"line": line, "phase": frame["phase"], "amount": frame["amount"]})
+    sums = g.pivot_table(index="line", columns="phase", values="amount", aggfunc="sum", fill_value=0.0)
+    far = sums.index[(sums["modified"] > 0) & (sums["executed"] > 1.5 * sums["modified"])]
+    expected = rows[(g["phase"] == "executed").to_numpy() & g["line"].isin(far).to_numpy()]
+    assert sorted(a.loc[a["code"] == "executed_above_modified", "row"].tolist()) == sorted(expected.tolist())
+    np.testing.assert_array_equal(_dup_mask(key), pd.Series(key).duplicated(keep=False).to_numpy())

@@ -39,6 +39,7 @@ from peir.pipeline.sources import BadRecord, RawChunk, RawSource, open_source
 from peir.pipeline.validate import (
     ERROR,
     INFO,
+    TableHints,
     check_rows,
     closest,
     combine_hashes,
@@ -91,6 +92,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
 
 #: Chunks of a streamed file validated at a time (worker threads); 1 = in the reading thread.
 WORKERS = 2
+#: Chunks parsed ahead of the validated ones (bounds memory: about this many chunks at once).
+IN_FLIGHT = 3
 
 _VALUE_COLUMN = {"budget": C.AMOUNT, "caseload": C.VALUE}
 _TABLES: dict[str, type[Table]] = {
@@ -338,6 +341,35 @@ def _plan(kind: str, headers: list[str], spec: ReadSpec, source_name: str) -> _P
 # ------------------------------------------------------------------------------------------
 
 
+def _typed_columns(schema: TableSchema, plan: _Plan, spec: ReadSpec, raw: RawSource) -> dict[str, Any]:
+    """Source columns a streamed text file can hand over already parsed as numbers.
+
+    Only plain numbers in the default locale (``decimal="."``), for number and integer
+    columns read straight from one header (no constant, recode, wide phases or exclude rule
+    on them). The parser falls back to strings at the first value that is not a plain
+    number, and then :func:`peir.pipeline.numbers.parse_numbers` handles the locale.
+    """
+    if not raw.meta.get("streamed") or spec.decimal != "." or spec.thousands == "." or spec.exclude:
+        return {}
+    uses: dict[str, int] = {}
+    for h in plan.mapping.values():
+        uses[h] = uses.get(h, 0) + 1
+    out: dict[str, Any] = {}
+    for f in schema.fields:
+        header = plan.mapping.get(f.name)
+        if (
+            header is None
+            or f.type not in ("number", "integer")
+            or uses[header] > 1
+            or header in plan.melt_sources
+            or f.name in spec.constants
+            or f.name in spec.values
+        ):
+            continue
+        out[header] = pa.float64() if f.type == "number" else pa.int64()
+    return out
+
+
 def _is_missing(col: pd.Series, markers: tuple[str, ...]) -> np.ndarray:
     if pd.api.types.is_numeric_dtype(col.dtype) and not pd.api.types.is_bool_dtype(col.dtype):
         return np.asarray(col.isna().to_numpy(), dtype=bool)
@@ -374,11 +406,12 @@ def _recode(col: pd.Series, mapping: dict[str, str]) -> pd.Series:
 class _ChunkResult:
     n: int
     n_rejected: int
-    issues: pd.DataFrame
+    issues: pd.DataFrame | None
     bad: list[BadRecord]
     accepted: pa.Table | None = None
     rows: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     codes: dict[str, np.ndarray] = field(default_factory=dict)
+    hints: TableHints | None = None
     rejected: pd.DataFrame | None = None
     amount_rejected: float = 0.0
     unparsed: int = 0
@@ -392,10 +425,12 @@ class _Reader:
         self.schema: TableSchema = load_schema(kind)
         self.markers = tuple(self.schema.missing_values) + tuple(spec.na_values)
         self.plan = _plan(kind, raw.columns, spec, raw.name)
+        raw.column_types.update(_typed_columns(self.schema, self.plan, spec, raw))
         self.accepted: list[pa.Table] = []
         self.accepted_rows: list[np.ndarray] = []
         self.key_sets = key_columns(kind)
         self.codes: dict[str, list[np.ndarray]] = {k: [] for k in self.key_sets}
+        self.hints: list[TableHints] = []
         self.rejected: list[pd.DataFrame] = []
         self.issues: list[pd.DataFrame] = []
         self.rows_read = 0
@@ -503,7 +538,9 @@ class _Reader:
             miss_txt = "missing required column(s): " + ", ".join(self.plan.missing_required)
             reject[:] = True
             reasons = np.asarray([miss_txt if r is None else f"{miss_txt}; {r}" for r in reasons], dtype=object) if n else reasons
-        res = _ChunkResult(n=n, n_rejected=int(reject.sum()), issues=iss.to_frame(rows, self.raw.name), bad=chunk.bad)
+        res = _ChunkResult(
+            n=n, n_rejected=int(reject.sum()), issues=iss.to_frame(rows, self.raw.name) if iss.blocks else None, bad=chunk.bad
+        )
         # accepted
         acc_mask = ~reject
         typed = pa.table(check.columns)
@@ -516,6 +553,12 @@ class _Reader:
         for k, cols in self.key_sets.items():
             combined = combine_hashes(check.hashes, cols, n)
             res.codes[k] = combined if all_ok else combined[acc_mask]
+        if res.codes:  # sorting for the checks across rows, done here in the worker
+            phase = None
+            if self.kind == "budget" and check.phase_codes is not None:
+                values, pidx = check.phase_codes
+                phase = (values, pidx if all_ok else pidx[acc_mask])
+            res.hints = TableHints.for_chunk(res.codes, phase)
         # rejected, with original values
         if reject.any():
             rej_pos = np.flatnonzero(reject)
@@ -534,12 +577,15 @@ class _Reader:
         """Add one chunk's results to the reader's state (in source order)."""
         self.rows_read += res.n
         self.rows_rejected += res.n_rejected
-        self.issues.append(res.issues)
+        if res.issues is not None:
+            self.issues.append(res.issues)
         if res.accepted is not None:
             self.accepted.append(res.accepted)
             self.accepted_rows.append(res.rows)
         for k, v in res.codes.items():
             self.codes[k].append(v)
+        if res.hints is not None:
+            self.hints.append(res.hints)
         if res.rejected is not None:
             self.rejected.append(res.rejected)
         self.amount_rejected_parts.append(res.amount_rejected)
@@ -592,13 +638,15 @@ class _Reader:
             for chunk in self.raw.chunks:
                 self._collect(self._compute(chunk))
         else:
-            # streamed: validate chunk k in a worker while Arrow parses chunk k+1; at most
-            # two chunks in flight, results collected in source order
+            # streamed: chunks are validated in worker threads while Arrow parses the next
+            # ones; at most IN_FLIGHT + 1 chunks at once, results collected in source order
             with ThreadPoolExecutor(max_workers=WORKERS) as pool:
                 pending: deque[Future[_ChunkResult]] = deque()
                 for chunk in self.raw.chunks:
                     pending.append(pool.submit(self._compute, chunk))
-                    if len(pending) >= WORKERS:
+                    while pending and pending[0].done():
+                        self._collect(pending.popleft().result())
+                    if len(pending) > IN_FLIGHT:
                         self._collect(pending.popleft().result())
                 while pending:
                     self._collect(pending.popleft().result())
@@ -665,7 +713,9 @@ class _Reader:
         del table
         # table-level checks on accepted rows
         codes = {k: (np.concatenate(v) if v else np.zeros(0, np.uint64)) for k, v in self.codes.items()}
-        t_iss, t_reject = table_checks(self.kind, frame, rows, codes)
+        hints = TableHints.merge(self.hints) if self.hints and len(self.hints) == len(self.codes.get("key", [])) else None
+        self.hints = []
+        t_iss, t_reject = table_checks(self.kind, frame, rows, codes, hints)
         if len(t_iss.blocks):
             issue_frame = pd.concat([issue_frame, t_iss.to_frame(rows, self.raw.name)], ignore_index=True)
         if t_reject.any():
@@ -739,7 +789,8 @@ class _Reader:
 def _sum(a: np.ndarray) -> float:
     """Sum of the finite values (pairwise summation; exact enough for accounting checks)."""
     a = np.asarray(a, dtype="float64")
-    return float(np.nansum(np.where(np.isfinite(a), a, np.nan))) if len(a) else 0.0
+    finite = np.isfinite(a)
+    return float(a.sum() if finite.all() else a[finite].sum()) if len(a) else 0.0
 
 
 def _free(frame: pd.DataFrame, name: str) -> str:

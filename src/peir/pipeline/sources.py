@@ -7,8 +7,10 @@ spreadsheet row number in Excel). Anything that is not a table at all (missing, 
 binary, an unknown sheet) raises :class:`peir.ReadError` with a plain message.
 
 Small text files are parsed with Python's :mod:`csv` (exact line numbers, ragged title and
-footer lines, multi-line cells); large ones are streamed through ``pyarrow.csv.open_csv`` in
-bounded chunks, all columns as strings, so that memory grows with the chunk, not the file.
+footer lines, multi-line cells). Large ones are read in blocks of about ``CHUNK_ROWS`` lines
+that end at a record boundary (a newline outside quotes); each block is parsed by
+``pyarrow.csv.read_csv`` on all cores, all columns as strings, so that memory grows with the
+block, not the file. Line numbers are checked against the newlines counted in the blocks.
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ import csv
 import io
 import os
 from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -82,6 +83,11 @@ class RawSource:
     delimiter: str | None = None
     sheet: str | None = None
     meta: dict[str, Any] = field(default_factory=dict)
+    #: for streamed text files: Arrow types to parse some source columns as directly (set by
+    #: the reader before the first chunk is taken, e.g. ``{"Monto": pa.float64()}``). A block
+    #: with a value that does not parse is read again as strings, and so is the rest of the
+    #: file, so typed parsing can only make reading faster, never change what is accepted.
+    column_types: dict[str, Any] = field(default_factory=dict)
     #: for streamed files: called after all chunks were read; returns None when the
     #: sequential row numbers were exact, else (array mapping sequence -> true line,
     #: {text of a malformed line: its line numbers}).
@@ -530,20 +536,61 @@ def _sample_encoding(path: Path, head: bytes, requested: str) -> str:
         return "cp1252"
 
 
-def _count_newlines(path: Path) -> tuple[int, bool]:
-    """Number of ``\\n`` in the file and whether it ends with one (numpy releases the GIL,
-    so this can run beside the parser in a background thread)."""
-    n = 0
-    last = 0
-    buf = np.empty(16 * 1024 * 1024, dtype=np.uint8)
+#: Smallest block of bytes parsed at a time when streaming.
+MIN_BLOCK_BYTES = 1024
+
+
+@dataclass
+class _BlockStats:
+    """What the block reader saw: newlines in the file and whether it ends with one."""
+
+    newlines: int = 0
+    ends_with_newline: bool = False
+
+
+def _read_blocks(path: Path, block_bytes: int, stats: _BlockStats) -> Iterator[memoryview]:
+    """The file in blocks of about ``block_bytes`` that end at a record boundary.
+
+    A block ends after its last newline that is outside double quotes (an even number of
+    ``"`` before it, RFC 4180 quoting), so no record is split across blocks; the rest is
+    carried over to the next block. Each block is read with one copy, into a fresh buffer.
+    """
+    carry = b""
     with path.open("rb", buffering=0) as fh:
         while True:
-            k = fh.readinto(memoryview(buf.data))
-            if not k:
-                break
-            n += int(np.count_nonzero(buf[:k] == 10))
-            last = int(buf[k - 1])
-    return n, last == 10
+            buf = bytearray(len(carry) + block_bytes)
+            buf[: len(carry)] = carry
+            got = fh.readinto(memoryview(buf)[len(carry) :]) or 0
+            end = len(carry) + got
+            if got == 0:
+                if carry:
+                    stats.newlines += carry.count(b"\n")
+                    stats.ends_with_newline = carry.endswith(b"\n")
+                    yield memoryview(bytes(carry))
+                return
+            cut = _record_boundary(buf, end)
+            if cut == 0:  # no complete record yet: read on
+                carry = bytes(buf[:end])
+                continue
+            stats.newlines += int(np.count_nonzero(np.frombuffer(buf, dtype=np.uint8, count=cut) == 10))
+            stats.ends_with_newline = True
+            carry = bytes(buf[cut:end])
+            yield memoryview(buf)[:cut]
+
+
+def _record_boundary(buf: bytearray, end: int) -> int:
+    """Offset just after the last newline of ``buf[:end]`` outside quotes (0 if none)."""
+    cut = buf.rfind(b"\n", 0, end) + 1
+    if cut == 0:
+        return 0
+    arr = np.frombuffer(buf, dtype=np.uint8, count=cut)
+    if np.count_nonzero(arr == 34) % 2 == 0:
+        return cut
+    # the last newline is inside a quoted value: take the last one with an even quote count
+    quotes = np.flatnonzero(arr == 34)
+    nl = np.flatnonzero(arr == 10)
+    even = nl[np.searchsorted(quotes, nl) % 2 == 0]
+    return int(even[-1]) + 1 if len(even) else 0
 
 
 def _open_text_arrow(path: Path, spec: ReadSpec, head: bytes, chunk_rows: int) -> RawSource:
@@ -565,9 +612,11 @@ def _open_text_arrow(path: Path, spec: ReadSpec, head: bytes, chunk_rows: int) -
     bad: list[BadRecord] = []
 
     def on_invalid(row: Any) -> str:
+        # Arrow numbers rows within a block (or not at all when parsing in parallel): the
+        # line is found by its text afterwards (``verify``)
         bad.append(
             BadRecord(
-                int(row.number) if row.number is not None else None,
+                None,
                 str(row.text),
                 f"the line has {row.actual_columns} fields, the header has {row.expected_columns}",
             )
@@ -575,28 +624,59 @@ def _open_text_arrow(path: Path, spec: ReadSpec, head: bytes, chunk_rows: int) -
         return "skip"
 
     arrow_enc = "utf8" if enc in ("utf-8", "utf-8-sig") else enc
-    read_opts = pacsv.ReadOptions(
-        skip_rows=n_skip, column_names=headers, block_size=8 * 1024 * 1024, encoding=arrow_enc
-    )
     parse_opts = pacsv.ParseOptions(delimiter=delim, invalid_row_handler=on_invalid)
     conv_opts = pacsv.ConvertOptions(
-        column_types={h: pa.string() for h in headers},
+        column_types={h: pa.large_string() for h in headers},  # pandas' own string storage
         strings_can_be_null=False,
         quoted_strings_can_be_null=False,
     )
+    # blocks of about chunk_rows lines (line length from the first 64 KiB)
+    sample = head_lines[n_skip : n_skip + 200] or head_lines
+    line_bytes = max(1, len("".join(sample).encode("utf-8", errors="replace")) // max(len(sample), 1))
+    block_bytes = max(MIN_BLOCK_BYTES, chunk_rows * line_bytes)
     first_line = n_skip + 1
-    state: dict[str, Any] = {"rows": 0, "bad_seen": 0, "blank_or_multiline": False}
+    state: dict[str, Any] = {"rows": 0, "bad_seen": 0}
+    stats = _BlockStats()
 
-    counter = ThreadPoolExecutor(max_workers=1)
-    newlines: Future[tuple[int, bool]] = counter.submit(_count_newlines, path)
-    counter.shutdown(wait=False)
+    typed: dict[str, Any] = {}  # RawSource.column_types (the reader fills it in)
+    typed_opts: list[Any] = []
+
+    def parse(block: memoryview, first: bool) -> pa.Table:
+        read_opts = pacsv.ReadOptions(
+            skip_rows=n_skip if first else 0,
+            column_names=headers,
+            block_size=1 << 20,
+            encoding=arrow_enc,
+        )
+        if typed and state.get("typed", True):
+            if not typed_opts:
+                typed_opts.append(
+                    pacsv.ConvertOptions(
+                        column_types={**conv_opts.column_types, **typed},
+                        null_values=[""],
+                        strings_can_be_null=False,
+                        quoted_strings_can_be_null=False,
+                    )
+                )
+            n_bad = len(bad)
+            try:
+                return pacsv.read_csv(
+                    pa.py_buffer(block), read_options=read_opts, parse_options=parse_opts, convert_options=typed_opts[0]
+                )
+            except pa.ArrowInvalid:  # not plain numbers: this block and the rest as strings
+                del bad[n_bad:]
+                state["typed"] = False
+        try:
+            return pacsv.read_csv(
+                pa.py_buffer(block), read_options=read_opts, parse_options=parse_opts, convert_options=conv_opts
+            )
+        except pa.ArrowInvalid as exc:
+            if "Empty CSV file" in str(exc):
+                return pa.table({h: pa.array([], pa.large_string()) for h in headers})
+            raise ReadError(f"{path.name}: cannot be parsed as CSV ({exc})") from None
 
     def generate() -> Iterator[RawChunk]:
-        try:
-            reader = pacsv.open_csv(path, read_options=read_opts, parse_options=parse_opts, convert_options=conv_opts)
-        except (pa.ArrowInvalid, OSError) as exc:
-            raise ReadError(f"{path.name}: cannot be parsed as CSV ({exc})") from None
-        pending: list[Any] = []
+        pending: list[pa.Table] = []
         pending_rows = 0
         held: pa.Table | None = None  # the last rows, held back for skip_footer
 
@@ -608,26 +688,24 @@ def _open_text_arrow(path: Path, spec: ReadSpec, head: bytes, chunk_rows: int) -
             state["bad_seen"] = len(bad)
             return RawChunk(frame, np.arange(start, start + tbl.num_rows, dtype=np.int64), list(new_bad))
 
-        while True:
-            try:
-                batch = reader.read_next_batch()
-            except StopIteration:
-                break
-            except pa.ArrowInvalid as exc:
-                raise ReadError(f"{path.name}: cannot be parsed as CSV ({exc})") from None
-            pending.append(batch)
-            pending_rows += batch.num_rows
-            if pending_rows >= chunk_rows + spec.skip_footer:
-                tbl = pa.Table.from_batches(pending)
-                pending, pending_rows = [], 0
-                if held is not None:
-                    tbl = pa.concat_tables([held, tbl])
-                    held = None
-                if spec.skip_footer:
-                    held = tbl.slice(tbl.num_rows - spec.skip_footer)
-                    tbl = tbl.slice(0, tbl.num_rows - spec.skip_footer)
-                yield emit(tbl)
-        parts = ([held] if held is not None else []) + ([pa.Table.from_batches(pending)] if pending else [])
+        try:
+            for i, block in enumerate(_read_blocks(path, block_bytes, stats)):
+                tbl = parse(block, i == 0)
+                pending.append(tbl)
+                pending_rows += tbl.num_rows
+                if pending_rows >= (chunk_rows + 1) // 2 + spec.skip_footer:  # a block is about chunk_rows
+                    tbl = pa.concat_tables(pending) if len(pending) > 1 else pending[0]
+                    pending, pending_rows = [], 0
+                    if held is not None:
+                        tbl = pa.concat_tables([held, tbl])
+                        held = None
+                    if spec.skip_footer:
+                        held = tbl.slice(tbl.num_rows - spec.skip_footer)
+                        tbl = tbl.slice(0, tbl.num_rows - spec.skip_footer)
+                    yield emit(tbl)
+        except OSError as exc:
+            raise ReadError(f"{path.name}: cannot be read ({exc.strerror or exc})") from None
+        parts = ([held] if held is not None else []) + pending
         if parts:
             tbl = pa.concat_tables(parts) if len(parts) > 1 else parts[0]
             if spec.skip_footer:
@@ -637,8 +715,7 @@ def _open_text_arrow(path: Path, spec: ReadSpec, head: bytes, chunk_rows: int) -
             yield RawChunk(pd.DataFrame({h: pd.Series(dtype="str") for h in headers}), np.zeros(0, np.int64), bad[state["bad_seen"] :])
 
     def verify() -> tuple[np.ndarray, dict[str, list[int]]] | None:
-        n_nl, ends_nl = newlines.result()
-        physical = n_nl + (0 if ends_nl else 1)
+        physical = stats.newlines + (0 if stats.ends_with_newline else 1)
         expected = n_skip + state["rows"] + spec.skip_footer + len(bad)
         if physical == expected and not bad:
             return None
@@ -654,6 +731,7 @@ def _open_text_arrow(path: Path, spec: ReadSpec, head: bytes, chunk_rows: int) -
         delimiter=delim,
         meta={"streamed": True, "header_line": spec.header_row + 1},
         verify_rows=verify,
+        column_types=typed,
     )
 
 
