@@ -46,10 +46,17 @@ class NumberParse:
         return np.asarray(self.status == MISSING, dtype=bool)
 
 
+def _one_array(values: pa.ChunkedArray) -> pa.Array:
+    """A chunked array as one array (no copy when there is a single chunk)."""
+    if values.num_chunks == 1:
+        return values.chunk(0)
+    return values.combine_chunks()
+
+
 def to_string_array(values: pd.Series | pa.Array | pa.ChunkedArray) -> pa.Array:
     """A column as an Arrow string array: numbers written plainly, missing as null."""
     if isinstance(values, pa.ChunkedArray):
-        values = values.combine_chunks()
+        values = _one_array(values)
     if isinstance(values, pa.Array):
         if pa.types.is_string(values.type) or pa.types.is_large_string(values.type):
             return values
@@ -61,14 +68,14 @@ def to_string_array(values: pd.Series | pa.Array | pa.ChunkedArray) -> pa.Array:
         if s.dtype == object:
             try:  # all strings (or missing): converted in C, no Python loop
                 arr = pa.array(s, type=pa.large_string(), from_pandas=True)
-                return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+                return _one_array(arr) if isinstance(arr, pa.ChunkedArray) else arr
             except (pa.ArrowTypeError, pa.ArrowInvalid):
                 pass
             s = s.map(_cell_to_str, na_action="ignore")
             mask = s.isna().to_numpy()
             return pa.array(s.where(~mask, None).to_numpy(dtype=object), type=pa.large_string(), from_pandas=True)
         arr = pa.array(s, type=pa.large_string(), from_pandas=True)
-        return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+        return _one_array(arr) if isinstance(arr, pa.ChunkedArray) else arr
     if isinstance(s.dtype, pd.CategoricalDtype):
         cats = to_string_array(pd.Series(s.cat.categories))
         codes = pa.array(s.cat.codes.to_numpy(), mask=s.cat.codes.to_numpy() < 0)

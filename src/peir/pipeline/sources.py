@@ -44,7 +44,7 @@ __all__ = [
 #: Text files at least this large are streamed through Arrow's CSV reader.
 ARROW_MIN_BYTES = 4 * 1024 * 1024
 #: Rows per chunk handed to the validation step when streaming.
-CHUNK_ROWS = 125_000
+CHUNK_ROWS = 62_500
 
 _TEXT_EXT = {".csv", ".txt", ".tsv", ".tab", ".dat", ".prn"}
 _EXCEL_EXT = {".xlsx", ".xlsm", ".xltx", ".xltm"}
@@ -536,6 +536,9 @@ def _sample_encoding(path: Path, head: bytes, requested: str) -> str:
         return "cp1252"
 
 
+#: Arrow's own block size within one block; 0: the whole block as one chunk, parsed by one thread
+#: (the workers validating earlier blocks keep the other cores busy, and no chunks are joined).
+ARROW_BLOCK_BYTES = 0
 #: Smallest block of bytes parsed at a time when streaming.
 MIN_BLOCK_BYTES = 1024
 
@@ -556,9 +559,11 @@ def _read_blocks(path: Path, block_bytes: int, stats: _BlockStats) -> Iterator[m
     carried over to the next block. Each block is read with one copy, into a fresh buffer.
     """
     carry = b""
+    size = max(MIN_BLOCK_BYTES, block_bytes // 4)  # a short first block: validation starts sooner
     with path.open("rb", buffering=0) as fh:
         while True:
-            buf = bytearray(len(carry) + block_bytes)
+            buf = bytearray(len(carry) + size)
+            size = block_bytes
             buf[: len(carry)] = carry
             got = fh.readinto(memoryview(buf)[len(carry) :]) or 0
             end = len(carry) + got
@@ -645,7 +650,7 @@ def _open_text_arrow(path: Path, spec: ReadSpec, head: bytes, chunk_rows: int) -
         read_opts = pacsv.ReadOptions(
             skip_rows=n_skip if first else 0,
             column_names=headers,
-            block_size=1 << 20,
+            block_size=ARROW_BLOCK_BYTES or len(block) + 1,
             encoding=arrow_enc,
         )
         if typed and state.get("typed", True):
@@ -693,7 +698,7 @@ def _open_text_arrow(path: Path, spec: ReadSpec, head: bytes, chunk_rows: int) -
                 tbl = parse(block, i == 0)
                 pending.append(tbl)
                 pending_rows += tbl.num_rows
-                if pending_rows >= (chunk_rows + 1) // 2 + spec.skip_footer:  # a block is about chunk_rows
+                if pending_rows >= max(1, chunk_rows // 8) + spec.skip_footer:  # each block is a chunk
                     tbl = pa.concat_tables(pending) if len(pending) > 1 else pending[0]
                     pending, pending_rows = [], 0
                     if held is not None:

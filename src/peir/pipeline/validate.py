@@ -19,8 +19,9 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from functools import partial
+from functools import cached_property, partial
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -59,6 +60,8 @@ __all__ = [
 
 #: An executed amount above this multiple of the modified one is flagged (warning).
 EXECUTED_OVER_MODIFIED = 1.5
+#: Tables of at least this many rows run their independent checks across rows in two threads.
+PARALLEL_MIN_ROWS = 200_000
 #: Tolerance on chain-map shares summing to one.
 SHARE_TOLERANCE = 1e-6
 
@@ -659,23 +662,26 @@ def frame_hashes(kind: str, frame: pd.DataFrame) -> dict[str, np.ndarray]:
     return out
 
 
-@dataclass
 class TableHints:
     """Work for :func:`table_checks` done ahead, chunk by chunk (in the reader's workers).
 
     Sorting is the costly part of the checks across rows. Each chunk sorts the high 32 bits
-    of its codes (half the work of sorting 64-bit codes); :meth:`merge` joins the sorted runs
-    with one stable (run-aware) sort. Equal high halves are only candidates: the checks
-    confirm them on the full 64-bit codes.
+    of its codes (half the work of sorting 64-bit codes); the sorted runs of all chunks are
+    joined with one stable (run-aware) sort when a check first asks for them. Equal high
+    halves are only candidates: the checks confirm them on the full 64-bit codes.
     """
 
-    #: high 32 bits of the ``key`` codes, sorted
-    key_sorted: np.ndarray
-    #: per row: 1 executed, 2 modified, 0 any other phase (budgets only)
-    phase_flags: np.ndarray | None = None
-    #: high 32 bits of the ``line`` codes of the executed rows, and of the modified rows, sorted
-    executed_sorted: np.ndarray | None = None
-    modified_sorted: np.ndarray | None = None
+    def __init__(
+        self,
+        key_runs: list[np.ndarray],
+        flag_parts: list[np.ndarray] | None = None,
+        executed_runs: list[np.ndarray] | None = None,
+        modified_runs: list[np.ndarray] | None = None,
+    ) -> None:
+        self._key = key_runs
+        self._flags = flag_parts
+        self._executed = executed_runs
+        self._modified = modified_runs
 
     @classmethod
     def for_chunk(
@@ -685,29 +691,51 @@ class TableHints:
         canonical phase of its rows as (distinct values, index per row, -1 missing)."""
         key = np.sort(_high(codes["key"]))
         if phase is None or "line" not in codes:
-            return cls(key)
+            return cls([key])
         values, idx = phase
         lookup = np.asarray([{"executed": 1, "modified": 2}.get(v, 0) for v in values] + [0], dtype=np.int8)
         flags = lookup[idx]
         line = _high(codes["line"])
-        return cls(key, flags, np.sort(line[flags == 1]), np.sort(line[flags == 2]))
+        return cls([key], [flags], [np.sort(line[flags == 1])], [np.sort(line[flags == 2])])
 
     @classmethod
     def merge(cls, parts: list[TableHints]) -> TableHints:
         """Hints of the chunks, in order, as the hints of the whole table."""
-
-        def runs(arrays: list[np.ndarray]) -> np.ndarray:
-            return np.sort(np.concatenate(arrays), kind="stable")  # timsort merges sorted runs
-
-        key = runs([p.key_sorted for p in parts])
-        if not parts or any(p.phase_flags is None for p in parts):
+        key = [r for p in parts for r in p._key]
+        if not parts or any(p._flags is None for p in parts):
             return cls(key)
         return cls(
             key,
-            np.concatenate([p.phase_flags for p in parts if p.phase_flags is not None]),
-            runs([p.executed_sorted for p in parts if p.executed_sorted is not None]),
-            runs([p.modified_sorted for p in parts if p.modified_sorted is not None]),
+            [f for p in parts for f in (p._flags or [])],
+            [r for p in parts for r in (p._executed or [])],
+            [r for p in parts for r in (p._modified or [])],
         )
+
+    @staticmethod
+    def _runs(arrays: list[np.ndarray]) -> np.ndarray:
+        if len(arrays) == 1:
+            return arrays[0]
+        return np.sort(np.concatenate(arrays), kind="stable")  # timsort merges sorted runs
+
+    @cached_property
+    def key_sorted(self) -> np.ndarray:
+        """High 32 bits of the ``key`` codes, sorted."""
+        return self._runs(self._key)
+
+    @cached_property
+    def phase_flags(self) -> np.ndarray | None:
+        """Per row: 1 executed, 2 modified, 0 any other phase (budgets only)."""
+        return np.concatenate(self._flags) if self._flags is not None else None
+
+    @cached_property
+    def executed_sorted(self) -> np.ndarray | None:
+        """High 32 bits of the ``line`` codes of the executed rows, sorted."""
+        return self._runs(self._executed) if self._executed is not None else None
+
+    @cached_property
+    def modified_sorted(self) -> np.ndarray | None:
+        """High 32 bits of the ``line`` codes of the modified rows, sorted."""
+        return self._runs(self._modified) if self._modified is not None else None
 
 
 def _high(codes: np.ndarray) -> np.ndarray:
@@ -739,8 +767,33 @@ def table_checks(
     if codes is None:
         h = frame_hashes(kind, frame)
         codes = {k: combine_hashes(h, cols, n) for k, cols in sets.items()}
-    key = sets["key"]
-    kcodes = codes["key"]
+    tasks = [partial(_duplicates, kind, frame, rows, codes["key"], sets["key"], hints, reject)]
+    if kind == "budget":
+        tasks.append(partial(_executed_vs_modified, frame, codes["line"], hints))
+    if n >= PARALLEL_MIN_ROWS:  # independent: in two threads (numpy and pandas release the GIL)
+        with ThreadPoolExecutor(max_workers=len(tasks)) as pool:
+            found = [f.result() for f in [pool.submit(t) for t in tasks]]
+    else:
+        found = [t() for t in tasks]
+    for part in found:  # in a fixed order: duplicates, then executed vs modified
+        iss.blocks.extend(part.blocks)
+    if kind == "chain_map":
+        _share_sums(frame, iss)
+    return iss, reject
+
+
+def _duplicates(
+    kind: str,
+    frame: pd.DataFrame,
+    rows: np.ndarray,
+    kcodes: np.ndarray,
+    key: list[str],
+    hints: TableHints | None,
+    reject: np.ndarray,
+) -> Issues:
+    """Duplicate keys and exact duplicate rows; context rows repeating a key are rejected
+    (marked in ``reject``)."""
+    iss = Issues()
     in_dup = _dup_mask(kcodes, None if hints is None else hints.key_sorted)
     if in_dup.any():
         sub = np.flatnonzero(in_dup)  # rows whose key repeats (usually few): work on those only
@@ -767,11 +820,7 @@ def table_checks(
                 shown = [c for c in key if c in frame.columns]
                 iss.add(sub[other], ",".join(shown), None, "duplicate_key", WARNING,
                         [f"same {', '.join(shown)} as row {f} with other values" for f in first_k[other]])
-    if kind == "budget":
-        _executed_vs_modified(frame, iss, codes["line"], hints)
-    if kind == "chain_map":
-        _share_sums(frame, iss)
-    return iss, reject
+    return iss
 
 
 def take_rows(frame: pd.DataFrame, pos: np.ndarray) -> pd.DataFrame:
@@ -854,11 +903,11 @@ def _first_rows(codes: np.ndarray, rows: np.ndarray) -> np.ndarray:
     return out
 
 
-def _executed_vs_modified(
-    frame: pd.DataFrame, iss: Issues, line_codes: np.ndarray, hints: TableHints | None = None
-) -> None:
+def _executed_vs_modified(frame: pd.DataFrame, line_codes: np.ndarray, hints: TableHints | None = None) -> Issues:
+    """Executed amounts far above the modified budget of the same line (warnings)."""
+    iss = Issues()
     if C.PHASE not in frame.columns or C.AMOUNT not in frame.columns:
-        return
+        return iss
     if hints is not None and hints.phase_flags is not None:
         is_ex, is_mod = hints.phase_flags == 1, hints.phase_flags == 2
     else:
@@ -866,7 +915,7 @@ def _executed_vs_modified(
         is_ex = (phase == "executed").to_numpy(dtype=bool, na_value=False)
         is_mod = (phase == "modified").to_numpy(dtype=bool, na_value=False)
     if not is_ex.any() or not is_mod.any():
-        return
+        return iss
     # only lines with both an executed and a modified amount can be compared
     # (on the high 32 bits: a few extra candidates, which the sums below tell apart)
     if hints is not None and hints.executed_sorted is not None and hints.modified_sorted is not None:
@@ -874,7 +923,7 @@ def _executed_vs_modified(
     else:
         both = _common(_high(line_codes[is_ex]), _high(line_codes[is_mod]))
     if len(both) == 0:
-        return
+        return iss
     sub = np.flatnonzero(is_ex | is_mod)
     sub = sub[_in_set(_high(line_codes[sub]), both)]
     g, _u = pd.factorize(line_codes[sub])
@@ -890,6 +939,7 @@ def _executed_vs_modified(
         e, m = ex_sum[g[hit]], mod_sum[g[hit]]
         iss.add(pos, C.AMOUNT, amt[hit], "executed_above_modified", WARNING,
                 [f"executed {_fmt(a)} is {a / b:.1f}× the modified budget {_fmt(b)} for the same line" for a, b in zip(e, m, strict=True)])
+    return iss
 
 
 def _share_sums(frame: pd.DataFrame, iss: Issues) -> None:
