@@ -301,16 +301,26 @@ class _Coded:
 
     @classmethod
     def from_column(cls, col: Any, missing: tuple[str, ...]) -> _Coded:
+        if isinstance(col, pd.Series) and isinstance(col.dtype, pd.CategoricalDtype):
+            # already coded (e.g. parsed as a dictionary by Arrow): take its codes as they are
+            codes = np.asarray(col.cat.codes.to_numpy(), dtype=np.int64)
+            return cls._from_dictionary(to_string_array(pd.Series(col.cat.categories)), codes, missing, None)
         arr = to_string_array(col)
         enc = pc.dictionary_encode(arr)
-        orig_d = pc.cast(enc.dictionary, pa.large_string())
+        idx = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+        return cls._from_dictionary(enc.dictionary, idx, missing, arr)
+
+    @classmethod
+    def _from_dictionary(cls, dictionary: pa.Array, idx: np.ndarray, missing: tuple[str, ...], arr: pa.Array | None) -> _Coded:
+        """Trim the distinct values and null the missing markers; keep ``arr`` (the column as
+        read) when that changes nothing."""
+        orig_d = pc.cast(dictionary, pa.large_string())
         d = pc.utf8_trim_whitespace(orig_d)
         markers = pa.array(sorted(set(missing) | {""}), type=pa.large_string())
         dmiss = pc.or_kleene(pc.is_null(d), pc.is_in(d, value_set=markers)).fill_null(True)
         unchanged = not pc.any(dmiss).as_py() and pc.all(pc.equal(d, orig_d)).as_py() is not False
         d = pc.if_else(dmiss, pa.scalar(None, pa.large_string()), d)
-        idx = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
-        keep = arr if unchanged and arr.null_count == 0 else None
+        keep = arr if arr is not None and unchanged and arr.null_count == 0 else None
         if keep is not None and not pa.types.is_large_string(keep.type):
             keep = pc.cast(keep, pa.large_string())
         return cls(d, idx, keep)
