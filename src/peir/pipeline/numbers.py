@@ -47,7 +47,10 @@ class NumberParse:
 
 
 def _one_array(values: pa.ChunkedArray) -> pa.Array:
-    """A chunked array as one array (no copy when there is a single chunk)."""
+    """A chunked array as one array (no copy when there is a single chunk; dictionary chunks,
+    which may each have their own dictionary, are decoded)."""
+    if pa.types.is_dictionary(values.type):
+        values = pa.chunked_array([c.dictionary_decode() for c in values.chunks], type=values.type.value_type)
     if values.num_chunks == 1:
         return values.chunk(0)
     return values.combine_chunks()
@@ -64,6 +67,8 @@ def to_string_array(values: pd.Series | pa.Array | pa.ChunkedArray) -> pa.Array:
             return to_string_array(values.dictionary_decode())
         return pc.cast(values, pa.large_string())
     s = values
+    if isinstance(s.dtype, pd.ArrowDtype):
+        return to_string_array(pa.array(s.array))
     if isinstance(s.dtype, pd.StringDtype) or s.dtype == object or str(s.dtype) in ("str", "string"):
         if s.dtype == object:
             try:  # all strings (or missing): converted in C, no Python loop
