@@ -9,8 +9,10 @@ binary, an unknown sheet) raises :class:`peir.ReadError` with a plain message.
 Small text files are parsed with Python's :mod:`csv` (exact line numbers, ragged title and
 footer lines, multi-line cells). Large ones are read in blocks of about ``CHUNK_ROWS`` lines
 that end at a record boundary (a newline outside quotes); each block is parsed by
-``pyarrow.csv.read_csv`` on all cores, all columns as strings, so that memory grows with the
-block, not the file. Line numbers are checked against the newlines counted in the blocks.
+``pyarrow.csv.read_csv`` as one chunk while worker threads validate the blocks before it, all
+text columns as strings (plain-number columns as numbers when the reader asks for it), so that
+memory grows with the block, not the file. Line numbers are checked against the newlines
+counted in the blocks.
 """
 
 from __future__ import annotations
@@ -651,6 +653,7 @@ def _open_text_arrow(path: Path, spec: ReadSpec, head: bytes, chunk_rows: int) -
             skip_rows=n_skip if first else 0,
             column_names=headers,
             block_size=ARROW_BLOCK_BYTES or len(block) + 1,
+            use_threads=False,  # parsed here; the workers validating earlier blocks use the other cores
             encoding=arrow_enc,
         )
         if typed and state.get("typed", True):
