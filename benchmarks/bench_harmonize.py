@@ -117,7 +117,7 @@ def _mem_peir(n: int) -> None:
 
 def run(quick: bool = False) -> str:
     n = N_QUICK if quick else N_FULL
-    repeat = 5 if quick else 3
+    repeat = 5
     tables = generate(n)
     a = with_peir(*tables)
     b = baseline(*tables)

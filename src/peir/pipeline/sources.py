@@ -558,16 +558,20 @@ def _read_blocks(path: Path, block_bytes: int, stats: _BlockStats) -> Iterator[m
 
     A block ends after its last newline that is outside double quotes (an even number of
     ``"`` before it, RFC 4180 quoting), so no record is split across blocks; the rest is
-    carried over to the next block. Each block is read with one copy, into a fresh buffer.
+    carried over to the next block. Each block is read with one copy into one reused buffer
+    (fresh memory costs page faults): a block must be used up, as the parser does, before the
+    next one is asked for.
     """
     carry = b""
     size = max(MIN_BLOCK_BYTES, block_bytes // 4)  # a short first block: validation starts sooner
+    buf = bytearray(2 * block_bytes)
     with path.open("rb", buffering=0) as fh:
         while True:
-            buf = bytearray(len(carry) + size)
-            size = block_bytes
+            if len(carry) + size > len(buf):  # a record longer than a block
+                buf = bytearray(2 * (len(carry) + size))
             buf[: len(carry)] = carry
-            got = fh.readinto(memoryview(buf)[len(carry) :]) or 0
+            got = fh.readinto(memoryview(buf)[len(carry) : len(carry) + size]) or 0
+            size = block_bytes
             end = len(carry) + got
             if got == 0:
                 if carry:
