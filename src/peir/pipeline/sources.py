@@ -65,11 +65,23 @@ class BadRecord:
 
 @dataclass
 class RawChunk:
-    """Data rows in source columns, with their row numbers in the source."""
+    """Data rows in source columns, with their row numbers in the source.
 
-    frame: pd.DataFrame
+    A streamed block may come as its Arrow ``table``; ``frame`` then converts it on first use,
+    in whichever thread validates the chunk.
+    """
+
+    data: pd.DataFrame | None
     rows: np.ndarray
     bad: list[BadRecord] = field(default_factory=list)
+    table: Any = None
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        if self.data is None:
+            self.data = self.table.to_pandas()
+            self.table = None
+        return self.data
 
 
 @dataclass
@@ -695,10 +707,10 @@ def _open_text_arrow(path: Path, spec: ReadSpec, head: bytes, chunk_rows: int) -
         def emit(tbl: pa.Table) -> RawChunk:
             start = first_line + state["rows"]
             state["rows"] += tbl.num_rows
-            frame = tbl.to_pandas()
             new_bad = bad[state["bad_seen"] :]
             state["bad_seen"] = len(bad)
-            return RawChunk(frame, np.arange(start, start + tbl.num_rows, dtype=np.int64), list(new_bad))
+            # converted to pandas by the worker that validates it
+            return RawChunk(None, np.arange(start, start + tbl.num_rows, dtype=np.int64), list(new_bad), table=tbl)
 
         try:
             for i, block in enumerate(_read_blocks(path, block_bytes, stats)):
