@@ -46,7 +46,7 @@ __all__ = [
 #: Text files at least this large are streamed through Arrow's CSV reader.
 ARROW_MIN_BYTES = 4 * 1024 * 1024
 #: Rows per chunk handed to the validation step when streaming.
-CHUNK_ROWS = 62_500
+CHUNK_ROWS = 125_000
 
 _TEXT_EXT = {".csv", ".txt", ".tsv", ".tab", ".dat", ".prn"}
 _EXCEL_EXT = {".xlsx", ".xlsm", ".xltx", ".xltm"}
