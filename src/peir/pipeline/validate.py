@@ -285,6 +285,9 @@ class RowCheck:
     phase_codes: tuple[list[Any], np.ndarray] | None = None
 
 
+_ASCII_SPACE = " \t\n\r\x0b\x0c"
+
+
 @dataclass
 class _Coded:
     """A string column as a (small) dictionary of distinct values plus one index per row.
@@ -298,6 +301,13 @@ class _Coded:
     #: the column as read, when every value is kept as it is (no trimming, no missing
     #: marker, no recode): then :meth:`array` returns it without copying
     original: pa.Array | None = None
+    #: the dictionary as Python values (it is small: per-value work is done in Python)
+    values: list[str | None] | None = None
+
+    def _values(self) -> list[str | None]:
+        if self.values is None:
+            self.values = self.dictionary.to_pylist()
+        return self.values
 
     @classmethod
     def from_column(cls, col: Any, missing: tuple[str, ...]) -> _Coded:
@@ -307,30 +317,36 @@ class _Coded:
             return cls._from_dictionary(to_string_array(pd.Series(col.cat.categories)), codes, missing, None)
         arr = to_string_array(col)
         enc = pc.dictionary_encode(arr)
-        idx = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+        ind = enc.indices
+        idx = (ind.fill_null(-1) if ind.null_count else ind).to_numpy(zero_copy_only=False).astype(np.int64)
         return cls._from_dictionary(enc.dictionary, idx, missing, arr)
 
     @classmethod
     def _from_dictionary(cls, dictionary: pa.Array, idx: np.ndarray, missing: tuple[str, ...], arr: pa.Array | None) -> _Coded:
         """Trim the distinct values and null the missing markers; keep ``arr`` (the column as
-        read) when that changes nothing."""
-        orig_d = pc.cast(dictionary, pa.large_string())
-        d = pc.utf8_trim_whitespace(orig_d)
-        markers = pa.array(sorted(set(missing) | {""}), type=pa.large_string())
-        dmiss = pc.or_kleene(pc.is_null(d), pc.is_in(d, value_set=markers)).fill_null(True)
-        unchanged = not pc.any(dmiss).as_py() and pc.all(pc.equal(d, orig_d)).as_py() is not False
-        d = pc.if_else(dmiss, pa.scalar(None, pa.large_string()), d)
+        read) when that changes nothing. The dictionary is small, so this runs on Python
+        values (Arrow's calls cost more than the work on a few hundred values)."""
+        raw: list[str | None] = dictionary.to_pylist()
+        if all(v is None or v.isascii() for v in raw):
+            # the ASCII characters that utf8_trim_whitespace trims (Unicode White_Space)
+            trimmed = [None if v is None else v.strip(_ASCII_SPACE) for v in raw]
+        else:
+            trimmed = pc.utf8_trim_whitespace(pc.cast(dictionary, pa.large_string())).to_pylist()
+        markers = set(missing) | {""}
+        values = [None if v is None or v in markers else v for v in trimmed]
+        unchanged = values == raw
+        d = pa.array(values, type=pa.large_string())
         keep = arr if arr is not None and unchanged and arr.null_count == 0 else None
         if keep is not None and not pa.types.is_large_string(keep.type):
             keep = pc.cast(keep, pa.large_string())
-        return cls(d, idx, keep)
+        return cls(d, idx, keep, values)
 
     @classmethod
     def empty(cls, n: int) -> _Coded:
         return cls(pa.array([], type=pa.large_string()), np.full(n, -1, dtype=np.int64))
 
     def _dict_valid(self) -> np.ndarray:
-        return np.append(np.asarray(pc.is_valid(self.dictionary).to_numpy(zero_copy_only=False), dtype=bool), False)
+        return np.asarray([v is not None for v in self._values()] + [False], dtype=bool)
 
     def missing(self) -> np.ndarray:
         return np.asarray(~self._dict_valid()[self.idx], dtype=bool)
@@ -338,11 +354,11 @@ class _Coded:
     def recode(self, fn: Callable[[str], str | None]) -> tuple[_Coded, np.ndarray]:
         """Map every distinct value through ``fn``; returns the new column and, per row,
         whether the value was present but unknown (``fn`` returned None)."""
-        values = self.dictionary.to_pylist()
+        values = self._values()
         mapped = [None if v is None else fn(v) for v in values]
         unknown_d = np.asarray([v is not None and m is None for v, m in zip(values, mapped, strict=True)] + [False], dtype=bool)
         same = self.original is not None and mapped == values
-        new = _Coded(pa.array(mapped, type=pa.large_string()), self.idx, self.original if same else None)
+        new = _Coded(pa.array(mapped, type=pa.large_string()), self.idx, self.original if same else None, mapped)
         return new, unknown_d[self.idx]
 
     def array(self) -> pa.Array:
@@ -353,7 +369,7 @@ class _Coded:
         return pc.take(self.dictionary, pa.array(self.idx, mask=self.idx < 0))
 
     def hashes(self) -> np.ndarray:
-        vals = np.asarray([*self.dictionary.to_pylist(), None], dtype=object)
+        vals = np.asarray([*self._values(), None], dtype=object)
         h = pd.util.hash_array(vals, categorize=False)
         out: np.ndarray = np.asarray(h, dtype=np.uint64)[self.idx]
         return out
