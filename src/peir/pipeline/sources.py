@@ -635,8 +635,8 @@ def _open_text_arrow(path: Path, spec: ReadSpec, head: bytes, chunk_rows: int) -
     bad: list[BadRecord] = []
 
     def on_invalid(row: Any) -> str:
-        # Arrow numbers rows within a block (or not at all when parsing in parallel): the
-        # line is found by its text afterwards (``verify``)
+        # Arrow numbers rows within the block it parses: the line of a malformed record is
+        # found by its text afterwards (``verify``)
         bad.append(
             BadRecord(
                 None,
