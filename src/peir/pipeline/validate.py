@@ -312,7 +312,7 @@ class _Coded:
     @classmethod
     def from_column(cls, col: Any, missing: tuple[str, ...]) -> _Coded:
         if isinstance(col, pd.Series) and isinstance(col.dtype, pd.CategoricalDtype):
-            # already coded (e.g. parsed as a dictionary by Arrow): take its codes as they are
+            # already coded (a pandas category column): take its codes as they are
             codes = np.asarray(col.cat.codes.to_numpy(), dtype=np.int64)
             return cls._from_dictionary(to_string_array(pd.Series(col.cat.categories)), codes, missing, None)
         arr = to_string_array(col)
@@ -434,7 +434,7 @@ def check_rows(
                 iss.add(pos, name, raw_values(name, pos), "missing_value", ERROR, f"{name} is required but empty")
             out[name] = coded.array()
             if name == C.PHASE:
-                phase_codes = (coded.dictionary.to_pylist(), coded.idx)
+                phase_codes = (coded._values(), coded.idx)
             if want(name):
                 hashes[name] = coded.hashes()
         elif f.type == "integer":
@@ -739,6 +739,8 @@ class TableHints:
 
     @staticmethod
     def _runs(arrays: list[np.ndarray]) -> np.ndarray:
+        if not arrays:
+            return np.zeros(0, dtype=np.uint32)
         if len(arrays) == 1:
             return arrays[0]
         return np.sort(np.concatenate(arrays), kind="stable")  # timsort merges sorted runs
