@@ -42,7 +42,7 @@ from peir.pipeline.validate import (
     TableHints,
     check_rows,
     closest,
-    combine_hashes,
+    combine_sets,
     empty_issues,
     key_columns,
     table_checks,
@@ -440,13 +440,14 @@ class _Reader:
         self.meta: dict[str, Any] = {}
 
     # -- per chunk -------------------------------------------------------------------------
-    def _stage(self, chunk: RawChunk) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
-        """Canonical columns as read; returns (staged, raw positions, row numbers)."""
+    def _stage(self, chunk: RawChunk) -> tuple[dict[str, pd.Series], np.ndarray, np.ndarray]:
+        """Canonical columns as read (positionally indexed Series, no frame built); returns
+        (staged, raw positions, row numbers)."""
         frame = chunk.frame
         n = len(frame)
-        cols: dict[str, Any] = {}
+        cols: dict[str, pd.Series] = {}
         for canon, h in self.plan.mapping.items():
-            cols[canon] = frame[h]
+            cols[canon] = frame[h].reset_index(drop=True)
         for canon, value in self.spec.constants.items():
             if canon in cols:
                 col = cols[canon]
@@ -456,16 +457,15 @@ class _Reader:
                     filled[miss] = value
                     cols[canon] = filled
             else:
-                cols[canon] = pd.Series(np.full(n, value, dtype=object), index=frame.index)
-        staged = pd.DataFrame(cols, index=frame.index) if cols else pd.DataFrame(index=frame.index)
-        staged = staged.reset_index(drop=True)
+                cols[canon] = pd.Series(np.full(n, value, dtype=object))
         idx = np.arange(n, dtype=np.int64)
         if self.plan.melt_sources:
-            staged, idx = self._melt(frame, staged)
+            long, idx = self._melt(frame, pd.DataFrame(cols, index=pd.RangeIndex(n)))
+            cols = {c: long[c] for c in long.columns}
         for canon, mapping in self.spec.values.items():
-            if canon in staged.columns and mapping:
-                staged[canon] = _recode(staged[canon], mapping)
-        return staged, idx, chunk.rows[idx]
+            if canon in cols and mapping:
+                cols[canon] = _recode(cols[canon], mapping)
+        return cols, idx, chunk.rows[idx]
 
     def _melt(self, frame: pd.DataFrame, staged: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
         srcs = self.plan.melt_sources
@@ -502,12 +502,13 @@ class _Reader:
     def _compute(self, chunk: RawChunk) -> _ChunkResult:
         """Everything about one chunk that does not touch the reader's state (thread-safe)."""
         staged, idx, rows = self._stage(chunk)
-        n = len(staged)
+        n = len(idx)
         excluded_raw = self._excluded(chunk.frame) if self.spec.exclude else np.zeros(len(chunk.frame), bool)
         excluded = excluded_raw[idx] if len(idx) else np.zeros(0, bool)
         check = check_rows(
             self.kind,
             staged,
+            n_rows=n,
             present=self.plan.present,
             decimal=self.spec.decimal,
             thousands=self.spec.thousands,
@@ -550,8 +551,7 @@ class _Reader:
         if C.SOURCE_REF not in self.plan.present:
             # "<file>:<row>" built here, in the worker (rebuilt if the rows are renumbered)
             res.accepted = _fill_source_ref(res.accepted, res.rows, self.raw.name)
-        for k, cols in self.key_sets.items():
-            combined = combine_hashes(check.hashes, cols, n)
+        for k, combined in combine_sets(check.hashes, self.key_sets, n).items():
             res.codes[k] = combined if all_ok else combined[acc_mask]
         if res.codes:  # sorting for the checks across rows, done here in the worker
             phase = None
@@ -594,10 +594,10 @@ class _Reader:
             self._add_bad(res.bad)
 
     def _rejected_frame(
-        self, rej: pd.DataFrame, rows: np.ndarray, reasons: np.ndarray, staged: pd.DataFrame, pos: np.ndarray
+        self, rej: pd.DataFrame, rows: np.ndarray, reasons: np.ndarray, staged: Mapping[str, pd.Series], pos: np.ndarray
     ) -> pd.DataFrame:
         src = None
-        if C.SOURCE_REF in staged.columns:
+        if C.SOURCE_REF in staged:
             s = staged[C.SOURCE_REF].to_numpy(dtype=object)[pos]
             src = np.asarray([v if isinstance(v, str) and v.strip() else None for v in s], dtype=object)
         auto = np.asarray([f"{self.raw.name}:{r}" for r in rows], dtype=object)

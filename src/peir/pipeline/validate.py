@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property, partial
@@ -389,7 +389,7 @@ def _hash_strings(arr: pa.Array) -> np.ndarray:
 
 def check_rows(
     kind: str,
-    staged: pd.DataFrame,
+    staged: pd.DataFrame | Mapping[str, pd.Series],
     *,
     present: set[str],
     decimal: str = ".",
@@ -398,15 +398,23 @@ def check_rows(
     na_values: tuple[str, ...] = (),
     issues: Issues | None = None,
     hash_columns: set[str] | None = None,
+    n_rows: int | None = None,
 ) -> RowCheck:
     """Coerce the canonical columns of ``staged`` to their types and check every value.
 
-    ``staged`` holds the canonical columns as read (strings, or typed values from a DataFrame
-    or a workbook); ``present`` names the columns the source actually provided (the rest are
-    missing). Nothing raises on a bad value.
+    ``staged`` holds the canonical columns as read (strings, or typed values from a DataFrame,
+    a workbook or Arrow's parser): a DataFrame, or a mapping of positionally indexed Series of
+    ``n_rows`` rows (the reader's chunks, which skip building a frame); ``present`` names the
+    columns the source actually provided (the rest are missing). Nothing raises on a bad value.
     """
     schema = load_schema(kind)
-    n = len(staged)
+    columns: Mapping[str, pd.Series] = (
+        {c: staged[c] for c in staged.columns} if isinstance(staged, pd.DataFrame) else staged
+    )
+    if isinstance(staged, pd.DataFrame):
+        n = len(staged)
+    else:
+        n = n_rows if n_rows is not None else (len(next(iter(columns.values()))) if columns else 0)
     iss = issues if issues is not None else Issues()
     missing_markers = tuple(schema.missing_values) + tuple(na_values)
     out: dict[str, pa.Array] = {}
@@ -418,13 +426,13 @@ def check_rows(
         return column != C.SOURCE_REF and (hash_columns is None or column in hash_columns)
 
     def raw_values(name: str, pos: np.ndarray) -> np.ndarray:
-        if len(pos) == 0 or name not in staged.columns:
+        if len(pos) == 0 or name not in columns:
             return np.full(len(pos), None, dtype=object)
-        return np.asarray(staged[name].iloc[pos].to_numpy(dtype=object), dtype=object)
+        return np.asarray(columns[name].iloc[pos].to_numpy(dtype=object), dtype=object)
 
     for f in schema.fields:
         name = f.name
-        col = staged[name] if name in staged.columns else None
+        col = columns.get(name)
         if f.type == "string":
             coded = _Coded.empty(n) if col is None else _Coded.from_column(col, missing_markers)
             miss = coded.missing()
@@ -664,14 +672,35 @@ _FNV_OFFSET = np.uint64(0xCBF29CE484222325)
 _FNV_PRIME = np.uint64(0x100000001B3)
 
 
-def combine_hashes(hashes: dict[str, np.ndarray], cols: list[str], n: int) -> np.ndarray:
-    """One uint64 per row from per-column hashes (FNV-style mixing; order matters)."""
-    h = np.full(n, _FNV_OFFSET, dtype=np.uint64)
+def combine_hashes(
+    hashes: dict[str, np.ndarray], cols: list[str], n: int, start: np.ndarray | None = None
+) -> np.ndarray:
+    """One uint64 per row from per-column hashes (FNV-style mixing; order matters).
+
+    ``start``: the combined hashes of columns that come before ``cols`` (continued, not
+    changed), so that a column set extending another costs only its extra columns.
+    """
+    h = np.full(n, _FNV_OFFSET, dtype=np.uint64) if start is None else start.copy()
     with np.errstate(over="ignore"):
         for c in cols:
             if c in hashes:
-                h = (h ^ hashes[c]) * _FNV_PRIME
+                np.bitwise_xor(h, hashes[c], out=h)
+                np.multiply(h, _FNV_PRIME, out=h)
     return h
+
+
+def combine_sets(hashes: dict[str, np.ndarray], sets: dict[str, list[str]], n: int) -> dict[str, np.ndarray]:
+    """:func:`combine_hashes` for several column sets; a set that extends another (the budget
+    ``key`` is the ``line`` plus the phase) continues from it."""
+    out: dict[str, np.ndarray] = {}
+    for k, cols in sorted(sets.items(), key=lambda kv: len(kv[1])):
+        bases = [j for j in out if sets[j] == cols[: len(sets[j])]]
+        if bases:
+            base = max(bases, key=lambda j: len(sets[j]))
+            out[k] = combine_hashes(hashes, cols[len(sets[base]) :], n, start=out[base])
+        else:
+            out[k] = combine_hashes(hashes, cols, n)
+    return {k: out[k] for k in sets}
 
 
 def frame_hashes(kind: str, frame: pd.DataFrame) -> dict[str, np.ndarray]:
@@ -794,7 +823,7 @@ def table_checks(
     sets = key_columns(kind)
     if codes is None:
         h = frame_hashes(kind, frame)
-        codes = {k: combine_hashes(h, cols, n) for k, cols in sets.items()}
+        codes = combine_sets(h, sets, n)
     tasks = [partial(_duplicates, kind, frame, rows, codes["key"], sets["key"], hints, reject)]
     if kind == "budget":
         tasks.append(partial(_executed_vs_modified, frame, codes["line"], hints))
