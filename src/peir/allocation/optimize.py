@@ -365,6 +365,26 @@ def solve_allocation(
             "so money leaves them when that raises throughput elsewhere (set floors to protect them)"
         )
     idx = links.index
+
+    def result(
+        b: FloatArray, t: float, t0: float, sp: FloatArray, bdual: float, method: str,
+        beta: FloatArray | None = None,
+    ) -> AllocationResult:
+        return AllocationResult(
+            budgets=pd.Series(b, index=idx, name="budget"),
+            current=b0.rename("budget"),
+            throughput=t,
+            current_throughput=t0,
+            shadow_prices=pd.Series(sp, index=idx, name="shadow_price"),
+            budget_dual=bdual,
+            lower=pd.Series(lo, index=idx, name="lower"),
+            upper=pd.Series(hi, index=idx, name="upper"),
+            total_budget=total,
+            method=method,
+            returns=None if beta is None else pd.Series(beta, index=idx, name="beta"),
+            notes=notes,
+        )
+
     if returns is None:
         base = np.asarray(b0, dtype=np.float64)
         b, t, duals, bdual = _solve_lp(base, cr, total, lo, hi)
@@ -375,19 +395,7 @@ def solve_allocation(
             t = float(np.min(np.where(r > 0, b / np.where(r > 0, cr, 1), np.inf)))
         with np.errstate(divide="ignore", invalid="ignore"):
             t0 = float(np.min(np.where(r > 0, b0.to_numpy(float) / np.where(r > 0, cr, 1), np.inf)))
-        return AllocationResult(
-            budgets=pd.Series(b, index=idx, name="budget"),
-            current=b0.rename("budget"),
-            throughput=t,
-            current_throughput=t0,
-            shadow_prices=pd.Series(duals, index=idx, name="shadow_price"),
-            budget_dual=bdual,
-            lower=pd.Series(lo, index=idx, name="lower"),
-            upper=pd.Series(hi, index=idx, name="upper"),
-            total_budget=total,
-            method="lp-highs",
-            notes=notes,
-        )
+        return result(b, t, t0, duals, bdual, "lp-highs")
     beta_s = (
         pd.Series(float(returns), index=idx)
         if isinstance(returns, int | float)
@@ -426,17 +434,4 @@ def solve_allocation(
         _, ti = _solve_convex(a, r, beta, total + delta, lo2, hi2)
         sp[i] = max((ti - t_star) / delta, 0.0)
     notes.append("diminishing returns: capacity a b^beta calibrated to the current budgets")
-    return AllocationResult(
-        budgets=pd.Series(b, index=idx, name="budget"),
-        current=b0.rename("budget"),
-        throughput=t,
-        current_throughput=t0,
-        shadow_prices=pd.Series(sp, index=idx, name="shadow_price"),
-        budget_dual=bdual,
-        lower=pd.Series(lo, index=idx, name="lower"),
-        upper=pd.Series(hi, index=idx, name="upper"),
-        total_budget=total,
-        method="convex-kkt",
-        returns=pd.Series(beta, index=idx, name="beta"),
-        notes=notes,
-    )
+    return result(b, t, t0, sp, bdual, "convex-kkt", beta)
