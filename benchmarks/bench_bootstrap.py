@@ -9,26 +9,11 @@ from __future__ import annotations
 import time
 
 import numpy as np
-from scipy.optimize import linprog
 
 from benchmarks._util import md_table
+from benchmarks.bench_dea import linprog_loop
 
 SEED = 7
-
-
-def _linprog_replication(x: np.ndarray, y: np.ndarray, xr: np.ndarray) -> np.ndarray:
-    n, m = x.shape
-    s = y.shape[1]
-    out = np.empty(n)
-    c = np.r_[1.0, np.zeros(n)]
-    a_eq = np.r_[0.0, np.ones(n)][None, :]
-    block = np.vstack([xr.T, -y.T])
-    for k in range(n):
-        a_ub = np.c_[np.r_[-x[k], np.zeros(s)][:, None], block]
-        res = linprog(c, A_ub=a_ub, b_ub=np.r_[np.zeros(m), -y[k]], A_eq=a_eq, b_eq=[1.0],
-                      bounds=(0, None), method="highs")
-        out[k] = res.x[0]
-    return out
 
 
 def run(quick: bool = False) -> str:
@@ -45,7 +30,7 @@ def run(quick: bool = False) -> str:
     # baseline: one replication by linprog, extrapolated to n_boot
     xr = x * rng.uniform(1.0, 1.3, (n, 1))
     t0 = time.perf_counter()
-    _linprog_replication(x, y, xr)
+    linprog_loop(x, y, xr)
     tl = (time.perf_counter() - t0) * n_boot
     cover = float(((b["lower"] <= b["bias_corrected"]) & (b["bias_corrected"] <= b["upper"]))
                   .mean())

@@ -31,14 +31,15 @@ def make_data(n: int) -> tuple[np.ndarray, np.ndarray]:
     return rng.uniform(1, 10, (n, 3)), rng.uniform(1, 10, (n, 2))
 
 
-def linprog_loop(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Input-oriented VRS by one dense linprog (HiGHS) per unit, no slacks."""
+def linprog_loop(x: np.ndarray, y: np.ndarray, x_ref: np.ndarray | None = None) -> np.ndarray:
+    """Input-oriented VRS by one dense linprog (HiGHS) per unit, no slacks; the frontier is
+    spanned by ``(x_ref, y)`` (``x_ref`` defaults to ``x``; the bootstrap's pseudo-inputs)."""
     n, m = x.shape
     s = y.shape[1]
     out = np.empty(n)
     c = np.r_[1.0, np.zeros(n)]
     a_eq = np.r_[0.0, np.ones(n)][None, :]
-    lam_block = np.vstack([x.T, -y.T])
+    lam_block = np.vstack([(x if x_ref is None else x_ref).T, -y.T])
     for k in range(n):
         a_ub = np.c_[np.r_[-x[k], np.zeros(s)][:, None], lam_block]
         b_ub = np.r_[np.zeros(m), -y[k]]
