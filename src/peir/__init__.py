@@ -10,14 +10,9 @@ Subpackages (imported on first use): :mod:`peir.indicators`, :mod:`peir.efficien
 from __future__ import annotations
 
 import importlib
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
-try:
-    __version__ = version("peir")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree
-    __version__ = "0.0.0+unknown"
-
+from peir._version import __version__
 from peir.chain import MEASURES, Link, Measure, Phase
 from peir.dataset import Dataset, HarmonizedDataset, read_harmonized
 from peir.datasets import list_examples, load_example

@@ -56,7 +56,7 @@ class _Status:
 
 
 def _parser() -> argparse.ArgumentParser:
-    from peir import __version__
+    from peir._version import __version__
 
     p = _Parser(prog="peir", description="Public expenditure and institutional reviews of the security and justice sector.")
     p.add_argument("--version", action="version", version=f"peir {__version__}")

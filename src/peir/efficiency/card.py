@@ -73,7 +73,7 @@ class ModelCard:
 
     def __post_init__(self) -> None:
         if not self.peir_version:
-            from peir import __version__
+            from peir._version import __version__
 
             self.peir_version = __version__
         if not self.created:

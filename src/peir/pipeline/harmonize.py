@@ -706,7 +706,7 @@ def harmonize(
     ------
     peir.ChainMapError, peir.MissingContextError, peir.InputError
     """
-    from peir import __version__
+    from peir._version import __version__
     from peir.dataset import HarmonizedDataset
 
     deflator_column(str(deflator))  # InputError for anything but "gdp" / "cpi"

@@ -30,7 +30,7 @@ def write_parquet(
     provenance: dict[str, Any] | None = None,
 ) -> Path:
     """Write ``frame`` to Parquet with ``schema_id`` and ``provenance`` in Arrow metadata."""
-    from peir import __version__
+    from peir._version import __version__
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
