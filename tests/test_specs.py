@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 import peir
-from peir.specs import ProjectConfig, ReadSpec
+from peir.config import ProjectConfig
+from peir.readspec import ReadSpec
 
 
 def test_readspec_defaults_and_from_dict() -> None:
@@ -159,3 +160,4 @@ def test_project_config_several_files_per_table(tmp_path: Path) -> None:
     assert ds.context is not None
     assert ds.context.frame["year"].tolist() == [2019, 2020]
     assert ds.context.report.rows_read == 2
+

@@ -31,7 +31,7 @@ from peir.errors import (
 )
 from peir.pipeline.ingest import read_budget, read_caseload, read_chain_map, read_context
 from peir.pipeline.prices import FiscalYear
-from peir.specs import ReadSpec
+from peir.readspec import ReadSpec
 from peir.tables import BudgetTable, CaseloadTable, ChainMap, ContextTable, ValidationReport
 
 __all__ = [

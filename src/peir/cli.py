@@ -106,7 +106,7 @@ def _source_args(p: argparse.ArgumentParser, *, required: bool) -> None:
 def _load(args: argparse.Namespace, status: _Status) -> tuple[Any, Any]:
     """(Dataset, ProjectConfig or None) from --example or --config."""
     import peir
-    from peir.specs import ProjectConfig
+    from peir.config import ProjectConfig
 
     if args.config:
         status(f"reading project {args.config}")

@@ -47,8 +47,8 @@ from peir.pipeline.validate import (
     key_columns,
     table_checks,
 )
+from peir.readspec import ReadSpec
 from peir.schema import C, TableSchema, load_schema
-from peir.specs import ReadSpec
 from peir.tables import BudgetTable, CaseloadTable, ChainMap, ContextTable, Table, ValidationReport
 
 __all__ = [

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from peir.errors import ReadError
-from peir.specs import ReadSpec
+from peir.readspec import ReadSpec
 
 __all__ = [
     "ARROW_MIN_BYTES",

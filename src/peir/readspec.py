@@ -1,27 +1,29 @@
-"""Read specifications and project configuration (pydantic models).
+"""The read specification: how one source file maps onto a canonical table (pydantic).
 
-:class:`ReadSpec` says how one source file maps onto a canonical table: which header is which
-canonical column, constants to add, value recodes, encoding, number locale, units, the Excel
-sheet and header row, and wide phase columns to turn into long rows. :class:`ProjectConfig`
-describes a whole review (``peir.yaml``): country, peers, base year, language and the data
-files with their specs.
+:class:`ReadSpec` says which header is which canonical column, constants to add, value
+recodes, encoding, number locale, units, the Excel sheet and header row, and wide phase
+columns to turn into long rows. It sits low (beside :mod:`peir.tables`): the pipeline's
+readers import it. The project configuration (``peir.yaml``) that lists files with their
+specs is :mod:`peir.config`, a high room beside the CLI.
 
-Both raise :class:`peir.SpecError` with a message naming the bad key and what was expected.
+A bad spec raises :class:`peir.SpecError` with a message naming the bad key and what was
+expected.
 """
 
 from __future__ import annotations
 
+import codecs
 import difflib
+import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any
 
 import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    PrivateAttr,
     ValidationError,
     field_validator,
     model_validator,
@@ -30,17 +32,14 @@ from pydantic import (
 from peir.chain import parse_phase
 from peir.errors import SpecError
 
-if TYPE_CHECKING:  # pragma: no cover
-    from peir.dataset import Dataset
-
-__all__ = ["DataEntry", "DataSection", "ProjectConfig", "ReadSpec", "load_yaml_mapping"]
+__all__ = ["ReadSpec", "load_yaml_mapping", "spec_error"]
 
 _DECIMALS = (".", ",")
 _THOUSANDS = (",", ".", " ", "'", "\u00a0", "\u202f", "")
 
 
-def _format_validation_error(exc: ValidationError, model: type[BaseModel], where: str) -> str:
-    """Turn a pydantic error into lines naming the bad key and what was expected."""
+def spec_error(exc: ValidationError, model: type[BaseModel], where: str) -> SpecError:
+    """A :class:`SpecError` naming each bad key of a pydantic error and what was expected."""
     lines = []
     for err in exc.errors():
         loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
@@ -58,7 +57,7 @@ def _format_validation_error(exc: ValidationError, model: type[BaseModel], where
             got_txt = f" (got {got!r})" if got is not None and not isinstance(got, dict | list) else ""
             lines.append(f"{loc}: {msg}{got_txt}")
     head = f"invalid {model.__name__}{(' in ' + where) if where else ''}"
-    return head + ": " + "; ".join(lines)
+    return SpecError(head + ": " + "; ".join(lines))
 
 
 def _fields_at(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
@@ -184,8 +183,6 @@ class ReadSpec(BaseModel):
     @field_validator("encoding")
     @classmethod
     def _check_encoding(cls, v: str) -> str:
-        import codecs
-
         if v != "auto":
             try:
                 codecs.lookup(v)
@@ -232,8 +229,6 @@ class ReadSpec(BaseModel):
     @field_validator("exclude")
     @classmethod
     def _check_exclude(cls, v: dict[str, str]) -> dict[str, str]:
-        import re
-
         for col, pattern in v.items():
             try:
                 re.compile(pattern)
@@ -286,7 +281,7 @@ class ReadSpec(BaseModel):
         try:
             return cls.model_validate(dict(data))
         except ValidationError as exc:
-            raise SpecError(_format_validation_error(exc, cls, where)) from None
+            raise spec_error(exc, cls, where) from None
 
     @classmethod
     def from_yaml(cls, path: str | Path) -> ReadSpec:
@@ -307,215 +302,3 @@ class ReadSpec(BaseModel):
         else:
             raise SpecError(f"spec must be a ReadSpec, a mapping or a path to YAML, got {type(spec).__name__}")
         return base.patched(**overrides)
-
-
-# --------------------------------------------------------------------------------------------
-# project configuration
-# --------------------------------------------------------------------------------------------
-
-_KINDS = ("budget", "caseload", "context", "chain_map")
-
-
-class DataEntry(BaseModel):
-    """One data file of a project: ``path``, ``spec`` (inline mapping or path to YAML) and
-    any :class:`ReadSpec` field as an override (e.g. ``constants:``)."""
-
-    model_config = ConfigDict(extra="allow")
-
-    path: str
-    spec: dict[str, Any] | str | None = None
-
-    @model_validator(mode="after")
-    def _check_overrides(self) -> DataEntry:
-        extra = dict(self.model_extra or {})
-        unknown = [k for k in extra if k not in ReadSpec.model_fields]
-        if unknown:
-            key = unknown[0]
-            close = difflib.get_close_matches(key, [*ReadSpec.model_fields, "path", "spec"], n=1, cutoff=0.6)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
-            raise ValueError(
-                f"unknown key {key!r}{hint} (expected path, spec or a read-spec field: {', '.join(ReadSpec.model_fields)})"
-            )
-        return self
-
-    def overrides(self) -> dict[str, Any]:
-        return dict(self.model_extra or {})
-
-    def read_spec(self, base_dir: Path) -> ReadSpec:
-        """The entry's spec with its overrides, paths resolved against ``base_dir``."""
-        if isinstance(self.spec, str):
-            spec = ReadSpec.from_yaml(_resolve(base_dir, self.spec))
-        elif isinstance(self.spec, dict):
-            spec = ReadSpec.from_dict(self.spec, where=f"spec of {self.path}")
-        else:
-            spec = ReadSpec()
-        try:
-            return spec.patched(**self.overrides())
-        except SpecError as exc:
-            raise SpecError(f"{self.path}: {exc}") from None
-
-
-class DataSection(BaseModel):
-    """The ``data:`` section: one entry (or a list of entries) per table kind."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    budget: DataEntry | list[DataEntry] | None = None
-    caseload: DataEntry | list[DataEntry] | None = None
-    context: DataEntry | list[DataEntry] | None = None
-    chain_map: DataEntry | list[DataEntry] | None = None
-
-    def entries(self, kind: str) -> list[DataEntry]:
-        e = getattr(self, kind)
-        if e is None:
-            return []
-        return list(e) if isinstance(e, list) else [e]
-
-
-def _resolve(base: Path, p: str) -> Path:
-    path = Path(p).expanduser()
-    return path if path.is_absolute() else base / path
-
-
-class ProjectConfig(BaseModel):
-    """A review project (``peir.yaml``).
-
-    Example
-    -------
-    .. code-block:: yaml
-
-        name: El Salvador security and justice PEIR
-        country: SLV
-        peers: [GTM, HND, CRI]
-        base_year: 2020
-        currency: USD
-        lang: es
-        example: el_salvador          # optional: start from an embedded example
-        peers_example: central_america  # optional: peer countries for the brief
-        data:
-          budget:
-            path: data/presupuesto.csv
-            spec: specs/presupuesto.yaml
-            constants: {country: SLV, currency: USD}
-          caseload: {path: data/casos.xlsx, spec: {sheet: Casos, header_row: 2}}
-
-    Paths are relative to the YAML file.
-    """
-
-    model_config = ConfigDict(extra="forbid")
-
-    name: str = ""
-    country: str | None = None
-    peers: list[str] = Field(default_factory=list)
-    base_year: int | None = Field(default=None, ge=1950, le=2100)
-    currency: str | None = None
-    lang: Literal["en", "es"] = "en"
-    example: str | None = None
-    peers_example: str | None = None
-    data: DataSection = Field(default_factory=DataSection)
-
-    _base_dir: Path = PrivateAttr(default_factory=Path.cwd)
-
-    @field_validator("country")
-    @classmethod
-    def _check_country(cls, v: str | None) -> str | None:
-        if v is None:
-            return v
-        from peir.pipeline.codes import is_country
-
-        v = v.strip().upper()
-        if not is_country(v):
-            raise ValueError("expected an ISO 3166 alpha-3 country code such as SLV")
-        return v
-
-    @field_validator("peers")
-    @classmethod
-    def _check_peers(cls, v: list[str]) -> list[str]:
-        from peir.pipeline.codes import is_country
-
-        out = [p.strip().upper() for p in v]
-        bad = [p for p in out if not is_country(p)]
-        if bad:
-            raise ValueError(f"expected ISO 3166 alpha-3 country codes; not valid: {', '.join(bad)}")
-        return out
-
-    @field_validator("currency")
-    @classmethod
-    def _check_currency(cls, v: str | None) -> str | None:
-        if v is None:
-            return v
-        from peir.pipeline.codes import is_currency
-
-        v = v.strip().upper()
-        if not is_currency(v):
-            raise ValueError("expected an ISO 4217 currency code such as USD")
-        return v
-
-    @property
-    def base_dir(self) -> Path:
-        """Folder that relative paths are resolved against (the YAML file's folder)."""
-        return self._base_dir
-
-    def path_of(self, entry: DataEntry) -> Path:
-        return _resolve(self._base_dir, entry.path)
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any], *, base_dir: str | Path | None = None, where: str = "") -> ProjectConfig:
-        try:
-            cfg = cls.model_validate(dict(data))
-        except ValidationError as exc:
-            raise SpecError(_format_validation_error(exc, cls, where)) from None
-        cfg._base_dir = Path(base_dir) if base_dir is not None else Path.cwd()
-        return cfg
-
-    @classmethod
-    def from_yaml(cls, path: str | Path) -> ProjectConfig:
-        """Read ``peir.yaml``; paths inside are relative to its folder."""
-        p = Path(path)
-        data = load_yaml_mapping(p)
-        cfg = cls.from_dict(data, base_dir=p.resolve().parent, where=str(p))
-        # resolve the specs now, so that a bad spec is reported when the config is read
-        for kind in _KINDS:
-            for entry in cfg.data.entries(kind):
-                entry.read_spec(cfg.base_dir)
-        return cfg
-
-    def load_dataset(self) -> Dataset:
-        """Read every data entry into a :class:`peir.Dataset` (starting from ``example`` if set)."""
-        from peir.dataset import Dataset
-        from peir.pipeline import ingest
-
-        tables: dict[str, Any] = {}
-        meta: dict[str, Any] = {}
-        if self.example:
-            from peir.datasets import load_example
-
-            ex = load_example(self.example)
-            tables = {k: getattr(ex, k) for k in _KINDS}
-            meta = dict(getattr(ex, "meta", {}) or {})
-        readers = {
-            "budget": ingest.read_budget,
-            "caseload": ingest.read_caseload,
-            "context": ingest.read_context,
-            "chain_map": ingest.read_chain_map,
-        }
-        for kind in _KINDS:
-            entries = self.data.entries(kind)
-            if not entries:
-                continue
-            parts = [readers[kind](self.path_of(e), e.read_spec(self.base_dir)) for e in entries]
-            tables[kind] = parts[0] if len(parts) == 1 else ingest.concat_tables(parts)
-        meta.update(
-            {
-                "config": {
-                    "name": self.name,
-                    "country": self.country,
-                    "peers": list(self.peers),
-                    "base_year": self.base_year,
-                    "currency": self.currency,
-                    "lang": self.lang,
-                    "example": self.example,
-                }
-            }
-        )
-        return Dataset(**tables, name=self.name or (self.example or ""), meta=meta)
