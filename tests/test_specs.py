@@ -161,3 +161,14 @@ def test_project_config_several_files_per_table(tmp_path: Path) -> None:
     assert ds.context.frame["year"].tolist() == [2019, 2020]
     assert ds.context.report.rows_read == 2
 
+
+
+def test_old_specs_module_is_a_deprecated_alias() -> None:
+    import importlib
+    import sys
+
+    sys.modules.pop("peir.specs", None)
+    with pytest.warns(DeprecationWarning, match="peir.specs is deprecated"):
+        old = importlib.import_module("peir.specs")
+    assert old.ReadSpec is ReadSpec and old.ProjectConfig is ProjectConfig
+    assert peir.ReadSpec is ReadSpec
