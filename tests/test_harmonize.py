@@ -21,7 +21,7 @@ from peir.pipeline.harmonize import (
     SPENDING_COLUMNS,
     SPENDING_DTYPES,
     FiscalYear,
-    harmonize,
+    HarmonizeOptions,
     harmonize_partition,
     spending_arrow_schema,
 )
@@ -49,6 +49,11 @@ def ds_of(budget: pd.DataFrame, chain_map: pd.DataFrame | None = None, context: 
         context=None if context is None else ContextTable(frame=context),
         caseload=None if caseload is None else CaseloadTable(frame=caseload),
     )
+
+
+def harmonize(ds: Dataset, **options: object) -> peir.HarmonizedDataset:
+    """Harmonisation as users call it: the pipeline through the Dataset facade."""
+    return ds.harmonize(**options)  # type: ignore[arg-type]
 
 
 def quiet_harmonize(ds: Dataset, **kw: object) -> peir.HarmonizedDataset:
@@ -576,3 +581,78 @@ def test_rebase_in_usd_needs_no_rate_for_a_country_reported_in_usd() -> None:
     assert r["GTM"] == pytest.approx(80 / 7.7 * 100 / 104 * 7.7 / 7.6)
     direct = harmonize(ds_of(b, cm, ctx), base_year=2015, currency="USD").spending.set_index("country")["amount_real"]
     assert r.to_dict() == pytest.approx(direct.to_dict(), rel=1e-14)
+
+
+# ---------------------------------------------------------------- one options object
+
+
+def test_options_object_and_keywords_give_the_same_result() -> None:
+    ds = _two_country_dataset()
+    kw = {"base_year": 2016, "currency": "USD", "allow_gaps": True, "sort": False, "fiscal_year": FiscalYear(10, "end")}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", peir.PeirWarning)
+        by_keywords = ds.harmonize(**kw)  # type: ignore[arg-type]
+        by_object = ds.harmonize(options=HarmonizeOptions(**kw))  # type: ignore[arg-type]
+    pd.testing.assert_frame_equal(by_keywords.spending, by_object.spending)
+    rec = by_object.provenance["options"]
+    assert rec == by_keywords.provenance["options"] == HarmonizeOptions(**kw).record()  # type: ignore[arg-type]
+    assert "October" in rec["fiscal_year"] and rec["allow_gaps"] is True and rec["sort"] is False
+    assert len(by_object.gaps) > 0
+    assert peir.HarmonizeOptions is HarmonizeOptions
+
+
+@pytest.mark.parametrize(
+    ("kw", "match"),
+    [
+        ({"deflatr": "cpi"}, "unknown harmonisation option.*deflatr.*expected allow_gaps"),
+        ({"deflator": "ppp"}, "deflator='ppp'"),
+        ({"cofog": "sometimes"}, "cofog='sometimes'"),
+        ({"base_year": "2015"}, "base_year='2015'"),
+        ({"base_year": True}, "base_year=True"),
+        ({"ppp": "yes"}, "ppp='yes'"),
+        ({"source_priority": {"homicides": "IML"}}, r"source_priority\['homicides'\]"),
+        ({"fiscal_year": 10}, "fiscal_year=10"),
+    ],
+)
+def test_invalid_options_are_refused_once_naming_the_option(kw: dict[str, object], match: str) -> None:
+    with pytest.raises(peir.InputError, match=match):
+        HarmonizeOptions.from_keywords(**kw)
+    ds = _two_country_dataset()
+    with pytest.raises(peir.InputError, match=match):
+        ds.harmonize(**kw)  # type: ignore[arg-type]
+
+
+def test_options_are_frozen_copies() -> None:
+    prio = {"homicides": ["IML", "PNC"]}
+    o = HarmonizeOptions(base_year=np.int64(2015), source_priority=prio)  # type: ignore[arg-type]
+    prio["homicides"].append("FGR")
+    assert o.base_year == 2015 and type(o.base_year) is int
+    assert o.source_priority == {"homicides": ("IML", "PNC")}
+    with pytest.raises(AttributeError):
+        o.base_year = 2016  # type: ignore[misc]
+    assert o.replace(currency="USD").currency == "USD" and o.currency is None
+    with pytest.raises(peir.InputError, match="not both"):
+        _two_country_dataset().harmonize(base_year=2015, options=o)
+    with pytest.raises(peir.InputError, match="not both"):
+        harmonize_partition(pd.DataFrame(), None, None, options=o, base_year=2015)
+
+
+def test_the_pipeline_returns_plain_frames_without_the_facade() -> None:
+    """pipeline.harmonize takes frames and returns HarmonizedFrames; Dataset only wraps them."""
+    from peir.pipeline.harmonize import HarmonizedFrames
+    from peir.pipeline.harmonize import harmonize as harmonize_frames
+
+    ds = _two_country_dataset()
+    assert ds.budget is not None and ds.chain_map is not None and ds.context is not None
+    opts = HarmonizeOptions(base_year=2015, currency="USD")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", peir.PeirWarning)
+        frames = harmonize_frames(ds.budget.frame, chain_map=ds.chain_map.frame, context=ds.context.frame, options=opts)
+        h = ds.harmonize(options=opts)
+    assert isinstance(frames, HarmonizedFrames) and not isinstance(frames, peir.HarmonizedDataset)
+    pd.testing.assert_frame_equal(frames.spending, h.spending)
+    pd.testing.assert_frame_equal(frames.transfers, h.transfers)
+    assert frames.base_year == h.base_year == 2015 and frames.currency == h.currency == "USD"
+    assert {k: v for k, v in frames.provenance.items() if k != "created_utc"} == {
+        k: v for k, v in h.provenance.items() if k != "created_utc"
+    }

@@ -24,7 +24,6 @@ import pandas as pd
 import pytest
 
 from peir import BudgetTable, ChainMap, ContextTable, Dataset
-from peir.pipeline.harmonize import harmonize
 
 pytestmark = pytest.mark.shared
 
@@ -145,7 +144,7 @@ def build_dataset(jeee: dict[str, pd.DataFrame], table: str = "src") -> Dataset:
 
 
 def test_jeee_totals_by_link_equal_the_source(jeee: dict[str, pd.DataFrame]) -> None:
-    h = harmonize(build_dataset(jeee), base_year=2015, currency="USD")
+    h = build_dataset(jeee).harmonize(base_year=2015, currency="USD")
     s = h.spending
     src = jeee["src"].set_index(["state", "year"])
     assert len(s) == 204 * 4  # police is split in two
@@ -175,7 +174,7 @@ def test_jeee_direct_expenditure_2013_equals_the_derived_table(jeee: dict[str, p
 
 
 def test_jeee_per_capita_matches_bjs_table_8(jeee: dict[str, pd.DataFrame]) -> None:
-    h = harmonize(build_dataset(jeee, "direct"), base_year=2015, currency="USD")
+    h = build_dataset(jeee, "direct").harmonize(base_year=2015, currency="USD")
     g = h.aggregate(("country", "year", "region")).set_index(["region", "year"])
     cap = jeee["capita"].set_index(["state", "year"])
     g = g.reindex(cap.index)
@@ -195,7 +194,7 @@ def test_jeee_per_capita_matches_bjs_table_8(jeee: dict[str, pd.DataFrame]) -> N
 
 
 def test_jeee_constant_2015_dollars_per_capita(jeee: dict[str, pd.DataFrame]) -> None:
-    h = harmonize(build_dataset(jeee, "direct"), base_year=2015, currency="USD")
+    h = build_dataset(jeee, "direct").harmonize(base_year=2015, currency="USD")
     d = jeee["deflator"].set_index("year")["value"]
     g = h.aggregate(("country", "year", "region")).set_index(["region", "year"])
     cap = jeee["capita"].set_index(["state", "year"])

@@ -16,7 +16,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from peir import BudgetTable, ChainMap, ContextTable, Dataset
-from peir.pipeline.harmonize import harmonize
 
 INSTITUTIONS = ("PNC", "FGR", "OJ", "DGCP", "MJSP", "MOD")
 LINKS = ("prevention", "patrol", "investigation", "judicial", "corrections", "unallocated")
@@ -80,7 +79,7 @@ def run(budget: pd.DataFrame, cm: pd.DataFrame, ctx: pd.DataFrame, **kw: object)
     ds = Dataset(budget=BudgetTable(frame=budget), chain_map=ChainMap(frame=cm), context=ContextTable(frame=ctx))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return harmonize(ds, **kw)  # type: ignore[arg-type]
+        return ds.harmonize(**kw)  # type: ignore[arg-type]
 
 
 @SETTINGS

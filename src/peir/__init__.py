@@ -14,7 +14,7 @@ from typing import Any
 
 from peir._version import __version__
 from peir.chain import MEASURES, Link, Measure, Phase
-from peir.dataset import Dataset, HarmonizedDataset, read_harmonized
+from peir.dataset import Dataset, HarmonizedDataset, HarmonizeOptions, read_harmonized
 from peir.datasets import list_examples, load_example
 from peir.errors import (
     ChainMapError,
@@ -44,6 +44,7 @@ __all__ = [
     "DataGapWarning",
     "Dataset",
     "FiscalYear",
+    "HarmonizeOptions",
     "HarmonizedDataset",
     "InfeasibleError",
     "InputError",

@@ -3,21 +3,33 @@
 A :class:`Dataset` holds the validated input tables. :meth:`Dataset.harmonize` places spending on
 the links, consolidates transfers, converts to constant prices and currencies and returns a
 :class:`HarmonizedDataset`, which is what indicators, efficiency, allocation and reports read.
+
+This module sits above the pipeline and imports it; the pipeline returns plain results
+(:class:`peir.pipeline.harmonize.HarmonizedFrames`) that are wrapped here, and never imports
+this module.
 """
 
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from peir.errors import InputError
+from peir.pipeline import ingest
+from peir.pipeline.harmonize import HarmonizedFrames
+from peir.pipeline.harmonize import harmonize as harmonize_frames
+from peir.pipeline.options import HarmonizeOptions
+from peir.pipeline.prices import rebase_amounts
+from peir.pipeline.store import read_parquet, write_parquet
+from peir.pipeline.validate import cross_validate
 from peir.schema import C
 from peir.tables import BudgetTable, CaseloadTable, ChainMap, ContextTable, Table, ValidationReport
 
-__all__ = ["Dataset", "HarmonizedDataset", "read_harmonized"]
+__all__ = ["Dataset", "HarmonizeOptions", "HarmonizedDataset", "read_harmonized"]
 
 
 def _as_table(obj: Any, cls: type[Table], reader_name: str) -> Any:
@@ -25,8 +37,6 @@ def _as_table(obj: Any, cls: type[Table], reader_name: str) -> Any:
     if obj is None or isinstance(obj, cls):
         return obj
     if isinstance(obj, pd.DataFrame):
-        from peir.pipeline import ingest
-
         return getattr(ingest, reader_name)(obj)
     raise TypeError(f"expected {cls.__name__}, a DataFrame or None, got {type(obj).__name__}")
 
@@ -74,8 +84,6 @@ class Dataset:
 
     def validate(self) -> ValidationReport:
         """Every table's report plus cross-table checks (unknown institutions, years without context...)."""
-        from peir.pipeline.validate import cross_validate
-
         return cross_validate(self)
 
     def harmonize(
@@ -84,15 +92,46 @@ class Dataset:
         base_year: int | None = None,
         currency: str | None = None,
         ppp: bool = False,
-        **options: Any,
+        options: HarmonizeOptions | None = None,
+        **keywords: Any,
     ) -> HarmonizedDataset:
-        """Place spending on links, consolidate, deflate, convert; see :func:`peir.pipeline.harmonize.harmonize`."""
-        from peir.pipeline.harmonize import harmonize
+        """Place spending on links, consolidate, deflate, convert; pick caseload headlines.
 
-        if options.get("source_priority") is None and self.meta.get("source_priority"):
+        Parameters
+        ----------
+        base_year, currency, ppp, **keywords
+            The fields of :class:`peir.HarmonizeOptions` (``deflator``, ``allow_gaps``,
+            ``source_priority``, ``fiscal_year``, ``cofog``, ``sort``), documented there; an
+            unknown keyword raises :class:`peir.InputError`.
+        options
+            Or one :class:`peir.HarmonizeOptions` object (then no keywords).
+
+        Without a ``source_priority``, the dataset's own (``meta["source_priority"]``, as the
+        examples and :func:`peir.datasets.simulate` set it) is used. The work is
+        :func:`peir.pipeline.harmonize.harmonize`.
+        """
+        if options is None:
+            opts = HarmonizeOptions.from_keywords(base_year=base_year, currency=currency, ppp=ppp, **keywords)
+        elif keywords or base_year is not None or currency is not None or ppp:
+            raise InputError("Dataset.harmonize: give options=HarmonizeOptions(...) or keywords, not both")
+        else:
+            opts = options
+        if opts.source_priority is None and self.meta.get("source_priority"):
             # an example's (or simulate()'s) own caseload source priority, unless overridden
-            options["source_priority"] = self.meta["source_priority"]
-        return harmonize(self, base_year=base_year, currency=currency, ppp=ppp, **options)
+            opts = opts.replace(source_priority=self.meta["source_priority"])
+        frames = harmonize_frames(
+            self.budget.frame if self.budget is not None else None,
+            chain_map=self.chain_map.frame if self.chain_map is not None else None,
+            context=self.context.frame if self.context is not None else None,
+            caseload=self.caseload.frame if self.caseload is not None else None,
+            options=opts,
+            name=self.name,
+            synthetic=bool(self.meta.get("synthetic", False)),
+        )
+        h = HarmonizedDataset.from_frames(frames, name=self.name)
+        if self.budget is not None:
+            h.report = self.budget.report
+        return h
 
     def __repr__(self) -> str:
         parts = [f"{k}={len(t)} rows" for k, t in self.tables.items()]
@@ -152,6 +191,22 @@ class HarmonizedDataset:
     provenance: dict[str, Any] = field(default_factory=dict)
     report: ValidationReport = field(default_factory=ValidationReport)
     name: str = ""
+
+    @classmethod
+    def from_frames(cls, frames: HarmonizedFrames, *, name: str = "") -> HarmonizedDataset:
+        """Wrap the plain result of :func:`peir.pipeline.harmonize.harmonize`."""
+        return cls(
+            spending=frames.spending,
+            caseload=frames.caseload,
+            context=frames.context,
+            base_year=frames.base_year,
+            currency=frames.currency,
+            transfers=frames.transfers,
+            discrepancies=frames.discrepancies,
+            gaps=frames.gaps,
+            provenance=frames.provenance,
+            name=name,
+        )
 
     @property
     def unallocated(self) -> pd.DataFrame:
@@ -250,10 +305,6 @@ class HarmonizedDataset:
         the deflator and the conversion rate recorded in :attr:`provenance` (``X`` = 1 for
         local currency); see :func:`peir.pipeline.prices.rebase_amounts`.
         """
-        from dataclasses import replace
-
-        from peir.pipeline.prices import rebase_amounts
-
         if self.base_year is None:
             raise ValueError("this HarmonizedDataset has no base year (nominal only); harmonize with base_year=")
         s = self.spending.copy()
@@ -272,8 +323,6 @@ class HarmonizedDataset:
 
     def to_parquet(self, directory: str | Path) -> Path:
         """Write one Parquet file per table, provenance in the Arrow schema metadata."""
-        from peir.pipeline.store import write_parquet
-
         d = Path(directory)
         d.mkdir(parents=True, exist_ok=True)
         prov = {
@@ -315,8 +364,6 @@ class HarmonizedDataset:
 
 def read_harmonized(directory: str | Path) -> HarmonizedDataset:
     """Read a :class:`HarmonizedDataset` written by :meth:`HarmonizedDataset.to_parquet`."""
-    from peir.pipeline.store import read_parquet
-
     d = Path(directory)
     frames: dict[str, pd.DataFrame] = {}
     meta: dict[str, Any] = {}

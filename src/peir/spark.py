@@ -22,7 +22,11 @@ where ``SparkContext.broadcast`` is not available. Transfers are consolidated wi
 (country, year) partition, which is the scope of consolidation (country, year, phase).
 
 The output schema is declared from :data:`peir.pipeline.harmonize.SPENDING_COLUMNS` and
-:data:`peir.pipeline.harmonize.SPENDING_DTYPES` (see :func:`spending_schema`).
+:data:`peir.pipeline.harmonize.SPENDING_DTYPES` (see :func:`spending_schema`). The options are
+one :class:`peir.HarmonizeOptions`, validated on the driver.
+
+PySpark is an optional extra: it is imported inside the functions that need it, so that
+``import peir.spark`` works (and :func:`partition_function` runs) without it.
 """
 
 from __future__ import annotations
@@ -33,6 +37,15 @@ from typing import Any
 import pandas as pd
 
 from peir.errors import InputError, PeirError
+from peir.pipeline.harmonize import (
+    SPENDING_COLUMNS,
+    SPENDING_DTYPES,
+    PartitionInputs,
+    default_base_year,
+    partition_spending,
+)
+from peir.pipeline.options import HarmonizeOptions
+from peir.pipeline.prices import align_context
 from peir.schema import C, load_schema
 from peir.tables import Table
 
@@ -59,6 +72,7 @@ _SPARK_TYPES: dict[str, str] = {
 
 
 def _pyspark_types() -> Any:
+    """``pyspark.sql.types``, imported on first use (PySpark is an optional extra)."""
     try:
         from pyspark.sql import types
     except ImportError as exc:  # pragma: no cover - depends on the environment
@@ -76,8 +90,6 @@ def spending_schema() -> Any:
         :data:`peir.pipeline.harmonize.SPENDING_DTYPES` (strings ``StringType``, ``year``
         ``LongType``, amounts and shares ``DoubleType``).
     """
-    from peir.pipeline.harmonize import SPENDING_COLUMNS, SPENDING_DTYPES
-
     types = _pyspark_types()
     fields = []
     for name in SPENDING_COLUMNS:
@@ -101,8 +113,6 @@ def _frame(obj: Any, what: str) -> pd.DataFrame | None:
 
 def _conform(out: pd.DataFrame) -> pd.DataFrame:
     """The partition result in exactly the declared columns and dtypes (for Arrow)."""
-    from peir.pipeline.harmonize import SPENDING_COLUMNS, SPENDING_DTYPES
-
     cols = list(SPENDING_COLUMNS)
     if list(out.columns) != cols:
         out = out.reindex(columns=cols)
@@ -123,10 +133,8 @@ def partition_function(
     chain_map: Any,
     context: Any,
     *,
-    base_year: int | None,
-    currency: str | None = None,
-    ppp: bool = False,
-    **options: Any,
+    options: HarmonizeOptions | None = None,
+    **keywords: Any,
 ) -> Callable[[pd.DataFrame], pd.DataFrame]:
     """The pandas function :func:`harmonize` applies to each (country, year) partition.
 
@@ -136,59 +144,39 @@ def partition_function(
     Parameters
     ----------
     chain_map, context
-        Peir tables or pandas DataFrames (canonical columns), or ``None``.
-    base_year, currency, ppp
-        As in :meth:`peir.Dataset.harmonize`; ``base_year`` must be resolved already (the
-        default "latest budget year" depends on the whole budget, not on one partition).
-    **options
-        ``deflator``, ``fiscal_year``, ``allow_gaps``, ``cofog``, ``sort``: as in
-        :func:`peir.pipeline.harmonize.harmonize`.
+        Peir tables or pandas DataFrames (canonical columns), or ``None``; resolved once here
+        (:meth:`peir.pipeline.harmonize.PartitionInputs.resolve`), not in every partition.
+    options, **keywords
+        A :class:`peir.HarmonizeOptions`, or its fields as keywords (``base_year=``,
+        ``currency=``, ``ppp=``, ``deflator=``, ...). ``base_year`` must be resolved already
+        (the default "latest budget year" depends on the whole budget, not on one
+        partition): ``None`` here means nominal only.
 
     Returns
     -------
     callable
-        ``fn(budget_partition) -> spending rows`` in the declared columns and dtypes.
+        ``fn(budget_partition) -> spending rows`` in the declared columns and dtypes:
+        :func:`peir.pipeline.harmonize.partition_spending` with transfers consolidated
+        within the partition and no warnings.
     """
-    from peir.pipeline.chainmap import effective_chain_map
-    from peir.pipeline.harmonize import harmonize_partition
-    from peir.pipeline.prices import align_context, deflator_column
-
-    known = {"deflator", "fiscal_year", "allow_gaps", "cofog", "sort"}
-    unknown = sorted(set(options) - known)
-    if unknown:
-        raise InputError(
-            f"peir.spark.harmonize: unknown option(s) {', '.join(unknown)}; "
-            f"expected {', '.join(sorted(known))}"
-        )
-    cofog = options.get("cofog", "auto")
-    fiscal_year = options.get("fiscal_year")
-    rules = effective_chain_map(_frame(chain_map, "chain_map"), cofog=cofog)
-    ctx_in = _frame(context, "context")
-    ctx = align_context(ctx_in if ctx_in is not None else pd.DataFrame(), fiscal_year)
-    deflator = options.get("deflator", "gdp")
-    deflator_column(str(deflator))  # an unknown deflator fails here, not in every task
-    allow_gaps = bool(options.get("allow_gaps", False))
-    sort = bool(options.get("sort", True))
+    opts = _options(options, keywords)
+    inputs = PartitionInputs.resolve(_frame(chain_map, "chain_map"), _frame(context, "context"), opts)
 
     def fn(budget: pd.DataFrame) -> pd.DataFrame:
-        out = harmonize_partition(
-            budget,
-            rules,
-            ctx,
-            base_year=base_year,
-            currency=currency,
-            ppp=ppp,
-            deflator=deflator,
-            fiscal_year=None,
-            allow_gaps=allow_gaps,
-            consolidate=True,
-            cofog=cofog,
-            warn=False,
-            sort=sort,
-        )
-        return _conform(out)
+        return _conform(partition_spending(budget, inputs, opts, consolidate=True, warn=False).spending)
 
     return fn
+
+
+def _options(options: HarmonizeOptions | None, keywords: dict[str, Any]) -> HarmonizeOptions:
+    if options is not None:
+        if keywords:
+            raise InputError("peir.spark: give options=HarmonizeOptions(...) or keywords, not both")
+        return options
+    try:
+        return HarmonizeOptions.from_keywords(**keywords)
+    except InputError as exc:
+        raise InputError(f"peir.spark.harmonize: {exc}") from None
 
 
 def _budget_columns(budget_sdf: Any) -> list[str]:
@@ -211,7 +199,8 @@ def harmonize(
     base_year: int | None = None,
     currency: str | None = None,
     ppp: bool = False,
-    **options: Any,
+    options: HarmonizeOptions | None = None,
+    **keywords: Any,
 ) -> Any:
     """Harmonise a Spark DataFrame of budget lines, one (country, year) partition at a time.
 
@@ -235,10 +224,12 @@ def harmonize(
         over the data; give it to skip that pass), else nominal only.
     currency, ppp
         Output currency (``None``: each line's own), or PPP international dollars.
-    **options
-        ``deflator`` (``"gdp"``/``"cpi"``), ``fiscal_year``, ``allow_gaps``, ``cofog``: as
-        in :func:`peir.pipeline.harmonize.harmonize`. ``sort=False`` skips ordering the rows
-        within each partition (Spark does not keep an order across partitions anyway).
+    options, **keywords
+        Or one :class:`peir.HarmonizeOptions` (then no keywords); the other fields as
+        keywords (``deflator``, ``fiscal_year``, ``allow_gaps``, ``cofog``), documented
+        there. ``sort=False`` skips ordering the rows within each partition (Spark does not
+        keep an order across partitions anyway); ``source_priority`` has no effect here
+        (there is no caseload).
 
     Returns
     -------
@@ -255,22 +246,27 @@ def harmonize(
         Raised on the driver before any job starts.
     """
     types = _pyspark_types()
-    from pyspark.sql import functions as F
+    from pyspark.sql import functions as F  # optional extra, as above
 
-    from peir.pipeline.harmonize import default_base_year
-    from peir.pipeline.prices import align_context
-
+    if options is None:
+        opts = _options(None, {"base_year": base_year, "currency": currency, "ppp": ppp, **keywords})
+    elif keywords or base_year is not None or currency is not None or ppp:
+        raise InputError("peir.spark.harmonize: give options=HarmonizeOptions(...) or keywords, not both")
+    else:
+        opts = options
     if not hasattr(budget_sdf, "groupBy") or not hasattr(budget_sdf, "columns"):
         raise InputError(f"budget_sdf: expected a pyspark.sql.DataFrame, got {type(budget_sdf).__name__}")
     ctx_frame = _frame(context, "context")
-    if base_year is None:
+    if opts.base_year is None:
         latest = budget_sdf.agg(F.max(F.col(C.YEAR)).alias("y")).collect()[0]["y"]
-        base_year = default_base_year(
-            align_context(ctx_frame if ctx_frame is not None else pd.DataFrame(), options.get("fiscal_year")),
-            None if latest is None else int(latest),
-            deflator=str(options.get("deflator", "gdp")),
+        opts = opts.replace(
+            base_year=default_base_year(
+                align_context(ctx_frame if ctx_frame is not None else pd.DataFrame(), opts.fiscal_year),
+                None if latest is None else int(latest),
+                deflator=opts.deflator,
+            )
         )
-    fn = partition_function(chain_map, ctx_frame, base_year=base_year, currency=currency, ppp=ppp, **options)
+    fn = partition_function(chain_map, ctx_frame, options=opts)
     sdf = budget_sdf.select(*_budget_columns(budget_sdf))
     # the in-process path reads year as int64 and amount as float64
     sdf = sdf.withColumn(C.YEAR, F.col(C.YEAR).cast(types.LongType()))

@@ -1,6 +1,8 @@
 """Harmonisation along the chain: links, consolidation, constant prices, currencies.
 
-:func:`harmonize` turns a :class:`peir.Dataset` into a :class:`peir.HarmonizedDataset`:
+:func:`harmonize` turns the canonical input frames into :class:`HarmonizedFrames`, a plain
+record that :meth:`peir.Dataset.harmonize` wraps into a :class:`peir.HarmonizedDataset` (this
+module does not know the facade; the options are one :class:`HarmonizeOptions`):
 
 1. **Consolidation** (:mod:`peir.pipeline.consolidate`): transfer lines whose recipient's
    spending is in the same country-year-phase are removed from the payer and reported.
@@ -17,11 +19,13 @@
 4. **Caseload sources** (:mod:`peir.pipeline.caseload_sources`): headline source per measure,
    alternatives kept, discrepancy table.
 
-The spending rows are computed by :func:`harmonize_partition`, a pure function of one budget
-partition (any subset of whole country-years), the chain map and the context. ``harmonize``
-calls it on the whole budget; ``peir.spark`` calls the very same function per (country, year)
-through ``applyInPandas``, and the rows are identical (same values, same declared dtypes
-:data:`SPENDING_DTYPES`, same deterministic order).
+The spending rows are computed by :func:`partition_spending`, a pure function of one budget
+partition (any subset of whole country-years) and the :class:`PartitionInputs` resolved once
+for all partitions (the effective chain map and the context on fiscal-year labels).
+``harmonize`` calls it on the whole budget; :func:`harmonize_partition` is the same from raw
+inputs; ``peir.spark`` calls it per (country, year) through ``applyInPandas``, and the rows are
+identical (same values, same declared dtypes :data:`SPENDING_DTYPES`, same deterministic
+order).
 
 Performance: rows are ordered by one integer sort (the codes of the sort fields combined, the
 row number packed into the low bits), and on partitions of :data:`PARALLEL_MIN_LINES` lines or
@@ -36,44 +40,47 @@ import os
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
+from peir._version import __version__
 from peir.errors import DataGapWarning, InputError, MissingContextError, UnallocatedWarning
 from peir.pipeline.caseload_sources import pick_headline
 from peir.pipeline.chainmap import (
     KEY_COLUMNS,
-    CofogDefault,
     effective_chain_map,
     match_keys,
 )
 from peir.pipeline.consolidate import consolidate_transfers
+from peir.pipeline.options import HarmonizeOptions
 from peir.pipeline.prices import (
     CONVENTION,
-    DeflatorName,
     FiscalYear,
-    FiscalYearArg,
     align_context,
     deflator_column,
     price_factors,
 )
 from peir.schema import C
 
-if TYPE_CHECKING:  # pragma: no cover
-    from peir.dataset import Dataset, HarmonizedDataset
-
 __all__ = [
     "SORT_ORDER",
     "SPENDING_COLUMNS",
     "SPENDING_DTYPES",
     "FiscalYear",
+    "HarmonizeOptions",
+    "HarmonizedFrames",
+    "PartitionInputs",
+    "PartitionSpending",
     "default_base_year",
     "empty_spending",
     "harmonize",
     "harmonize_partition",
+    "partition_spending",
     "spending_arrow_schema",
 ]
 
@@ -145,7 +152,6 @@ def spending_arrow_schema() -> Any:
     Text columns are ``large_string`` — what pandas' ``str`` dtype converts to (Spark reads it
     as ``StringType``); ``year`` is int64 and the amounts and shares float64.
     """
-    import pyarrow as pa
 
     def t(c: str) -> Any:
         return pa.int64() if c == C.YEAR else pa.float64() if c in _FLOATS else pa.large_string()
@@ -163,8 +169,6 @@ _STR = pd.StringDtype("pyarrow", na_value=np.nan)
 
 def _nulls(n: int) -> Any:
     """An all-missing ``str`` array of length ``n`` (cheap: no Python objects)."""
-    import pyarrow as pa
-
     return pd.arrays.ArrowStringArray(pa.nulls(n, pa.large_string()), dtype=_STR)  # type: ignore[call-arg]
 
 
@@ -213,7 +217,39 @@ def _canonical_budget(budget: pd.DataFrame | None) -> pd.DataFrame:
     return pd.DataFrame(cols, index=b.index)
 
 
-def _codes(s: pd.Series) -> tuple[np.ndarray, int, Any, np.ndarray]:
+@dataclass(frozen=True, slots=True)
+class _Factor:
+    """One factorised column (see :func:`_codes`).
+
+    Attributes
+    ----------
+    codes
+        Sort codes (int64, missing values as the last level); emptied once the lines are
+        ordered (:meth:`without_sort_codes`), since only the two below are needed after.
+    n_levels
+        Number of sort levels (at least 1, the missing level included).
+    levels
+        The distinct values, sorted (an Arrow-backed array).
+    take
+        Compact codes for taking through ``levels`` (int16 or int32; -1 = missing).
+    """
+
+    codes: np.ndarray
+    n_levels: int
+    levels: Any
+    take: np.ndarray
+
+    def without_sort_codes(self) -> _Factor:
+        return _Factor(_NO_CODES, self.n_levels, self.levels, self.take)
+
+
+_NO_CODES = np.empty(0, dtype=np.int64)
+
+#: Factorised columns of one partition by name, filled on demand and shared by the steps.
+_Factors = dict[str, _Factor]
+
+
+def _codes(s: pd.Series) -> _Factor:
     """Factor a column: sorted codes (missing values last), number of levels, the levels
     (an Arrow array) and the codes for taking (-1 = missing)."""
     codes, uniques = pd.factorize(s, sort=True, use_na_sentinel=True)
@@ -224,7 +260,7 @@ def _codes(s: pd.Series) -> tuple[np.ndarray, int, Any, np.ndarray]:
     if k == 0 or (codes < 0).any():
         codes = np.where(codes < 0, k, codes)
         k += 1
-    return codes, max(k, 1), uniques.array, take_codes
+    return _Factor(codes, max(k, 1), uniques.array, take_codes)
 
 
 #: Partitions of at least this many lines factorise and gather their columns in worker threads
@@ -246,7 +282,7 @@ def _run_all(tasks: Mapping[str, Callable[[], Any]], workers: int) -> dict[str, 
         return {k: fut.result() for k, fut in futures.items()}
 
 
-def _fill_codes(b: pd.DataFrame, cols: Sequence[str], cache: dict[str, Any]) -> None:
+def _fill_codes(b: pd.DataFrame, cols: Sequence[str], cache: _Factors) -> None:
     """Factorise the columns of ``b`` not yet in ``cache`` (see :func:`_codes`)."""
     todo = [c for c in dict.fromkeys(cols) if c not in cache]
     cache.update(_run_all({c: partial(_codes, b[c]) for c in todo}, _workers(len(b))))
@@ -254,8 +290,6 @@ def _fill_codes(b: pd.DataFrame, cols: Sequence[str], cache: dict[str, Any]) -> 
 
 def _take_levels(levels: Any, idx: np.ndarray) -> pd.Series:
     """``levels[idx]`` as a ``str`` Series (-1 = missing), taken by Arrow directly."""
-    import pyarrow as pa
-
     arr = pa.array(levels, type=pa.large_string(), from_pandas=True)
     if len(arr) == 0:
         return pd.Series(_nulls(len(idx)), copy=False)
@@ -291,7 +325,7 @@ def _used_key_columns(rules: pd.DataFrame) -> list[str]:
     return [k for k, rc in cond.items() if any(bool(rules[c].notna().any()) for c in rc)]
 
 
-def _line_order(b: pd.DataFrame, cache: dict[str, Any]) -> np.ndarray:
+def _line_order(b: pd.DataFrame, cache: _Factors) -> np.ndarray:
     """Permutation sorting the lines by :data:`SORT_ORDER`, then ``amount``, then ``source_ref``.
 
     The fields are combined into one order-preserving integer and sorted once; ``amount`` and
@@ -300,7 +334,7 @@ def _line_order(b: pd.DataFrame, cache: dict[str, Any]) -> np.ndarray:
     """
     cols = list(SORT_ORDER)
     _fill_codes(b, cols, cache)
-    parts = [cache[c][:2] for c in cols if cache[c][1] > 1]
+    parts = [(cache[c].codes, cache[c].n_levels) for c in cols if cache[c].n_levels > 1]
     combined, card = _combine(parts) if parts else (np.zeros(len(b), dtype=np.int64), 1)
     order, cs = _argsort_int(combined, card)  # ties are settled below
     same = cs[1:] == cs[:-1]
@@ -350,15 +384,12 @@ def _combine(parts: Sequence[tuple[np.ndarray, int]]) -> tuple[np.ndarray, int]:
     return acc, card
 
 
-_Cache = dict[str, tuple[np.ndarray, int, Any, np.ndarray]]
-
-
 def _rows_factorize(
-    b: pd.DataFrame, cols: Sequence[str], cache: _Cache
+    b: pd.DataFrame, cols: Sequence[str], cache: _Factors
 ) -> tuple[np.ndarray, pd.DataFrame]:
     """Codes of the distinct rows of ``b[cols]`` (sorted lexicographically) and those rows."""
     _fill_codes(b, cols, cache)
-    acc, card = _combine([cache[c][:2] for c in cols])
+    acc, card = _combine([(cache[c].codes, cache[c].n_levels) for c in cols])
     if card <= 1 << 24:
         # dense path: the combined codes are small integers
         seen = np.zeros(card, dtype=bool)
@@ -401,34 +432,69 @@ def _target_label(currency: str | None, ppp: bool, line_currencies: pd.Series) -
     return str(u[0]) if len(u) == 1 else "LCU"
 
 
-def _core(
-    budget: pd.DataFrame,
-    chain_map: pd.DataFrame | None,
-    context: pd.DataFrame | None,
-    *,
-    base_year: int | None,
-    currency: str | None,
-    ppp: bool,
-    deflator: DeflatorName,
-    fiscal_year: FiscalYearArg,
-    allow_gaps: bool,
-    consolidate: bool,
-    cofog: CofogDefault,
-    warn: bool,
-    sort: bool = True,
-) -> tuple[pd.DataFrame, dict[str, Any]]:
-    info: dict[str, Any] = {}
-    b = _canonical_budget(budget)
-    if consolidate:
-        b, _ = consolidate_transfers(b)
-    rules = effective_chain_map(chain_map, cofog=cofog)
-    ctx = align_context(context if context is not None else pd.DataFrame(), fiscal_year)
+@dataclass(frozen=True)
+class PartitionInputs:
+    """What every budget partition shares, resolved once before any partition runs.
+
+    Attributes
+    ----------
+    rules
+        The validated rule table (:func:`peir.pipeline.chainmap.effective_chain_map`).
+    context
+        The *whole* context table on fiscal-year labels
+        (:func:`peir.pipeline.prices.align_context`; fiscal-year alignment needs neighbours).
+    """
+
+    rules: pd.DataFrame
+    context: pd.DataFrame
+
+    @classmethod
+    def resolve(
+        cls, chain_map: pd.DataFrame | None, context: pd.DataFrame | None, options: HarmonizeOptions
+    ) -> PartitionInputs:
+        """Validate the chain map (:class:`peir.ChainMapError`) and align the context."""
+        rules = effective_chain_map(chain_map, cofog=options.cofog)
+        ctx = align_context(context if context is not None else pd.DataFrame(), options.fiscal_year)
+        return cls(rules=rules, context=ctx)
+
+
+def _no_gaps() -> pd.DataFrame:
+    return pd.DataFrame(columns=[C.COUNTRY, C.YEAR, "series", "needed_for"])
+
+
+@dataclass(frozen=True)
+class PartitionSpending:
+    """The spending rows of one partition and what :func:`harmonize` records about them.
+
+    Attributes
+    ----------
+    spending
+        :data:`SPENDING_COLUMNS` in :data:`SPENDING_DTYPES`.
+    gaps
+        Missing context values (country, year, series, needed_for).
+    lines_total
+        Sum of the budget lines' amounts by currency (nominal, before the shares).
+    uncovered_lines, uncovered_amount_lcu
+        Lines no chain-map rule covers (kept on ``unallocated``) and their sum by currency.
+    """
+
+    spending: pd.DataFrame
+    gaps: pd.DataFrame = field(default_factory=_no_gaps)
+    lines_total: dict[str, float] = field(default_factory=dict)
+    uncovered_lines: int = 0
+    uncovered_amount_lcu: dict[str, float] = field(default_factory=dict)
+
+
+def _spending(
+    b: pd.DataFrame, inputs: PartitionInputs, options: HarmonizeOptions, *, warn: bool
+) -> PartitionSpending:
+    """Spending rows of canonical, consolidated budget lines ``b`` (see :func:`partition_spending`)."""
+    rules, ctx = inputs.rules, inputs.context
+    base_year, currency, ppp = options.base_year, options.currency, options.ppp
     n = len(b)
-    info["gaps"] = pd.DataFrame(columns=[C.COUNTRY, C.YEAR, "series", "needed_for"])
     if n == 0:
-        info["uncovered_lines"] = 0
-        return empty_spending(), info
-    cache: _Cache = {}
+        return PartitionSpending(empty_spending())
+    cache: _Factors = {}
     # rules are matched on the distinct values of the key columns some rule looks at
     used = _used_key_columns(rules)
     if used:
@@ -444,14 +510,13 @@ def _core(
     mapping = match_keys(keys, rules)
     pcodes, pkeys = _rows_factorize(b, (C.COUNTRY, C.YEAR, C.CURRENCY), cache)
     f_nom, f_real, gaps = price_factors(
-        pkeys, ctx, base_year=base_year, currency=currency, ppp=ppp, deflator=deflator
+        pkeys, ctx, base_year=base_year, currency=currency, ppp=ppp, deflator=options.deflator
     )
-    info["gaps"] = gaps
-    _, _, cur_levels, cur_tc = cache[C.CURRENCY]
-    cur_sum = np.bincount(cur_tc, weights=np.nan_to_num(b[C.AMOUNT].to_numpy(dtype=float)), minlength=len(cur_levels))
-    info["lines_total"] = {str(v): float(t) for v, t in zip(cur_levels, cur_sum)}
+    cur = cache[C.CURRENCY]
+    cur_sum = np.bincount(cur.take, weights=np.nan_to_num(b[C.AMOUNT].to_numpy(dtype=float)), minlength=len(cur.levels))
+    lines_total = {str(v): float(t) for v, t in zip(cur.levels, cur_sum)}
     if len(gaps):
-        if not allow_gaps:
+        if not options.allow_gaps:
             raise MissingContextError(_gap_message(gaps))
         if warn:
             warnings.warn(
@@ -463,10 +528,10 @@ def _core(
                 stacklevel=3,
             )
     # deterministic line order: sorted key, the other fields, amount; source_ref breaks ties
-    order = _line_order(b, cache) if sort else np.arange(n, dtype=np.int64)
+    order = _line_order(b, cache) if options.sort else np.arange(n, dtype=np.int64)
     # the 64-bit sort codes are no longer needed: keep levels and compact codes only
-    for c, (_, k, levels, tcodes) in list(cache.items()):
-        cache[c] = (np.empty(0, dtype=np.int64), k, levels, tcodes)
+    for c, f in list(cache.items()):
+        cache[c] = f.without_sort_codes()
     # expansion: one output row per line x link share
     key_id = mapping["key_id"].to_numpy(dtype=np.int64)
     counts = np.bincount(key_id, minlength=len(keys))
@@ -490,7 +555,7 @@ def _core(
         and c not in (C.LINK, C.BASIS, "rule_ref", C.SOURCE_REF)
         and not (c == C.CURRENCY and convert)
     ]
-    if sort:  # the sort factorised them already; take through the levels
+    if options.sort:  # the sort factorised them already; take through the levels
         _fill_codes(b, text, cache)
     # the text columns are gathered by independent tasks, in threads on large partitions
     # (source_ref, the costliest, first so that the others share the remaining threads)
@@ -501,7 +566,7 @@ def _core(
         if c in (C.LINK, C.BASIS, "rule_ref"):
             texts[c] = partial(_take_text, mapping[c], map_idx)
         elif c in text and c in cache:  # through the levels, in sorted line order
-            texts[c] = partial(_take_repeated, cache[c][2], cache[c][3], order, rep)
+            texts[c] = partial(_take_repeated, cache[c].levels, cache[c].take, order, rep)
         elif c in text:  # input order: a direct, monotone take
             texts[c] = partial(_take_levels, b[c].array, line_idx)
     out: dict[str, Any] = _run_all(texts, _workers(n))
@@ -524,29 +589,78 @@ def _core(
     spending = pd.DataFrame({c: out[c] for c in SPENDING_COLUMNS}, copy=False)
     uncovered_keys = mapping["rule_ref"].isna().to_numpy(dtype=bool)
     uncovered = uncovered_keys[map_idx] if uncovered_keys.any() else np.zeros(total, dtype=bool)
-    info["uncovered_lines"] = int(uncovered.sum())
+    n_uncovered = int(uncovered.sum())
+    uncovered_amount: dict[str, float] = {}
     if uncovered.any():
-        _, _, cur_levels, cur_codes = cache[C.CURRENCY]
-        uc = cur_codes[line_idx[uncovered]]
-        sums_arr = np.bincount(uc, weights=amount_lcu[uncovered], minlength=len(cur_levels))
-        sums = pd.Series(sums_arr, index=[str(v) for v in cur_levels])
-        sums = sums[np.bincount(uc, minlength=len(cur_levels)) > 0]
-        inst_codes = cache[C.INSTITUTION_CODE][3] if C.INSTITUTION_CODE in cache else _codes(b[C.INSTITUTION_CODE])[3]
-        inst_levels = cache[C.INSTITUTION_CODE][2] if C.INSTITUTION_CODE in cache else _codes(b[C.INSTITUTION_CODE])[2]
-        first_inst = pd.unique(inst_codes[line_idx[uncovered]])[:5]
-        info["uncovered_amount_lcu"] = {str(k): float(v) for k, v in sums.items()}
+        cur = cache[C.CURRENCY]
+        uc = cur.take[line_idx[uncovered]]
+        sums_arr = np.bincount(uc, weights=amount_lcu[uncovered], minlength=len(cur.levels))
+        sums = pd.Series(sums_arr, index=[str(v) for v in cur.levels])
+        sums = sums[np.bincount(uc, minlength=len(cur.levels)) > 0]
+        inst = cache[C.INSTITUTION_CODE] if C.INSTITUTION_CODE in cache else _codes(b[C.INSTITUTION_CODE])
+        first_inst = pd.unique(inst.take[line_idx[uncovered]])[:5]
+        uncovered_amount = {str(k): float(v) for k, v in sums.items()}
         if warn:
             total_txt = "; ".join(f"{k} {v:,.2f}" for k, v in sums.items())
-            examples = ", ".join("<blank>" if i < 0 else str(inst_levels[i]) for i in first_inst)
+            examples = ", ".join("<blank>" if i < 0 else str(inst.levels[i]) for i in first_inst)
             warnings.warn(
                 UnallocatedWarning(
-                    f"{info['uncovered_lines']} budget line(s) totalling {total_txt} (nominal, local "
+                    f"{n_uncovered} budget line(s) totalling {total_txt} (nominal, local "
                     f"currency) are not covered by any chain-map rule and were kept as 'unallocated' "
                     f"(institutions: {examples}); see HarmonizedDataset.unallocated"
                 ),
                 stacklevel=3,
             )
-    return spending, info
+    return PartitionSpending(
+        spending,
+        gaps=gaps,
+        lines_total=lines_total,
+        uncovered_lines=n_uncovered,
+        uncovered_amount_lcu=uncovered_amount,
+    )
+
+
+def partition_spending(
+    budget: pd.DataFrame,
+    inputs: PartitionInputs,
+    options: HarmonizeOptions,
+    *,
+    consolidate: bool = True,
+    warn: bool = True,
+) -> PartitionSpending:
+    """Harmonised spending rows of one budget partition, from inputs resolved once.
+
+    This is the function every path runs on its budget lines: :func:`harmonize` on the whole
+    budget, :func:`harmonize_partition` on one partition, and :func:`peir.spark.harmonize`
+    on each (country, year) through ``applyInPandas``.
+
+    Parameters
+    ----------
+    budget
+        Canonical budget lines of whole country-years (a (country, year) group, or all).
+    inputs
+        The chain map and context resolved for all partitions (:meth:`PartitionInputs.resolve`).
+    options
+        :class:`HarmonizeOptions`; ``base_year`` must be resolved already (the default "latest
+        budget year" depends on the whole budget, see :func:`default_base_year`).
+    consolidate
+        Remove transfers whose recipient is present (as :func:`harmonize` does).
+    warn
+        Emit :class:`peir.UnallocatedWarning` / :class:`peir.DataGapWarning`.
+
+    Returns
+    -------
+    PartitionSpending
+        ``spending``: :data:`SPENDING_COLUMNS` in :data:`SPENDING_DTYPES`, sorted by
+        :data:`SORT_ORDER`, ``amount``, ``source_ref``, then chain order of the link
+        (``options.sort``; otherwise in input line order). Per line and link:
+        ``amount_lcu = amount × share``, ``amount = amount_lcu / X[year]``,
+        ``amount_real = amount_lcu × D[base_year] / D[year] / X[base_year]``.
+    """
+    b = _canonical_budget(budget)
+    if consolidate:
+        b, _ = consolidate_transfers(b)
+    return _spending(b, inputs, options, warn=warn)
 
 
 def harmonize_partition(
@@ -554,16 +668,10 @@ def harmonize_partition(
     chain_map: pd.DataFrame | None,
     context: pd.DataFrame | None,
     *,
-    base_year: int | None,
-    currency: str | None = None,
-    ppp: bool = False,
-    deflator: DeflatorName = "gdp",
-    fiscal_year: FiscalYearArg = None,
-    allow_gaps: bool = False,
+    options: HarmonizeOptions | None = None,
     consolidate: bool = True,
-    cofog: CofogDefault = "auto",
     warn: bool = True,
-    sort: bool = True,
+    **keywords: Any,
 ) -> pd.DataFrame:
     """Harmonised spending rows of one budget partition — a pure function.
 
@@ -576,43 +684,32 @@ def harmonize_partition(
         :func:`peir.pipeline.chainmap.effective_chain_map`, or ``None`` (COFOG default).
     context
         The *whole* context table (calendar years; fiscal-year alignment needs neighbours).
-    base_year
-        Constant-price base year; ``None`` leaves ``amount_real`` NaN (nominal only).
-    currency, ppp, deflator, fiscal_year, allow_gaps, cofog
-        As in :func:`harmonize`.
-    consolidate
-        Remove transfers whose recipient is present (as :func:`harmonize` does).
-    warn
-        Emit :class:`peir.UnallocatedWarning` / :class:`peir.DataGapWarning`.
-    sort
-        ``True`` (default): rows in the content-determined order below, identical whatever
-        the input order or partitioning. ``False``: rows in input line order (faster; the
-        same values, but the order then depends on the input's).
+    options, **keywords
+        A :class:`HarmonizeOptions`, or its fields as keywords (``base_year=2015,
+        currency="USD"``...). ``base_year=None`` leaves ``amount_real`` NaN (nominal only).
+    consolidate, warn
+        As in :func:`partition_spending`.
 
     Returns
     -------
     DataFrame
-        :data:`SPENDING_COLUMNS` in :data:`SPENDING_DTYPES`, sorted by :data:`SORT_ORDER`,
-        ``amount``, ``source_ref``, then chain order of the link. Per line and link:
-        ``amount_lcu = amount × share``, ``amount = amount_lcu / X[year]``,
-        ``amount_real = amount_lcu × D[base_year] / D[year] / X[base_year]``.
+        The ``spending`` of :func:`partition_spending`.
     """
-    spending, _ = _core(
-        budget,
-        chain_map,
-        context,
-        base_year=base_year,
-        currency=currency,
-        ppp=ppp,
-        deflator=deflator,
-        fiscal_year=fiscal_year,
-        allow_gaps=allow_gaps,
-        consolidate=consolidate,
-        cofog=cofog,
-        warn=warn,
-        sort=sort,
-    )
-    return spending
+    opts = _options(options, keywords)
+    inputs = PartitionInputs.resolve(chain_map, context, opts)
+    return partition_spending(budget, inputs, opts, consolidate=consolidate, warn=warn).spending
+
+
+def _options(options: HarmonizeOptions | None, keywords: Mapping[str, Any]) -> HarmonizeOptions:
+    """One options object from an object or keywords (not both)."""
+    if options is None:
+        return HarmonizeOptions.from_keywords(**keywords)
+    if keywords:
+        raise InputError(
+            f"give the harmonisation options as a HarmonizeOptions or as keywords, not both "
+            f"(got options= and {', '.join(sorted(keywords))})"
+        )
+    return options
 
 
 def _add_totals(kept: dict[str, float], removed: pd.DataFrame) -> dict[str, float]:
@@ -622,14 +719,6 @@ def _add_totals(kept: dict[str, float], removed: pd.DataFrame) -> dict[str, floa
         for cur, v in removed.groupby(C.CURRENCY)[C.AMOUNT].sum().items():
             out[str(cur)] = out.get(str(cur), 0.0) + float(v)
     return out
-
-
-def _fy_text(fiscal_year: FiscalYearArg) -> Any:
-    if fiscal_year is None:
-        return "calendar year"
-    if isinstance(fiscal_year, FiscalYear):
-        return fiscal_year.describe()
-    return {k: v.describe() for k, v in fiscal_year.items()}
 
 
 def default_base_year(
@@ -646,58 +735,54 @@ def default_base_year(
     return latest_year if has_deflator and latest_year is not None else None
 
 
+@dataclass(frozen=True)
+class HarmonizedFrames:
+    """The plain result of :func:`harmonize`: frames and a few labels, no behaviour.
+
+    :meth:`peir.Dataset.harmonize` wraps it into a :class:`peir.HarmonizedDataset`, whose
+    attributes of the same names document each frame.
+    """
+
+    spending: pd.DataFrame
+    caseload: pd.DataFrame
+    context: pd.DataFrame
+    base_year: int | None
+    currency: str
+    transfers: pd.DataFrame
+    discrepancies: pd.DataFrame
+    gaps: pd.DataFrame
+    provenance: dict[str, Any]
+
+
 def harmonize(
-    ds: Dataset,
+    budget: pd.DataFrame | None,
     *,
-    base_year: int | None = None,
-    currency: str | None = None,
-    ppp: bool = False,
-    deflator: DeflatorName = "gdp",
-    allow_gaps: bool = False,
-    source_priority: Mapping[str, Sequence[str]] | None = None,
-    fiscal_year: FiscalYearArg = None,
-    cofog: CofogDefault = "auto",
-    sort: bool = True,
-) -> HarmonizedDataset:
+    chain_map: pd.DataFrame | None = None,
+    context: pd.DataFrame | None = None,
+    caseload: pd.DataFrame | None = None,
+    options: HarmonizeOptions | None = None,
+    name: str = "",
+    synthetic: bool = False,
+) -> HarmonizedFrames:
     """Place spending on the links, consolidate, deflate and convert; pick caseload headlines.
+
+    Most users call :meth:`peir.Dataset.harmonize`, which passes its tables' frames here and
+    wraps the result.
 
     Parameters
     ----------
-    ds : peir.Dataset
-        The validated input tables.
-    base_year
-        Constant-price base year. ``None``: the latest budget year when the context has the
-        deflator, else nominal only (``amount_real`` NaN, no error).
-    currency
-        ``None`` keeps each line's own (local) currency; ``"USD"`` converts at the annual
-        average official rate (``fx_lcu_per_usd``). Constant prices in USD are deflated in
-        local currency and converted at the *base-year* rate.
-    ppp
-        Convert with the GDP PPP factor (``ppp_lcu_per_intl``) into international dollars.
-    deflator
-        ``"gdp"`` (GDP deflator, default) or ``"cpi"``.
-    allow_gaps
-        When a needed context value (deflator, rate) is missing: ``False`` raises
-        :class:`peir.MissingContextError` naming country, year and series; ``True`` flags it
-        in ``h.gaps``, leaves the affected amounts NaN (never 0) and warns
-        (:class:`peir.DataGapWarning`).
-    source_priority
-        Caseload measure → sources in order of preference (``"*"``: any measure); see
-        :mod:`peir.pipeline.caseload_sources`.
-    fiscal_year
-        A :class:`FiscalYear`, or a mapping country → FiscalYear (``"*"`` default): how budget
-        year labels map to the calendar-year context (month-weighted average of the calendar
-        years spanned; see :mod:`peir.pipeline.prices`).
-    cofog
-        Use of the built-in COFOG 03 crosswalk: ``"auto"`` (only without a country map),
-        ``"fallback"`` (under the country map) or ``"off"``.
-    sort
-        Deterministic, content-based row order (default). ``False`` keeps the input line
-        order, which is faster on very large budgets.
+    budget, chain_map, context, caseload
+        Canonical frames of the validated input tables (``peir.BudgetTable.frame``...), or
+        ``None``.
+    options
+        :class:`HarmonizeOptions` (default: all defaults). With ``base_year=None``, the base
+        year is the latest budget year when the context has the deflator, else nominal only.
+    name, synthetic
+        The dataset's label and whether it is simulated, for provenance.
 
     Returns
     -------
-    peir.HarmonizedDataset
+    HarmonizedFrames
         ``spending`` (:data:`SPENDING_COLUMNS`), ``caseload`` (with ``headline``),
         ``context`` (on fiscal-year labels), ``transfers``, ``discrepancies``, ``gaps`` and
         ``provenance`` (options, base year, currency, deflator, series, version, row counts).
@@ -706,42 +791,23 @@ def harmonize(
     ------
     peir.ChainMapError, peir.MissingContextError, peir.InputError
     """
-    from peir._version import __version__
-    from peir.dataset import HarmonizedDataset
-
-    deflator_column(str(deflator))  # InputError for anything but "gdp" / "cpi"
-    budget_in = ds.budget.frame if ds.budget is not None else None
-    chain_in = ds.chain_map.frame if ds.chain_map is not None else None
-    context_in = ds.context.frame if ds.context is not None else pd.DataFrame()
-    budget = _canonical_budget(budget_in)
-    ctx = align_context(context_in, fiscal_year)
-    rules = effective_chain_map(chain_in, cofog=cofog)
-    if base_year is None and len(budget):
-        base_year = default_base_year(ctx, int(budget[C.YEAR].max()), deflator=deflator)
-    kept, transfers = consolidate_transfers(budget)
-    spending, info = _core(
-        kept,
-        rules,
-        ctx,
-        base_year=base_year,
-        currency=currency,
-        ppp=ppp,
-        deflator=deflator,
-        fiscal_year=None,
-        allow_gaps=allow_gaps,
-        consolidate=False,
-        cofog=cofog,
-        warn=True,
-        sort=sort,
+    opts = options if options is not None else HarmonizeOptions()
+    context_in = context if context is not None else pd.DataFrame()
+    b = _canonical_budget(budget)
+    inputs = PartitionInputs.resolve(chain_map, context_in, opts)
+    ctx, rules = inputs.context, inputs.rules
+    if opts.base_year is None and len(b):
+        opts = opts.replace(base_year=default_base_year(ctx, int(b[C.YEAR].max()), deflator=opts.deflator))
+    base_year, currency, ppp = opts.base_year, opts.currency, opts.ppp
+    kept, transfers = consolidate_transfers(b)
+    rows = _spending(kept, inputs, opts, warn=True)
+    spending = rows.spending
+    headline, discrepancies = (
+        pick_headline(caseload, opts.source_priority) if caseload is not None else (pd.DataFrame(), pd.DataFrame())
     )
-    caseload_in = ds.caseload.frame if ds.caseload is not None else None
-    caseload, discrepancies = pick_headline(caseload_in, source_priority) if caseload_in is not None else (
-        pd.DataFrame(),
-        pd.DataFrame(),
-    )
-    label = _target_label(currency, ppp, budget[C.CURRENCY])
-    dcol = deflator_column(deflator)
-    conversion = "ppp_lcu_per_intl" if ppp else ("fx_lcu_per_usd" if currency not in (None,) else None)
+    label = _target_label(currency, ppp, b[C.CURRENCY])
+    dcol = deflator_column(opts.deflator)
+    conversion = "ppp_lcu_per_intl" if ppp else ("fx_lcu_per_usd" if currency is not None else None)
     series: dict[str, Any] = {}
     if base_year is not None:
         series["deflator"] = dcol
@@ -758,19 +824,9 @@ def harmonize(
     provenance: dict[str, Any] = {
         "peir_version": __version__,
         "created_utc": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "dataset": getattr(ds, "name", ""),
-        "synthetic": bool(getattr(ds, "meta", {}).get("synthetic", False)),
-        "options": {
-            "base_year": base_year,
-            "currency": currency,
-            "ppp": ppp,
-            "deflator": deflator,
-            "allow_gaps": allow_gaps,
-            "source_priority": {k: list(v) for k, v in (source_priority or {}).items()},
-            "fiscal_year": _fy_text(fiscal_year),
-            "cofog": cofog,
-            "sort": sort,
-        },
+        "dataset": name,
+        "synthetic": bool(synthetic),
+        "options": opts.record(),
         "base_year": base_year,
         "currency": label,
         "deflator": dcol if base_year is not None else None,
@@ -779,30 +835,30 @@ def harmonize(
         "series_used": series,
         "chain_map": {
             "rules": int(rules["rule_key"].nunique()) if len(rules) else 0,
-            "country_map": chain_in is not None and len(chain_in) > 0,
+            "country_map": chain_map is not None and len(chain_map) > 0,
             "cofog_default_used": used_default,
         },
         "input_rows": {
-            "budget": len(budget),
-            "caseload": 0 if caseload_in is None else len(caseload_in),
+            "budget": len(b),
+            "caseload": 0 if caseload is None else len(caseload),
             "context": len(context_in),
-            "chain_map": 0 if chain_in is None else len(chain_in),
+            "chain_map": 0 if chain_map is None else len(chain_map),
         },
         "output_rows": {
             "spending": len(spending),
             "transfer_lines_removed": len(removed),
             "transfer_lines_kept": len(transfers) - len(removed),
-            "uncovered_lines": info.get("uncovered_lines", 0),
-            "gaps": len(info["gaps"]),
+            "uncovered_lines": rows.uncovered_lines,
+            "gaps": len(rows.gaps),
         },
         "amounts": {
-            "budget_total": _add_totals(info.get("lines_total", {}), removed),
+            "budget_total": _add_totals(rows.lines_total, removed),
             "transfers_removed": {
                 str(k): float(v) for k, v in removed.groupby(C.CURRENCY)[C.AMOUNT].sum().items()
             }
             if len(removed)
             else {},
-            "uncovered": info.get("uncovered_amount_lcu", {}),
+            "uncovered": rows.uncovered_amount_lcu,
         },
     }
     if used_default:
@@ -810,19 +866,14 @@ def harmonize(
             "COFOG default used: 03.1 police services placed wholly on patrol (the investigation "
             "share of police is country-specific; give it in a country map)"
         ]
-    report = ds.budget.report if ds.budget is not None else None
-    h = HarmonizedDataset(
+    return HarmonizedFrames(
         spending=spending,
-        caseload=caseload,
+        caseload=headline,
         context=ctx.reset_index(drop=True) if len(ctx) else ctx,
         base_year=base_year,
         currency=label,
         transfers=transfers,
         discrepancies=discrepancies,
-        gaps=info["gaps"],
+        gaps=rows.gaps,
         provenance=provenance,
-        name=getattr(ds, "name", ""),
     )
-    if report is not None:
-        h.report = report
-    return h

@@ -15,6 +15,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from peir._version import __version__
 from peir.errors import ReadError
 
 __all__ = ["PEIR_META_KEY", "read_parquet", "read_parquet_meta", "write_parquet"]
@@ -30,8 +31,6 @@ def write_parquet(
     provenance: dict[str, Any] | None = None,
 ) -> Path:
     """Write ``frame`` to Parquet with ``schema_id`` and ``provenance`` in Arrow metadata."""
-    from peir._version import __version__
-
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     table = pa.Table.from_pandas(frame, preserve_index=False)
