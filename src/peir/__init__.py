@@ -4,7 +4,8 @@ Ingest budget, caseload and context data, validate it, harmonise it along the fi
 the chain, compute comparable indicators and efficiency models, and produce a PEIR-style brief.
 
 Subpackages (imported on first use): :mod:`peir.indicators`, :mod:`peir.efficiency`,
-:mod:`peir.allocation`, :mod:`peir.report`, :mod:`peir.datasets`, :mod:`peir.spark`.
+:mod:`peir.allocation`, :mod:`peir.outlook`, :mod:`peir.costs`, :mod:`peir.report`,
+:mod:`peir.datasets`, :mod:`peir.spark`.
 
 Every public name is imported on first use too (PEP 562): ``import peir`` loads only
 :mod:`peir._version`, so ``import peir.efficiency`` does not load the pipeline. ``from peir
@@ -20,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from peir._version import __version__
 
 if TYPE_CHECKING:  # for type checkers only: the same names, imported eagerly
-    from peir import allocation, datasets, efficiency, indicators, report, spark
+    from peir import allocation, costs, datasets, efficiency, indicators, outlook, report, spark
     from peir.chain import MEASURES, Link, Measure, Phase
     from peir.dataset import Dataset, HarmonizedDataset, HarmonizeOptions, read_harmonized
     from peir.datasets import list_examples, load_example
@@ -71,7 +72,9 @@ _EXPORTS: dict[str, str] = {
     ),
 }
 
-_SUBPACKAGES = ("allocation", "datasets", "efficiency", "indicators", "report", "spark")
+_SUBPACKAGES = (
+    "allocation", "costs", "datasets", "efficiency", "indicators", "outlook", "report", "spark"
+)
 
 # a literal list, so that type checkers see the re-exports; tests/test_package.py checks it against
 # _EXPORTS
@@ -103,11 +106,13 @@ __all__ = [
     "ValidationReport",
     "__version__",
     "allocation",
+    "costs",
     "datasets",
     "efficiency",
     "indicators",
     "list_examples",
     "load_example",
+    "outlook",
     "read_budget",
     "read_caseload",
     "read_chain_map",
