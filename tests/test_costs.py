@@ -7,93 +7,20 @@ import pandas as pd
 import pytest
 
 import peir
-from peir import Dataset
+from outlook_data import harmonized, line, measure
 from peir.costs import cost_of_crime, lost_income_factor, victims_lost_income
 from peir.errors import InputError, PeirError
 
-CHAIN_MAP = pd.DataFrame(
-    [
-        {
-            "institution_code": "PNC",
-            "link": "patrol",
-            "share": 1.0,
-            "basis": "test",
-            "source_ref": "map:2",
-        },
-        {
-            "institution_code": "DGCP",
-            "link": "corrections",
-            "share": 1.0,
-            "basis": "test",
-            "source_ref": "map:3",
-        },
-    ]
-)
-
 
 def dataset(prisoners: bool = True) -> peir.HarmonizedDataset:
-    budget = pd.DataFrame(
-        [
-            {
-                "country": "SLV",
-                "year": 2020,
-                "institution_code": "PNC",
-                "phase": "executed",
-                "amount": 300_000.0,
-                "currency": "USD",
-                "source_ref": "budget.csv:2",
-            },
-            {
-                "country": "SLV",
-                "year": 2020,
-                "institution_code": "DGCP",
-                "phase": "executed",
-                "amount": 100_000.0,
-                "currency": "USD",
-                "source_ref": "budget.csv:3",
-            },
-        ]
-    )
-    caseload = pd.DataFrame(
-        [
-            {
-                "country": "SLV",
-                "year": 2020,
-                "measure": "homicides",
-                "value": 7.0,
-                "source": "IML",
-                "source_ref": "caseload.csv:2",
-            }
-        ]
-        + (
-            [
-                {
-                    "country": "SLV",
-                    "year": 2020,
-                    "measure": "prisoners_total",
-                    "value": 50.0,
-                    "source": "DGCP",
-                    "source_ref": "caseload.csv:3",
-                }
-            ]
-            if prisoners
-            else []
-        )
-    )
-    ctx = pd.DataFrame(
-        [
-            {
-                "country": "SLV",
-                "year": 2020,
-                "gdp_lcu": 10_000_000.0,
-                "gdp_deflator": 100.0,
-                "currency": "USD",
-                "source_ref": "context.csv:2",
-            }
-        ]
-    )
-    return Dataset(budget=budget, caseload=caseload, chain_map=CHAIN_MAP, context=ctx).harmonize(
-        base_year=2020
+    """Patrol 300,000 and corrections 100,000 executed in 2020; GDP 10 million; 7 homicides."""
+    caseload = [measure(2020, "homicides", 7.0, "IML")]
+    if prisoners:
+        caseload.append(measure(2020, "prisoners_total", 50.0, "DGCP"))
+    return harmonized(
+        [line(2020, "PNC", "", 300_000.0), line(2020, "DGCP", "", 100_000.0)],
+        {2020: 10_000_000.0},
+        caseload,
     )
 
 
@@ -147,7 +74,7 @@ def test_cost_of_crime_by_hand() -> None:
     assert c.pct_gdp == pytest.approx(total / 10_000_000 * 100, rel=1e-12)  # 18.18 %
     assert t["pct_gdp"].sum() == pytest.approx(c.pct_gdp, rel=1e-12)
     assert (
-        "caseload prisoners_total 2020 (DGCP; caseload.csv:3)"
+        "caseload prisoners_total 2020 (DGCP; caseload.csv:prisoners_total2020)"
         in t.loc["prisoners_lost_income", "source"]
     )
     assert "IML table (test)" in t.loc["victims_lost_income", "source"]

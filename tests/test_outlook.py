@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 import peir
+from outlook_data import CHAIN_MAP, harmonized, line
 from peir import Dataset
 from peir.errors import InputError, MissingContextError, PeirError
 from peir.outlook import (
@@ -21,67 +22,6 @@ from peir.outlook import (
     project,
     prosecutors_needed,
 )
-
-CHAIN_MAP = pd.DataFrame(
-    [
-        {
-            "institution_code": "PNC",
-            "link": "patrol",
-            "share": 1.0,
-            "basis": "test",
-            "source_ref": "map:2",
-        },
-        {
-            "institution_code": "DGCP",
-            "link": "corrections",
-            "share": 1.0,
-            "basis": "test",
-            "source_ref": "map:3",
-        },
-        {
-            "institution_code": "FGR",
-            "link": "investigation",
-            "share": 1.0,
-            "basis": "test",
-            "source_ref": "map:4",
-        },
-    ]
-)
-
-
-def line(
-    year: int, inst: str, econ: str, amount: float, phase: str = "executed"
-) -> dict[str, object]:
-    return {
-        "country": "SLV",
-        "year": year,
-        "institution_code": inst,
-        "econ": econ,
-        "phase": phase,
-        "amount": amount,
-        "currency": "USD",
-        "source_ref": f"budget.csv:{inst}{year}{econ}",
-    }
-
-
-def harmonized(lines: list[dict[str, object]], gdp: dict[int, float]) -> peir.HarmonizedDataset:
-    ctx = pd.DataFrame(
-        [
-            {
-                "country": "SLV",
-                "year": y,
-                "gdp_lcu": v,
-                "gdp_deflator": 100.0,
-                "currency": "USD",
-                "source_ref": f"context.csv:{y}",
-            }
-            for y, v in gdp.items()
-        ]
-    )
-    return Dataset(budget=pd.DataFrame(lines), chain_map=CHAIN_MAP, context=ctx).harmonize(
-        base_year=min(gdp)
-    )
-
 
 # Two links (patrol: PNC; corrections: DGCP), base 2020.
 TWO_LINKS = [
