@@ -15,12 +15,17 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from tqdm.auto import tqdm
 
-import peir
+from peir._version import __version__
+from peir.dataset import HarmonizedDataset
+from peir.errors import InputError
+from peir.indicators import catalog, compute
 from peir.report import render
+from peir.report.context import BriefContext
 from peir.report.i18n import LANGS, t
 from peir.report.model import Brief, NumberLog
-from peir.report.sections import Context, build_sections
+from peir.report.sections import build_sections
 from peir.report.tables import write_workbook
 from peir.schema import C
 
@@ -32,26 +37,12 @@ FORMATS: tuple[str, ...] = ("html", "md", "xlsx")
 ProgressArg = bool | Callable[[str, int, int], None] | None
 
 
-def _main_country(h: Any) -> str:
-    s = h.spending
-    if s is not None and not s.empty and C.COUNTRY in s:
-        return str(s[C.COUNTRY].value_counts().index[0])
-    cl = h.caseload
-    if cl is not None and not cl.empty and C.COUNTRY in cl:
-        return str(cl[C.COUNTRY].value_counts().index[0])
+def _main_country(h: HarmonizedDataset) -> str:
+    """The country with the most budget lines (else caseload rows)."""
+    for frame in (h.spending, h.caseload):
+        if not frame.empty and C.COUNTRY in frame:
+            return str(frame[C.COUNTRY].value_counts().index[0])
     return ""
-
-
-def _catalog() -> pd.DataFrame:
-    from peir.indicators import catalog
-
-    return catalog()
-
-
-def _compute(h: Any, country: str | None = None) -> pd.DataFrame:
-    from peir.indicators import compute
-
-    return compute(h, country=country)
 
 
 class _Progress:
@@ -66,8 +57,6 @@ class _Progress:
         if callable(progress):
             self.cb = progress
         elif progress:
-            from tqdm.auto import tqdm
-
             self.bar = tqdm(total=total, desc="peir brief", unit="step", leave=False)
 
     def step(self, label: str) -> None:
@@ -84,10 +73,10 @@ class _Progress:
 
 
 def make_brief(
-    h: Any,
+    h: HarmonizedDataset,
     *,
     lang: str = "en",
-    peers: Any = None,
+    peers: HarmonizedDataset | None = None,
     country: str | None = None,
     title: str | None = None,
     source: str | None = None,
@@ -98,29 +87,29 @@ def make_brief(
     Parameters are those of :func:`build_brief`. Returns a :class:`~peir.report.model.Brief`.
     """
     if lang not in LANGS:
-        raise peir.InputError(f"lang must be one of {', '.join(LANGS)}, got {lang!r}")
+        raise InputError(f"lang must be one of {', '.join(LANGS)}, got {lang!r}")
     own = not isinstance(progress, _Progress)
     prog = progress if isinstance(progress, _Progress) else _Progress(progress, 8, lang)
     try:
         country = country or _main_country(h)
         prog.step(t("step.indicators", lang))
-        ind = _compute(h, country=country) if country else _compute(h)
-        if peers is None and len(getattr(h, "countries", [])) > 1:
+        ind = compute(h, country=country or None)
+        if peers is None and len(h.countries) > 1:
             peers = h  # the other countries of the dataset are the peers
-        ind_peers = _compute(peers) if peers is not None else pd.DataFrame()
+        ind_peers = compute(peers) if peers is not None else pd.DataFrame()
         log = NumberLog(lang)
-        ctx = Context(h=h, lang=lang, country=country, ind=ind, catalog=_catalog(), log=log,
-                      peers=peers, ind_peers=ind_peers, source=source or "")
+        ctx = BriefContext(h=h, lang=lang, country=country, ind=ind, catalog=catalog(), log=log,
+                           peers=peers, ind_peers=ind_peers, source=source or "")
         sections = build_sections(ctx, step=lambda heading: prog.step(f"{t('step.sections', lang)}: {heading}"))
         name = h.name or country
         base = h.base_year
         today = dt.date.today().isoformat()
         meta = (
-            t("doc.generated", lang, version=peir.__version__, date=today, currency=h.currency, base_year=base)
+            t("doc.generated", lang, version=__version__, date=today, currency=h.currency, base_year=base)
             if base is not None
-            else t("doc.generated_nominal", lang, version=peir.__version__, date=today, currency=h.currency)
+            else t("doc.generated_nominal", lang, version=__version__, date=today, currency=h.currency)
         )
-        synthetic = bool(getattr(h, "synthetic", False))
+        synthetic = h.synthetic
         brief = Brief(
             title=title or t("doc.title", lang),
             subtitle=t("doc.subtitle", lang, name=f"{country} ({name})" if name and name != country else country),
@@ -139,12 +128,12 @@ def make_brief(
 
 
 def build_brief(
-    h: Any,
+    h: HarmonizedDataset,
     *,
     out_dir: str | Path,
     lang: str = "en",
     formats: Sequence[str] = FORMATS,
-    peers: Any = None,
+    peers: HarmonizedDataset | None = None,
     country: str | None = None,
     title: str | None = None,
     source: str | None = None,
@@ -186,7 +175,7 @@ def build_brief(
     """
     bad = [f for f in formats if f not in FORMATS]
     if bad:
-        raise peir.InputError(f"unknown brief format(s) {bad}; expected any of {', '.join(FORMATS)}")
+        raise InputError(f"unknown brief format(s) {bad}; expected any of {', '.join(FORMATS)}")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     prog = _Progress(progress, 9 + len(formats), lang)

@@ -11,7 +11,10 @@ Numbers are formatted per language by :func:`fmt_number`: ``1,234.5`` in English
 from __future__ import annotations
 
 import math
+import re
 from typing import Any, Final
+
+from peir.chain import MEASURES, Link, parse_link, parse_phase
 
 __all__ = [
     "LANGS",
@@ -260,10 +263,6 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
         "Con un {value} del PIB en {year}, {country} gasta más que {n_below} de {n_peers} países "
         "pares (mediana de los pares: {median}).",
     ),
-    "msg.no_peers": (
-        "No peer data was given, so the brief makes no international comparison.",
-        "No se proporcionaron datos de países pares; la nota no hace comparación internacional.",
-    ),
     "msg.largest_link": (
         "{link} takes the largest share of spending: {share} in {year}.",
         "{link} concentra la mayor parte del gasto: {share} en {year}.",
@@ -340,43 +339,100 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
         "The data does not contain what this section needs: {what}.",
         "Los datos no contienen lo que esta sección requiere: {what}.",
     ),
-    "na.spending": ("budget lines", "líneas presupuestarias"),
-    "na.context": (
-        "population and GDP (context table)",
-        "población y PIB (tabla de contexto)",
+    "na.reason": ("In this data: {reason}.", "En estos datos: {reason}."),
+    "na.request": ("To fill it, request the data from {holder}.", "Para completarla, solicítense los datos a {holder}."),
+    "na.dea": (
+        "{n} comparable unit(s) with {what}, so no efficiency frontier can be estimated; a "
+        "single national total cannot be benchmarked against itself",
+        "{n} unidad(es) comparable(s) con {what}, por lo que no puede estimarse una frontera de "
+        "eficiencia; un total nacional no puede compararse consigo mismo",
     ),
-    "na.execution": (
+    # --- data needs (peir.report.needs) and who holds the data -------------------------------
+    "need.here": ("{holder} (here: {names})", "{holder} (aquí: {names})"),
+    "need.spending": (
+        "budget lines by institution and year, with their phase (approved, executed)",
+        "líneas presupuestarias por institución y año, con su fase (votado, devengado)",
+    ),
+    "need.context": ("population and GDP by year (context table)", "población y PIB por año (tabla de contexto)"),
+    "need.execution": (
         "both approved and executed amounts for the same year",
         "montos votados y devengados para un mismo año",
     ),
-    "na.pefa": (
+    "need.pefa": (
         "approved and executed amounts for at least one year (PEFA assesses the last three "
         "completed years)",
         "montos votados y devengados para al menos un año (PEFA evalúa los tres últimos años "
         "concluidos)",
     ),
-    "na.caseload": ("caseload statistics", "estadísticas de carga de trabajo"),
-    "na.funnel": (
+    "need.econ": ("an economic classification of budget lines", "una clasificación económica de las líneas"),
+    "need.institution": ("institution names on budget lines", "nombres de institución en las líneas"),
+    "need.link_split": (
+        "the split of each shared institution's spending across the links of the chain (by "
+        "programme, staff or payroll)",
+        "la distribución del gasto de cada institución compartida entre los eslabones de la cadena "
+        "(por programa, personal o planilla)",
+    ),
+    "need.peers": ("the same spending figures for peer countries", "las mismas cifras de gasto de países pares"),
+    "need.caseload": ("caseload statistics", "estadísticas de carga de trabajo"),
+    "need.homicides": (
+        "homicide counts by year with their counting rule",
+        "conteos de homicidios por año con su regla de conteo",
+    ),
+    "need.police": ("police strength (officers) and recorded crimes", "efectivos policiales y delitos registrados"),
+    "need.prosecution": (
+        "cases received, indictments and prosecutors",
+        "casos recibidos, acusaciones y fiscales",
+    ),
+    "need.courts": (
+        "court cases incoming, resolved and pending, and judges",
+        "causas ingresadas, resueltas y pendientes, y jueces",
+    ),
+    "need.courts_units": (
+        "judges and resolved cases for several comparable units (courts or regions)",
+        "jueces y causas resueltas de varias unidades comparables (tribunales o regiones)",
+    ),
+    "need.prisons": (
+        "prisoners, unsentenced prisoners and official prison capacity",
+        "personas privadas de libertad, personas sin condena y capacidad penitenciaria oficial",
+    ),
+    "need.funnel": (
         "at least two stages of the chain counted in the same year",
         "al menos dos etapas de la cadena contadas en un mismo año",
     ),
-    "na.econ": ("an economic classification of budget lines", "una clasificación económica de las líneas"),
-    "na.institution": ("institution names on budget lines", "nombres de institución en las líneas"),
-    "na.dea": (
-        "DEA needs several comparable units (regions, courts or countries) with the same inputs "
-        "and outputs (here: {what}); this data has {n} such unit(s), so no efficiency frontier "
-        "can be estimated. A single national total cannot be benchmarked against itself.",
-        "DEA requiere varias unidades comparables (regiones, tribunales o países) con los mismos "
-        "insumos y productos (aquí: {what}); estos datos tienen {n} unidad(es) de ese tipo, por lo "
-        "que no puede estimarse una frontera de eficiencia. Un total nacional no puede compararse "
-        "consigo mismo.",
+    "need.chain_model": (
+        "for one year, spending and an output count for each link",
+        "para un año, el gasto y un conteo de producto de cada eslabón",
     ),
-    "na.chain_model": (
-        "The allocation model needs, for one year, spending and an output count for each link; "
-        "it could not be built here: {reason}.",
-        "El modelo de asignación requiere, para un año, el gasto y un conteo de producto de cada "
-        "eslabón; no pudo construirse aquí: {reason}.",
+    "need.prevention_outputs": (
+        "measured outputs of prevention programmes (participants, coverage, results)",
+        "productos medidos de los programas de prevención (participantes, cobertura, resultados)",
     ),
+    "from.finance": (
+        "the ministry of finance (budget execution system)",
+        "el ministerio de hacienda (sistema de ejecución presupuestaria)",
+    ),
+    "from.statistics": (
+        "the national statistics office or the central bank",
+        "la oficina nacional de estadística o el banco central",
+    ),
+    "from.institutions": (
+        "the planning and budget units of the institutions",
+        "las unidades de planificación y presupuesto de las instituciones",
+    ),
+    "from.peers": (
+        "the peer countries' ministries of finance or the World Bank BOOST database",
+        "los ministerios de hacienda de los países pares o la base BOOST del Banco Mundial",
+    ),
+    "from.sector": (
+        "the police, the prosecution service, the courts and the prison service",
+        "la policía, la fiscalía, los tribunales y el sistema penitenciario",
+    ),
+    "from.forensic": ("the forensic institute and the police", "el instituto de medicina legal y la policía"),
+    "from.police": ("the police", "la policía"),
+    "from.prosecution": ("the prosecution service", "la fiscalía"),
+    "from.courts": ("the courts' statistics unit", "la unidad de estadística judicial"),
+    "from.prisons": ("the prison service", "el sistema penitenciario"),
+    "from.prevention": ("the prevention programmes", "los programas de prevención"),
     "na.optimize": (
         "The reallocation could not be solved: {reason}.",
         "No pudo resolverse la reasignación: {reason}.",
@@ -580,8 +636,6 @@ def unit_label(unit: str, lang: str = "en") -> str:
     Translated phrase by phrase from the ``unit.*`` entries of :data:`TEXT`; currency codes and
     numbers are kept.
     """
-    import re
-
     if lang == "en" or not unit:
         return unit
     out = unit
@@ -597,8 +651,6 @@ def unit_label(unit: str, lang: str = "en") -> str:
 
 def link_label(link: str, lang: str = "en") -> str:
     """The name of a link id (``"patrol"``...) in ``lang``, from :class:`peir.chain.Link`."""
-    from peir.chain import Link, parse_link
-
     lk = parse_link(link)
     if lk is None:
         try:
@@ -610,16 +662,12 @@ def link_label(link: str, lang: str = "en") -> str:
 
 def phase_label(phase: str, lang: str = "en") -> str:
     """The name of a budget phase in ``lang``, from :class:`peir.chain.Phase`."""
-    from peir.chain import parse_phase
-
     ph = parse_phase(phase)
     return ph.label(lang) if ph is not None else str(phase)
 
 
 def measure_label(name: str, lang: str = "en") -> str:
     """The name of a caseload measure in ``lang``, from :data:`peir.chain.MEASURES`."""
-    from peir.chain import MEASURES
-
     m = MEASURES.get(name)
     return m.label(lang) if m is not None else name.replace("_", " ")
 

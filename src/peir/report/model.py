@@ -18,6 +18,7 @@ from typing import Any, Literal
 import pandas as pd
 from matplotlib.figure import Figure
 
+from peir.report.charts import figure_png, figure_svg
 from peir.report.i18n import fmt_number, fmt_value
 
 __all__ = [
@@ -149,16 +150,12 @@ class FigureBlock:
     @property
     def png(self) -> bytes:
         if self._png is None:
-            from peir.report.charts import figure_png
-
             self._png = figure_png(self.fig)
         return self._png
 
     @property
     def svg(self) -> str:
         if self._svg is None:
-            from peir.report.charts import figure_svg
-
             self._svg = figure_svg(self.fig)
         return self._svg
 

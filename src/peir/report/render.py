@@ -12,7 +12,7 @@ import html
 from importlib import resources
 from string import Template
 
-import peir
+from peir._version import __version__
 from peir.report.i18n import t
 from peir.report.model import Brief, FigureBlock, Paragraph, Section, TableBlock
 
@@ -108,7 +108,7 @@ def to_html(brief: Brief) -> str:
     banner = f'<p class="banner">{_esc(brief.banner)}</p>' if brief.banner else ""
     return Template(_template("brief.html")).substitute(
         lang=lang,
-        version=_esc(peir.__version__),
+        version=_esc(__version__),
         title=_esc(brief.title),
         subtitle=_esc(brief.subtitle),
         meta=_esc(brief.meta_line),

@@ -1,0 +1,145 @@
+"""Section 8: the data annex — sources and counting rules, validation, gaps, discrepancies,
+unallocated spending, consolidated transfers and provenance."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from peir.report.context import BriefContext, generic_table, year_span
+from peir.report.i18n import measure_label, phase_label, t
+from peir.report.model import Column, Section
+from peir.schema import C
+
+__all__ = ["build", "provenance_rows"]
+
+_SEVERITY_KEYS = {"error": "w.error", "warning": "w.warning"}
+
+
+def build(ctx: BriefContext) -> Section:
+    """Everything behind the numbers, so nothing is hidden."""
+    sec = Section("annex", ctx.t("sec.annex"))
+    ctx.log.section = sec.id
+    sec.h3(ctx.t("sub.sources"))
+    _sources(ctx, sec)
+    sec.h3(ctx.t("sub.validation"))
+    _validation(ctx, sec)
+    h = ctx.h
+    sec.h3(ctx.t("sub.gaps"))
+    if not h.gaps.empty:
+        sec.blocks.append(generic_table(ctx, "gaps", ctx.t("tab.gaps"), h.gaps.copy()))
+    else:
+        sec.p(ctx.t("na.no_gaps"))
+    sec.h3(ctx.t("sub.discrepancies"))
+    if not h.discrepancies.empty:
+        d = h.discrepancies.copy()
+        if C.MEASURE in d:
+            d[C.MEASURE] = [measure_label(str(m), ctx.lang) for m in d[C.MEASURE]]
+        sec.blocks.append(generic_table(ctx, "discrepancies", ctx.t("tab.discrepancies"), d))
+    else:
+        sec.p(ctx.t("na.no_discrepancies"))
+    sec.h3(ctx.t("sub.unallocated"))
+    _unallocated(ctx, sec)
+    sec.h3(ctx.t("sub.transfers"))
+    if not h.transfers.empty:
+        sec.blocks.append(generic_table(ctx, "transfers", ctx.t("tab.transfers"), h.transfers.copy()))
+    else:
+        sec.p(ctx.t("na.no_transfers"))
+    prov = provenance_rows(h.provenance, ctx.lang)
+    if prov:
+        sec.h3(ctx.t("sub.provenance"))
+        sec.blocks.append(ctx.table("provenance", ctx.t("sub.provenance"), pd.DataFrame(prov), [
+            Column("item", ctx.t("col.item")), Column("detail", ctx.t("col.detail"))]))
+    sec.h3(ctx.t("sub.numbers"))
+    sec.p(ctx.t("annex.numbers"))
+    return sec
+
+
+def _sources(ctx: BriefContext, sec: Section) -> None:
+    h = ctx.h
+    cl = h.caseload
+    if not cl.empty and C.MEASURE in cl:
+        cl = cl[cl[C.COUNTRY] == ctx.country] if C.COUNTRY in cl else cl
+        cols = [c for c in (C.MEASURE, C.SOURCE, C.COUNTING_RULE) if c in cl]
+        g = cl.assign(**{C.SOURCE: cl.get(C.SOURCE, pd.Series("", index=cl.index)).fillna(""),
+                         C.COUNTING_RULE: cl.get(C.COUNTING_RULE, pd.Series("", index=cl.index)).fillna("")})
+        g = g.groupby(cols, dropna=False)[C.YEAR].agg(year_span).reset_index()
+        g = g.rename(columns={C.YEAR: "years"})
+        g[C.MEASURE] = [measure_label(str(m), ctx.lang) for m in g[C.MEASURE]]
+        sec.blocks.append(generic_table(ctx, "sources", ctx.t("tab.sources"), g, max_rows=60))
+    sp = h.spending
+    if not sp.empty and C.SOURCE_REF in sp and C.INSTITUTION_CODE in sp:
+        sp = sp[sp[C.COUNTRY] == ctx.country]
+        # file:line references are grouped by file
+        refs = sp[C.SOURCE_REF].fillna("").astype(str).str.replace(r":\d+(-\d+)?$", "", regex=True)
+        b = (sp.assign(**{C.SOURCE_REF: refs})
+             .groupby([C.INSTITUTION_CODE, C.SOURCE_REF], dropna=False, observed=True)[C.YEAR].agg(year_span)
+             .reset_index().rename(columns={C.YEAR: "years"}))
+        if not b.empty:
+            sec.blocks.append(generic_table(ctx, "budget_sources", ctx.t("tab.budget_sources"), b))
+    ctxf = h.context
+    if not ctxf.empty and C.POPULATION_SOURCE in ctxf:
+        srcs = sorted({str(x) for x in ctxf[ctxf[C.COUNTRY] == ctx.country][C.POPULATION_SOURCE].dropna()})
+        if srcs:
+            sec.p(ctx.t("annex.population_source", source="; ".join(srcs)))
+    if not ctxf.empty and C.SOURCE_REF in ctxf:
+        srcs = sorted({str(x) for x in ctxf[ctxf[C.COUNTRY] == ctx.country][C.SOURCE_REF].dropna()})
+        if srcs:
+            sec.p(ctx.t("annex.context_sources", sources="; ".join(srcs[:8]) + (" …" if len(srcs) > 8 else "")))
+
+
+def _validation(ctx: BriefContext, sec: Section) -> None:
+    issues = ctx.h.report.issues
+    n_err = int((issues["severity"] == "error").sum()) if len(issues) else 0
+    n_warn = int((issues["severity"] == "warning").sum()) if len(issues) else 0
+    sec.p(ctx.t("annex.validation_summary", n_err=ctx.count(n_err, "validation errors"),
+                n_warn=ctx.count(n_warn, "validation warnings")))
+    if len(issues):
+        f = issues[[c for c in ("severity", "code", "source_ref", "row", "column", "message") if c in issues]].copy()
+        f["severity"] = [ctx.t(_SEVERITY_KEYS[str(s)]) if str(s) in _SEVERITY_KEYS else str(s) for s in f["severity"]]
+        sec.blocks.append(generic_table(ctx, "issues", ctx.t("tab.issues"), f))
+    else:
+        sec.p(ctx.t("na.no_issues"))
+
+
+def _unallocated(ctx: BriefContext, sec: Section) -> None:
+    un = ctx.h.unallocated
+    if un.empty:
+        sec.p(ctx.t("na.no_unallocated"))
+        return
+    sec.p(ctx.t("annex.unallocated_total"))
+    u = un.copy()
+    if C.PHASE in u:
+        u[C.PHASE] = [phase_label(str(p), ctx.lang) for p in u[C.PHASE]]
+    sec.blocks.append(ctx.table("unallocated", ctx.t("tab.unallocated"), u, [
+        Column(C.COUNTRY, ctx.t("col.country")), Column(C.YEAR, ctx.t("col.year"), "year"),
+        Column(C.PHASE, ctx.t("col.phase")),
+        Column(C.AMOUNT, ctx.t("col.amount", currency=ctx.currency), "money")]))
+
+
+def provenance_rows(prov: Any, lang: str, prefix: str = "", depth: int = 0) -> list[dict[str, str]]:
+    """Flatten the harmonisation provenance into (item, detail) rows."""
+    rows: list[dict[str, str]] = []
+    if not isinstance(prov, dict):
+        return rows
+    for k, v in prov.items():
+        if k in ("convention", "created_utc"):  # English prose (see docs/methodology.md) / run time
+            continue
+        name = f"{prefix}{k}"
+        if isinstance(v, dict) and v and depth < 1:
+            rows += provenance_rows(v, lang, f"{name}.", depth + 1)
+            continue
+        if isinstance(v, dict):
+            text = "; ".join(
+                f"{kk}: {' > '.join(map(str, vv)) if isinstance(vv, list | tuple) else vv}" for kk, vv in v.items()
+            )
+        elif isinstance(v, list | tuple):
+            text = ", ".join(map(str, v))
+        elif isinstance(v, bool):
+            text = t("w.yes" if v else "w.no", lang)
+        else:
+            text = "" if v is None else str(v)
+        if text:
+            rows.append({"item": name, "detail": text[:400]})
+    return rows

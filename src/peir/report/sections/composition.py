@@ -1,0 +1,127 @@
+"""Section 3: the composition of spending by link, by institution and by economic class."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from peir.chain import CHAIN_LINKS
+from peir.report import charts
+from peir.report.context import (
+    BriefContext,
+    KeyMessage,
+    country_rows,
+    finite,
+    reference_year,
+    to_float,
+    year_table,
+)
+from peir.report.gaps import DataGap, section
+from peir.report.i18n import econ_label, link_label
+from peir.report.model import Column, Section
+from peir.schema import C
+
+__all__ = ["build"]
+
+_ECON = (("exp_wage_share", "21"), ("exp_goods_services_share", "22"), ("exp_capital_share", "31"))
+
+
+def build(ctx: BriefContext) -> Section:
+    """By link (table, stacked bars, the largest link), by institution, by economic class."""
+    return section(ctx, "composition", "sec.composition", [
+        ("sub.by_link", _by_link), ("sub.by_institution", _by_institution), ("sub.by_econ", _by_econ)])
+
+
+def with_share(ctx: BriefContext, rows: pd.DataFrame, amount: str, share: str, by: str) -> pd.DataFrame:
+    """The rows of ``amount`` (per country, year and ``by``) as column ``amount``, with the
+    ``share`` indicator of the same rows beside it (when computed)."""
+    key = [C.COUNTRY, C.YEAR, by]
+    frame = rows[[*key, C.VALUE]].rename(columns={C.VALUE: amount})
+    sh = ctx.rows(share)
+    if not sh.empty:
+        frame = frame.merge(sh[[*key, C.VALUE]].rename(columns={C.VALUE: share}), on=key, how="left")
+    return frame
+
+
+def _by_link(ctx: BriefContext, sec: Section) -> None:
+    lk = country_rows(ctx, "exp_link")
+    if lk.empty:
+        raise DataGap("spending")
+    frame = with_share(ctx, lk, "exp_link", "exp_link_share", C.LINK)
+    order = {lk_.value: i for i, lk_ in enumerate(CHAIN_LINKS)}
+    frame["_o"] = frame[C.LINK].astype(str).map(order).fillna(99)
+    frame = frame.sort_values([C.YEAR, "_o"]).drop(columns="_o")
+    frame["link_label"] = [link_label(str(x), ctx.lang) for x in frame[C.LINK]]
+    tb = ctx.table("by_link", ctx.t("tab.by_link"), frame, [
+        Column(C.YEAR, ctx.t("col.year"), "year"),
+        Column("link_label", ctx.t("col.link")),
+        Column("exp_link", ctx.t("col.amount_m", currency=ctx.currency), "millions"),
+        Column("exp_link_share", ctx.t("col.share"), "num1"),
+    ])
+    ctx.log.record_table(tb, origin="compute", row_keys=[C.COUNTRY, C.YEAR, C.LINK], value_columns={
+        "exp_link": {"indicator": "exp_link", "unit": ctx.unit("exp_link")},
+        "exp_link_share": {"indicator": "exp_link_share", "unit": "%"},
+    })
+    if "exp_link_share" in frame:
+        wide = frame.pivot_table(index=C.YEAR, columns=C.LINK, values="exp_link_share", aggfunc="first")
+        cols_order = [x.value for x in CHAIN_LINKS if x.value in wide.columns] + [
+            c for c in wide.columns if c not in {x.value for x in CHAIN_LINKS}]
+        wide = wide[cols_order]
+        fig = charts.composition_by_link(wide, percent=True, lang=ctx.lang, source=ctx.source_text())
+        fb = ctx.figure("composition_by_link", ctx.t("fig.composition"), fig)
+        ry = reference_year(ctx)
+        msg = None
+        if ry is not None and ry in wide.index:
+            row = wide.loc[ry].drop(labels=["unallocated"], errors="ignore").dropna()
+            if not row.empty:
+                top = str(row.idxmax())
+                msg = ctx.t("msg.largest_link", link=link_label(top, ctx.lang), year=ry,
+                            share=ctx.num("exp_link_share", to_float(row.max()), ry, link=top, unit="%"))
+                sec.p(msg)
+            un = wide.loc[ry].get("unallocated", np.nan) if "unallocated" in wide.columns else np.nan
+            if finite(un) and to_float(un) > 0:
+                sec.p(ctx.t("msg.unallocated_share", year=ry,
+                            share=ctx.num("exp_link_share", to_float(un), ry, link="unallocated", unit="%")))
+        sec.blocks.append(fb)
+        if msg:
+            ctx.messages.append(KeyMessage(msg, fb, 3))
+    sec.blocks.append(tb)
+
+
+def _by_institution(ctx: BriefContext, sec: Section) -> None:
+    inst = country_rows(ctx, "exp_institution")
+    if inst.empty:
+        raise DataGap("institution")
+    names = ctx.institution_names()
+    frame = with_share(ctx, inst, "exp_institution", "exp_institution_share", "group")
+    frame["inst_label"] = [f"{g} — {names.get(str(g), '')}".rstrip(" —") for g in frame["group"]]
+    frame = frame.sort_values([C.YEAR, "exp_institution"], ascending=[True, False])
+    tb = ctx.table("by_institution", ctx.t("tab.by_institution"), frame, [
+        Column(C.YEAR, ctx.t("col.year"), "year"),
+        Column("inst_label", ctx.t("col.institution")),
+        Column("exp_institution", ctx.t("col.amount_m", currency=ctx.currency), "millions"),
+        Column("exp_institution_share", ctx.t("col.share"), "num1"),
+    ])
+    ctx.log.record_table(tb, origin="compute", row_keys=[C.COUNTRY, C.YEAR, "group"], value_columns={
+        "exp_institution": {"indicator": "exp_institution", "unit": ctx.unit("exp_institution")},
+        "exp_institution_share": {"indicator": "exp_institution_share", "unit": "%"},
+    })
+    sec.blocks.append(tb)
+
+
+def _by_econ(ctx: BriefContext, sec: Section) -> None:
+    parts = {i: ctx.series(i) for i, _code in _ECON}
+    years = sorted(set().union(*[set(s.index) for s in parts.values()]))
+    if not years:
+        raise DataGap("econ")
+    frame = year_table(ctx, years, parts)
+    tb = ctx.table("by_econ", ctx.t("tab.by_econ"), frame, [
+        Column(C.YEAR, ctx.t("col.year"), "year"),
+        *[Column(i, f"{econ_label(code, ctx.lang)} (%)", "num1") for i, code in _ECON],
+    ])
+    ctx.log.record_table(tb, origin="compute", row_keys=[C.COUNTRY, C.YEAR],
+                         value_columns={i: {"indicator": i, "unit": "%"} for i, _code in _ECON})
+    w = ctx.latest("exp_wage_share")
+    if w:
+        sec.p(ctx.t("msg.wage_share", year=w[1], share=ctx.num("exp_wage_share", w[0], w[1], unit="%")))
+    sec.blocks.append(tb)

@@ -1,0 +1,77 @@
+"""Section 7: one results-matrix template per working group (link), with computed baselines."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from peir.allocation.results_matrix import DEFAULT_INDICATORS
+from peir.chain import CHAIN_LINKS
+from peir.report.context import BriefContext
+from peir.report.model import Column, Section
+from peir.schema import C
+
+__all__ = ["RM_INDICATORS", "build"]
+
+#: Baseline indicators per link, in order of priority (the first five with data are shown).
+RM_INDICATORS: dict[str, tuple[str, ...]] = {
+    "prevention": ("exp_link_share", "homicide_rate"),
+    "patrol": ("exp_link_share", "police_per_100k", "homicide_rate", "crime_rate", "unit_cost_officer"),
+    "investigation": ("exp_link_share", "prosecutors_per_100k", "attrition_indictments_per_case",
+                      "convictions_per_homicide", "unit_cost_indictment"),
+    "judicial": ("exp_link_share", "clearance_rate", "disposition_time", "judges_per_100k",
+                 "unit_cost_case_resolved"),
+    "corrections": ("exp_link_share", "occupancy_rate", "unsentenced_share", "prisoners_per_100k",
+                    "unit_cost_prisoner_day"),
+}
+
+_LINK_INDICATORS = ("exp_link_share", "exp_link", "exec_rate_link")
+
+
+def build(ctx: BriefContext) -> Section:
+    """Five templates: issue, action, responsible, indicator, baseline, target."""
+    sec = Section("results-matrix", ctx.t("sec.results"))
+    ctx.log.section = sec.id
+    sec.p(ctx.t("rm.intro"))
+    sec.note(ctx.t("rm.hint"))
+    fill = ctx.t("rm.fill")
+    for lk in CHAIN_LINKS:
+        rows = baseline_rows(ctx, lk.value)
+        sec.h3(ctx.t("tab.results", link=lk.label(ctx.lang)))
+        if not rows:
+            sec.p(ctx.t("na.results_matrix"))
+            rows = [{"indicator": "", "name": "", C.YEAR: "", "baseline": np.nan, "unit": ""}]
+        frame = pd.DataFrame(rows)
+        for col in ("issue", "action", "responsible", "target", "target_year"):
+            frame[col] = fill
+        tb = ctx.table(f"results_{lk.value}", ctx.t("tab.results", link=lk.label(ctx.lang)), frame, [
+            Column("issue", ctx.t("col.issue")), Column("action", ctx.t("col.action")),
+            Column("responsible", ctx.t("col.responsible")), Column("name", ctx.t("col.indicator")),
+            Column("baseline", ctx.t("col.baseline"), "num1"), Column("unit", ctx.t("col.unit")),
+            Column(C.YEAR, ctx.t("col.baseline_year"), "year"), Column("target", ctx.t("col.target")),
+            Column("target_year", ctx.t("col.target_year"))])
+        if frame["indicator"].astype(str).str.len().gt(0).any():
+            ctx.log.record_table(tb, origin="compute", row_keys=[C.COUNTRY, C.YEAR, C.LINK],
+                                 value_columns={"baseline": {"indicator_column": "indicator"}})
+        sec.blocks.append(tb)
+    return sec
+
+
+def baseline_rows(ctx: BriefContext, link: str, limit: int = 5) -> list[dict[str, Any]]:
+    """The first ``limit`` indicators of ``link`` with a value: the baselines of its template."""
+    ids = list(dict.fromkeys([*RM_INDICATORS.get(link, ()), *DEFAULT_INDICATORS.get(link, ())]))
+    if not ctx.catalog.empty:
+        ids += [i for i in ctx.catalog.loc[ctx.catalog["link"] == link, "id"] if i not in ids]
+    rows: list[dict[str, Any]] = []
+    for ind in ids:
+        link_arg = link if ind in _LINK_INDICATORS else None
+        lt = ctx.latest(ind, link=link_arg)
+        if lt is None:
+            continue
+        rows.append({"indicator": ind, "name": ctx.name(ind), C.COUNTRY: ctx.country, C.YEAR: lt[1],
+                     C.LINK: link_arg or "", "baseline": lt[0], "unit": ctx.unit_text(ctx.unit(ind))})
+        if len(rows) >= limit:
+            break
+    return rows
