@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -147,3 +149,68 @@ def test_summary_and_plot_show_the_table() -> None:
     widths = [r.get_width() for r in ax.patches]
     assert widths == pytest.approx(c.table["pct_gdp"].iloc[::-1].tolist(), rel=1e-12)
     assert np.isclose(sum(widths), c.pct_gdp)
+
+
+# ---------------------------------------------------------------- peir.yaml: the cost_of_crime block
+
+
+def test_cost_of_crime_block_reads_victims_from_a_file(tmp_path: pytest.TempPathFactory) -> None:
+    from peir.config import ProjectConfig
+
+    folder = Path(str(tmp_path))
+    (folder / "victims.csv").write_text("age,count\n25,2\n40,1\n70,3\n", encoding="utf-8")
+    cfg = ProjectConfig.from_dict(
+        {
+            "cost_of_crime": {
+                "year": 2020,
+                "victims": "victims.csv",
+                "victims_source": "IML (test)",
+                "earnings": 5_000,
+                "earnings_source": "survey (test)",
+                "discount_rate": 0.0,
+                "private_security": {"amount": 1_000.0, "source": "press (test)"},
+            }
+        },
+        base_dir=folder,
+    )
+    assert cfg.cost_of_crime is not None
+    c = cfg.cost_of_crime.run(dataset(), country="SLV", base_dir=cfg.base_dir)
+    t = c.table.set_index("component")
+    # r = g = 0: (2 x 40 + 25) years x 5,000 = 525,000
+    assert t.loc["victims_lost_income", "value"] == pytest.approx(525_000.0)
+    assert "IML (test)" in t.loc["victims_lost_income", "source"]
+    assert t.loc["private_security", "value"] == 1_000.0
+
+
+def test_cost_of_crime_block_needs_sources_and_can_use_the_gdp_proxy() -> None:
+    from peir.config import ProjectConfig
+
+    with pytest.raises(peir.SpecError, match="give earnings_source"):
+        ProjectConfig.from_dict(
+            {"cost_of_crime": {"year": 2020, "victims": [], "victims_source": "x", "earnings": 1.0}}
+        )
+    h = dataset()
+    h = peir.HarmonizedDataset(
+        spending=h.spending,
+        caseload=h.caseload,
+        context=h.context.assign(population=1_000.0),
+        currency="USD",
+    )
+    cfg = ProjectConfig.from_dict(
+        {
+            "cost_of_crime": {
+                "year": 2020,
+                "victims": [{"age": 64, "count": 1}],
+                "victims_source": "x",
+                "earnings": "gdp_per_capita",
+                "discount_rate": 0.0,
+            }
+        }
+    )
+    assert cfg.cost_of_crime is not None
+    c = cfg.cost_of_crime.run(h, country="SLV")
+    # GDP 10,000,000 / 1,000 inhabitants = 10,000 a year; one victim aged 64 loses 1 year
+    assert c.table.set_index("component").loc["victims_lost_income", "value"] == pytest.approx(
+        10_000.0
+    )
+    assert c.parameters["earnings_source"].startswith("proxy: GDP per inhabitant 2020")

@@ -413,3 +413,64 @@ def test_assumptions_from_history_by_hand() -> None:
     )
     with pytest.raises(MissingContextError, match="for 2015 or 2020"):
         from_history(h, country="SLV", through=2020, years=5)
+
+
+# ---------------------------------------------------------------- peir.yaml: the outlook block
+
+
+def test_outlook_block_runs_a_baseline_and_its_scenarios(two_links: peir.HarmonizedDataset) -> None:
+    from peir.config import ProjectConfig
+
+    cfg = ProjectConfig.from_dict(
+        {
+            "country": "SLV",
+            "outlook": {
+                "horizon": 2,
+                "inflation": 0.05,
+                "gdp_real_growth": 0.0,
+                "ceiling_pct_gdp": 1.0,
+                "sources": {"inflation": "MTFF (test)"},
+                "scenarios": [
+                    {
+                        "name": "new prison",
+                        "new_capacity": [
+                            {
+                                "link": "corrections",
+                                "start_year": 2022,
+                                "units": 200,
+                                "recurrent_cost_per_unit": 0.5,
+                                "source": "DGCP plan (test)",
+                            }
+                        ],
+                    }
+                ],
+            },
+        }
+    )
+    assert cfg.outlook is not None
+    base, prison = cfg.outlook.run(two_links, country="SLV")
+    assert base.base_year == 2020  # the latest sound year, found by itself
+    assert [base.name, prison.name] == ["baseline", "new prison"]
+    gap = prison.envelope["total"] - base.envelope["total"]
+    assert gap.tolist() == pytest.approx([0.0, 0.0, 200 * 0.5 * 1.05**2])
+    a = prison.assumptions
+    assert a.loc[a["parameter"] == "new_capacity", "source"].tolist() == ["DGCP plan (test)"]
+    assert a.loc[a["parameter"] == "inflation", "source"].tolist() == ["MTFF (test)"]
+
+
+def test_outlook_block_uses_history_by_default_and_rejects_typos() -> None:
+    from peir.config import ProjectConfig
+
+    h = harmonized(
+        [line(2020, "PNC", "22", 100.0)],
+        {2018: 1_000.0, 2019: 1_100.0, 2020: 1_210.0},
+    )
+    cfg = ProjectConfig.from_dict({"outlook": {"horizon": 1, "history_years": 2}})
+    assert cfg.outlook is not None
+    (p,) = cfg.outlook.run(h, country="SLV")
+    # deflator flat at 100: inflation 0; nominal GDP +10 % a year is all real growth
+    infl = p.assumptions.set_index("parameter").loc["inflation"]
+    assert infl["value"] == pytest.approx(0.0) and "not a forecast" in infl["source"]
+    assert p.envelope["gdp"].tolist() == pytest.approx([1_210.0, 1_331.0])
+    with pytest.raises(peir.SpecError, match="did you mean 'inflation'"):
+        ProjectConfig.from_dict({"outlook": {"inflaton": 0.02}})

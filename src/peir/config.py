@@ -26,9 +26,11 @@ from pydantic import (
     model_validator,
 )
 
+from peir.costs.spec import CostOfCrimeSpec
 from peir.dataset import Dataset
 from peir.datasets import load_example
 from peir.errors import SpecError
+from peir.outlook.spec import OutlookSpec
 from peir.pipeline import ingest
 from peir.pipeline.codes import is_country, is_currency
 from peir.readspec import ReadSpec, load_yaml_mapping, spec_error
@@ -120,6 +122,8 @@ class ProjectConfig(BaseModel):
             spec: specs/presupuesto.yaml
             constants: {country: SLV, currency: USD}
           caseload: {path: data/casos.xlsx, spec: {sheet: Casos, header_row: 2}}
+        outlook: {horizon: 5, inflation: history, ceiling_pct_gdp: 3.0}   # see peir.outlook.OutlookSpec
+        cost_of_crime: {year: 2015, victims: victims.csv, ...}           # see peir.costs.CostOfCrimeSpec
 
     Paths are relative to the YAML file.
     """
@@ -135,6 +139,8 @@ class ProjectConfig(BaseModel):
     example: str | None = None
     peers_example: str | None = None
     data: DataSection = Field(default_factory=DataSection)
+    outlook: OutlookSpec | None = None
+    cost_of_crime: CostOfCrimeSpec | None = None
 
     _base_dir: Path = PrivateAttr(default_factory=Path.cwd)
 

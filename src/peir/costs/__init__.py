@@ -11,14 +11,19 @@ from peir.costs.crime import (
     COMPONENTS,
     CostOfCrime,
     cost_of_crime,
+    gdp_per_capita,
     lost_income_factor,
     victims_lost_income,
 )
+from peir.costs.spec import AmountSpec, CostOfCrimeSpec
 
 __all__ = [
     "COMPONENTS",
+    "AmountSpec",
     "CostOfCrime",
+    "CostOfCrimeSpec",
     "cost_of_crime",
+    "gdp_per_capita",
     "lost_income_factor",
     "victims_lost_income",
 ]

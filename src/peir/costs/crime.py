@@ -33,9 +33,9 @@ import numpy as np
 import pandas as pd
 
 from peir.efficiency.results import Summary
-from peir.errors import InputError, PeirError
+from peir.errors import InputError, MissingContextError, PeirError
 from peir.indicators.justice import caseload_frame
-from peir.outlook.base import base_spending, gdp_of
+from peir.outlook.base import base_spending, gdp_of, short_source
 from peir.schema import C
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -47,6 +47,7 @@ __all__ = [
     "COMPONENTS",
     "CostOfCrime",
     "cost_of_crime",
+    "gdp_per_capita",
     "lost_income_factor",
     "victims_lost_income",
 ]
@@ -239,7 +240,7 @@ class CostOfCrime:
             ("Country, year", f"{self.country} {self.year}"),
             ("Method", IDB_METHOD),
             ("Total", f"{self.total / 1e6:,.1f} M {self.currency} = {self.pct_gdp:.2f} % of GDP"),
-            ("GDP", f"{self.gdp / 1e6:,.1f} M {self.currency} ({self.gdp_source})"),
+            ("GDP", f"{self.gdp / 1e6:,.1f} M {self.currency} ({short_source(self.gdp_source)})"),
             ("Earnings", f"{p['earnings']:,.0f} {self.currency} a year ({p['earnings_source']})"),
             ("Employment rate", f"{p['employment_rate']:.3g} ({p['employment_rate_source']})"),
             (
@@ -295,6 +296,34 @@ class CostOfCrime:
         ax.spines[["top", "right"]].set_visible(False)
         fig.tight_layout()
         return fig
+
+
+def gdp_per_capita(h: HarmonizedDataset, *, country: str, year: int) -> tuple[float, str]:
+    """GDP per inhabitant of ``country`` in ``year`` (data currency), labelled as a proxy.
+
+    Used for earnings where no measured average earnings are at hand: it is output per
+    inhabitant, so it already spreads income over those not employed (leave the employment
+    rate at 1 with it).
+    """
+    gdp, gdp_source = gdp_of(h, country=country, year=year)
+    ctx = h.context
+    rows = ctx[(ctx[C.COUNTRY].astype(str) == country) & (pd.to_numeric(ctx[C.YEAR]) == year)]
+    if C.REGION in rows.columns:
+        rows = rows[rows[C.REGION].isna()]
+    pop = (
+        pd.to_numeric(rows[C.POPULATION], errors="coerce").dropna()
+        if C.POPULATION in rows
+        else None
+    )
+    if pop is None or pop.empty or not float(pop.iloc[-1]) > 0:
+        raise MissingContextError(f"the context has no population for {country} {year}")
+    series = ""
+    if C.POPULATION_SOURCE in rows.columns and pd.notna(rows[C.POPULATION_SOURCE].iloc[-1]):
+        series = f", population {rows[C.POPULATION_SOURCE].iloc[-1]}"
+    value = gdp / float(pop.iloc[-1])
+    return value, (
+        f"proxy: GDP per inhabitant {year} ({short_source(gdp_source)}{series}), not a measured wage"
+    )
 
 
 def _headline(

@@ -12,17 +12,20 @@
 
 from __future__ import annotations
 
-from peir.outlook.base import Base, base_spending, gdp_of, gfs_class
+from peir.outlook.base import Base, base_spending, gdp_of, gfs_class, sound_base_year
 from peir.outlook.history import History, from_history
 from peir.outlook.inputs import NewCapacity
 from peir.outlook.needs import Need, judges_needed, prison_places_needed, prosecutors_needed
 from peir.outlook.project import Projection, ProjectionComparison, compare, project
+from peir.outlook.spec import NewCapacitySpec, OutlookSpec
 
 __all__ = [
     "Base",
     "History",
     "Need",
     "NewCapacity",
+    "NewCapacitySpec",
+    "OutlookSpec",
     "Projection",
     "ProjectionComparison",
     "base_spending",
@@ -34,4 +37,5 @@ __all__ = [
     "prison_places_needed",
     "project",
     "prosecutors_needed",
+    "sound_base_year",
 ]

@@ -42,6 +42,8 @@ __all__ = [
     "base_spending",
     "gdp_of",
     "gfs_class",
+    "short_source",
+    "sound_base_year",
 ]
 
 #: Column of harmonised spending holding the GFS 2014 economic class (when the data has it).
@@ -305,6 +307,9 @@ def base_spending(
 def gdp_of(h: HarmonizedDataset, *, country: str, year: int) -> tuple[float, str]:
     """GDP of ``country`` in ``year`` in the currency of the harmonised spending, and its source.
 
+    The source reads ``context gdp_lcu SLV 2015 — <the context row's source_ref>``; the part
+    before `` — `` is a short label (:func:`short_source`).
+
     The context gives GDP in local currency (``gdp_lcu``). Spending converted to another
     currency carries its conversion in the ratio ``amount / amount_lcu`` of that country-year's
     lines (one rate per country-year); GDP is converted by the same ratio, so that shares of
@@ -327,7 +332,7 @@ def gdp_of(h: HarmonizedDataset, *, country: str, year: int) -> tuple[float, str
     src = ""
     if C.SOURCE_REF in rows.columns:
         src = str(rows[C.SOURCE_REF].iloc[-1])
-    source = f"context {C.GDP_LCU} {country} {year}" + (f" ({src})" if src and src != "nan" else "")
+    source = f"context {C.GDP_LCU} {country} {year}" + (f" — {src}" if src and src != "nan" else "")
     s = h.spending
     sel = s[(s[C.COUNTRY].astype(str) == country) & (pd.to_numeric(s[C.YEAR]) == year)]
     if C.AMOUNT_LCU in sel.columns and not sel.empty:
@@ -347,3 +352,40 @@ def gdp_of(h: HarmonizedDataset, *, country: str, year: int) -> tuple[float, str
                 value *= k
                 source += f", converted to {h.currency} at {k:.6g} per unit of local currency"
     return value, source
+
+
+def sound_base_year(
+    h: HarmonizedDataset, *, country: str, phase: str = "executed", through: int | None = None
+) -> int:
+    """The latest year (up to ``through``) whose ``phase`` spending passes :func:`base_spending`.
+
+    Raises
+    ------
+    PeirError
+        When no year qualifies; the message gives each year's reason.
+    """
+    s = h.spending
+    if s is None or s.empty:
+        raise PeirError("the harmonised data has no spending")
+    sel = s[(s[C.COUNTRY].astype(str) == country) & (s[C.PHASE].astype(str) == phase)]
+    years = sorted({int(y) for y in pd.to_numeric(sel[C.YEAR])}, reverse=True)
+    if through is not None:
+        years = [y for y in years if y <= through]
+    reasons: list[str] = []
+    for y in years:
+        try:
+            base_spending(h, country=country, year=y, phase=phase)
+        except PeirError as exc:
+            reasons.append(f"{y}: {exc}")
+            continue
+        return y
+    raise PeirError(
+        f"no year of {phase} spending of {country} is a sound base"
+        + (f" up to {through}" if through is not None else "")
+        + (": " + " | ".join(reasons) if reasons else " (there is none)")
+    )
+
+
+def short_source(source: str) -> str:
+    """The label of a source before its full reference (``"a — b"`` → ``"a"``)."""
+    return source.split(" — ", 1)[0]
