@@ -22,13 +22,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from peir.allocation.optimize import AllocationResult, solve_allocation
+from peir.allocation.returns import ReturnsEstimate
 from peir.chain import CHAIN_LINKS, Link
 from peir.errors import InputError
 from peir.schema import C
 
 if TYPE_CHECKING:  # pragma: no cover
-    from peir.allocation.optimize import AllocationResult
-    from peir.allocation.returns import ReturnsEstimate
     from peir.dataset import HarmonizedDataset
 
 __all__ = ["DEFAULT_LINK_MEASURES", "FINAL_MEASURES", "ChainModel", "national_caseload"]
@@ -431,9 +431,6 @@ class ChainModel:
         peir.InfeasibleError
             When the bounds cannot be met; ``.constraint`` names the one at fault.
         """
-        from peir.allocation.optimize import solve_allocation
-        from peir.allocation.returns import ReturnsEstimate
-
         beta: pd.Series | dict[str, float] | float | None
         if isinstance(returns, ReturnsEstimate):
             beta = returns.beta_for(list(self.links.index))

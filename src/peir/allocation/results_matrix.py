@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from peir.chain import CHAIN_LINKS, parse_link
 from peir.errors import InputError
+from peir.indicators import catalog, compute
 from peir.schema import C
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -62,10 +63,6 @@ _COLUMNS = [
 
 def _catalog() -> pd.DataFrame | None:
     """The indicator catalogue, or None when peir.indicators is not available."""
-    try:
-        from peir.indicators import catalog
-    except ImportError:  # pragma: no cover - indicators not installed/built
-        return None
     try:
         return catalog()
     except Exception:  # pragma: no cover - a half-built registry must not break templates
@@ -342,10 +339,6 @@ def _compute_rows(
     h: HarmonizedDataset, indicators: Sequence[str], country: str
 ) -> pd.DataFrame | None:
     """All requested indicators for ``country`` in one call of peir.indicators.compute."""
-    try:
-        from peir.indicators import compute
-    except ImportError:  # pragma: no cover
-        return None
     ids = sorted(set(indicators))
     if not ids:
         return None

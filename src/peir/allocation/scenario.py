@@ -16,13 +16,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from peir.allocation.returns import ReturnsEstimate
 from peir.errors import InputError
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
 
     from peir.allocation.model import ChainModel
-    from peir.allocation.returns import ReturnsEstimate
 
 __all__ = ["Scenario", "ScenarioComparison", "compare_scenarios"]
 
@@ -112,8 +112,6 @@ class Scenario:
 def _beta(
     returns: ReturnsEstimate | Mapping[str, float] | float | None, links: list[str]
 ) -> np.ndarray[Any, np.dtype[np.float64]]:
-    from peir.allocation.returns import ReturnsEstimate
-
     if returns is None:
         return np.ones(len(links))
     if isinstance(returns, ReturnsEstimate):

@@ -24,6 +24,7 @@ import yaml
 
 from peir.dataset import Dataset
 from peir.errors import InputError, ReadError
+from peir.pipeline.ingest import read_budget, read_caseload, read_chain_map, read_context
 
 __all__ = ["example_metadata", "example_path", "list_examples", "load_example"]
 
@@ -106,8 +107,6 @@ def load_example(name: str = "el_salvador") -> Dataset:
     >>> ds.meta["country"], ds.validate().ok
     ('SLV', True)
     """
-    from peir.pipeline.ingest import read_budget, read_caseload, read_chain_map, read_context
-
     readers = {
         "budget": read_budget,
         "caseload": read_caseload,

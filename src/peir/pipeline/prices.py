@@ -37,7 +37,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from peir.errors import InputError
+from peir.errors import InputError, MissingContextError
 from peir.schema import C
 
 __all__ = [
@@ -366,8 +366,6 @@ def rebase_amounts(
     peir.MissingContextError
         When a country has no deflator (or rate) for one of the two years.
     """
-    from peir.errors import MissingContextError
-
     ctx = _national(context)
     dcol = deflator_column(deflator)
     countries = pd.unique(spending[C.COUNTRY].dropna())
