@@ -24,11 +24,14 @@ demo: venv
 test: venv
 	$(BIN)/python -m pip install --quiet -e ".[dev,spark]"
 	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/python tests/test_import_contract.py
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
+# ruff, then the import contract (the layers of docs/architecture.md; tests/test_import_contract.py)
 lint: venv
 	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/python tests/test_import_contract.py
 
 typecheck: venv
 	$(BIN)/mypy
