@@ -54,7 +54,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("dataset",),
     ("indicators", "datasets", "spark"),
     ("allocation",),
-    ("outlook", "costs"),
+    ("outlook",),
+    ("costs",),  # the cost of crime reads the outlook's base spending
     ("report",),
     ("config",),
     ("specs", ""),
