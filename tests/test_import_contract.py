@@ -92,17 +92,7 @@ KNOWN_EXCEPTIONS: dict[tuple[str, str], str] = {
     ("peir.efficiency.dea", "peir.efficiency.frontier"): "efficiency #20: dea/frontier/results cycle",
     ("peir.efficiency.results", "peir.efficiency.frontier"): "efficiency #20: dea/frontier/results cycle",
     ("peir.efficiency.card", "peir._version"): "efficiency #20: function-level import",
-    # brief (#15/#20): report sections, brief and the CLI
-    ("peir.report.sections", "peir.indicators.pefa"): "brief #15/#20: report/sections/ split",
-    ("peir.report.sections", "peir.allocation.funnel"): "brief #15/#20: report/sections/ split",
-    ("peir.report.sections", "peir.efficiency.dea"): "brief #15/#20: report/sections/ split",
-    ("peir.report.sections", "peir.allocation"): "brief #15/#20: report/sections/ split",
-    ("peir.report.sections", "peir.allocation.results_matrix"): "brief #15/#20: report/sections/ split",
-    ("peir.report.model", "peir.report.charts"): "brief #15/#20: function-level import",
-    ("peir.report.i18n", "peir.chain"): "brief #15/#20: function-level import",
-    ("peir.report.brief", "peir.indicators"): "brief #15/#20: function-level import",
-    ("peir.report.brief", "peir"): "brief #15/#20: imports the package root",
-    ("peir.report.render", "peir"): "brief #15/#20: imports the package root",
+    # brief (#15/#20): the CLI
     ("peir.cli", "peir"): "brief #15/#20: CLI imports the package root inside functions",
     ("peir.cli", "peir._version"): "brief #15/#20: CLI function-level import",
     ("peir.cli", "peir.config"): "brief #15/#20: CLI function-level import",
