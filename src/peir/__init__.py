@@ -3,7 +3,7 @@
 Ingest budget, caseload and context data, validate it, harmonise it along the five links of
 the chain, compute comparable indicators and efficiency models, and produce a PEIR-style brief.
 
-Subpackages (imported on first use): :mod:`peir.indicators`, :mod:`peir.efficiency`,
+Subpackages (imported on first use): :mod:`peir.indicators`, :mod:`peir.econ`, :mod:`peir.efficiency`,
 :mod:`peir.allocation`, :mod:`peir.outlook`, :mod:`peir.costs`, :mod:`peir.report`,
 :mod:`peir.datasets`, :mod:`peir.spark`.
 
@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from peir._version import __version__
 
 if TYPE_CHECKING:  # for type checkers only: the same names, imported eagerly
-    from peir import allocation, costs, datasets, efficiency, indicators, outlook, report, spark
+    from peir import allocation, costs, datasets, econ, efficiency, indicators, outlook, report, spark
     from peir.chain import MEASURES, Link, Measure, Phase
     from peir.dataset import Dataset, HarmonizedDataset, HarmonizeOptions, read_harmonized
     from peir.datasets import list_examples, load_example
@@ -73,7 +73,7 @@ _EXPORTS: dict[str, str] = {
 }
 
 _SUBPACKAGES = (
-    "allocation", "costs", "datasets", "efficiency", "indicators", "outlook", "report", "spark"
+    "allocation", "costs", "datasets", "econ", "efficiency", "indicators", "outlook", "report", "spark"
 )
 
 # a literal list, so that type checkers see the re-exports; tests/test_package.py checks it against
@@ -108,6 +108,7 @@ __all__ = [
     "allocation",
     "costs",
     "datasets",
+    "econ",
     "efficiency",
     "indicators",
     "list_examples",
