@@ -21,7 +21,17 @@ from typing import TYPE_CHECKING, Any
 from peir._version import __version__
 
 if TYPE_CHECKING:  # for type checkers only: the same names, imported eagerly
-    from peir import allocation, costs, datasets, econ, efficiency, indicators, outlook, report, spark
+    from peir import (
+        allocation,
+        costs,
+        datasets,
+        econ,
+        efficiency,
+        indicators,
+        outlook,
+        report,
+        spark,
+    )
     from peir.chain import MEASURES, Link, Measure, Phase
     from peir.dataset import Dataset, HarmonizedDataset, HarmonizeOptions, read_harmonized
     from peir.datasets import list_examples, load_example
