@@ -47,7 +47,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("_version", "errors"),
     ("_results",),
     ("efficiency",),
-    ("chain",),
+    ("chain", "econ"),  # econ: crosswalks of national codes, imports only errors
     ("schema",),
     ("readspec", "tables"),
     ("pipeline",),
@@ -69,6 +69,7 @@ REPORT_MAY_IMPORT = frozenset(
         "errors",
         "_results",
         "chain",
+        "econ",
         "schema",
         "dataset",
         "indicators",
