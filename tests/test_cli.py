@@ -92,12 +92,20 @@ def test_validate_not_a_table_is_one_line(capsys: pytest.CaptureFixture[str], tm
     assert "binary" in err and "Traceback" not in err
 
 
-def test_bad_spec_exits_1(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_bad_or_unreadable_spec_exits_2(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """docs: exit 2 for bad usage, including a spec or project file that cannot be read."""
     spec = tmp_path / "spec.yaml"
     spec.write_text("colums: {}\n")
     ok = _budget(tmp_path, "SLV,2019,A,approved,1,USD")
-    assert main(["-q", "validate", str(ok), "--kind", "budget", "--spec", str(spec)]) == 1
+    assert main(["-q", "validate", str(ok), "--kind", "budget", "--spec", str(spec)]) == 2
     assert "did you mean 'columns'" in capsys.readouterr().err
+    assert main(["-q", "validate", str(ok), "--kind", "budget", "--spec", str(tmp_path / "no.yaml")]) == 2
+    assert "no.yaml: no such file" in capsys.readouterr().err
+    assert main(["-q", "indicators", "--config", str(tmp_path / "no.yaml")]) == 2
+    (tmp_path / "bad.yaml").write_text("name: [\n")
+    assert main(["-q", "brief", "--config", str(tmp_path / "bad.yaml"), "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert "not valid YAML" in err and "Traceback" not in err
 
 
 def test_debug_shows_traceback(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
@@ -114,7 +122,7 @@ def test_validate_example_and_config(capsys: pytest.CaptureFixture[str], tmp_pat
     assert main(["-q", "validate", "--config", str(cfg)]) == 1
     assert "ctx.csv:2: population=" in capsys.readouterr().err
     cfg.write_text("name: t\ndata:\n  contxt: {path: ctx.csv}\n")
-    assert main(["-q", "validate", "--config", str(cfg)]) == 1
+    assert main(["-q", "validate", "--config", str(cfg)]) == 2  # a bad project file is bad usage
     assert "did you mean 'context'" in capsys.readouterr().err
     assert main(["-q", "validate", "--example", "atlantis"]) == 1
     assert "el_salvador" in capsys.readouterr().err

@@ -127,7 +127,8 @@ def test_workbook_every_table_one_sheet(slv_briefs: dict[str, Any]) -> None:
     ws = wb[wb.sheetnames[1]]
     assert ws.cell(row=3, column=1).font.bold
     numbers = wb[wb.sheetnames[-1]]
-    assert numbers.cell(row=3, column=1).value == "section"
+    assert wb.sheetnames[-1] == t("tab.numbers", "es")
+    assert numbers.cell(row=3, column=1).value == t("col.section", "es")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -12,19 +12,22 @@
                [--formats html,md,xlsx] [--peers NAME]
 
 Exit codes: 0 success; 1 the data has errors (validate) or the job failed on the data (any
-:class:`peir.PeirError`); 2 bad usage. Problems are printed one per line on stderr, without a
-Python traceback unless ``--debug`` is given.
+:class:`peir.PeirError`, including output that cannot be written: a full disk, an unwritable
+``--out``); 2 bad usage, or a read spec or project file that cannot be read (a
+:class:`peir.SpecError`). Problems are printed one per line on stderr, without a Python
+traceback unless ``--debug`` is given. When the reader of the output goes away (``peir
+indicators ... | head``), the command ends quietly with exit 0.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 import traceback
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
 __all__ = ["main"]
@@ -222,6 +225,8 @@ def _cmd_validate(args: argparse.Namespace, status: _Status) -> int:
 
 def _cmd_indicators(args: argparse.Namespace, status: _Status) -> int:
     import peir.indicators
+    from peir.report.safe import csv_safe
+    from peir.report.writer import write_file_atomic
 
     years = _parse_years(args.years)
     ds, cfg = _load(args, status)
@@ -229,11 +234,9 @@ def _cmd_indicators(args: argparse.Namespace, status: _Status) -> int:
     status("computing indicators")
     countries = _split(args.country)
     country: Any = countries[0] if countries and len(countries) == 1 else countries
-    out = peir.indicators.compute(h, _split(args.ids), country=country, years=years)
+    out = csv_safe(peir.indicators.compute(h, _split(args.ids), country=country, years=years))
     if args.out:
-        path = Path(args.out)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        out.to_csv(path, index=False, encoding="utf-8")
+        path = write_file_atomic(args.out, out.to_csv(index=False).encode("utf-8"))
         status(f"wrote {len(out)} rows to {path}")
     else:
         out.to_csv(sys.stdout, index=False)
@@ -289,19 +292,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("peir: error: a command is required (examples, validate, indicators, brief)", file=sys.stderr)
         return 2
     status = _Status(sys.stderr, args.quiet)
-    from peir.errors import PeirError
+    from peir.errors import PeirError, SpecError
 
     try:
         return _COMMANDS[args.command](args, status)
     except _UsageError as exc:
         print(f"peir {args.command}: error: {exc}", file=sys.stderr)
         return 2
-    except PeirError as exc:
+    except BrokenPipeError:  # the reader went away (| head): end quietly
+        _silence_stdout()
+        return 0
+    except PeirError as exc:  # an unreadable spec / project file is bad usage (2); the rest, 1
         if args.debug:
             traceback.print_exc()
         for line in str(exc).splitlines() or [type(exc).__name__]:
             print(f"peir {args.command}: {line}", file=sys.stderr)
-        return 1
+        return 2 if isinstance(exc, SpecError) else 1
     except KeyboardInterrupt:  # pragma: no cover
         print("peir: interrupted", file=sys.stderr)
         return 130
@@ -312,6 +318,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"peir {args.command}: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
             print("peir: this is a bug in peir; run again with --debug for the traceback", file=sys.stderr)
         return 1
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush meets no closed pipe."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # pragma: no cover - stdout without a file descriptor
+        pass
 
 
 if __name__ == "__main__":  # pragma: no cover

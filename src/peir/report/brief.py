@@ -25,8 +25,10 @@ from peir.report import render
 from peir.report.context import BriefContext
 from peir.report.i18n import LANGS, t
 from peir.report.model import Brief, NumberLog
+from peir.report.safe import csv_safe
 from peir.report.sections import build_sections
-from peir.report.tables import write_workbook
+from peir.report.tables import workbook_bytes
+from peir.report.writer import OutputFolder
 from peir.schema import C
 
 __all__ = ["FORMATS", "build_brief", "make_brief"]
@@ -172,36 +174,49 @@ def build_brief(
     Path
         The main file written: ``brief.html`` if requested, else ``brief.md``, else
         ``brief.xlsx``, else ``numbers.csv``.
+
+    Raises
+    ------
+    peir.report.OutputError
+        The folder cannot be written (full disk, not writable, a file in the way); nothing in
+        it has changed.
+
+    Notes
+    -----
+    The files are written into a temporary folder inside ``out_dir`` and moved into place when
+    all are complete; ``manifest.json`` (each file with its bytes and sha256) is written last,
+    and files of earlier runs that this run does not write are removed
+    (:class:`peir.report.writer.OutputFolder`). Text cells of the workbook are text, never
+    formulas; text cells of ``numbers.csv`` that a spreadsheet would run as a formula start with
+    ``'``; HTML from the data is escaped in HTML and Markdown.
     """
     bad = [f for f in formats if f not in FORMATS]
     if bad:
         raise InputError(f"unknown brief format(s) {bad}; expected any of {', '.join(FORMATS)}")
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     prog = _Progress(progress, 9 + len(formats), lang)
     try:
-        brief = make_brief(h, lang=lang, peers=peers, country=country, title=title, source=source,
-                           progress=prog)
-        prog.step(t("step.figures", lang))
-        figdir = out / "figures"
-        figdir.mkdir(exist_ok=True)
-        for fb in brief.figures:
-            (figdir / f"{fb.key}.png").write_bytes(fb.png)
-            (figdir / f"{fb.key}.svg").write_text(fb.svg, encoding="utf-8")
-        numbers = out / "numbers.csv"
-        brief.numbers.to_csv(numbers, index=False, encoding="utf-8")
-        main: Path = numbers
-        if "xlsx" in formats:
-            prog.step(t("step.xlsx", lang))
-            main = write_workbook(brief, out / "brief.xlsx")
-        if "md" in formats:
-            prog.step(t("step.md", lang))
-            main = out / "brief.md"
-            main.write_text(render.to_markdown(brief), encoding="utf-8")
-        if "html" in formats:
-            prog.step(t("step.html", lang))
-            main = out / "brief.html"
-            main.write_text(render.to_html(brief), encoding="utf-8")
-        return main
+        with OutputFolder(out) as folder:
+            brief = make_brief(h, lang=lang, peers=peers, country=country, title=title, source=source,
+                               progress=prog)
+            prog.step(t("step.figures", lang))
+            for fb in brief.figures:
+                folder.write_bytes(f"figures/{fb.key}.png", fb.png)
+                folder.write_text(f"figures/{fb.key}.svg", fb.svg)
+            folder.write_text("numbers.csv", csv_safe(brief.numbers).to_csv(index=False))
+            main = "numbers.csv"
+            if "xlsx" in formats:
+                prog.step(t("step.xlsx", lang))
+                folder.write_bytes("brief.xlsx", workbook_bytes(brief))
+                main = "brief.xlsx"
+            if "md" in formats:
+                prog.step(t("step.md", lang))
+                folder.write_text("brief.md", render.to_markdown(brief))
+                main = "brief.md"
+            if "html" in formats:
+                prog.step(t("step.html", lang))
+                folder.write_text("brief.html", render.to_html(brief))
+                main = "brief.html"
+        return out / main
     finally:
         prog.close()

@@ -15,6 +15,7 @@ from string import Template
 from peir._version import __version__
 from peir.report.i18n import t
 from peir.report.model import Brief, FigureBlock, Paragraph, Section, TableBlock
+from peir.report.safe import md_text
 
 __all__ = ["to_html", "to_markdown"]
 
@@ -122,53 +123,54 @@ def to_html(brief: Brief) -> str:
     )
 
 
-def _md_cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
-
-
 def _table_md(tb: TableBlock, lang: str) -> str:
     frame = tb.frame if tb.max_rows is None else tb.frame.head(tb.max_rows)
-    lines = [f"**{t('doc.table', lang, n=tb.number)}. {tb.title}**", ""]
-    lines.append("| " + " | ".join(_md_cell(c.label) for c in tb.columns) + " |")
+    lines = [f"**{md_text(t('doc.table', lang, n=tb.number) + '. ' + tb.title)}**", ""]
+    lines.append("| " + " | ".join(md_text(c.label) for c in tb.columns) + " |")
     lines.append("|" + "|".join("---:" if c.kind in _NUMERIC else "---" for c in tb.columns) + "|")
     for _, r in frame.iterrows():
-        lines.append("| " + " | ".join(_md_cell(c.format(r.get(c.key), lang)) for c in tb.columns) + " |")
+        lines.append("| " + " | ".join(md_text(c.format(r.get(c.key), lang)) for c in tb.columns) + " |")
     note = ""
     if tb.max_rows is not None and len(tb.frame) > tb.max_rows:
         note += t("annex.truncated", lang, n=tb.max_rows, total=len(tb.frame)) + " "
     note += tb.note
     if note.strip():
-        lines += ["", f"_{note.strip()}_"]
+        lines += ["", f"_{md_text(note.strip())}_"]
     return "\n".join(lines)
 
 
 def to_markdown(brief: Brief) -> str:
-    """The brief as Markdown; figures are linked from ``figures/<key>.png``."""
+    """The brief as Markdown; figures are linked from ``figures/<key>.png``.
+
+    Every piece of text is escaped (:func:`peir.report.safe.md_text`): HTML and Markdown syntax
+    that comes from the data is shown as text.
+    """
     lang = brief.lang
-    out = [f"# {brief.title}", "", f"_{brief.subtitle}_", "", brief.meta_line, ""]
+    e = md_text
+    out = [f"# {e(brief.title)}", "", f"_{e(brief.subtitle)}_", "", e(brief.meta_line), ""]
     if brief.banner:
-        out += [f"> **{brief.banner}**", ""]
-    out += [brief.intro, "", f"## {t('doc.contents', lang)}", ""]
-    out += [f"{i + 1}. {s.heading}" for i, s in enumerate(brief.sections)]
+        out += [f"> **{e(brief.banner)}**", ""]
+    out += [e(brief.intro), "", f"## {e(t('doc.contents', lang))}", ""]
+    out += [f"{i + 1}. {e(s.heading)}" for i, s in enumerate(brief.sections)]
     out.append("")
     for i, s in enumerate(brief.sections):
-        out += [f"## {i + 1}. {s.heading}", ""]
+        out += [f"## {i + 1}. {e(s.heading)}", ""]
         for b in s.blocks:
             if isinstance(b, Paragraph):
                 if b.kind == "bullets":
-                    out += [f"- {x}" for x in b.text]
+                    out += [f"- {e(x)}" for x in b.text]
                 elif b.kind == "note":
-                    out.append(f"> {b.text}")
+                    out.append(f"> {e(str(b.text))}")
                 elif b.kind == "h3":
-                    out.append(f"### {b.text}")
+                    out.append(f"### {e(str(b.text))}")
                 else:
-                    out.append(str(b.text))
+                    out.append(e(str(b.text)))
             elif isinstance(b, TableBlock):
                 out.append(_table_md(b, lang))
             elif isinstance(b, FigureBlock):
-                cap = f"{t('doc.figure', lang, n=b.number)}. {b.title}"
+                cap = e(f"{t('doc.figure', lang, n=b.number)}. {b.title}")
                 out.append(f"![{cap}](figures/{b.key}.png)")
                 out += ["", f"_{cap}_"]
             out.append("")
-    out += ["---", "", brief.meta_line, ""]
+    out += ["---", "", e(brief.meta_line), ""]
     return "\n".join(out)

@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 
 from peir.report.context import BriefContext, generic_table, year_span
-from peir.report.i18n import measure_label, phase_label, t
+from peir.report.i18n import TEXT, fmt_number, measure_label, phase_label, t
 from peir.report.model import Column, Section
 from peir.schema import C
 
@@ -118,28 +118,44 @@ def _unallocated(ctx: BriefContext, sec: Section) -> None:
         Column(C.AMOUNT, ctx.t("col.amount", currency=ctx.currency), "money")]))
 
 
+def _prov_label(key: str, lang: str) -> str:
+    k = f"prov.{key}"
+    return t(k, lang) if k in TEXT else key.replace("_", " ")
+
+
+def _prov_value(v: Any, lang: str, key: str = "") -> str:
+    """One provenance value in ``lang``: yes/no, known codes translated, numbers formatted."""
+    if isinstance(v, bool):
+        return t("w.yes" if v else "w.no", lang)
+    if isinstance(v, int | float):
+        return fmt_number(v, lang, 0 if float(v).is_integer() else 2) if key not in ("base_year", "as_of") else str(v)
+    if isinstance(v, list | tuple):
+        return " > ".join(_prov_value(x, lang) for x in v) if key == "" else ", ".join(
+            _prov_value(x, lang) for x in v)
+    if isinstance(v, dict):
+        parts = []
+        for kk, vv in v.items():
+            name = measure_label(str(kk), lang) if key == "source_priority" else str(kk)
+            parts.append(f"{name}: {_prov_value(vv, lang)}")
+        return "; ".join(parts)
+    text = "" if v is None else str(v)
+    k = f"val.{text}"
+    return t(k, lang) if k in TEXT else text
+
+
 def provenance_rows(prov: Any, lang: str, prefix: str = "", depth: int = 0) -> list[dict[str, str]]:
-    """Flatten the harmonisation provenance into (item, detail) rows."""
+    """Flatten the harmonisation provenance into (item, detail) rows in ``lang``."""
     rows: list[dict[str, str]] = []
     if not isinstance(prov, dict):
         return rows
     for k, v in prov.items():
-        if k in ("convention", "created_utc"):  # English prose (see docs/methodology.md) / run time
+        if k in ("convention", "created_utc", "notes"):  # English prose (docs/methodology.md) / run time
             continue
-        name = f"{prefix}{k}"
+        name = f"{prefix}{_prov_label(str(k), lang)}"
         if isinstance(v, dict) and v and depth < 1:
-            rows += provenance_rows(v, lang, f"{name}.", depth + 1)
+            rows += provenance_rows(v, lang, f"{name} › ", depth + 1)
             continue
-        if isinstance(v, dict):
-            text = "; ".join(
-                f"{kk}: {' > '.join(map(str, vv)) if isinstance(vv, list | tuple) else vv}" for kk, vv in v.items()
-            )
-        elif isinstance(v, list | tuple):
-            text = ", ".join(map(str, v))
-        elif isinstance(v, bool):
-            text = t("w.yes" if v else "w.no", lang)
-        else:
-            text = "" if v is None else str(v)
+        text = _prov_value(v, lang, str(k))
         if text:
             rows.append({"item": name, "detail": text[:400]})
     return rows
