@@ -93,14 +93,6 @@ KNOWN_EXCEPTIONS: dict[tuple[str, str], str] = {
     ("peir.efficiency.dea", "peir.efficiency.frontier"): "efficiency #20: dea/frontier/results cycle",
     ("peir.efficiency.results", "peir.efficiency.frontier"): "efficiency #20: dea/frontier/results cycle",
     ("peir.efficiency.card", "peir._version"): "efficiency #20: function-level import",
-    # brief (#15/#20): the CLI
-    ("peir.cli", "peir"): "brief #15/#20: CLI imports the package root inside functions",
-    ("peir.cli", "peir._version"): "brief #15/#20: CLI function-level import",
-    ("peir.cli", "peir.config"): "brief #15/#20: CLI function-level import",
-    ("peir.cli", "peir.pipeline.ingest"): "brief #15/#20: CLI function-level import",
-    ("peir.cli", "peir.indicators"): "brief #15/#20: CLI function-level import",
-    ("peir.cli", "peir.report"): "brief #15/#20: CLI function-level import",
-    ("peir.cli", "peir.errors"): "brief #15/#20: CLI function-level import",
 }
 
 

@@ -366,16 +366,16 @@ def test_unwritable_out_is_one_clear_error(small: Any, tmp_path: Path,
 
 
 def test_indicators_csv_is_neutralised_and_atomic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import peir.indicators
+    import peir.cli
 
-    real = peir.indicators.compute
+    real = peir.cli.compute
 
     def poisoned(*a: Any, **k: Any) -> pd.DataFrame:
         f = real(*a, **k)
         f["note"] = [_payload(i) for i in range(len(f))]
         return f
 
-    monkeypatch.setattr(peir.indicators, "compute", poisoned)
+    monkeypatch.setattr(peir.cli, "compute", poisoned)
     out = tmp_path / "ind.csv"
     assert main(["-q", "indicators", "--example", "el_salvador", "--out", str(out)]) == 0
     frame = pd.read_csv(out, dtype=str, keep_default_na=False)

@@ -30,6 +30,16 @@ import traceback
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn, TextIO
 
+from peir._version import __version__
+from peir.config import ProjectConfig
+from peir.datasets import list_examples, load_example
+from peir.errors import PeirError, SpecError
+from peir.indicators import compute
+from peir.pipeline import ingest
+from peir.report import build_brief
+from peir.report.safe import csv_safe
+from peir.report.writer import write_file_atomic
+
 __all__ = ["main"]
 
 KINDS = ("budget", "caseload", "context", "chain_map")
@@ -59,8 +69,6 @@ class _Status:
 
 
 def _parser() -> argparse.ArgumentParser:
-    from peir._version import __version__
-
     p = _Parser(prog="peir", description="Public expenditure and institutional reviews of the security and justice sector.")
     p.add_argument("--version", action="version", version=f"peir {__version__}")
     p.add_argument("--debug", action="store_true", help="show Python tracebacks")
@@ -108,16 +116,13 @@ def _source_args(p: argparse.ArgumentParser, *, required: bool) -> None:
 
 def _load(args: argparse.Namespace, status: _Status) -> tuple[Any, Any]:
     """(Dataset, ProjectConfig or None) from --example or --config."""
-    import peir
-    from peir.config import ProjectConfig
-
     if args.config:
         status(f"reading project {args.config}")
         cfg = ProjectConfig.from_yaml(args.config)
         ds = cfg.load_dataset()
         return ds, cfg
     status(f"loading example {args.example}")
-    return peir.load_example(args.example), None
+    return load_example(args.example), None
 
 
 def _harmonize(ds: Any, cfg: Any, args: argparse.Namespace, status: _Status) -> Any:
@@ -185,16 +190,12 @@ def _report_json(report: Any) -> str:
 
 
 def _cmd_examples(args: argparse.Namespace, status: _Status) -> int:
-    import peir
-
-    for name in peir.list_examples():
+    for name in list_examples():
         print(name)
     return 0
 
 
 def _cmd_validate(args: argparse.Namespace, status: _Status) -> int:
-    from peir.pipeline import ingest
-
     if args.file:
         if args.example or args.config:
             raise _UsageError("give either FILE (with --kind) or --example/--config, not both")
@@ -224,17 +225,13 @@ def _cmd_validate(args: argparse.Namespace, status: _Status) -> int:
 
 
 def _cmd_indicators(args: argparse.Namespace, status: _Status) -> int:
-    import peir.indicators
-    from peir.report.safe import csv_safe
-    from peir.report.writer import write_file_atomic
-
     years = _parse_years(args.years)
     ds, cfg = _load(args, status)
     h = _harmonize(ds, cfg, args, status)
     status("computing indicators")
     countries = _split(args.country)
     country: Any = countries[0] if countries and len(countries) == 1 else countries
-    out = csv_safe(peir.indicators.compute(h, _split(args.ids), country=country, years=years))
+    out = csv_safe(compute(h, _split(args.ids), country=country, years=years))
     if args.out:
         path = write_file_atomic(args.out, out.to_csv(index=False).encode("utf-8"))
         status(f"wrote {len(out)} rows to {path}")
@@ -244,9 +241,6 @@ def _cmd_indicators(args: argparse.Namespace, status: _Status) -> int:
 
 
 def _cmd_brief(args: argparse.Namespace, status: _Status) -> int:
-    import peir
-    import peir.report
-
     formats = _split(args.formats) or ["html"]
     ds, cfg = _load(args, status)
     lang = args.lang or (cfg.lang if cfg is not None else "en")
@@ -255,7 +249,7 @@ def _cmd_brief(args: argparse.Namespace, status: _Status) -> int:
     peers_name = args.peers or (cfg.peers_example if cfg is not None else None)
     if peers_name:
         status(f"harmonising peers ({peers_name})")
-        peers = _harmonize(peir.load_example(peers_name), None, args, status)
+        peers = _harmonize(load_example(peers_name), None, args, status)
     kwargs: dict[str, Any] = {"out_dir": args.out, "lang": lang, "formats": tuple(formats)}
     if peers is not None:
         kwargs["peers"] = peers
@@ -267,7 +261,7 @@ def _cmd_brief(args: argparse.Namespace, status: _Status) -> int:
 
     kwargs["progress"] = progress
     status("writing the brief")
-    path = peir.report.build_brief(h, **kwargs)
+    path = build_brief(h, **kwargs)
     print(path)
     return 0
 
@@ -292,8 +286,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("peir: error: a command is required (examples, validate, indicators, brief)", file=sys.stderr)
         return 2
     status = _Status(sys.stderr, args.quiet)
-    from peir.errors import PeirError, SpecError
-
     try:
         return _COMMANDS[args.command](args, status)
     except _UsageError as exc:
