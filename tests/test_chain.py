@@ -22,6 +22,16 @@ from peir.schema import SCHEMA_NAMES, C, load_schema
         ("proposta", Phase.PROPOSED),
         ("Dotação atualizada", Phase.MODIFIED),
         ("  EJECUCIÓN ", Phase.EXECUTED),
+        ("Comprometido", Phase.COMMITTED),
+        ("Compromiso anual", Phase.COMMITTED),
+        ("empenhado", Phase.COMMITTED),
+        ("Committed", Phase.COMMITTED),
+        ("Pagado", Phase.PAID),
+        ("GIRADO", Phase.PAID),
+        ("pago", Phase.PAID),
+        ("paid", Phase.PAID),
+        ("PIA", Phase.APPROVED),
+        ("PIM", Phase.MODIFIED),
     ],
 )
 def test_phase_labels_recognised(label: str, phase: Phase) -> None:
@@ -30,6 +40,21 @@ def test_phase_labels_recognised(label: str, phase: Phase) -> None:
 
 def test_unknown_phase_is_none() -> None:
     assert parse_phase("banana") is None
+
+
+@pytest.mark.parametrize("label", ["pagado??", "devengado*", "devengad", "executd", "total pagado", "Ejercicio"])
+def test_phase_labels_are_never_near_matches(label: str) -> None:
+    """Marks, misspellings and partial labels are not phases (they become errors)."""
+    assert parse_phase(label) is None
+
+
+def test_paid_is_not_executed_and_every_phase_has_three_labels() -> None:
+    assert parse_phase("Pagado") is not parse_phase("Devengado")
+    assert [p.value for p in Phase] == ["proposed", "approved", "modified", "committed", "executed", "paid"]
+    for p in Phase:
+        labels = {p.label("en"), p.label("es"), p.label("pt")}
+        assert all(parse_phase(x) is p for x in labels), p
+    assert Phase.PAID.label("es") == "Pagado" and Phase.COMMITTED.label("pt") == "Empenhado"
 
 
 def test_links_in_chain_order_with_labels() -> None:
@@ -61,5 +86,5 @@ def test_schemas_load_and_constants_match() -> None:
         s = load_schema(name)
         assert s.id.startswith(f"peir:{name}")
         assert s.names
-    assert load_schema("budget").field(C.PHASE).enum == ("proposed", "approved", "modified", "executed")
+    assert load_schema("budget").field(C.PHASE).enum == tuple(p.value for p in Phase)
     assert C.AMOUNT in load_schema("budget").required

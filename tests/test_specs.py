@@ -43,7 +43,7 @@ def test_readspec_from_yaml(tmp_path: Path) -> None:
         ({"colums": {}}, "unknown key 'colums'; did you mean 'columns'"),
         ({"decimal": ";"}, "decimal"),
         ({"unit_multiplier": -1}, "unit_multiplier"),
-        ({"phases": {"A": "paid"}}, "not a phase"),
+        ({"phases": {"A": "banana"}}, "not a phase"),
         ({"header_row": -1}, "header_row"),
         ({"encoding": "klingon"}, "unknown encoding"),
         ({"exclude": {"x": "("}}, "regular expression"),

@@ -19,6 +19,7 @@ __all__ = [
     "Link",
     "Measure",
     "Phase",
+    "is_plain_label",
     "measure",
     "normalize_label",
     "parse_link",
@@ -121,23 +122,36 @@ def parse_link(label: object) -> Link | None:
 
 
 class Phase(StrEnum):
-    """Budget phase: proposed, approved (original), modified (revised), executed (outturn)."""
+    """Budget phase, in the order a budget is executed.
+
+    ``proposed`` (the executive's draft), ``approved`` (the enacted budget, PEFA's "original"),
+    ``modified`` (the budget after amendments, "revised", "vigente"), ``committed``
+    (commitments, "comprometido", "empenhado"), ``executed`` (the expenditure accrued or
+    outturn, "devengado", "ejecutado") and ``paid`` (cash paid out, "pagado", "girado",
+    "pago"). Paid is not executed: a line is executed when accrued and paid when the treasury
+    pays it, so counting both doubles the line.
+    """
 
     PROPOSED = "proposed"
     APPROVED = "approved"
     MODIFIED = "modified"
+    COMMITTED = "committed"
     EXECUTED = "executed"
-
+    PAID = "paid"
 
     def label(self, lang: str = "en") -> str:
-        return _PHASE_LABELS[self][1 if lang == "es" else 0]
+        """The phase's name in ``lang`` (``"en"``, ``"es"`` or ``"pt"``)."""
+        en, es, pt = _PHASE_LABELS[self]
+        return {"es": es, "pt": pt}.get(lang, en)
 
 
-_PHASE_LABELS: dict[Phase, tuple[str, str]] = {
-    Phase.PROPOSED: ("Proposed", "Proyecto"),
-    Phase.APPROVED: ("Approved", "Votado"),
-    Phase.MODIFIED: ("Modified", "Modificado"),
-    Phase.EXECUTED: ("Executed", "Devengado"),
+_PHASE_LABELS: dict[Phase, tuple[str, str, str]] = {
+    Phase.PROPOSED: ("Proposed", "Proyecto", "Proposta"),
+    Phase.APPROVED: ("Approved", "Votado", "Dotação inicial"),
+    Phase.MODIFIED: ("Modified", "Modificado", "Dotação atualizada"),
+    Phase.COMMITTED: ("Committed", "Comprometido", "Empenhado"),
+    Phase.EXECUTED: ("Executed", "Devengado", "Liquidado"),
+    Phase.PAID: ("Paid", "Pagado", "Pago"),
 }
 
 #: Phase labels in English, Spanish and Portuguese (normalised: lower case, no accents).
@@ -168,7 +182,10 @@ PHASE_ALIASES: dict[str, Phase] = {
     "presupuesto aprobado": Phase.APPROVED,
     "presupuesto votado": Phase.APPROVED,
     "inicial": Phase.APPROVED,
+    "presupuesto inicial": Phase.APPROVED,
     "ley de presupuesto": Phase.APPROVED,
+    "pia": Phase.APPROVED,
+    "presupuesto institucional de apertura": Phase.APPROVED,
     "aprovado": Phase.APPROVED,
     "dotacao inicial": Phase.APPROVED,
     "loa": Phase.APPROVED,
@@ -182,39 +199,91 @@ PHASE_ALIASES: dict[str, Phase] = {
     "vigente": Phase.MODIFIED,
     "presupuesto modificado": Phase.MODIFIED,
     "presupuesto vigente": Phase.MODIFIED,
+    "pim": Phase.MODIFIED,
+    "presupuesto institucional modificado": Phase.MODIFIED,
     "ajustado": Phase.MODIFIED,
     "reformado": Phase.MODIFIED,
     "dotacao atualizada": Phase.MODIFIED,
     "autorizado": Phase.MODIFIED,
-    # executed
+    # committed
+    "committed": Phase.COMMITTED,
+    "commitment": Phase.COMMITTED,
+    "commitments": Phase.COMMITTED,
+    "obligated": Phase.COMMITTED,
+    "obligations": Phase.COMMITTED,
+    "compromiso": Phase.COMMITTED,
+    "compromisos": Phase.COMMITTED,
+    "comprometido": Phase.COMMITTED,
+    "compromiso anual": Phase.COMMITTED,
+    "monto comprometido": Phase.COMMITTED,
+    "empenhado": Phase.COMMITTED,
+    "empenho": Phase.COMMITTED,
+    "valor empenhado": Phase.COMMITTED,
+    # executed (accrued / outturn)
     "executed": Phase.EXECUTED,
     "actual": Phase.EXECUTED,
     "actuals": Phase.EXECUTED,
     "outturn": Phase.EXECUTED,
     "expenditure": Phase.EXECUTED,
     "spent": Phase.EXECUTED,
+    "accrued": Phase.EXECUTED,
     "devengado": Phase.EXECUTED,
     "ejecutado": Phase.EXECUTED,
     "ejecucion": Phase.EXECUTED,
+    "ejercido": Phase.EXECUTED,
     "gasto ejecutado": Phase.EXECUTED,
-    "pagado": Phase.EXECUTED,
+    "gasto devengado": Phase.EXECUTED,
     "executado": Phase.EXECUTED,
     "liquidado": Phase.EXECUTED,
-    "empenhado": Phase.EXECUTED,
-    "pago": Phase.EXECUTED,
+    "valor liquidado": Phase.EXECUTED,
+    # paid (cash)
+    "paid": Phase.PAID,
+    "payments": Phase.PAID,
+    "cash paid": Phase.PAID,
+    "pagado": Phase.PAID,
+    "girado": Phase.PAID,
+    "pagos": Phase.PAID,
+    "monto pagado": Phase.PAID,
+    "pago": Phase.PAID,
+    "valor pago": Phase.PAID,
 }
+
+#: Characters a phase label may hold besides letters, digits and spaces.
+_PHASE_PUNCTUATION = frozenset("._-/():")
+
+
+def is_plain_label(text: str) -> bool:
+    """True when ``text`` holds only letters, digits, spaces and ``. _ - / ( ) :`` (a label
+    with other marks, ``"pagado??"``, is not read as a vocabulary word)."""
+    return all(ch.isalnum() or ch.isspace() or ch in _PHASE_PUNCTUATION for ch in text)
 
 
 def parse_phase(label: object) -> Phase | None:
     """Recognise a phase label, case- and accent-insensitively; ``None`` if unknown.
 
+    The label must be one of the known names (:data:`PHASE_ALIASES`, the phase ids) once case,
+    accents and spacing are set aside; nothing is matched approximately, and a label with
+    other marks (``"pagado??"``, ``"devengado*"``) is not a phase.
+
     Examples
     --------
     >>> parse_phase("Devengado"), parse_phase("VOTADO"), parse_phase("dotação atualizada")
     (<Phase.EXECUTED: 'executed'>, <Phase.APPROVED: 'approved'>, <Phase.MODIFIED: 'modified'>)
+    >>> parse_phase("Girado"), parse_phase("Compromiso anual"), parse_phase("pagado??")
+    (<Phase.PAID: 'paid'>, <Phase.COMMITTED: 'committed'>, None)
     """
-    key = normalize_label(label)
-    return PHASE_ALIASES.get(key)
+    if isinstance(label, Phase):
+        return label
+    text = str(label)
+    if not is_plain_label(text):
+        return None
+    key = normalize_label(text)
+    if key in PHASE_ALIASES:
+        return PHASE_ALIASES[key]
+    try:
+        return Phase(key)
+    except ValueError:
+        return None
 
 
 Kind = Literal["flow", "stock"]
