@@ -193,3 +193,23 @@ def test_table_checks_with_chunk_hints_equal_without() -> None:
     expected = rows[(g["phase"] == "executed").to_numpy() & g["line"].isin(far).to_numpy()]
     assert sorted(a.loc[a["code"] == "executed_above_modified", "row"].tolist()) == sorted(expected.tolist())
     np.testing.assert_array_equal(_dup_mask(key), pd.Series(key).duplicated(keep=False).to_numpy())
+
+
+def test_issue_vocabulary_and_the_docs_table_agree() -> None:
+    """docs/reading.md's table is generated from IssueCode (python -m peir.errors docs/reading.md)."""
+    from pathlib import Path
+
+    from peir.errors import IssueCode, Severity, issue_codes_markdown
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "reading.md").read_text(encoding="utf-8")
+    assert issue_codes_markdown() in text
+    for code in IssueCode:
+        assert isinstance(code.severity, Severity) and code.meaning
+    # every code the library emits is in the vocabulary: the ones used in the sources
+    import re
+
+    src = Path(__file__).resolve().parents[1] / "src" / "peir"
+    used = set()
+    for f in src.rglob("*.py"):
+        used |= set(re.findall(r"IssueCode\.([A-Z_]+)", f.read_text(encoding="utf-8")))
+    assert used <= {c.name for c in IssueCode}
