@@ -29,10 +29,10 @@ from pydantic import (
     model_validator,
 )
 
-from peir.chain import parse_phase
+from peir.chain import Phase, parse_phase
 from peir.errors import SpecError
 
-__all__ = ["ReadSpec", "load_yaml_mapping", "spec_error"]
+__all__ = ["Limits", "ReadSpec", "load_yaml_mapping", "spec_error"]
 
 _DECIMALS = (".", ",")
 _THOUSANDS = (",", ".", " ", "'", "\u00a0", "\u202f", "")
@@ -98,6 +98,47 @@ def load_yaml_mapping(path: str | Path) -> dict[str, Any]:
     return data
 
 
+class Limits(BaseModel):
+    """Limits that keep a hostile or broken workbook from taking all memory and time.
+
+    An ``.xlsx`` file is a zip archive of XML: a few hundred KB can expand to gigabytes.
+    Reading stops with a :class:`peir.ReadError` naming the limit before any cell is parsed
+    (sizes and ratio are read from the archive's directory) or as soon as a row or column
+    beyond the limit is met; raise a limit in the spec (``limits: {max_uncompressed_mb:
+    1000}``) for a file known to be large.
+
+    Parameters
+    ----------
+    max_uncompressed_mb
+        Largest total size of the workbook's parts once uncompressed, in MB (1e6 bytes).
+    max_compression_ratio
+        Largest ratio of uncompressed to compressed size of one part above 8 MB (real
+        workbooks compress 5-15 times; an archive built to expand compresses hundreds of times).
+    max_rows, max_columns
+        Largest spreadsheet row and column number (Excel's own limits by default).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    max_uncompressed_mb: float = Field(default=256.0, gt=0)
+    max_compression_ratio: float = Field(default=100.0, gt=1)
+    max_rows: int = Field(default=1_048_576, gt=0)
+    max_columns: int = Field(default=16_384, gt=0)
+
+
+def _one_column_per_value(mapping: Mapping[str, str], where: str) -> None:
+    """Two source columns on one wide value (two columns read as ``executed``) double count:
+    a spec error naming both."""
+    seen: dict[str, str] = {}
+    for col, value in mapping.items():
+        if value in seen:
+            raise ValueError(
+                f"{where}: the columns {seen[value]!r} and {col!r} are both read as {value!r}; a line would be"
+                " counted twice. Map one of them to another phase (or leave it out)"
+            )
+        seen[value] = col
+
+
 class ReadSpec(BaseModel):
     """How to read one source file into a canonical table.
 
@@ -143,6 +184,14 @@ class ReadSpec(BaseModel):
         ``info`` (e.g. subtotal lines), so that they stay accounted for.
     na_values
         Extra markers of a missing value (the schema's ``missingValues`` always apply).
+    keep_totals
+        Rows whose label in a classification column reads as a total (``TOTAL``, ``Total
+        general``, ``Subtotal``, ``Suma``, ``Total ramo``...) are set aside as rejected rows
+        (code ``total_row``) and checked against the lines they total; ``True`` keeps them as
+        ordinary lines, for a file that really has no total rows.
+    limits
+        Workbook size limits (:class:`Limits`): uncompressed size, compression ratio, rows
+        and columns.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=False, validate_assignment=True)
@@ -165,6 +214,14 @@ class ReadSpec(BaseModel):
     comment: str | None = None
     exclude: dict[str, str] = Field(default_factory=dict)
     na_values: list[str] = Field(default_factory=list)
+    keep_totals: bool = False
+    limits: Limits = Field(default_factory=Limits)
+
+    def __init__(self, **data: Any) -> None:
+        try:
+            super().__init__(**data)
+        except ValidationError as exc:
+            raise spec_error(exc, type(self), "") from None
 
     @field_validator("decimal")
     @classmethod
@@ -215,15 +272,17 @@ class ReadSpec(BaseModel):
     def _check_phases(cls, v: dict[str, str] | None) -> dict[str, str] | None:
         if v is None:
             return v
-        out = {}
+        out: dict[str, str] = {}
         for col, label in v.items():
             ph = parse_phase(label)
             if ph is None:
                 raise ValueError(
-                    f"phases[{col!r}]: {label!r} is not a phase; expected proposed, approved, modified or executed"
-                    " (or a label such as votado, vigente, devengado)"
+                    f"phases[{col!r}]: {label!r} is not a phase; expected one of "
+                    f"{', '.join(p.value for p in Phase)} (or a label such as votado, vigente, comprometido,"
+                    " devengado, pagado)"
                 )
             out[col] = ph.value
+        _one_column_per_value(out, "phases")
         return out
 
     @field_validator("exclude")
@@ -245,6 +304,12 @@ class ReadSpec(BaseModel):
                 raise ValueError("every melt dimension must name the same source columns")
         if self.phases and self.melt and "phase" in self.melt:
             raise ValueError("give wide phase columns either as 'phases' or as melt['phase'], not both")
+        if len(dims) == 1:
+            ((name, mapping),) = dims.items()
+            _one_column_per_value(mapping, "phases" if name == "phase" and self.phases else f"melt[{name!r}]")
+        elif dims:
+            combos = {src: tuple(str(m[src]) for m in dims.values()) for src in next(iter(dims.values()))}
+            _one_column_per_value({k: " / ".join(v) for k, v in combos.items()}, "melt")
         return self
 
     # -- helpers ---------------------------------------------------------------------------

@@ -82,6 +82,10 @@ class ValidationReport:
         """The issues as a DataFrame (one row per issue)."""
         return self.issues.copy()
 
+    def issues_all(self) -> pd.DataFrame:
+        """Every issue, one row each (``issues`` aggregates repeated ones)."""
+        return self.issues.copy()
+
     def merge(self, other: ValidationReport) -> ValidationReport:
         """Combine two reports (issues concatenated, counts added)."""
         issues = pd.concat([self.issues, other.issues], ignore_index=True) if len(other.issues) else self.issues

@@ -32,15 +32,18 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from peir.chain import normalize_label, parse_phase
-from peir.errors import SpecError
+from peir.chain import is_plain_label, normalize_label, parse_phase
+from peir.errors import IssueCode, SpecError
 from peir.pipeline.numbers import to_string_array
 from peir.pipeline.sources import BadRecord, RawChunk, RawSource, open_source
 from peir.pipeline.validate import (
     ERROR,
     INFO,
+    WARNING,
+    Issues,
     TableHints,
     check_rows,
+    check_totals,
     closest,
     combine_sets,
     empty_issues,
@@ -102,6 +105,8 @@ _TABLES: dict[str, type[Table]] = {
     "context": ContextTable,
     "chain_map": ChainMap,
 }
+# staged column: the source column a wide (melted) row came from
+_MELT_SOURCE = "\x00wide column"
 # caseload columns that the measure vocabulary fills when the source lacks them
 _FILLABLE = {"caseload": {C.LINK, C.UNIT, C.KIND}}
 
@@ -195,7 +200,10 @@ def _check_spec_names(kind: str, spec: ReadSpec) -> None:
 
 
 def _phase_of_header(header: str) -> Any:
-    """The phase a header names ("Devengado", "Presupuesto devengado 2019" -> executed)."""
+    """The phase a header names ("Devengado", "Presupuesto devengado 2019" -> executed);
+    None for a header with other marks ("pagado??")."""
+    if not is_plain_label(header):
+        return None
     words = normalize_label(header).split()
     words = [w for w in words if not (w.isdigit() and len(w) == 4)]
     for i in range(len(words)):
@@ -237,9 +245,22 @@ class _Plan:
     missing_required: list[str] = field(default_factory=list)
     table_issues: list[dict[str, Any]] = field(default_factory=list)
     phases_detected: bool = False
+    #: headers the plan uses that occur more than once (which column is meant is unclear)
+    ambiguous: list[str] = field(default_factory=list)
+
+    @property
+    def blocking(self) -> str | None:
+        """Why every row is rejected (missing required columns, an ambiguous header), or None."""
+        parts = []
+        if self.missing_required:
+            parts.append("missing required column(s): " + ", ".join(self.missing_required))
+        parts += self.ambiguous
+        return "; ".join(parts) or None
 
 
-def _plan(kind: str, headers: list[str], spec: ReadSpec, source_name: str) -> _Plan:
+def _plan(
+    kind: str, headers: list[str], spec: ReadSpec, source_name: str, duplicates: Mapping[str, list[int]] | None = None
+) -> _Plan:
     schema = load_schema(kind)
     plan = _Plan()
     used: set[str] = set()
@@ -251,7 +272,7 @@ def _plan(kind: str, headers: list[str], spec: ReadSpec, source_name: str) -> _P
             {
                 "column": column,
                 "value": src,
-                "code": "missing_column",
+                "code": IssueCode.MISSING_COLUMN,
                 "severity": ERROR,
                 "message": f"{what} {src!r} is not in the file{hint}",
             }
@@ -293,6 +314,16 @@ def _plan(kind: str, headers: list[str], spec: ReadSpec, source_name: str) -> _P
         and not any(normalize_label(h) in (C.PHASE, *SYNONYMS[C.PHASE]) for h in headers if h not in used)
     ):
         wide = {h: p.value for h in headers if h not in used and (p := _phase_of_header(h)) is not None}
+        by_phase: dict[str, list[str]] = {}
+        for h, ph in wide.items():
+            by_phase.setdefault(ph, []).append(h)
+        for ph, hs in by_phase.items():
+            if len(hs) > 1:
+                raise SpecError(
+                    f"{source_name}: the columns {hs[0]!r} and {hs[1]!r} both read as phase {ph!r}; a line would be"
+                    " counted twice. Say which column is which phase with phases: {column: phase} (a column"
+                    " left out is not read)"
+                )
         if wide:
             plan.melt = {C.PHASE: wide}
             plan.melt_sources = list(wide)
@@ -312,6 +343,33 @@ def _plan(kind: str, headers: list[str], spec: ReadSpec, source_name: str) -> _P
                 plan.auto[canon] = h
                 used.add(h)
                 break
+    for name, positions in (duplicates or {}).items():
+        users = [c for c, h in plan.mapping.items() if h == name] + (["wide columns"] if name in plan.melt_sources else [])
+        where = ", ".join(str(p) for p in positions)
+        if users:
+            plan.ambiguous.append(f"the header {name!r} is on columns {where}")
+            plan.table_issues.append(
+                {
+                    "column": users[0] if users[0] != "wide columns" else None,
+                    "value": name,
+                    "code": IssueCode.DUPLICATE_HEADER,
+                    "severity": ERROR,
+                    "message": f"the header {name!r} is on columns {where}: which one is meant for"
+                    f" {', '.join(users)} is unclear, so no row is read; name the column as read"
+                    f" ({name!r} or {name + ' (2)'!r}) in the spec, or fix the header",
+                }
+            )
+        else:
+            plan.table_issues.append(
+                {
+                    "column": None,
+                    "value": name,
+                    "code": IssueCode.DUPLICATE_HEADER,
+                    "severity": WARNING,
+                    "message": f"the header {name!r} is on columns {where}; they are read as {name!r},"
+                    f" {name + ' (2)'!r}... (neither is used)",
+                }
+            )
     plan.present = set(plan.mapping) | set(spec.constants) | set(plan.melt)
     if plan.melt_sources and value_col:
         plan.present.add(value_col)
@@ -327,7 +385,7 @@ def _plan(kind: str, headers: list[str], spec: ReadSpec, source_name: str) -> _P
                 {
                     "column": f.name,
                     "value": None,
-                    "code": "missing_column",
+                    "code": IssueCode.MISSING_COLUMN,
                     "severity": ERROR,
                     "message": f"required column {f.name!r} is missing from {source_name}{hint}"
                     f" (map it with columns: {{{f.name}: <header>}} or set constants: {{{f.name}: ...}})",
@@ -415,6 +473,12 @@ class _ChunkResult:
     rejected: pd.DataFrame | None = None
     amount_rejected: float = 0.0
     unparsed: int = 0
+    #: facts about the chunk for the report (e.g. empty wide cells), merged in source order
+    meta: dict[str, Any] = field(default_factory=dict)
+    #: total rows set aside: their canonical values, row numbers and the column marking each
+    totals: pd.DataFrame | None = None
+    total_rows: np.ndarray | None = None
+    total_flagged: np.ndarray | None = None
 
 
 class _Reader:
@@ -424,7 +488,7 @@ class _Reader:
         self.raw = raw
         self.schema: TableSchema = load_schema(kind)
         self.markers = tuple(self.schema.missing_values) + tuple(spec.na_values)
-        self.plan = _plan(kind, raw.columns, spec, raw.name)
+        self.plan = _plan(kind, raw.columns, spec, raw.name, raw.duplicate_headers)
         raw.column_types.update(_typed_columns(self.schema, self.plan, spec, raw))
         self.accepted: list[pa.Table] = []
         self.accepted_rows: list[np.ndarray] = []
@@ -438,11 +502,12 @@ class _Reader:
         self.amount_rejected_parts: list[float] = []
         self.unparsed = 0
         self.meta: dict[str, Any] = {}
+        self.totals: list[tuple[pd.DataFrame, Any, Any]] = []
 
     # -- per chunk -------------------------------------------------------------------------
-    def _stage(self, chunk: RawChunk) -> tuple[dict[str, pd.Series], np.ndarray, np.ndarray]:
+    def _stage(self, chunk: RawChunk, meta: dict[str, Any]) -> tuple[dict[str, pd.Series], np.ndarray, np.ndarray]:
         """Canonical columns as read (positionally indexed Series, no frame built); returns
-        (staged, raw positions, row numbers)."""
+        (staged, raw positions, row numbers); facts for the report go into ``meta``."""
         frame = chunk.frame
         n = len(frame)
         cols: dict[str, pd.Series] = {}
@@ -460,14 +525,14 @@ class _Reader:
                 cols[canon] = pd.Series(np.full(n, value, dtype=object))
         idx = np.arange(n, dtype=np.int64)
         if self.plan.melt_sources:
-            long, idx = self._melt(frame, pd.DataFrame(cols, index=pd.RangeIndex(n)))
+            long, idx = self._melt(frame, pd.DataFrame(cols, index=pd.RangeIndex(n)), meta)
             cols = {c: long[c] for c in long.columns}
         for canon, mapping in self.spec.values.items():
             if canon in cols and mapping:
                 cols[canon] = _recode(cols[canon], mapping)
         return cols, idx, chunk.rows[idx]
 
-    def _melt(self, frame: pd.DataFrame, staged: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+    def _melt(self, frame: pd.DataFrame, staged: pd.DataFrame, meta: dict[str, Any]) -> tuple[pd.DataFrame, np.ndarray]:
         srcs = self.plan.melt_sources
         value_col = _VALUE_COLUMN[self.kind]
         n, k = len(frame), len(srcs)
@@ -479,31 +544,34 @@ class _Reader:
         all_missing = miss.all(axis=1)
         keep = ~miss
         keep[all_missing, 0] = True  # an empty line stays, to be rejected as missing an amount
-        self.meta["empty_wide_cells"] = int(miss.sum() - all_missing.sum())
+        meta["empty_wide_cells"] = int(miss.sum() - all_missing.sum())
         r_idx, c_idx = np.nonzero(keep)  # row-major: each source row's phases together
         long = staged.iloc[r_idx].reset_index(drop=True)
         long[value_col] = pd.Series(vals[r_idx, c_idx], dtype=object)
+        long[_MELT_SOURCE] = pd.Series(np.asarray(srcs, dtype=object)[c_idx], dtype=object)
         for dim, m in self.plan.melt.items():
             labels = np.asarray([m.get(s) for s in srcs], dtype=object)
             long[dim] = pd.Series(labels[c_idx], dtype=object)
         return long, r_idx.astype(np.int64)
 
-    def _excluded(self, frame: pd.DataFrame) -> np.ndarray:
+    def _excluded(self, frame: pd.DataFrame, meta: dict[str, Any]) -> np.ndarray:
         mask = np.zeros(len(frame), dtype=bool)
         for key, pattern in self.spec.exclude.items():
             h = self.plan.mapping.get(key) or _match_header(key, list(frame.columns))
             if h is None:
-                self.meta.setdefault("exclude_unmatched", []).append(key)
+                meta.setdefault("exclude_unmatched", []).append(key)
                 continue
             s = pd.Series(to_string_array(frame[h]).to_pandas(), dtype=object).fillna("")
             mask |= s.str.contains(re.compile(pattern), regex=True).to_numpy(dtype=bool)
         return mask
 
     def _compute(self, chunk: RawChunk) -> _ChunkResult:
-        """Everything about one chunk that does not touch the reader's state (thread-safe)."""
-        staged, idx, rows = self._stage(chunk)
+        """Everything about one chunk; reads the reader's plan and spec, writes nothing shared
+        (it runs in worker threads)."""
+        meta: dict[str, Any] = {}
+        staged, idx, rows = self._stage(chunk, meta)
         n = len(idx)
-        excluded_raw = self._excluded(chunk.frame) if self.spec.exclude else np.zeros(len(chunk.frame), bool)
+        excluded_raw = self._excluded(chunk.frame, meta) if self.spec.exclude else np.zeros(len(chunk.frame), bool)
         excluded = excluded_raw[idx] if len(idx) else np.zeros(0, bool)
         check = check_rows(
             self.kind,
@@ -515,36 +583,51 @@ class _Reader:
             multiplier=lambda c: self.spec.multiplier_for(c, self.kind),
             na_values=tuple(self.spec.na_values),
             hash_columns={c for cols in self.key_sets.values() for c in cols},
+            find_totals=not self.spec.keep_totals and self.kind in _VALUE_COLUMN,
         )
-        # excluded rows: only the exclusion is reported for them
-        if excluded.any():
-            keep_blocks = []
-            for b in check.issues.blocks:
-                if b.pos is not None:
-                    sel = ~excluded[b.pos]
-                    if not sel.any():
-                        continue
-                    b.pos = b.pos[sel]
-                    b.values = np.asarray(_as_list(b.values, len(sel)), dtype=object)[sel] if _is_seq(b.values) else b.values
-                    b.message = np.asarray(_as_list(b.message, len(sel)), dtype=object)[sel] if _is_seq(b.message) else b.message
-                keep_blocks.append(b)
-            check.issues.blocks = keep_blocks
-            pos = np.flatnonzero(excluded)
-            check.issues.add(pos, None, None, "excluded", INFO, "set aside by the spec's exclude rule")
         iss = check.issues
-        reject = iss.reject_mask(n) | excluded
+        iss = self._cell_notes(chunk, idx, staged, iss)
+        # rows set aside on purpose (exclude rule, total rows): only that is reported for them
+        totals = np.zeros(n, dtype=bool) if check.total_column is None else pd.notna(check.total_column)
+        totals &= ~excluded
+        aside = excluded | totals
+        if aside.any():
+            iss = iss.without(aside)
+        if excluded.any():
+            iss.add(np.flatnonzero(excluded), None, None, IssueCode.EXCLUDED, INFO, "set aside by the spec's exclude rule")
+        reasons_total: np.ndarray | None = None
+        if totals.any():
+            pos = np.flatnonzero(totals)
+            assert check.total_column is not None
+            flagged = check.total_column[pos]
+            labels = _staged_values(staged, flagged, pos)
+            reasons_total = np.asarray(
+                [f"a total row ({c} {v!r}): set aside so that it is not counted twice" for c, v in zip(flagged, labels, strict=True)],
+                dtype=object,
+            )
+            iss.add(pos, None, labels, IssueCode.TOTAL_ROW, INFO, reasons_total)
+        reject = iss.reject_mask(n) | aside
         reasons = iss.reasons(n)
         reasons[excluded] = "excluded by the read spec (exclude)"
-        if self.plan.missing_required:
-            miss_txt = "missing required column(s): " + ", ".join(self.plan.missing_required)
+        if reasons_total is not None:
+            reasons[totals] = reasons_total
+        blocking = self.plan.blocking
+        if blocking:
             reject[:] = True
-            reasons = np.asarray([miss_txt if r is None else f"{miss_txt}; {r}" for r in reasons], dtype=object) if n else reasons
+            reasons = np.asarray([blocking if r is None else f"{blocking}; {r}" for r in reasons], dtype=object) if n else reasons
         res = _ChunkResult(
-            n=n, n_rejected=int(reject.sum()), issues=iss.to_frame(rows, self.raw.name) if iss.blocks else None, bad=chunk.bad
+            n=n, n_rejected=int(reject.sum()), issues=iss.to_frame(rows, self.raw.name) if iss.blocks else None,
+            bad=chunk.bad, meta=meta,
         )
+        typed = pa.table(check.columns)
+        if totals.any() and not blocking:
+            pos = np.flatnonzero(totals)
+            res.totals = _to_pandas(typed.take(pa.array(pos)), self.schema)
+            res.total_rows = rows[pos]
+            assert check.total_column is not None
+            res.total_flagged = check.total_column[pos]
         # accepted
         acc_mask = ~reject
-        typed = pa.table(check.columns)
         all_ok = bool(acc_mask.all())
         res.accepted = typed if all_ok else typed.filter(pa.array(acc_mask))
         res.rows = rows if all_ok else rows[acc_mask]
@@ -564,14 +647,48 @@ class _Reader:
             rej_pos = np.flatnonzero(reject)
             rej = chunk.frame.iloc[idx[rej_pos]].reset_index(drop=True).astype(object)
             for dim in self.plan.melt:
-                name = dim if dim not in rej.columns else f"{dim} (melted)"
-                rej[name] = staged[dim].to_numpy(dtype=object)[rej_pos]
+                if dim in staged:
+                    name = dim if dim not in rej.columns else f"{dim} (melted)"
+                    rej[name] = staged[dim].to_numpy(dtype=object)[rej_pos]
             res.rejected = self._rejected_frame(rej, rows[rej_pos], reasons[rej_pos], staged, rej_pos)
             if check.amounts is not None:
                 a = check.amounts[rej_pos]
                 res.amount_rejected = _sum(a)
                 res.unparsed = int((~np.isfinite(a)).sum())
         return res
+
+    def _cell_notes(self, chunk: RawChunk, idx: np.ndarray, staged: Mapping[str, pd.Series], iss: Issues) -> Issues:
+        """The source's notes on cells (formula without a value, a container instead of a
+        value) as errors on the canonical columns they feed, replacing what the value check
+        said about those cells; notes on whole rows (hidden) as warnings on their first row."""
+        if not chunk.notes:
+            return iss
+        by_header: dict[str, list[str]] = {}
+        for canon, h in self.plan.mapping.items():
+            by_header.setdefault(h, []).append(canon)
+        value_col = _VALUE_COLUMN.get(self.kind)
+        melt_col = staged.get(_MELT_SOURCE)
+        first_of = np.full(len(chunk.frame), -1, dtype=np.int64)
+        if len(idx):
+            order = np.arange(len(idx) - 1, -1, -1)
+            first_of[idx[order]] = order  # the first staged row of each source row
+        out = iss
+        for note in chunk.notes:
+            if note.pos >= len(first_of) or first_of[note.pos] < 0:
+                continue
+            if note.column is None:
+                p = np.asarray([first_of[note.pos]])
+                out.add(p, None, note.value, note.code, WARNING, note.message)
+                continue
+            targets = [(c, idx == note.pos) for c in by_header.get(note.column, [])]
+            if value_col and melt_col is not None and note.column in self.plan.melt_sources:
+                targets.append((value_col, (idx == note.pos) & (melt_col.to_numpy(dtype=object) == note.column)))
+            for canon, sel in targets:
+                if not sel.any():
+                    continue
+                out = out.without(sel, {canon})
+                out.add(np.flatnonzero(sel), canon, note.value, note.code, ERROR, note.message)
+        return out
 
     def _collect(self, res: _ChunkResult) -> None:
         """Add one chunk's results to the reader's state (in source order)."""
@@ -590,6 +707,14 @@ class _Reader:
             self.rejected.append(res.rejected)
         self.amount_rejected_parts.append(res.amount_rejected)
         self.unparsed += res.unparsed
+        for k, v in res.meta.items():
+            if isinstance(v, int):
+                self.meta[k] = int(self.meta.get(k, 0)) + v
+            elif isinstance(v, list):
+                self.meta.setdefault(k, [])
+                self.meta[k] += [x for x in v if x not in self.meta[k]]
+        if res.totals is not None:
+            self.totals.append((res.totals, res.total_rows, res.total_flagged))
         if res.bad:
             self._add_bad(res.bad)
 
@@ -625,7 +750,7 @@ class _Reader:
                     "row": pd.array([r if r >= 0 else None for r in rows], dtype="Int64"),
                     "column": None,
                     "value": [b.text for b in bad],
-                    "code": "malformed_row",
+                    "code": IssueCode.MALFORMED_ROW,
                     "severity": ERROR,
                     "message": [f"{b.reason}; the line was not read" for b in bad],
                 }
@@ -689,7 +814,7 @@ class _Reader:
                     ok = np.isfinite(r)
                     r2 = r.copy()
                     r2[ok] = _remap(r[ok].astype(np.int64), true_lines, first)
-                    malformed = (issue_frame["code"] == "malformed_row").to_numpy()
+                    malformed = (issue_frame["code"] == IssueCode.MALFORMED_ROW).to_numpy()
                     if malformed.any():
                         queues = {k: list(v) for k, v in bad_lines.items()}
                         texts = issue_frame["value"].to_numpy(dtype=object)
@@ -732,6 +857,15 @@ class _Reader:
             frame = frame.iloc[np.flatnonzero(~t_reject)].reset_index(drop=True)
             rows = rows[~t_reject]
             self.rows_rejected += len(pos)
+        # total rows against the lines they total
+        if self.totals:
+            t_frame = pd.concat([t[0] for t in self.totals], ignore_index=True)
+            t_rows = np.concatenate([t[1] for t in self.totals])
+            t_flag = np.concatenate([t[2] for t in self.totals])
+            tot_iss, summary = check_totals(self.kind, frame, t_frame, t_flag)
+            self.meta["totals"] = summary
+            if tot_iss.blocks:
+                issue_frame = pd.concat([issue_frame, tot_iss.to_frame(t_rows, self.raw.name)], ignore_index=True)
         # plan-level issues (missing columns)
         if self.plan.table_issues:
             head = pd.DataFrame([{"source_ref": self.raw.name, "row": None, **i} for i in self.plan.table_issues])
@@ -784,6 +918,11 @@ class _Reader:
         m.update(self.meta)
         m["spec"] = self.spec.model_dump(exclude_defaults=True)
         return m
+
+
+def _staged_values(staged: Mapping[str, pd.Series], columns: np.ndarray, pos: np.ndarray) -> list[Any]:
+    """The staged value of ``columns[i]`` at row ``pos[i]``, for each i."""
+    return [staged[c].iat[int(p)] for c, p in zip(columns, pos, strict=True)]
 
 
 def _sum(a: np.ndarray) -> float:

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["NumberParse", "parse_numbers", "parse_years", "to_string_array"]
+__all__ = ["NumberParse", "numeric_cells", "parse_numbers", "parse_years", "to_string_array"]
 
 OK, MISSING, INVALID = 0, 1, 2
 
@@ -141,6 +142,14 @@ def parse_numbers(
         v = values.to_numpy(dtype="float64", na_value=np.nan)
         status = np.where(np.isnan(v), MISSING, OK).astype(np.int8)
         return NumberParse(v, status)
+    typed = numeric_cells(values)
+    if typed is not None:  # a column of typed cells (Excel, a DataFrame): numbers are numbers
+        is_num, nums = typed
+        text = _text_cells(values, is_num)
+        rest = parse_numbers(text, decimal=decimal, thousands=thousands, missing=missing)
+        v = np.where(is_num, nums, rest.values)
+        status = np.where(is_num, np.where(np.isnan(nums), MISSING, OK), rest.status).astype(np.int8)
+        return NumberParse(v, status, rest.hint)
 
     s = pc.utf8_trim_whitespace(to_string_array(values))
     miss = _missing_mask(s, missing)
@@ -159,6 +168,40 @@ def parse_numbers(
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             pass
     return _parse_slow(s, miss, n, decimal, thousands)
+
+
+def numeric_cells(values: object) -> tuple[np.ndarray, np.ndarray] | None:
+    """For an object column holding some numbers (Excel cells stored as numbers, a DataFrame
+    of mixed cells): (mask of the cells that are numbers, their values as float64); None when
+    the column holds no number objects (all text, or not an object column).
+
+    A number cell is taken as the number it is: the text locale (``decimal``, ``thousands``)
+    applies to text cells only, so 1234.5 stored as a number never reads as 12345.
+    """
+    if not isinstance(values, pd.Series) or values.dtype != object or len(values) == 0:
+        return None
+    kind = pd.api.types.infer_dtype(values, skipna=True)
+    if kind in ("string", "empty", "boolean", "bytes"):
+        return None
+    arr = values.to_numpy(dtype=object)
+    is_num = np.fromiter(
+        (isinstance(v, int | float | np.integer | np.floating | Decimal) and not isinstance(v, bool | np.bool_) for v in arr),
+        dtype=bool,
+        count=len(arr),
+    )
+    if not is_num.any():
+        return None
+    nums = np.full(len(arr), np.nan)
+    with np.errstate(over="ignore", invalid="ignore"):
+        nums[is_num] = np.asarray([float(v) for v in arr[is_num]], dtype="float64")
+    return is_num, nums
+
+
+def _text_cells(values: pd.Series, is_num: np.ndarray) -> pd.Series:
+    """The column with its number cells emptied (what is left to parse as text)."""
+    arr = values.to_numpy(dtype=object).copy()
+    arr[is_num] = None
+    return pd.Series(arr, dtype=object)
 
 
 def _parse_slow(
@@ -222,10 +265,17 @@ def parse_years(
 ) -> NumberParse:
     """Parse fiscal years: ``2019``, ``2019.0``, ``FY2019``, ``2018/19`` or ``2018-2019``
     (a split fiscal year is labelled by the calendar year in which it ends)."""
+    typed = numeric_cells(values)
     if isinstance(values, pd.Series) and (
         pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype)
     ):
         p = parse_numbers(values)
+    elif typed is not None:  # number cells as numbers, text cells as year labels
+        is_num, nums = typed
+        rest = parse_years(_text_cells(values, is_num), missing=missing)
+        v = np.where(is_num, nums, rest.values)
+        status = np.where(is_num, np.where(np.isnan(nums), MISSING, OK), rest.status).astype(np.int8)
+        p = NumberParse(v, status)
     else:
         raw = to_string_array(values)
         enc = pc.dictionary_encode(raw)

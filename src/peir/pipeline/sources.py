@@ -29,13 +29,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from peir.errors import ReadError
+from peir.errors import IssueCode, ReadError
+from peir.pipeline.workbook import pick_sheet, read_xlsx
 from peir.readspec import ReadSpec
 
 __all__ = [
     "ARROW_MIN_BYTES",
     "CHUNK_ROWS",
     "BadRecord",
+    "CellNote",
     "RawChunk",
     "RawSource",
     "decode_bytes",
@@ -63,6 +65,21 @@ class BadRecord:
     reason: str
 
 
+@dataclass(frozen=True)
+class CellNote:
+    """Something about one cell (or one whole row, ``column=None``) that its value alone does
+    not show: a formula without a saved value, a container instead of a value, a hidden row.
+
+    ``pos`` is the row's position in its chunk; ``column`` the source header.
+    """
+
+    pos: int
+    column: str | None
+    code: IssueCode
+    value: Any
+    message: str
+
+
 @dataclass
 class RawChunk:
     """Data rows in source columns, with their row numbers in the source.
@@ -75,6 +92,7 @@ class RawChunk:
     rows: np.ndarray
     bad: list[BadRecord] = field(default_factory=list)
     table: Any = None
+    notes: list[CellNote] = field(default_factory=list)
 
     @property
     def frame(self) -> pd.DataFrame:
@@ -97,6 +115,9 @@ class RawSource:
     delimiter: str | None = None
     sheet: str | None = None
     meta: dict[str, Any] = field(default_factory=dict)
+    #: headers that occur more than once in the source: name -> 1-based column positions
+    #: (the second and later columns are read as "name (2)"...)
+    duplicate_headers: dict[str, list[int]] = field(default_factory=dict)
     #: for streamed text files: Arrow types to parse some source columns as directly (set by
     #: the reader before the first chunk is taken, e.g. ``{"Monto": pa.float64()}``). A block
     #: with a value that does not parse is read again as strings, and so is the rest of the
@@ -185,7 +206,14 @@ def _clean_header(v: object) -> str:
 
 
 def _build_headers(header_lines: list[list[Any]]) -> list[str]:
-    """Join multi-line headers (upper lines forward-filled across merged cells)."""
+    """Join multi-line headers (upper lines forward-filled across merged cells); names are
+    made unique ("Monto", "Monto (2)") and non-empty ("column_7")."""
+    return _build_headers_dups(header_lines)[0]
+
+
+def _build_headers_dups(header_lines: list[list[Any]]) -> tuple[list[str], dict[str, list[int]]]:
+    """:func:`_build_headers` plus the names that occurred more than once (name -> 1-based
+    positions). Linear in the size of the header."""
     width = max((len(r) for r in header_lines), default=0)
     rows = [[_clean_header(v) for v in r] + [""] * (width - len(r)) for r in header_lines]
     # upper lines: a merged cell spans the blanks to its right, but not past the start of a
@@ -208,18 +236,20 @@ def _build_headers(header_lines: list[list[Any]]) -> list[str]:
             if r[i] and (not parts or parts[-1] != r[i]):
                 parts.append(r[i])
         names.append(" ".join(parts))
-    # drop trailing unnamed columns later if empty; make names unique and non-empty
     out: list[str] = []
-    seen: dict[str, int] = {}
+    taken: set[str] = set()
+    positions: dict[str, list[int]] = {}
     for i, n in enumerate(names):
         n = n or f"column_{i + 1}"
-        if n in seen:
-            seen[n] += 1
-            n = f"{n} ({seen[n]})"
-        else:
-            seen[n] = 1
-        out.append(n)
-    return out
+        positions.setdefault(n, []).append(i + 1)
+        name, k = n, 1
+        while name in taken:
+            k += 1
+            name = f"{n} ({k})"
+        taken.add(name)
+        out.append(name)
+    dups = {n: p for n, p in positions.items() if len(p) > 1 and not n.startswith("column_")}
+    return out, dups
 
 
 # ------------------------------------------------------------------------------------------
@@ -277,15 +307,52 @@ def _looks_binary(head: bytes) -> bool:
 
 def _from_frame(df: pd.DataFrame, name: str, *, first_row: int, fmt: str, path: Path | None = None) -> RawSource:
     frame = df.reset_index(drop=True)
-    frame.columns = _build_headers([[str(c) for c in frame.columns]]) if len(frame.columns) else []
+    headers, dups = _build_headers_dups([[str(c) for c in frame.columns]]) if len(frame.columns) else ([], {})
+    frame.columns = headers
     rows = np.arange(first_row, first_row + len(frame), dtype=np.int64)
+    notes: list[CellNote] = []
+    for h in headers:
+        col, found = _containers(frame[h], h)
+        if found:
+            frame[h] = col
+            notes.extend(found)
     return RawSource(
         name=name,
         path=path,
         format=fmt,
-        columns=list(frame.columns),
-        chunks=iter([RawChunk(frame, rows)]),
+        columns=headers,
+        chunks=iter([RawChunk(frame, rows, notes=notes)]),
+        duplicate_headers=dups,
     )
+
+
+#: Kinds of values pandas' ``infer_dtype`` gives for object columns that hold only scalars.
+_SCALAR_KINDS = frozenset(
+    {"string", "empty", "integer", "floating", "mixed-integer-float", "decimal", "boolean", "datetime",
+     "datetime64", "date", "time", "timedelta", "timedelta64", "period", "bytes", "categorical"}
+)
+
+
+def _containers(col: pd.Series, header: str) -> tuple[pd.Series, list[CellNote]]:
+    """Cells holding a list, dict, set, tuple or array (a DataFrame or Parquet column of
+    objects) become empty, each with a note (they are not values: ``not_a_scalar``)."""
+    if col.dtype != object or pd.api.types.infer_dtype(col, skipna=True) in _SCALAR_KINDS:
+        return col, []
+    values = col.to_numpy(dtype=object)
+    hit = [i for i, v in enumerate(values) if isinstance(v, list | dict | set | frozenset | tuple | np.ndarray | pd.Series)]
+    if not hit:
+        return col, []
+    notes = []
+    for i in hit:
+        v = values[i]
+        text = repr(v.tolist() if isinstance(v, np.ndarray | pd.Series) else v)
+        text = text if len(text) <= 80 else text[:77] + "..."
+        notes.append(
+            CellNote(i, header, IssueCode.NOT_A_SCALAR, text, f"{header}: the cell holds a {type(v).__name__}, not one value")
+        )
+    out = values.copy()
+    out[hit] = None
+    return pd.Series(out, index=col.index, dtype=object), notes
 
 
 def _open_parquet(path: Path) -> RawSource:
@@ -294,7 +361,7 @@ def _open_parquet(path: Path) -> RawSource:
 
     try:
         df = pq.read_table(path).to_pandas()
-    except (pa.ArrowInvalid, OSError) as exc:
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OSError, ValueError) as exc:
         raise ReadError(f"{path.name}: not a readable Parquet file ({exc})") from None
     return _from_frame(df, path.name, first_row=1, fmt="parquet", path=path)
 
@@ -311,62 +378,20 @@ def _open_xls(path: Path, spec: ReadSpec) -> RawSource:
     except Exception as exc:  # pragma: no cover - depends on xlrd
         raise ReadError(f"{path.name}: not a readable .xls workbook ({exc})") from None
     names = list(sheets)
-    name = _pick_sheet(names, spec.sheet, path.name)
+    name = pick_sheet(names, names, spec.sheet, path.name)
     rows = [list(r) for r in sheets[name].itertuples(index=False)]
     return _grid_source(path, spec, rows, list(range(1, len(rows) + 1)), name, fmt="xls")
 
 
-def _pick_sheet(names: list[str], sheet: str | int | None, fname: str) -> str:
-    if not names:
-        raise ReadError(f"{fname}: the workbook has no sheets")
-    if sheet is None:
-        return names[0]
-    if isinstance(sheet, int):
-        if 0 <= sheet < len(names):
-            return names[sheet]
-        raise ReadError(
-            f"{fname}: there is no sheet number {sheet} (0-based); the workbook has {len(names)}: {', '.join(map(repr, names))}"
-        )
-    if sheet in names:
-        return sheet
-    from peir.chain import normalize_label
-
-    for n in names:
-        if normalize_label(n) == normalize_label(sheet):
-            return n
-    raise ReadError(f"{fname}: no sheet named {sheet!r}; sheets present: {', '.join(map(repr, names))}")
-
-
 def _open_excel(path: Path, spec: ReadSpec) -> RawSource:
-    import zipfile
-
-    try:
-        import openpyxl
-        from openpyxl.utils.exceptions import InvalidFileException
-    except ImportError:  # pragma: no cover
-        raise ReadError("reading Excel needs openpyxl") from None
-    try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
-        raise ReadError(f"{path.name}: not a readable Excel workbook ({exc})") from None
-    try:
-        name = _pick_sheet(list(wb.sheetnames), spec.sheet, path.name)
-        ws = wb[name]
-        grid: list[list[Any]] = []
-        numbers: list[int] = []
-        # read-only sheets give rows in order; track the spreadsheet row number of each
-        for r_idx, row in enumerate(ws.iter_rows(values_only=False), start=1):
-            cells = list(row)
-            rn = r_idx
-            for c in cells:
-                if getattr(c, "row", None) is not None:
-                    rn = int(c.row)
-                    break
-            grid.append([getattr(c, "value", None) for c in cells])
-            numbers.append(rn)
-    finally:
-        wb.close()
-    return _grid_source(path, spec, grid, numbers, name, fmt="excel")
+    sheet = read_xlsx(path, spec.sheet, spec.limits)
+    raw = _grid_source(path, spec, sheet.rows, sheet.numbers, sheet.name, fmt="excel",
+                       hidden=sheet.hidden_rows, uncached=sheet.uncached)
+    if sheet.skipped:
+        raw.meta["hidden_sheets_skipped"] = list(sheet.skipped)
+    if sheet.hidden:
+        raw.meta["sheet_hidden"] = True
+    return raw
 
 
 def _is_blank(vals: list[Any]) -> bool:
@@ -380,10 +405,22 @@ def _is_blank(vals: list[Any]) -> bool:
 
 
 def _grid_source(
-    path: Path, spec: ReadSpec, grid: list[list[Any]], numbers: list[int], sheet: str, *, fmt: str
+    path: Path,
+    spec: ReadSpec,
+    grid: list[list[Any]],
+    numbers: list[int],
+    sheet: str,
+    *,
+    fmt: str,
+    hidden: set[int] | None = None,
+    uncached: dict[tuple[int, int], str] | None = None,
 ) -> RawSource:
-    """Rows of cells (Excel) -> header + data rows with spreadsheet row numbers."""
-    # spreadsheet row number r is at index numbers.index(r); header_row is 0-based row index
+    """Rows of cells (Excel) -> header + data rows with spreadsheet row numbers.
+
+    ``hidden``: spreadsheet rows that are hidden (each data row among them gets a note);
+    ``uncached``: (row, column) of formula cells without a saved value -> formula (a note each;
+    the cell reads as the formula text, so that the rejected row shows it).
+    """
     by_number = {n: i for i, n in enumerate(numbers)}
     h0 = spec.header_row + 1
     header_lines = [grid[by_number[n]] if n in by_number else [] for n in range(h0, h0 + spec.header_rows)]
@@ -392,10 +429,19 @@ def _grid_source(
             f"{path.name}[{sheet}]: no header on spreadsheet row {h0} (header_row={spec.header_row});"
             f" the sheet has {max(numbers, default=0)} rows"
         )
-    headers = _build_headers(header_lines)
+    headers, dups = _build_headers_dups(header_lines)
     width = len(headers)
     first_data = h0 + spec.header_rows + spec.skip_rows
+    uncached = uncached or {}
     data = [(n, grid[i]) for i, n in enumerate(numbers) if n >= first_data]
+    # formula cells without a value are not blank: they keep a row from being dropped as empty
+    by_row: dict[int, list[tuple[int, str]]] = {}
+    for (r, c), text in uncached.items():
+        by_row.setdefault(r, []).append((c, text))
+    for n, vals in data:
+        for c, text in by_row.get(n, ()):
+            if c <= len(vals) and vals[c - 1] is None:
+                vals[c - 1] = text
     while data and _is_blank(data[-1][1]):
         data.pop()
     if spec.skip_footer:
@@ -411,20 +457,41 @@ def _grid_source(
         if len(vals) > width:
             extra = vals[width:]
             if not _is_blank(list(extra)):
-                bad.append(BadRecord(n, " | ".join("" if v is None else str(v) for v in vals), f"the row has values beyond the {width} header columns"))
+                text = " | ".join("" if v is None else str(v) for v in vals)
+                bad.append(BadRecord(n, text, f"the row has values beyond the {width} header columns"))
                 continue
             vals = vals[:width]
         rows_out.append(list(vals) + [None] * (width - len(vals)))
         nums.append(n)
+    notes: list[CellNote] = []
+    pos_of = {n: i for i, n in enumerate(nums)}
+    for (r, c), text in sorted(uncached.items()):
+        if r in pos_of and c <= width:
+            h = headers[c - 1]
+            notes.append(
+                CellNote(pos_of[r], h, IssueCode.FORMULA_WITHOUT_VALUE, text,
+                         f"{h}: the formula {text} has no saved value (the workbook was not calculated);"
+                         " open and save it in Excel, or export the values")
+            )
+    for r in sorted(hidden or ()):
+        if r in pos_of:
+            notes.append(CellNote(pos_of[r], None, IssueCode.HIDDEN_ROW, None,
+                                  "the row is hidden in the workbook; it is read like the others"))
     frame = pd.DataFrame(rows_out, columns=headers, dtype=object) if rows_out else pd.DataFrame({h: pd.Series(dtype=object) for h in headers})
+    for h in headers:
+        col, found = _containers(frame[h], h)
+        if found:
+            frame[h] = col
+            notes.extend(found)
     return RawSource(
         name=path.name,
         path=path,
         format=fmt,
         columns=headers,
-        chunks=iter([RawChunk(frame, np.asarray(nums, dtype=np.int64), bad)]),
+        chunks=iter([RawChunk(frame, np.asarray(nums, dtype=np.int64), bad, notes=notes)]),
         sheet=sheet,
         meta={"blank_rows": blank, "header_row_number": h0},
+        duplicate_headers=dups,
     )
 
 
@@ -476,7 +543,7 @@ def _open_text(path: Path, spec: ReadSpec) -> RawSource:
         i += 1
     if not hdr or all(not any(h.strip() for h in r) for r in hdr):
         raise ReadError(f"{path.name}: no header found on line {spec.header_row + 1} (header_row={spec.header_row})")
-    headers = _build_headers(hdr)
+    headers, dups = _build_headers_dups(hdr)
     # drop unnamed trailing columns that are empty in the header (e.g. "a,b,c,,,")
     width = len(headers)
     data: list[tuple[int, list[str]]] = records[i:]
@@ -528,6 +595,7 @@ def _open_text(path: Path, spec: ReadSpec) -> RawSource:
         encoding=enc,
         delimiter=delim,
         meta={"blank_rows": blank, "comment_lines": comment_lines, "header_line": spec.header_row + 1},
+        duplicate_headers=dups,
     )
 
 
@@ -630,7 +698,7 @@ def _open_text_arrow(path: Path, spec: ReadSpec, head: bytes, chunk_rows: int) -
     hdr_recs = list(csv.reader(body[: spec.header_rows], delimiter=delim))
     if len(hdr_recs) < spec.header_rows:
         raise ReadError(f"{path.name}: no header found on line {spec.header_row + 1}")
-    headers = _build_headers(hdr_recs)
+    headers, dups = _build_headers_dups(hdr_recs)
     n_skip = spec.header_row + spec.header_rows + spec.skip_rows
     bad: list[BadRecord] = []
 
@@ -756,6 +824,7 @@ def _open_text_arrow(path: Path, spec: ReadSpec, head: bytes, chunk_rows: int) -
         meta={"streamed": True, "header_line": spec.header_row + 1},
         verify_rows=verify,
         column_types=typed,
+        duplicate_headers=dups,
     )
 
 

@@ -17,6 +17,7 @@ reason, in ``table.rejected``.
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -38,6 +39,7 @@ from peir.chain import (
     parse_link,
     parse_phase,
 )
+from peir.errors import IssueCode, Severity
 from peir.pipeline.codes import COUNTRIES, country_hint, is_country, is_currency
 from peir.pipeline.numbers import INVALID, MISSING, OK, parse_numbers, parse_years, to_string_array
 from peir.schema import C, FieldSpec, load_schema
@@ -65,7 +67,7 @@ PARALLEL_MIN_ROWS = 200_000
 #: Tolerance on chain-map shares summing to one.
 SHARE_TOLERANCE = 1e-6
 
-ERROR, WARNING, INFO = "error", "warning", "info"
+ERROR, WARNING, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
 
 
 def closest(value: object, choices: list[str], n: int = 3) -> list[str]:
@@ -114,6 +116,23 @@ class Issues:
             return
         self.blocks.append(_Block(pos, column, values, code, severity, message))
 
+    def without(self, mask: np.ndarray, columns: set[str | None] | None = None) -> Issues:
+        """These issues less those on the rows where ``mask`` is True (only those of
+        ``columns``, when given). Issues that concern no row are kept."""
+        out = Issues()
+        for b in self.blocks:
+            if b.pos is None or (columns is not None and b.column not in columns):
+                out.blocks.append(b)
+                continue
+            sel = ~mask[b.pos]
+            if sel.all():
+                out.blocks.append(b)
+            elif sel.any():
+                out.blocks.append(
+                    _Block(b.pos[sel], b.column, _select(b.values, sel), b.code, b.severity, _select(b.message, sel))
+                )
+        return out
+
     def reject_mask(self, n: int) -> np.ndarray:
         mask = np.zeros(n, dtype=bool)
         for b in self.blocks:
@@ -158,6 +177,15 @@ class Issues:
         if not parts:
             return empty_issues()
         return pd.concat(parts, ignore_index=True)
+
+
+def _select(v: Any, sel: np.ndarray) -> Any:
+    """Values or messages of a block for the selected positions (a scalar stays a scalar)."""
+    if isinstance(v, np.ndarray | list | pd.Series | pd.Index | pa.Array | pa.ChunkedArray) or (
+        isinstance(v, pd.api.extensions.ExtensionArray)
+    ):
+        return _broadcast(v, len(sel))[sel]
+    return v
 
 
 def empty_issues() -> pd.DataFrame:
@@ -268,6 +296,93 @@ def _phase_choices() -> list[str]:
 
 
 # ------------------------------------------------------------------------------------------
+# total rows
+# ------------------------------------------------------------------------------------------
+
+#: Classification columns in which a label can mark a total or subtotal row.
+TOTAL_LABEL_COLUMNS: tuple[str, ...] = (
+    C.INSTITUTION_CODE, C.INSTITUTION, C.PROGRAM, C.ECON, C.FUNC, C.REGION, C.FUNDING_SOURCE,
+)
+
+_TOTAL_RE = re.compile(
+    r"^(?:sub ?totale?s?|totale?s?|gran total|grand total|total general|suma|sumas|soma|somatorio|sum)(?: |$)"
+)
+
+
+def is_total_label(label: object) -> bool:
+    """True for a label that reads as a total or subtotal row, in English, Spanish or
+    Portuguese: ``TOTAL``, ``Total general``, ``Subtotal``, ``Sub-total``, ``Suma``,
+    ``Total ramo 04``, ``Gran total``, ``Soma``... (the label must start with the word).
+
+    >>> [is_total_label(x) for x in ("TOTAL", "Total ramo", "Sub-Total", "Totalidad", "Policía")]
+    [True, True, True, False, False]
+    """
+    return bool(_TOTAL_RE.match(normalize_label(label)))
+
+
+def check_totals(
+    kind: str, lines: pd.DataFrame, totals: pd.DataFrame, flagged: np.ndarray
+) -> tuple[Issues, dict[str, Any]]:
+    """Each total row against the sum of the lines it totals.
+
+    The lines a total row totals are the accepted ``lines`` that carry the same values in the
+    key columns where the total row has a value, apart from the column whose label marks it
+    as a total (``flagged``, one per total row): ``TOTAL`` in ``program`` for 2019, the
+    judiciary, executed, totals the judiciary's executed lines of 2019, whatever their
+    programme. Returns a ``total_mismatch`` warning per total row that differs by more than
+    a cent (positions into ``totals``) and a summary: rows, amount, equal, differ,
+    without_lines.
+    """
+    value = C.AMOUNT if kind == "budget" else C.VALUE
+    iss = Issues()
+    n = len(totals)
+    amounts = totals[value].to_numpy(dtype="float64", na_value=np.nan) if value in totals else np.full(n, np.nan)
+    summary: dict[str, Any] = {"rows": n, "amount": float(np.nansum(amounts)), "equal": 0, "differ": 0, "without_lines": 0}
+    if n == 0 or value not in lines.columns:
+        summary["without_lines"] = n
+        return iss, summary
+    keys = [c for c in load_schema(kind).primary_key if c in lines.columns and c in totals.columns]
+    sums = np.full(n, np.nan)
+    counts = np.zeros(n, dtype=np.int64)
+    present = {c: totals[c].notna().to_numpy() for c in keys}
+    patterns: dict[tuple[str, ...], list[int]] = {}
+    for i in range(n):
+        pat = tuple(c for c in keys if c != flagged[i] and present[c][i])
+        patterns.setdefault(pat, []).append(i)
+    line_values = lines[value].to_numpy(dtype="float64", na_value=np.nan)
+    for pat, members in patterns.items():
+        sub = totals.iloc[members]
+        if not pat:
+            sums[members] = math.fsum(line_values[np.isfinite(line_values)])
+            counts[members] = len(lines)
+            continue
+        grouped = (
+            pd.DataFrame({**{c: lines[c] for c in pat}, "_v": line_values})
+            .groupby(list(pat), dropna=False, sort=False, observed=True)["_v"]
+            .agg(["sum", "size"])
+        )
+        look = pd.MultiIndex.from_frame(sub[list(pat)]) if len(pat) > 1 else pd.Index(sub[pat[0]])
+        found = grouped.reindex(look)
+        sums[members] = found["sum"].to_numpy(dtype="float64", na_value=np.nan)
+        counts[members] = found["size"].fillna(0).to_numpy(dtype=np.int64)
+    has_lines = counts > 0
+    diff = amounts - np.where(has_lines, sums, 0.0)
+    tol = np.maximum(0.01, 1e-12 * np.abs(amounts))
+    equal = has_lines & (np.abs(diff) <= tol)
+    differ = has_lines & ~equal
+    summary.update(equal=int(equal.sum()), differ=int(differ.sum()), without_lines=int((~has_lines).sum()))
+    pos = np.flatnonzero(differ)
+    if len(pos):
+        msgs = [
+            f"the total row holds {_fmt(amounts[i])} but the {counts[i]:,} line(s) it totals sum to {_fmt(sums[i])}"
+            f" (difference {_fmt(diff[i])})"
+            for i in pos
+        ]
+        iss.add(pos, value, amounts[pos], IssueCode.TOTAL_MISMATCH, WARNING, msgs)
+    return iss, summary
+
+
+# ------------------------------------------------------------------------------------------
 # row checks
 # ------------------------------------------------------------------------------------------
 
@@ -283,6 +398,9 @@ class RowCheck:
     hashes: dict[str, np.ndarray] = field(default_factory=dict)  # per column, uint64 per row
     #: the phase column as distinct values (checked and recoded) and one index per row (-1 missing)
     phase_codes: tuple[list[Any], np.ndarray] | None = None
+    #: per row, the classification column whose label reads as a total (None: not a total row);
+    #: None when no row is a total or totals were not looked for
+    total_column: np.ndarray | None = None
 
 
 _ASCII_SPACE = " \t\n\r\x0b\x0c"
@@ -399,6 +517,7 @@ def check_rows(
     issues: Issues | None = None,
     hash_columns: set[str] | None = None,
     n_rows: int | None = None,
+    find_totals: bool = False,
 ) -> RowCheck:
     """Coerce the canonical columns of ``staged`` to their types and check every value.
 
@@ -406,6 +525,8 @@ def check_rows(
     a workbook or Arrow's parser): a DataFrame, or a mapping of positionally indexed Series of
     ``n_rows`` rows (the reader's chunks, which skip building a frame); ``present`` names the
     columns the source actually provided (the rest are missing). Nothing raises on a bad value.
+    ``find_totals``: mark the rows whose label in a classification column reads as a total
+    (:func:`is_total_label`) in ``RowCheck.total_column``.
     """
     schema = load_schema(kind)
     columns: Mapping[str, pd.Series] = (
@@ -421,6 +542,7 @@ def check_rows(
     hashes: dict[str, np.ndarray] = {}
     amounts: np.ndarray | None = None
     phase_codes: tuple[list[Any], np.ndarray] | None = None
+    total_column: np.ndarray | None = None
 
     def want(column: str) -> bool:
         return column != C.SOURCE_REF and (hash_columns is None or column in hash_columns)
@@ -439,7 +561,13 @@ def check_rows(
             coded = _check_string_field(f, coded, miss, iss, raw_values)
             if f.required and name in present:
                 pos = np.flatnonzero(miss)
-                iss.add(pos, name, raw_values(name, pos), "missing_value", ERROR, f"{name} is required but empty")
+                iss.add(pos, name, raw_values(name, pos), IssueCode.MISSING_VALUE, ERROR, f"{name} is required but empty")
+            if find_totals and name in TOTAL_LABEL_COLUMNS and col is not None:
+                flagged = np.asarray([v is not None and is_total_label(v) for v in coded._values()] + [False])[coded.idx]
+                if flagged.any():
+                    if total_column is None:
+                        total_column = np.full(n, None, dtype=object)
+                    total_column[flagged & pd.isna(total_column)] = name
             out[name] = coded.array()
             if name == C.PHASE:
                 phase_codes = (coded._values(), coded.idx)
@@ -453,7 +581,7 @@ def check_rows(
                 continue
             p = parse_years(col, missing=missing_markers)
             bad = np.flatnonzero(p.status == INVALID)
-            iss.add(bad, name, raw_values(name, bad), "not_a_year" if "year" in name else "not_an_integer", ERROR,
+            iss.add(bad, name, raw_values(name, bad), IssueCode.NOT_A_YEAR if "year" in name else IssueCode.NOT_AN_INTEGER, ERROR,
                     _by_unique(raw_values(name, bad), partial(_msg_not_integer, name)))
             v = p.values
             ok = p.status == OK
@@ -461,12 +589,12 @@ def check_rows(
             if lo is not None or hi is not None:
                 out_of = ok & (((v < lo) if lo is not None else False) | ((v > hi) if hi is not None else False))
                 pos = np.flatnonzero(out_of)
-                iss.add(pos, name, raw_values(name, pos), "implausible_year" if "year" in name else "out_of_range", ERROR,
+                iss.add(pos, name, raw_values(name, pos), IssueCode.IMPLAUSIBLE_YEAR if "year" in name else IssueCode.OUT_OF_RANGE, ERROR,
                         _by_unique(v[pos], partial(_msg_range, name, lo, hi)))
                 ok = ok & ~out_of
             if f.required and name in present:
                 pos = np.flatnonzero(p.status == MISSING)
-                iss.add(pos, name, raw_values(name, pos), "missing_value", ERROR, f"{name} is required but empty")
+                iss.add(pos, name, raw_values(name, pos), IssueCode.MISSING_VALUE, ERROR, f"{name} is required but empty")
             ints = np.where(ok, np.nan_to_num(v), 0).astype(np.int64)
             out[name] = pa.array(ints, mask=~ok)
             if want(name):
@@ -486,19 +614,19 @@ def check_rows(
                 v = v * mult
             bad = np.flatnonzero(p.status == INVALID)
             hint = f"; {p.hint}" if p.hint else ""
-            iss.add(bad, name, raw_values(name, bad), "not_a_number", ERROR,
+            iss.add(bad, name, raw_values(name, bad), IssueCode.NOT_A_NUMBER, ERROR,
                     _by_unique(raw_values(name, bad), partial(_msg_not_number, name, hint)))
             ok = p.status == OK
             nonfinite = ok & ~np.isfinite(np.where(ok, v, 0.0))
             pos = np.flatnonzero(nonfinite)
-            iss.add(pos, name, raw_values(name, pos), "not_finite", ERROR, f"{name} must be a finite number")
+            iss.add(pos, name, raw_values(name, pos), IssueCode.NOT_FINITE, ERROR, f"{name} must be a finite number")
             ok = ok & ~nonfinite
             if kind == "budget" and name == C.AMOUNT:
                 amounts = np.where(ok, v, np.nan)
             _check_bounds(kind, f, v, ok, iss, raw_values)
             if f.required and name in present:
                 pos = np.flatnonzero(p.status == MISSING)
-                iss.add(pos, name, raw_values(name, pos), "missing_value", ERROR, f"{name} is required but empty")
+                iss.add(pos, name, raw_values(name, pos), IssueCode.MISSING_VALUE, ERROR, f"{name} is required but empty")
             vv = np.where(ok, v, np.nan)
             out[name] = pa.array(vv, mask=~ok)
             if want(name):
@@ -511,7 +639,7 @@ def check_rows(
         for c in (C.LINK, C.UNIT, C.KIND):
             if want(c):
                 hashes[c] = _hash_strings(out[c])
-    return RowCheck(out, iss, iss.reject_mask(n), amounts, hashes, phase_codes)
+    return RowCheck(out, iss, iss.reject_mask(n), amounts, hashes, phase_codes, total_column)
 
 
 def _check_bounds(
@@ -520,21 +648,21 @@ def _check_bounds(
     name = f.name
     if kind == "budget" and name == C.AMOUNT:
         pos = np.flatnonzero(ok & (v < 0))
-        iss.add(pos, name, raw_values(name, pos), "negative_amount", WARNING,
+        iss.add(pos, name, raw_values(name, pos), IssueCode.NEGATIVE_AMOUNT, WARNING,
                 "negative amount (a refund or correction?); kept")
         return
     if f.minimum is not None:
         pos = np.flatnonzero(ok & (v < f.minimum))
         what = "a count cannot be negative" if f.minimum == 0 else f"is below the minimum {_fmt(f.minimum)}"
-        iss.add(pos, name, raw_values(name, pos), "negative_count" if f.minimum == 0 else "out_of_range", ERROR,
+        iss.add(pos, name, raw_values(name, pos), IssueCode.NEGATIVE_COUNT if f.minimum == 0 else IssueCode.OUT_OF_RANGE, ERROR,
                 _by_unique(v[pos], partial(_msg_bound, name, what)))
     if f.exclusive_minimum is not None:
         pos = np.flatnonzero(ok & (v <= f.exclusive_minimum))
-        iss.add(pos, name, raw_values(name, pos), "out_of_range", ERROR,
+        iss.add(pos, name, raw_values(name, pos), IssueCode.OUT_OF_RANGE, ERROR,
                 _by_unique(v[pos], partial(_msg_bound, name, f"must be greater than {_fmt(f.exclusive_minimum)}")))
     if f.maximum is not None:
         pos = np.flatnonzero(ok & (v > f.maximum))
-        iss.add(pos, name, raw_values(name, pos), "out_of_range", ERROR,
+        iss.add(pos, name, raw_values(name, pos), IssueCode.OUT_OF_RANGE, ERROR,
                 _by_unique(v[pos], partial(_msg_bound, name, f"is above the maximum {_fmt(f.maximum)}")))
 
 
@@ -554,41 +682,41 @@ def _check_string_field(
         recoded, unknown = coded.recode(partial(_upper_if, checker))
         pos = np.flatnonzero(unknown)
         if name == C.COUNTRY:
-            iss.add(pos, name, raw_values(name, pos), "unknown_country", ERROR, _by_unique(raw_values(name, pos), _country_message))
+            iss.add(pos, name, raw_values(name, pos), IssueCode.UNKNOWN_COUNTRY, ERROR, _by_unique(raw_values(name, pos), _country_message))
         else:
-            iss.add(pos, name, raw_values(name, pos), "unknown_currency", ERROR,
+            iss.add(pos, name, raw_values(name, pos), IssueCode.UNKNOWN_CURRENCY, ERROR,
                     _by_unique(raw_values(name, pos), lambda v: f"{v!r} is not an ISO 4217 currency code (e.g. USD, GTQ, CRC)"))
         return recoded
     if name == C.PHASE:
         recoded, unknown = coded.recode(lambda v: p.value if (p := parse_phase(v)) else None)
         pos = np.flatnonzero(unknown)
-        iss.add(pos, name, raw_values(name, pos), "unknown_phase", ERROR, _by_unique(raw_values(name, pos), _phase_message))
+        iss.add(pos, name, raw_values(name, pos), IssueCode.UNKNOWN_PHASE, ERROR, _by_unique(raw_values(name, pos), _phase_message))
         return recoded
     if name == C.LINK:
         recoded, unknown = coded.recode(lambda v: lk.value if (lk := parse_link(v)) else None)
         pos = np.flatnonzero(unknown)
         choices = [lk.value for lk in Link]
-        iss.add(pos, name, raw_values(name, pos), "unknown_link", ERROR,
+        iss.add(pos, name, raw_values(name, pos), IssueCode.UNKNOWN_LINK, ERROR,
                 _by_unique(raw_values(name, pos), lambda v: _unknown_message(name, v, choices)))
         return recoded
     if name == C.MEASURE:
         recoded, unknown = coded.recode(resolve_measure)
         pos = np.flatnonzero(unknown)
-        iss.add(pos, name, raw_values(name, pos), "unknown_measure", ERROR,
+        iss.add(pos, name, raw_values(name, pos), IssueCode.UNKNOWN_MEASURE, ERROR,
                 _by_unique(raw_values(name, pos), lambda v: _unknown_message(name, v, list(MEASURES))))
         return recoded
     if f.enum is not None:
         choices = list(f.enum)
         recoded, unknown = coded.recode(partial(_lower_in, choices))
         pos = np.flatnonzero(unknown)
-        iss.add(pos, name, raw_values(name, pos), "not_in_enum", ERROR,
+        iss.add(pos, name, raw_values(name, pos), IssueCode.NOT_IN_ENUM, ERROR,
                 _by_unique(raw_values(name, pos), partial(_unknown_for, name, choices)))
         return recoded
     if f.pattern is not None:
         rx = re.compile(f.pattern)
         recoded, unknown = coded.recode(partial(_if_match, rx))
         pos = np.flatnonzero(unknown)
-        iss.add(pos, name, raw_values(name, pos), "pattern", ERROR,
+        iss.add(pos, name, raw_values(name, pos), IssueCode.PATTERN, ERROR,
                 _by_unique(raw_values(name, pos), partial(_msg_pattern, name, f.pattern)))
         return recoded
     return coded
@@ -639,7 +767,7 @@ def _caseload_fill(out: dict[str, pa.Array], iss: Issues, raw_values: Callable[[
             if len(pos):
                 mvals = _np_strings(measure)[pos]
                 gvals = _np_strings(given)[pos]
-                iss.add(pos, col, gvals, "kind_mismatch", WARNING,
+                iss.add(pos, col, gvals, IssueCode.KIND_MISMATCH, WARNING,
                         [f"{m} is a {MEASURES[m].kind} in the vocabulary, the source says {g}" for m, g in zip(mvals, gvals, strict=True)])
         out[col] = pc.coalesce(given, filled)
     # rows whose measure is known always get link/unit/kind; rows with an unknown measure are
@@ -647,7 +775,7 @@ def _caseload_fill(out: dict[str, pa.Array], iss: Issues, raw_values: Callable[[
     for col in (C.LINK, C.UNIT, C.KIND):
         pos = np.flatnonzero(np.asarray(pc.is_null(out[col]).to_numpy(zero_copy_only=False), dtype=bool)
                              & np.asarray(pc.is_valid(measure).to_numpy(zero_copy_only=False), dtype=bool))
-        iss.add(pos, col, raw_values(col, pos), "missing_value", ERROR, f"{col} is required but empty")
+        iss.add(pos, col, raw_values(col, pos), IssueCode.MISSING_VALUE, ERROR, f"{col} is required but empty")
 
 
 # ------------------------------------------------------------------------------------------
@@ -860,7 +988,7 @@ def _duplicates(
         first_k = _first_rows(k_sub, r_sub)
         if kind == "context":
             pos = sub[dup_key]
-            iss.add(pos, ",".join(key), None, "duplicate_key", ERROR,
+            iss.add(pos, ",".join(key), None, IssueCode.DUPLICATE_KEY, ERROR,
                     [f"a second row for {frame[C.COUNTRY].iat[int(i)]} {frame[C.YEAR].iat[int(i)]} (first on row {f}); rejected"
                      for i, f in zip(pos, first_k[dup_key], strict=True)])
             reject[pos] = True
@@ -870,12 +998,12 @@ def _duplicates(
             dup_exact = pd.Series(f_sub).duplicated(keep="first").to_numpy()
             if dup_exact.any():
                 first_f = _first_rows(f_sub, r_sub)
-                iss.add(sub[dup_exact], None, None, "duplicate_row", WARNING,
+                iss.add(sub[dup_exact], None, None, IssueCode.DUPLICATE_ROW, WARNING,
                         [f"same values as row {f}: counted twice if both are real" for f in first_f[dup_exact]])
             other = dup_key & ~dup_exact
             if other.any():
                 shown = [c for c in key if c in frame.columns]
-                iss.add(sub[other], ",".join(shown), None, "duplicate_key", WARNING,
+                iss.add(sub[other], ",".join(shown), None, IssueCode.DUPLICATE_KEY, WARNING,
                         [f"same {', '.join(shown)} as row {f} with other values" for f in first_k[other]])
     return iss
 
@@ -994,7 +1122,7 @@ def _executed_vs_modified(frame: pd.DataFrame, line_codes: np.ndarray, hints: Ta
     pos = sub[hit]
     if len(pos):
         e, m = ex_sum[g[hit]], mod_sum[g[hit]]
-        iss.add(pos, C.AMOUNT, amt[hit], "executed_above_modified", WARNING,
+        iss.add(pos, C.AMOUNT, amt[hit], IssueCode.EXECUTED_ABOVE_MODIFIED, WARNING,
                 [f"executed {_fmt(a)} is {a / b:.1f}× the modified budget {_fmt(b)} for the same line" for a, b in zip(e, m, strict=True)])
     return iss
 
@@ -1009,7 +1137,7 @@ def _share_sums(frame: pd.DataFrame, iss: Issues) -> None:
     bad = first & (np.abs(total - 1.0) > SHARE_TOLERANCE)
     pos = np.flatnonzero(bad)
     if len(pos):
-        iss.add(pos, C.SHARE, total[pos], "shares_not_one", WARNING,
+        iss.add(pos, C.SHARE, total[pos], IssueCode.SHARES_NOT_ONE, WARNING,
                 [f"the shares of this rule ({_rule_label(frame, key, int(i))}) sum to {total[i]:.4g}, not 1" for i in pos])
 
 
@@ -1076,7 +1204,7 @@ def cross_validate(ds: Dataset) -> ValidationReport:
                     "row": None,
                     "column": "country,year",
                     "value": c,
-                    "code": "missing_context",
+                    "code": IssueCode.MISSING_CONTEXT,
                     "severity": WARNING,
                     "message": f"{name} has {c} for {_years_text(ys)} but the context table has no row for "
                     f"{'that year' if len(ys) == 1 else 'those years'} (no deflator, population or exchange rate)",
@@ -1098,7 +1226,7 @@ def cross_validate(ds: Dataset) -> ValidationReport:
                             "row": None,
                             "column": C.INSTITUTION_CODE,
                             "value": code,
-                            "code": "unmapped_institution",
+                            "code": IssueCode.UNMAPPED_INSTITUTION,
                             "severity": WARNING,
                             "message": f"no chain-map rule mentions institution {code!r}"
                             f" ({len(sub)} budget rows, {_fmt(float(sub[C.AMOUNT].sum()))}): its spending will be unallocated",
@@ -1116,7 +1244,7 @@ def cross_validate(ds: Dataset) -> ValidationReport:
                         "row": None,
                         "column": C.CURRENCY,
                         "value": cur_row[C.CURRENCY],
-                        "code": "currency_mismatch",
+                        "code": IssueCode.CURRENCY_MISMATCH,
                         "severity": WARNING,
                         "message": f"budget for {cur_row[C.COUNTRY]} is in {cur_row[C.CURRENCY]} but the context"
                         f" (exchange rate, GDP) is in {cur_row[C.CURRENCY + '_ctx']}",
