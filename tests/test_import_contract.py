@@ -85,9 +85,7 @@ NOBODY_IMPORTS = frozenset({"", "specs"})
 #: (importing module, imported module) -> who removes it. Temporary: each entry names its issue.
 KNOWN_EXCEPTIONS: dict[tuple[str, str], str] = {
     # ingest (#20, vocabulary): errors stops importing tables; validate takes tables, not Dataset
-    ("peir.errors", "peir.tables"): "ingest #20: errors stops importing tables",
     ("peir.pipeline.validate", "peir.dataset"): "ingest #20: cross_validate annotated with Dataset",
-    ("peir.pipeline.sources", "peir.chain"): "ingest #14/#20: function-level import",
     # efficiency (#19/#20): the dea <-> frontier <-> results cycle and the model card's version
     ("peir.efficiency.frontier", "peir.efficiency.dea"): "efficiency #20: dea/frontier/results cycle",
     ("peir.efficiency.dea", "peir.efficiency.frontier"): "efficiency #20: dea/frontier/results cycle",
