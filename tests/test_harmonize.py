@@ -147,6 +147,22 @@ def test_overlapping_rules_of_equal_specificity_are_named() -> None:
     assert len(effective_chain_map(disjoint)) == 2
 
 
+def test_year_range_rules_match_only_their_years() -> None:
+    # a rule with year_from..year_to must not reach years before year_from (nor after year_to);
+    # with two ranged rules of equal specificity, a line outside both takes the unranged rule
+    rules = pd.DataFrame(
+        [
+            {"institution_code": "OJ", "link": "judicial", "share": 1.0, "basis": "whole", "source_ref": "m:2"},
+            {"institution_code": "OJ", "year_from": 2017, "year_to": 2017, "link": "investigation", "share": 1.0, "basis": "2017 law", "source_ref": "m:3"},
+            {"institution_code": "OJ", "year_from": 2018, "year_to": 2018, "link": "corrections", "share": 1.0, "basis": "2018 law", "source_ref": "m:4"},
+        ]
+    )
+    b = budget_frame([{"year": y, "institution_code": "OJ", "amount": 1.0} for y in (2016, 2017, 2018, 2019)])
+    s = quiet_harmonize(ds_of(b, rules, context_frame(gdp_deflator=[100.0] * 6))).spending
+    assert s.set_index("year")["link"].to_dict() == {
+        2016: "judicial", 2017: "investigation", 2018: "corrections", 2019: "judicial"}
+
+
 @pytest.mark.parametrize(
     ("row", "message"),
     [

@@ -432,8 +432,8 @@ def match_keys(keys: pd.DataFrame, rules: pd.DataFrame) -> pd.DataFrame:
         yr = cand[C.YEAR].to_numpy(dtype=np.int64)
         yf = cand[C.YEAR_FROM].astype("float64").to_numpy()
         yt = cand[C.YEAR_TO].astype("float64").to_numpy()
-        ok = ok & np.isnan(yf) | (yr >= yf)
-        ok = ok & np.isnan(yt) | (yr <= yt)
+        ok = ok & (np.isnan(yf) | (yr >= yf))
+        ok = ok & (np.isnan(yt) | (yr <= yt))
         rf = cand[C.FUNC]
         lf = cand["_func"]
         func_ok = rf.isna().to_numpy(dtype=bool) | (lf == rf).fillna(False).to_numpy(dtype=bool)
