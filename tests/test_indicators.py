@@ -386,14 +386,18 @@ def test_docs_main_writes(tmp_path: Path) -> None:
     assert p.read_text(encoding="utf-8") == docs.render()
 
 
-def test_el_salvador_example_reproduces_2012_review() -> None:
-    """The shipped example: the 2011 link distribution reported by the 2012 World Bank PEIR."""
+def test_el_salvador_example_through_compute() -> None:
+    """The shipped example (Ministerio de Hacienda files): 2011 and 2018 through compute."""
     h = peir.load_example("el_salvador").harmonize()
-    o = I.compute(h, ["exp_total", "exp_link_share", "exp_pct_gdp"], years=[2011])
-    assert _v(o, "exp_total", 2011).value == pytest.approx(612e6)
-    share = o[o.indicator == "exp_link_share"].set_index("link")["value"].round(1)
-    assert share["patrol"] == 43.8 and share["prevention"] == 3.0 and share["corrections"] == 6.9
-    # investigation + judicial are reported together (46.3 %), kept visible as unallocated
-    assert share.sum() == pytest.approx(100.0, abs=0.05)
-    # 2.8 % in the review; current WDI GDP vintages give about 3.0 %
-    assert 2.5 < _v(o, "exp_pct_gdp", 2011).value < 3.2
+    o = I.compute(h, ["exp_total", "exp_link_share", "exp_pct_gdp"], years=[2011, 2018])
+    # the five ramos executed US$593.9 M in 2011 (the 2012 review published US$612 M)
+    assert _v(o, "exp_total", 2011).value == pytest.approx(593_908_278.0, abs=0.01)
+    raw = o[o.indicator == "exp_link_share"].set_index(["year", "link"])["value"]
+    share = raw.round(1)
+    # 2011: no unit split of MJSP in the files, so it stays visible as unallocated
+    assert share[2011].to_dict() == {"investigation": 6.4, "judicial": 37.1, "unallocated": 56.5}
+    # 2018: split by the units of the 2018 budget law
+    assert share[2018]["patrol"] == 43.8 and share[2018]["corrections"] == 11.0
+    assert raw[2018].sum() == pytest.approx(100.0, abs=1e-9)
+    # 2.8 % in the review; US$593.9 M / WDI GDP 2011 (July 2026 vintage) = 2.93 %
+    assert _v(o, "exp_pct_gdp", 2011).value == pytest.approx(2.928, abs=1e-3)

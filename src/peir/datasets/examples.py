@@ -5,12 +5,14 @@ Each example is a folder with ``budget.csv``, ``caseload.csv``, ``context.csv`` 
 figure and an ``example.yaml`` with its metadata (title, country, peers, base year, currency,
 caseload source priority per measure, published ratios kept for comparison, notes).
 
-- ``el_salvador``: El Salvador's security and justice sector from public sources (the World
-  Bank's 2012 PEIR figures for 2011, institution budgets, homicides 2008-2024 with their
-  counting rules, prisons, police) and WDI / IMF context.
-- ``central_america``: the 2012 PEIR's peer comparison (security and justice spending as %
-  of GDP in 2010) for El Salvador, Guatemala, Honduras, Costa Rica, Panama and Nicaragua,
-  with macro context.
+- ``el_salvador``: El Salvador's security and justice budget 2008-2020 from the Ministerio de
+  Hacienda's files (via FUNDE): approved, modified and executed for the five ramos of the
+  sector, the 2018-2020 budget laws by line of work, rubro and funding source; homicides
+  2008-2024 with their counting rules, prisons, police; WDI / IMF context; the 2012 PEIR's
+  published figures for reconciliation.
+- ``central_america``: judiciary spending, approved and executed, of El Salvador, Guatemala,
+  Honduras, Costa Rica and Panama from the World Bank BOOST data, with the 2012 PEIR's sector
+  ratios (% of GDP, 2010) and macro context.
 """
 
 from __future__ import annotations
@@ -85,7 +87,10 @@ def load_example(name: str = "el_salvador") -> Dataset:
     package. ``Dataset.meta`` carries the example's metadata, in particular
     ``source_priority`` (caseload measure -> sources in order of preference, for
     :meth:`peir.Dataset.harmonize`), ``base_year``, ``country``, ``peers``, ``currency``,
-    ``title``, ``published_figures``, ``notes`` and ``sources`` (the path of ``SOURCES.md``).
+    ``title``, ``published_figures``, ``coverage`` (the years, institutions and phases each
+    window of the budget covers: compare totals only within one window), ``data_requests``
+    (what is missing and from whom), ``econ_scheme`` (the classification of ``econ``, e.g.
+    ``"SLV"`` for El Salvador's rubros), ``notes`` and ``sources`` (the path of ``SOURCES.md``).
 
     Parameters
     ----------
@@ -142,6 +147,9 @@ def load_example(name: str = "el_salvador") -> Dataset:
         "population_source": meta.get("population_source"),
         "gov_expenditure_scope": meta.get("gov_expenditure_scope"),
         "published_figures": list(meta.get("published_figures") or []),
+        "coverage": list(meta.get("coverage") or []),
+        "data_requests": list(meta.get("data_requests") or []),
+        "econ_scheme": meta.get("econ_scheme"),
         "notes": list(meta.get("notes") or []),
         "sources": sources_path,
     }
