@@ -62,5 +62,5 @@ def test_notebook_executes(path: Path, jupyter_path: Path, monkeypatch: pytest.M
     ]
     assert not errors
     print(f"{path.name}: {elapsed:.1f} s")
-    if path.stem == "quickstart":
-        assert elapsed < 60, f"quickstart took {elapsed:.0f} s"
+    # the quickstart's time is printed, not asserted (BRIEF: no wall-clock assertions in
+    # tests; the machine is shared); performance goals live in benchmarks/
