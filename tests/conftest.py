@@ -13,6 +13,8 @@ matplotlib.use("Agg")
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("PEIR_SHARED", ROOT.parent / "shared"))
 SHARED_DATA = SHARED / "data"
+# small published known-answer files carried by the repository (see tests/data/README.md)
+TEST_DATA = Path(__file__).resolve().parent / "data"
 
 
 @pytest.fixture(scope="session")

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from peir.efficiency import bootstrap_dea, dea
+
+# small test panels break Cooper's rule on purpose; the rule has its own test
+pytestmark = pytest.mark.filterwarnings("ignore:.*Cooper's rule")
 
 SETTINGS = settings(max_examples=25, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])

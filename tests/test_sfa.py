@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
+from conftest import TEST_DATA
 from peir.efficiency.sfa import SFAResult, _loglik_obs, _score_obs, load_sfa, sfa
 from peir.errors import ConvergenceWarning, InputError, PeirError
 
@@ -20,9 +21,9 @@ F41_LLF = -17.027229
 
 
 @pytest.fixture(scope="module")
-def front41(shared_data: Path) -> tuple[pd.Series, pd.DataFrame, pd.DataFrame]:
-    d = pd.read_csv(shared_data / "published" / "front41Data.csv")
-    te = pd.read_csv(shared_data / "published" / "front41_published_te.csv")
+def front41() -> tuple[pd.Series, pd.DataFrame, pd.DataFrame]:
+    d = pd.read_csv(TEST_DATA / "published" / "front41Data.csv")
+    te = pd.read_csv(TEST_DATA / "published" / "front41_published_te.csv")
     y = np.log(d["output"]).rename("log_output")
     X = pd.DataFrame({"log_capital": np.log(d["capital"]), "log_labour": np.log(d["labour"])})
     return y, X, te
@@ -34,7 +35,6 @@ def front41_fit(front41: tuple[pd.Series, pd.DataFrame, pd.DataFrame]) -> SFARes
     return sfa(y, X)
 
 
-@pytest.mark.shared
 def test_frontier41_parameters(front41_fit: SFAResult) -> None:
     r = front41_fit
     assert r.converged
@@ -45,14 +45,12 @@ def test_frontier41_parameters(front41_fit: SFAResult) -> None:
     assert abs(r.lr_one_sided - 2.8392402) < 1e-4
 
 
-@pytest.mark.shared
 def test_frontier41_standard_errors(front41_fit: SFAResult) -> None:
     # FRONTIER 4.1 inverts the DFP quasi-Newton approximation of the Hessian; ours is the
     # exact Hessian of the analytic score, so they agree to about 1.5 % (2 % tolerance).
     assert_allclose(front41_fit.bse.to_numpy(), F41_BSE, rtol=0.02)
 
 
-@pytest.mark.shared
 def test_frontier41_efficiencies(
     front41: tuple[pd.Series, pd.DataFrame, pd.DataFrame], front41_fit: SFAResult
 ) -> None:
@@ -66,7 +64,6 @@ def test_frontier41_efficiencies(
     assert (jlms <= eff + 1e-12).all()
 
 
-@pytest.mark.shared
 def test_frontier41_cost_sign_flip(front41: tuple[pd.Series, pd.DataFrame, pd.DataFrame]) -> None:
     # negating y and X turns the production frontier into a cost frontier with the same
     # likelihood: beta flips sign, sigma2, gamma and the efficiencies stay the same
@@ -85,7 +82,6 @@ def test_frontier41_cost_sign_flip(front41: tuple[pd.Series, pd.DataFrame, pd.Da
     assert_allclose(cost.efficiency(), te["te_frontier41"].to_numpy(), atol=1e-5)
 
 
-@pytest.mark.shared
 def test_frontier41_presentation(front41_fit: SFAResult) -> None:
     text = front41_fit.summary().as_text()
     assert "gamma" in text and "Log-likelihood" in text and str(front41_fit) == text
@@ -98,7 +94,6 @@ def test_frontier41_presentation(front41_fit: SFAResult) -> None:
     assert {"estimate", "std_error", "t", "p"} <= set(tidy.columns)
 
 
-@pytest.mark.shared
 def test_save_load_round_trip(
     front41: tuple[pd.Series, pd.DataFrame, pd.DataFrame],
     front41_fit: SFAResult,
@@ -121,7 +116,6 @@ def test_save_load_round_trip(
         np.testing.assert_array_equal(back.efficiency(method).to_numpy(), a)  # type: ignore[arg-type]
 
 
-@pytest.mark.shared
 def test_predict_checks_columns(
     front41: tuple[pd.Series, pd.DataFrame, pd.DataFrame], front41_fit: SFAResult
 ) -> None:

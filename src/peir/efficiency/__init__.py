@@ -10,17 +10,19 @@ from peir.efficiency.bootstrap import bootstrap_dea
 from peir.efficiency.card import ModelCard
 from peir.efficiency.dea import dea
 from peir.efficiency.frontier import Frontier, load_frontier
-from peir.efficiency.malmquist import malmquist
+from peir.efficiency.malmquist import MalmquistResult, malmquist
 from peir.efficiency.results import DEAResult
 from peir.efficiency.sfa import SFAResult, load_sfa, sfa
-from peir.efficiency.superefficiency import super_efficiency
+from peir.efficiency.superefficiency import SuperEfficiencyResult, super_efficiency
 from peir.efficiency.track import TrackResult, track
 
 __all__ = [
     "DEAResult",
     "Frontier",
+    "MalmquistResult",
     "ModelCard",
     "SFAResult",
+    "SuperEfficiencyResult",
     "TrackResult",
     "bootstrap_dea",
     "dea",

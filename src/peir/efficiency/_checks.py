@@ -6,17 +6,34 @@ offending column at once (NaN, infinite or negative values, all-zero columns, mi
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from peir.errors import InputError
+from peir.errors import InputError, PeirWarning
 
-__all__ = ["Matrix", "as_matrix", "check_rts_orientation", "validate_pair"]
+__all__ = [
+    "RTS_NAMES",
+    "Matrix",
+    "align_columns",
+    "as_matrix",
+    "check_rts_orientation",
+    "check_sample_size",
+    "given_units",
+    "validate_pair",
+]
 
 RTS = ("crs", "vrs", "nirs", "ndrs", "fdh")
+RTS_NAMES = {
+    "crs": "constant returns to scale (CCR)",
+    "vrs": "variable returns to scale (BCC)",
+    "nirs": "non-increasing returns to scale",
+    "ndrs": "non-decreasing returns to scale",
+    "fdh": "free disposal hull",
+}
 ORIENTATIONS = ("input", "output")
 
 
@@ -28,6 +45,10 @@ class Matrix:
     names: list[str]
     index: pd.Index[Any]
     is_frame: bool
+
+    def frame(self) -> pd.DataFrame:
+        """The block as a DataFrame (unit index, column names)."""
+        return pd.DataFrame(self.values, index=self.index, columns=self.names)
 
 
 def as_matrix(obj: Any, role: str) -> Matrix:
@@ -119,12 +140,77 @@ def validate_pair(
         )
     problems += _column_problems(x, f"{what}inputs", technology=technology)
     problems += _column_problems(y, f"{what}outputs", technology=technology)
+    if not problems:
+        zero = np.flatnonzero(np.all(x.values == 0, axis=1))
+        if zero.size:
+            units = ", ".join(repr(x.index[i]) if x.is_frame else str(i) for i in zero[:5])
+            more = f" and {zero.size - 5} more" if zero.size > 5 else ""
+            label = "unit(s)" if x.is_frame else "row(s) (0-based)"
+            problems.append(
+                f"{what}inputs: every input is zero for {label} {units}{more}; a unit that uses "
+                "nothing cannot be compared (it would make every other unit look fully "
+                "inefficient). Check the data or drop the unit."
+            )
     if problems:
         raise InputError("; ".join(problems) if len(problems) == 1 else "\n".join(problems))
     index = x.index if x.is_frame else (y.index if y.is_frame else x.index)
     x.index = index
     y.index = index
     return x, y
+
+
+def check_sample_size(n: int, m: int, s: int, *, what: str = "DEA", stacklevel: int = 3) -> None:
+    """Warn (:class:`peir.PeirWarning`) when n < max(m·s, 3(m + s)) (Cooper's rule).
+
+    With few units per variable most units land on the frontier whatever their performance;
+    with more variables than units every unit may score 1 (Cooper, Seiford & Tone 2007,
+    *Data Envelopment Analysis*, 2nd ed., p. 116).
+    """
+    need = max(m * s, 3 * (m + s))
+    if n < need:
+        warnings.warn(
+            f"{what}: {n} unit(s) for {m} input(s) and {s} output(s); Cooper's rule asks for at "
+            f"least max(m*s, 3(m+s)) = {need}. With so few units per variable many units score "
+            "1 whatever their performance: read the scores with care, or use fewer variables.",
+            PeirWarning,
+            stacklevel=stacklevel,
+        )
+
+
+def align_columns(m: Matrix, names: list[str], role: str) -> Matrix:
+    """Reorder the columns of ``m`` to ``names`` (bare arrays match by position); raise
+    :class:`peir.InputError` naming the missing and unexpected columns when they differ."""
+    if not m.is_frame:
+        if len(m.names) != len(names):
+            raise InputError(
+                f"{role}: {len(m.names)} column(s) given but the reference has {len(names)} "
+                f"({', '.join(names)})."
+            )
+        return Matrix(m.values, list(names), m.index, False)
+    if m.names == names:
+        return m
+    if sorted(m.names) != sorted(names):
+        missing = [n for n in names if n not in m.names]
+        extra = [n for n in m.names if n not in names]
+        raise InputError(
+            f"{role}: columns differ from the reference's ({', '.join(names)}); "
+            f"missing: {', '.join(missing) or 'none'}; unexpected: {', '.join(extra) or 'none'}."
+        )
+    order = [m.names.index(n) for n in names]
+    return Matrix(m.values[:, order], list(names), m.index, True)
+
+
+def given_units(inputs: Any, outputs: Any, units: dict[str, str] | None) -> dict[str, str]:
+    """Units of measure of the variables: ``DataFrame.attrs["units"]`` of the data, then
+    ``units`` (which wins)."""
+    given: dict[str, str] = {}
+    for obj in (inputs, outputs):
+        attrs = getattr(obj, "attrs", None)
+        if isinstance(attrs, dict) and isinstance(attrs.get("units"), dict):
+            given.update({str(k): str(v) for k, v in attrs["units"].items()})
+    if units:
+        given.update({str(k): str(v) for k, v in units.items()})
+    return given
 
 
 def check_rts_orientation(rts: str, orientation: str) -> tuple[str, str]:

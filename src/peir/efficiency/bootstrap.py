@@ -46,7 +46,7 @@ from tqdm import tqdm
 
 from peir.efficiency import lp
 from peir.efficiency._checks import check_rts_orientation, validate_pair
-from peir.efficiency.dea import _efficiency, evaluate
+from peir.efficiency.scoring import evaluate, to_efficiency
 from peir.errors import InputError
 
 __all__ = ["bootstrap_dea", "silverman_bandwidth"]
@@ -96,7 +96,7 @@ def _replicate(
             xs, ys = x, y * (delta / star)[:, None]
         raw = evaluate(x, y, xs, ys, scale_x=scale_x, scale_y=scale_y, rts=rts,
                        orientation=orientation, slacks=False, n_jobs=1)
-        eff, _, _ = _efficiency(raw, orientation)
+        eff, _, _ = to_efficiency(raw, orientation)
         with np.errstate(divide="ignore"):
             out[b] = 1.0 / eff
     return out
@@ -162,7 +162,7 @@ def bootstrap_dea(
     sx, sy = xv.mean(axis=0), yv.mean(axis=0)
     raw = evaluate(xv, yv, xv, yv, scale_x=sx, scale_y=sy, rts=rts, orientation=orientation,
                    slacks=False)
-    theta, _, feasible = _efficiency(raw, orientation)
+    theta, _, feasible = to_efficiency(raw, orientation)
     if not np.all(feasible) or not np.all((theta > 0) & np.isfinite(theta)):
         raise InputError(
             "bootstrap_dea needs every unit to have a positive, finite DEA score; some units "

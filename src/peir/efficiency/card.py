@@ -15,6 +15,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from peir._version import __version__
+
 __all__ = ["ModelCard", "fingerprint"]
 
 
@@ -73,8 +75,6 @@ class ModelCard:
 
     def __post_init__(self) -> None:
         if not self.peir_version:
-            from peir._version import __version__
-
             self.peir_version = __version__
         if not self.created:
             self.created = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")

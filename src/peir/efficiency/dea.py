@@ -22,259 +22,20 @@ Bogetoft, P. & Otto, L. (2011). *Benchmarking with DEA, SFA, and R*. Springer.
 
 from __future__ import annotations
 
-import warnings
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-import numpy as np
-import pandas as pd
-import scipy.sparse as sp
-
-from peir.efficiency import lp
-from peir.efficiency._checks import Matrix, check_rts_orientation, validate_pair
+from peir.efficiency._checks import (
+    align_columns,
+    check_rts_orientation,
+    check_sample_size,
+    given_units,
+    validate_pair,
+)
+from peir.efficiency.frontier import Frontier
 from peir.efficiency.results import DEAResult
-from peir.errors import InputError, PeirWarning
-
-if TYPE_CHECKING:  # pragma: no cover
-    from peir.efficiency.frontier import Frontier
+from peir.errors import InputError
 
 __all__ = ["dea"]
-
-Array = np.ndarray[Any, np.dtype[np.float64]]
-IntArray = np.ndarray[Any, np.dtype[np.int64]]
-
-
-@dataclass
-class Raw:
-    """Scores of evaluated units in the solver's terms: θ (input) or φ (output)."""
-
-    score: Array
-    status: IntArray
-    lam: sp.csr_matrix
-    slack_failed: IntArray
-
-
-def _fdh(
-    xr: Array,
-    yr: Array,
-    xe: Array,
-    ye: Array,
-    orientation: str,
-    slacks: bool,
-    exclude: IntArray | None,
-) -> Raw:
-    """Free disposal hull by enumeration (no LP): θ = min_{j: y_j ≥ y_0} max_i x_ij / x_i0."""
-    n, nr = xe.shape[0], xr.shape[0]
-    cost = xr.sum(axis=1) - yr.sum(axis=1)  # minus the slack sum, up to a constant
-    score = np.empty(n)
-    status = np.zeros(n, dtype=np.int64)
-    peer = np.full(n, -1, dtype=np.int64)
-    width = max(xr.shape[1], yr.shape[1])
-    chunk = max(1, int(4_000_000 // max(1, nr * width)))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        for a in range(0, n, chunk):
-            b = min(n, a + chunk)
-            x0, y0 = xe[a:b, None, :], ye[a:b, None, :]
-            if orientation == "input":
-                feas = np.all(yr[None] >= y0, axis=2)
-                ratio = np.where(x0 > 0, xr[None] / x0, np.where(xr[None] > 0, np.inf, 0.0))
-                r = ratio.max(axis=2)
-                if exclude is not None:
-                    feas[np.arange(b - a), exclude[a:b]] &= exclude[a:b] < 0
-                r = np.where(feas, r, np.inf)
-                best = r.min(axis=1)
-                ok = np.isfinite(best)
-                cand = (r == best[:, None]) & ok[:, None]
-            else:
-                feas = np.all(xr[None] <= x0, axis=2)
-                ratio = np.where(y0 > 0, yr[None] / y0, np.inf)
-                r = ratio.min(axis=2)
-                if exclude is not None:
-                    feas[np.arange(b - a), exclude[a:b]] &= exclude[a:b] < 0
-                r = np.where(feas, r, -np.inf)
-                best = r.max(axis=1)
-                ok = np.isfinite(best)
-                cand = (r == best[:, None]) & ok[:, None]
-            pick = np.where(cand, cost[None, :] if slacks else 0.0, np.inf).argmin(axis=1)
-            score[a:b] = np.where(ok, best, np.inf)
-            unbounded = np.isposinf(best) if orientation == "output" else np.zeros_like(ok)
-            status[a:b] = np.where(
-                ok, lp.OPTIMAL, np.where(unbounded, lp.UNBOUNDED, lp.INFEASIBLE)
-            )
-            peer[a:b] = np.where(ok, pick, -1)
-    rows = np.flatnonzero(peer >= 0)
-    lam = sp.csr_matrix((np.ones(rows.size), (rows, peer[rows])), shape=(n, nr))
-    return Raw(score, status, lam, np.zeros(0, dtype=np.int64))
-
-
-def evaluate(
-    xe: Array,
-    ye: Array,
-    xr: Array,
-    yr: Array,
-    *,
-    scale_x: Array,
-    scale_y: Array,
-    rts: str,
-    orientation: str,
-    slacks: bool,
-    exclude: IntArray | None = None,
-    screen: bool = True,
-    n_jobs: int | None = None,
-) -> Raw:
-    """Solve the envelopment problems of every evaluated unit (data in original units).
-
-    ``exclude[k]`` removes reference unit ``exclude[k]`` from unit k's technology (no screening
-    is done then, since removing a unit can uncover units it dominated).
-    """
-    sxe, sye = xe / scale_x, ye / scale_y
-    sxr, syr = xr / scale_x, yr / scale_y
-    do_screen = screen and exclude is None
-    if rts == "fdh":
-        if do_screen:
-            keep = lp.pareto_screen(sxr, syr)
-        else:
-            keep = np.arange(sxr.shape[0])
-        raw = _fdh(sxr[keep], syr[keep], sxe, sye, orientation, slacks,
-                   None if exclude is None else exclude)
-    else:
-        keep = (lp.screen_reference(sxr, syr, rts, n_eval=sxe.shape[0]) if do_screen
-                else np.arange(sxr.shape[0]))
-        res = lp.solve_units(
-            sxr[keep], syr[keep], sxe, sye, rts=rts, orientation=orientation, slacks=slacks,
-            exclude=exclude, n_jobs=n_jobs,
-        )
-        raw = Raw(res.score, res.status, res.lam, res.slack_failed)
-    if keep.size != sxr.shape[0]:
-        coo = raw.lam.tocoo()
-        raw.lam = sp.csr_matrix((coo.data, (coo.row, keep[coo.col])), shape=(xe.shape[0], xr.shape[0]))
-    return raw
-
-
-def _efficiency(raw: Raw, orientation: str) -> tuple[Array, Array, Array]:
-    """(efficiency, expansion, feasible) from solver scores and statuses."""
-    s = raw.score
-    st = raw.status
-    with np.errstate(divide="ignore", invalid="ignore"):
-        if orientation == "input":
-            eff = s.copy()
-            exp = 1.0 / s
-        else:
-            eff = 1.0 / s
-            exp = s.copy()
-    infeasible = st == lp.INFEASIBLE
-    failed = st == lp.FAILED
-    eff[infeasible] = np.inf
-    exp[infeasible] = np.nan
-    eff[failed] = np.nan
-    exp[failed] = np.nan
-    if orientation == "output":
-        unb = st == lp.UNBOUNDED
-        eff[unb] = 0.0
-        exp[unb] = np.inf
-    return eff, exp, ~(infeasible | failed)
-
-
-def build_result(
-    raw: Raw,
-    xe: Matrix,
-    ye: Matrix,
-    xr: pd.DataFrame,
-    yr: pd.DataFrame,
-    *,
-    scale_x: Array,
-    scale_y: Array,
-    rts: str,
-    orientation: str,
-    slacks: bool,
-    own: bool,
-    variable_units: dict[str, str] | None = None,
-) -> DEAResult:
-    """Assemble a :class:`DEAResult` (slacks and targets in the data's own units)."""
-    n_fail = int((raw.status == lp.FAILED).sum())
-    if n_fail:
-        warnings.warn(
-            f"DEA: the LP of {n_fail} unit(s) did not solve to optimality even from a cold "
-            "start; their scores are NaN and .feasible is False.",
-            PeirWarning,
-            stacklevel=3,
-        )
-    if raw.slack_failed.size:
-        warnings.warn(
-            f"DEA: the max-slack second stage failed for {raw.slack_failed.size} unit(s); "
-            "their slacks come from the first stage and may not be maximal.",
-            PeirWarning,
-            stacklevel=3,
-        )
-    eff, exp, feasible = _efficiency(raw, orientation)
-    index = xe.index
-    lam = raw.lam
-    tx = np.asarray(lam @ xr.to_numpy(dtype=float))
-    ty = np.asarray(lam @ yr.to_numpy(dtype=float))
-    x0, y0 = xe.values, ye.values
-    sc = raw.score[:, None]
-    with np.errstate(invalid="ignore"):
-        if orientation == "input":
-            sx = sc * x0 - tx
-            sy = ty - y0
-        else:
-            sx = x0 - tx
-            sy = ty - sc * y0
-    # round-off below 1e-9 of a column's mean is zero slack
-    sx = np.where(np.abs(sx) <= 1e-9 * scale_x, 0.0, np.maximum(sx, 0.0))
-    sy = np.where(np.abs(sy) <= 1e-9 * scale_y, 0.0, np.maximum(sy, 0.0))
-    bad = ~(raw.status == lp.OPTIMAL)
-    for arr in (sx, sy, tx, ty):
-        arr[bad] = np.nan
-    xn, yn = list(xr.columns), list(yr.columns)
-    return DEAResult(
-        efficiency=pd.Series(eff, index=index, name="efficiency"),
-        expansion=pd.Series(exp, index=index, name="expansion"),
-        feasible=pd.Series(feasible, index=index, name="feasible"),
-        slacks_inputs=pd.DataFrame(sx, index=index, columns=xn),
-        slacks_outputs=pd.DataFrame(sy, index=index, columns=yn),
-        targets_inputs=pd.DataFrame(tx, index=index, columns=xn),
-        targets_outputs=pd.DataFrame(ty, index=index, columns=yn),
-        rts=rts,
-        orientation=orientation,
-        slacks=slacks,
-        ref_inputs=xr,
-        ref_outputs=yr,
-        scale_inputs=scale_x,
-        scale_outputs=scale_y,
-        own_reference=own,
-        lam=lam,
-        variable_units=dict(variable_units or {}),
-        input_data=pd.DataFrame(x0, index=index, columns=xn),
-        output_data=pd.DataFrame(y0, index=index, columns=yn),
-    )
-
-
-def _align(m: Matrix, names: list[str], role: str) -> Matrix:
-    """Reorder the columns of ``m`` to ``names``; error when they differ."""
-    if not m.is_frame:
-        if len(m.names) != len(names):
-            raise InputError(
-                f"{role}: {len(m.names)} column(s) given but the reference has {len(names)} "
-                f"({', '.join(names)})."
-            )
-        m.names = list(names)
-        return m
-    if m.names == names:
-        return m
-    if sorted(m.names) != sorted(names):
-        missing = [n for n in names if n not in m.names]
-        extra = [n for n in m.names if n not in names]
-        raise InputError(
-            f"{role}: columns differ from the reference's ({', '.join(names)}); "
-            f"missing: {', '.join(missing) or 'none'}; unexpected: {', '.join(extra) or 'none'}."
-        )
-    order = [m.names.index(n) for n in names]
-    return Matrix(m.values[:, order], list(names), m.index, True)
-
-
-def frame(m: Matrix) -> pd.DataFrame:
-    return pd.DataFrame(m.values, index=m.index, columns=m.names)
 
 
 def dea(
@@ -335,23 +96,18 @@ def dea(
     Ali, A. I. & Seiford, L. M. (1993). The mathematical programming approach to efficiency
     analysis. In Fried, Lovell & Schmidt (eds.), *The Measurement of Productive Efficiency*.
     """
-    from peir.efficiency.frontier import Frontier
-
     rts, orientation = check_rts_orientation(rts, orientation)
-    variable_units: dict[str, str] = {}
     if reference is None:
         xe, ye = validate_pair(inputs, outputs, technology=True)
-        xr_df, yr_df = frame(xe), frame(ye)
-        scale_x, scale_y = xe.values.mean(axis=0), ye.values.mean(axis=0)
+        check_sample_size(len(xe.index), len(xe.names), len(ye.names))
+        technology = Frontier.from_data(xe.frame(), ye.frame(), rts=rts,
+                                        orientation=orientation, slacks=slacks,
+                                        units=given_units(inputs, outputs, None))
         own = True
     elif isinstance(reference, Frontier):
         xe, ye = validate_pair(inputs, outputs, technology=False)
-        from peir.efficiency.frontier import _given_units
-
-        xe, ye = reference.align(xe, ye, _given_units(inputs, outputs, None))
-        xr_df, yr_df = reference.ref_inputs, reference.ref_outputs
-        scale_x, scale_y = reference.scale_inputs, reference.scale_outputs
-        variable_units = dict(reference.card.units)
+        xe, ye = reference.align(xe, ye, given_units(inputs, outputs, None))
+        technology = reference
         own = False
     else:
         try:
@@ -363,20 +119,14 @@ def dea(
         xe, ye = validate_pair(inputs, outputs, technology=False)
         xr, yr = validate_pair(ref_in, ref_out, technology=True, what="reference ")
         # names are matched when the reference has them; bare arrays match by position
-        for ref_m, eval_m in ((xr, xe), (yr, ye)):
-            if not ref_m.is_frame and len(ref_m.names) == len(eval_m.names):
-                ref_m.names = list(eval_m.names)
-        xe = _align(xe, xr.names, "inputs")
-        ye = _align(ye, yr.names, "outputs")
-        xr_df, yr_df = frame(xr), frame(yr)
-        scale_x, scale_y = xr.values.mean(axis=0), yr.values.mean(axis=0)
+        if not xr.is_frame and len(xr.names) == len(xe.names):
+            xr = align_columns(xr, xe.names, "reference inputs")
+        if not yr.is_frame and len(yr.names) == len(ye.names):
+            yr = align_columns(yr, ye.names, "reference outputs")
+        xe = align_columns(xe, xr.names, "inputs")
+        ye = align_columns(ye, yr.names, "outputs")
+        technology = Frontier.from_data(xr.frame(), yr.frame(), rts=rts,
+                                        orientation=orientation, slacks=slacks)
         own = False
-    raw = evaluate(
-        xe.values, ye.values, xr_df.to_numpy(dtype=float), yr_df.to_numpy(dtype=float),
-        scale_x=scale_x, scale_y=scale_y, rts=rts, orientation=orientation, slacks=slacks,
-        n_jobs=n_jobs,
-    )
-    return build_result(
-        raw, xe, ye, xr_df, yr_df, scale_x=scale_x, scale_y=scale_y, rts=rts,
-        orientation=orientation, slacks=slacks, own=own, variable_units=variable_units,
-    )
+    return technology.evaluate(xe, ye, rts=rts, orientation=orientation, slacks=slacks, own=own,
+                               n_jobs=n_jobs)

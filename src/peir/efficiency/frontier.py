@@ -10,19 +10,25 @@ same numbers to the last bit.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from peir.efficiency._checks import Matrix, check_rts_orientation, validate_pair
+from peir._results import Result, Summary
+from peir.efficiency._checks import (
+    Matrix,
+    align_columns,
+    check_rts_orientation,
+    given_units,
+    validate_pair,
+)
 from peir.efficiency.card import ModelCard, fingerprint
+from peir.efficiency.results import DEAResult, build_result
+from peir.efficiency.scoring import evaluate
 from peir.errors import InputError, PeirError
-
-if TYPE_CHECKING:  # pragma: no cover
-    from peir.efficiency.results import DEAResult
 
 __all__ = ["FORMAT_VERSION", "Frontier", "load_frontier"]
 
@@ -41,23 +47,37 @@ def _json_default(o: Any) -> Any:
     return str(o)
 
 
-def _given_units(inputs: Any, outputs: Any, units: dict[str, str] | None) -> dict[str, str]:
-    given: dict[str, str] = {}
-    for obj in (inputs, outputs):
-        attrs = getattr(obj, "attrs", None)
-        if isinstance(attrs, dict) and isinstance(attrs.get("units"), dict):
-            given.update({str(k): str(v) for k, v in attrs["units"].items()})
-    if units:
-        given.update({str(k): str(v) for k, v in units.items()})
-    return given
+def _card(
+    xr: pd.DataFrame,
+    yr: pd.DataFrame,
+    fp: str,
+    *,
+    units: dict[str, str] | None,
+    notes: str,
+    years: list[Any] | None,
+    rts: str,
+    orientation: str,
+    slacks: bool,
+) -> ModelCard:
+    """The model card of a technology spanned by (xr, yr) with data fingerprint ``fp``."""
+    return ModelCard(
+        model="dea",
+        fingerprint=fp,
+        variables={"inputs": list(map(str, xr.columns)), "outputs": list(map(str, yr.columns))},
+        units=dict(units or {}),
+        years=list(years) if years is not None else [],
+        notes=notes,
+        options={"rts": rts, "orientation": orientation, "slacks": slacks,
+                 "n_reference": len(xr)},
+    )
 
 
-@dataclass
-class Frontier:
+@dataclass(frozen=True, repr=False, eq=False)
+class Frontier(Result):
     """A DEA reference technology that can be saved, reloaded and applied to new data.
 
     Create it with :meth:`DEAResult.frontier`; apply it with :meth:`score` or
-    ``dea(inputs, outputs, reference=frontier)``.
+    ``dea(inputs, outputs, reference=frontier)``. Read-only.
 
     Attributes
     ----------
@@ -81,6 +101,31 @@ class Frontier:
     slacks: bool = True
 
     @classmethod
+    def from_data(
+        cls,
+        ref_inputs: pd.DataFrame,
+        ref_outputs: pd.DataFrame,
+        *,
+        rts: str,
+        orientation: str,
+        slacks: bool = True,
+        scale_inputs: Array | None = None,
+        scale_outputs: Array | None = None,
+        units: dict[str, str] | None = None,
+        notes: str = "",
+        years: list[Any] | None = None,
+    ) -> Frontier:
+        """The technology spanned by the reference units' (validated) data; the solver's
+        column divisors default to the columns' means."""
+        sx = ref_inputs.to_numpy(dtype=float).mean(axis=0) if scale_inputs is None else scale_inputs
+        sy = (ref_outputs.to_numpy(dtype=float).mean(axis=0) if scale_outputs is None
+              else scale_outputs)
+        card = _card(ref_inputs, ref_outputs, fingerprint(ref_inputs, ref_outputs), units=units,
+                     notes=notes, years=years, rts=rts, orientation=orientation, slacks=slacks)
+        return cls(ref_inputs, ref_outputs, rts, orientation, np.asarray(sx, dtype=float),
+                   np.asarray(sy, dtype=float), card, slacks)
+
+    @classmethod
     def from_result(
         cls,
         res: DEAResult,
@@ -89,10 +134,26 @@ class Frontier:
         notes: str = "",
         years: list[Any] | None = None,
     ) -> Frontier:
-        xr = res.ref_inputs.copy()
-        yr = res.ref_outputs.copy()
-        names = list(map(str, xr.columns)) + list(map(str, yr.columns))
-        u = dict(res.variable_units)
+        """Same as ``res.frontier(units=..., notes=..., years=...)``."""
+        return res.frontier(units=units, notes=notes, years=years)
+
+    def derive(
+        self,
+        *,
+        rts: str | None = None,
+        orientation: str | None = None,
+        slacks: bool | None = None,
+        units: dict[str, str] | None = None,
+        notes: str = "",
+        years: list[Any] | None = None,
+    ) -> Frontier:
+        """This technology with other options and a new model card (same data and scaling).
+
+        ``units`` are added to the recorded ones; a unit for a variable the technology does not
+        have raises :class:`peir.InputError`.
+        """
+        names = self.input_names + self.output_names
+        u = dict(self.card.units)
         if units:
             unknown = [k for k in units if k not in names]
             if unknown:
@@ -101,22 +162,12 @@ class Frontier:
                     f"the variables are {', '.join(names)}."
                 )
             u.update({str(k): str(v) for k, v in units.items()})
-        card = ModelCard(
-            model="dea",
-            fingerprint=fingerprint(xr, yr),
-            variables={"inputs": list(map(str, xr.columns)), "outputs": list(map(str, yr.columns))},
-            units=u,
-            years=list(years) if years is not None else [],
-            notes=notes,
-            options={
-                "rts": res.rts,
-                "orientation": res.orientation,
-                "slacks": res.slacks,
-                "n_reference": len(xr),
-            },
-        )
-        return cls(xr, yr, res.rts, res.orientation, np.asarray(res.scale_inputs, dtype=float),
-                   np.asarray(res.scale_outputs, dtype=float), card, res.slacks)
+        r = self.rts if rts is None else rts
+        o = self.orientation if orientation is None else orientation
+        sl = self.slacks if slacks is None else slacks
+        card = _card(self.ref_inputs, self.ref_outputs, self.card.fingerprint, units=u,
+                     notes=notes, years=years, rts=r, orientation=o, slacks=sl)
+        return replace(self, rts=r, orientation=o, slacks=sl, card=card)
 
     # ------------------------------------------------------------------ accessors
     @property
@@ -131,11 +182,29 @@ class Frontier:
     def units(self) -> dict[str, str]:
         return dict(self.card.units)
 
-    def summary(self) -> str:
-        return (
-            f"DEA frontier: {len(self.ref_inputs)} reference units, rts={self.rts}, "
-            f"orientation={self.orientation}\n" + self.card.summary()
-        )
+    def summary(self) -> Summary:
+        """Options, model card and the reference data's ranges."""
+        header = [
+            ("Model", f"DEA frontier, rts={self.rts}, orientation={self.orientation}"),
+            ("Reference units", f"{len(self.ref_inputs)}"),
+            ("Inputs", ", ".join(self._with_units(self.input_names))),
+            ("Outputs", ", ".join(self._with_units(self.output_names))),
+            ("Second stage", "max-slack" if self.slacks else "none (radial only)"),
+            ("Years", ", ".join(map(str, self.card.years)) or "not recorded"),
+            ("Data fingerprint", self.card.fingerprint[:16] + "…"),
+            ("peir version, created", f"{self.card.peir_version}, {self.card.created}"),
+        ]
+        notes = [f"Notes: {self.card.notes}"] if self.card.notes else []
+        table = self.to_frame().describe().T[["min", "mean", "max"]]
+        return Summary("DEA frontier (model card)", header, table, notes)
+
+    def _with_units(self, names: list[str]) -> list[str]:
+        units = self.card.units
+        return [f"{n} [{units[n]}]" if n in units else n for n in names]
+
+    def to_frame(self) -> pd.DataFrame:
+        """The reference units' inputs and outputs side by side."""
+        return pd.concat([self.ref_inputs, self.ref_outputs], axis=1)
 
     def __repr__(self) -> str:
         return (
@@ -149,8 +218,6 @@ class Frontier:
         self, xe: Matrix, ye: Matrix, units: dict[str, str] | None = None
     ) -> tuple[Matrix, Matrix]:
         """Check that data to score has this frontier's variables (and units); reorder them."""
-        from peir.efficiency.dea import _align
-
         problems = []
         for m, names, role in ((xe, self.input_names, "inputs"), (ye, self.output_names, "outputs")):
             if m.is_frame and sorted(m.names) != sorted(names):
@@ -175,9 +242,33 @@ class Frontier:
                     "Cannot score against this frontier: units differ: " + "; ".join(diff)
                     + ". Convert the data to the frontier's units first."
                 )
-        return _align(xe, self.input_names, "inputs"), _align(ye, self.output_names, "outputs")
+        return (align_columns(xe, self.input_names, "inputs"),
+                align_columns(ye, self.output_names, "outputs"))
 
     # ------------------------------------------------------------------ use
+    def evaluate(
+        self,
+        xe: Matrix,
+        ye: Matrix,
+        *,
+        rts: str,
+        orientation: str,
+        slacks: bool,
+        own: bool = False,
+        slack_weights: str = "mean",
+        n_jobs: int | None = None,
+    ) -> DEAResult:
+        """Score validated, aligned data against this technology with the options given (the
+        one path of :func:`peir.efficiency.dea` and :meth:`score`)."""
+        raw = evaluate(
+            xe.values, ye.values, self.ref_inputs.to_numpy(dtype=float),
+            self.ref_outputs.to_numpy(dtype=float), scale_x=self.scale_inputs,
+            scale_y=self.scale_outputs, rts=rts, orientation=orientation, slacks=slacks,
+            n_jobs=n_jobs,
+        )
+        return build_result(raw, xe, ye, self, rts=rts, orientation=orientation, slacks=slacks,
+                            own=own, slack_weights=slack_weights)
+
     def score(
         self,
         inputs: Any,
@@ -198,22 +289,11 @@ class Frontier:
         slacks : bool, optional
             Second stage; defaults to the setting the frontier was fitted with.
         """
-        from peir.efficiency.dea import build_result, evaluate
-
         xe, ye = validate_pair(inputs, outputs, technology=False)
-        xe, ye = self.align(xe, ye, _given_units(inputs, outputs, units))
+        xe, ye = self.align(xe, ye, given_units(inputs, outputs, units))
         use_slacks = self.slacks if slacks is None else bool(slacks)
-        raw = evaluate(
-            xe.values, ye.values, self.ref_inputs.to_numpy(dtype=float),
-            self.ref_outputs.to_numpy(dtype=float), scale_x=self.scale_inputs,
-            scale_y=self.scale_outputs, rts=self.rts, orientation=self.orientation,
-            slacks=use_slacks,
-        )
-        return build_result(
-            raw, xe, ye, self.ref_inputs, self.ref_outputs, scale_x=self.scale_inputs,
-            scale_y=self.scale_outputs, rts=self.rts, orientation=self.orientation,
-            slacks=use_slacks, own=False, variable_units=self.card.units,
-        )
+        return self.evaluate(xe, ye, rts=self.rts, orientation=self.orientation,
+                             slacks=use_slacks)
 
     def save(self, path: str | Path) -> Path:
         """Save to directory ``path``: ``frontier.json`` (card, options) + ``data.parquet``."""

@@ -25,18 +25,108 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import pandas as pd
 
-from peir.efficiency._checks import check_rts_orientation, validate_pair
-from peir.efficiency.dea import _efficiency, evaluate
+from peir._results import LegacyFrame, Summary
+from peir.efficiency._checks import RTS_NAMES, check_rts_orientation, validate_pair
+from peir.efficiency.scoring import evaluate, to_efficiency
 from peir.errors import InputError
 
-__all__ = ["malmquist", "period_scores", "split_panel"]
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.figure import Figure
+
+__all__ = ["MalmquistResult", "malmquist", "period_scores", "split_panel"]
+
+INDICES = ["malmquist", "efficiency_change", "technical_change"]
+
+
+def geometric_mean(s: pd.Series) -> float:
+    """Geometric mean of the finite positive values (NaN when there is none)."""
+    v = s.to_numpy(dtype=float)
+    v = v[np.isfinite(v) & (v > 0)]
+    return float(np.exp(np.log(v).mean())) if v.size else float("nan")
+
+
+@dataclass(frozen=True, repr=False, eq=False)
+class MalmquistResult(LegacyFrame):
+    """Result of :func:`malmquist` (read-only).
+
+    Attributes
+    ----------
+    frame : DataFrame
+        Index (unit, period) with the later period of each pair; the indices and the four
+        distance terms (see :func:`malmquist`).
+    unit, period : str
+        Names of the unit and period columns of the panel.
+    rts, orientation : str
+
+    peir 0.1 :func:`malmquist` returned the DataFrame now in ``frame``; item and attribute
+    access the DataFrame had still work, with a ``FutureWarning``.
+    """
+
+    frame: pd.DataFrame
+    unit: str
+    period: str
+    rts: str
+    orientation: str
+
+    LEGACY: ClassVar[str] = "malmquist() returned a DataFrame"
+    LEGACY_HINT: ClassVar[str] = ".frame (or .to_frame())"
+
+    def _legacy(self) -> pd.DataFrame:
+        return self.frame
+
+    def to_frame(self) -> pd.DataFrame:
+        """The per-unit table (a copy of :attr:`frame`)."""
+        return self.frame.copy()
+
+    def by_period(self) -> pd.DataFrame:
+        """Geometric means of the indices over the units, per later period (NaN left out)."""
+        out: pd.DataFrame = self.frame.groupby(level=self.period)[INDICES].agg(geometric_mean)
+        return out
+
+    def summary(self) -> Summary:
+        f = self.frame
+        header = [
+            ("Model", f"Malmquist index (Färe et al. 1994), {RTS_NAMES[self.rts]}, "
+                      f"{self.orientation} orientation"),
+            ("Units", f"{f.index.get_level_values(self.unit).nunique()}"),
+            ("Pairs of periods", f"{f.index.get_level_values(self.period).nunique()}"),
+            ("Undefined indices (a distance infeasible)", f"{int(f['malmquist'].isna().sum())}"),
+            ("Geometric mean Malmquist", f"{geometric_mean(f['malmquist']):.4f}"),
+        ]
+        notes = ["Values above 1 are improvements; geometric means over units by period.",
+                 "A distance beyond a period's technology (+inf) leaves the index undefined."]
+        return Summary("Malmquist productivity index", header, self.by_period(), notes)
+
+    def plot(self, ax: Any = None) -> Figure:
+        """Geometric means by period of the index and its two parts; returns the Figure."""
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            fig, ax = plt.subplots(figsize=(7, 4))
+        else:
+            fig = ax.figure
+        g = self.by_period()
+        styles = {"malmquist": ("#1b7837", "-"), "efficiency_change": ("#762a83", "--"),
+                  "technical_change": ("#e08214", ":")}
+        for col, (color, ls) in styles.items():
+            ax.plot([str(p) for p in g.index], g[col].to_numpy(), marker="o", color=color,
+                    ls=ls, label=col.replace("_", " "))
+        ax.axhline(1.0, color="0.3", lw=0.8)
+        ax.set_xlabel(str(self.period))
+        ax.set_ylabel("index (geometric mean over units; > 1 = improvement)")
+        ax.set_title(f"Malmquist index and its decomposition ({self.rts.upper()})")
+        ax.legend(fontsize=8)
+        fig.tight_layout()
+        return fig
 
 Array = np.ndarray[Any, np.dtype[np.float64]]
+BoolArray = np.ndarray[Any, np.dtype[np.bool_]]
 
 
 def _names(v: str | Sequence[str]) -> list[str]:
@@ -90,8 +180,27 @@ def period_scores(
         scale_x=xrv.mean(axis=0), scale_y=yrv.mean(axis=0), rts=rts, orientation=orientation,
         slacks=False,
     )
-    eff, _, _ = _efficiency(raw, orientation)
+    eff, _, _ = to_efficiency(raw, orientation)
     return pd.Series(eff, index=xe.index)
+
+
+def _usable(d: Array) -> BoolArray:
+    """A distance enters an index only when it is finite and positive: +inf (infeasible LP,
+    the unit lies beyond that period's technology), 0 and NaN make the index undefined."""
+    out: BoolArray = np.isfinite(d) & (d > 0)
+    return out
+
+
+def _indices(d_t_t: Array, d_t_t1: Array, d_t1_t: Array, d_t1_t1: Array
+             ) -> tuple[Array, Array, Array]:
+    """(M, EC, TC) of Färe et al. (1994); NaN where a distance they use is not usable."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        m = np.sqrt((d_t_t1 / d_t_t) * (d_t1_t1 / d_t1_t))
+        ec = d_t1_t1 / d_t_t
+        tc = m / ec
+    own = _usable(d_t_t) & _usable(d_t1_t1)
+    cross = own & _usable(d_t_t1) & _usable(d_t1_t)
+    return np.where(cross, m, np.nan), np.where(own, ec, np.nan), np.where(cross, tc, np.nan)
 
 
 def malmquist(
@@ -103,7 +212,7 @@ def malmquist(
     period: str,
     rts: str = "crs",
     orientation: str = "input",
-) -> pd.DataFrame:
+) -> MalmquistResult:
     r"""Malmquist productivity index between consecutive periods, with its decomposition.
 
     .. math:: M = \left[\frac{E_t(t+1)}{E_t(t)}\cdot\frac{E_{t+1}(t+1)}{E_{t+1}(t)}\right]^{1/2}
@@ -126,13 +235,14 @@ def malmquist(
 
     Returns
     -------
-    DataFrame
-        Index (unit, period) with the later period of each pair; columns ``malmquist``,
-        ``efficiency_change``, ``technical_change`` (> 1 = improvement), the four distance terms
+    MalmquistResult
+        ``.frame``: index (unit, period) with the later period of each pair; columns
+        ``malmquist``, ``efficiency_change``, ``technical_change`` (> 1 = improvement), the four distance terms
         ``d_t(t)``, ``d_t(t+1)``, ``d_t1(t)``, ``d_t1(t+1)`` (``d_s(u)``: efficiency of period-u
         data against the period-s frontier, t1 = t+1) and, under CRS,
         ``pure_efficiency_change`` (VRS) and ``scale_efficiency_change``. A distance that is
-        infeasible is +inf and makes the index NaN.
+        infeasible is +inf (the unit lies beyond that period's technology, common under VRS)
+        and makes the Malmquist index and technical change NaN, never 0.
 
     References
     ----------
@@ -164,13 +274,7 @@ def malmquist(
         d_t_t1 = period_scores(x1.loc[common], y1.loc[common], x0, y0, rts, orientation)
         d_t1_t = period_scores(x0.loc[common], y0.loc[common], x1, y1, rts, orientation)
         a, b = d_t_t1.to_numpy(), d_t1_t.to_numpy()
-        with np.errstate(divide="ignore", invalid="ignore"):
-            m = np.sqrt((a / d_t_t) * (d_t1_t1 / b))
-            ec = d_t1_t1 / d_t_t
-            tc = m / ec
-        bad = ~(np.isfinite(m) & np.isfinite(ec) & np.isfinite(tc))
-        m[bad], tc[bad] = np.nan, np.nan
-        ec[~np.isfinite(ec)] = np.nan
+        m, ec, tc = _indices(d_t_t, a, b, d_t1_t1)
         df = pd.DataFrame(
             {
                 "malmquist": m,
@@ -194,4 +298,4 @@ def malmquist(
         frames.append(df)
     if not frames:
         raise InputError("no unit appears in two consecutive periods; nothing to compare.")
-    return pd.concat(frames)
+    return MalmquistResult(pd.concat(frames), unit, period, rts, orientation)

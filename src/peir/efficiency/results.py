@@ -1,9 +1,14 @@
-"""Results objects of the DEA models."""
+"""The result of a DEA run (:class:`DEAResult`) and how it is assembled from the solver's output.
+
+A :class:`DEAResult` holds the technology it was scored against (a
+:class:`~peir.efficiency.frontier.Frontier`), so :meth:`DEAResult.frontier` needs no import of
+the frontier module: ``frontier`` builds results, results only hold frontiers.
+"""
 
 from __future__ import annotations
 
-import html
-from dataclasses import dataclass, field
+import warnings
+from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -11,76 +16,29 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-if TYPE_CHECKING:  # pragma: no cover
+from peir._results import Result, Summary
+from peir.efficiency import lp
+from peir.efficiency._checks import RTS_NAMES, Matrix
+from peir.efficiency._plots import ranking
+from peir.efficiency.scoring import Raw, to_efficiency
+from peir.errors import PeirWarning
+
+if TYPE_CHECKING:  # pragma: no cover - types only; frontier imports this module
     from matplotlib.figure import Figure
 
     from peir.efficiency.frontier import Frontier
 
-__all__ = ["DEAResult", "Summary"]
+__all__ = ["DEAResult", "Summary", "build_result"]
 
 Array = np.ndarray[Any, np.dtype[np.float64]]
 # lambdas are returned dense below this many cells, as a sparse frame above
 DENSE_LAMBDA_CELLS = 4_000_000
 
-_RTS_NAMES = {
-    "crs": "constant returns to scale (CCR)",
-    "vrs": "variable returns to scale (BCC)",
-    "nirs": "non-increasing returns to scale",
-    "ndrs": "non-decreasing returns to scale",
-    "fdh": "free disposal hull",
-}
 
 
-@dataclass
-class Summary:
-    """A printable summary: ``as_text()``, ``as_html()``; shown as HTML in notebooks.
-
-    ``notes`` are printed under the table; ``float_format`` formats its numbers.
-    """
-
-    title: str
-    header: list[tuple[str, str]]
-    table: pd.DataFrame
-    notes: list[str] = field(default_factory=list)
-    float_format: str = ".4f"
-
-    def _fmt(self, v: float) -> str:
-        return f"{v:{self.float_format}}"
-
-    def as_text(self) -> str:
-        lines = [self.title, "=" * len(self.title)]
-        width = max((len(k) for k, _ in self.header), default=0)
-        lines += [f"{k:<{width}}  {v}" for k, v in self.header]
-        lines += ["", self.table.to_string(float_format=self._fmt)]
-        if self.notes:
-            lines += ["", *self.notes]
-        return "\n".join(lines)
-
-    def as_html(self) -> str:
-        rows = "".join(
-            f"<tr><th style='text-align:left'>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
-            for k, v in self.header
-        )
-        notes = "".join(f"<p><small>{html.escape(n)}</small></p>" for n in self.notes)
-        return (
-            f"<h4>{html.escape(self.title)}</h4><table>{rows}</table>"
-            + self.table.to_html(float_format=self._fmt)
-            + notes
-        )
-
-    def __str__(self) -> str:
-        return self.as_text()
-
-    def __repr__(self) -> str:
-        return self.as_text()
-
-    def _repr_html_(self) -> str:
-        return self.as_html()
-
-
-@dataclass
-class DEAResult:
-    """Result of :func:`peir.efficiency.dea`.
+@dataclass(frozen=True, repr=False, eq=False)
+class DEAResult(Result):
+    """Result of :func:`peir.efficiency.dea` (read-only).
 
     Attributes
     ----------
@@ -97,6 +55,12 @@ class DEAResult:
     targets_inputs, targets_outputs : DataFrame
         Projections onto the frontier, Σ_j λ_j x_j and Σ_j λ_j y_j.
     rts, orientation : str
+    slacks : bool
+        Whether the max-slack second stage ran.
+    technology : Frontier
+        The reference technology the units were scored against (their own data unless
+        ``reference`` was given).
+    own_reference : bool
     """
 
     efficiency: pd.Series
@@ -109,17 +73,38 @@ class DEAResult:
     rts: str
     orientation: str
     slacks: bool
-    ref_inputs: pd.DataFrame
-    ref_outputs: pd.DataFrame
-    scale_inputs: Array
-    scale_outputs: Array
+    technology: Frontier
     own_reference: bool
-    lam: sp.csr_matrix = field(repr=False)
-    variable_units: dict[str, str] = field(default_factory=dict)
-    input_data: pd.DataFrame | None = field(default=None, repr=False)
-    output_data: pd.DataFrame | None = field(default=None, repr=False)
+    lam: sp.csr_matrix
+    input_data: pd.DataFrame | None = None
+    output_data: pd.DataFrame | None = None
+    slack_weights: str = "mean"
 
     # ------------------------------------------------------------------ accessors
+    @property
+    def ref_inputs(self) -> pd.DataFrame:
+        """Inputs of the reference units."""
+        return self.technology.ref_inputs
+
+    @property
+    def ref_outputs(self) -> pd.DataFrame:
+        """Outputs of the reference units."""
+        return self.technology.ref_outputs
+
+    @property
+    def scale_inputs(self) -> Array:
+        """Column divisors the solver used for the inputs (the reference columns' means)."""
+        return self.technology.scale_inputs
+
+    @property
+    def scale_outputs(self) -> Array:
+        return self.technology.scale_outputs
+
+    @property
+    def variable_units(self) -> dict[str, str]:
+        """Units of measure of the variables, as recorded on the technology's model card."""
+        return dict(self.technology.card.units)
+
     @property
     def input_names(self) -> list[str]:
         return [str(c) for c in self.ref_inputs.columns]
@@ -185,13 +170,14 @@ class DEAResult:
         eff = self.efficiency
         finite = eff[np.isfinite(eff)]
         header = [
-            ("Model", f"DEA, {_RTS_NAMES[self.rts]}, {self.orientation} orientation"),
+            ("Model", f"DEA, {RTS_NAMES[self.rts]}, {self.orientation} orientation"),
             ("Units", f"{len(eff)}"),
             ("Reference units", f"{len(self.ref_inputs)}"
              + ("" if self.own_reference else " (external reference)")),
             ("Inputs", ", ".join(self.input_names)),
             ("Outputs", ", ".join(self.output_names)),
-            ("Second stage", "max-slack" if self.slacks else "none (radial only)"),
+            ("Second stage", f"max-slack, {self.slack_weights} weights" if self.slacks
+             else "none (radial only)"),
             ("Efficient units (score = 1)", f"{int(np.isclose(eff, 1.0, atol=1e-9).sum())}"),
             ("Mean efficiency", f"{finite.mean():.4f}" if len(finite) else "n/a"),
         ]
@@ -200,35 +186,10 @@ class DEAResult:
         desc = eff.replace([np.inf, -np.inf], np.nan).describe().to_frame("efficiency").T
         return Summary("DEA results", header, desc)
 
-    def __str__(self) -> str:
-        return self.summary().as_text()
-
-    def _repr_html_(self) -> str:
-        head = self.to_frame().head(20)
-        return self.summary().as_html() + "<p>First units:</p>" + head.to_html(
-            float_format=lambda v: f"{v:.4f}"
-        )
-
     def plot(self, ax: Any = None) -> Figure:
         """Ranking of units by efficiency (horizontal bars, best on top); returns the Figure."""
-        import matplotlib.pyplot as plt
-
-        eff = self.efficiency.replace([np.inf], np.nan).dropna().sort_values()
-        if ax is None:
-            fig, ax = plt.subplots(figsize=(7, max(2.5, 0.22 * len(eff) + 1)))
-        else:
-            fig = ax.figure
-        labels = [str(u) for u in eff.index]
-        colors = ["#1b7837" if v >= 1 - 1e-9 else "#5aae61" if v >= 0.8 else "#c2a5cf"
-                  for v in eff.to_numpy()]
-        ax.barh(range(len(eff)), eff.to_numpy(), color=colors)
-        ax.set_yticks(range(len(eff)))
-        ax.set_yticklabels(labels, fontsize=8 if len(eff) > 30 else 9)
-        ax.axvline(1.0, color="0.3", lw=0.8, ls="--")
-        ax.set_xlabel(f"efficiency ({self.orientation} orientation, {self.rts.upper()})")
-        ax.set_title("DEA efficiency ranking")
-        fig.tight_layout()
-        return fig
+        return ranking(self.efficiency, ax=ax, title="DEA efficiency ranking",
+                       xlabel=f"efficiency ({self.orientation} orientation, {self.rts.upper()})")
 
     # ------------------------------------------------------------------ reuse
     def frontier(
@@ -237,7 +198,8 @@ class DEAResult:
         notes: str = "",
         years: list[Any] | None = None,
     ) -> Frontier:
-        """The reference technology of this run, reusable next year (see :class:`Frontier`).
+        """The reference technology of this run with its options (``rts``, ``orientation``,
+        ``slacks``), reusable next year (see :class:`~peir.efficiency.frontier.Frontier`).
 
         Parameters
         ----------
@@ -249,6 +211,79 @@ class DEAResult:
         years
             Periods the reference data covers.
         """
-        from peir.efficiency.frontier import Frontier
+        return self.technology.derive(
+            rts=self.rts, orientation=self.orientation, slacks=self.slacks,
+            units=units, notes=notes, years=years,
+        )
 
-        return Frontier.from_result(self, units=units, notes=notes, years=years)
+
+def build_result(
+    raw: Raw,
+    xe: Matrix,
+    ye: Matrix,
+    technology: Frontier,
+    *,
+    rts: str,
+    orientation: str,
+    slacks: bool,
+    own: bool,
+    slack_weights: str = "mean",
+) -> DEAResult:
+    """Assemble a :class:`DEAResult` from the solver's output (slacks and targets in the data's
+    own units); warn about units whose LP or max-slack stage failed."""
+    xr, yr = technology.ref_inputs, technology.ref_outputs
+    scale_x, scale_y = technology.scale_inputs, technology.scale_outputs
+    n_fail = int((raw.status == lp.FAILED).sum())
+    if n_fail:
+        warnings.warn(
+            f"DEA: the LP of {n_fail} unit(s) did not solve to optimality even from a cold "
+            "start; their scores are NaN and .feasible is False.",
+            PeirWarning,
+            stacklevel=3,
+        )
+    if raw.slack_failed.size:
+        warnings.warn(
+            f"DEA: the max-slack second stage failed for {raw.slack_failed.size} unit(s); "
+            "their slacks come from the first stage and may not be maximal.",
+            PeirWarning,
+            stacklevel=3,
+        )
+    eff, exp, feasible = to_efficiency(raw, orientation)
+    index = xe.index
+    lam = raw.lam
+    tx = np.asarray(lam @ xr.to_numpy(dtype=float))
+    ty = np.asarray(lam @ yr.to_numpy(dtype=float))
+    x0, y0 = xe.values, ye.values
+    sc = raw.score[:, None]
+    with np.errstate(invalid="ignore"):
+        if orientation == "input":
+            sx = sc * x0 - tx
+            sy = ty - y0
+        else:
+            sx = x0 - tx
+            sy = ty - sc * y0
+    # round-off below 1e-9 of a column's mean is zero slack
+    sx = np.where(np.abs(sx) <= 1e-9 * scale_x, 0.0, np.maximum(sx, 0.0))
+    sy = np.where(np.abs(sy) <= 1e-9 * scale_y, 0.0, np.maximum(sy, 0.0))
+    bad = ~(raw.status == lp.OPTIMAL)
+    for arr in (sx, sy, tx, ty):
+        arr[bad] = np.nan
+    xn, yn = list(xr.columns), list(yr.columns)
+    return DEAResult(
+        efficiency=pd.Series(eff, index=index, name="efficiency"),
+        expansion=pd.Series(exp, index=index, name="expansion"),
+        feasible=pd.Series(feasible, index=index, name="feasible"),
+        slacks_inputs=pd.DataFrame(sx, index=index, columns=xn),
+        slacks_outputs=pd.DataFrame(sy, index=index, columns=yn),
+        targets_inputs=pd.DataFrame(tx, index=index, columns=xn),
+        targets_outputs=pd.DataFrame(ty, index=index, columns=yn),
+        rts=rts,
+        orientation=orientation,
+        slacks=slacks,
+        technology=technology,
+        own_reference=own,
+        lam=lam,
+        input_data=pd.DataFrame(x0, index=index, columns=xn),
+        output_data=pd.DataFrame(y0, index=index, columns=yn),
+        slack_weights=slack_weights,
+    )

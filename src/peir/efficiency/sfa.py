@@ -58,14 +58,14 @@ import math
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
 from scipy import optimize, special, stats
 
+from peir._results import Result, Summary
 from peir.efficiency.card import ModelCard, fingerprint
-from peir.efficiency.results import Summary
 from peir.errors import ConvergenceWarning, InputError, PeirError
 
 __all__ = ["SFAResult", "SFASummary", "load_sfa", "sfa"]
@@ -298,9 +298,9 @@ class SFASummary(Summary):
     float_format: str = ".6g"
 
 
-@dataclass
-class SFAResult:
-    """A fitted stochastic frontier (see :func:`sfa`).
+@dataclass(frozen=True, repr=False, eq=False)
+class SFAResult(Result):
+    """A fitted stochastic frontier (see :func:`sfa`); read-only.
 
     Attributes
     ----------
@@ -334,6 +334,9 @@ class SFAResult:
     n_iter: int = 0
     y: pd.Series | None = field(default=None, repr=False)
     X: pd.DataFrame | None = field(default=None, repr=False)
+
+    # the summary's table is to_frame(): no second copy under it in notebooks
+    HTML_ROWS: ClassVar[int] = 0
 
     # -- derived quantities ------------------------------------------------------------
 
@@ -505,18 +508,12 @@ class SFAResult:
         ]
         return SFASummary("Stochastic frontier results", header, self.to_frame(), notes)
 
-    def __str__(self) -> str:
-        return self.summary().as_text()
-
     def __repr__(self) -> str:
         kind = "cost" if self.cost else "production"
         return (
             f"SFAResult({kind}, dist={self.dist!r}, nobs={self.nobs}, llf={self.llf:.6f}, "
             f"converged={self.converged})"
         )
-
-    def _repr_html_(self) -> str:
-        return self.summary().as_html()
 
     # -- persistence -------------------------------------------------------------------
 

@@ -17,16 +17,83 @@ envelopment analysis. *Management Science* 39(10), 1261–1264.
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import pandas as pd
 
+from peir._results import LegacyFrame, Summary
 from peir.efficiency import lp
-from peir.efficiency._checks import check_rts_orientation, validate_pair
-from peir.efficiency.dea import _efficiency, evaluate
+from peir.efficiency._checks import (
+    RTS_NAMES,
+    check_rts_orientation,
+    check_sample_size,
+    validate_pair,
+)
+from peir.efficiency._plots import ranking
+from peir.efficiency.scoring import evaluate, to_efficiency
 
-__all__ = ["super_efficiency"]
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.figure import Figure
+
+__all__ = ["SuperEfficiencyResult", "super_efficiency"]
+
+
+@dataclass(frozen=True, repr=False, eq=False)
+class SuperEfficiencyResult(LegacyFrame):
+    """Result of :func:`super_efficiency` (read-only).
+
+    Attributes
+    ----------
+    scores : Series
+        ``super_efficiency`` per unit: the ordinary score for units inside the frontier, the
+        score against the other units for units on it (may exceed 1); +inf where the unit lies
+        outside the technology of the others.
+    efficiency : Series
+        The ordinary DEA score against all units (itself included).
+    rts, orientation : str
+
+    peir 0.1 :func:`super_efficiency` returned the Series now in ``scores``; item
+    and attribute access the Series had still work, with a ``FutureWarning``.
+    """
+
+    scores: pd.Series
+    efficiency: pd.Series
+    rts: str
+    orientation: str
+
+    LEGACY: ClassVar[str] = "super_efficiency() returned a Series"
+    LEGACY_HINT: ClassVar[str] = ".scores"
+
+    def _legacy(self) -> pd.Series:
+        return self.scores
+
+    def to_frame(self) -> pd.DataFrame:
+        """Per unit: ``super_efficiency``, ``efficiency`` and ``rank`` (1 = best; ties share
+        the best rank, +inf ranks first)."""
+        df = pd.DataFrame({"super_efficiency": self.scores, "efficiency": self.efficiency})
+        df["rank"] = self.scores.rank(ascending=False, method="min").astype("Int64")
+        return df
+
+    def summary(self) -> Summary:
+        s = self.scores
+        header = [
+            ("Model", f"super-efficiency (Andersen & Petersen 1993), {RTS_NAMES[self.rts]}, "
+                      f"{self.orientation} orientation"),
+            ("Units", f"{len(s)}"),
+            ("Efficient units (score = 1)",
+             f"{int(np.isclose(self.efficiency, 1.0, atol=1e-9).sum())}"),
+            ("Super-efficient (> 1)", f"{int((s > 1 + 1e-9).sum())}"),
+            ("Outside the others' technology (+inf)", f"{int(np.isposinf(s).sum())}"),
+        ]
+        desc = s.replace([np.inf, -np.inf], np.nan).describe().to_frame("super_efficiency").T
+        return Summary("Super-efficiency", header, desc)
+
+    def plot(self, ax: Any = None) -> Figure:
+        """Ranking by super-efficiency (bars; units beyond 1 are the ranked efficient ones)."""
+        return ranking(self.scores, ax=ax, title="Super-efficiency ranking",
+                       xlabel=f"super-efficiency ({self.orientation}, {self.rts.upper()})")
 
 
 def super_efficiency(
@@ -35,7 +102,7 @@ def super_efficiency(
     *,
     rts: str = "crs",
     orientation: str = "input",
-) -> pd.Series:
+) -> SuperEfficiencyResult:
     r"""Andersen–Petersen super-efficiency scores.
 
     Parameters
@@ -48,9 +115,10 @@ def super_efficiency(
 
     Returns
     -------
-    Series
-        ``super_efficiency`` per unit; ``+inf`` where the unit lies outside the technology of
-        the others (the LP is infeasible).
+    SuperEfficiencyResult
+        ``.scores``: ``super_efficiency`` per unit; ``+inf`` where the unit lies outside the
+        technology of the others (the LP is infeasible, or in output orientation the others
+        produce nothing with the unit's inputs). Never -inf, never a silent NaN.
 
     References
     ----------
@@ -58,10 +126,11 @@ def super_efficiency(
     """
     rts, orientation = check_rts_orientation(rts, orientation)
     x, y = validate_pair(inputs, outputs, technology=True)
+    check_sample_size(len(x.index), len(x.names), len(y.names), what="super_efficiency")
     sx, sy = x.values.mean(axis=0), y.values.mean(axis=0)
     first = evaluate(x.values, y.values, x.values, y.values, scale_x=sx, scale_y=sy, rts=rts,
                      orientation=orientation, slacks=False)
-    eff, _, _ = _efficiency(first, orientation)
+    eff, _, _ = to_efficiency(first, orientation)
     out = eff.copy()
     # only units on the frontier change when removed from their own reference set
     on_frontier = np.flatnonzero(~(eff < 1.0 - lp.SCREEN_TOL) & (first.status == lp.OPTIMAL))
@@ -71,6 +140,11 @@ def super_efficiency(
             scale_y=sy, rts=rts, orientation=orientation, slacks=False,
             exclude=on_frontier.astype(np.int64),
         )
-        e2, _, _ = _efficiency(raw, orientation)
+        e2, _, _ = to_efficiency(raw, orientation)
         out[on_frontier] = e2
-    return pd.Series(out, index=x.index, name="super_efficiency")
+    return SuperEfficiencyResult(
+        scores=pd.Series(out, index=x.index, name="super_efficiency"),
+        efficiency=pd.Series(eff, index=x.index, name="efficiency"),
+        rts=rts,
+        orientation=orientation,
+    )

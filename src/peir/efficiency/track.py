@@ -20,7 +20,6 @@ during the deregulation of Norwegian banking. *Scand. J. Economics* 94, S211–S
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -28,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from peir._results import Result, Summary
 from peir.efficiency._checks import check_rts_orientation
 from peir.efficiency.malmquist import _names, malmquist, period_scores, split_panel
 from peir.errors import InputError
@@ -46,9 +46,9 @@ COLUMNS = [
 ]
 
 
-@dataclass
-class TrackResult:
-    """Result of :func:`track`: one tidy row per unit and period.
+@dataclass(frozen=True, repr=False, eq=False)
+class TrackResult(Result):
+    """Result of :func:`track`: one tidy row per unit and period (read-only).
 
     Attributes
     ----------
@@ -84,23 +84,23 @@ class TrackResult:
         out: pd.Series = (wide[b] - wide[a]).rename(f"change_{a}_{b}")
         return out.sort_values(ascending=False)
 
-    def summary(self) -> str:
+    def summary(self) -> Summary:
+        """Options and the mean efficiencies by period."""
         base = ", ".join(map(str, self.base_period))
-        mean = self.table.groupby(self.period)[["efficiency_base", "efficiency_own"]].mean()
-        return (
+        header = [
+            ("Model", f"DEA tracking, {self.rts.upper()}, {self.orientation} orientation"),
+            ("Units", f"{self.table[self.unit].nunique()}"),
+            ("Periods", f"{self.table[self.period].nunique()}"),
+            ("Fixed frontier", base),
+        ]
+        cols = ["efficiency_base", "efficiency_own", "malmquist"]
+        mean = self.table.replace([np.inf, -np.inf], np.nan).groupby(self.period)[cols].mean()
+        notes = [
             f"Tracking {self.table[self.unit].nunique()} units over "
-            f"{self.table[self.period].nunique()} periods against the fixed frontier of "
-            f"{base} ({self.rts.upper()}, {self.orientation} orientation)\n"
-            "Mean efficiency by period:\n" + mean.to_string(float_format=lambda v: f"{v:.4f}")
-        )
-
-    def __str__(self) -> str:
-        return self.summary()
-
-    def _repr_html_(self) -> str:
-        return f"<pre>{html.escape(self.summary())}</pre>" + self.table.head(20).to_html(
-            float_format=lambda v: f"{v:.4f}"
-        )
+            f"{self.table[self.period].nunique()} periods against the fixed frontier of {base}.",
+            "Means by period; infinite scores (beyond the fixed frontier) are left out.",
+        ]
+        return Summary("DEA tracking against a fixed frontier", header, mean, notes)
 
     def plot(
         self, ax: Any = None, *, units: Sequence[Any] | None = None, column: str = "efficiency_base"
@@ -196,7 +196,7 @@ def track(
         try:
             m = malmquist(panel, inputs=xin, outputs=yout, unit=unit, period=period, rts=rts,
                           orientation=orientation)
-            mm = m[["malmquist", "efficiency_change", "technical_change"]].reset_index()
+            mm = m.frame[["malmquist", "efficiency_change", "technical_change"]].reset_index()
             table = table.merge(mm, on=[unit, period], how="left")
         except InputError:
             pass
