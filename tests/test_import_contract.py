@@ -86,11 +86,6 @@ NOBODY_IMPORTS = frozenset({"", "specs"})
 KNOWN_EXCEPTIONS: dict[tuple[str, str], str] = {
     # ingest (#20, vocabulary): errors stops importing tables; validate takes tables, not Dataset
     ("peir.pipeline.validate", "peir.dataset"): "ingest #20: cross_validate annotated with Dataset",
-    # efficiency (#19/#20): the dea <-> frontier <-> results cycle and the model card's version
-    ("peir.efficiency.frontier", "peir.efficiency.dea"): "efficiency #20: dea/frontier/results cycle",
-    ("peir.efficiency.dea", "peir.efficiency.frontier"): "efficiency #20: dea/frontier/results cycle",
-    ("peir.efficiency.results", "peir.efficiency.frontier"): "efficiency #20: dea/frontier/results cycle",
-    ("peir.efficiency.card", "peir._version"): "efficiency #20: function-level import",
 }
 
 
