@@ -1129,7 +1129,9 @@ ES_COVERAGE = """
   accounts are not in the ramo file; adding them as well would count their money twice.
 - **What changes over time is detail, not coverage.** Approved budgets by line of work, rubro
   (scheme SLV) and funding source exist for 2018-2020 (and the 2017 proposal); other years and
-  phases are institution totals. Link shares before 2017 cannot be computed for MJSP (about
+  phases are institution totals. `funding_source` holds the ministry's code: 1 Fondo General,
+  2 Recursos Propios, 3 Préstamos Externos, 4 Préstamos Internos, 5 Donaciones (the names of
+  the workbooks' name columns; `peir.econ.funding_class(..., country="SLV")` groups them). Link shares before 2017 cannot be computed for MJSP (about
   57 % of the sector): it stays `unallocated` there, and composition by link is comparable only
   within 2017-2020.
 - **Left out:** 2007 (ramo 2400 was created during the year: approved 0, modified 217.3 M,
@@ -1399,6 +1401,11 @@ def el_salvador_yaml(ref: Reference, rec: list[Row]) -> Row:
                       "proposed 2017; institution totals otherwise",
             "links": "unit split 2017-2020 (MJSP, Órgano Judicial); 2008-2016 MJSP on "
                      "unallocated and the Órgano Judicial wholly on judicial",
+            "links_from": 2017,
+            "executed_by_link": "assumed, not observed: institution totals split by the "
+                                "approved unit shares of the same year (2017-2020), so the "
+                                "execution rate of every link of one institution is that "
+                                "institution's rate",
         }],
         "data_requests": ES_DATA_REQUESTS,
         "published_figures": [{k: v for k, v in p.items() if k != "peir_value_text"} for p in rec],

@@ -242,6 +242,7 @@ def test_one_coverage_every_year(slv: peir.Dataset) -> None:
     cov = slv.meta["coverage"]
     assert len(cov) == 1 and (cov[0]["from"], cov[0]["to"]) == (2008, 2020)
     assert cov[0]["institutions"] == list(SECTOR)
+    assert cov[0]["links_from"] == 2017 and "assumed" in cov[0]["executed_by_link"]
 
 
 def test_detail_by_line_rubro_and_source(slv: peir.Dataset) -> None:
@@ -253,7 +254,13 @@ def test_detail_by_line_rubro_and_source(slv: peir.Dataset) -> None:
     assert detailed[C.PROGRAM].str.fullmatch(r"\d{4}").all()
     assert set(detailed[C.ECON]) <= {"51", "53", "54", "55", "56", "61", "62", "63", "71"}
     assert detailed[C.FUNDING_SOURCE].notna().all()
-    assert {"Fondo General", "Préstamos Externos", "Donaciones"} <= set(detailed[C.FUNDING_SOURCE])
+    # the ministry's codes: 1 Fondo General, 3 Préstamos Externos, 5 Donaciones (2 and 4 are
+    # not used by these five ramos)
+    assert set(detailed[C.FUNDING_SOURCE]) == {"1", "3", "5"}
+    from peir.econ import funding_class
+
+    assert set(funding_class(detailed[C.FUNDING_SOURCE], country="SLV")) == {
+        "domestic", "external_loan", "external_grant"}
     assert slv.meta["econ_scheme"] == "SLV"
     # institution totals carry no programme, rubro or source
     assert b.loc[b[C.PROGRAM].isna(), [C.ECON, C.FUNDING_SOURCE]].isna().all().all()
