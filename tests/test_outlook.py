@@ -412,7 +412,11 @@ def test_assumptions_from_history_by_hand() -> None:
         and "not a forecast" in hist.sources["inflation"]
     )
     with pytest.raises(MissingContextError, match="for 2015 or 2020"):
-        from_history(h, country="SLV", through=2020, years=5)
+        from_history(h, country="SLV", through=2020, years=5, shorter=False)
+    short = from_history(h, country="SLV", through=2020, years=5)  # the 2 years the context has
+    assert (short.first, short.last, short.inflation) == (2019, 2020, pytest.approx(0.10))
+    with pytest.raises(MissingContextError, match="for 2013 or 2018"):
+        from_history(h, country="SLV", through=2018, years=5)
 
 
 # ---------------------------------------------------------------- peir.yaml: the outlook block

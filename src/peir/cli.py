@@ -140,6 +140,19 @@ def _harmonize(ds: Any, cfg: Any, args: argparse.Namespace, status: _Status) -> 
     return ds.harmonize(**kwargs)
 
 
+def _outlook_blocks(ds: Any, cfg: Any) -> dict[str, Any]:
+    """The ``outlook:`` and ``cost_of_crime:`` blocks for the brief: the project's, else the
+    example's (validated like a project's)."""
+    from peir.config import ProjectConfig
+
+    if cfg is None:
+        raw = {k: ds.meta[k] for k in ("outlook", "cost_of_crime") if ds.meta.get(k)}
+        if not raw:
+            return {}
+        cfg = ProjectConfig.from_dict(raw, where=f"example {ds.name}")
+    return {"outlook": cfg.outlook, "cost_of_crime": cfg.cost_of_crime, "config_dir": cfg.base_dir}
+
+
 def _parse_years(text: str | None) -> list[int] | None:
     if not text:
         return None
@@ -255,6 +268,7 @@ def _cmd_brief(args: argparse.Namespace, status: _Status) -> int:
         kwargs["peers"] = peers
     if cfg is not None and cfg.country:
         kwargs["country"] = cfg.country
+    kwargs.update(_outlook_blocks(ds, cfg))
 
     def progress(step: str, i: int, n: int) -> None:
         status(f"brief {i}/{n}: {step}")

@@ -4,13 +4,14 @@
 
     cost_of_crime:
       year: 2015
-      victims: victims_by_age_2015.csv     # columns age, count (or a list of {age, count})
+      victims: victims_by_age_2015.csv     # columns age, count; or {age: count, ...}
       victims_source: "IML, Homicidios año 2015, table 1.3"
       earnings: gdp_per_capita             # or a number (a year's earnings, data currency)
       earnings_source: ""                  # required with a number
       employment_rate: 1.0
       private_security: {amount: 650000000, source: "El Diario de Hoy, 2013-05-22"}
       other: {"health care of victims": {amount: 1.0e7, source: "..."}}
+      published: {year: 2014, pct_gdp: 6.16, source: "IDB (Jaitman ed. 2017)"}   # to compare
 
 Paths are relative to the YAML file. ``earnings: gdp_per_capita`` takes GDP per inhabitant
 from the context as a labelled proxy (output per inhabitant, not a measured wage).
@@ -30,7 +31,7 @@ from peir.errors import ReadError
 if TYPE_CHECKING:  # pragma: no cover
     from peir.dataset import HarmonizedDataset
 
-__all__ = ["AmountSpec", "CostOfCrimeSpec", "VictimSpec"]
+__all__ = ["AmountSpec", "CostOfCrimeSpec", "PublishedSpec", "VictimSpec"]
 
 
 class AmountSpec(BaseModel):
@@ -49,13 +50,23 @@ class VictimSpec(BaseModel):
     count: float = Field(ge=0)
 
 
+class PublishedSpec(BaseModel):
+    """A published estimate to set the result against (e.g. the IDB's for the same country)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    year: int = Field(ge=1950, le=2100)
+    pct_gdp: float = Field(ge=0)
+    source: str = Field(min_length=1)
+
+
 class CostOfCrimeSpec(BaseModel):
     """The ``cost_of_crime:`` block (module docstring)."""
 
     model_config = ConfigDict(extra="forbid")
 
     year: int = Field(ge=1950, le=2100)
-    victims: str | list[VictimSpec]
+    victims: str | list[VictimSpec] | dict[int, float]
     victims_source: str = Field(min_length=1)
     earnings: float | Literal["gdp_per_capita"]
     earnings_source: str = ""
@@ -69,6 +80,7 @@ class CostOfCrimeSpec(BaseModel):
     private_security: AmountSpec | None = None
     other: dict[str, AmountSpec] = Field(default_factory=dict)
     allow_partial: bool = False
+    published: PublishedSpec | None = None
 
     @model_validator(mode="after")
     def _sources_of_numbers(self) -> CostOfCrimeSpec:
@@ -80,6 +92,8 @@ class CostOfCrimeSpec(BaseModel):
 
     def victims_frame(self, base_dir: str | Path = ".") -> pd.DataFrame:
         """Victims by age (``age, count``), from the list or the CSV file (relative to ``base_dir``)."""
+        if isinstance(self.victims, dict):
+            return pd.DataFrame({"age": list(self.victims), "count": list(self.victims.values())})
         if isinstance(self.victims, list):
             return pd.DataFrame([v.model_dump() for v in self.victims], columns=["age", "count"])
         path = Path(self.victims).expanduser()

@@ -151,6 +151,8 @@ def load_example(name: str = "el_salvador") -> Dataset:
         "data_requests": list(meta.get("data_requests") or []),
         "econ_scheme": meta.get("econ_scheme"),
         "notes": list(meta.get("notes") or []),
+        "outlook": meta.get("outlook"),
+        "cost_of_crime": meta.get("cost_of_crime"),
         "sources": sources_path,
     }
     return Dataset(

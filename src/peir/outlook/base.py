@@ -73,6 +73,7 @@ GFS_CLASSES: dict[str, str] = {
 #: the neighbour's is refused as a probable partial year (e.g. a few months of an export).
 PARTIAL_YEAR_RATIO = 0.5
 
+_PARTIAL = "partial coverage accepted"
 _GFS_PREFIX = re.compile(r"^\s*(2[1-8]|3[1-3])")
 _GFS_EXACT = re.compile(r"^\s*(2[1-8]|3[1-3])\s*$")
 
@@ -121,6 +122,10 @@ class Base:
         What the coverage check compared (or that it was overridden).
     unallocated_share
         Share (0–1) of the base on ``unallocated``.
+    partial
+        True when a partial coverage was accepted (``allow_partial=True``).
+    compared_with
+        The neighbouring years the coverage was compared with (empty: no other year).
     source_refs
         A few ``source_ref`` values of the base lines (provenance).
     """
@@ -136,6 +141,8 @@ class Base:
     coverage_note: str
     unallocated_share: float
     source_refs: tuple[str, ...]
+    partial: bool = False
+    compared_with: tuple[int, ...] = ()
 
     @property
     def total(self) -> float:
@@ -155,13 +162,18 @@ def _nonzero_institutions(s: pd.DataFrame) -> dict[int, set[str]]:
     return out
 
 
+def _neighbours(inst: dict[int, set[str]], year: int) -> list[int]:
+    """The nearest earlier and later years with spending."""
+    earlier = [y for y in inst if y < year]
+    later = [y for y in inst if y > year]
+    return ([max(earlier)] if earlier else []) + ([min(later)] if later else [])
+
+
 def _coverage(s: pd.DataFrame, *, country: str, year: int, phase: str, allow_partial: bool) -> str:
     """Refuse a base year that lacks institutions its neighbours have, or is part of a year."""
     inst = _nonzero_institutions(s)
     here = inst.get(year, set())
-    earlier = [y for y in inst if y < year]
-    later = [y for y in inst if y > year]
-    neighbours = ([max(earlier)] if earlier else []) + ([min(later)] if later else [])
+    neighbours = _neighbours(inst, year)
     if not neighbours:
         return (
             f"{phase} spending of {country} exists only for {year}: institutional coverage "
@@ -198,7 +210,7 @@ def _coverage(s: pd.DataFrame, *, country: str, year: int, phase: str, allow_par
         )
     text = "; ".join(problems)
     if allow_partial:
-        return f"partial coverage accepted (allow_partial=True), {compared}: {text}"
+        return f"{_PARTIAL} (allow_partial=True), {compared}: {text}"
     others = sorted((y for y in inst if y != year), key=lambda y: (-len(inst[y]), -y))[:8]
     listing = "; ".join(f"{y}: {', '.join(sorted(inst[y]))}" for y in others)
     raise PeirError(
@@ -301,6 +313,8 @@ def base_spending(
         coverage_note=note,
         unallocated_share=unalloc / total if total else 0.0,
         source_refs=refs,
+        partial=note.startswith(_PARTIAL),
+        compared_with=tuple(_neighbours(_nonzero_institutions(sp), int(year))),
     )
 
 

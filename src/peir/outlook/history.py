@@ -49,14 +49,20 @@ class History:
         }
 
 
-def from_history(h: HarmonizedDataset, *, country: str, through: int, years: int = 5) -> History:
+def from_history(
+    h: HarmonizedDataset, *, country: str, through: int, years: int = 5, shorter: bool = True
+) -> History:
     """Average annual inflation and real GDP growth of ``country`` over the ``years`` years
     ending in ``through`` (formulas in the module docstring).
+
+    With ``shorter=True`` a context that does not reach back ``years`` years gives the average
+    over the years it has (at least one); :attr:`History.first` says where it starts.
 
     Raises
     ------
     MissingContextError
-        When the context lacks GDP or a price index for ``through - years`` or ``through``.
+        When the context lacks GDP or a price index for ``through`` or for the start year
+        (``through - years``, or with ``shorter`` every earlier year).
     """
     ctx = h.context
     if ctx is None or ctx.empty:
@@ -68,29 +74,37 @@ def from_history(h: HarmonizedDataset, *, country: str, through: int, years: int
         C.YEAR, keep="last"
     )
     rows = rows.set_index(C.YEAR)
-    y0, y1 = int(through) - int(years), int(through)
-    index = next(
-        (
-            col
-            for col in (C.GDP_DEFLATOR, C.CPI)
-            if col in rows.columns
-            and all(
-                np.isfinite(pd.to_numeric(rows[col], errors="coerce").get(y, np.nan))
-                for y in (y0, y1)
-            )
-        ),
-        None,
-    )
+    y1 = int(through)
     gdp = (
         pd.to_numeric(rows[C.GDP_LCU], errors="coerce")
         if C.GDP_LCU in rows.columns
         else pd.Series(dtype=float)
     )
-    if index is None or not all(np.isfinite(gdp.get(y, np.nan)) for y in (y0, y1)):
+
+    def usable(col: str, y: int) -> bool:
+        if col not in rows.columns:
+            return False
+        v = float(pd.to_numeric(rows[col], errors="coerce").get(y, np.nan))
+        g = float(gdp.get(y, np.nan))
+        return bool(np.isfinite(v) and v > 0 and np.isfinite(g) and g > 0)
+
+    starts = [y1 - k for k in range(int(years), 0, -1)] if shorter else [y1 - int(years)]
+    found = next(
+        (
+            (col, y)
+            for y in starts
+            for col in (C.GDP_DEFLATOR, C.CPI)
+            if usable(col, y) and usable(col, y1)
+        ),
+        None,
+    )
+    if found is None:
+        y0 = y1 - int(years)
         raise MissingContextError(
             f"the context of {country} lacks GDP ({C.GDP_LCU}) or a price index ({C.GDP_DEFLATOR}, "
             f"{C.CPI}) for {y0} or {y1}, needed to average {y0 + 1}–{y1}"
         )
+    index, y0 = found
     d = pd.to_numeric(rows[index], errors="coerce")
     k = y1 - y0
     price_ratio = float(d[y1] / d[y0])

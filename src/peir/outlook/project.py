@@ -88,6 +88,8 @@ class Projection:
         ``year, total, gdp, pct_gdp, ceiling, gap`` (see the module docstring).
     assumptions
         ``parameter, scope, value, unit, source``: every input, the base and its checks.
+    base
+        The checked base (:class:`~peir.outlook.base.Base`): lines, institutions, coverage.
     """
 
     table: pd.DataFrame
@@ -100,6 +102,7 @@ class Projection:
     currency: str
     name: str = "baseline"
     notes: tuple[str, ...] = field(default=())
+    base: Base | None = field(default=None, repr=False)
 
     @property
     def years(self) -> list[int]:
@@ -464,6 +467,7 @@ def project(
         currency=cur,
         name=name,
         notes=tuple(capital_notes),
+        base=base,
     )
 
 

@@ -18,9 +18,11 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from peir._version import __version__
+from peir.costs.spec import CostOfCrimeSpec
 from peir.dataset import HarmonizedDataset
 from peir.errors import InputError
 from peir.indicators import catalog, compute
+from peir.outlook.spec import OutlookSpec
 from peir.report import render
 from peir.report.context import BriefContext
 from peir.report.i18n import LANGS, t
@@ -83,6 +85,9 @@ def make_brief(
     title: str | None = None,
     source: str | None = None,
     progress: ProgressArg | _Progress = None,
+    outlook: OutlookSpec | None = None,
+    cost_of_crime: CostOfCrimeSpec | None = None,
+    config_dir: str | Path | None = None,
 ) -> Brief:
     """Build the brief as data (sections, tables, figures, numbers) without writing files.
 
@@ -101,7 +106,9 @@ def make_brief(
         ind_peers = compute(peers) if peers is not None else pd.DataFrame()
         log = NumberLog(lang)
         ctx = BriefContext(h=h, lang=lang, country=country, ind=ind, catalog=catalog(), log=log,
-                           peers=peers, ind_peers=ind_peers, source=source or "")
+                           peers=peers, ind_peers=ind_peers, source=source or "", outlook=outlook,
+                           cost_of_crime=cost_of_crime,
+                           config_dir=Path(config_dir) if config_dir is not None else None)
         sections = build_sections(ctx, step=lambda heading: prog.step(f"{t('step.sections', lang)}: {heading}"))
         name = h.name or country
         base = h.base_year
@@ -140,6 +147,9 @@ def build_brief(
     title: str | None = None,
     source: str | None = None,
     progress: ProgressArg = None,
+    outlook: OutlookSpec | None = None,
+    cost_of_crime: CostOfCrimeSpec | None = None,
+    config_dir: str | Path | None = None,
 ) -> Path:
     """Write the PEIR-style background brief of ``h`` to ``out_dir``.
 
@@ -168,6 +178,13 @@ def build_brief(
         The source line under each chart (default: "harmonised data computed with peir").
     progress
         ``True`` shows a tqdm bar; a callable ``(step, i, n)`` is called at each step.
+    outlook, cost_of_crime
+        The ``outlook:`` and ``cost_of_crime:`` blocks of ``peir.yaml``
+        (:class:`peir.outlook.OutlookSpec`, :class:`peir.costs.CostOfCrimeSpec`) for the
+        Outlook section; without ``outlook`` its defaults apply, without ``cost_of_crime`` the
+        section says which inputs the cost of crime needs.
+    config_dir
+        The folder relative paths in those blocks are read from (the YAML file's folder).
 
     Returns
     -------
@@ -198,6 +215,7 @@ def build_brief(
     try:
         with OutputFolder(out) as folder:
             brief = make_brief(h, lang=lang, peers=peers, country=country, title=title, source=source,
+                               outlook=outlook, cost_of_crime=cost_of_crime, config_dir=config_dir,
                                progress=prog)
             prog.step(t("step.figures", lang))
             for fb in brief.figures:

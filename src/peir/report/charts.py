@@ -35,12 +35,14 @@ __all__ = [
     "allocation_comparison",
     "chain_funnel",
     "composition_by_link",
+    "cost_components",
     "efficiency_ranking",
     "execution_rate",
     "figure_png",
     "figure_svg",
     "indicator_trend",
     "per_capita_peers",
+    "projection_envelope",
     "save_figure",
     "spending_trend",
     "style",
@@ -308,6 +310,96 @@ def per_capita_peers(
         if len(d):
             ax.set_xlim(0, float(d.max()) * 1.15)
         ax.set_title(title or t("fig.peers", lang))
+        return _finish(fig, ax, own, source, lang)
+
+
+def projection_envelope(
+    data: pd.DataFrame,
+    *,
+    ceiling: pd.Series | None = None,
+    pct_gdp: pd.Series | None = None,
+    currency: str = "USD",
+    lang: str = "en",
+    title: str | None = None,
+    source: str | None = None,
+    ax: Axes | None = None,
+) -> Figure:
+    """Projected spending: stacked bars by link (millions, current prices), the ceiling as a
+    dashed line and each year's share of GDP above its bar.
+
+    Parameters
+    ----------
+    data
+        Index: year; columns: link ids; values: nominal amounts.
+    ceiling
+        The ceiling amount by year (drawn where finite).
+    pct_gdp
+        The total's share of GDP by year (percent), written above the bars.
+    """
+    with style():
+        fig, ax, own = _setup(ax)
+        d = data.sort_index()
+        years = [str(int(y)) for y in d.index]
+        bottom = np.zeros(len(d))
+        for link in d.columns:
+            vals = d[link].fillna(0).to_numpy(dtype=float) / 1e6
+            ax.bar(years, vals, bottom=bottom, color=LINK_COLORS.get(str(link), OKABE_ITO["black"]),
+                   label=_wrap(link_label(str(link), lang), 28), width=0.7, edgecolor="white",
+                   linewidth=0.5)
+            bottom = bottom + vals
+        if ceiling is not None:
+            c = ceiling.reindex(d.index).to_numpy(dtype=float) / 1e6
+            if np.isfinite(c).any():
+                ax.plot(years, c, color="#333333", linestyle="--", marker="o", linewidth=1.2,
+                        label=t("ax.ceiling", lang))
+        if pct_gdp is not None:
+            for x, top, v in zip(years, bottom, pct_gdp.reindex(d.index).to_numpy(dtype=float)):
+                if np.isfinite(v):
+                    ax.annotate(t("ax.pct_gdp_value", lang, value=fmt_number(v, lang, 2)), (x, top),
+                                xytext=(0, 3), textcoords="offset points", ha="center", fontsize=7,
+                                bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none",
+                                      "alpha": 0.85})
+        ax.set_xlabel(t("ax.year", lang))
+        ax.set_ylabel(t("ax.amount_millions", lang, currency=currency))
+        ax.yaxis.set_major_formatter(_num_formatter(lang))
+        ax.set_ylim(0, max(float(bottom.max()) if len(bottom) else 1.0, 1e-9) * 1.12)
+        _legend_beside(ax)
+        ax.set_title(title or t("fig.projection", lang))
+        return _finish(fig, ax, own, source, lang)
+
+
+def cost_components(
+    data: pd.Series,
+    *,
+    public: Sequence[bool] | None = None,
+    lang: str = "en",
+    title: str | None = None,
+    source: str | None = None,
+    ax: Axes | None = None,
+) -> Figure:
+    """Horizontal bars of cost components in % of GDP, in the order given (first on top).
+
+    Parameters
+    ----------
+    data
+        Values (percent of GDP) indexed by the components' printed labels.
+    public
+        For each component, True for public spending (blue); the others are orange.
+    """
+    with style():
+        d = data.iloc[::-1]
+        flags = list(public)[::-1] if public is not None else [False] * len(d)
+        fig, ax, own = _setup(ax, (7.0, max(2.4, 0.38 * len(d) + 1.3)))
+        colors = [OKABE_ITO["blue"] if f else OKABE_ITO["orange"] for f in flags]
+        bars = ax.barh([_wrap(str(c), 40) for c in d.index], d.to_numpy(dtype=float), color=colors,
+                       height=0.6)
+        _label_bars(ax, bars, d.tolist(), lang, decimals=2, horizontal=True)
+        _grid_along_x(ax)
+        ax.set_xlabel(t("col.pct_gdp", lang))
+        ax.xaxis.set_major_formatter(_num_formatter(lang, 1))
+        if len(d):
+            ax.set_xlim(0, float(np.nanmax(d.to_numpy(dtype=float))) * 1.18 or 1.0)
+        ax.set_title(title or t("fig.cost_of_crime", lang))
         return _finish(fig, ax, own, source, lang)
 
 

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from peir.costs.spec import CostOfCrimeSpec
 from peir.dataset import HarmonizedDataset
+from peir.outlook.spec import OutlookSpec
 from peir.report.i18n import fmt_number, t, unit_label
 from peir.report.model import Column, ColumnKind, FigureBlock, NumberLog, TableBlock
 from peir.schema import C
@@ -67,6 +70,9 @@ class BriefContext:
     gaps
         The data needs met as gaps (:mod:`peir.report.needs`), with the sections they left
         unfilled, in the order met.
+    outlook, cost_of_crime, config_dir
+        The ``outlook:`` and ``cost_of_crime:`` blocks of ``peir.yaml`` (None: the outlook's
+        defaults, no cost of crime) and the folder their relative paths are read from.
     """
 
     h: HarmonizedDataset
@@ -80,6 +86,9 @@ class BriefContext:
     source: str = ""
     messages: list[KeyMessage] = field(default_factory=list)
     gaps: dict[str, list[str]] = field(default_factory=dict)
+    outlook: OutlookSpec | None = None
+    cost_of_crime: CostOfCrimeSpec | None = None
+    config_dir: Path | None = None
     _n_fig: int = 0
     _n_tab: int = 0
     _by_indicator: dict[str, dict[str, pd.DataFrame]] = field(default_factory=dict)

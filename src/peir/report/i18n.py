@@ -89,6 +89,13 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
         "Plantillas de matriz de resultados para las mesas de trabajo",
     ),
     "sec.annex": ("Data annex", "Anexo de datos"),
+    "sec.outlook": (
+        "Outlook: projection, needs and the cost of crime",
+        "Perspectivas: proyección, necesidades y costo del crimen",
+    ),
+    "sub.projection": ("Baseline projection and fiscal envelope", "Proyección de base y espacio fiscal"),
+    "sub.needs": ("Needs implied by the caseload", "Necesidades que implica la carga de trabajo"),
+    "sub.cost_of_crime": ("The cost of crime", "El costo del crimen"),
     "sub.by_link": ("By link of the chain", "Por eslabón de la cadena"),
     "sub.by_institution": ("By institution", "Por institución"),
     "sub.by_econ": ("By economic classification", "Por clasificación económica"),
@@ -112,6 +119,14 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "sub.numbers": ("Numbers shown in this brief", "Cifras mostradas en esta nota"),
     # --- table / chart titles ---------------------------------------------------------------
     "tab.spending": ("Security and justice spending", "Gasto en seguridad y justicia"),
+    "tab.envelope": ("Projected spending and the fiscal envelope", "Gasto proyectado y espacio fiscal"),
+    "tab.scenarios": ("Scenarios of the projection", "Escenarios de la proyección"),
+    "tab.assumptions": ("Assumptions of the baseline projection", "Supuestos de la proyección de base"),
+    "tab.needs": (
+        "Judges and prison places implied by the caseload",
+        "Jueces y plazas penitenciarias que implica la carga de trabajo",
+    ),
+    "tab.cost_of_crime": ("The cost of crime in {year}", "El costo del crimen en {year}"),
     "tab.peers": ("Comparison with peers", "Comparación con países pares"),
     "tab.by_link": ("Spending by link of the chain", "Gasto por eslabón de la cadena"),
     "tab.by_institution": ("Spending by institution", "Gasto por institución"),
@@ -138,6 +153,11 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
         "Gasto en seguridad y justicia, corriente y real",
     ),
     "fig.composition": ("Spending by link of the chain", "Gasto por eslabón de la cadena"),
+    "fig.projection": (
+        "Projected spending by link and the fiscal envelope",
+        "Gasto proyectado por eslabón y espacio fiscal",
+    ),
+    "fig.cost_of_crime": ("The cost of crime by component", "El costo del crimen por componente"),
     "fig.peers": ("Comparison with peers", "Comparación con países pares"),
     "fig.execution": ("Budget execution rate", "Tasa de ejecución presupuestaria"),
     "fig.funnel": ("The chain funnel", "El embudo de la cadena"),
@@ -213,6 +233,18 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "col.dataset": ("Dataset", "Conjunto de datos"),
     "col.item": ("Item", "Elemento"),
     "col.detail": ("Detail", "Detalle"),
+    "col.total_m": ("Total ({currency} million)", "Total (millones de {currency})"),
+    "col.gdp_m": ("GDP ({currency} million)", "PIB (millones de {currency})"),
+    "col.ceiling_m": ("Ceiling ({currency} million)", "Techo (millones de {currency})"),
+    "col.gap_m": ("Gap to the ceiling ({currency} million)", "Brecha respecto del techo (millones de {currency})"),
+    "col.cost_m": ("Annual cost ({currency} million)", "Costo anual (millones de {currency})"),
+    "col.parameter": ("Assumption", "Supuesto"),
+    "col.scenario": ("Scenario", "Escenario"),
+    "col.scenario_total": ("{name}: total ({currency} million)", "{name}: total (millones de {currency})"),
+    "col.scenario_pct": ("{name}: % of GDP", "{name}: % del PIB"),
+    "col.component": ("Component", "Componente"),
+    "col.needed": ("Needed", "Necesarios"),
+    "col.current": ("Available", "Disponibles"),
     "col.lines": ("Lines", "Líneas"),
     "col.origin": ("Computed by", "Calculado por"),
     "col.key": ("Key", "Clave"),
@@ -233,6 +265,8 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "ax.frontier": ("Frontier", "Frontera"),
     "ax.total": ("Total", "Total"),
     "ax.other": ("Other", "Otros"),
+    "ax.ceiling": ("Ceiling", "Techo"),
+    "ax.pct_gdp_value": ("{value}% of GDP", "{value}% del PIB"),
     # --- economic classes (GFS) ------------------------------------------------------------
     "econ.21": ("Compensation of employees", "Remuneraciones"),
     "econ.22": ("Goods and services", "Bienes y servicios"),
@@ -404,6 +438,22 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
         "for one year, spending and an output count for each link",
         "para un año, el gasto y un conteo de producto de cada eslabón",
     ),
+    "need.projection": (
+        "executed spending of a year with complete institutional coverage, by economic class",
+        "el gasto devengado de un año con cobertura institucional completa, por clase económica",
+    ),
+    "need.caseload_needs": (
+        "incoming, resolved and pending court cases with the number of judges, or prisoners "
+        "with the official prison capacity",
+        "los casos judiciales ingresados, resueltos y pendientes con el número de jueces, o la "
+        "población privada de libertad con la capacidad penitenciaria oficial",
+    ),
+    "need.cost_of_crime": (
+        "homicide victims by age, average earnings and private spending on security (the "
+        "cost_of_crime block of peir.yaml)",
+        "las víctimas de homicidio por edad, los ingresos medios y el gasto privado en seguridad "
+        "(el bloque cost_of_crime de peir.yaml)",
+    ),
     "need.prevention_outputs": (
         "measured outputs of prevention programmes (participants, coverage, results)",
         "productos medidos de los programas de prevención (participantes, cobertura, resultados)",
@@ -434,6 +484,12 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "from.courts": ("the courts' statistics unit", "la unidad de estadística judicial"),
     "from.prisons": ("the prison service", "el sistema penitenciario"),
     "from.prevention": ("the prevention programmes", "los programas de prevención"),
+    "from.cost_of_crime": (
+        "the forensic institute (victims by age), the statistics office (earnings) and "
+        "business surveys (private security)",
+        "el instituto de medicina legal (víctimas por edad), la oficina de estadística (ingresos) "
+        "y las encuestas empresariales (seguridad privada)",
+    ),
     "na.optimize": (
         "The reallocation could not be solved: {reason}.",
         "No pudo resolverse la reasignación: {reason}.",
@@ -578,6 +634,181 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "unit.constant prices": ("constant prices", "precios constantes"),
     "unit.constant {year} prices": ("constant {year} prices", "precios constantes de {year}"),
     # --- progress steps ---------------------------------------------------------------------
+    "msg.outlook_base": (
+        "In the baseline, {phase} sector spending of {amount} {currency} million in {base_year} "
+        "({pct_base} of GDP) becomes {amount_end} million in {end_year} ({pct_end} of GDP), "
+        "with inflation of {inflation}% and real GDP growth of {growth}% a year ({basis}).",
+        "En la proyección de base, el gasto {phase} del sector de {amount} millones de {currency} "
+        "en {base_year} ({pct_base} del PIB) pasa a {amount_end} millones en {end_year} "
+        "({pct_end} del PIB), con una inflación de {inflation}% y un crecimiento real del PIB de "
+        "{growth}% anual ({basis}).",
+    ),
+    "msg.outlook_base_short": (
+        "In the baseline, {phase} sector spending of {amount} {currency} million in {base_year} "
+        "({pct_base} of GDP) becomes {amount_end} million in {end_year} ({basis}).",
+        "En la proyección de base, el gasto {phase} del sector de {amount} millones de {currency} "
+        "en {base_year} ({pct_base} del PIB) pasa a {amount_end} millones en {end_year} ({basis}).",
+    ),
+    "msg.outlook_over": (
+        "Against a ceiling of {ceiling}% of GDP, the plans exceed the envelope by {gap} million in {year}.",
+        "Frente a un techo de {ceiling}% del PIB, los planes superan el espacio fiscal en {gap} "
+        "millones en {year}.",
+    ),
+    "msg.outlook_room": (
+        "Against a ceiling of {ceiling}% of GDP, {gap} million remain within the envelope in {year}.",
+        "Frente a un techo de {ceiling}% del PIB, quedan {gap} millones dentro del espacio fiscal en {year}.",
+    ),
+    "msg.outlook_other": (
+        "{share}% of the base has no GFS economic class in the data, so it grows with prices "
+        "only (no wage or headcount growth).",
+        "El {share}% de la base no tiene clase económica GFS en los datos, por lo que solo crece "
+        "con los precios (sin crecimiento de salarios ni de plantilla).",
+    ),
+    "msg.outlook_unallocated": (
+        "{share}% of the base is not placed on a link of the chain; it is projected as a line of "
+        "its own.",
+        "El {share}% de la base no está asignado a un eslabón de la cadena; se proyecta como una "
+        "línea aparte.",
+    ),
+    "msg.outlook_scenario": (
+        "Scenario “{name}”: {amount} million in {year}, a difference of {diff} million from the baseline.",
+        "Escenario «{name}»: {amount} millones en {year}, una diferencia de {diff} millones respecto "
+        "de la proyección de base.",
+    ),
+    "msg.needs_judges": (
+        "At {year} productivity, the courts need {needed} judges ({basis}); {current} were in post.",
+        "Con la productividad de {year}, los tribunales necesitan {needed} jueces ({basis}); había "
+        "{current} en funciones.",
+    ),
+    "msg.needs_prisons": (
+        "In {year}, the {held} people held needed {short} places more than the capacity of "
+        "{capacity} (occupancy {occupancy}%).",
+        "En {year}, las {held} personas privadas de libertad necesitaban {short} plazas más que la "
+        "capacidad de {capacity} (ocupación del {occupancy}%).",
+    ),
+    "msg.needs_prisons_flow": (
+        "In {year}, {needed} prison places were needed ({basis}) against a capacity of {capacity}.",
+        "En {year} se necesitaban {needed} plazas penitenciarias ({basis}) frente a una capacidad de "
+        "{capacity}.",
+    ),
+    "msg.cost_of_crime": (
+        "By the IDB's accounting method, crime cost the country {total} {currency} million in "
+        "{year}, {pct} of GDP.",
+        "Según el método contable del BID, el crimen costó al país {total} millones de {currency} "
+        "en {year}, el {pct} del PIB.",
+    ),
+    "msg.cost_published": (
+        "The published estimate for {year} is {pct}% of GDP ({source}); this brief's {ours_year} "
+        "figure is {ours}. The inputs and their sources are in the table: differences in year, "
+        "public spending coverage, earnings and private security explain the gap.",
+        "La estimación publicada para {year} es de {pct}% del PIB ({source}); la cifra de {ours_year} "
+        "de esta nota es de {ours}. Los insumos y sus fuentes figuran en el cuadro: las diferencias "
+        "de año, de cobertura del gasto público, de ingresos y de seguridad privada explican la brecha.",
+    ),
+    "na.projection_base": (
+        "no year of executed spending has institutional coverage comparable with its neighbours",
+        "ningún año de gasto devengado tiene una cobertura institucional comparable con la de los "
+        "años vecinos",
+    ),
+    "basis.history": (
+        "averages of {y0}–{y1}, not forecasts",
+        "promedios de {y0}–{y1}, no pronósticos",
+    ),
+    "basis.history_source": (
+        "average of {y0}–{y1} in the context table (not a forecast)",
+        "promedio de {y0}–{y1} en la tabla de contexto (no es un pronóstico)",
+    ),
+    "basis.given": ("as set in the project configuration", "según la configuración del proyecto"),
+    "par.base": ("Base year and phase", "Año base y fase"),
+    "par.base_amount": ("Base spending ({currency} million)", "Gasto base (millones de {currency})"),
+    "par.base_gdp": ("GDP of the base year ({currency} million)", "PIB del año base (millones de {currency})"),
+    "par.inflation": ("Inflation (% a year)", "Inflación (% anual)"),
+    "par.real_wage_growth": ("Real wage growth (% a year)", "Crecimiento real de los salarios (% anual)"),
+    "par.headcount_growth": ("Headcount growth (% a year)", "Crecimiento de la plantilla (% anual)"),
+    "par.gdp_real_growth": ("Real GDP growth (% a year)", "Crecimiento real del PIB (% anual)"),
+    "par.capital": ("Capital spending", "Gasto de capital"),
+    "par.new_capacity": ("New capacity", "Nueva capacidad"),
+    "par.ceiling": ("Ceiling (% of GDP)", "Techo (% del PIB)"),
+    "par.econ": ("Economic classes", "Clases económicas"),
+    "val.not_projected": ("not projected", "no proyectado"),
+    "val.capital_flat": ("constant in real terms", "constante en términos reales"),
+    "val.capital_plan": ("investment plan by year", "plan de inversión por año"),
+    "val.new_capacity": (
+        "{units} units on {link} from {year}: {cost} {currency} million a year at {base_year} prices",
+        "{units} unidades en {link} desde {year}: {cost} millones de {currency} al año a precios de {base_year}",
+    ),
+    "val.econ_other": (
+        "{share}% of the base without a GFS class (grows with prices)",
+        "{share}% de la base sin clase GFS (crece con los precios)",
+    ),
+    "val.courts_target": (
+        "to reach a disposition time of {days} days within {years} years",
+        "para alcanzar un tiempo de resolución de {days} días en {years} años",
+    ),
+    "val.courts_pace": (
+        "to keep pace with incoming cases at today's backlog",
+        "para seguir el ritmo de los casos ingresados con el rezago actual",
+    ),
+    "val.prison_places": ("Prison places", "Plazas penitenciarias"),
+    "val.prisons_stock": (
+        "places for the population held, against the capacity",
+        "plazas para la población privada de libertad, frente a la capacidad",
+    ),
+    "val.prisons_flow": (
+        "admissions × an average stay of {days} days",
+        "ingresos × una estancia media de {days} días",
+    ),
+    "src.base": (
+        "harmonised budget data: {n} institutions, coverage checked against neighbouring years",
+        "datos presupuestarios armonizados: {n} instituciones, cobertura verificada frente a los años vecinos",
+    ),
+    "src.base_single": (
+        "harmonised budget data: {n} institutions; no other year of this phase to compare coverage with",
+        "datos presupuestarios armonizados: {n} instituciones; no hay otro año de esta fase con el que "
+        "comparar la cobertura",
+    ),
+    "src.base_partial": (
+        "harmonised budget data: {n} institutions; partial coverage accepted in the configuration",
+        "datos presupuestarios armonizados: {n} instituciones; cobertura parcial aceptada en la configuración",
+    ),
+    "src.harmonised": ("harmonised budget data", "datos presupuestarios armonizados"),
+    "src.harmonised_year": ("harmonised executed spending, {year}", "gasto devengado armonizado, {year}"),
+    "src.context": ("context table (as cited there)", "tabla de contexto (según sus fuentes)"),
+    "src.default": ("default: no change", "valor por defecto: sin cambio"),
+    "src.given": ("project configuration (source not stated)", "configuración del proyecto (fuente no indicada)"),
+    "src.econ_gfs": ("GFS classes of the budget lines", "clases GFS de las líneas presupuestarias"),
+    "src.econ_codes": (
+        "two-digit GFS codes in the budget's economic classification; national codes not mapped",
+        "códigos GFS de dos dígitos en la clasificación económica; códigos nacionales no convertidos",
+    ),
+    "src.victims": ("victims by age: {victims}; earnings: {earnings}", "víctimas por edad: {victims}; ingresos: {earnings}"),
+    "src.gdp_per_capita": (
+        "GDP per inhabitant (proxy, not a measured wage)",
+        "PIB por habitante (aproximación, no un salario medido)",
+    ),
+    "src.caseload_prisoners": ("caseload, persons held in {year}", "carga de trabajo, población privada de libertad en {year}"),
+    "cc.public": ("Public spending: {link}", "Gasto público: {link}"),
+    "cc.victims_lost_income": ("Lost income of homicide victims", "Ingresos perdidos de las víctimas de homicidio"),
+    "cc.prisoners_lost_income": ("Lost income of prisoners", "Ingresos perdidos de la población privada de libertad"),
+    "cc.private_security": ("Private security", "Seguridad privada"),
+    "note.projection": (
+        "Amounts in current prices of each year. A projection carries the base year's spending "
+        "forward under the stated assumptions: it is a scenario, not a forecast or a recommendation.",
+        "Montos a precios corrientes de cada año. Una proyección prolonga el gasto del año base "
+        "con los supuestos indicados: es un escenario, no un pronóstico ni una recomendación.",
+    ),
+    "note.needs": (
+        "Costs of additional judges or places at the link's executed spending per judge (per "
+        "prisoner) of the same year, unless the configuration gives unit costs.",
+        "Costo de los jueces o plazas adicionales al gasto devengado del eslabón por juez (por "
+        "persona privada de libertad) del mismo año, salvo que la configuración indique costos unitarios.",
+    ),
+    "note.cost_of_crime": (
+        "Lost income is valued until retirement at age 65 with a 3% discount rate unless the "
+        "configuration says otherwise; each input cites its source.",
+        "Los ingresos perdidos se valoran hasta la jubilación a los 65 años con una tasa de "
+        "descuento del 3%, salvo que la configuración indique otra cosa; cada insumo cita su fuente.",
+    ),
     "note.coverage": (
         "Coverage differs between years (column 'Institutions covered'): totals of years with "
         "partial coverage are not comparable with each other, and growth is shown only between "
@@ -609,6 +840,7 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "w.error": ("error", "error"),
     "w.warning": ("warning", "advertencia"),
     "w.million": ("million", "millones"),
+    "w.baseline": ("baseline", "base"),
     "w.judicial_spending": ("judicial-link spending", "gasto del eslabón judicial"),
 }
 

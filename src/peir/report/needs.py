@@ -66,6 +66,9 @@ NEEDS: dict[str, DataNeed] = {
         DataNeed("funnel", "sector", _ALL),
         DataNeed("chain_model", "sector", _ALL),
         DataNeed("prevention_outputs", "prevention", ("prevention",)),
+        DataNeed("projection", "finance", _ALL),
+        DataNeed("caseload_needs", "sector", ("judicial", "corrections")),
+        DataNeed("cost_of_crime", "cost_of_crime", ()),
     )
 }
 

@@ -19,6 +19,7 @@ from peir.report.sections import (
     credibility,
     efficiency,
     key_messages,
+    outlook,
     performance,
     results_matrix,
     spending,
@@ -33,6 +34,7 @@ BODY: tuple[tuple[str, Callable[[BriefContext], Section]], ...] = (
     ("sec.credibility", credibility.build),
     ("sec.performance", performance.build),
     ("sec.efficiency", efficiency.build),
+    ("sec.outlook", outlook.build),
     ("sec.results", results_matrix.build),
     ("sec.annex", annex.build),
 )
