@@ -183,8 +183,8 @@ def _check_numbers(out: Path, h: Any, peers: Any = None, comp: dict[str, Any] | 
 
 
 def _prose_numbers(md: str) -> list[str]:
-    """Number tokens in the sentences of sections 1-7 (tables, captions and headings excluded)."""
-    body = md[md.index("## 1. ") : md.index("## 8. ")]
+    """Number tokens in the sentences of sections 1-8 (tables, captions and headings excluded)."""
+    body = md[md.index("## 1. ") : md.index("## 9. ")]
     out = []
     for line in body.splitlines():
         if not line.strip() or line.startswith(("|", "!", "_", "#", "**", "---")):
@@ -421,7 +421,7 @@ def test_thin_data_never_crashes(spending: bool, caseload: bool, lang: str, tmp_
     brief = make_brief(h, lang=lang)
     assert [s.id for s in brief.sections] == [
         "key-messages", "spending", "composition", "credibility", "performance", "efficiency",
-        "results-matrix", "annex",
+        "outlook", "results-matrix", "annex",
     ]
     from peir.report.render import to_markdown
 

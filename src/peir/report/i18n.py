@@ -637,11 +637,11 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "msg.outlook_base": (
         "In the baseline, {phase} sector spending of {amount} {currency} million in {base_year} "
         "({pct_base} of GDP) becomes {amount_end} million in {end_year} ({pct_end} of GDP), "
-        "with inflation of {inflation}% and real GDP growth of {growth}% a year ({basis}).",
+        "with inflation of {inflation} and real GDP growth of {growth} a year ({basis}).",
         "En la proyección de base, el gasto {phase} del sector de {amount} millones de {currency} "
         "en {base_year} ({pct_base} del PIB) pasa a {amount_end} millones en {end_year} "
-        "({pct_end} del PIB), con una inflación de {inflation}% y un crecimiento real del PIB de "
-        "{growth}% anual ({basis}).",
+        "({pct_end} del PIB), con una inflación de {inflation} y un crecimiento real del PIB de "
+        "{growth} anual ({basis}).",
     ),
     "msg.outlook_base_short": (
         "In the baseline, {phase} sector spending of {amount} {currency} million in {base_year} "
@@ -650,24 +650,24 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
         "en {base_year} ({pct_base} del PIB) pasa a {amount_end} millones en {end_year} ({basis}).",
     ),
     "msg.outlook_over": (
-        "Against a ceiling of {ceiling}% of GDP, the plans exceed the envelope by {gap} million in {year}.",
-        "Frente a un techo de {ceiling}% del PIB, los planes superan el espacio fiscal en {gap} "
+        "Against a ceiling of {ceiling} of GDP, the plans exceed the envelope by {gap} million in {year}.",
+        "Frente a un techo de {ceiling} del PIB, los planes superan el espacio fiscal en {gap} "
         "millones en {year}.",
     ),
     "msg.outlook_room": (
-        "Against a ceiling of {ceiling}% of GDP, {gap} million remain within the envelope in {year}.",
-        "Frente a un techo de {ceiling}% del PIB, quedan {gap} millones dentro del espacio fiscal en {year}.",
+        "Against a ceiling of {ceiling} of GDP, {gap} million remain within the envelope in {year}.",
+        "Frente a un techo de {ceiling} del PIB, quedan {gap} millones dentro del espacio fiscal en {year}.",
     ),
     "msg.outlook_other": (
-        "{share}% of the base has no GFS economic class in the data, so it grows with prices "
+        "{share} of the base has no GFS economic class in the data, so it grows with prices "
         "only (no wage or headcount growth).",
-        "El {share}% de la base no tiene clase económica GFS en los datos, por lo que solo crece "
+        "El {share} de la base no tiene clase económica GFS en los datos, por lo que solo crece "
         "con los precios (sin crecimiento de salarios ni de plantilla).",
     ),
     "msg.outlook_unallocated": (
-        "{share}% of the base is not placed on a link of the chain; it is projected as a line of "
+        "{share} of the base is not placed on a link of the chain; it is projected as a line of "
         "its own.",
-        "El {share}% de la base no está asignado a un eslabón de la cadena; se proyecta como una "
+        "El {share} de la base no está asignado a un eslabón de la cadena; se proyecta como una "
         "línea aparte.",
     ),
     "msg.outlook_scenario": (
@@ -682,9 +682,9 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     ),
     "msg.needs_prisons": (
         "In {year}, the {held} people held needed {short} places more than the capacity of "
-        "{capacity} (occupancy {occupancy}%).",
+        "{capacity} (occupancy {occupancy}).",
         "En {year}, las {held} personas privadas de libertad necesitaban {short} plazas más que la "
-        "capacidad de {capacity} (ocupación del {occupancy}%).",
+        "capacidad de {capacity} (ocupación del {occupancy}).",
     ),
     "msg.needs_prisons_flow": (
         "In {year}, {needed} prison places were needed ({basis}) against a capacity of {capacity}.",
@@ -738,7 +738,7 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
         "{units} unidades en {link} desde {year}: {cost} millones de {currency} al año a precios de {base_year}",
     ),
     "val.econ_other": (
-        "{share}% of the base without a GFS class (grows with prices)",
+        "{share} of the base without a GFS class (grows with prices)",
         "{share}% de la base sin clase GFS (crece con los precios)",
     ),
     "val.courts_target": (

@@ -74,6 +74,12 @@ def _env(p: Projection) -> dict[int, dict[str, float]]:
     }
 
 
+def _n(ctx: BriefContext, value: float, unit: str, what: str, year: int, decimals: int) -> str:
+    """A number of the section's prose, formatted and recorded (origin ``outlook``)."""
+    return ctx.log.fmt(value, unit, origin="outlook", indicator=what, country=ctx.country, year=year,
+                       decimals=decimals)
+
+
 def _m(ctx: BriefContext, value: float, year: int, what: str, scenario: str = "baseline") -> str:
     """A projected amount in millions, recorded."""
     return ctx.log.fmt(
@@ -136,8 +142,8 @@ def _projection(ctx: BriefContext, sec: Section) -> None:
         text = ctx.t(
             "msg.outlook_base",
             pct_end=_pc(ctx, float(env[end]["pct_gdp"]), end, "projection_pct_gdp"),
-            inflation=_rate(ctx, float(infl)),
-            growth=_rate(ctx, float(growth)),
+            inflation=_n(ctx, 100 * float(infl), "%", "inflation_assumed", b + 1, 1),
+            growth=_n(ctx, 100 * float(growth), "%", "gdp_real_growth_assumed", b + 1, 1),
             **fields,
         )
     else:
@@ -152,7 +158,7 @@ def _projection(ctx: BriefContext, sec: Section) -> None:
                 key,
                 year=end,
                 gap=_m(ctx, abs(gap), end, "projection_gap"),
-                ceiling=fmt_number(float(env[end]["ceiling"] / env[end]["gdp"] * 100), ctx.lang, 1),
+                ceiling=_n(ctx, env[end]["ceiling"] / env[end]["gdp"] * 100, "%", "ceiling_pct_gdp", end, 1),
             )
         )
     other = float(
@@ -161,7 +167,7 @@ def _projection(ctx: BriefContext, sec: Section) -> None:
     total_b = float(env[b]["total"])
     if total_b > 0 and other / total_b > 0.005:
         sentences.append(
-            ctx.t("msg.outlook_other", share=fmt_number(100 * other / total_b, ctx.lang, 0))
+            ctx.t("msg.outlook_other", share=_n(ctx, 100 * other / total_b, "%", "base_without_gfs", b, 0))
         )
     unalloc = float(
         base.table.loc[
@@ -170,7 +176,7 @@ def _projection(ctx: BriefContext, sec: Section) -> None:
     )
     if total_b > 0 and unalloc > 0:
         sentences.append(
-            ctx.t("msg.outlook_unallocated", share=fmt_number(100 * unalloc / total_b, ctx.lang, 0))
+            ctx.t("msg.outlook_unallocated", share=_n(ctx, 100 * unalloc / total_b, "%", "base_unallocated", b, 0))
         )
     for x in sentences:
         sec.p(x)
@@ -484,7 +490,7 @@ def _needs(ctx: BriefContext, sec: Section) -> None:
                     year=y,
                     decimals=0,
                 ),
-                current=fmt_number(judges, ctx.lang, 0),
+                current=_n(ctx, judges, "staff", "judges", y, 0),
                 basis=rows[-1]["basis"],
             )
         )
@@ -526,7 +532,8 @@ def _needs(ctx: BriefContext, sec: Section) -> None:
             year=y,
             decimals=0,
         )
-        occupancy = fmt_number(100 * held / capacity, ctx.lang, 0)
+        occupancy = _n(ctx, 100 * held / capacity, "%", "prison_occupancy", y, 0)
+        cap_text = _n(ctx, capacity, "places", "prison_capacity", y, 0)
         if spec.average_stay_days is not None and finite(adm):
             sentences.append(
                 ctx.t(
@@ -534,7 +541,7 @@ def _needs(ctx: BriefContext, sec: Section) -> None:
                     year=y,
                     needed=needed,
                     basis=basis,
-                    capacity=fmt_number(capacity, ctx.lang, 0),
+                    capacity=cap_text,
                 )
             )
         else:
@@ -544,8 +551,8 @@ def _needs(ctx: BriefContext, sec: Section) -> None:
                     year=y,
                     held=needed,
                     occupancy=occupancy,
-                    short=fmt_number(short, ctx.lang, 0),
-                    capacity=fmt_number(capacity, ctx.lang, 0),
+                    short=_n(ctx, short, "places", "prison_places_short", y, 0),
+                    capacity=cap_text,
                 )
             )
     if not rows:
