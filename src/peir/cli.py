@@ -143,8 +143,6 @@ def _harmonize(ds: Any, cfg: Any, args: argparse.Namespace, status: _Status) -> 
 def _outlook_blocks(ds: Any, cfg: Any) -> dict[str, Any]:
     """The ``outlook:`` and ``cost_of_crime:`` blocks for the brief: the project's, else the
     example's (validated like a project's)."""
-    from peir.config import ProjectConfig
-
     if cfg is None:
         raw = {k: ds.meta[k] for k in ("outlook", "cost_of_crime") if ds.meta.get(k)}
         if not raw:
