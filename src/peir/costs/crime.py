@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from peir.efficiency.results import Summary
+from peir._results import Result, Summary
 from peir.errors import InputError, MissingContextError, PeirError
 from peir.indicators.justice import caseload_frame
 from peir.outlook.base import base_spending, gdp_of, short_source
@@ -172,8 +172,8 @@ def _rate(name: str, v: Any, lo: float, hi: float | None = None) -> float:
     return x
 
 
-@dataclass(frozen=True)
-class CostOfCrime:
+@dataclass(frozen=True, repr=False, eq=False)
+class CostOfCrime(Result):
     """The cost of crime of one country-year: :func:`cost_of_crime` returns it.
 
     Attributes
@@ -251,15 +251,12 @@ class CostOfCrime:
         ]
         return Summary("Cost of crime", header, table, notes=list(self.notes))
 
-    def __str__(self) -> str:
-        return self.summary().as_text()
-
     def _repr_html_(self) -> str:
         src = "".join(
             f"<li>{html.escape(str(r.component))}: {html.escape(str(r.source))}</li>"
             for r in self.table.itertuples(index=False)
         )
-        return self.summary().as_html() + f"<p>Sources</p><ul>{src}</ul>"
+        return super()._repr_html_() + f"<p>Sources</p><ul>{src}</ul>"
 
     def plot(self, ax: Any = None) -> Figure:
         """Horizontal bars: each component in % of GDP, largest on top. Returns the Figure."""

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from peir.efficiency.results import Summary
+from peir._results import Result, Summary
 from peir.errors import InputError
 
 __all__ = ["Need", "judges_needed", "prison_places_needed", "prosecutors_needed"]
@@ -42,8 +42,8 @@ WEBBER = (
 )
 
 
-@dataclass(frozen=True)
-class Need:
+@dataclass(frozen=True, repr=False, eq=False)
+class Need(Result):
     """Staff (or places) needed for a caseload, and their cost.
 
     Unpacks as ``count, cost``: ``judges, cost = judges_needed(...)``. Values are floats, or
@@ -99,12 +99,6 @@ class Need:
             self.to_frame(),
             float_format=",.1f",
         )
-
-    def __str__(self) -> str:
-        return self.summary().as_text()
-
-    def _repr_html_(self) -> str:
-        return self.summary().as_html()
 
 
 def _arr(name: str, v: Any, *, positive: bool = False) -> Any:

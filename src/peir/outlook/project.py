@@ -34,8 +34,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from peir._results import Result, Summary
 from peir.chain import Link, parse_link
-from peir.efficiency.results import Summary
 from peir.errors import InputError
 from peir.outlook.base import ECON_GFS, GFS_CLASSES, LINK_ORDER, Base, base_spending, gdp_of
 from peir.outlook.inputs import (
@@ -73,8 +73,8 @@ def _pct(v: float) -> str:
     return "–" if not np.isfinite(v) else f"{v:.2f}"
 
 
-@dataclass(frozen=True)
-class Projection:
+@dataclass(frozen=True, repr=False, eq=False)
+class Projection(Result):
     """A medium-term projection of sector spending: :func:`project` returns it.
 
     Attributes
@@ -149,13 +149,8 @@ class Projection:
         notes = ["gap = total − ceiling (positive: plans exceed the ceiling).", *self.notes]
         return Summary(f"Projection: {self.name}", header, table, notes=notes)
 
-    def __str__(self) -> str:
-        return self.summary().as_text()
-
     def _repr_html_(self) -> str:
-        return (
-            self.summary().as_html() + "<p>Assumptions</p>" + self.assumptions.to_html(index=False)
-        )
+        return super()._repr_html_() + "<p>Assumptions</p>" + self.assumptions.to_html(index=False)
 
     def plot(self, ax: Any = None) -> Figure:
         """Stacked bars of projected spending by link (millions), the ceiling as a line and the
@@ -642,8 +637,8 @@ def _headcount_rows(
     return rows
 
 
-@dataclass(frozen=True)
-class ProjectionComparison:
+@dataclass(frozen=True, repr=False, eq=False)
+class ProjectionComparison(Result):
     """Scenarios side by side: :func:`compare` returns it.
 
     ``frame`` holds ``scenario, year, total, gdp, pct_gdp, ceiling, gap`` for every scenario.
@@ -670,12 +665,6 @@ class ProjectionComparison:
             (p.name, f"{p.country}, base {p.base_year} ({p.phase})") for p in self.projections
         ]
         return Summary("Projection scenarios", header, table)
-
-    def __str__(self) -> str:
-        return self.summary().as_text()
-
-    def _repr_html_(self) -> str:
-        return self.summary().as_html()
 
     def plot(self, ax: Any = None) -> Figure:
         """Total by year, one line per scenario (millions). Returns the Figure."""
