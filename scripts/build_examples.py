@@ -1367,6 +1367,67 @@ def es_reconciliation(ref: Reference, tables: dict[str, list[Row]]) -> list[Row]
     return out
 
 
+# IML (Instituto de Medicina Legal), "Homicidios año 2015", table 1.3: homicides by age and sex
+# (6,656 cases; copy at docslib.org/doc/7957052), transcribed for ages 0-83 as age, female,
+# male, total (ages without victims are not listed in the table). Female + male = total in every
+# row; the 11 victims of undetermined sex and the ages beyond 83 or undetermined are not in the
+# transcribed part (6,534 of 6,656 victims). Only ages below 65 carry lost earnings.
+IML_2015_BY_AGE = """
+0 3 4 7  1 1 0 1  2 0 1 1  3 0 1 1  5 1 0 1  6 3 1 4  9 1 2 3  10 0 3 3  12 2 5 7  13 5 14 19
+14 7 44 51  15 12 111 123  16 18 173 191  17 18 300 318  18 17 239 256  19 17 224 241
+20 23 281 304  21 14 230 244  22 15 253 268  23 11 241 252  24 19 207 226  25 20 253 273
+26 12 139 151  27 14 172 186  28 11 164 175  29 14 133 147  30 15 196 211  31 11 120 131
+32 8 172 180  33 12 180 192  34 15 147 162  35 7 196 203  36 14 132 146  37 16 153 169
+38 10 136 146  39 10 87 97  40 11 133 144  41 7 78 85  42 15 98 113  43 10 75 85  44 9 63 72
+45 12 102 114  46 6 55 61  47 8 66 74  48 9 56 65  49 10 44 54  50 11 47 58  51 7 35 42
+52 5 35 40  53 5 19 24  54 8 38 46  55 4 32 36  56 5 22 27  57 3 16 19  58 7 27 34  59 1 23 24
+60 5 20 25  61 1 19 20  62 1 15 16  63 1 23 24  64 3 18 21  65 2 24 26  66 0 13 13  67 1 8 9
+68 1 9 10  69 0 5 5  70 1 12 13  71 0 1 1  72 2 10 12  73 0 4 4  74 3 3 6  75 1 5 6  76 1 1 2
+77 1 2 3  78 0 2 2  79 0 2 2  80 2 2 4  82 0 2 2  83 0 1 1
+"""
+
+
+def iml_2015_victims() -> dict[int, int]:
+    """Victims by age from :data:`IML_2015_BY_AGE`, checked (female + male = total)."""
+    v = [int(x) for x in IML_2015_BY_AGE.split()]
+    rows = [v[i:i + 4] for i in range(0, len(v), 4)]
+    assert all(f + m == t for _a, f, m, t in rows), "IML 2015 table: female + male != total"
+    return {a: t for a, _f, _m, t in rows}
+
+
+def el_salvador_outlook() -> Row:
+    """The example's ``outlook:`` and ``cost_of_crime:`` blocks (peir.outlook, peir.costs)."""
+    victims = iml_2015_victims()
+    return {
+        "outlook": {"horizon": 5, "inflation": "history", "gdp_real_growth": "history"},
+        "cost_of_crime": {
+            "year": 2015,
+            "victims": victims,
+            "victims_source": (
+                "IML, 'Homicidios año 2015', table 1.3 by age and sex (docslib.org/doc/7957052); "
+                f"ages 0-83 transcribed: {sum(victims.values()):,} of the 6,656 victims (the 11 of "
+                "undetermined sex and ages above 83 or undetermined are not in that part)"
+            ),
+            "earnings": "gdp_per_capita",
+            "private_security": {
+                "amount": 650_000_000,
+                "source": (
+                    "El Diario de Hoy 2013-05-22, on the 2012 PEIR: private firms spend US$650 "
+                    "million a year on security (a figure of about 2011, not re-estimated for 2015)"
+                ),
+            },
+            "published": {
+                "year": 2014,
+                "pct_gdp": 6.16,
+                "source": (
+                    "IDB, Jaitman (ed.) 2017, as reported by El Mundo, 'El enorme costo de la "
+                    "violencia en El Salvador' (US$3,134 million in 2014)"
+                ),
+            },
+        },
+    }
+
+
 def el_salvador_yaml(ref: Reference, rec: list[Row]) -> Row:
     files = {"budget": "budget.csv", "caseload": "caseload.csv", "context": "context.csv",
              "chain_map": "chain_map.csv", "sources": "SOURCES.md"}
@@ -1409,6 +1470,7 @@ def el_salvador_yaml(ref: Reference, rec: list[Row]) -> Row:
         }],
         "data_requests": ES_DATA_REQUESTS,
         "published_figures": [{k: v for k, v in p.items() if k != "peir_value_text"} for p in rec],
+        **el_salvador_outlook(),
         "notes": [
             "Budget: Ministerio de Hacienda figures via FUNDE, read with peir.read_budget and "
             "the specs in specs/sv_mh_presupuesto_funde/; every line names its file and rows.",

@@ -173,18 +173,34 @@ def test_spanish_outlook_has_no_english(full: dict[str, Brief]) -> None:
     assert "%%" not in part
 
 
-def test_el_salvador_brief_has_the_outlook() -> None:
+def test_el_salvador_brief_has_the_outlook_and_the_cost_of_crime() -> None:
+    """The example's own blocks (example.yaml), as ``peir brief --example el_salvador`` reads them.
+
+    Golden values of the shipped example (Ministerio de Hacienda ramo file, WDI context, IML 2015
+    table by age): executed sector spending 2020 = 900,025,352.07; GDP 2015 = 23,438.24 M;
+    the cost of crime 2015 = 2,024.30 M = 8.637 % of GDP, of which victims' lost income 502.68 M.
+    """
+    from peir.config import ProjectConfig
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        h = peir.load_example("el_salvador").harmonize(base_year=2015)
-    sec = _section(make_brief(h, lang="en"))
+        ds = peir.load_example("el_salvador")
+        h = ds.harmonize(base_year=2020)
+    cfg = ProjectConfig.from_dict({k: ds.meta[k] for k in ("outlook", "cost_of_crime")})
+    brief = make_brief(h, lang="en", outlook=cfg.outlook, cost_of_crime=cfg.cost_of_crime)
+    sec = _section(brief)
     env = _table(sec, "envelope").frame
-    assert env["year"].tolist() == list(range(2011, 2017))
-    assert env["total"].iloc[0] == pytest.approx(612e6)  # the 2012 PEIR's 2011 total
+    assert env["year"].tolist() == list(range(2020, 2026))
+    assert env["total"].iloc[0] == pytest.approx(900_025_352.07, abs=0.01)
     a = _table(sec, "assumptions").frame.set_index("parameter")
-    assert "no other year of this phase" in a.loc["Base year and phase", "source"]
-    gap = " ".join(str(b.text) for b in sec.blocks if hasattr(b, "text"))  # no cost_of_crime block
-    assert "homicide victims by age, average earnings and private spending on security" in gap
+    assert "average of 2016–2020" in a.loc["Inflation (% a year)", "source"]
+    t = _table(sec, "cost_of_crime").frame.set_index("key")
+    assert t["value"].sum() == pytest.approx(2_024.30e6, rel=1e-5)
+    assert t.loc["victims_lost_income", "value"] == pytest.approx(502.68e6, rel=1e-5)
+    assert t.loc["private_security", "value"] == 650e6
+    text = " ".join(str(b.text) for b in sec.blocks if hasattr(b, "text"))
+    assert "crime cost the country 2,024.3 USD million in 2015, 8.64% of GDP" in text
+    assert "The published estimate for 2014 is 6.16% of GDP" in text
 
 
 def test_cli_brief_reads_the_blocks_of_peir_yaml(
@@ -227,7 +243,7 @@ def test_cli_brief_reads_the_blocks_of_peir_yaml(
     )
     md = (out / "brief.md").read_text("utf-8")
     part = md[md.index("## 7.") : md.index("## 8.")]
-    assert "becomes" in part and "2014" in part  # horizon 3 from 2011
+    assert "becomes" in part and "in 2023" in part  # horizon 3 from the latest sound year, 2020
     assert "Against a ceiling of 3.0% of GDP" in part
     assert "By the IDB's accounting method, crime cost the country" in part
     assert "test file" in part
