@@ -44,6 +44,7 @@ def _spending() -> pd.DataFrame:
                             "institution": inst,
                             "program": "",
                             "econ": econ,
+                            "econ_gfs": econ[:2],  # GFS codes: the identity scheme
                             "func": "03",
                             "region": "",
                             "funding_source": "GF",

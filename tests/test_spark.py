@@ -66,7 +66,7 @@ def _with_transfers(ds: peir.Dataset) -> tuple[peir.Dataset, pd.DataFrame]:
 def _in_process(ds: peir.Dataset) -> peir.HarmonizedDataset:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", peir.PeirWarning)
-        return ds.harmonize(currency="USD")
+        return ds.harmonize(currency="USD", econ_scheme="GFS")
 
 
 @pytest.fixture(scope="module")
@@ -191,10 +191,11 @@ def test_partition_function_reproduces_in_process(by: tuple[str, ...], sort: boo
     h = _in_process(ds)
     status = h.transfers["status"].str.split(":").str[0].value_counts()
     assert status.get("removed", 0) > 0 and status.get("kept", 0) > 0
-    fn = partition_function(cm, context, base_year=h.base_year, currency="USD", sort=sort)
+    fn = partition_function(cm, context, base_year=h.base_year, currency="USD", sort=sort, econ_scheme="GFS")
     parts = [fn(p) for _, p in budget.groupby(list(by), sort=True)]
     got = pd.concat(parts, ignore_index=True)
     assert (got[C.LINK] == "unallocated").any()
+    assert got[C.ECON_GFS].notna().all()  # the economic class step runs on this path too
     _assert_same(got, h.spending)
 
 
@@ -210,9 +211,10 @@ def test_spark_harmonize_matches_in_process(spark: Any, data: dict[str, Any]) ->
     expected = h.spending
     assert (expected[C.LINK] == "unallocated").any(), "the comparison must include unallocated spending"
     assert h.transfers["status"].str.startswith("removed").any()
+    assert expected[C.ECON_GFS].notna().all()
 
     sdf = _to_spark(spark, budget[[c for c in budget.columns if c in peir.BudgetTable.schema().names]])
-    out_sdf = harmonize(sdf, chain_map=data["chain_map"], context=data["context"], currency="USD")
+    out_sdf = harmonize(sdf, chain_map=data["chain_map"], context=data["context"], currency="USD", econ_scheme="GFS")
     assert out_sdf.columns == list(SPENDING_COLUMNS)
     got = out_sdf.toPandas()
 
@@ -274,7 +276,7 @@ def test_boost_wide_table_recipe(spark: Any) -> None:
         "concat('boost:', country_code, ':', CAST(id AS STRING)) AS source_ref",
         "stack(3, 'approved', approved, 'modified', revised, 'executed', executed) AS (phase, amount)",
     ).where("amount IS NOT NULL")
-    got = harmonize(lines, chain_map=cm, context=context, currency="USD").toPandas()
+    got = harmonize(lines, chain_map=cm, context=context, currency="USD", econ_scheme="GFS").toPandas()
 
     long = lines.toPandas()
     h = _in_process(peir.Dataset(budget=peir.BudgetTable(long), context=ds.context, chain_map=ds.chain_map))
@@ -302,7 +304,7 @@ def test_spark_harmonize_options_match_in_process(spark: Any, options: dict[str,
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", peir.PeirWarning)
         h = ds.harmonize(**opts)
-    got = harmonize(_to_spark(spark, budget), chain_map=cm, context=context, **opts).toPandas()
+    got = harmonize(_to_spark(spark, budget), chain_map=cm, context=context, econ_scheme=ds.econ_scheme, **opts).toPandas()
     _assert_same(got, h.spending)
     if "base_year" not in opts:
         assert h.base_year is None and got[C.AMOUNT_REAL].isna().all()

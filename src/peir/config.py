@@ -29,10 +29,11 @@ from pydantic import (
 from peir.costs.spec import CostOfCrimeSpec
 from peir.dataset import Dataset
 from peir.datasets import load_example
-from peir.errors import SpecError
+from peir.errors import InputError, SpecError
 from peir.outlook.spec import OutlookSpec
 from peir.pipeline import ingest
 from peir.pipeline.codes import is_country, is_currency
+from peir.pipeline.econ import check_econ_scheme
 from peir.readspec import ReadSpec, load_yaml_mapping, spec_error
 
 __all__ = ["DataEntry", "DataSection", "ProjectConfig"]
@@ -122,6 +123,7 @@ class ProjectConfig(BaseModel):
             spec: specs/presupuesto.yaml
             constants: {country: SLV, currency: USD}
           caseload: {path: data/casos.xlsx, spec: {sheet: Casos, header_row: 2}}
+        econ_scheme: SLV              # national economic codes of the budget (peir.econ.to_gfs)
         outlook: {horizon: 5, inflation: history, ceiling_pct_gdp: 3.0}   # see peir.outlook.OutlookSpec
         cost_of_crime: {year: 2015, victims: victims.csv, ...}           # see peir.costs.CostOfCrimeSpec
 
@@ -139,6 +141,7 @@ class ProjectConfig(BaseModel):
     example: str | None = None
     peers_example: str | None = None
     data: DataSection = Field(default_factory=DataSection)
+    econ_scheme: str | dict[str, str] | None = None
     outlook: OutlookSpec | None = None
     cost_of_crime: CostOfCrimeSpec | None = None
 
@@ -162,6 +165,14 @@ class ProjectConfig(BaseModel):
         if bad:
             raise ValueError(f"expected ISO 3166 alpha-3 country codes; not valid: {', '.join(bad)}")
         return out
+
+    @field_validator("econ_scheme")
+    @classmethod
+    def _check_econ_scheme(cls, v: str | dict[str, str] | None) -> str | dict[str, str] | None:
+        try:
+            return check_econ_scheme(v)
+        except InputError as exc:
+            raise ValueError(str(exc)) from None
 
     @field_validator("currency")
     @classmethod
@@ -235,4 +246,6 @@ class ProjectConfig(BaseModel):
                 }
             }
         )
+        if self.econ_scheme is not None:
+            meta["econ_scheme"] = self.econ_scheme
         return Dataset(**tables, name=self.name or (self.example or ""), meta=meta)

@@ -73,6 +73,15 @@ class Dataset:
         self.meta: dict[str, Any] = dict(meta or {})
 
     @property
+    def econ_scheme(self) -> str | dict[str, str] | None:
+        """The national economic classification of the budget's ``econ`` codes: the dataset's
+        own (``meta["econ_scheme"]``: an example, ``peir.yaml``) or the budget's read spec."""
+        scheme = self.meta.get("econ_scheme")
+        if scheme is None and self.budget is not None:
+            scheme = self.budget.report.meta.get("econ_scheme")
+        return scheme  # type: ignore[no-any-return]
+
+    @property
     def tables(self) -> dict[str, Table]:
         """The tables present, by kind."""
         out: dict[str, Table] = {}
@@ -101,13 +110,14 @@ class Dataset:
         ----------
         base_year, currency, ppp, **keywords
             The fields of :class:`peir.HarmonizeOptions` (``deflator``, ``allow_gaps``,
-            ``source_priority``, ``fiscal_year``, ``cofog``, ``sort``), documented there; an
-            unknown keyword raises :class:`peir.InputError`.
+            ``source_priority``, ``fiscal_year``, ``cofog``, ``sort``, ``econ_scheme``),
+            documented there; an unknown keyword raises :class:`peir.InputError`.
         options
             Or one :class:`peir.HarmonizeOptions` object (then no keywords).
 
         Without a ``source_priority``, the dataset's own (``meta["source_priority"]``, as the
-        examples and :func:`peir.datasets.simulate` set it) is used. The work is
+        examples and :func:`peir.datasets.simulate` set it) is used; without an ``econ_scheme``,
+        :attr:`econ_scheme` (the example's, ``peir.yaml``'s or the budget spec's). The work is
         :func:`peir.pipeline.harmonize.harmonize`.
         """
         if options is None:
@@ -119,6 +129,8 @@ class Dataset:
         if opts.source_priority is None and self.meta.get("source_priority"):
             # an example's (or simulate()'s) own caseload source priority, unless overridden
             opts = opts.replace(source_priority=self.meta["source_priority"])
+        if opts.econ_scheme is None and self.econ_scheme is not None:
+            opts = opts.replace(econ_scheme=self.econ_scheme)
         frames = harmonize_frames(
             self.budget.frame if self.budget is not None else None,
             chain_map=self.chain_map.frame if self.chain_map is not None else None,
@@ -156,7 +168,8 @@ class HarmonizedDataset:
     ----------
     spending
         One row per budget line x link share: ``country, year, institution_code, institution,
-        program, econ, func, region, funding_source, phase, link, share, basis, amount_lcu``
+        program, econ, econ_gfs`` (the GFS 2014 class of ``econ``, see :func:`peir.econ.to_gfs`;
+        missing without an ``econ_scheme``), ``func, region, funding_source, phase, link, share, basis, amount_lcu``
         (nominal, local currency, after the share), ``amount`` (nominal, in :attr:`currency`),
         ``amount_real`` (constant :attr:`base_year` prices, in :attr:`currency`), ``currency``,
         ``source_ref``, ``rule_ref`` (the chain-map row that placed it; missing for lines no

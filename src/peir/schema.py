@@ -155,6 +155,7 @@ class C:
     # derived (harmonised spending)
     AMOUNT_LCU = "amount_lcu"
     AMOUNT_REAL = "amount_real"
+    ECON_GFS = "econ_gfs"
     HEADLINE = "headline"
     SYNTHETIC = "synthetic"
 

@@ -564,5 +564,6 @@ def simulate_frames(
         "unmapped_programmes": list(UNMAPPED_PROGRAMMES),
         "true_efficiency": true_eff,
         "econ_labels": dict(_ECON_LABEL),
+        "econ_scheme": "GFS",  # the synthetic budget is coded in GFS 2014 classes
     }
     return budget, caseload, context, chain_map, meta

@@ -10,10 +10,12 @@ and year unless stated):
 - ``spending_prev``, ``spending_real_prev``: the same for the previous year;
 - ``spending_approved``, ``spending_modified``, ``spending_executed``: totals by phase;
 - ``spending_<link>``: the level by link (``spending_judicial``...);
-- ``econ_21``, ``econ_22``, ``econ_31``: GFS compensation of employees, use of goods and
-  services, fixed assets (codes matched on their leading digits), level phase;
+- ``econ_21``, ``econ_22``, ``econ_31``... : spending in each GFS 2014 class of the harmonised
+  ``econ_gfs`` column (level phase; NaN without an ``econ_scheme``), and the other aggregates
+  of :func:`peir.indicators.economic.econ_totals` (also by link);
 - ``cv_institution``, ``cv_econ``: PEFA PI-2 composition variance of the year by institution
-  and by economic type (approved vs executed);
+  and by economic type (approved vs executed; GFS classes where ``econ_gfs`` is known, else the
+  national codes);
 - ``staff_total``: police officers + prosecutors + judges + public defenders + prison and court
   staff (the staff measures present in the caseload).
 
@@ -32,6 +34,7 @@ import pandas as pd
 from peir.chain import CHAIN_LINKS
 from peir.indicators import formulas as F
 from peir.indicators._base import Indicator
+from peir.indicators.economic import ECON_CODES, econ_totals
 from peir.indicators.pefa import composition_variance
 from peir.schema import C
 
@@ -43,12 +46,6 @@ __all__ = ["ECON_CODES", "INDICATORS", "LEVEL_PHASES", "spending_frames"]
 #: Phases used for levels, in order of preference.
 LEVEL_PHASES: tuple[str, ...] = ("executed", "approved")
 
-#: GFS economic classes used for the composition indicators.
-ECON_CODES: dict[str, str] = {
-    "econ_21": "21",  # compensation of employees (wage bill)
-    "econ_22": "22",  # use of goods and services
-    "econ_31": "31",  # net acquisition of non-financial assets (capital)
-}
 
 _PER = "PER practice"
 _PEFA = "PEFA 2016"
@@ -119,20 +116,8 @@ def spending_frames(
     by_link = tot(lv, [*key, C.LINK], C.AMOUNT).unstack(C.LINK)
     for lk in CHAIN_LINKS:
         main[f"spending_{lk.value}"] = by_link[lk.value] if lk.value in by_link.columns else np.nan
-    if C.ECON in lv.columns:
-        digits = lv[C.ECON].astype(str).str.replace(r"\D", "", regex=True)
-        has_econ = lv[C.ECON].notna() & (digits != "")
-        known = lv[has_econ]
-        for col, code in ECON_CODES.items():
-            part = known[digits[has_econ].str.startswith(code)]
-            v = tot(part, key, C.AMOUNT).reindex(main.index)
-            # a country-year with classified lines but none of this class has 0, not NaN
-            classified = tot(known, key, C.AMOUNT).reindex(main.index)
-            main[col] = v.where(v.notna() | classified.isna(), 0.0)
-            main.loc[classified.isna(), col] = np.nan
-    else:
-        for col in ECON_CODES:
-            main[col] = np.nan
+    econ = econ_totals(lv, s, key)
+    main = main.join(econ.reindex(main.index))
     # previous-year levels
     prev = main[["spending", "spending_real"]].reset_index()
     prev[C.YEAR] = prev[C.YEAR] + 1
@@ -140,7 +125,8 @@ def spending_frames(
     main = main.join(prev, how="left")
     # PEFA composition variance by year
     main["cv_institution"] = _cv(s, key, C.INSTITUTION_CODE).reindex(main.index)
-    main["cv_econ"] = _cv(s, key, C.ECON).reindex(main.index)
+    gfs_known = C.ECON_GFS in s.columns and bool(s[C.ECON_GFS].notna().any())
+    main["cv_econ"] = _cv(s, key, C.ECON_GFS if gfs_known else C.ECON).reindex(main.index)
     main = main.reset_index()
     # the sector level of each country-year, joined to the link and institution rows
     sector = main[[*key, "level_phase", "spending"]].rename(columns={"spending": "sector_spending"})
@@ -151,6 +137,7 @@ def spending_frames(
     )
     link.columns = ["spending", "spending_real", "spending_lcu"]
     add_phase_totals(link, [*key, C.LINK])
+    link = link.join(econ_totals(lv, s, [*key, C.LINK]).reindex(link.index))
     link = link.reset_index().merge(sector, on=key)
 
     # by institution
@@ -405,7 +392,9 @@ INDICATORS: list[Indicator] = [
         "Participación de la masa salarial",
         "%",
         "Σ amount[GFS 21 compensation of employees] ÷ spending × 100",
-        "Share of spending on compensation of employees (GFS 21).",
+        "Share of spending on compensation of employees (GFS 21), from the harmonised econ_gfs "
+        "(the budget's national codes through peir.econ.to_gfs); the personnel table's own wage "
+        "bill gives wage_bill_share.",
         ("econ_21", "spending"),
         lambda d: F.share(d["econ_21"], d["spending"]),
     ),
@@ -415,7 +404,7 @@ INDICATORS: list[Indicator] = [
         "Participación de bienes y servicios",
         "%",
         "Σ amount[GFS 22 use of goods and services] ÷ spending × 100",
-        "Share of spending on goods and services (GFS 22).",
+        "Share of spending on goods and services (GFS 22), from the harmonised econ_gfs.",
         ("econ_22", "spending"),
         lambda d: F.share(d["econ_22"], d["spending"]),
     ),
@@ -425,7 +414,9 @@ INDICATORS: list[Indicator] = [
         "Participación del gasto de capital",
         "%",
         "Σ amount[GFS 31 non-financial assets] ÷ spending × 100",
-        "Share of spending on fixed assets (GFS 31), i.e. investment.",
+        "Share of spending on nonfinancial assets (GFS 31), i.e. investment, from the harmonised "
+        "econ_gfs for every national scheme (SLV rubro 61, MEX capítulos 5000/6000, PER 2.6, CHL "
+        "subtítulos 29/31, ARG inciso 4).",
         ("econ_31", "spending"),
         lambda d: F.share(d["econ_31"], d["spending"]),
     ),

@@ -24,7 +24,7 @@ import pandas as pd
 
 from peir.chain import MEASURES
 from peir.errors import InputError
-from peir.indicators import expenditure, justice
+from peir.indicators import economic, expenditure, justice
 from peir.indicators._base import FRAME_KEYS, Indicator
 from peir.schema import C
 
@@ -61,10 +61,9 @@ OUTPUT_COLUMNS: tuple[str, ...] = (
 )
 
 #: All indicators, by id, in documentation order.
-REGISTRY: dict[str, Indicator] = {
-    ind.id: ind for ind in (*expenditure.INDICATORS, *justice.INDICATORS)
-}
-if len(REGISTRY) != len(expenditure.INDICATORS) + len(justice.INDICATORS):  # pragma: no cover
+_MODULES = (expenditure, economic, justice)
+REGISTRY: dict[str, Indicator] = {ind.id: ind for m in _MODULES for ind in m.INDICATORS}
+if len(REGISTRY) != sum(len(m.INDICATORS) for m in _MODULES):  # pragma: no cover
     raise RuntimeError("duplicate indicator ids in the registry")
 
 _CONTEXT_COLS = (
@@ -77,7 +76,7 @@ _CONTEXT_COLS = (
 
 _HAS_SPENDING = "_has_spending"
 _HAS_CASELOAD = "_has_caseload"
-_SPENDING_PREFIXES = ("spending", "sector_spending", "econ_", "cv_")
+_SPENDING_PREFIXES = ("spending", "sector_spending", "econ_", "cv_", "capital_")
 
 #: Context inputs: a row is not reported for them alone.
 _CONTEXT_INPUTS = frozenset({C.POPULATION, C.GDP_LCU, C.GOV_EXPENDITURE_LCU})
@@ -90,6 +89,13 @@ _LABELS = {
     "staff": "staff measures of the link",
     "staff_total": "staff measures",
     "prisoners_average": "prisoners_total",
+    **{
+        col: f"{col} (no econ_gfs: give the budget's econ_scheme, e.g. econ_scheme: SLV)"
+        for col in economic.ECON_COLUMNS
+        if not col.startswith("capital_")
+    },
+    "capital_modified": "modified capital spending (GFS 31 in econ_gfs)",
+    "capital_executed": "executed capital spending (GFS 31 in econ_gfs)",
 }
 
 
@@ -156,7 +162,7 @@ def _frames(
         "cv_institution",
         "cv_econ",
         "level_phase",
-        *expenditure.ECON_CODES,
+        *economic.ECON_COLUMNS,
         *(
             f"spending_{lk}"
             for lk in ("prevention", "patrol", "investigation", "judicial", "corrections")

@@ -81,11 +81,11 @@ _GFS_EXACT = re.compile(r"^\s*(2[1-8]|3[1-3])\s*$")
 def gfs_class(spending: pd.DataFrame) -> tuple[pd.Series, str]:
     """The GFS class of each line (``"21"``, ``"22"`` … or :data:`OTHER`) and how it was read.
 
-    From ``econ_gfs`` when the column exists (a code's first two digits, e.g. ``"2111"`` →
+    From ``econ_gfs`` when the column has values (a code's first two digits, e.g. ``"2111"`` →
     ``"21"``); otherwise from ``econ`` where it is exactly a two-digit GFS code. Everything
     else is :data:`OTHER`.
     """
-    if ECON_GFS in spending.columns:
+    if ECON_GFS in spending.columns and bool(spending[ECON_GFS].notna().any()):
         raw = spending[ECON_GFS].astype("object")
         codes = raw.where(raw.notna(), "").astype(str).str.extract(_GFS_PREFIX, expand=False)
         how = f"economic class from the harmonised '{ECON_GFS}' column (GFS 2014)"

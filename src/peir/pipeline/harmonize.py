@@ -16,7 +16,9 @@ module does not know the facade; the options are one :class:`HarmonizeOptions`):
 
    with ``D`` the GDP deflator (or CPI) and ``X`` the LCU per US$ (annual average) or per
    international $ (PPP) — 1 when no conversion is asked for.
-4. **Caseload sources** (:mod:`peir.pipeline.caseload_sources`): headline source per measure,
+4. **Economic class** (:mod:`peir.pipeline.econ`): ``econ_gfs``, the GFS 2014 class of each
+   line's national ``econ`` code under ``econ_scheme`` (:func:`peir.econ.to_gfs`).
+5. **Caseload sources** (:mod:`peir.pipeline.caseload_sources`): headline source per measure,
    alternatives kept, discrepancy table.
 
 The spending rows are computed by :func:`partition_spending`, a pure function of one budget
@@ -57,6 +59,7 @@ from peir.pipeline.chainmap import (
     match_keys,
 )
 from peir.pipeline.consolidate import consolidate_transfers
+from peir.pipeline.econ import gfs_table
 from peir.pipeline.options import HarmonizeOptions
 from peir.pipeline.prices import (
     CONVENTION,
@@ -92,6 +95,7 @@ SPENDING_COLUMNS: tuple[str, ...] = (
     C.INSTITUTION,
     C.PROGRAM,
     C.ECON,
+    C.ECON_GFS,
     C.FUNC,
     C.REGION,
     C.FUNDING_SOURCE,
@@ -552,7 +556,7 @@ def _spending(
         c
         for c in SPENDING_COLUMNS
         if SPENDING_DTYPES[c] == "str"
-        and c not in (C.LINK, C.BASIS, "rule_ref", C.SOURCE_REF)
+        and c not in (C.LINK, C.BASIS, "rule_ref", C.SOURCE_REF, C.ECON_GFS)
         and not (c == C.CURRENCY and convert)
     ]
     if options.sort:  # the sort factorised them already; take through the levels
@@ -586,6 +590,8 @@ def _spending(
         elif c == C.CURRENCY and convert:
             label = _target_label(currency, ppp, b[C.CURRENCY])
             out[c] = _take_text(pd.Series([label], dtype="str"), np.zeros(total, dtype=np.int64))
+        elif c == C.ECON_GFS:
+            out[c] = _econ_gfs(b, cache, options, order, rep, total)
     spending = pd.DataFrame({c: out[c] for c in SPENDING_COLUMNS}, copy=False)
     uncovered_keys = mapping["rule_ref"].isna().to_numpy(dtype=bool)
     uncovered = uncovered_keys[map_idx] if uncovered_keys.any() else np.zeros(total, dtype=bool)
@@ -618,6 +624,21 @@ def _spending(
         uncovered_lines=n_uncovered,
         uncovered_amount_lcu=uncovered_amount,
     )
+
+
+def _econ_gfs(
+    b: pd.DataFrame, cache: _Factors, options: HarmonizeOptions, order: np.ndarray, rep: np.ndarray, total: int
+) -> pd.Series:
+    """The GFS 2014 class of each output row (:mod:`peir.pipeline.econ`): one small table of
+    (country, econ) levels, taken in sorted line order like the other text columns."""
+    if options.econ_scheme is None:
+        return pd.Series(_nulls(total), copy=False)
+    _fill_codes(b, (C.COUNTRY, C.ECON), cache)
+    ctry, econ = cache[C.COUNTRY], cache[C.ECON]
+    levels, table = gfs_table(list(ctry.levels), list(econ.levels), options.econ_scheme)
+    ci = np.where(ctry.take < 0, len(ctry.levels), ctry.take)
+    ei = np.where(econ.take < 0, len(econ.levels), econ.take)
+    return _take_levels(levels, np.repeat(table[ci, ei][order], rep))
 
 
 def partition_spending(
@@ -655,7 +676,9 @@ def partition_spending(
         :data:`SORT_ORDER`, ``amount``, ``source_ref``, then chain order of the link
         (``options.sort``; otherwise in input line order). Per line and link:
         ``amount_lcu = amount × share``, ``amount = amount_lcu / X[year]``,
-        ``amount_real = amount_lcu × D[base_year] / D[year] / X[base_year]``.
+        ``amount_real = amount_lcu × D[base_year] / D[year] / X[base_year]``;
+        ``econ_gfs`` the line's GFS 2014 class under ``options.econ_scheme``
+        (:func:`peir.econ.to_gfs`; missing where the country has no scheme).
     """
     b = _canonical_budget(budget)
     if consolidate:

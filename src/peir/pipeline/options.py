@@ -20,6 +20,7 @@ import numpy as np
 
 from peir.errors import InputError
 from peir.pipeline.chainmap import CofogDefault
+from peir.pipeline.econ import EconScheme, check_econ_scheme
 from peir.pipeline.prices import DeflatorName, FiscalYear, FiscalYearArg, deflator_column
 
 __all__ = ["HarmonizeOptions"]
@@ -66,6 +67,13 @@ class HarmonizeOptions:
     sort
         Deterministic, content-based row order (default). ``False`` keeps the input line
         order, which is faster on very large budgets.
+    econ_scheme
+        The national economic classification of the budget's ``econ`` codes (``"SLV"``,
+        ``"MEX"``, ``"PER"``, ``"CHL"``, ``"ARG"``, ``"GFS"``), or a mapping country -> scheme
+        (``"*"``: the others). Harmonised spending then carries ``econ_gfs``, the GFS 2014 class
+        of each line (:func:`peir.econ.to_gfs`); ``None``: ``econ_gfs`` stays missing and the
+        composition indicators say so. ``Dataset.harmonize`` takes it from the budget's read
+        spec or ``peir.yaml`` when not given.
 
     Examples
     --------
@@ -84,6 +92,7 @@ class HarmonizeOptions:
     fiscal_year: FiscalYearArg = None
     cofog: CofogDefault = "auto"
     sort: bool = True
+    econ_scheme: EconScheme = None
 
     def __post_init__(self) -> None:
         by = self.base_year
@@ -103,6 +112,7 @@ class HarmonizeOptions:
             raise InputError(f"cofog={self.cofog!r}: expected one of {', '.join(map(repr, _COFOG))}")
         object.__setattr__(self, "source_priority", _priority(self.source_priority))
         object.__setattr__(self, "fiscal_year", _fiscal_year(self.fiscal_year))
+        object.__setattr__(self, "econ_scheme", check_econ_scheme(self.econ_scheme))
 
     @classmethod
     def names(cls) -> tuple[str, ...]:
@@ -136,6 +146,7 @@ class HarmonizeOptions:
             "fiscal_year": _fy_text(self.fiscal_year),
             "cofog": self.cofog,
             "sort": self.sort,
+            "econ_scheme": self.econ_scheme if not isinstance(self.econ_scheme, Mapping) else dict(self.econ_scheme),
         }
 
 
