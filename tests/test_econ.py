@@ -41,7 +41,7 @@ def compatible(parent: str, child: str) -> bool:
 # ---- the rule of the files ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("scheme", [s for s in SCHEMES if s != "GFS"])
+@pytest.mark.parametrize("scheme", [s for s in SCHEMES if s not in ("GFS", "BOOST")])
 def test_heading_is_never_more_precise_than_its_codes(scheme: str) -> None:
     table = crosswalk(scheme).table
     keys = dict(zip(table["key"], table["gfs"]))
@@ -151,6 +151,10 @@ ARG_INCISOS = {
 }
 ARG_DETAIL = {"1.1.1": "21", "3.1.1": "22", "3.8.1": "28", "5.1.4": "27", "514": "27", "5.2.1": "28"}
 
+# BOOST spending types, whole labels only
+BOOST_LABELS = {"wages": "21", "Wages": "21", "allowances": "21", "Goods and services": "22",
+                "non-wage": UNMAPPED, "Other": UNMAPPED, "total": UNMAPPED, "wages in judiciary": UNMAPPED}
+
 GFS_IDENTITY = {"21": "21", "2111": "21", "2.1.1": "21", "22": "22", "282": "28", "31": "31",
                 "311": "31", "2": "2", "29": UNMAPPED, "3": UNMAPPED, "7": UNMAPPED}
 
@@ -160,6 +164,7 @@ CASES = [
     ("PER", {**PER_GENERICAS, **PER_DETAIL}),
     ("CHL", {**CHL_SUBTITULOS, **CHL_DETAIL}),
     ("ARG", {**ARG_INCISOS, **ARG_DETAIL}),
+    ("BOOST", BOOST_LABELS),
     ("GFS", GFS_IDENTITY),
 ]
 
@@ -177,7 +182,7 @@ def test_codes_as_numbers_missing_values_and_case() -> None:
 
 
 def test_unknown_scheme_is_refused_naming_the_schemes() -> None:
-    with pytest.raises(InputError, match="SLV, MEX, PER, CHL, ARG, GFS"):
+    with pytest.raises(InputError, match="SLV, MEX, PER, CHL, ARG, BOOST, GFS"):
         to_gfs(["51"], scheme="BRA")
 
 

@@ -154,7 +154,6 @@ def load_example(name: str = "el_salvador") -> Dataset:
         "outlook": meta.get("outlook"),
         "cost_of_crime": meta.get("cost_of_crime"),
         "sources": sources_path,
-        "econ_scheme": meta.get("econ_scheme"),
     }
     return Dataset(
         budget=tables["budget"],

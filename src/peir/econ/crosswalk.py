@@ -12,6 +12,8 @@ class each belongs to:
 ``PER``    Peru: genéricas 2.1...2.8 of the Clasificador de Gastos and below
 ``CHL``    Chile: subtítulos 21...35 and ítems of the Clasificador Presupuestario
 ``ARG``    Argentina: incisos 1...9 and partidas of the Manual de Clasificaciones
+``BOOST``  the World Bank BOOST spending types (``wages``, ``goods and services``...),
+           matched as whole labels
 ``GFS``    the GFS 2014 codes themselves (identity: ``"2111"`` is class ``"21"``)
 =========  ====================================================================
 
@@ -36,6 +38,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -60,7 +63,10 @@ __all__ = [
 ]
 
 #: Schemes with a shipped crosswalk (``GFS`` is the identity).
-SCHEMES: tuple[str, ...] = ("SLV", "MEX", "PER", "CHL", "ARG", "GFS")
+SCHEMES: tuple[str, ...] = ("SLV", "MEX", "PER", "CHL", "ARG", "BOOST", "GFS")
+
+#: Schemes whose codes are labels, matched whole (never by prefix).
+_LABEL_SCHEMES = frozenset({"BOOST"})
 
 #: Result for a code the crosswalk does not map.
 UNMAPPED = "unmapped"
@@ -69,6 +75,7 @@ UNMAPPED = "unmapped"
 EXPENSE_UNCLASSIFIED = "2"
 
 _NON_DIGIT = re.compile(r"\D+")
+_NON_ALNUM = re.compile(r"[^0-9a-z]+")
 
 
 def read_crosswalk_file(name: str) -> tuple[dict[str, str], list[dict[str, str]]]:
@@ -128,13 +135,20 @@ def _mex(text: str) -> str:
     return digits
 
 
+def _label(text: str) -> str:
+    s = unicodedata.normalize("NFKD", text)
+    s = "".join(ch for ch in s if not unicodedata.combining(ch)).lower()
+    return " ".join(_NON_ALNUM.sub(" ", s).split())
+
+
 def normalize(code: object, *, scheme: str) -> str:
     """A national code in the form the crosswalk of ``scheme`` is keyed on (``""`` if none).
 
     ``SLV``, ``PER``, ``ARG`` and ``GFS`` keep the digits (``"2.3.2 8.1 1"`` -> ``"232811"``);
     ``MEX`` also drops the trailing zeros of a four-digit code (``"3900"`` -> ``"39"``);
     ``CHL`` pads subtítulo and ítem to two digits and the asignación to three
-    (``"24.3.263"`` -> ``"2403263"``).
+    (``"24.3.263"`` -> ``"2403263"``); ``BOOST`` labels are lower-cased without accents,
+    spacing or punctuation (``"Goods and Services"`` -> ``"goods and services"``).
     """
     s = _check_scheme(scheme)
     if code is None or (isinstance(code, float) and code != code):
@@ -146,6 +160,8 @@ def normalize(code: object, *, scheme: str) -> str:
         return _chl(text)
     if s == "MEX":
         return _mex(text)
+    if s in _LABEL_SCHEMES:
+        return _label(text)
     return _NON_DIGIT.sub("", text)
 
 
@@ -175,6 +191,8 @@ class Crosswalk:
     def match(self, key: str) -> str | None:
         """The longest crosswalk key that is a prefix of the normalised ``key``."""
         m: dict[str, str] = self._map  # type: ignore[attr-defined]
+        if self.scheme in _LABEL_SCHEMES:
+            return key if key in m else None
         for n in range(len(key), 0, -1):
             if key[:n] in m:
                 return key[:n]
