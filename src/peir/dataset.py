@@ -93,7 +93,7 @@ class Dataset:
 
     def validate(self) -> ValidationReport:
         """Every table's report plus cross-table checks (unknown institutions, years without context...)."""
-        return cross_validate(self)
+        return cross_validate(self.tables, name=self.name)
 
     def harmonize(
         self,
