@@ -1,27 +1,29 @@
 """Open a source (CSV/TXT/TSV, Excel, Parquet or a DataFrame) as raw chunks of source columns.
 
 This module knows about files, not about canonical tables: it finds the encoding, the
-delimiter, the header line(s), the Excel sheet, and hands out the data rows with their row
-numbers in the source (the line number in a text file with the header on line 1, the
-spreadsheet row number in Excel). Anything that is not a table at all (missing, empty,
-binary, an unknown sheet) raises :class:`peir.ReadError` with a plain message.
+delimiter, the header line(s), the Excel sheet, and hands out the data rows with their exact
+row numbers in the source (:class:`RowMap`: the line number in a text file with the header on
+line 1, the spreadsheet row number in Excel). Anything that is not a table at all (missing,
+empty, binary, an unknown sheet, a workbook beyond its limits) raises :class:`peir.ReadError`
+with a plain message.
 
-Small text files are parsed with Python's :mod:`csv` (exact line numbers, ragged title and
-footer lines, multi-line cells). Large ones are read in blocks of about ``CHUNK_ROWS`` lines
-that end at a record boundary (a newline outside quotes); each block is parsed by
-``pyarrow.csv.read_csv`` as one chunk while worker threads validate the blocks before it, all
-text columns as strings (plain-number columns as numbers when the reader asks for it), so that
-memory grows with the block, not the file. Line numbers are checked against the newlines
-counted in the blocks.
+Text files follow one reading semantics (:mod:`peir.pipeline.textfile`). Small ones are parsed
+with Python's :mod:`csv` as one chunk. Large ones are read in blocks of about ``CHUNK_ROWS``
+lines that end at a record boundary (a newline outside quotes); a *simple* block (every record
+one line of the header's width, no blank line, no NUL, valid in the file's encoding) is parsed
+by ``pyarrow.csv.read_csv`` and numbered line by line, any other block by the same Python
+parser as a small file, so both paths accept and reject the same lines with the same numbers.
+Worker threads validate the blocks before the one being read, so memory grows with the block,
+not the file.
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
-import io
 import os
-from collections.abc import Iterator
+import re
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,6 +32,16 @@ import numpy as np
 import pandas as pd
 
 from peir.errors import IssueCode, ReadError
+from peir.pipeline.textfile import (
+    BadRecord,
+    Decoded,
+    decode_by_line,
+    decode_text,
+    field_limit,
+    footer_start,
+    parse_header,
+    parse_records,
+)
 from peir.pipeline.workbook import pick_sheet, read_xlsx
 from peir.readspec import ReadSpec
 
@@ -38,31 +50,52 @@ __all__ = [
     "CHUNK_ROWS",
     "BadRecord",
     "CellNote",
+    "LineNote",
     "RawChunk",
     "RawSource",
+    "RowMap",
     "decode_bytes",
     "open_source",
     "sniff_delimiter",
 ]
 
-#: Text files at least this large are streamed through Arrow's CSV reader.
+#: Text files at least this large are streamed in blocks (smaller ones are read at once).
 ARROW_MIN_BYTES = 4 * 1024 * 1024
 #: Rows per chunk handed to the validation step when streaming.
 CHUNK_ROWS = 125_000
 
-_TEXT_EXT = {".csv", ".txt", ".tsv", ".tab", ".dat", ".prn"}
 _EXCEL_EXT = {".xlsx", ".xlsm", ".xltx", ".xltm"}
 _PARQUET_EXT = {".parquet", ".pq", ".parq"}
 _DELIMITERS = (",", ";", "\t", "|")
+_UTF8 = ("utf-8", "utf8", "utf-8-sig", "utf_8")
 
 
-@dataclass
-class BadRecord:
-    """A source record that could not be made into a row (wrong number of fields)."""
+@dataclass(frozen=True)
+class RowMap:
+    """The source row number of each row of a chunk, exact when the chunk is handed out.
 
-    row: int | None
-    text: str
-    reason: str
+    A text file's rows are numbered by the line each record starts on (header on line
+    ``header_row + 1``), a workbook's by spreadsheet row, a DataFrame's by position + 2 (as if
+    under a header line), a Parquet file's by position + 1.
+    """
+
+    numbers: np.ndarray
+
+    @classmethod
+    def sequential(cls, first: int, n: int) -> RowMap:
+        """Rows ``first, first + 1, ...`` (records of one line each)."""
+        return cls(np.arange(first, first + n, dtype=np.int64))
+
+    @classmethod
+    def of(cls, numbers: list[int] | np.ndarray) -> RowMap:
+        return cls(np.asarray(numbers, dtype=np.int64))
+
+    def __len__(self) -> int:
+        return len(self.numbers)
+
+    def __getitem__(self, pos: Any) -> np.ndarray:
+        out: np.ndarray = self.numbers[pos]
+        return out
 
 
 @dataclass(frozen=True)
@@ -80,19 +113,34 @@ class CellNote:
     message: str
 
 
+@dataclass(frozen=True)
+class LineNote:
+    """Something about a line of the source that is not a row's value (a line in another
+    encoding than the file's): reported, never a reason to reject."""
+
+    row: int
+    code: IssueCode
+    value: Any
+    message: str
+
+
 @dataclass
 class RawChunk:
-    """Data rows in source columns, with their row numbers in the source.
+    """Data rows in source columns, with their exact row numbers in the source.
 
     A streamed block may come as its Arrow ``table``; ``frame`` then converts it on first use,
     in whichever thread validates the chunk.
     """
 
     data: pd.DataFrame | None
-    rows: np.ndarray
+    rows: RowMap
     bad: list[BadRecord] = field(default_factory=list)
     table: Any = None
     notes: list[CellNote] = field(default_factory=list)
+    line_notes: list[LineNote] = field(default_factory=list)
+    #: blank (and comment) records skipped in this chunk
+    blank: int = 0
+    comments: int = 0
 
     @property
     def frame(self) -> pd.DataFrame:
@@ -102,15 +150,25 @@ class RawChunk:
         return self.data
 
 
+ChunkReader = Callable[[Mapping[str, Any]], Iterator[RawChunk]]
+
+
+def _one_chunk(chunk: RawChunk) -> ChunkReader:
+    def read(_types: Mapping[str, Any]) -> Iterator[RawChunk]:
+        yield chunk
+
+    return read
+
+
 @dataclass
 class RawSource:
-    """An opened source: where it is, how it was read, and its chunks of rows."""
+    """An opened source: where it is, how it was read, and a reader of its chunks."""
 
     name: str
     path: Path | None
     format: str
     columns: list[str]
-    chunks: Iterator[RawChunk]
+    reader: ChunkReader
     encoding: str | None = None
     delimiter: str | None = None
     sheet: str | None = None
@@ -118,15 +176,15 @@ class RawSource:
     #: headers that occur more than once in the source: name -> 1-based column positions
     #: (the second and later columns are read as "name (2)"...)
     duplicate_headers: dict[str, list[int]] = field(default_factory=dict)
-    #: for streamed text files: Arrow types to parse some source columns as directly (set by
-    #: the reader before the first chunk is taken, e.g. ``{"Monto": pa.float64()}``). A block
-    #: with a value that does not parse is read again as strings, and so is the rest of the
-    #: file, so typed parsing can only make reading faster, never change what is accepted.
-    column_types: dict[str, Any] = field(default_factory=dict)
-    #: for streamed files: called after all chunks were read; returns None when the
-    #: sequential row numbers were exact, else (array mapping sequence -> true line,
-    #: {text of a malformed line: its line numbers}).
-    verify_rows: Any = None
+    #: True when the chunks come one block at a time (validated in worker threads)
+    streamed: bool = False
+
+    def chunks(self, column_types: Mapping[str, Any] | None = None) -> Iterator[RawChunk]:
+        """The chunks, in source order. ``column_types``: for a streamed text file, Arrow types
+        to parse some source columns as directly (``{"Monto": pa.float64()}``); a block with a
+        value that does not parse is read again as strings, and so is the rest of the file, so
+        typed parsing can only make reading faster, never change what is accepted."""
+        return self.reader(dict(column_types or {}))
 
 
 # ------------------------------------------------------------------------------------------
@@ -135,39 +193,16 @@ class RawSource:
 
 
 def decode_bytes(data: bytes, encoding: str = "auto", *, name: str = "") -> tuple[str, str]:
-    """Decode ``data``: returns (text, encoding used). ``auto`` tries UTF-8 (BOM or not),
-    UTF-16 with a BOM, then cp1252, then latin-1."""
-    if encoding != "auto":
-        try:
-            return data.decode(encoding), encoding
-        except UnicodeDecodeError as exc:
-            raise ReadError(
-                f"{name}: not valid {encoding} text (byte {exc.start}: {data[exc.start:exc.start + 1]!r});"
-                " try encoding: auto"
-            ) from None
-    if data.startswith(codecs.BOM_UTF8):
-        try:
-            return data.decode("utf-8-sig"), "utf-8-sig"
-        except UnicodeDecodeError:
-            pass
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        try:
-            return data.decode("utf-16"), "utf-16"
-        except UnicodeDecodeError:
-            pass
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1252"), "cp1252"
-    except UnicodeDecodeError:
-        return data.decode("latin-1"), "latin-1"
+    """Decode ``data``: returns (text, encoding used); see :func:`peir.pipeline.textfile.
+    decode_text` (``auto``: a BOM, else UTF-8, else cp1252 or latin-1 line by line)."""
+    dec = decode_text(data, encoding, name=name)
+    return "".join(dec.lines), dec.encoding
 
 
 def _count_fields(lines: list[str], delim: str) -> list[int]:
     try:
-        return [len(r) for r in csv.reader(lines, delimiter=delim) if r]
+        with field_limit():
+            return [len(r) for r in csv.reader(lines, delimiter=delim) if r]
     except csv.Error:
         return []
 
@@ -274,7 +309,8 @@ def open_source(source: Any, spec: ReadSpec, *, chunk_rows: int | None = None) -
             head = fh.read(65536)
     except OSError as exc:
         raise ReadError(f"{path}: cannot be opened ({exc.strerror or exc})") from None
-    if size == 0 or not head.strip(b" \t\r\n\x00" + codecs.BOM_UTF8):
+    wide_codec = _is_wide_codec(spec.encoding)
+    if size == 0 or (not wide_codec and not head.strip(b" \t\r\n\x00" + codecs.BOM_UTF8)):
         raise ReadError(f"{path.name}: the file is empty")
     ext = path.suffix.lower()
     if head.startswith(b"PK\x03\x04") and ext not in _PARQUET_EXT:
@@ -289,19 +325,33 @@ def open_source(source: Any, spec: ReadSpec, *, chunk_rows: int | None = None) -
         raise ReadError(f"{path.name}: not a Parquet file (missing the PAR1 signature)")
     if ext == ".xls":
         raise ReadError(f"{path.name}: not a readable .xls workbook")
-    if not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) and _looks_binary(head):
+    utf16_bom = head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+    if not utf16_bom and not wide_codec and _looks_binary(head):
         raise ReadError(f"{path.name}: looks like a binary file, not a text table (CSV/TXT), an Excel workbook or Parquet")
-    if size >= ARROW_MIN_BYTES and spec.comment is None and spec.encoding in ("auto", "utf-8", "utf8", "utf-8-sig"):
-        if not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-            return _open_text_arrow(path, spec, head, chunk_rows or CHUNK_ROWS)
+    streamable = spec.encoding in ("auto", *_UTF8) and not utf16_bom
+    if size >= ARROW_MIN_BYTES and streamable:
+        return _open_text_stream(path, spec, size, chunk_rows or CHUNK_ROWS)
     return _open_text(path, spec)
 
 
+def _is_wide_codec(encoding: str) -> bool:
+    """UTF-16 and UTF-32 text is full of NUL bytes: it is text when the spec names the codec."""
+    if encoding == "auto":
+        return False
+    try:
+        name = codecs.lookup(encoding).name
+    except LookupError:
+        return False
+    return name.startswith(("utf-16", "utf-32"))
+
+
 def _looks_binary(head: bytes) -> bool:
-    if b"\x00" in head:
-        return True
+    """Many NUL or control bytes in the first 8 KiB. A stray NUL in a text file is not
+    binary: its line is reported as malformed."""
     sample = head[:8192]
-    ctrl = sum(1 for b in sample if b < 32 and b not in (9, 10, 12, 13))
+    if sample.count(b"\x00") > max(2, len(sample) // 100):
+        return True
+    ctrl = sum(1 for b in sample if b < 32 and b not in (0, 9, 10, 12, 13))
     return ctrl > max(8, len(sample) // 20)
 
 
@@ -309,7 +359,7 @@ def _from_frame(df: pd.DataFrame, name: str, *, first_row: int, fmt: str, path: 
     frame = df.reset_index(drop=True)
     headers, dups = _build_headers_dups([[str(c) for c in frame.columns]]) if len(frame.columns) else ([], {})
     frame.columns = headers
-    rows = np.arange(first_row, first_row + len(frame), dtype=np.int64)
+    rows = RowMap.sequential(first_row, len(frame))
     notes: list[CellNote] = []
     for h in headers:
         col, found = _containers(frame[h], h)
@@ -321,7 +371,7 @@ def _from_frame(df: pd.DataFrame, name: str, *, first_row: int, fmt: str, path: 
         path=path,
         format=fmt,
         columns=headers,
-        chunks=iter([RawChunk(frame, rows, notes=notes)]),
+        reader=_one_chunk(RawChunk(frame, rows, notes=notes)),
         duplicate_headers=dups,
     )
 
@@ -458,7 +508,8 @@ def _grid_source(
             extra = vals[width:]
             if not _is_blank(list(extra)):
                 text = " | ".join("" if v is None else str(v) for v in vals)
-                bad.append(BadRecord(n, text, f"the row has values beyond the {width} header columns"))
+                fields = ["" if v is None else str(v) for v in vals]
+                bad.append(BadRecord(n, text, f"the row has values beyond the {width} header columns", fields))
                 continue
             vals = vals[:width]
         rows_out.append(list(vals) + [None] * (width - len(vals)))
@@ -488,127 +539,114 @@ def _grid_source(
         path=path,
         format=fmt,
         columns=headers,
-        chunks=iter([RawChunk(frame, np.asarray(nums, dtype=np.int64), bad, notes=notes)]),
+        reader=_one_chunk(RawChunk(frame, RowMap.of(nums), bad, notes=notes, blank=blank)),
         sheet=sheet,
-        meta={"blank_rows": blank, "header_row_number": h0},
+        meta={"header_row_number": h0},
         duplicate_headers=dups,
     )
 
 
 # ------------------------------------------------------------------------------------------
-# text files, small: Python csv with exact line numbers
+# text files
 # ------------------------------------------------------------------------------------------
 
 
-def _split_lines_keep(text: str) -> list[str]:
-    return io.StringIO(text, newline="").readlines()
+def _strip_unnamed_tail(columns: list[list[str]]) -> list[list[str]]:
+    """Header records without their trailing empty names ("a,b,c,"): a trailing delimiter on
+    the header line is not a column."""
+    width = max((len(r) for r in columns), default=0)
+    while width > 1 and all(len(r) < width or not r[width - 1].strip() for r in columns):
+        width -= 1
+    return [r[:width] for r in columns]
+
+
+def _mixed_notes(dec: Decoded, first_line: int) -> list[LineNote]:
+    """One note per line decoded in another encoding than the file's."""
+    if not dec.other_lines:
+        return []
+    other = dec.other_encoding
+    return [
+        LineNote(first_line + i, IssueCode.MIXED_ENCODING, dec.lines[i].rstrip("\r\n")[:80],
+                 f"the line is {other}, the file {dec.encoding}; it was decoded as {other}")
+        for i in dec.other_lines
+    ]
+
+
+def _strings_table(headers: list[str], rows: list[list[str]]) -> Any:
+    """Rows of fields as an Arrow table of large strings (what Arrow's reader gives a streamed
+    block, so that both paths hand the validation the same columns)."""
+    import pyarrow as pa
+
+    cols = list(zip(*rows, strict=True)) if rows else [() for _h in headers]
+    return pa.table({f"{i}": pa.array(c, type=pa.large_string()) for i, c in enumerate(cols)}).rename_columns(headers)
+
+
+def _strings_frame(headers: list[str], rows: list[list[str]]) -> pd.DataFrame:
+    frame: pd.DataFrame = _strings_table(headers, rows).to_pandas()
+    return frame
 
 
 def _open_text(path: Path, spec: ReadSpec) -> RawSource:
+    """A text file read at once (the reading semantics of :mod:`peir.pipeline.textfile`)."""
     try:
-        raw_bytes = path.read_bytes()
+        data = path.read_bytes()
     except OSError as exc:
         raise ReadError(f"{path.name}: cannot be read ({exc.strerror or exc})") from None
-    text, enc = decode_bytes(raw_bytes, spec.encoding, name=path.name)
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    lines = _split_lines_keep(text)
-    if len(lines) <= spec.header_row:
-        raise ReadError(
-            f"{path.name}: header_row={spec.header_row} but the file has only {len(lines)} line(s)"
-        )
-    body = lines[spec.header_row :]
-    delim = spec.delimiter or sniff_delimiter(body[: spec.header_rows + 30])
-    records: list[tuple[int, list[str]]] = []
-    line_no = spec.header_row  # lines consumed so far
-    reader = csv.reader(body, delimiter=delim)
-    prev_end = 0
-    try:
-        for rec in reader:
-            start = spec.header_row + prev_end + 1
-            prev_end = reader.line_num
-            if not rec or all(not f.strip() for f in rec):
-                records.append((start, []))
-                continue
-            records.append((start, rec))
-    except csv.Error as exc:
-        raise ReadError(f"{path.name}: line {spec.header_row + prev_end + 1}: cannot be parsed as CSV ({exc})") from None
-    del line_no
-    # header
-    hdr: list[list[str]] = []
-    i = 0
-    while i < len(records) and len(hdr) < spec.header_rows:
-        if records[i][1] or hdr:  # skip blank lines before the header only
-            hdr.append(records[i][1])
-        i += 1
-    if not hdr or all(not any(h.strip() for h in r) for r in hdr):
-        raise ReadError(f"{path.name}: no header found on line {spec.header_row + 1} (header_row={spec.header_row})")
-    headers, dups = _build_headers_dups(hdr)
-    # drop unnamed trailing columns that are empty in the header (e.g. "a,b,c,,,")
-    width = len(headers)
-    data: list[tuple[int, list[str]]] = records[i:]
-    if spec.skip_rows:
-        data = data[spec.skip_rows :]
-    comment_lines = 0
-    if spec.comment:
-        kept: list[tuple[int, list[str]]] = []
-        for n, rec in data:
-            if rec and rec[0].lstrip().startswith(spec.comment):
-                comment_lines += 1
-                continue
-            kept.append((n, rec))
-        data = kept
-    while data and not data[-1][1]:
-        data.pop()
-    if spec.skip_footer:
-        data = data[: max(0, len(data) - spec.skip_footer)]
-    rows_out: list[list[str]] = []
-    nums: list[int] = []
-    bad: list[BadRecord] = []
-    blank = 0
-    for n, rec in data:
-        if not rec:
-            blank += 1
-            continue
-        if len(rec) > width:
-            if any(f.strip() for f in rec[width:]):
-                bad.append(
-                    BadRecord(n, delim.join(rec), f"the line has {len(rec)} fields, the header has {width}")
-                )
-                continue
-            rec = rec[:width]
-        elif len(rec) < width:
-            rec = rec + [""] * (width - len(rec))
-        rows_out.append(rec)
-        nums.append(n)
-    if rows_out:
-        cols = list(zip(*rows_out, strict=True))
-        frame = pd.DataFrame({h: pd.array(list(c), dtype="str") for h, c in zip(headers, cols, strict=True)})
-    else:
-        frame = pd.DataFrame({h: pd.Series(dtype="str") for h in headers})
+    dec = decode_text(data, spec.encoding, name=path.name)
+    lines = dec.lines
+    delim = spec.delimiter or sniff_delimiter(lines[spec.header_row : spec.header_row + spec.header_rows + 30])
+    hdr = parse_header(lines, header_row=spec.header_row, header_rows=spec.header_rows, skip_rows=spec.skip_rows,
+                       delim=delim, name=path.name)
+    headers, dups = _build_headers_dups(_strip_unnamed_tail(hdr.columns))
+    stop = max(hdr.data_start, footer_start(lines, spec.skip_footer))
+    parsed = parse_records(lines, start=hdr.data_start, stop=stop, first_line=hdr.data_start + 1, delim=delim,
+                           width=len(headers), comment=spec.comment, at_end=True)
+    chunk = RawChunk(_strings_frame(headers, parsed.rows), RowMap.of(parsed.numbers), parsed.bad,
+                     line_notes=_mixed_notes(dec, 1), blank=parsed.blank, comments=parsed.comments)
     return RawSource(
         name=path.name,
         path=path,
         format="csv",
         columns=headers,
-        chunks=iter([RawChunk(frame, np.asarray(nums, dtype=np.int64), bad)]),
-        encoding=enc,
+        reader=_one_chunk(chunk),
+        encoding=dec.encoding,
         delimiter=delim,
-        meta={"blank_rows": blank, "comment_lines": comment_lines, "header_line": spec.header_row + 1},
+        meta={"header_line": hdr.line},
         duplicate_headers=dups,
     )
 
 
 # ------------------------------------------------------------------------------------------
-# text files, large: Arrow streaming
+# text files, large: blocks
 # ------------------------------------------------------------------------------------------
+
+#: Smallest block of bytes parsed at a time when streaming.
+MIN_BLOCK_BYTES = 1024
+#: Largest head of a file read to find its header.
+MAX_HEAD_BYTES = 64 * 1024 * 1024
+_LINE_END = re.compile(rb"\r\n|\r|\n")
+_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+
+
+def _raw_lines(data: bytes) -> list[bytes]:
+    """``data`` cut into lines with their endings (``\n``, ``\r\n``, bare ``\r``)."""
+    out: list[bytes] = []
+    pos = 0
+    for m in _LINE_END.finditer(data):
+        out.append(data[pos : m.end()])
+        pos = m.end()
+    if pos < len(data):
+        out.append(data[pos:])
+    return out
 
 
 def _sample_encoding(path: Path, head: bytes, requested: str) -> str:
+    """The file's encoding for streaming: a BOM, else UTF-8 if the first 4 MiB decode as
+    UTF-8, else cp1252."""
     if head.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
     if requested != "auto":
-        return requested
+        return "utf-8"
     dec = codecs.getincrementaldecoder("utf-8")()
     try:
         with path.open("rb") as fh:
@@ -618,55 +656,146 @@ def _sample_encoding(path: Path, head: bytes, requested: str) -> str:
         return "cp1252"
 
 
-#: Arrow's own block size within one block; 0: the whole block as one chunk, parsed by one thread
-#: (the workers validating earlier blocks keep the other cores busy, and no chunks are joined).
-ARROW_BLOCK_BYTES = 0
-#: Smallest block of bytes parsed at a time when streaming.
-MIN_BLOCK_BYTES = 1024
+@dataclass
+class _Head:
+    """Where the data of a streamed file begins and ends, and how it is written."""
+
+    headers: list[str]
+    duplicates: dict[str, list[int]]
+    delimiter: str
+    encoding: str
+    header_line: int
+    data_offset: int
+    data_line: int
+    data_end: int
+
+
+def _read_head(path: Path, spec: ReadSpec, size: int) -> _Head:
+    """Header, delimiter and encoding from the head of the file (read until the header and the
+    lines to skip are complete), and where the footer begins (from its tail)."""
+    enc = "auto"
+    n = 65536
+    data = b""
+    with path.open("rb") as fh:
+        while True:
+            data += fh.read(n - len(data))
+            raw = _raw_lines(data)
+            if len(data) < n:  # the whole file
+                complete = raw
+            else:
+                complete = raw[:-1]  # the last line may be cut
+            bom = 3 if data.startswith(codecs.BOM_UTF8) else 0
+            enc = _sample_encoding(path, data, spec.encoding)
+            main = "utf-8" if enc in _UTF8 else enc
+            texts = [decode_by_line(line, main=main).lines[0] if line else "" for line in complete]
+            if bom and texts:
+                texts[0] = texts[0].removeprefix("\ufeff")
+            try:
+                delim = spec.delimiter or sniff_delimiter(texts[spec.header_row : spec.header_row + spec.header_rows + 30])
+                hdr = parse_header(texts, header_row=spec.header_row, header_rows=spec.header_rows,
+                                   skip_rows=spec.skip_rows, delim=delim, name=path.name)
+                if hdr.data_start < len(texts) or len(data) < n:
+                    break
+            except ReadError:
+                if len(data) < n or n >= MAX_HEAD_BYTES:
+                    raise
+            if n >= MAX_HEAD_BYTES:
+                raise ReadError(f"{path.name}: no complete header within the first {MAX_HEAD_BYTES // 2**20} MiB")
+            n *= 4
+    offset = sum(len(line) for line in complete[: hdr.data_start])
+    headers, dups = _build_headers_dups(_strip_unnamed_tail(hdr.columns))
+    end = _footer_offset(path, size, spec.skip_footer) if spec.skip_footer else size
+    return _Head(headers, dups, delim, enc, hdr.line, offset, hdr.data_start + 1, max(offset, end))
+
+
+def _footer_offset(path: Path, size: int, n: int) -> int:
+    """Byte offset of the first of the last ``n`` non-blank lines (:func:`footer_start`)."""
+    tail = 65536
+    while True:
+        start = max(0, size - tail)
+        with path.open("rb") as fh:
+            fh.seek(start)
+            data = fh.read()
+        lines = _raw_lines(data)
+        if start > 0:
+            lines = lines[1:]  # a cut first line
+        found = footer_start([line.decode("latin-1") for line in lines], n)
+        nonblank = sum(1 for line in lines if line.strip())
+        if nonblank >= n + 1 or start == 0:
+            return size - sum(len(line) for line in lines[found:])
+        tail *= 4
 
 
 @dataclass
-class _BlockStats:
-    """What the block reader saw: newlines in the file and whether it ends with one."""
+class _Block:
+    """One block of a streamed file: bytes that end at a record boundary, the number of the
+    line it starts on, and whether it ends the data."""
 
-    newlines: int = 0
-    ends_with_newline: bool = False
+    buf: bytearray | bytes
+    size: int
+    first_line: int
+    breaks: int
+    at_end: bool
+
+    def view(self) -> memoryview:
+        return memoryview(self.buf)[: self.size]
 
 
-def _read_blocks(path: Path, block_bytes: int, stats: _BlockStats) -> Iterator[memoryview]:
-    """The file in blocks of about ``block_bytes`` that end at a record boundary.
+def _line_breaks(buf: bytearray | bytes, end: int) -> tuple[int, int]:
+    """(line breaks, bare carriage returns) in ``buf[:end]``: ``\n`` and a ``\r`` not
+    followed by ``\n`` each end a line. ``bytes.count`` is a C loop over the buffer, about
+    three times faster here than counting a numpy comparison (which also allocates a mask
+    of the block)."""
+    nl = buf.count(b"\n", 0, end)
+    cr = buf.count(b"\r", 0, end)
+    bare = cr - buf.count(b"\r\n", 0, end) if cr else 0
+    return nl + bare, bare
+
+
+def _read_blocks(path: Path, start: int, stop: int, block_bytes: int, first_line: int) -> Iterator[_Block]:
+    """The bytes ``[start, stop)`` of the file in blocks of about ``block_bytes`` that end at a
+    record boundary.
 
     A block ends after its last newline that is outside double quotes (an even number of
     ``"`` before it, RFC 4180 quoting), so no record is split across blocks; the rest is
-    carried over to the next block. Each block is read with one copy into one reused buffer
-    (fresh memory costs page faults): a block must be used up, as the parser does, before the
-    next one is asked for.
+    carried over to the next block. A quote still open after ``MAX_RECORD_BYTES`` is cut at
+    the last newline (the block's parser then reports it). Each block is read with one copy
+    into one reused buffer (fresh memory costs page faults: about 5 % of the time at 1M
+    lines): a block must be used up, as the parser does, before the next one is asked for.
     """
+    from peir.pipeline.textfile import MAX_RECORD_BYTES
+
     carry = b""
     size = max(MIN_BLOCK_BYTES, block_bytes // 4)  # a short first block: validation starts sooner
     buf = bytearray(2 * block_bytes)
+    line = first_line
+    left = stop - start
     with path.open("rb", buffering=0) as fh:
+        fh.seek(start)
         while True:
-            if len(carry) + size > len(buf):  # a record longer than a block
-                buf = bytearray(2 * (len(carry) + size))
+            want = min(size, left)
+            if len(carry) + want > len(buf):  # a record longer than a block
+                buf = bytearray(2 * (len(carry) + want))
             buf[: len(carry)] = carry
-            got = fh.readinto(memoryview(buf)[len(carry) : len(carry) + size]) or 0
+            got = fh.readinto(memoryview(buf)[len(carry) : len(carry) + want]) or 0 if want else 0
+            left -= got
             size = block_bytes
             end = len(carry) + got
             if got == 0:
                 if carry:
-                    stats.newlines += carry.count(b"\n")
-                    stats.ends_with_newline = carry.endswith(b"\n")
-                    yield memoryview(bytes(carry))
+                    breaks, _bare = _line_breaks(carry, len(carry))
+                    yield _Block(bytes(carry), len(carry), line, breaks, True)
                 return
             cut = _record_boundary(buf, end)
+            if cut == 0 and end > MAX_RECORD_BYTES:
+                cut = buf.rfind(b"\n", 0, end) + 1
             if cut == 0:  # no complete record yet: read on
                 carry = bytes(buf[:end])
                 continue
-            stats.newlines += int(np.count_nonzero(np.frombuffer(buf, dtype=np.uint8, count=cut) == 10))
-            stats.ends_with_newline = True
+            breaks, _bare = _line_breaks(buf, cut)
             carry = bytes(buf[cut:end])
-            yield memoryview(buf)[:cut]
+            yield _Block(buf, cut, line, breaks, left == 0 and not carry)
+            line += breaks
 
 
 def _record_boundary(buf: bytearray, end: int) -> int:
@@ -674,190 +803,168 @@ def _record_boundary(buf: bytearray, end: int) -> int:
     cut = buf.rfind(b"\n", 0, end) + 1
     if cut == 0:
         return 0
-    arr = np.frombuffer(buf, dtype=np.uint8, count=cut)
-    if np.count_nonzero(arr == 34) % 2 == 0:
+    if buf.count(b'"', 0, cut) % 2 == 0:
         return cut
     # the last newline is inside a quoted value: take the last one with an even quote count
+    arr = np.frombuffer(buf, dtype=np.uint8, count=cut)
     quotes = np.flatnonzero(arr == 34)
     nl = np.flatnonzero(arr == 10)
     even = nl[np.searchsorted(quotes, nl) % 2 == 0]
     return int(even[-1]) + 1 if len(even) else 0
 
 
-def _open_text_arrow(path: Path, spec: ReadSpec, head: bytes, chunk_rows: int) -> RawSource:
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
+#: Arrow's own block size within one block; 0: the whole block as one chunk, parsed by one
+#: thread (the workers validating earlier blocks keep the other cores busy, and no chunks
+#: are joined).
+ARROW_BLOCK_BYTES = 0
 
-    enc = _sample_encoding(path, head, spec.encoding)
-    head_text = head.decode("utf-8-sig" if enc in ("utf-8", "utf-8-sig") else enc, errors="replace")
-    head_lines = _split_lines_keep(head_text)[:-1] or _split_lines_keep(head_text)
-    if len(head_lines) <= spec.header_row:
-        raise ReadError(f"{path.name}: header_row={spec.header_row} is beyond the first lines of the file")
-    body = head_lines[spec.header_row :]
-    delim = spec.delimiter or sniff_delimiter(body[: spec.header_rows + 30])
-    hdr_recs = list(csv.reader(body[: spec.header_rows], delimiter=delim))
-    if len(hdr_recs) < spec.header_rows:
-        raise ReadError(f"{path.name}: no header found on line {spec.header_row + 1}")
-    headers, dups = _build_headers_dups(hdr_recs)
-    n_skip = spec.header_row + spec.header_rows + spec.skip_rows
-    bad: list[BadRecord] = []
 
-    def on_invalid(row: Any) -> str:
-        # Arrow numbers rows within the block it parses: the line of a malformed record is
-        # found by its text afterwards (``verify``)
-        bad.append(
-            BadRecord(
-                None,
-                str(row.text),
-                f"the line has {row.actual_columns} fields, the header has {row.expected_columns}",
-            )
+class _BlockParser:
+    """Parse the blocks of one streamed file: simple ones with Arrow, the others with the
+    Python parser of small files (the same semantics, see the module docstring)."""
+
+    def __init__(self, path: Path, spec: ReadSpec, head: _Head, column_types: Mapping[str, Any]) -> None:
+        import pyarrow as pa
+        import pyarrow.csv as pacsv
+
+        self.pa, self.pacsv = pa, pacsv
+        self.path, self.spec, self.head = path, spec, head
+        self.main = "utf-8" if head.encoding in _UTF8 else head.encoding
+        self.invalid = 0
+        self.parse_opts = pacsv.ParseOptions(delimiter=head.delimiter, invalid_row_handler=self._on_invalid)
+        strings = {h: pa.large_string() for h in head.headers}  # pandas' own string storage
+        self.string_opts = pacsv.ConvertOptions(
+            column_types=strings, strings_can_be_null=False, quoted_strings_can_be_null=False
         )
+        self.typed_opts = None
+        if column_types:
+            self.typed_opts = pacsv.ConvertOptions(
+                column_types={**strings, **column_types}, null_values=[""],
+                strings_can_be_null=False, quoted_strings_can_be_null=False,
+            )
+        self.arrow_blocks = 0
+        self.python_blocks = 0
+
+    def _on_invalid(self, _row: Any) -> str:
+        self.invalid += 1
         return "skip"
 
-    arrow_enc = "utf8" if enc in ("utf-8", "utf-8-sig") else enc
-    parse_opts = pacsv.ParseOptions(delimiter=delim, invalid_row_handler=on_invalid)
-    conv_opts = pacsv.ConvertOptions(
-        column_types={h: pa.large_string() for h in headers},  # pandas' own string storage
-        strings_can_be_null=False,
-        quoted_strings_can_be_null=False,
-    )
-    # blocks of about chunk_rows lines (line length from the first 64 KiB)
-    sample = head_lines[n_skip : n_skip + 200] or head_lines
-    line_bytes = max(1, len("".join(sample).encode("utf-8", errors="replace")) // max(len(sample), 1))
-    block_bytes = max(MIN_BLOCK_BYTES, chunk_rows * line_bytes)
-    first_line = n_skip + 1
-    state: dict[str, Any] = {"rows": 0, "bad_seen": 0}
-    stats = _BlockStats()
+    def parse(self, block: _Block) -> RawChunk:
+        chunk = self._arrow(block) if self._may_be_simple(block) else None
+        if chunk is None:
+            self.python_blocks += 1
+            return self._python(block)
+        self.arrow_blocks += 1
+        return chunk
 
-    typed: dict[str, Any] = {}  # RawSource.column_types (the reader fills it in)
-    typed_opts: list[Any] = []
+    def _may_be_simple(self, block: _Block) -> bool:
+        """What a block must be for Arrow to read it as the Python parser would, seen from
+        its bytes: no comment rule, no NUL, an even number of quotes, no bare carriage return,
+        and (in a cp1252 file) no UTF-8 line. ``bytes.find``/``count`` are C loops over the
+        block, a few milliseconds per block."""
+        buf, n = block.buf, block.size
+        if self.spec.comment is not None or buf.find(b"\x00", 0, n) >= 0 or buf.count(b'"', 0, n) % 2:
+            return False
+        if _line_breaks(buf, n)[1]:
+            return False
+        if self.main != "utf-8":
+            view = block.view()
+            if not view.tobytes().isascii() and _UTF8_MULTIBYTE.search(view):
+                return False
+        return True
 
-    def parse(block: memoryview, first: bool) -> pa.Table:
+    def _arrow(self, block: _Block) -> RawChunk | None:
+        """The block parsed by Arrow, or None when it is not simple after all: a record Arrow
+        finds malformed, a record over several lines or a blank line (fewer rows than lines),
+        a line of empty fields, or bytes that are not valid in the encoding."""
+        pa, pacsv = self.pa, self.pacsv
         read_opts = pacsv.ReadOptions(
-            skip_rows=n_skip if first else 0,
-            column_names=headers,
-            block_size=ARROW_BLOCK_BYTES or len(block) + 1,
+            column_names=self.head.headers,
+            block_size=ARROW_BLOCK_BYTES or block.size + 1,
             use_threads=False,  # parsed here; the workers validating earlier blocks use the other cores
-            encoding=arrow_enc,
+            encoding="utf8" if self.main == "utf-8" else self.main,
         )
-        if typed and state.get("typed", True):
-            if not typed_opts:
-                typed_opts.append(
-                    pacsv.ConvertOptions(
-                        column_types={**conv_opts.column_types, **typed},
-                        null_values=[""],
-                        strings_can_be_null=False,
-                        quoted_strings_can_be_null=False,
-                    )
-                )
-            n_bad = len(bad)
+        tbl = None
+        self.invalid = 0
+        if self.typed_opts is not None:
             try:
-                return pacsv.read_csv(
-                    pa.py_buffer(block), read_options=read_opts, parse_options=parse_opts, convert_options=typed_opts[0]
-                )
-            except pa.ArrowInvalid:  # not plain numbers: this block and the rest as strings
-                del bad[n_bad:]
-                state["typed"] = False
+                tbl = pacsv.read_csv(pa.py_buffer(block.view()), read_options=read_opts,
+                                     parse_options=self.parse_opts, convert_options=self.typed_opts)
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # not plain numbers: this block and the rest as strings
+                self.typed_opts = None
+                self.invalid = 0
+        if tbl is None:
+            try:
+                tbl = pacsv.read_csv(pa.py_buffer(block.view()), read_options=read_opts,
+                                     parse_options=self.parse_opts, convert_options=self.string_opts)
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeDecodeError):
+                return None
+        if self.invalid or tbl.num_rows != block.breaks + (0 if bytes(block.view()[-1:]) in (b"\n", b"\r") else 1):
+            return None
+        if tbl.num_rows and _empty_rows(tbl).any():
+            return None
+        return RawChunk(None, RowMap.sequential(block.first_line, tbl.num_rows), table=tbl)
+
+    def _python(self, block: _Block) -> RawChunk:
+        data = block.view().tobytes()
+        if self.head.encoding == "utf-8-sig" and block.first_line == self.head.data_line:
+            data = data.removeprefix(codecs.BOM_UTF8)
+        dec = decode_by_line(data, main=self.main)
+        parsed = parse_records(dec.lines, start=0, stop=None, first_line=block.first_line, delim=self.head.delimiter,
+                               width=len(self.head.headers), comment=self.spec.comment, at_end=block.at_end)
+        chunk = RawChunk(None, RowMap.of(parsed.numbers), parsed.bad, table=_strings_table(self.head.headers, parsed.rows))
+        chunk.line_notes = _mixed_notes(dec, block.first_line)
+        chunk.blank, chunk.comments = parsed.blank, parsed.comments
+        return chunk
+
+
+def _empty_rows(tbl: Any) -> np.ndarray:
+    """Rows whose every field is empty (a line of delimiters: blank for the Python parser)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    out = np.ones(tbl.num_rows, dtype=bool)
+    for col in tbl.columns:
+        if pa.types.is_large_string(col.type) or pa.types.is_string(col.type):
+            empty = pc.equal(pc.binary_length(col), 0)
+        else:
+            empty = pc.is_null(col)
+        out &= np.asarray(empty.to_numpy(zero_copy_only=False), dtype=bool)
+        if not out.any():
+            break
+    return out
+
+
+def _open_text_stream(path: Path, spec: ReadSpec, size: int, chunk_rows: int) -> RawSource:
+    """A large text file, read in blocks (see the module docstring)."""
+    head = _read_head(path, spec, size)
+    with path.open("rb") as fh:
+        fh.seek(head.data_offset)
+        sample = fh.read(65536)
+    lines = _raw_lines(sample)[:200]
+    line_bytes = max(1, sum(len(x) for x in lines) // max(len(lines), 1))
+    block_bytes = max(MIN_BLOCK_BYTES, chunk_rows * line_bytes)
+    stats: dict[str, int] = {}
+
+    def read(column_types: Mapping[str, Any]) -> Iterator[RawChunk]:
+        parser = _BlockParser(path, spec, head, column_types)
         try:
-            return pacsv.read_csv(
-                pa.py_buffer(block), read_options=read_opts, parse_options=parse_opts, convert_options=conv_opts
-            )
-        except pa.ArrowInvalid as exc:
-            if "Empty CSV file" in str(exc):
-                return pa.table({h: pa.array([], pa.large_string()) for h in headers})
-            raise ReadError(f"{path.name}: cannot be parsed as CSV ({exc})") from None
-
-    def generate() -> Iterator[RawChunk]:
-        pending: list[pa.Table] = []
-        pending_rows = 0
-        held: pa.Table | None = None  # the last rows, held back for skip_footer
-
-        def emit(tbl: pa.Table) -> RawChunk:
-            start = first_line + state["rows"]
-            state["rows"] += tbl.num_rows
-            new_bad = bad[state["bad_seen"] :]
-            state["bad_seen"] = len(bad)
-            # converted to pandas by the worker that validates it
-            return RawChunk(None, np.arange(start, start + tbl.num_rows, dtype=np.int64), list(new_bad), table=tbl)
-
-        try:
-            for i, block in enumerate(_read_blocks(path, block_bytes, stats)):
-                tbl = parse(block, i == 0)
-                pending.append(tbl)
-                pending_rows += tbl.num_rows
-                if pending_rows >= max(1, chunk_rows // 8) + spec.skip_footer:  # each block is a chunk
-                    tbl = pa.concat_tables(pending) if len(pending) > 1 else pending[0]
-                    pending, pending_rows = [], 0
-                    if held is not None:
-                        tbl = pa.concat_tables([held, tbl])
-                        held = None
-                    if spec.skip_footer:
-                        held = tbl.slice(tbl.num_rows - spec.skip_footer)
-                        tbl = tbl.slice(0, tbl.num_rows - spec.skip_footer)
-                    yield emit(tbl)
+            for block in _read_blocks(path, head.data_offset, head.data_end, block_bytes, head.data_line):
+                yield parser.parse(block)
         except OSError as exc:
             raise ReadError(f"{path.name}: cannot be read ({exc.strerror or exc})") from None
-        parts = ([held] if held is not None else []) + pending
-        if parts:
-            tbl = pa.concat_tables(parts) if len(parts) > 1 else parts[0]
-            if spec.skip_footer:
-                tbl = tbl.slice(0, max(0, tbl.num_rows - spec.skip_footer))
-            yield emit(tbl)
-        elif bad[state["bad_seen"] :]:
-            yield RawChunk(pd.DataFrame({h: pd.Series(dtype="str") for h in headers}), np.zeros(0, np.int64), bad[state["bad_seen"] :])
-
-    def verify() -> tuple[np.ndarray, dict[str, list[int]]] | None:
-        physical = stats.newlines + (0 if stats.ends_with_newline else 1)
-        expected = n_skip + state["rows"] + spec.skip_footer + len(bad)
-        if physical == expected and not bad:
-            return None
-        return _exact_lines(path, enc, delim, n_skip, len(headers), spec.skip_footer)
+        stats["arrow_blocks"] = parser.arrow_blocks
+        stats["python_blocks"] = parser.python_blocks
 
     return RawSource(
         name=path.name,
         path=path,
         format="csv",
-        columns=headers,
-        chunks=generate(),
-        encoding=enc,
-        delimiter=delim,
-        meta={"streamed": True, "header_line": spec.header_row + 1},
-        verify_rows=verify,
-        column_types=typed,
-        duplicate_headers=dups,
+        columns=head.headers,
+        reader=read,
+        encoding=head.encoding,
+        delimiter=head.delimiter,
+        meta={"streamed": True, "header_line": head.header_line, "blocks": stats},
+        duplicate_headers=head.duplicates,
+        streamed=True,
     )
-
-
-def _exact_lines(
-    path: Path, enc: str, delim: str, n_skip: int, width: int, skip_footer: int
-) -> tuple[np.ndarray, dict[str, list[int]]]:
-    """Start line of every well-formed data record, and of every malformed one by its text
-    (slow path, rare: blank lines, multi-line cells, lines with the wrong number of fields)."""
-    out: list[int] = []
-    bad: dict[str, list[int]] = {}
-    buf: list[str] = []
-    with path.open("r", encoding="utf-8-sig" if enc in ("utf-8", "utf-8-sig") else enc, errors="replace", newline="") as fh:
-        for _ in range(n_skip):
-            fh.readline()
-
-        def lines() -> Iterator[str]:
-            for line in fh:
-                buf.append(line)
-                yield line
-
-        reader = csv.reader(lines(), delimiter=delim)
-        prev = 0
-        for rec in reader:
-            start = n_skip + prev + 1
-            prev = reader.line_num
-            text = "".join(buf).rstrip("\r\n")
-            buf.clear()
-            if not rec or (len(rec) == 1 and not rec[0]):
-                continue
-            if len(rec) != width:
-                bad.setdefault(text, []).append(start)
-                continue
-            out.append(start)
-    if skip_footer:
-        out = out[: max(0, len(out) - skip_footer)]
-    return np.asarray(out, dtype=np.int64), bad

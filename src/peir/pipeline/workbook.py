@@ -16,6 +16,7 @@ column XFD does not make every row 16,384 cells wide.
 from __future__ import annotations
 
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,7 +30,7 @@ __all__ = ["Sheet", "check_archive", "pick_sheet", "read_xlsx"]
 
 #: What openpyxl raises on damaged XML (ElementTree's ParseError is a SyntaxError).
 _BROKEN = (SyntaxError, KeyError, ValueError, TypeError, IndexError, AttributeError, OverflowError, EOFError,
-           zipfile.BadZipFile, OSError)
+           zipfile.BadZipFile, zlib.error, OSError)
 
 #: Parts smaller than this are not checked for their compression ratio (small XML parts
 #: of real workbooks compress very well).
@@ -108,7 +109,7 @@ def read_xlsx(path: Path, sheet: str | int | None, limits: Limits) -> Sheet:
     check_archive(path, limits)
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError, TypeError) as exc:
+    except (InvalidFileException, *_BROKEN) as exc:
         raise ReadError(f"{path.name}: not a readable Excel workbook ({exc})") from None
     try:
         names = list(wb.sheetnames)
