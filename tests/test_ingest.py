@@ -150,10 +150,15 @@ def test_mapped_column_not_in_file(tmp_path: Path) -> None:
 def test_unknown_phase_suggests_closest(tmp_path: Path) -> None:
     p = write(tmp_path / "b.csv", [HEADER, good_line(1, phase="devengad"), good_line(2, phase="excuted")])
     t = peir.read_budget(p)
-    msgs = t.report.errors["message"].tolist()
+    every = t.report.issues_all()
+    msgs = every["message"].tolist()
     assert "devengado" in msgs[0]
     assert "executed" in msgs[1]
-    assert t.report.errors["code"].tolist() == ["unknown_phase", "unknown_phase"]
+    assert every["code"].tolist() == ["unknown_phase", "unknown_phase"]
+    # the bounded view: one issue for the code, counting both, naming the other row
+    agg = t.report.errors
+    assert agg["count"].tolist() == [2] and agg["rows"].tolist() == [(2, 3)]
+    assert "and 1 more (rows 2, 3" in agg["message"].iloc[0]
 
 
 def test_country_and_currency_codes(tmp_path: Path) -> None:
@@ -275,7 +280,9 @@ def test_malformed_line_is_rejected_with_its_row(tmp_path: Path) -> None:
     assert t.rejected["row"].tolist() == [3]
     assert t.report.errors["code"].tolist() == ["malformed_row"]
     assert t.report.rows_read == 3
-    assert t.report.unparsed_amounts == 1
+    # its amount is still read from its text: nothing vanishes
+    assert t.report.amount_unparsed == 0
+    assert t.report.amount_read == pytest.approx(3 * 100.5) and t.report.amount_rejected == pytest.approx(100.5)
 
 
 @pytest.mark.parametrize(
@@ -405,8 +412,8 @@ def test_streamed_typed_numbers_equal_strings_path(tmp_path: Path, monkeypatch: 
 
 
 def test_streamed_blocks_never_split_a_quoted_record(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Blocks end at a newline outside quotes, whatever the block size."""
-    from peir.pipeline.sources import _BlockStats, _read_blocks
+    """Blocks end at a newline outside quotes, whatever the block size, and know their line."""
+    from peir.pipeline.sources import _read_blocks
 
     records = [f'"name {i}, with comma","a ""quoted"" word",{i}' for i in range(200)]
     records.insert(50, '"two\nlines",x,1')
@@ -414,8 +421,8 @@ def test_streamed_blocks_never_split_a_quoted_record(tmp_path: Path, monkeypatch
     p = tmp_path / "q.csv"
     p.write_bytes(text.encode())
     for size in (7, 64, 200, 1000):
-        stats = _BlockStats()
-        blocks = [bytes(b) for b in _read_blocks(p, size, stats)]
-        assert b"".join(blocks) == text.encode()
-        assert all(b.endswith(b"\n") and b.count(b'"') % 2 == 0 for b in blocks)
-        assert stats.newlines == text.count("\n") and stats.ends_with_newline
+        blocks = [(bytes(b.view()), b.first_line, b.breaks, b.at_end) for b in _read_blocks(p, 0, len(text.encode()), size, 1)]
+        assert b"".join(b[0] for b in blocks) == text.encode()
+        assert all(b[0].endswith(b"\n") and b[0].count(b'"') % 2 == 0 for b in blocks)
+        assert sum(b[2] for b in blocks) == text.count("\n") and blocks[-1][3]
+        assert [b[1] for b in blocks] == list(np.cumsum([1] + [b[2] for b in blocks[:-1]]))

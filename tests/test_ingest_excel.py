@@ -223,7 +223,7 @@ def test_a_total_that_differs_from_its_lines_is_a_warning(tmp_path: Path) -> Non
     t = peir.read_budget(_totals_file(tmp_path, total="175", sub="49"),
                          columns={"institution_code": "Ramo", "program": "Programa"},
                          constants={"country": "MEX", "year": 2020, "currency": "MXN"})
-    w = t.report.warnings
+    w = t.report.issues_all()
     mism = w[w["code"] == "total_mismatch"]
     assert mism["row"].tolist() == [4, 6]
     assert "sum to 50" in mism["message"].iloc[0] and "difference 5" in mism["message"].iloc[1]
@@ -244,7 +244,7 @@ def test_container_cells_are_rejected_values(tmp_path: Path) -> None:
     })
     t = peir.read_budget(df, constants={**BASE, "phase": "approved"})
     assert t.frame["institution_code"].tolist() == ["A"]
-    e = t.report.errors
+    e = t.report.issues_all()
     assert e["code"].tolist() == ["not_a_scalar"] * 3
     assert e["row"].tolist() == [3, 4, 5]
     pq = tmp_path / "lists.parquet"

@@ -101,8 +101,9 @@ def test_bjs_employment_as_caseload(shared_data: Path) -> None:
 
 def test_bjs_file_without_spec_reports_instead_of_raising(shared_data: Path) -> None:
     """Read with no spec at all: the title line becomes the header, nothing raises, and the
-    report says which required columns are missing."""
+    report says which required columns are missing (and that the lines do not fit the
+    one-field "header")."""
     t = peir.read_budget(shared_data / RAW / "jeee16f" / "jeee16t04.csv")
     assert not t.report.ok
-    assert set(t.report.issues["code"]) == {"missing_column"}
+    assert set(t.report.issues["code"]) == {"missing_column", "malformed_row"}
     assert t.report.rows_read == t.report.rows_rejected > 0

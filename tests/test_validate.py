@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 import peir
 from peir.pipeline.validate import closest, cross_validate
-from peir.tables import ISSUE_COLUMNS
+from peir.tables import AGGREGATE_COLUMNS, ISSUE_COLUMNS
 
 HEADER = ["country", "year", "institution_code", "phase", "amount", "currency"]
 
@@ -70,17 +70,22 @@ def test_conservation_of_rows_and_amounts(tmp_path_factory: pytest.TempPathFacto
     assert r.rows_read == r.rows_accepted + r.rows_rejected
     assert len(t.frame) == r.rows_accepted
     assert len(t.rejected) == r.rows_rejected
-    assert r.amount_read == r.amount_accepted + r.amount_rejected
+    assert r.amount_read == pytest.approx(r.amount_accepted + r.amount_rejected, rel=1e-15, abs=1e-9)
     assert r.amount_read == pytest.approx(sum(_parsed_amount(d["amount"]) for d in data), rel=1e-9, abs=1e-3)
     assert r.amount_accepted == pytest.approx(float(t.frame["amount"].sum()), rel=1e-9, abs=1e-3)
     # every rejected row names a reason and its line; every error points at a rejected row
     assert t.rejected["reason"].notna().all() if len(t.rejected) else True
     rej_rows = set(t.rejected["row"]) if len(t.rejected) else set()
-    assert set(r.errors["row"].dropna()) <= rej_rows
+    every = r.issues_all()
+    assert set(every[every["severity"] == "error"]["row"].dropna()) <= rej_rows
     acc_rows = {int(s.split(":")[1]) for s in t.frame["source_ref"]}
     assert acc_rows.isdisjoint(rej_rows)
     assert acc_rows | rej_rows == set(range(2, len(data) + 2))
-    assert list(r.issues.columns) == list(ISSUE_COLUMNS)
+    assert list(every.columns) == list(ISSUE_COLUMNS)
+    assert list(r.issues.columns) == list(AGGREGATE_COLUMNS)
+    # bounded: one aggregated issue per source, code and column, counting every issue
+    assert len(r.issues) == len(every.groupby(["code", every["column"].fillna("")]))
+    assert int(r.issues["count"].sum()) == len(every)
 
 
 @settings(max_examples=40, deadline=None)
@@ -90,7 +95,7 @@ def test_conservation_for_dataframes(data: list[dict[str, str]]) -> None:
     t = peir.read_budget(frame)
     r = t.report
     assert r.rows_read == len(data) == r.rows_accepted + r.rows_rejected
-    assert r.amount_read == r.amount_accepted + r.amount_rejected
+    assert r.amount_read == pytest.approx(r.amount_accepted + r.amount_rejected, rel=1e-15, abs=1e-9)
     assert np.isfinite(t.frame["amount"]).all()
 
 
@@ -132,14 +137,17 @@ def test_cross_validate() -> None:
     ds = peir.Dataset(**_tables())
     rep = ds.validate()
     assert rep.ok  # cross-table problems are warnings
-    codes = rep.issues.groupby("code")["message"].apply(list).to_dict()
+    codes = rep.issues_all().groupby("code")["message"].apply(list).to_dict()
     assert any("2021" in m for m in codes["missing_context"])
     assert any("caseload" in m and "2022" in m for m in codes["missing_context"])
     assert "ZZZ" in codes["unmapped_institution"][0]
     assert "SVC" in codes["currency_mismatch"][0]
     assert rep.rows_read == 3 + 2 + 2 + 1
     assert rep.amount_read == pytest.approx(60.0)
-    assert cross_validate(ds).issues.shape == rep.issues.shape
+    assert cross_validate(ds.tables).issues.shape == rep.issues.shape
+    # no context table at all: said once
+    no_ctx = peir.Dataset(budget=_tables()["budget"]).validate()
+    assert no_ctx.ok and no_ctx.issues["code"].tolist().count("no_context") == 1
 
 
 def test_cross_validate_merges_table_errors() -> None:
@@ -159,7 +167,7 @@ def test_example_validates_cleanly() -> None:
 def test_table_checks_with_chunk_hints_equal_without() -> None:
     """The per-chunk sorted hints (32-bit candidates) give the same issues as the plain path,
     including 64-bit codes whose high halves collide."""
-    from peir.pipeline.validate import TableHints, _dup_mask, table_checks
+    from peir.pipeline.validate import ChunkKeys, TableKeys, _dup_mask, _phase_flags, table_checks
 
     rng = np.random.default_rng(5)
     n = 3000
@@ -174,15 +182,18 @@ def test_table_checks_with_chunk_hints_equal_without() -> None:
     )
     key = rng.integers(0, 400, n).astype(np.uint64) * np.uint64(2**32) + rng.integers(0, 3, n).astype(np.uint64)
     line = key // np.uint64(2)
-    codes = {"key": key, "line": line}
+    flags = _phase_flags(frame["phase"].tolist())
     rows = np.arange(2, n + 2)
-    plain, _ = table_checks("budget", frame, rows, codes)
+    row = key * np.uint64(1_000_003) + (frame["amount"].to_numpy() * 10).astype(np.uint64)  # key + amount
+    whole = ChunkKeys(key, line, row, flags)
+    plain, _ = table_checks("budget", frame, rows, TableKeys([(whole, None)]))
     parts = []
     for sl in np.array_split(np.arange(n), 7):
-        ph = frame["phase"].to_numpy()[sl]
-        values = sorted(set(ph))
-        parts.append(TableHints.for_chunk({k: v[sl] for k, v in codes.items()}, (values, np.searchsorted(values, ph))))
-    hinted, _ = table_checks("budget", frame, rows, codes, TableHints.merge(parts))
+        mask = np.zeros(n, dtype=bool)
+        mask[sl] = True
+        part = whole.select(mask)
+        parts.append((part, part.sorted()))
+    hinted, _ = table_checks("budget", frame, rows, TableKeys(parts))
     a, b = plain.to_frame(rows, "x"), hinted.to_frame(rows, "x")
     pd.testing.assert_frame_equal(a, b)
     assert (a["code"] == "executed_above_modified").any() and (a["code"] == "duplicate_key").any()

@@ -18,7 +18,6 @@ table at all raises :class:`peir.ReadError`, and a bad spec :class:`peir.SpecErr
 
 from __future__ import annotations
 
-import math
 import re
 from collections import deque
 from collections.abc import Mapping
@@ -32,27 +31,36 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from peir.chain import is_plain_label, normalize_label, parse_phase
+from peir.chain import PHASE_ALIASES, Phase, is_plain_label, normalize_label
 from peir.errors import IssueCode, SpecError
-from peir.pipeline.numbers import to_string_array
+from peir.pipeline.numbers import OK, ExactTotal, parse_numbers, to_string_array
 from peir.pipeline.sources import BadRecord, RawChunk, RawSource, open_source
 from peir.pipeline.validate import (
     ERROR,
     INFO,
     WARNING,
+    ChunkKeys,
     Issues,
-    TableHints,
+    SortedKeys,
+    TableKeys,
     check_rows,
     check_totals,
     closest,
-    combine_sets,
-    empty_issues,
-    key_columns,
     table_checks,
 )
 from peir.readspec import ReadSpec
 from peir.schema import C, TableSchema, load_schema
-from peir.tables import BudgetTable, CaseloadTable, ChainMap, ContextTable, Table, ValidationReport
+from peir.tables import (
+    ISSUE_COLUMNS,
+    BudgetTable,
+    CaseloadTable,
+    ChainMap,
+    ContextTable,
+    IssueBlock,
+    Table,
+    ValidationReport,
+    issue_blocks,
+)
 
 __all__ = [
     "SYNONYMS",
@@ -199,18 +207,22 @@ def _check_spec_names(kind: str, spec: ReadSpec) -> None:
         raise SpecError(f"phases/melt (wide columns) apply to budget and caseload tables, not {kind}")
 
 
-def _phase_of_header(header: str) -> Any:
+def _phase_of_header(header: str, key: str | None = None) -> Any:
     """The phase a header names ("Devengado", "Presupuesto devengado 2019" -> executed);
-    None for a header with other marks ("pagado??")."""
+    None for a header with other marks ("pagado??"). ``key``: the header already normalised."""
     if not is_plain_label(header):
         return None
-    words = normalize_label(header).split()
+    words = (normalize_label(header) if key is None else key).split()
     words = [w for w in words if not (w.isdigit() and len(w) == 4)]
     for i in range(len(words)):
-        p = parse_phase(" ".join(words[i:]))
+        suffix = " ".join(words[i:])  # normalised already: looked up, not parsed again
+        p = PHASE_ALIASES.get(suffix) or _PHASE_IDS.get(suffix)
         if p is not None:
             return p
     return None
+
+
+_PHASE_IDS = {p.value: p for p in Phase}
 
 
 def _match_header(name: str, headers: list[str]) -> str | None:
@@ -223,16 +235,58 @@ def _match_header(name: str, headers: list[str]) -> str | None:
     return None
 
 
-def _closest_headers(names: list[str], headers: list[str]) -> list[str]:
-    norm = {normalize_label(h): h for h in headers}
-    out: list[str] = []
-    import difflib
+def _trigrams(text: str) -> set[str]:
+    t = f"  {text} "
+    return {t[i : i + 3] for i in range(len(t) - 2)}
 
-    for n in names:
-        for hit in difflib.get_close_matches(normalize_label(n), list(norm), n=3, cutoff=0.4):
-            if norm[hit] not in out:
-                out.append(norm[hit])
-    return out[:3]
+
+class _Headers:
+    """The source headers, normalised once, with exact and close matching that stay linear
+    in the number of headers (an 8,000-column header took 11-17 s when every lookup
+    normalised every header again and ran difflib over all of them)."""
+
+    #: Headers compared with difflib after the trigram screen.
+    SCREEN = 40
+
+    def __init__(self, headers: list[str]) -> None:
+        self.headers = headers
+        self.norm = [normalize_label(h) for h in headers]
+        self.exact = set(headers)
+        self.by_norm: dict[str, str] = {}
+        for h, k in zip(headers, self.norm, strict=True):
+            self.by_norm.setdefault(k, h)
+        self._grams: dict[str, list[int]] | None = None
+
+    def match(self, name: str) -> str | None:
+        """The header ``name`` (exactly, then case-, accent- and spacing-insensitively)."""
+        if name in self.exact:
+            return name
+        return self.by_norm.get(normalize_label(name))
+
+    def closest(self, names: list[str], skip: set[str] | None = None) -> list[str]:
+        """Up to three headers closest to any of ``names``: the headers sharing the most
+        character trigrams with a name (an inverted index, so only headers that share one are
+        counted), then difflib on those."""
+        import difflib
+        from collections import Counter
+
+        if self._grams is None:
+            self._grams = {}
+            for i, k in enumerate(self.norm):
+                for g in _trigrams(k):
+                    self._grams.setdefault(g, []).append(i)
+        out: list[str] = []
+        for n in names:
+            key = normalize_label(n)
+            hits: Counter[int] = Counter()
+            for g in _trigrams(key):
+                hits.update(self._grams.get(g, ()))
+            best = [i for i, _c in hits.most_common() if not skip or self.headers[i] not in skip][: self.SCREEN]
+            pool = {self.norm[i]: self.headers[i] for i in reversed(best)}
+            for hit in difflib.get_close_matches(key, list(pool), n=3, cutoff=0.4):
+                if pool[hit] not in out:
+                    out.append(pool[hit])
+        return out[:3]
 
 
 @dataclass
@@ -264,9 +318,10 @@ def _plan(
     schema = load_schema(kind)
     plan = _Plan()
     used: set[str] = set()
+    index = _Headers(headers)
 
     def missing_issue(column: str, src: str, what: str) -> None:
-        close = _closest_headers([src], [h for h in headers if h not in used]) or _closest_headers([src], headers)
+        close = index.closest([src], used) or index.closest([src])
         hint = f"; closest headers found: {', '.join(map(repr, close))}" if close else ""
         plan.table_issues.append(
             {
@@ -279,7 +334,7 @@ def _plan(
         )
 
     for canon, src in spec.columns.items():
-        h = _match_header(src, headers)
+        h = index.match(src)
         if h is None:
             missing_issue(canon, src, f"the column for {canon}")
             continue
@@ -291,7 +346,7 @@ def _plan(
         first = next(iter(dims.values()))
         found: list[str] = []
         for src in first:
-            h = _match_header(src, headers)
+            h = index.match(src)
             if h is None:
                 missing_issue(value_col or "", src, "the wide column")
                 continue
@@ -300,7 +355,7 @@ def _plan(
         for dim, m in dims.items():
             plan.melt[dim] = {}
             for src, label in m.items():
-                h = _match_header(src, headers)
+                h = index.match(src)
                 if h is not None:
                     plan.melt[dim][h] = label
         plan.melt_sources = found
@@ -310,10 +365,14 @@ def _plan(
         and C.AMOUNT not in spec.constants
         and C.PHASE not in plan.mapping
         and C.PHASE not in spec.constants
-        and not any(normalize_label(h) in (C.AMOUNT, *SYNONYMS[C.AMOUNT]) for h in headers if h not in used)
-        and not any(normalize_label(h) in (C.PHASE, *SYNONYMS[C.PHASE]) for h in headers if h not in used)
+        and not any(k in (C.AMOUNT, *SYNONYMS[C.AMOUNT]) for h, k in zip(headers, index.norm, strict=True) if h not in used)
+        and not any(k in (C.PHASE, *SYNONYMS[C.PHASE]) for h, k in zip(headers, index.norm, strict=True) if h not in used)
     ):
-        wide = {h: p.value for h in headers if h not in used and (p := _phase_of_header(h)) is not None}
+        wide = {
+            h: p.value
+            for h, k in zip(headers, index.norm, strict=True)
+            if h not in used and (p := _phase_of_header(h, k)) is not None
+        }
         by_phase: dict[str, list[str]] = {}
         for h, ph in wide.items():
             by_phase.setdefault(ph, []).append(h)
@@ -337,8 +396,8 @@ def _plan(
         if canon in spec.columns:  # mapped but missing: do not guess
             continue
         keys = {normalize_label(canon), *SYNONYMS.get(canon, ())}
-        for h in headers:
-            if h not in used and normalize_label(h) in keys:
+        for h, k in zip(headers, index.norm, strict=True):
+            if h not in used and k in keys:
                 plan.mapping[canon] = h
                 plan.auto[canon] = h
                 used.add(h)
@@ -379,7 +438,7 @@ def _plan(
             plan.missing_required.append(f.name)
             if f.name in spec.columns:
                 continue  # already reported as a missing mapped column
-            close = _closest_headers([f.name, *SYNONYMS.get(f.name, ())], [h for h in headers if h not in used])
+            close = index.closest([f.name, *SYNONYMS.get(f.name, ())], used)
             hint = f"; closest headers found: {', '.join(map(repr, close))}" if close else ""
             plan.table_issues.append(
                 {
@@ -407,7 +466,7 @@ def _typed_columns(schema: TableSchema, plan: _Plan, spec: ReadSpec, raw: RawSou
     on them). The parser falls back to strings at the first value that is not a plain
     number, and then :func:`peir.pipeline.numbers.parse_numbers` handles the locale.
     """
-    if not raw.meta.get("streamed") or spec.decimal != "." or spec.thousands == "." or spec.exclude:
+    if not raw.streamed or spec.decimal != "." or spec.thousands == "." or spec.exclude:
         return {}
     uses: dict[str, int] = {}
     for h in plan.mapping.values():
@@ -461,27 +520,76 @@ def _recode(col: pd.Series, mapping: dict[str, str]) -> pd.Series:
 
 
 @dataclass
+class _Facts:
+    """Facts about a chunk for the report, merged in source order (never written to shared
+    state by the worker that finds them)."""
+
+    empty_wide_cells: int = 0
+    blank_rows: int = 0
+    comment_lines: int = 0
+    exclude_unmatched: list[str] = field(default_factory=list)
+
+    def merge(self, other: _Facts) -> None:
+        self.empty_wide_cells += other.empty_wide_cells
+        self.blank_rows += other.blank_rows
+        self.comment_lines += other.comment_lines
+        self.exclude_unmatched += [k for k in other.exclude_unmatched if k not in self.exclude_unmatched]
+
+
+@dataclass
+class _TotalRows:
+    """Total rows set aside in a chunk: canonical values, row numbers, the column marking each."""
+
+    frame: pd.DataFrame
+    rows: np.ndarray
+    flagged: np.ndarray
+
+
+@dataclass
 class _ChunkResult:
+    """What one chunk contributes: its issues, accepted and rejected rows, keys and totals."""
+
     n: int
     n_rejected: int
-    issues: pd.DataFrame | None
-    bad: list[BadRecord]
-    accepted: pa.Table | None = None
-    rows: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
-    codes: dict[str, np.ndarray] = field(default_factory=dict)
-    hints: TableHints | None = None
-    rejected: pd.DataFrame | None = None
-    amount_rejected: float = 0.0
-    unparsed: int = 0
-    #: facts about the chunk for the report (e.g. empty wide cells), merged in source order
-    meta: dict[str, Any] = field(default_factory=dict)
-    #: total rows set aside: their canonical values, row numbers and the column marking each
-    totals: pd.DataFrame | None = None
-    total_rows: np.ndarray | None = None
-    total_flagged: np.ndarray | None = None
+    blocks: list[IssueBlock]
+    accepted: pa.Table
+    rows: np.ndarray
+    keys: ChunkKeys
+    sorted_keys: SortedKeys
+    rejected: pd.DataFrame | None
+    read: ExactTotal
+    rejected_total: ExactTotal
+    unparsed: int
+    facts: _Facts
+    totals: _TotalRows | None = None
+
+
+@dataclass
+class _Collected:
+    """Every chunk's results, in source order."""
+
+    parts: list[_ChunkResult] = field(default_factory=list)
+    facts: _Facts = field(default_factory=_Facts)
+
+    def add(self, res: _ChunkResult) -> None:
+        self.parts.append(res)
+        self.facts.merge(res.facts)
+
+
+@dataclass
+class _Accepted:
+    """The accepted rows of the whole table, their row numbers and keys."""
+
+    frame: pd.DataFrame
+    rows: np.ndarray
+    keys: TableKeys
 
 
 class _Reader:
+    """Read one source into a typed table: chunks are checked one by one (in worker threads
+    for a streamed file), then :meth:`run` collects them, runs the checks across rows and
+    builds the report."""
+
     def __init__(self, kind: str, spec: ReadSpec, raw: RawSource) -> None:
         self.kind = kind
         self.spec = spec
@@ -489,25 +597,133 @@ class _Reader:
         self.schema: TableSchema = load_schema(kind)
         self.markers = tuple(self.schema.missing_values) + tuple(spec.na_values)
         self.plan = _plan(kind, raw.columns, spec, raw.name, raw.duplicate_headers)
-        raw.column_types.update(_typed_columns(self.schema, self.plan, spec, raw))
-        self.accepted: list[pa.Table] = []
-        self.accepted_rows: list[np.ndarray] = []
-        self.key_sets = key_columns(kind)
-        self.codes: dict[str, list[np.ndarray]] = {k: [] for k in self.key_sets}
-        self.hints: list[TableHints] = []
-        self.rejected: list[pd.DataFrame] = []
-        self.issues: list[pd.DataFrame] = []
-        self.rows_read = 0
-        self.rows_rejected = 0
-        self.amount_rejected_parts: list[float] = []
-        self.unparsed = 0
-        self.meta: dict[str, Any] = {}
-        self.totals: list[tuple[pd.DataFrame, Any, Any]] = []
+        self.value_col = _VALUE_COLUMN.get(kind)
+        self.value_sources = [self.plan.mapping[self.value_col]] if self.value_col in self.plan.mapping else []
+        self.value_sources += list(self.plan.melt_sources)
 
-    # -- per chunk -------------------------------------------------------------------------
-    def _stage(self, chunk: RawChunk, meta: dict[str, Any]) -> tuple[dict[str, pd.Series], np.ndarray, np.ndarray]:
+    # -- the whole table -------------------------------------------------------------------
+    def run(self) -> Table:
+        collected = self._collect()
+        accepted = self._accepted(collected)
+        cross, t_reject, t_rejected = self._cross_row_checks(collected, accepted)
+        return self._report(collected, accepted, cross, t_reject, t_rejected)
+
+    def _collect(self) -> _Collected:
+        """Every chunk checked, results in source order. A streamed file's chunks are checked
+        in worker threads while the next block is parsed: at most ``IN_FLIGHT + 1`` chunks
+        are held at once."""
+        out = _Collected()
+        chunks = self.raw.chunks(_typed_columns(self.schema, self.plan, self.spec, self.raw))
+        if not self.raw.streamed or WORKERS <= 1:
+            for chunk in chunks:
+                out.add(self._compute(chunk))
+            return out
+        with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+            pending: deque[Future[_ChunkResult]] = deque()
+            for chunk in chunks:
+                pending.append(pool.submit(self._compute, chunk))
+                while pending and pending[0].done():
+                    out.add(pending.popleft().result())
+                if len(pending) > IN_FLIGHT:
+                    out.add(pending.popleft().result())
+            while pending:
+                out.add(pending.popleft().result())
+        return out
+
+    def _accepted(self, collected: _Collected) -> _Accepted:
+        """The accepted rows as one frame (one Arrow table converted once)."""
+        parts = collected.parts
+        if parts:
+            tables = [p.accepted for p in parts]
+            table = pa.concat_tables(tables) if len(tables) > 1 else tables[0]
+        else:
+            table = pa.table({f.name: pa.nulls(0, pa.large_string()) for f in self.schema.fields})
+        rows = np.concatenate([p.rows for p in parts]) if parts else np.zeros(0, np.int64)
+        keys = TableKeys([(p.keys, p.sorted_keys) for p in parts])
+        for p in parts:  # the tables are in ``table`` now
+            p.accepted = table.slice(0, 0)
+        frame = _to_pandas(table, self.schema)
+        return _Accepted(frame, rows, keys)
+
+    def _cross_row_checks(self, collected: _Collected, acc: _Accepted) -> tuple[list[IssueBlock], np.ndarray, pd.DataFrame | None]:
+        """Duplicates, executed above modified, chain-map shares, and total rows against the
+        lines they total. Returns the issues, the accepted rows now rejected (context
+        duplicates) and their rejected frame."""
+        iss, reject = table_checks(self.kind, acc.frame, acc.rows, acc.keys)
+        amounts = acc.frame[C.AMOUNT].to_numpy(dtype="float64", na_value=np.nan) if self.kind == "budget" else None
+        blocks = iss.blocks(acc.rows, self.raw.name, amounts)
+        totals = [p.totals for p in collected.parts if p.totals is not None]
+        if totals:
+            t_frame = pd.concat([t.frame for t in totals], ignore_index=True)
+            t_rows = np.concatenate([t.rows for t in totals])
+            t_iss, summary = check_totals(self.kind, acc.frame, t_frame, np.concatenate([t.flagged for t in totals]))
+            self.totals_summary = summary
+            t_amounts = t_frame[self.value_col].to_numpy(dtype="float64", na_value=np.nan) if self.value_col else None
+            blocks += t_iss.blocks(t_rows, self.raw.name, t_amounts)
+        rejected = None
+        if reject.any():
+            pos = np.flatnonzero(reject)
+            reasons = iss.reasons(len(acc.frame))[pos]
+            rej = acc.frame.iloc[pos].reset_index(drop=True).astype(object)
+            rej["source_ref"] = [f"{self.raw.name}:{r}" for r in acc.rows[pos]]
+            rej["row"] = acc.rows[pos]
+            rej["reason"] = reasons
+            rejected = rej
+        return blocks, reject, rejected
+
+    def _report(
+        self, collected: _Collected, acc: _Accepted, cross: list[IssueBlock], t_reject: np.ndarray, t_rejected: pd.DataFrame | None
+    ) -> Table:
+        parts = collected.parts
+        frame, rows = acc.frame, acc.rows
+        rejected_total = ExactTotal.sum(p.rejected_total for p in parts)
+        if t_reject.any():
+            if self.kind == "budget":
+                rejected_total = rejected_total + ExactTotal.of(frame[C.AMOUNT].to_numpy(dtype="float64")[t_reject])
+            frame = frame.iloc[np.flatnonzero(~t_reject)].reset_index(drop=True)
+            rows = rows[~t_reject]
+        rejected_parts = [p.rejected for p in parts if p.rejected is not None]
+        if t_rejected is not None:
+            rejected_parts.append(t_rejected)
+        rejected = pd.concat(rejected_parts, ignore_index=True) if rejected_parts else pd.DataFrame(
+            {c: pd.Series(dtype=object) for c in [*self.raw.columns, "source_ref", "row", "reason"]}
+        )
+        blocks: list[IssueBlock] = []
+        if self.plan.table_issues:
+            blocks += issue_blocks(
+                pd.DataFrame([{"source_ref": self.raw.name, "row": None, **i} for i in self.plan.table_issues],
+                             columns=list(ISSUE_COLUMNS))
+            )
+        for p in parts:
+            blocks += p.blocks
+        blocks += cross
+        n_read = sum(p.n for p in parts)
+        n_rejected = sum(p.n_rejected for p in parts) + int(t_reject.sum())
+        report = ValidationReport(
+            table=self.kind,
+            source=self.raw.name,
+            rows_read=n_read,
+            rows_accepted=len(frame),
+            rows_rejected=n_rejected,
+            encoding=self.raw.encoding,
+            meta=self._meta(collected.facts),
+            blocks=blocks,
+        )
+        if self.kind == "budget":
+            read = ExactTotal.sum(p.read for p in parts)
+            accepted = ExactTotal.of(frame[C.AMOUNT].to_numpy(dtype="float64"))
+            report.amount_read = read.value()
+            report.amount_accepted = accepted.value()
+            report.amount_rejected = rejected_total.value()
+            report.amount_unparsed = sum(p.unparsed for p in parts)
+            assert read.matches(accepted + rejected_total), "amount accounting broken"
+        assert report.rows_read == report.rows_accepted + report.rows_rejected, "row accounting broken"
+        return _TABLES[self.kind](frame=frame, report=report, rejected=rejected)
+
+    # -- one chunk -------------------------------------------------------------------------
+    def _stage(self, chunk: RawChunk, facts: _Facts) -> tuple[dict[str, pd.Series], np.ndarray, np.ndarray]:
         """Canonical columns as read (positionally indexed Series, no frame built); returns
-        (staged, raw positions, row numbers); facts for the report go into ``meta``."""
+        (staged, raw positions, row numbers)."""
         frame = chunk.frame
         n = len(frame)
         cols: dict[str, pd.Series] = {}
@@ -525,16 +741,16 @@ class _Reader:
                 cols[canon] = pd.Series(np.full(n, value, dtype=object))
         idx = np.arange(n, dtype=np.int64)
         if self.plan.melt_sources:
-            long, idx = self._melt(frame, pd.DataFrame(cols, index=pd.RangeIndex(n)), meta)
+            long, idx = self._melt(frame, pd.DataFrame(cols, index=pd.RangeIndex(n)), facts)
             cols = {c: long[c] for c in long.columns}
         for canon, mapping in self.spec.values.items():
             if canon in cols and mapping:
                 cols[canon] = _recode(cols[canon], mapping)
         return cols, idx, chunk.rows[idx]
 
-    def _melt(self, frame: pd.DataFrame, staged: pd.DataFrame, meta: dict[str, Any]) -> tuple[pd.DataFrame, np.ndarray]:
+    def _melt(self, frame: pd.DataFrame, staged: pd.DataFrame, facts: _Facts) -> tuple[pd.DataFrame, np.ndarray]:
         srcs = self.plan.melt_sources
-        value_col = _VALUE_COLUMN[self.kind]
+        assert self.value_col is not None
         n, k = len(frame), len(srcs)
         vals = np.empty((n, k), dtype=object)
         miss = np.zeros((n, k), dtype=bool)
@@ -544,22 +760,23 @@ class _Reader:
         all_missing = miss.all(axis=1)
         keep = ~miss
         keep[all_missing, 0] = True  # an empty line stays, to be rejected as missing an amount
-        meta["empty_wide_cells"] = int(miss.sum() - all_missing.sum())
+        facts.empty_wide_cells += int(miss.sum() - all_missing.sum())
         r_idx, c_idx = np.nonzero(keep)  # row-major: each source row's phases together
         long = staged.iloc[r_idx].reset_index(drop=True)
-        long[value_col] = pd.Series(vals[r_idx, c_idx], dtype=object)
+        long[self.value_col] = pd.Series(vals[r_idx, c_idx], dtype=object)
         long[_MELT_SOURCE] = pd.Series(np.asarray(srcs, dtype=object)[c_idx], dtype=object)
         for dim, m in self.plan.melt.items():
             labels = np.asarray([m.get(s) for s in srcs], dtype=object)
             long[dim] = pd.Series(labels[c_idx], dtype=object)
         return long, r_idx.astype(np.int64)
 
-    def _excluded(self, frame: pd.DataFrame, meta: dict[str, Any]) -> np.ndarray:
+    def _excluded(self, frame: pd.DataFrame, facts: _Facts) -> np.ndarray:
         mask = np.zeros(len(frame), dtype=bool)
         for key, pattern in self.spec.exclude.items():
             h = self.plan.mapping.get(key) or _match_header(key, list(frame.columns))
             if h is None:
-                meta.setdefault("exclude_unmatched", []).append(key)
+                if key not in facts.exclude_unmatched:
+                    facts.exclude_unmatched.append(key)
                 continue
             s = pd.Series(to_string_array(frame[h]).to_pandas(), dtype=object).fillna("")
             mask |= s.str.contains(re.compile(pattern), regex=True).to_numpy(dtype=bool)
@@ -568,10 +785,10 @@ class _Reader:
     def _compute(self, chunk: RawChunk) -> _ChunkResult:
         """Everything about one chunk; reads the reader's plan and spec, writes nothing shared
         (it runs in worker threads)."""
-        meta: dict[str, Any] = {}
-        staged, idx, rows = self._stage(chunk, meta)
+        facts = _Facts(blank_rows=chunk.blank, comment_lines=chunk.comments)
+        staged, idx, rows = self._stage(chunk, facts)
         n = len(idx)
-        excluded_raw = self._excluded(chunk.frame, meta) if self.spec.exclude else np.zeros(len(chunk.frame), bool)
+        excluded_raw = self._excluded(chunk.frame, facts) if self.spec.exclude else np.zeros(len(chunk.frame), bool)
         excluded = excluded_raw[idx] if len(idx) else np.zeros(0, bool)
         check = check_rows(
             self.kind,
@@ -582,11 +799,9 @@ class _Reader:
             thousands=self.spec.thousands,
             multiplier=lambda c: self.spec.multiplier_for(c, self.kind),
             na_values=tuple(self.spec.na_values),
-            hash_columns={c for cols in self.key_sets.values() for c in cols},
             find_totals=not self.spec.keep_totals and self.kind in _VALUE_COLUMN,
         )
-        iss = check.issues
-        iss = self._cell_notes(chunk, idx, staged, iss)
+        iss = self._cell_notes(chunk, idx, staged, check.issues)
         # rows set aside on purpose (exclude rule, total rows): only that is reported for them
         totals = np.zeros(n, dtype=bool) if check.total_column is None else pd.notna(check.total_column)
         totals &= ~excluded
@@ -615,47 +830,95 @@ class _Reader:
         if blocking:
             reject[:] = True
             reasons = np.asarray([blocking if r is None else f"{blocking}; {r}" for r in reasons], dtype=object) if n else reasons
-        res = _ChunkResult(
-            n=n, n_rejected=int(reject.sum()), issues=iss.to_frame(rows, self.raw.name) if iss.blocks else None,
-            bad=chunk.bad, meta=meta,
-        )
+        amounts = check.amounts if check.amounts is not None else np.full(n, np.nan)
+        blocks = iss.blocks(rows, self.raw.name, amounts if self.kind == "budget" else None)
+        blocks += [IssueBlock(self.raw.name, note.code, WARNING, None, np.asarray([note.row], dtype=np.int64), note.value,
+                              note.message) for note in chunk.line_notes]
         typed = pa.table(check.columns)
+        total_rows = None
         if totals.any() and not blocking:
             pos = np.flatnonzero(totals)
-            res.totals = _to_pandas(typed.take(pa.array(pos)), self.schema)
-            res.total_rows = rows[pos]
             assert check.total_column is not None
-            res.total_flagged = check.total_column[pos]
+            total_rows = _TotalRows(_to_pandas(typed.take(pa.array(pos)), self.schema), rows[pos], check.total_column[pos])
         # accepted
         acc_mask = ~reject
         all_ok = bool(acc_mask.all())
-        res.accepted = typed if all_ok else typed.filter(pa.array(acc_mask))
-        res.rows = rows if all_ok else rows[acc_mask]
-        if C.SOURCE_REF not in self.plan.present:
-            # "<file>:<row>" built here, in the worker (rebuilt if the rows are renumbered)
-            res.accepted = _fill_source_ref(res.accepted, res.rows, self.raw.name)
-        for k, combined in combine_sets(check.hashes, self.key_sets, n).items():
-            res.codes[k] = combined if all_ok else combined[acc_mask]
-        if res.codes:  # sorting for the checks across rows, done here in the worker
-            phase = None
-            if self.kind == "budget" and check.phase_codes is not None:
-                values, pidx = check.phase_codes
-                phase = (values, pidx if all_ok else pidx[acc_mask])
-            res.hints = TableHints.for_chunk(res.codes, phase)
+        accepted = typed if all_ok else typed.filter(pa.array(acc_mask))
+        acc_rows = rows if all_ok else rows[acc_mask]
+        accepted = _fill_source_ref(accepted, acc_rows, self.raw.name)  # given, else "<file>:<row>"; in the worker
+        keys = check.keys.select(acc_mask)
         # rejected, with original values
+        rejected = None
+        rejected_total = ExactTotal()
+        unparsed = 0
         if reject.any():
             rej_pos = np.flatnonzero(reject)
-            rej = chunk.frame.iloc[idx[rej_pos]].reset_index(drop=True).astype(object)
+            src = chunk.frame
+            rej = pd.DataFrame(src.iloc[idx[rej_pos]].to_numpy(dtype=object), columns=src.columns)  # one block
             for dim in self.plan.melt:
                 if dim in staged:
                     name = dim if dim not in rej.columns else f"{dim} (melted)"
                     rej[name] = staged[dim].to_numpy(dtype=object)[rej_pos]
-            res.rejected = self._rejected_frame(rej, rows[rej_pos], reasons[rej_pos], staged, rej_pos)
-            if check.amounts is not None:
-                a = check.amounts[rej_pos]
-                res.amount_rejected = _sum(a)
-                res.unparsed = int((~np.isfinite(a)).sum())
-        return res
+            rejected = self._rejected_frame(rej, rows[rej_pos], reasons[rej_pos], staged, rej_pos)
+            rejected_total = ExactTotal.of(amounts[rej_pos])
+            unparsed = int((~np.isfinite(amounts[rej_pos])).sum())
+        read = ExactTotal.of(amounts)
+        n_rows, n_rejected = n, int(reject.sum())
+        if chunk.bad:
+            bad_frame, bad_blocks, bad_amounts = self._malformed(chunk.bad)
+            rejected = bad_frame if rejected is None else pd.concat([rejected, bad_frame], ignore_index=True)
+            blocks += bad_blocks
+            read = read + ExactTotal.of(bad_amounts)
+            rejected_total = rejected_total + ExactTotal.of(bad_amounts)
+            if self.kind == "budget":
+                unparsed += int((~np.isfinite(bad_amounts)).sum())
+            n_rows += len(chunk.bad)
+            n_rejected += len(chunk.bad)
+        if self.kind != "budget":
+            read, rejected_total, unparsed = ExactTotal(), ExactTotal(), 0
+        return _ChunkResult(
+            n=n_rows, n_rejected=n_rejected, blocks=blocks, accepted=accepted, rows=acc_rows, keys=keys,
+            sorted_keys=keys.sorted(), rejected=rejected, read=read, rejected_total=rejected_total, unparsed=unparsed,
+            facts=facts, totals=total_rows,
+        )
+
+    def _malformed(self, bad: list[BadRecord]) -> tuple[pd.DataFrame, list[IssueBlock], np.ndarray]:
+        """Malformed records: rejected rows (raw text kept), their issues, and the amount each
+        holds where its amount fields can be found (NaN where none can be read)."""
+        rows = np.asarray([b.row for b in bad], dtype=np.int64)
+        cols: dict[str, Any] = {
+            c: [b.fields[j] if b.fields is not None and j < len(b.fields) else None for b in bad]
+            for j, c in enumerate(self.raw.columns)
+        }
+        rej = pd.DataFrame(cols, dtype=object, columns=self.raw.columns)
+        extra = {
+            "raw_line": [b.text for b in bad],
+            _free(rej, "source_ref"): [f"{self.raw.name}:{r}" for r in rows],
+            _free(rej, "row"): rows,
+            _free(rej, "reason"): [b.reason for b in bad],
+        }
+        rej = pd.concat([rej, pd.DataFrame(extra, index=rej.index)], axis=1)
+        amounts = self._amounts_of(rej) if self.value_sources else np.full(len(bad), np.nan)
+        block = IssueBlock(self.raw.name, IssueCode.MALFORMED_ROW, ERROR, None, rows,
+                           np.asarray([b.text for b in bad], dtype=object),
+                           np.asarray([f"{b.reason}; the line was not read" for b in bad], dtype=object),
+                           amounts if self.kind == "budget" else None)
+        return rej, [block], amounts
+
+    def _amounts_of(self, rej: pd.DataFrame) -> np.ndarray:
+        """The amount of each malformed line: its amount field(s) parsed as the spec says
+        (several for a wide layout, summed); NaN where none can be read."""
+        assert self.value_col is not None
+        mult = self.spec.multiplier_for(self.value_col, self.kind)
+        total = np.zeros(len(rej))
+        found = np.zeros(len(rej), dtype=bool)
+        for h in self.value_sources:
+            p = parse_numbers(rej[h].astype(object), decimal=self.spec.decimal, thousands=self.spec.thousands,
+                              missing=self.markers)
+            ok = (p.status == OK) & np.isfinite(p.values)
+            total += np.where(ok, p.values * mult, 0.0)
+            found |= ok
+        return np.where(found, total, np.nan)
 
     def _cell_notes(self, chunk: RawChunk, idx: np.ndarray, staged: Mapping[str, pd.Series], iss: Issues) -> Issues:
         """The source's notes on cells (formula without a value, a container instead of a
@@ -666,7 +929,6 @@ class _Reader:
         by_header: dict[str, list[str]] = {}
         for canon, h in self.plan.mapping.items():
             by_header.setdefault(h, []).append(canon)
-        value_col = _VALUE_COLUMN.get(self.kind)
         melt_col = staged.get(_MELT_SOURCE)
         first_of = np.full(len(chunk.frame), -1, dtype=np.int64)
         if len(idx):
@@ -677,46 +939,17 @@ class _Reader:
             if note.pos >= len(first_of) or first_of[note.pos] < 0:
                 continue
             if note.column is None:
-                p = np.asarray([first_of[note.pos]])
-                out.add(p, None, note.value, note.code, WARNING, note.message)
+                out.add(np.asarray([first_of[note.pos]]), None, note.value, note.code, WARNING, note.message)
                 continue
             targets = [(c, idx == note.pos) for c in by_header.get(note.column, [])]
-            if value_col and melt_col is not None and note.column in self.plan.melt_sources:
-                targets.append((value_col, (idx == note.pos) & (melt_col.to_numpy(dtype=object) == note.column)))
+            if self.value_col and melt_col is not None and note.column in self.plan.melt_sources:
+                targets.append((self.value_col, (idx == note.pos) & (melt_col.to_numpy(dtype=object) == note.column)))
             for canon, sel in targets:
                 if not sel.any():
                     continue
                 out = out.without(sel, {canon})
                 out.add(np.flatnonzero(sel), canon, note.value, note.code, ERROR, note.message)
         return out
-
-    def _collect(self, res: _ChunkResult) -> None:
-        """Add one chunk's results to the reader's state (in source order)."""
-        self.rows_read += res.n
-        self.rows_rejected += res.n_rejected
-        if res.issues is not None:
-            self.issues.append(res.issues)
-        if res.accepted is not None:
-            self.accepted.append(res.accepted)
-            self.accepted_rows.append(res.rows)
-        for k, v in res.codes.items():
-            self.codes[k].append(v)
-        if res.hints is not None:
-            self.hints.append(res.hints)
-        if res.rejected is not None:
-            self.rejected.append(res.rejected)
-        self.amount_rejected_parts.append(res.amount_rejected)
-        self.unparsed += res.unparsed
-        for k, v in res.meta.items():
-            if isinstance(v, int):
-                self.meta[k] = int(self.meta.get(k, 0)) + v
-            elif isinstance(v, list):
-                self.meta.setdefault(k, [])
-                self.meta[k] += [x for x in v if x not in self.meta[k]]
-        if res.totals is not None:
-            self.totals.append((res.totals, res.total_rows, res.total_flagged))
-        if res.bad:
-            self._add_bad(res.bad)
 
     def _rejected_frame(
         self, rej: pd.DataFrame, rows: np.ndarray, reasons: np.ndarray, staged: Mapping[str, pd.Series], pos: np.ndarray
@@ -726,175 +959,14 @@ class _Reader:
             s = staged[C.SOURCE_REF].to_numpy(dtype=object)[pos]
             src = np.asarray([v if isinstance(v, str) and v.strip() else None for v in s], dtype=object)
         auto = np.asarray([f"{self.raw.name}:{r}" for r in rows], dtype=object)
-        rej[_free(rej, "source_ref")] = auto if src is None else np.where(pd.isna(src), auto, src)
-        rej[_free(rej, "row")] = rows
-        rej[_free(rej, "reason")] = reasons
-        return rej
+        extra = {
+            _free(rej, "source_ref"): auto if src is None else np.where(pd.isna(src), auto, src),
+            _free(rej, "row"): rows,
+            _free(rej, "reason"): reasons,
+        }
+        return pd.concat([rej, pd.DataFrame(extra, index=rej.index)], axis=1)
 
-    def _add_bad(self, bad: list[BadRecord]) -> None:
-        rows = np.asarray([b.row if b.row is not None else -1 for b in bad], dtype=np.int64)
-        rej = pd.DataFrame({c: [None] * len(bad) for c in self.raw.columns}, dtype=object)
-        rej["raw_line"] = [b.text for b in bad]
-        rej[_free(rej, "source_ref")] = [f"{self.raw.name}:{r}" if r >= 0 else self.raw.name for r in rows]
-        rej[_free(rej, "row")] = rows
-        rej[_free(rej, "reason")] = [b.reason for b in bad]
-        self.rejected.append(rej)
-        self.rows_read += len(bad)
-        self.rows_rejected += len(bad)
-        if self.kind == "budget":
-            self.unparsed += len(bad)
-        self.issues.append(
-            pd.DataFrame(
-                {
-                    "source_ref": self.raw.name,
-                    "row": pd.array([r if r >= 0 else None for r in rows], dtype="Int64"),
-                    "column": None,
-                    "value": [b.text for b in bad],
-                    "code": IssueCode.MALFORMED_ROW,
-                    "severity": ERROR,
-                    "message": [f"{b.reason}; the line was not read" for b in bad],
-                }
-            )
-        )
-
-    # -- whole table -----------------------------------------------------------------------
-    def run(self) -> Table:
-        if self.raw.verify_rows is None or WORKERS <= 1:  # one chunk (small file, workbook, frame)
-            for chunk in self.raw.chunks:
-                self._collect(self._compute(chunk))
-        else:
-            # streamed: chunks are validated in worker threads while Arrow parses the next
-            # ones; at most IN_FLIGHT + 1 chunks at once, results collected in source order
-            with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-                pending: deque[Future[_ChunkResult]] = deque()
-                for chunk in self.raw.chunks:
-                    pending.append(pool.submit(self._compute, chunk))
-                    while pending and pending[0].done():
-                        self._collect(pending.popleft().result())
-                    if len(pending) > IN_FLIGHT:
-                        self._collect(pending.popleft().result())
-                while pending:
-                    self._collect(pending.popleft().result())
-        rows = np.concatenate(self.accepted_rows) if self.accepted_rows else np.zeros(0, np.int64)
-        rejected = pd.concat(self.rejected, ignore_index=True) if self.rejected else pd.DataFrame(
-            {c: pd.Series(dtype=object) for c in [*self.raw.columns, "source_ref", "row", "reason"]}
-        )
-        issues = [i for i in self.issues if len(i)]
-        issue_frame = pd.concat(issues, ignore_index=True) if issues else empty_issues()
-        # streamed files: make sure row numbers are physical line numbers
-        renumbered = False
-        if self.raw.verify_rows is not None:
-            fixed = self.raw.verify_rows()
-            if fixed is not None:
-                renumbered = True
-                true_lines, bad_lines = fixed
-                first = int(self.raw.meta.get("header_line", 1)) + self.spec.header_rows + self.spec.skip_rows
-                rows = _remap(rows, true_lines, first)
-                # malformed lines: their number comes from their text
-                queues = {k: list(v) for k, v in bad_lines.items()}
-                bad_fix: dict[int, int] = {}
-                if len(rejected) and "raw_line" in rejected.columns:
-                    is_bad = rejected["raw_line"].notna().to_numpy()
-                    new_rows = rejected["row"].to_numpy(dtype=np.int64).copy()
-                    for i in np.flatnonzero(is_bad):
-                        q = queues.get(str(rejected["raw_line"].iat[int(i)]))
-                        if q:
-                            old = int(new_rows[i])
-                            new_rows[i] = q.pop(0)
-                            bad_fix[old] = int(new_rows[i])
-                    good = ~is_bad
-                    new_rows[good] = _remap(new_rows[good], true_lines, first)
-                    rejected["row"] = new_rows
-                    rejected["source_ref"] = [f"{self.raw.name}:{r}" for r in new_rows]
-                elif len(rejected) and "row" in rejected:
-                    rejected["row"] = _remap(rejected["row"].to_numpy(dtype=np.int64), true_lines, first)
-                    rejected["source_ref"] = [f"{self.raw.name}:{r}" for r in rejected["row"]]
-                if len(issue_frame):
-                    r = issue_frame["row"].to_numpy(dtype="float64", na_value=np.nan)
-                    ok = np.isfinite(r)
-                    r2 = r.copy()
-                    r2[ok] = _remap(r[ok].astype(np.int64), true_lines, first)
-                    malformed = (issue_frame["code"] == IssueCode.MALFORMED_ROW).to_numpy()
-                    if malformed.any():
-                        queues = {k: list(v) for k, v in bad_lines.items()}
-                        texts = issue_frame["value"].to_numpy(dtype=object)
-                        for i in np.flatnonzero(malformed):
-                            q = queues.get(str(texts[i]))
-                            r2[i] = q.pop(0) if q else (bad_fix.get(int(r[i]), np.nan) if np.isfinite(r[i]) else np.nan)
-                    issue_frame["row"] = pd.array(np.where(np.isfinite(r2), r2, np.nan), dtype="Float64").astype("Int64")
-        # the accepted frame: one Arrow table, source_ref filled, converted once
-        if self.accepted:
-            table = pa.concat_tables(self.accepted) if len(self.accepted) > 1 else self.accepted[0]
-        else:
-            table = pa.table({f.name: pa.nulls(0, pa.large_string()) for f in self.schema.fields})
-        self.accepted = []
-        if C.SOURCE_REF in table.column_names:
-            if C.SOURCE_REF not in self.plan.present and renumbered:
-                i = table.column_names.index(C.SOURCE_REF)
-                table = table.set_column(i, C.SOURCE_REF, pa.nulls(table.num_rows, pa.large_string()))
-            if C.SOURCE_REF in self.plan.present or renumbered:
-                table = _fill_source_ref(table, rows, self.raw.name)
-        frame = _to_pandas(table, self.schema)
-        del table
-        # table-level checks on accepted rows
-        codes = {k: (np.concatenate(v) if v else np.zeros(0, np.uint64)) for k, v in self.codes.items()}
-        hints = TableHints.merge(self.hints) if self.hints and len(self.hints) == len(self.codes.get("key", [])) else None
-        self.hints = []
-        t_iss, t_reject = table_checks(self.kind, frame, rows, codes, hints)
-        if len(t_iss.blocks):
-            issue_frame = pd.concat([issue_frame, t_iss.to_frame(rows, self.raw.name)], ignore_index=True)
-        if t_reject.any():
-            pos = np.flatnonzero(t_reject)
-            reasons = t_iss.reasons(len(frame))[pos]
-            rej = frame.iloc[pos].reset_index(drop=True).astype(object)
-            rej["source_ref"] = [f"{self.raw.name}:{r}" for r in rows[pos]]
-            rej["row"] = rows[pos]
-            rej["reason"] = reasons
-            rejected = pd.concat([rejected, rej], ignore_index=True)
-            if self.kind == "budget":
-                a = frame[C.AMOUNT].to_numpy(dtype="float64")[pos]
-                self.amount_rejected_parts.append(_sum(a))
-            frame = frame.iloc[np.flatnonzero(~t_reject)].reset_index(drop=True)
-            rows = rows[~t_reject]
-            self.rows_rejected += len(pos)
-        # total rows against the lines they total
-        if self.totals:
-            t_frame = pd.concat([t[0] for t in self.totals], ignore_index=True)
-            t_rows = np.concatenate([t[1] for t in self.totals])
-            t_flag = np.concatenate([t[2] for t in self.totals])
-            tot_iss, summary = check_totals(self.kind, frame, t_frame, t_flag)
-            self.meta["totals"] = summary
-            if tot_iss.blocks:
-                issue_frame = pd.concat([issue_frame, tot_iss.to_frame(t_rows, self.raw.name)], ignore_index=True)
-        # plan-level issues (missing columns)
-        if self.plan.table_issues:
-            head = pd.DataFrame([{"source_ref": self.raw.name, "row": None, **i} for i in self.plan.table_issues])
-            head["row"] = head["row"].astype("Int64")
-            issue_frame = pd.concat([head, issue_frame], ignore_index=True) if len(issue_frame) else head
-        if len(issue_frame):
-            issue_frame["row"] = issue_frame["row"].astype("Int64")
-            issue_frame = issue_frame.sort_values("row", kind="stable", na_position="first").reset_index(drop=True)
-        report = ValidationReport(
-            table=self.kind,
-            source=self.raw.name,
-            issues=issue_frame,
-            rows_read=self.rows_read,
-            rows_accepted=len(frame),
-            rows_rejected=self.rows_rejected,
-            encoding=self.raw.encoding,
-            meta=self._meta(),
-        )
-        if self.kind == "budget":
-            acc_amt = frame[C.AMOUNT].to_numpy(dtype="float64")
-            report.amount_accepted = _sum(acc_amt)
-            report.amount_rejected = math.fsum(self.amount_rejected_parts)
-            report.amount_read = report.amount_accepted + report.amount_rejected
-            report.unparsed_amounts = self.unparsed
-        assert report.rows_read == report.rows_accepted + report.rows_rejected, "row accounting broken"
-        cls = _TABLES[self.kind]
-        return cls(frame=frame, report=report, rejected=rejected)
-
-    def _meta(self) -> dict[str, Any]:
+    def _meta(self, facts: _Facts) -> dict[str, Any]:
         m: dict[str, Any] = {
             "format": self.raw.format,
             "path": str(self.raw.path) if self.raw.path is not None else None,
@@ -915,7 +987,12 @@ class _Reader:
         if self.raw.sheet is not None:
             m["sheet"] = self.raw.sheet
         m.update({k: v for k, v in self.raw.meta.items() if v})
-        m.update(self.meta)
+        for k in ("empty_wide_cells", "blank_rows", "comment_lines", "exclude_unmatched"):
+            v = getattr(facts, k)
+            if v:
+                m[k] = v
+        if getattr(self, "totals_summary", None):
+            m["totals"] = self.totals_summary
         m["spec"] = self.spec.model_dump(exclude_defaults=True)
         return m
 
@@ -925,33 +1002,10 @@ def _staged_values(staged: Mapping[str, pd.Series], columns: np.ndarray, pos: np
     return [staged[c].iat[int(p)] for c, p in zip(columns, pos, strict=True)]
 
 
-def _sum(a: np.ndarray) -> float:
-    """Sum of the finite values (pairwise summation; exact enough for accounting checks)."""
-    a = np.asarray(a, dtype="float64")
-    finite = np.isfinite(a)
-    return float(a.sum() if finite.all() else a[finite].sum()) if len(a) else 0.0
-
-
 def _free(frame: pd.DataFrame, name: str) -> str:
     while name in frame.columns and name not in ("source_ref", "row", "reason"):
         name = f"_{name}"
     return name
-
-
-def _is_seq(v: Any) -> bool:
-    return isinstance(v, np.ndarray | list | pd.Series)
-
-
-def _as_list(v: Any, n: int) -> list[Any]:
-    return list(v) if _is_seq(v) else [v] * n
-
-
-def _remap(rows: np.ndarray, true_lines: np.ndarray, first: int) -> np.ndarray:
-    k = rows - first
-    ok = (k >= 0) & (k < len(true_lines))
-    out = rows.copy()
-    out[ok] = true_lines[k[ok]]
-    return out
 
 
 def _to_pandas(table: pa.Table, schema: TableSchema) -> pd.DataFrame:
