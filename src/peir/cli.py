@@ -84,6 +84,8 @@ def _parser() -> argparse.ArgumentParser:
     _source_args(v, required=False)
     v.add_argument("--json", action="store_true", help="print the report as JSON on stdout")
     v.add_argument("--max-lines", type=int, default=200, help="at most this many problem lines (default 200; 0 = all)")
+    v.add_argument("--all-issues", action="store_true",
+                   help="one line (JSON record) per issue, not one per code and column with a count")
 
     i = sub.add_parser("indicators", help="compute indicators on the harmonised data")
     _source_args(i, required=True)
@@ -91,6 +93,7 @@ def _parser() -> argparse.ArgumentParser:
     i.add_argument("--country", help="ISO3 code(s), comma-separated")
     i.add_argument("--years", help="a year, a range 2015-2020 or a list 2015,2018")
     i.add_argument("--base-year", type=int, help="constant-price base year")
+    i.add_argument("--allow-gaps", action="store_true", help="country-years without context are flagged (NaN), not an error")
     i.add_argument("--out", help="write CSV here (default: print to stdout)")
 
     b = sub.add_parser("brief", help="build the PEIR-style background brief")
@@ -100,6 +103,7 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--formats", default="html,md,xlsx", help="comma-separated: html,md,xlsx")
     b.add_argument("--peers", help="embedded example with the peer countries (e.g. central_america)")
     b.add_argument("--base-year", type=int, help="constant-price base year")
+    b.add_argument("--allow-gaps", action="store_true", help="country-years without context are flagged (NaN), not an error")
     return p
 
 
@@ -136,6 +140,8 @@ def _harmonize(ds: Any, cfg: Any, args: argparse.Namespace, status: _Status) -> 
         kwargs["currency"] = cfg.currency
     elif ds.meta.get("currency"):
         kwargs["currency"] = ds.meta["currency"]
+    if getattr(args, "allow_gaps", False) or (cfg is not None and cfg.allow_gaps):
+        kwargs["allow_gaps"] = True
     status(f"harmonising (base year {base_year})")
     return ds.harmonize(**kwargs)
 
@@ -177,8 +183,9 @@ def _split(text: str | None) -> list[str] | None:
     return [t.strip() for t in text.split(",") if t.strip()]
 
 
-def _report_json(report: Any) -> str:
-    issues = report.issues.astype(object).where(report.issues.notna(), None)
+def _report_json(report: Any, *, all_issues: bool = False) -> str:
+    frame = report.issues_all() if all_issues else report.issues
+    issues = frame.astype(object).where(frame.notna(), None)
     data = {
         "table": report.table,
         "source": report.source,
@@ -189,6 +196,7 @@ def _report_json(report: Any) -> str:
         "amount_read": float(report.amount_read),
         "amount_accepted": float(report.amount_accepted),
         "amount_rejected": float(report.amount_rejected),
+        "amount_unparsed": int(report.amount_unparsed),
         "encoding": report.encoding,
         "issues": issues.to_dict(orient="records"),
     }
@@ -224,13 +232,15 @@ def _cmd_validate(args: argparse.Namespace, status: _Status) -> int:
         status("validating")
         report = ds.validate()
     if args.json:
-        print(_report_json(report))
+        print(_report_json(report, all_issues=args.all_issues))
     else:
         limit = None if args.max_lines == 0 else args.max_lines
-        for line in report.lines(limit=limit):
+        lines = report.lines_all(limit=limit) if args.all_issues else report.lines(limit=limit)
+        for line in lines:
             print(line, file=sys.stderr)
-        if limit is not None and len(report.issues) > limit:
-            print(f"... and {len(report.issues) - limit} more problems (--max-lines 0 shows all)", file=sys.stderr)
+        total = len(report.issues_all()) if args.all_issues else len(report.issues)
+        if limit is not None and total > limit:
+            print(f"... and {total - limit} more problems (--max-lines 0 shows all)", file=sys.stderr)
         print(report.summary())
     return 0 if report.ok else 1
 

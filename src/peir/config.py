@@ -126,6 +126,7 @@ class ProjectConfig(BaseModel):
         econ_scheme: SLV              # national economic codes of the budget (peir.econ.to_gfs)
         outlook: {horizon: 5, inflation: history, ceiling_pct_gdp: 3.0}   # see peir.outlook.OutlookSpec
         cost_of_crime: {year: 2015, victims: victims.csv, ...}           # see peir.costs.CostOfCrimeSpec
+        allow_gaps: false   # true: country-years without context are flagged (NaN), not an error
 
     Paths are relative to the YAML file.
     """
@@ -137,6 +138,7 @@ class ProjectConfig(BaseModel):
     peers: list[str] = Field(default_factory=list)
     base_year: int | None = Field(default=None, ge=1950, le=2100)
     currency: str | None = None
+    allow_gaps: bool = False
     lang: Literal["en", "es"] = "en"
     example: str | None = None
     peers_example: str | None = None

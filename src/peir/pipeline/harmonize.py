@@ -423,7 +423,8 @@ def _gap_message(gaps: pd.DataFrame) -> str:
         f"context is missing for {len(gaps)} country-year value(s) that harmonisation needs:\n"
         + "\n".join(lines)
         + more
-        + "\nAdd them to the context table, or pass allow_gaps=True to flag them (values NaN)."
+        + "\nAdd them to the context table, or allow gaps to flag them (values NaN): allow_gaps=True,"
+        " allow_gaps: true in peir.yaml, or --allow-gaps on the command line."
     )
 
 
