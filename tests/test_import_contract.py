@@ -84,8 +84,6 @@ NOBODY_IMPORTS = frozenset({"", "specs"})
 
 #: (importing module, imported module) -> who removes it. Temporary: each entry names its issue.
 KNOWN_EXCEPTIONS: dict[tuple[str, str], str] = {
-    # ingest (#20, vocabulary): errors stops importing tables; validate takes tables, not Dataset
-    ("peir.pipeline.validate", "peir.dataset"): "ingest #20: cross_validate annotated with Dataset",
 }
 
 
