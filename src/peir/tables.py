@@ -63,13 +63,15 @@ def empty_issues(columns: tuple[str, ...] = ISSUE_COLUMNS) -> pd.DataFrame:
 class Template:
     """Messages built on demand from a format and per-row arguments (a million warnings that
     say "same values as row N" cost one format string and one array until they are shown).
+    ``show`` maps an argument to the function that writes it (applied when rendering).
 
     >>> Template("same values as row {first}", first=np.array([2, 2, 7])).render(np.array([0, 2]))
     ['same values as row 2', 'same values as row 7']
     """
 
-    def __init__(self, fmt: str, **args: Any) -> None:
+    def __init__(self, fmt: str, show: Mapping[str, Any] | None = None, **args: Any) -> None:
         self.fmt = fmt
+        self.show = dict(show or {})
         self.args = {k: np.asarray(v) for k, v in args.items()}
 
     def __len__(self) -> int:
@@ -78,10 +80,15 @@ class Template:
     def render(self, pos: np.ndarray | None = None) -> list[str]:
         keys = list(self.args)
         cols = [self.args[k] if pos is None else self.args[k][pos] for k in keys]
-        return [self.fmt.format(**dict(zip(keys, vals, strict=True))) for vals in zip(*cols, strict=True)]
+        fns = [self.show.get(k) for k in keys]
+        out = []
+        for vals in zip(*cols, strict=True):
+            shown = {k: (f(v) if f is not None else v) for k, f, v in zip(keys, fns, vals, strict=True)}
+            out.append(self.fmt.format(**shown))
+        return out
 
     def take(self, sel: np.ndarray) -> Template:
-        return Template(self.fmt, **{k: v[sel] for k, v in self.args.items()})
+        return Template(self.fmt, self.show, **{k: v[sel] for k, v in self.args.items()})
 
 
 @dataclass(frozen=True)

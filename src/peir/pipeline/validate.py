@@ -1203,9 +1203,8 @@ def _executed_vs_modified(frame: pd.DataFrame, keys: TableKeys) -> Issues:
     if len(pos):
         e, m = ex_sum[g[hit]], mod_sum[g[hit]]
         iss.add(pos, C.AMOUNT, amt[hit], IssueCode.EXECUTED_ABOVE_MODIFIED, WARNING,
-                Template("executed {e} is {ratio}× the modified budget {m} for the same line",
-                         e=np.asarray([_fmt(a) for a in e], dtype=object), ratio=np.round(e / m, 1),
-                         m=np.asarray([_fmt(b) for b in m], dtype=object)))
+                Template("executed {e} is {ratio:.1f}× the modified budget {m} for the same line",
+                         {"e": _fmt, "m": _fmt}, e=e, ratio=e / m, m=m))
     return iss
 
 
