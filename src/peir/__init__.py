@@ -49,6 +49,7 @@ if TYPE_CHECKING:  # for type checkers only: the same names, imported eagerly
         UnallocatedWarning,
     )
     from peir.pipeline.ingest import read_budget, read_caseload, read_chain_map, read_context
+    from peir.pipeline.inspect import Inspection, inspect
     from peir.pipeline.prices import FiscalYear
     from peir.readspec import ReadSpec
     from peir.tables import BudgetTable, CaseloadTable, ChainMap, ContextTable, ValidationReport
@@ -75,6 +76,7 @@ _EXPORTS: dict[str, str] = {
         "peir.errors",
     ),
     **dict.fromkeys(("read_budget", "read_caseload", "read_chain_map", "read_context"), "peir.pipeline.ingest"),
+    **dict.fromkeys(("Inspection", "inspect"), "peir.pipeline.inspect"),
     "FiscalYear": "peir.pipeline.prices",
     "ReadSpec": "peir.readspec",
     **dict.fromkeys(
@@ -102,6 +104,7 @@ __all__ = [
     "HarmonizedDataset",
     "InfeasibleError",
     "InputError",
+    "Inspection",
     "Link",
     "Measure",
     "MissingContextError",
@@ -121,6 +124,7 @@ __all__ = [
     "econ",
     "efficiency",
     "indicators",
+    "inspect",
     "list_examples",
     "load_example",
     "outlook",

@@ -36,6 +36,7 @@ from peir.datasets import list_examples, load_example
 from peir.errors import PeirError, SpecError
 from peir.indicators import compute
 from peir.pipeline import ingest
+from peir.pipeline.inspect import inspect
 from peir.report import build_brief
 from peir.report.safe import csv_safe
 from peir.report.writer import write_file_atomic
@@ -86,6 +87,11 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("--max-lines", type=int, default=200, help="at most this many problem lines (default 200; 0 = all)")
     v.add_argument("--all-issues", action="store_true",
                    help="one line (JSON record) per issue, not one per code and column with a count")
+
+    n = sub.add_parser("inspect", help="draft a read spec (YAML, a comment on every guess) for a file")
+    n.add_argument("file", help="a CSV/TXT or XLSX file")
+    n.add_argument("--kind", choices=KINDS, default="budget", help="the table the file fills (default budget)")
+    n.add_argument("--out", metavar="SPEC_YAML", help="write the draft here (default: print it on stdout)")
 
     i = sub.add_parser("indicators", help="compute indicators on the harmonised data")
     _source_args(i, required=True)
@@ -288,8 +294,22 @@ def _cmd_brief(args: argparse.Namespace, status: _Status) -> int:
     return 0
 
 
+def _cmd_inspect(args: argparse.Namespace, status: _Status) -> int:
+    status(f"inspecting {args.file}")
+    draft = inspect(args.file, kind=args.kind)
+    text = draft.to_yaml()
+    if args.out:
+        write_file_atomic(args.out, text.encode("utf-8"))
+        print(f"wrote {args.out}", file=sys.stderr)
+    else:
+        print(text, end="")
+    print(draft.summary(), file=sys.stderr)
+    return 0
+
+
 _COMMANDS: dict[str, Callable[[argparse.Namespace, _Status], int]] = {
     "examples": _cmd_examples,
+    "inspect": _cmd_inspect,
     "validate": _cmd_validate,
     "indicators": _cmd_indicators,
     "brief": _cmd_brief,

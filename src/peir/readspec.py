@@ -148,7 +148,11 @@ class ReadSpec(BaseModel):
         Canonical name -> source column (header text as in the file). Headers are matched
         exactly first, then case-, accent- and spacing-insensitively. Canonical columns that
         appear in the file under their own name (or a common Spanish/Portuguese synonym) are
-        picked up without being listed.
+        picked up without being listed. A list of source columns takes, row by row, the first
+        that is not empty (``institution: [SUBRAMO, RAMO]``).
+    compose
+        Canonical name -> a template over source columns, ``"{Partida}-{Capítulo}"`` (an
+        empty cell gives an empty part; a row whose every part is empty is empty).
     constants
         Canonical name -> value for every row, e.g. ``{"country": "SLV", "currency": "USD"}``.
         When the file also has the column, the constant fills its empty cells only.
@@ -192,11 +196,16 @@ class ReadSpec(BaseModel):
     limits
         Workbook size limits (:class:`Limits`): uncompressed size, compression ratio, rows
         and columns.
+    column_names
+        Names of the columns of a file without a header line (as its documentation gives
+        them); the data then begins on line (spreadsheet row) ``header_row + 1`` and
+        ``header_rows`` is ignored.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=False, validate_assignment=True)
 
-    columns: dict[str, str] = Field(default_factory=dict)
+    columns: dict[str, str | list[str]] = Field(default_factory=dict)
+    compose: dict[str, str] = Field(default_factory=dict)
     constants: dict[str, Any] = Field(default_factory=dict)
     values: dict[str, dict[str, str]] = Field(default_factory=dict)
     encoding: str = "auto"
@@ -216,6 +225,7 @@ class ReadSpec(BaseModel):
     na_values: list[str] = Field(default_factory=list)
     keep_totals: bool = False
     limits: Limits = Field(default_factory=Limits)
+    column_names: list[str] | None = None
 
     def __init__(self, **data: Any) -> None:
         try:
@@ -284,6 +294,39 @@ class ReadSpec(BaseModel):
             out[col] = ph.value
         _one_column_per_value(out, "phases")
         return out
+
+    @field_validator("columns")
+    @classmethod
+    def _check_columns(cls, v: dict[str, str | list[str]]) -> dict[str, str | list[str]]:
+        for k, src in v.items():
+            if isinstance(src, list) and not src:
+                raise ValueError(f"columns[{k!r}]: an empty list of source columns")
+        return v
+
+    @field_validator("compose")
+    @classmethod
+    def _check_compose(cls, v: dict[str, str]) -> dict[str, str]:
+        import string
+
+        for k, template in v.items():
+            try:
+                fields = [f for _lit, f, _spec, _conv in string.Formatter().parse(template) if f is not None]
+            except ValueError as exc:
+                raise ValueError(f"compose[{k!r}]: {template!r} is not a template ({exc})") from None
+            if not fields or any(not f for f in fields):
+                raise ValueError(f"compose[{k!r}]: {template!r} names no source column (write {{Header}})")
+        return v
+
+    @field_validator("column_names")
+    @classmethod
+    def _check_column_names(cls, v: list[str] | None) -> list[str] | None:
+        if v is None:
+            return v
+        if not v or any(not str(x).strip() for x in v):
+            raise ValueError("column_names must name every column (no empty name)")
+        if len(set(v)) != len(v):
+            raise ValueError("column_names must be distinct")
+        return v
 
     @field_validator("exclude")
     @classmethod

@@ -268,15 +268,14 @@ class ValidationReport:
             count = sum(len(b) for b in blocks)
             firsts: list[tuple[int | None, Any, Any]] = []
             for b in blocks:
-                pos, values, messages = b.first(EXAMPLES)
+                pos, values, messages = b.first(EXAMPLES * 8)  # a wide row repeats its row number
                 rows = [None] * len(pos) if b.rows is None else [int(r) for r in b.rows[pos]]
                 firsts.extend(zip(rows, values, messages, strict=True))
             firsts.sort(key=lambda t: -1 if t[0] is None else t[0])
-            shown = firsts[:EXAMPLES]
-            row, value, message = shown[0]
+            row, value, message = firsts[0]
             amounts = [b.amount() for b in blocks]
             known = [a for a in amounts if not math.isnan(a)]
-            example_rows = tuple(r for r, _v, _m in shown if r is not None)
+            example_rows = tuple(dict.fromkeys(r for r, _v, _m in firsts if r is not None))[:EXAMPLES]
             if count > 1:
                 more = f"{count - 1:,} more" + (f" (rows {', '.join(map(str, example_rows))}, …)" if example_rows else "")
                 message = f"{message} [and {more}]"

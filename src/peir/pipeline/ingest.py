@@ -19,6 +19,7 @@ table at all raises :class:`peir.ReadError`, and a bad spec :class:`peir.SpecErr
 from __future__ import annotations
 
 import re
+import warnings
 from collections import deque
 from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -78,12 +79,12 @@ SpecLike = ReadSpec | Mapping[str, Any] | str | Path | None
 #: lower case, no accents, punctuation as spaces).
 SYNONYMS: dict[str, tuple[str, ...]] = {
     C.COUNTRY: ("pais", "country code", "iso3", "iso", "country iso3", "cod pais"),
-    C.YEAR: ("ano", "anio", "year", "ejercicio", "exercicio", "fiscal year", "gestion", "periodo"),
+    C.YEAR: ("ano", "anio", "year", "ejercicio", "exercicio", "fiscal year", "gestion", "periodo", "ciclo"),
     C.INSTITUTION_CODE: (
         "institution code", "codigo institucion", "cod institucion", "codigo de institucion",
         "institucion codigo", "admin code", "ramo", "codigo entidad", "unidad primaria",
     ),
-    C.INSTITUTION: ("institucion", "entidad", "organismo", "orgao", "ministerio", "institution name"),
+    C.INSTITUTION: ("institucion", "entidad", "organismo", "orgao", "ministerio", "institution name", "pliego"),
     C.PROGRAM: ("programa", "programme", "programa presupuestario", "program name"),
     C.ECON: ("economico", "clasificador economico", "econ code", "economic classification", "objeto del gasto", "rubro"),
     C.FUNC: ("funcion", "cofog", "clasificacion funcional", "function", "funcao"),
@@ -191,6 +192,7 @@ def _check_spec_names(kind: str, spec: ReadSpec) -> None:
     names = load_schema(kind).names
     for section, keys in (
         ("columns", list(spec.columns)),
+        ("compose", list(spec.compose)),
         ("constants", list(spec.constants)),
         ("values", list(spec.values)),
         ("melt", list((spec.melt or {}).keys())),
@@ -301,6 +303,10 @@ class _Plan:
     phases_detected: bool = False
     #: headers the plan uses that occur more than once (which column is meant is unclear)
     ambiguous: list[str] = field(default_factory=list)
+    #: canonical -> further source columns, taken where the mapped one is empty
+    fallbacks: dict[str, list[str]] = field(default_factory=dict)
+    #: canonical -> (literal text, source column or None) parts of a compose template
+    compose: dict[str, list[tuple[str, str | None]]] = field(default_factory=dict)
 
     @property
     def blocking(self) -> str | None:
@@ -334,12 +340,33 @@ def _plan(
         )
 
     for canon, src in spec.columns.items():
-        h = index.match(src)
-        if h is None:
-            missing_issue(canon, src, f"the column for {canon}")
-            continue
-        plan.mapping[canon] = h
-        used.add(h)
+        hits: list[str] = []
+        for one in [src] if isinstance(src, str) else src:
+            h = index.match(one)
+            if h is None:
+                missing_issue(canon, one, f"the column for {canon}")
+                continue
+            hits.append(h)
+            used.add(h)
+        if hits:
+            plan.mapping[canon] = hits[0]
+            if len(hits) > 1:
+                plan.fallbacks[canon] = hits[1:]
+    for canon, template in spec.compose.items():
+        import string
+
+        parts: list[tuple[str, str | None]] = []
+        ok = True
+        for literal, name, _fmt, _conv in string.Formatter().parse(template):
+            h = index.match(name) if name is not None else None
+            if name is not None and h is None:
+                missing_issue(canon, name, f"the column {{{name}}} of compose[{canon!r}]")
+                ok = False
+            parts.append((literal, h))
+            if h is not None:
+                used.add(h)
+        if ok:
+            plan.compose[canon] = parts
     dims = spec.melt_dims()
     value_col = _VALUE_COLUMN.get(kind)
     if dims:
@@ -429,7 +456,7 @@ def _plan(
                     f" {name + ' (2)'!r}... (neither is used)",
                 }
             )
-    plan.present = set(plan.mapping) | set(spec.constants) | set(plan.melt)
+    plan.present = set(plan.mapping) | set(spec.constants) | set(plan.melt) | set(plan.compose)
     if plan.melt_sources and value_col:
         plan.present.add(value_col)
     fillable = _FILLABLE.get(kind, set()) if C.MEASURE in plan.present else set()
@@ -656,7 +683,8 @@ class _Reader:
         if totals:
             t_frame = pd.concat([t.frame for t in totals], ignore_index=True)
             t_rows = np.concatenate([t.rows for t in totals])
-            t_iss, summary = check_totals(self.kind, acc.frame, t_frame, np.concatenate([t.flagged for t in totals]))
+            t_iss, summary = check_totals(self.kind, acc.frame, t_frame, np.concatenate([t.flagged for t in totals]),
+                                          acc.rows, t_rows)
             self.totals_summary = summary
             t_amounts = t_frame[self.value_col].to_numpy(dtype="float64", na_value=np.nan) if self.value_col else None
             blocks += t_iss.blocks(t_rows, self.raw.name, t_amounts)
@@ -729,6 +757,14 @@ class _Reader:
         cols: dict[str, pd.Series] = {}
         for canon, h in self.plan.mapping.items():
             cols[canon] = frame[h].reset_index(drop=True)
+            for other in self.plan.fallbacks.get(canon, ()):
+                gap = _is_missing(cols[canon], self.markers)
+                if gap.any():
+                    values = cols[canon].astype(object).to_numpy(copy=True)
+                    values[gap] = frame[other].to_numpy(dtype=object)[gap]
+                    cols[canon] = pd.Series(values, dtype=object)
+        for canon, parts in self.plan.compose.items():
+            cols[canon] = _composed(frame, parts, self.markers)
         for canon, value in self.spec.constants.items():
             if canon in cols:
                 col = cols[canon]
@@ -779,7 +815,9 @@ class _Reader:
                     facts.exclude_unmatched.append(key)
                 continue
             s = pd.Series(to_string_array(frame[h]).to_pandas(), dtype=object).fillna("")
-            mask |= s.str.contains(re.compile(pattern), regex=True).to_numpy(dtype=bool)
+            with warnings.catch_warnings():  # a pattern with groups: only whether it matches counts
+                warnings.simplefilter("ignore", UserWarning)
+                mask |= s.str.contains(re.compile(pattern), regex=True).to_numpy(dtype=bool)
         return mask
 
     def _compute(self, chunk: RawChunk) -> _ChunkResult:
@@ -995,6 +1033,26 @@ class _Reader:
             m["totals"] = self.totals_summary
         m["spec"] = self.spec.model_dump(exclude_defaults=True)
         return m
+
+
+def _composed(frame: pd.DataFrame, parts: list[tuple[str, str | None]], markers: tuple[str, ...]) -> pd.Series:
+    """A compose template filled row by row (an empty cell gives an empty part; a row whose
+    every column part is empty is empty)."""
+    n = len(frame)
+    out = np.full(n, "", dtype=object)
+    any_value = np.zeros(n, dtype=bool)
+    for literal, h in parts:
+        out = out + literal
+        if h is None:
+            continue
+        col = frame[h]
+        miss = _is_missing(col, markers)
+        text = pd.Series(to_string_array(col).to_pandas(), dtype=object).fillna("").str.strip().to_numpy(dtype=object, copy=True)
+        text[miss] = ""
+        out = out + text
+        any_value |= ~miss
+    out[~any_value] = None
+    return pd.Series(out, dtype=object)
 
 
 def _staged_values(staged: Mapping[str, pd.Series], columns: np.ndarray, pos: np.ndarray) -> list[Any]:

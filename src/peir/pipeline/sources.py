@@ -33,6 +33,7 @@ import pandas as pd
 
 from peir.errors import IssueCode, ReadError
 from peir.pipeline.textfile import (
+    MAX_RECORD_BYTES,
     BadRecord,
     Decoded,
     decode_by_line,
@@ -473,7 +474,11 @@ def _grid_source(
     """
     by_number = {n: i for i, n in enumerate(numbers)}
     h0 = spec.header_row + 1
-    header_lines = [grid[by_number[n]] if n in by_number else [] for n in range(h0, h0 + spec.header_rows)]
+    n_header = 0 if spec.column_names else spec.header_rows
+    header_lines = (
+        [list(spec.column_names)] if spec.column_names
+        else [grid[by_number[n]] if n in by_number else [] for n in range(h0, h0 + spec.header_rows)]
+    )
     if not any(not _is_blank(h) for h in header_lines):
         raise ReadError(
             f"{path.name}[{sheet}]: no header on spreadsheet row {h0} (header_row={spec.header_row});"
@@ -481,7 +486,7 @@ def _grid_source(
         )
     headers, dups = _build_headers_dups(header_lines)
     width = len(headers)
-    first_data = h0 + spec.header_rows + spec.skip_rows
+    first_data = h0 + n_header + spec.skip_rows
     uncached = uncached or {}
     data = [(n, grid[i]) for i, n in enumerate(numbers) if n >= first_data]
     # formula cells without a value are not blank: they keep a row from being dropped as empty
@@ -596,7 +601,7 @@ def _open_text(path: Path, spec: ReadSpec) -> RawSource:
     lines = dec.lines
     delim = spec.delimiter or sniff_delimiter(lines[spec.header_row : spec.header_row + spec.header_rows + 30])
     hdr = parse_header(lines, header_row=spec.header_row, header_rows=spec.header_rows, skip_rows=spec.skip_rows,
-                       delim=delim, name=path.name)
+                       delim=delim, name=path.name, names=spec.column_names)
     headers, dups = _build_headers_dups(_strip_unnamed_tail(hdr.columns))
     stop = max(hdr.data_start, footer_start(lines, spec.skip_footer))
     parsed = parse_records(lines, start=hdr.data_start, stop=stop, first_line=hdr.data_start + 1, delim=delim,
@@ -693,7 +698,7 @@ def _read_head(path: Path, spec: ReadSpec, size: int) -> _Head:
             try:
                 delim = spec.delimiter or sniff_delimiter(texts[spec.header_row : spec.header_row + spec.header_rows + 30])
                 hdr = parse_header(texts, header_row=spec.header_row, header_rows=spec.header_rows,
-                                   skip_rows=spec.skip_rows, delim=delim, name=path.name)
+                                   skip_rows=spec.skip_rows, delim=delim, name=path.name, names=spec.column_names)
                 if hdr.data_start < len(texts) or len(data) < n:
                     break
             except ReadError:
@@ -777,8 +782,6 @@ def _read_blocks(path: Path, start: int, stop: int, block_bytes: int, first_line
     into one reused buffer (fresh memory costs page faults: about 5 % of the time at 1M
     lines): a block must be used up, as the parser does, before the next one is asked for.
     """
-    from peir.pipeline.textfile import MAX_RECORD_BYTES
-
     carry = b""
     size = max(MIN_BLOCK_BYTES, block_bytes // 4)  # a short first block: validation starts sooner
     buf = bytearray(2 * block_bytes)

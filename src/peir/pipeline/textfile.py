@@ -319,9 +319,16 @@ def _split_one(line: str, delim: str) -> list[str] | None:
 # ------------------------------------------------------------------------------------------
 
 
-def parse_header(lines: list[str], *, header_row: int, header_rows: int, skip_rows: int, delim: str, name: str) -> Header:
+def parse_header(
+    lines: list[str], *, header_row: int, header_rows: int, skip_rows: int, delim: str, name: str,
+    names: list[str] | None = None,
+) -> Header:
     """The header records (blank lines before them skipped) and the index of the first data
-    line; :class:`peir.ReadError` when there is none."""
+    line; :class:`peir.ReadError` when there is none. ``names``: a file without a header
+    line, whose data begins at ``header_row``."""
+    if names is not None:
+        start = min(len(lines), header_row + skip_rows)
+        return Header([list(names)], start, header_row + 1)
     if len(lines) <= header_row:
         raise ReadError(f"{name}: header_row={header_row} but the file has only {len(lines)} line(s)")
     pos = header_row

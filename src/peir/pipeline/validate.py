@@ -17,7 +17,6 @@ reason, in ``table.rejected``.
 from __future__ import annotations
 
 import difflib
-import math
 import re
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -337,7 +336,12 @@ def is_total_label(label: object) -> bool:
 
 
 def check_totals(
-    kind: str, lines: pd.DataFrame, totals: pd.DataFrame, flagged: np.ndarray
+    kind: str,
+    lines: pd.DataFrame,
+    totals: pd.DataFrame,
+    flagged: np.ndarray,
+    line_rows: np.ndarray | None = None,
+    total_rows: np.ndarray | None = None,
 ) -> tuple[Issues, dict[str, Any]]:
     """Each total row against the sum of the lines it totals.
 
@@ -345,9 +349,12 @@ def check_totals(
     key columns where the total row has a value, apart from the column whose label marks it
     as a total (``flagged``, one per total row): ``TOTAL`` in ``program`` for 2019, the
     judiciary, executed, totals the judiciary's executed lines of 2019, whatever their
-    programme. Returns a ``total_mismatch`` warning per total row that differs by more than
-    a cent (positions into ``totals``) and a summary: rows, amount, equal, differ,
-    without_lines.
+    programme. Given the row numbers (``line_rows``, ``total_rows``), a total also equals its
+    lines when it equals those between it and the next (or the previous) total row with the
+    same values (files put a total above its lines, or below them, and may repeat a block).
+    Equal means within half a cent per line added up. Returns a ``total_mismatch`` warning
+    per total row that differs (positions into ``totals``) and a summary: rows, amount,
+    equal, differ, without_lines.
     """
     value = C.AMOUNT if kind == "budget" else C.VALUE
     iss = Issues()
@@ -360,31 +367,32 @@ def check_totals(
     keys = [c for c in load_schema(kind).primary_key if c in lines.columns and c in totals.columns]
     sums = np.full(n, np.nan)
     counts = np.zeros(n, dtype=np.int64)
+    block_ok = np.zeros(n, dtype=bool)
     present = {c: totals[c].notna().to_numpy() for c in keys}
     patterns: dict[tuple[str, ...], list[int]] = {}
     for i in range(n):
         pat = tuple(c for c in keys if c != flagged[i] and present[c][i])
         patterns.setdefault(pat, []).append(i)
-    line_values = lines[value].to_numpy(dtype="float64", na_value=np.nan)
+    line_values = np.nan_to_num(lines[value].to_numpy(dtype="float64", na_value=np.nan))
     for pat, members in patterns.items():
-        sub = totals.iloc[members]
-        if not pat:
-            sums[members] = math.fsum(line_values[np.isfinite(line_values)])
-            counts[members] = len(lines)
-            continue
-        grouped = (
-            pd.DataFrame({**{c: lines[c] for c in pat}, "_v": line_values})
-            .groupby(list(pat), dropna=False, sort=False, observed=True)["_v"]
-            .agg(["sum", "size"])
-        )
-        look = pd.MultiIndex.from_frame(sub[list(pat)]) if len(pat) > 1 else pd.Index(sub[pat[0]])
-        found = grouped.reindex(look)
-        sums[members] = found["sum"].to_numpy(dtype="float64", na_value=np.nan)
-        counts[members] = found["size"].fillna(0).to_numpy(dtype=np.int64)
+        m = np.asarray(members)
+        if pat:
+            both = pd.concat([lines[list(pat)], totals.iloc[m][list(pat)]], ignore_index=True)
+            kid, _u = pd.factorize(pd.MultiIndex.from_frame(both.astype(object).where(both.notna(), None)))
+        else:
+            kid = np.zeros(len(lines) + len(m), dtype=np.int64)
+        k_lines, k_tot = kid[: len(lines)], kid[len(lines) :]
+        valid = k_lines >= 0
+        whole = np.bincount(k_lines[valid], weights=line_values[valid], minlength=kid.max() + 1)
+        size = np.bincount(k_lines[valid], minlength=kid.max() + 1)
+        sums[m] = whole[k_tot]
+        counts[m] = size[k_tot]
+        if line_rows is not None and total_rows is not None:
+            block_ok[m] = _block_totals(k_lines, np.asarray(line_rows), line_values, k_tot,
+                                        np.asarray(total_rows)[m], amounts[m])
     has_lines = counts > 0
     diff = amounts - np.where(has_lines, sums, 0.0)
-    tol = np.maximum(0.01, 1e-12 * np.abs(amounts))
-    equal = has_lines & (np.abs(diff) <= tol)
+    equal = has_lines & ((np.abs(diff) <= _total_tolerance(amounts, counts)) | block_ok)
     differ = has_lines & ~equal
     summary.update(equal=int(equal.sum()), differ=int(differ.sum()), without_lines=int((~has_lines).sum()))
     pos = np.flatnonzero(differ)
@@ -396,6 +404,51 @@ def check_totals(
         ]
         iss.add(pos, value, amounts[pos], IssueCode.TOTAL_MISMATCH, WARNING, msgs)
     return iss, summary
+
+
+def _total_tolerance(amounts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Half a cent per line and for the total (each rounded to the cent on its own), at least
+    a cent, and a relative 1e-12 for float sums of large amounts."""
+    out: np.ndarray = np.maximum(0.01, 0.005 * (counts + 1)) + 1e-12 * np.abs(amounts)
+    return out
+
+
+def _block_totals(
+    k_lines: np.ndarray, r_lines: np.ndarray, v_lines: np.ndarray, k_tot: np.ndarray, r_tot: np.ndarray, a_tot: np.ndarray
+) -> np.ndarray:
+    """Per total row: does it equal the lines with its key between it and the next total row of
+    that key (below it), or between the previous one and it (above it)?"""
+    nt = len(k_tot)
+    kids = np.concatenate([k_lines, k_tot])
+    rows = np.concatenate([r_lines, r_tot])
+    is_tot = np.concatenate([np.zeros(len(k_lines), dtype=bool), np.ones(nt, dtype=bool)])
+    order = np.lexsort((~is_tot, rows, kids))  # by key, then row (a total before lines of its row)
+    k_s, t_s = kids[order], is_tot[order]
+    starts = np.r_[True, k_s[1:] != k_s[:-1]]
+    seg = np.cumsum(t_s)
+    seg = seg - np.maximum.accumulate(np.where(starts, seg - t_s, 0))  # totals seen so far in the key
+    seg_of = np.empty_like(seg)
+    seg_of[order] = seg
+    seg_lines, seg_tot = seg_of[: len(k_lines)], seg_of[len(k_lines) :]
+    width = int(seg.max()) + 2
+    valid = k_lines >= 0
+    code = k_lines[valid].astype(np.int64) * width + seg_lines[valid]
+    uniq, inv = np.unique(code, return_inverse=True)
+    sums = np.bincount(inv, weights=v_lines[valid])
+    cnts = np.bincount(inv)
+
+    def lookup(c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        i = np.searchsorted(uniq, c)
+        i = np.minimum(i, len(uniq) - 1) if len(uniq) else i
+        hit = (len(uniq) > 0) & (uniq[i] == c) if len(uniq) else np.zeros(len(c), dtype=bool)
+        return np.where(hit, sums[i] if len(uniq) else 0.0, 0.0), np.where(hit, cnts[i] if len(uniq) else 0, 0)
+
+    base = k_tot.astype(np.int64) * width
+    after, n_after = lookup(base + seg_tot)  # lines after this total, before the next
+    before, n_before = lookup(base + seg_tot - 1)  # lines after the previous total, before this
+    ok_after = (n_after > 0) & (np.abs(a_tot - after) <= _total_tolerance(a_tot, n_after))
+    ok_before = (n_before > 0) & (np.abs(a_tot - before) <= _total_tolerance(a_tot, n_before))
+    return np.asarray(ok_after | ok_before, dtype=bool)
 
 
 # ------------------------------------------------------------------------------------------
