@@ -224,3 +224,17 @@ def test_issue_vocabulary_and_the_docs_table_agree() -> None:
     for f in src.rglob("*.py"):
         used |= set(re.findall(r"IssueCode\.([A-Z_]+)", f.read_text(encoding="utf-8")))
     assert used <= {c.name for c in IssueCode}
+
+
+def test_the_regional_population_note_gives_no_impossible_advice() -> None:
+    """The note used to say "add a caseload measure 'population'", which the caseload reader
+    rejects (not in the measure vocabulary)."""
+    t = peir.read_caseload(pd.DataFrame({"country": ["SLV"], "year": [2019], "region": ["R1"],
+                                         "measure": ["population"], "value": [1e5]}))
+    assert t.report.errors["code"].tolist() == ["unknown_measure"]
+    ds = peir.datasets.simulate(seed=1, n_regions=3, years=range(2019, 2021))
+    out = peir.indicators.compute(ds.harmonize())
+    notes = out["note"].dropna()
+    regional = notes[notes.str.contains("regional population")]
+    assert len(regional) > 0
+    assert not regional.str.contains("caseload measure").any()

@@ -248,7 +248,7 @@ def _notes(
             if miss:
                 labels = ", ".join(_LABELS.get(m, m) for m in miss)
                 if regional[k] and C.POPULATION in miss:
-                    labels += " (no regional population: add a caseload measure 'population')"
+                    labels += " (no regional population in the data)"
                 out.append(f"missing {labels} for {where[k]}")
                 continue
             zeros = [req[j] for j in range(len(req)) if zero[k, j]]
