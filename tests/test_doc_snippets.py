@@ -39,7 +39,7 @@ def test_readspec_snippet_runs_as_written(doc: str, tmp_path: Path, monkeypatch:
     _workbook(tmp_path)
     monkeypatch.chdir(tmp_path)
     scope: dict[str, Any] = {"peir": peir}
-    exec(compile(_snippet(ROOT / doc), doc, "exec"), scope)  # noqa: S102 - the documentation's own code
+    exec(compile(_snippet(ROOT / doc), doc, "exec"), scope)  # the documentation's own code
     budget = scope["budget"]
     assert budget.report.ok, budget.report
     assert budget.report.rows_accepted == 6 and budget.report.rows_rejected == 0
