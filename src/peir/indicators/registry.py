@@ -124,10 +124,29 @@ def _context(h: HarmonizedDataset) -> pd.DataFrame:
     if ctx is None or ctx.empty or C.COUNTRY not in ctx.columns:
         return pd.DataFrame(columns=[C.COUNTRY, C.YEAR])
     cols = [c for c in (C.COUNTRY, C.YEAR, *_CONTEXT_COLS) if c in ctx.columns]
+    if C.REGION in ctx.columns:  # the country rows; regional rows give regional populations
+        ctx = ctx[ctx[C.REGION].isna() | (ctx[C.REGION].astype(str).str.strip() == "")]
     out = ctx[cols].copy()
     out[C.COUNTRY] = out[C.COUNTRY].astype(str)
     out[C.YEAR] = out[C.YEAR].astype(int)
     return out.drop_duplicates([C.COUNTRY, C.YEAR])
+
+
+def _regional_population(h: HarmonizedDataset) -> pd.DataFrame:
+    """Regional populations from the context's rows with a ``region``: country, year, region,
+    population_region (empty when the context has none)."""
+    cols = [C.COUNTRY, C.YEAR, C.REGION, justice.REGIONAL_POPULATION]
+    ctx = h.context
+    if ctx is None or ctx.empty or C.REGION not in ctx.columns or C.POPULATION not in ctx.columns:
+        return pd.DataFrame(columns=cols)
+    reg = ctx[ctx[C.REGION].notna() & (ctx[C.REGION].astype(str).str.strip() != "")]
+    out = pd.DataFrame({
+        C.COUNTRY: reg[C.COUNTRY].astype(str).to_numpy(),
+        C.YEAR: reg[C.YEAR].astype(int).to_numpy(),
+        C.REGION: reg[C.REGION].astype(str).str.strip().to_numpy(),
+        justice.REGIONAL_POPULATION: pd.to_numeric(reg[C.POPULATION], errors="coerce").to_numpy(dtype="float64"),
+    })
+    return out.drop_duplicates([C.COUNTRY, C.YEAR, C.REGION])
 
 
 def _frames(
@@ -182,6 +201,12 @@ def _frames(
     reg_pop = (
         main[justice.REGIONAL_POPULATION] if justice.REGIONAL_POPULATION in main.columns else np.nan
     )
+    ctx_reg = _regional_population(h)
+    if not ctx_reg.empty:  # regional populations from the context, where the caseload has none
+        from_ctx = main[[C.COUNTRY, C.YEAR, C.REGION]].merge(ctx_reg, on=[C.COUNTRY, C.YEAR, C.REGION], how="left")
+        reg_pop = pd.Series(reg_pop, index=main.index, dtype="float64").fillna(
+            pd.Series(from_ctx[justice.REGIONAL_POPULATION].to_numpy(), index=main.index)
+        )
     main[C.POPULATION] = np.where(regional, reg_pop, main[C.POPULATION])
     main.loc[regional, [C.GDP_LCU, C.GOV_EXPENDITURE_LCU]] = np.nan
     phase_cols = ["spending_approved", "spending_modified", "spending_executed"]

@@ -1121,8 +1121,11 @@ def _duplicates(
         first_k, dup_key = _first_rows(k_sub, r_sub)
         if kind == "context":
             pos = sub[dup_key]
+            region = frame[C.REGION] if C.REGION in frame.columns else pd.Series([None] * len(frame))
             iss.add(pos, ",".join(key), None, IssueCode.DUPLICATE_KEY, ERROR,
-                    [f"a second row for {frame[C.COUNTRY].iat[int(i)]} {frame[C.YEAR].iat[int(i)]} (first on row {f}); rejected"
+                    [f"a second row for {frame[C.COUNTRY].iat[int(i)]} {frame[C.YEAR].iat[int(i)]}"
+                     + (f" {region.iat[int(i)]}" if isinstance(region.iat[int(i)], str) else "")
+                     + f" (first on row {f}); rejected"
                      for i, f in zip(pos, first_k[dup_key], strict=True)])
             reject[pos] = True
         else:
