@@ -15,6 +15,7 @@ from __future__ import annotations
 import codecs
 import difflib
 import re
+import string
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -306,8 +307,6 @@ class ReadSpec(BaseModel):
     @field_validator("compose")
     @classmethod
     def _check_compose(cls, v: dict[str, str]) -> dict[str, str]:
-        import string
-
         for k, template in v.items():
             try:
                 fields = [f for _lit, f, _spec, _conv in string.Formatter().parse(template) if f is not None]

@@ -19,6 +19,7 @@ table at all raises :class:`peir.ReadError`, and a bad spec :class:`peir.SpecErr
 from __future__ import annotations
 
 import re
+import string
 import warnings
 from collections import deque
 from collections.abc import Mapping
@@ -353,8 +354,6 @@ def _plan(
             if len(hits) > 1:
                 plan.fallbacks[canon] = hits[1:]
     for canon, template in spec.compose.items():
-        import string
-
         parts: list[tuple[str, str | None]] = []
         ok = True
         for literal, name, _fmt, _conv in string.Formatter().parse(template):
