@@ -18,7 +18,7 @@ from peir.indicators._base import STANDARDS
 
 ROOT = Path(__file__).resolve().parents[1]
 
-BUDGET = {  # institution: (approved, executed, link) -- the METHODS.md §5 worked example
+BUDGET = {  # institution: (approved, executed, link) -- the docs/methodology.md §5 worked example
     "PNC": (300.0, 320.0, "patrol"),
     "FGR": (45.0, 40.0, "investigation"),
     "OJ": (250.0, 245.0, "judicial"),

@@ -1,4 +1,4 @@
-"""PEFA 2016 PI-1 / PI-2: the METHODS.md §5 worked example and the score boundaries."""
+"""PEFA 2016 PI-1 / PI-2: the docs/methodology.md §5 worked example and the score boundaries."""
 
 from __future__ import annotations
 

@@ -14,7 +14,7 @@ from conftest import TEST_DATA
 from peir.efficiency.sfa import SFAResult, _loglik_obs, _score_obs, load_sfa, sfa
 from peir.errors import ConvergenceWarning, InputError, PeirError
 
-# FRONTIER 4.1 example 1 (Coelli 1996, EG1.OUT), also in METHODS.md §6
+# FRONTIER 4.1 example 1 (Coelli 1996, EG1.OUT), also in docs/methodology.md §6
 F41_PARAMS = np.array([0.56161963, 0.28110205, 0.53647981, 0.21700046, 0.79720730])
 F41_BSE = np.array([0.20261668, 0.047643365, 0.045251553, 0.063909106, 0.13642399])
 F41_LLF = -17.027229

@@ -1,4 +1,4 @@
-"""Allocation along the security and justice chain (METHODS.md §7).
+"""Allocation along the security and justice chain (docs/methodology.md §7).
 
 - :func:`funnel`: attrition of the chain for one country-year (missing stages stay missing);
 - :class:`ChainModel`: links with budget, unit cost and demand ratio; :meth:`~ChainModel.bottleneck`,

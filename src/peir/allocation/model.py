@@ -1,4 +1,6 @@
-"""The chain as a pipeline of links with budgets, unit costs and demand ratios (METHODS.md §7).
+"""The chain as a pipeline of links with budgets, unit costs and demand ratios.
+
+The model of docs/methodology.md §7.
 
 Link ``l`` with budget ``b_l`` and unit cost ``c_l`` (spending per unit of its output) can
 process ``capacity_l = b_l / c_l`` units a year. Producing one unit of the chain's final output
@@ -424,7 +426,7 @@ class ChainModel:
         returns
             Diminishing returns: beta per link (mapping), one beta for all, or a
             :class:`~peir.allocation.returns.ReturnsEstimate`. Without it the problem is the
-            LP of METHODS.md §7, solved with HiGHS.
+            LP of docs/methodology.md §7, solved with HiGHS.
 
         Raises
         ------

@@ -1,7 +1,7 @@
 """Reallocation along the chain: the throughput LP (HiGHS) and its diminishing-returns variant.
 
-With link budgets ``b_l``, unit costs ``c_l`` and demand ratios ``r_l`` (METHODS.md §7) the
-chain's throughput ``T`` (units of final output) is limited by every link with ``r_l > 0``::
+With link budgets ``b_l``, unit costs ``c_l`` and demand ratios ``r_l``
+(docs/methodology.md §7) the chain's throughput ``T`` (units of final output) is limited by every link with ``r_l > 0``::
 
     T <= b_l / (c_l r_l)
 

@@ -1,7 +1,7 @@
 """Diminishing returns to spending: the elasticity beta of output with respect to spending.
 
-Link capacity is modelled as ``a b^beta`` (METHODS.md §7). beta is estimated from a panel of
-units (court sections, police districts…) over years by the log-log regression
+Link capacity is modelled as ``a b^beta`` (docs/methodology.md §7). beta is estimated from a
+panel of units (court sections, police districts…) over years by the log-log regression
 
     ln output_it = alpha_i + delta_t + beta ln spending_it + e_it
 

@@ -1,4 +1,6 @@
-"""Expenditure indicators (METHODS.md §3, World Bank PER practice) and PEFA per-year figures.
+"""Expenditure indicators (World Bank PER practice) and PEFA per-year figures.
+
+The formulas are those of docs/methodology.md §3.
 
 Spending aggregates built from :attr:`peir.HarmonizedDataset.spending` (one row per country
 and year unless stated):

@@ -1,4 +1,4 @@
-"""Justice-chain indicators (METHODS.md §4): CEPEJ, UNODC/SDG, staffing and attrition.
+"""Justice-chain indicators (docs/methodology.md §4): CEPEJ, UNODC/SDG, staffing and attrition.
 
 Inputs are the headline caseload measures (:meth:`HarmonizedDataset.headline_caseload`), one
 column per measure of :data:`peir.chain.MEASURES`, for each country, year and region (region

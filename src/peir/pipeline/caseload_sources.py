@@ -1,6 +1,6 @@
 """Several sources for one caseload measure: the headline, the alternatives, the discrepancies.
 
-The forensic institute and the police count homicides differently (METHODS.md §4). All the
+The forensic institute and the police count homicides differently (docs/methodology.md §4). All the
 figures are kept; for each ``(country, year, region, measure)`` one *source* is the headline
 (``headline=True``) and the others are alternatives (``headline=False``).
 

@@ -3,8 +3,8 @@
 A chain map is a table of rules (schema ``chain_map``). Each rule names the lines it covers
 (``country``, ``institution_code``, a ``program`` shell-style pattern, a COFOG ``func`` prefix,
 a ``year_from``..``year_to`` range; a blank field means *any*) and the ``link`` and ``share`` that
-part of those lines goes to, with the ``basis`` of the split (METHODS.md §1). The rows of one rule
-*key* (the tuple of conditions) are the rule's shares and must sum to 1 (± 1e-9).
+part of those lines goes to, with the ``basis`` of the split (docs/methodology.md §1). The rows
+of one rule *key* (the tuple of conditions) are the rule's shares and must sum to 1 (± 1e-9).
 
 Precedence
 ----------
@@ -160,7 +160,7 @@ def _read_cofog_csv() -> pd.DataFrame:
 
 
 def cofog_default() -> pd.DataFrame:
-    """The built-in COFOG division 03 crosswalk (METHODS.md §1), as a canonical chain map.
+    """The built-in COFOG division 03 crosswalk (docs/methodology.md §1), as a canonical chain map.
 
     03.1 police → patrol; 03.2 fire protection → unallocated (outside the chain); 03.3 law
     courts → judicial; 03.4 prisons → corrections; 03.5 R&D and 03.6 n.e.c. → unallocated.

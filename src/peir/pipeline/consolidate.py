@@ -1,4 +1,6 @@
-"""Consolidation: transfers between institutions of the sector are counted once (METHODS.md §1).
+"""Consolidation: transfers between institutions of the sector are counted once.
+
+The rule of docs/methodology.md §1.
 
 A budget line may name, in ``transfer_to``, the institution that receives it (a ministry passing
 money to the police, say). When the recipient's own spending is in the data for the same

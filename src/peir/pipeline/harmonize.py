@@ -9,7 +9,7 @@ module does not know the facade; the options are one :class:`HarmonizeOptions`):
 2. **Placement on the links** (:mod:`peir.pipeline.chainmap`): every line is split over links by
    the most specific chain-map rule, ``amount_lcu = amount × share``; lines no rule covers are
    kept on ``unallocated`` with an :class:`peir.UnallocatedWarning` giving their sum.
-3. **Prices and currencies** (:mod:`peir.pipeline.prices`, METHODS.md §2)::
+3. **Prices and currencies** (:mod:`peir.pipeline.prices`, docs/methodology.md §2)::
 
        amount      = amount_lcu / X[year]
        amount_real = amount_lcu × D[base_year] / D[year] / X[base_year]

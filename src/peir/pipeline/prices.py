@@ -1,4 +1,4 @@
-"""Constant prices, currencies and fiscal years (METHODS.md §2).
+"""Constant prices, currencies and fiscal years (docs/methodology.md §2).
 
 Conventions
 -----------
