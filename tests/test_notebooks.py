@@ -63,4 +63,4 @@ def test_notebook_executes(path: Path, jupyter_path: Path, monkeypatch: pytest.M
     assert not errors
     print(f"{path.name}: {elapsed:.1f} s")
     # the quickstart's time is printed, not asserted (BRIEF: no wall-clock assertions in
-    # tests; the machine is shared); performance goals live in benchmarks/
+    # tests; the machine is shared); benchmarks/bench_notebooks.py measures it

@@ -5,7 +5,6 @@ from __future__ import annotations
 import fnmatch
 import itertools
 import re
-import time
 import warnings
 
 import numpy as np
@@ -226,14 +225,12 @@ def test_dea_recovers_hidden_efficiency_ranking(seed: int) -> None:
     assert true.max() == 1.0
 
 
-def test_n_rows_scales_to_a_million_fast() -> None:
-    start = time.perf_counter()
+def test_n_rows_scales_to_a_million() -> None:
+    """A million valid lines (the time it takes is measured in benchmarks/bench_notebooks.py)."""
     d = simulate(n_rows=1_000_000, seed=5)
-    elapsed = time.perf_counter() - start
     assert d.budget is not None
     n = len(d.budget.frame)
     assert 900_000 <= n <= 1_100_000
-    assert elapsed < 30, f"simulate(n_rows=1_000_000) took {elapsed:.1f} s"
     assert d.budget.report.rows_rejected == 0
 
 
