@@ -232,7 +232,26 @@ def test_returns_on_cnj_federal_courts(shared_data: Path) -> None:
     )
     # 27 sections x 11 years; TRF4 (RS, PR, SC) report 0 resolved cases in 2019-2020 (missing)
     assert est.n_units == 27 and est.nobs == 291 and est.dropped == 6
-    assert np.isfinite(est.beta) and np.isfinite(est.se)
-    assert 0.05 < est.se < 1.0
-    assert -1.0 < est.beta < 2.0
+    # an independent two-way within estimate: alternating projections (demean by section, by
+    # year, until nothing changes), beta = sum(x~ y~) / sum(x~^2), and the cluster-robust
+    # (CR1) standard error by hand, with the usual G/(G-1) (N-1)/(N-K) correction
+    ok = (d["Dpj"] > 0) & (d["Tbaix"] > 0)
+    p = d.loc[ok, ["secao", "ano"]].assign(lx=np.log(d.loc[ok, "Dpj"]), ly=np.log(d.loc[ok, "Tbaix"]))
+    xy = p[["lx", "ly"]].to_numpy(float)
+    for _ in range(10_000):
+        prev = xy.copy()
+        for by in ("secao", "ano"):
+            xy = xy - pd.DataFrame(xy).groupby(p[by].to_numpy()).transform("mean").to_numpy()
+        if np.abs(xy - prev).max() < 1e-13:
+            break
+    xt, yt = xy[:, 0], xy[:, 1]
+    beta = float(xt @ yt / (xt @ xt))
+    resid = yt - beta * xt
+    n, g = len(p), p["secao"].nunique()
+    k = 1 + 1 + (g - 1) + (p["ano"].nunique() - 1)
+    score = pd.Series(xt * resid).groupby(p["secao"].to_numpy()).sum().to_numpy()
+    se = float(np.sqrt(score @ score / (xt @ xt) ** 2 * g / (g - 1) * (n - 1) / (n - k)))
+    assert est.beta == pytest.approx(beta, rel=1e-8)
+    assert est.se == pytest.approx(se, rel=1e-6)
+    assert est.beta == pytest.approx(0.48, abs=0.01) and est.se == pytest.approx(0.30, abs=0.01)  # docs/methodology.md §7
     assert est.beta_for(["judicial", "patrol"])["patrol"] == 1.0
