@@ -354,6 +354,19 @@ def test_every_room_has_a_layer() -> None:
         layer(room(name))
 
 
+def test_the_architecture_document_draws_these_layers() -> None:
+    """docs/architecture.md's table of layers is LAYERS (the package root written ``peir``)."""
+    text = (SRC.parent / "docs" / "architecture.md").read_text(encoding="utf-8")
+    block = text.split("## Rooms and the one-way rule", 1)[1].split("```")[1]
+    drawn: dict[int, set[str]] = {}
+    for line in block.splitlines():
+        parts = [p for p in line.strip().split("  ") if p.strip()]
+        if parts and parts[0].strip().isdigit():
+            rooms = {r.strip() for r in parts[1].split(",")}
+            drawn[int(parts[0])] = {"" if r == "peir" else r for r in rooms}
+    assert drawn == {i: set(rooms) for i, rooms in enumerate(LAYERS)}
+
+
 if __name__ == "__main__":
     result = check()
     print(result.text())
