@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from peir._results import Summary
 from peir.allocation import (
     ChainModel,
     Scenario,
@@ -185,7 +186,11 @@ def test_scenarios() -> None:
     import matplotlib.pyplot as plt
 
     plt.close(fig)
-    assert "baseline" in comp.summary()
+    assert "baseline" in str(comp.summary())
+    assert isinstance(comp.summary(), Summary) and str(comp) == comp.summary().as_text()
+    assert comp.summary().table.equals(comp.to_frame()) and "<table" in comp._repr_html_()
+    with pytest.raises(AttributeError):
+        comp.baseline = "other"  # type: ignore[misc]
     with pytest.raises(InputError, match="unknown link"):
         Scenario("x", {"police": 0.1}).project(m)
     with pytest.raises(InputError, match="unique"):
@@ -208,7 +213,12 @@ def test_estimate_returns_recovers_beta() -> None:
     assert est.effects == "twoway" and est.cov_type.startswith("cluster")
     assert est.beta == pytest.approx(0.6, abs=0.05)
     assert 0 < est.se < 0.05
-    assert "diminishing returns are supported" in est.summary()
+    assert "diminishing returns are supported" in str(est.summary())
+    summ = est.summary()
+    assert isinstance(summ, Summary) and ("beta", f"{est.beta:.4f}") in summ.header
+    assert summ.table.equals(est.to_frame()) and str(est) == summ.as_text()
+    with pytest.raises(AttributeError):
+        est.beta = 0.5  # type: ignore[misc]
     assert {"twoway", "unit", "period", "none"} == set(est.alternatives["effects"])
     assert est.beta_for(["a", "b"]) == {"a": pytest.approx(est.beta), "b": pytest.approx(est.beta)}
     p = _panel(0.6)

@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from peir import HarmonizedDataset
+from peir._results import Summary
 from peir.errors import InputError
 from peir.indicators import pefa
 
@@ -26,8 +27,21 @@ def test_worked_example_pi1() -> None:
     assert r.outturn.round(1).tolist() == [103.8, 103.8, 103.8]
     assert r.outturn[2023] == pytest.approx(675 / 650 * 100)
     assert r.score == "A"
-    assert "score A" in r.summary() and "103.8 %" in r.summary()
+    assert "score A" in str(r.summary()) and "103.8 %" in str(r.summary())
     assert r.years == [2021, 2022, 2023]
+
+
+def test_pefa_result_is_a_read_only_result() -> None:
+    b, a = _frames([2021, 2022, 2023])
+    r = pefa.pi1(b.sum(axis=1), a.sum(axis=1))
+    s = r.summary()
+    assert isinstance(s, Summary) and ("Score", "A") in s.header
+    assert s.table["value (%)"].round(1).tolist() == [103.8, 103.8, 103.8]
+    assert str(r) == s.as_text() and r.explanation in str(r)
+    assert "<table" in r._repr_html_() and "PI-1" in r._repr_html_()
+    assert r.to_frame()["used_for_score"].all()
+    with pytest.raises(AttributeError):
+        r.score = "B"  # type: ignore[misc]
 
 
 def test_worked_example_pi2_composition_variance() -> None:

@@ -18,15 +18,15 @@ budgets mostly follow a common trend.
 
 from __future__ import annotations
 
-import html
 import math
 import warnings
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
 
+from peir._results import Result, Summary
 from peir.errors import InputError
 
 __all__ = ["ReturnsEstimate", "estimate_returns"]
@@ -34,9 +34,12 @@ __all__ = ["ReturnsEstimate", "estimate_returns"]
 Effects = Literal["auto", "twoway", "unit", "period", "none"]
 
 
-@dataclass
-class ReturnsEstimate:
+@dataclass(frozen=True, repr=False, eq=False)
+class ReturnsEstimate(Result):
     """Estimated elasticity of output with respect to spending.
+
+    Read-only, like every peir result (:class:`peir._results.Result`): ``summary()`` is a
+    :class:`peir._results.Summary`, ``to_frame()`` the specifications side by side.
 
     Attributes
     ----------
@@ -109,44 +112,35 @@ class ReturnsEstimate:
         """The main estimate and the alternatives, one row per specification."""
         return self.alternatives.copy()
 
-    def summary(self) -> str:
+    def summary(self) -> Summary:
+        """beta with its interval, the specification, what the data supports, the alternatives."""
         lo, hi = self.conf_int()
-        lines = [
-            f"Elasticity of {self.output} with respect to {self.spending} (log-log panel)",
-            f"beta = {self.beta:.4f} (s.e. {self.se:.4f}; 95 % CI [{lo:.3f}, {hi:.3f}]); "
-            f"fixed effects: {self.effects}; s.e.: {self.cov_type}",
-            f"{self.nobs} observations, {self.n_units} units, {self.n_periods} periods"
-            + (f"; {self.dropped} rows dropped (non-positive or missing)" if self.dropped else ""),
+        header = [
+            ("beta", f"{self.beta:.4f}"),
+            ("Std. error", f"{self.se:.4f} ({self.cov_type})"),
+            ("95 % interval", f"[{lo:.3f}, {hi:.3f}]"),
+            ("Fixed effects", self.effects),
+            ("Observations", f"{self.nobs} ({self.n_units} units, {self.n_periods} periods)"),
         ]
+        if self.dropped:
+            header.append(("Rows dropped", f"{self.dropped} (non-positive or missing)"))
         if np.isfinite(self.within_share):
-            lines.append(
-                f"share of log-spending variance left after the fixed effects: "
-                f"{100 * self.within_share:.1f} %"
+            header.append(
+                ("Spending variance left", f"{100 * self.within_share:.1f} % after the fixed effects")
             )
-        lines += ["", "What the data supports: " + self.supports + ".", ""]
-        lines.append(self.alternatives.to_string(float_format=lambda v: f"{v:.4f}"))
-        lines += [
-            "",
+        notes = [
+            "What the data supports: " + self.supports + ".",
             "Reading: pooled estimates mostly compare big and small units (scale); the "
             "within (fixed-effects) estimate uses only changes inside a unit over time and "
             "is the one that speaks to what extra money would buy. It is an association, "
             "not a causal effect: budgets respond to workload too.",
+            *(f"note: {n}" for n in self.notes),
         ]
-        lines += [f"note: {n}" for n in self.notes]
-        return "\n".join(lines)
+        title = f"Elasticity of {self.output} with respect to {self.spending} (log-log panel)"
+        return Summary(title, header, self.alternatives, notes=notes)
 
-    def __str__(self) -> str:
-        return self.summary()
-
-    def __repr__(self) -> str:
-        return f"ReturnsEstimate(beta={self.beta:.4f}, se={self.se:.4f}, effects={self.effects!r})"
-
-    def _repr_html_(self) -> str:
-        head = html.escape(self.summary().splitlines()[1])
-        return (
-            f"<p><b>Returns to spending</b>: {head}<br>{html.escape(self.supports)}</p>"
-            + self.alternatives.to_html(float_format=lambda v: f"{v:.4f}")
-        )
+    #: the alternatives are the summary's table already
+    HTML_ROWS: ClassVar[int] = 0
 
 
 def _fit(

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import pandas as pd
 
+from peir._results import Result, Summary
 from peir.allocation.returns import ReturnsEstimate
 from peir.errors import InputError
 
@@ -123,9 +124,12 @@ def _beta(
     return np.array([d.get(lk, 1.0) for lk in links], dtype=float)
 
 
-@dataclass
-class ScenarioComparison:
+@dataclass(frozen=True, repr=False, eq=False)
+class ScenarioComparison(Result):
     """Scenarios side by side against the baseline.
+
+    Read-only, like every peir result (:class:`peir._results.Result`): ``summary()`` is a
+    :class:`peir._results.Summary`, ``to_frame()`` one row per scenario.
 
     Attributes
     ----------
@@ -165,19 +169,18 @@ class ScenarioComparison:
             out.insert(3, "throughput_change_pct", 100 * (out["throughput"] / base_t - 1))
         return out.set_index("scenario")
 
-    def summary(self) -> str:
-        return (
-            f"Scenarios against '{self.baseline}' (throughput in {self.final_measure} a year)\n"
-            + self.to_frame().to_string(float_format=lambda v: f"{v:,.4g}")
-        )
+    def summary(self) -> Summary:
+        """Each scenario's budget, throughput, change against the baseline and bottleneck."""
+        frame = self.to_frame()
+        header = [
+            ("Baseline", self.baseline),
+            ("Throughput in", f"{self.final_measure} a year"),
+            ("Scenarios", str(len(frame))),
+        ]
+        return Summary(f"Scenarios against '{self.baseline}'", header, frame, float_format=",.4g")
 
-    def __str__(self) -> str:
-        return self.summary()
-
-    def _repr_html_(self) -> str:
-        return "<p><b>Scenario comparison</b></p>" + self.to_frame().to_html(
-            float_format=lambda v: f"{v:,.4g}"
-        )
+    #: the per-scenario rows are the summary's table already
+    HTML_ROWS: ClassVar[int] = 0
 
     def plot(self, ax: Any = None) -> Figure:
         """Left: budget by link per scenario; right: throughput per scenario.

@@ -21,13 +21,13 @@ institutions.
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
 
+from peir._results import Result, Summary
 from peir.errors import InputError
 from peir.schema import C
 
@@ -68,9 +68,13 @@ _TITLES = {
 }
 
 
-@dataclass
-class PEFAResult:
+@dataclass(frozen=True, repr=False, eq=False)
+class PEFAResult(Result):
     """The result of a PEFA 2016 indicator (or dimension) calculation.
+
+    Read-only, like every peir result (:class:`peir._results.Result`): ``summary()`` is a
+    :class:`peir._results.Summary`, ``to_frame()`` one row per year, ``str()`` the summary's
+    text and, in a notebook, its HTML.
 
     Attributes
     ----------
@@ -116,9 +120,17 @@ class PEFAResult:
             raise AttributeError(f"{self.indicator} has no contingency share; use .values")
         return self.values
 
-    def summary(self) -> str:
-        """The score explained in words."""
-        return self.explanation
+    def summary(self) -> Summary:
+        """The score, the years it rests on, the per-year figures and the explanation."""
+        title = _TITLES.get(self.indicator, self.indicator)
+        header = [
+            ("Indicator", self.indicator),
+            ("Score", str(self.score)),
+            ("Years scored", ", ".join(str(y) for y in self.years) or "none"),
+        ]
+        table = self.to_frame().set_index("year")[["value", "used_for_score"]]
+        table = table.rename(columns={"value": "value (%)"})
+        return Summary(f"PEFA 2016 {title}", header, table, notes=[self.explanation], float_format=".1f")
 
     def to_frame(self) -> pd.DataFrame:
         """One row per year: indicator, year, value (%), used_for_score, and the score."""
@@ -133,23 +145,8 @@ class PEFAResult:
         df["score"] = self.score
         return df
 
-    def __str__(self) -> str:
-        return self.summary()
-
-    def __repr__(self) -> str:
-        vals = ", ".join(f"{y}: {v:.1f}%" for y, v in self.values.items())
-        return f"PEFAResult({self.indicator}, score={self.score!r}, {vals})"
-
-    def _repr_html_(self) -> str:
-        rows = "".join(
-            f"<tr><td>{y}</td><td>{v:.1f}</td><td>{'yes' if y in self.years else ''}</td></tr>"
-            for y, v in self.values.items()
-        )
-        return (
-            f"<p><b>{html.escape(_TITLES.get(self.indicator, self.indicator))}</b>: score "
-            f"<b>{self.score}</b></p><table><tr><th>year</th><th>%</th><th>scored</th></tr>"
-            f"{rows}</table><p>{html.escape(self.explanation)}</p>"
-        )
+    #: the per-year rows are the summary's table already
+    HTML_ROWS: ClassVar[int] = 0
 
 
 def _last_years(values: pd.Series, n: int = 3) -> list[int]:
