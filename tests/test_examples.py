@@ -519,12 +519,6 @@ def test_central_america_harmonizes(ca: peir.Dataset) -> None:
 
 
 # ------------------------------------------------------------------ reader gaps found on real files
-@pytest.mark.xfail(
-    strict=True,
-    reason="ReadSpec cannot tell the reader to leave out a header that carries a canonical "
-    "name: BOOST's 'region' column (World Bank region, 'LAC') is read as the sub-national "
-    "region. scripts/build_examples.py drops it; see /work/notes/elsalvador.md (issue #14)",
-)
 def test_spec_can_leave_out_a_header_with_a_canonical_name(tmp_path: Path) -> None:
     path = tmp_path / "boost_like.csv"
     path.write_text("region,country_code,year,approved_value\nLAC,SLV,2011.0,208113740.0\n", "utf-8")

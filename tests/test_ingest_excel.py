@@ -293,3 +293,14 @@ def test_workbook_row_and_column_limits(tmp_path: Path) -> None:
     t = peir.read_budget(wide, constants={**BASE, "phase": "approved"})
     assert t.report.issues_all()["code"].tolist().count("malformed_row") == 1
     assert np.isfinite(t.report.amount_read)
+
+
+def test_a_canonical_column_can_be_left_out(tmp_path: Path) -> None:
+    p = tmp_path / "boost.csv"
+    p.write_text("region,country,year,amount\nLAC,SLV,2011,5\n", encoding="utf-8")
+    t = peir.read_budget(p, columns={"region": None}, constants={"institution_code": "J", "currency": "USD",
+                                                                   "phase": "approved"})
+    assert t.report.ok and t.frame["region"].isna().all() and t.report.meta["unused_columns"] == ["region"]
+    t = peir.read_budget(p, columns={"country": None}, constants={"institution_code": "J", "currency": "USD",
+                                                                    "phase": "approved"})
+    assert "required column 'country' is missing" in t.report.errors["message"].iloc[0]

@@ -150,7 +150,9 @@ class ReadSpec(BaseModel):
         exactly first, then case-, accent- and spacing-insensitively. Canonical columns that
         appear in the file under their own name (or a common Spanish/Portuguese synonym) are
         picked up without being listed. A list of source columns takes, row by row, the first
-        that is not empty (``institution: [SUBRAMO, RAMO]``).
+        that is not empty (``institution: [SUBRAMO, RAMO]``). ``null`` leaves the canonical
+        column out: no header is read as it (``region: null`` for a BOOST file whose
+        ``region`` is the World Bank region, not a sub-national one).
     compose
         Canonical name -> a template over source columns, ``"{Partida}-{Capítulo}"`` (an
         empty cell gives an empty part; a row whose every part is empty is empty).
@@ -205,7 +207,7 @@ class ReadSpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=False, validate_assignment=True)
 
-    columns: dict[str, str | list[str]] = Field(default_factory=dict)
+    columns: dict[str, str | list[str] | None] = Field(default_factory=dict)
     compose: dict[str, str] = Field(default_factory=dict)
     constants: dict[str, Any] = Field(default_factory=dict)
     values: dict[str, dict[str, str]] = Field(default_factory=dict)
@@ -298,7 +300,7 @@ class ReadSpec(BaseModel):
 
     @field_validator("columns")
     @classmethod
-    def _check_columns(cls, v: dict[str, str | list[str]]) -> dict[str, str | list[str]]:
+    def _check_columns(cls, v: dict[str, str | list[str] | None]) -> dict[str, str | list[str] | None]:
         for k, src in v.items():
             if isinstance(src, list) and not src:
                 raise ValueError(f"columns[{k!r}]: an empty list of source columns")

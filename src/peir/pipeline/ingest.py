@@ -341,6 +341,8 @@ def _plan(
         )
 
     for canon, src in spec.columns.items():
+        if src is None:  # left out on purpose: nothing is mapped to it, not even by name
+            continue
         hits: list[str] = []
         for one in [src] if isinstance(src, str) else src:
             h = index.match(one)
@@ -462,7 +464,7 @@ def _plan(
     for f in schema.fields:
         if f.required and f.name not in plan.present and f.name not in fillable:
             plan.missing_required.append(f.name)
-            if f.name in spec.columns:
+            if spec.columns.get(f.name) is not None:
                 continue  # already reported as a missing mapped column
             close = index.closest([f.name, *SYNONYMS.get(f.name, ())], used)
             hint = f"; closest headers found: {', '.join(map(repr, close))}" if close else ""
