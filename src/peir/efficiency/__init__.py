@@ -6,7 +6,8 @@ DEA (:func:`dea`) is solved with HiGHS in envelopment form; reference frontiers 
 
 from __future__ import annotations
 
-from peir.efficiency.bootstrap import bootstrap_dea
+from peir.efficiency.bootstrap import BootstrapResult, bootstrap_dea
+from peir.efficiency.bootstrap_malmquist import MalmquistBootstrapResult, bootstrap_malmquist
 from peir.efficiency.card import ModelCard
 from peir.efficiency.dea import dea
 from peir.efficiency.frontier import Frontier, load_frontier
@@ -17,14 +18,17 @@ from peir.efficiency.superefficiency import SuperEfficiencyResult, super_efficie
 from peir.efficiency.track import TrackResult, track
 
 __all__ = [
+    "BootstrapResult",
     "DEAResult",
     "Frontier",
+    "MalmquistBootstrapResult",
     "MalmquistResult",
     "ModelCard",
     "SFAResult",
     "SuperEfficiencyResult",
     "TrackResult",
     "bootstrap_dea",
+    "bootstrap_malmquist",
     "dea",
     "load_frontier",
     "load_sfa",

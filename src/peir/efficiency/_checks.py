@@ -23,6 +23,7 @@ __all__ = [
     "check_rts_orientation",
     "check_sample_size",
     "given_units",
+    "slack_weight_vectors",
     "validate_pair",
 ]
 
@@ -211,6 +212,35 @@ def given_units(inputs: Any, outputs: Any, units: dict[str, str] | None) -> dict
     if units:
         given.update({str(k): str(v) for k, v in units.items()})
     return given
+
+
+SLACK_WEIGHTS = ("mean", "raw", "auto")
+# R Benchmarking's slack(): data are rescaled by their column means only when a mean lies
+# outside [1e-4, 1e4]
+AUTO_LOW, AUTO_HIGH = 1e-4, 1e4
+
+
+def slack_weight_vectors(
+    rule: str, scale_x: Any, scale_y: Any, x_means: Any, y_means: Any
+) -> tuple[tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]], str]:
+    """Weights of the rescaled slacks in the max-slack objective, and the rule applied.
+
+    ``"mean"``: every slack in units of its column's mean (weight 1 on rescaled data), so the
+    slacks do not depend on the units of measurement. ``"raw"``: the plain sum of slacks in
+    the data's own units (weight = the column's mean on rescaled data). ``"auto"``: R
+    Benchmarking's rule: ``"mean"`` when the mean of some input or output column of the
+    evaluated units lies outside [10⁻⁴, 10⁴], else ``"raw"``.
+    """
+    r = str(rule).lower()
+    if r not in SLACK_WEIGHTS:
+        raise InputError(f"slack_weights={rule!r} is not one of {', '.join(SLACK_WEIGHTS)}.")
+    if r == "auto":
+        means = np.r_[np.asarray(x_means, dtype=float), np.asarray(y_means, dtype=float)]
+        r = "mean" if np.any((means < AUTO_LOW) | (means > AUTO_HIGH)) else "raw"
+    sx, sy = np.asarray(scale_x, dtype=float), np.asarray(scale_y, dtype=float)
+    if r == "mean":
+        return (np.ones_like(sx), np.ones_like(sy)), r
+    return (sx.copy(), sy.copy()), r
 
 
 def check_rts_orientation(rts: str, orientation: str) -> tuple[str, str]:

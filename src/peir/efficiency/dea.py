@@ -47,6 +47,7 @@ def dea(
     slacks: bool = True,
     reference: tuple[Any, Any] | Frontier | None = None,
     n_jobs: int | None = None,
+    slack_weights: str = "mean",
 ) -> DEAResult:
     r"""Data envelopment analysis in envelopment form.
 
@@ -79,6 +80,14 @@ def dea(
         (use :meth:`Frontier.score` to apply the saved options).
     n_jobs : int, optional
         Worker processes for large problems (default: the available cores).
+    slack_weights : {"mean", "raw", "auto"}
+        Objective of the max-slack second stage. ``"mean"`` (default) maximises the sum of the
+        slacks each divided by its column's mean (over the reference units), so slacks do not
+        depend on the units of measurement. ``"raw"`` maximises the plain sum of slacks in the
+        data's own units. ``"auto"`` reproduces R Benchmarking's ``slack()``: ``"mean"`` when
+        the mean of some input or output column of the evaluated units lies outside
+        [10⁻⁴, 10⁴], else ``"raw"``. Scores never depend on it; slacks, targets and λ may
+        when the maximal slacks are not unique.
 
     Returns
     -------
@@ -87,7 +96,13 @@ def dea(
     Raises
     ------
     peir.InputError
-        NaN, infinite or negative values, all-zero columns, mismatched rows, a single unit.
+        NaN, infinite or negative values, all-zero columns, a unit whose inputs are all zero,
+        mismatched rows, a single unit, an unknown option.
+
+    Warns
+    -----
+    peir.PeirWarning
+        Fewer units than Cooper's rule n ≥ max(m·s, 3(m + s)) asks (own reference only).
 
     References
     ----------
@@ -129,4 +144,4 @@ def dea(
                                         orientation=orientation, slacks=slacks)
         own = False
     return technology.evaluate(xe, ye, rts=rts, orientation=orientation, slacks=slacks, own=own,
-                               n_jobs=n_jobs)
+                               n_jobs=n_jobs, slack_weights=slack_weights)

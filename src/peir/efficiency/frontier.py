@@ -23,6 +23,7 @@ from peir.efficiency._checks import (
     align_columns,
     check_rts_orientation,
     given_units,
+    slack_weight_vectors,
     validate_pair,
 )
 from peir.efficiency.card import ModelCard, fingerprint
@@ -260,14 +261,17 @@ class Frontier(Result):
     ) -> DEAResult:
         """Score validated, aligned data against this technology with the options given (the
         one path of :func:`peir.efficiency.dea` and :meth:`score`)."""
+        weights, rule = slack_weight_vectors(slack_weights, self.scale_inputs, self.scale_outputs,
+                                             xe.values.mean(axis=0), ye.values.mean(axis=0))
         raw = evaluate(
             xe.values, ye.values, self.ref_inputs.to_numpy(dtype=float),
             self.ref_outputs.to_numpy(dtype=float), scale_x=self.scale_inputs,
             scale_y=self.scale_outputs, rts=rts, orientation=orientation, slacks=slacks,
-            n_jobs=n_jobs,
+            n_jobs=n_jobs, slack_weights=None if rule == "mean" else weights,
         )
+        label = rule if str(slack_weights).lower() != "auto" else f"{rule} (auto)"
         return build_result(raw, xe, ye, self, rts=rts, orientation=orientation, slacks=slacks,
-                            own=own, slack_weights=slack_weights)
+                            own=own, slack_weights=label)
 
     def score(
         self,
@@ -276,6 +280,7 @@ class Frontier(Result):
         *,
         units: dict[str, str] | None = None,
         slacks: bool | None = None,
+        slack_weights: str = "mean",
     ) -> DEAResult:
         """Score units against this frontier with its saved returns to scale and orientation.
 
@@ -288,12 +293,14 @@ class Frontier(Result):
             differing from the frontier's raises :class:`peir.PeirError`.
         slacks : bool, optional
             Second stage; defaults to the setting the frontier was fitted with.
+        slack_weights : {"mean", "raw", "auto"}
+            Objective of the max-slack stage, as in :func:`peir.efficiency.dea`.
         """
         xe, ye = validate_pair(inputs, outputs, technology=False)
         xe, ye = self.align(xe, ye, given_units(inputs, outputs, units))
         use_slacks = self.slacks if slacks is None else bool(slacks)
         return self.evaluate(xe, ye, rts=self.rts, orientation=self.orientation,
-                             slacks=use_slacks)
+                             slacks=use_slacks, slack_weights=slack_weights)
 
     def save(self, path: str | Path) -> Path:
         """Save to directory ``path``: ``frontier.json`` (card, options) + ``data.parquet``."""

@@ -51,8 +51,11 @@ __all__ = [
     "UNBOUNDED",
     "LPResult",
     "n_workers",
+    "new_highs",
     "pareto_screen",
     "screen_reference",
+    "slack_cost",
+    "solve_scores",
     "solve_units",
 ]
 
@@ -78,7 +81,7 @@ def n_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def _new_highs() -> Any:
+def new_highs() -> Any:
     """A silent HiGHS instance (the one-off start-up banner is sent to /dev/null)."""
     global _banner_silenced
     if _banner_silenced:
@@ -142,12 +145,24 @@ class Envelopment:
     λ per reference unit. Rows: one per input, one per output, and the RTS row on Σλ.
     """
 
-    def __init__(self, xr: Array, yr: Array, rts: str, orientation: str) -> None:
+    def __init__(
+        self,
+        xr: Array,
+        yr: Array,
+        rts: str,
+        orientation: str,
+        highs: Any = None,
+        weights: tuple[Array, Array] | None = None,
+    ) -> None:
         self.xr, self.yr = xr, yr
+        # weights of the (rescaled) input and output slacks in the second stage's objective
+        self.weights = weights
         self.nr, self.m = xr.shape
         self.s = yr.shape[1]
         self.rts = rts
         self.input = orientation == "input"
+        # a HiGHS instance to reuse (its model is replaced): saves creating one per reference set
+        self._reuse = highs
         self._h1: Any = None
         self._h2: Any = None
         # after score(): True when every input/output row has a nonzero dual, so by
@@ -178,7 +193,7 @@ class Envelopment:
 
     def _phase1(self) -> Any:
         if self._h1 is None:
-            h = _new_highs()
+            h = self._reuse if self._reuse is not None else new_highs()
             score_col = np.zeros((self.nrow, 1))
             rows = self.in_rows if self.input else self.out_rows
             score_col[rows, 0] = -1.0  # placeholder; reset for every unit
@@ -192,8 +207,8 @@ class Envelopment:
 
     def _phase2(self) -> Any:
         if self._h2 is None:
-            h = _new_highs()
-            cost = self.xr.sum(axis=1) - self.yr.sum(axis=1)
+            h = new_highs()
+            cost = slack_cost(self.xr, self.yr, self.weights)
             lo, hi = self._row_bounds()
             a = sp.csc_matrix(self.alam)
             _pass_model(h, cost, np.zeros(self.nr), np.full(self.nr, INF), lo, hi, a)
@@ -217,8 +232,8 @@ class Envelopment:
                 h.setOptionValue("presolve", "off")
         return st
 
-    def score(self, x0: Array, y0: Array, exclude: int = -1) -> tuple[int, float, Array | None]:
-        """First stage for one unit: (status, θ or φ, λ)."""
+    def _set_unit(self, x0: Array, y0: Array) -> Any:
+        """Put unit 0's data in the first-stage LP: the score column and the right-hand side."""
         h = self._phase1()
         if self.input:
             for i in range(self.m):
@@ -228,6 +243,22 @@ class Envelopment:
             for r in range(self.s):
                 h.changeCoeff(self.m + r, 0, -float(y0[r]))
             h.changeRowsBounds(self.m, self.in_rows, self.ninf_m, x0)
+        return h
+
+    @staticmethod
+    def _not_optimal(h: Any, st: Any) -> tuple[int, float]:
+        """Status code and score of a non-optimal run; the basis is cleared so that the next
+        unit does not warm-start from it."""
+        h.clearSolver()
+        if st == _MS.kInfeasible:
+            return INFEASIBLE, INF
+        if st == _MS.kUnbounded:
+            return UNBOUNDED, INF
+        return FAILED, float("nan")
+
+    def score(self, x0: Array, y0: Array, exclude: int = -1) -> tuple[int, float, Array | None]:
+        """First stage for one unit: (status, θ or φ, λ)."""
+        h = self._set_unit(x0, y0)
         if exclude >= 0:
             h.changeColBounds(exclude + 1, 0.0, 0.0)
         st = self._run(h)
@@ -240,14 +271,17 @@ class Envelopment:
                 duals = np.abs(np.asarray(sol.row_dual)[: self.m + self.s])
                 self.all_tight = bool(np.all(duals > DUAL_TOL))
             return OPTIMAL, float(col[0]), col[1:]
-        if st == _MS.kInfeasible:
-            h.clearSolver()  # do not warm-start the next unit from an infeasible basis
-            return INFEASIBLE, INF, None
-        if st == _MS.kUnbounded:
-            h.clearSolver()
-            return UNBOUNDED, INF, None
-        h.clearSolver()
-        return FAILED, float("nan"), None
+        code, value = self._not_optimal(h, st)
+        return code, value, None
+
+    def value(self, x0: Array, y0: Array) -> tuple[int, float]:
+        """First stage for one unit, the score only (status, θ or φ): reads the objective
+        value instead of the whole solution, the bootstrap's inner loop."""
+        h = self._set_unit(x0, y0)
+        st = self._run(h)
+        if st == _MS.kOptimal:
+            return OPTIMAL, float(h.getObjectiveValue()) * (1.0 if self.input else -1.0)
+        return self._not_optimal(h, st)
 
     def max_slack(self, x0: Array, y0: Array, sc: float, exclude: int = -1) -> Array | None:
         """Second stage: λ maximising the slack sum with the score fixed at ``sc``."""
@@ -280,6 +314,16 @@ class LPResult:
     slack_failed: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
 
+def slack_cost(xr: Array, yr: Array, weights: tuple[Array, Array] | None) -> Array:
+    """Second-stage cost of each reference unit: c_j = Σ_i w_i x_ij − Σ_r w_r y_rj, so that
+    min Σ_j c_j λ_j maximises the weighted slack sum (weights 1 on rescaled data by default)."""
+    if weights is None:
+        out: Array = xr.sum(axis=1) - yr.sum(axis=1)
+    else:
+        out = xr @ weights[0] - yr @ weights[1]
+    return out
+
+
 def _solve_block(
     xr: Array,
     yr: Array,
@@ -289,8 +333,9 @@ def _solve_block(
     orientation: str,
     slacks: bool,
     exclude: IntArray | None,
+    weights: tuple[Array, Array] | None = None,
 ) -> tuple[Array, IntArray, IntArray, IntArray, Array, IntArray]:
-    env = Envelopment(xr, yr, rts, orientation)
+    env = Envelopment(xr, yr, rts, orientation, weights=weights)
     env.want_duals = slacks
     n = xe.shape[0]
     score = np.empty(n)
@@ -338,6 +383,7 @@ def solve_units(
     slacks: bool,
     exclude: IntArray | None = None,
     n_jobs: int | None = None,
+    weights: tuple[Array, Array] | None = None,
 ) -> LPResult:
     """Score every evaluated unit (rows of ``xe``, ``ye``) against the reference (``xr``, ``yr``).
 
@@ -352,7 +398,7 @@ def solve_units(
         bounds = np.linspace(0, n, jobs + 1).astype(int)
         tasks = [
             (xr, yr, xe[a:b], ye[a:b], rts, orientation, slacks,
-             None if exclude is None else exclude[a:b])
+             None if exclude is None else exclude[a:b], weights)
             for a, b in itertools.pairwise(bounds)
             if b > a
         ]
@@ -367,10 +413,32 @@ def solve_units(
         failed = np.concatenate([p[5] + off for p, off in zip(parts, offsets)])
     else:
         score, status, r, c, v, failed = _solve_block(
-            xr, yr, xe, ye, rts, orientation, slacks, exclude
+            xr, yr, xe, ye, rts, orientation, slacks, exclude, weights
         )
     lam = sp.csr_matrix((v, (r, c)), shape=(n, nr))
     return LPResult(score, status, lam, failed)
+
+
+def solve_scores(
+    xr: Array,
+    yr: Array,
+    xe: Array,
+    ye: Array,
+    *,
+    rts: str,
+    orientation: str,
+    highs: Any = None,
+) -> tuple[Array, IntArray]:
+    """Scores only (θ or φ) and statuses of the evaluated units against one reference set
+    (column-rescaled data, no second stage, no λ), in this process; ``highs`` is an instance
+    to reuse across calls (the bootstrap passes one per worker)."""
+    env = Envelopment(xr, yr, rts, orientation, highs=highs)
+    n = xe.shape[0]
+    score = np.empty(n)
+    status = np.empty(n, dtype=np.int64)
+    for k in range(n):
+        status[k], score[k] = env.value(xe[k], ye[k])
+    return score, status
 
 
 def pareto_screen(xr: Array, yr: Array, block: int = 512) -> IntArray:

@@ -42,10 +42,11 @@ def _fdh(
     orientation: str,
     slacks: bool,
     exclude: IntArray | None,
+    weights: tuple[Array, Array] | None = None,
 ) -> Raw:
     """Free disposal hull by enumeration (no LP): θ = min_{j: y_j ≥ y_0} max_i x_ij / x_i0."""
     n, nr = xe.shape[0], xr.shape[0]
-    cost = xr.sum(axis=1) - yr.sum(axis=1)  # minus the slack sum, up to a constant
+    cost = lp.slack_cost(xr, yr, weights)  # minus the slack sum, up to a constant
     score = np.empty(n)
     status = np.zeros(n, dtype=np.int64)
     peer = np.full(n, -1, dtype=np.int64)
@@ -101,11 +102,13 @@ def evaluate(
     exclude: IntArray | None = None,
     screen: bool = True,
     n_jobs: int | None = None,
+    slack_weights: tuple[Array, Array] | None = None,
 ) -> Raw:
     """Solve the envelopment problems of every evaluated unit (data in original units).
 
     ``exclude[k]`` removes reference unit ``exclude[k]`` from unit k's technology (no screening
-    is done then, since removing a unit can uncover units it dominated).
+    is done then, since removing a unit can uncover units it dominated). ``slack_weights``
+    weigh the rescaled input and output slacks of the second stage (default: 1 each).
     """
     sxe, sye = xe / scale_x, ye / scale_y
     sxr, syr = xr / scale_x, yr / scale_y
@@ -116,13 +119,13 @@ def evaluate(
         else:
             keep = np.arange(sxr.shape[0])
         raw = _fdh(sxr[keep], syr[keep], sxe, sye, orientation, slacks,
-                   None if exclude is None else exclude)
+                   None if exclude is None else exclude, slack_weights)
     else:
         keep = (lp.screen_reference(sxr, syr, rts, n_eval=sxe.shape[0]) if do_screen
                 else np.arange(sxr.shape[0]))
         res = lp.solve_units(
             sxr[keep], syr[keep], sxe, sye, rts=rts, orientation=orientation, slacks=slacks,
-            exclude=exclude, n_jobs=n_jobs,
+            exclude=exclude, n_jobs=n_jobs, weights=slack_weights,
         )
         raw = Raw(res.score, res.status, res.lam, res.slack_failed)
     if keep.size != sxr.shape[0]:
