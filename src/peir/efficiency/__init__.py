@@ -6,12 +6,20 @@ DEA (:func:`dea`) is solved with HiGHS in envelopment form; reference frontiers 
 
 from __future__ import annotations
 
+from peir.efficiency.allocative import (
+    CostEfficiencyResult,
+    RevenueEfficiencyResult,
+    cost_efficiency,
+    revenue_efficiency,
+)
 from peir.efficiency.bootstrap import BootstrapResult, bootstrap_dea
 from peir.efficiency.bootstrap_malmquist import MalmquistBootstrapResult, bootstrap_malmquist
 from peir.efficiency.card import ModelCard
 from peir.efficiency.dea import dea
+from peir.efficiency.directional import DirectionalResult, directional
 from peir.efficiency.frontier import Frontier, load_frontier
 from peir.efficiency.malmquist import MalmquistResult, malmquist
+from peir.efficiency.multiplier import MultiplierResult, dea_multiplier
 from peir.efficiency.results import DEAResult
 from peir.efficiency.sfa import SFAResult, load_sfa, sfa
 from peir.efficiency.superefficiency import SuperEfficiencyResult, super_efficiency
@@ -19,20 +27,28 @@ from peir.efficiency.track import TrackResult, track
 
 __all__ = [
     "BootstrapResult",
+    "CostEfficiencyResult",
     "DEAResult",
+    "DirectionalResult",
     "Frontier",
     "MalmquistBootstrapResult",
     "MalmquistResult",
     "ModelCard",
+    "MultiplierResult",
+    "RevenueEfficiencyResult",
     "SFAResult",
     "SuperEfficiencyResult",
     "TrackResult",
     "bootstrap_dea",
     "bootstrap_malmquist",
+    "cost_efficiency",
     "dea",
+    "dea_multiplier",
+    "directional",
     "load_frontier",
     "load_sfa",
     "malmquist",
+    "revenue_efficiency",
     "sfa",
     "super_efficiency",
     "track",
