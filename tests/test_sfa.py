@@ -11,7 +11,7 @@ import pytest
 from numpy.testing import assert_allclose
 
 from conftest import TEST_DATA
-from peir.efficiency.sfa import SFAResult, _loglik_obs, _score_obs, load_sfa, sfa
+from peir.efficiency.sfa import SFAResult, _loglik_obs, _score_obs, _Spec, load_sfa, sfa
 from peir.errors import ConvergenceWarning, InputError, PeirError
 
 # FRONTIER 4.1 example 1 (Coelli 1996, EG1.OUT), also in docs/methodology.md §6
@@ -164,19 +164,24 @@ def test_truncated_normal_nests_half_normal() -> None:
     assert tn.llf >= hn.llf - 1e-6  # the extra parameter cannot lower the maximum
 
 
-@pytest.mark.parametrize("dist", ["half-normal", "exponential", "truncated-normal"])
+@pytest.mark.parametrize("dist", ["half-normal", "exponential", "truncated-normal", "bc95"])
 @pytest.mark.parametrize("s", [1.0, -1.0])
 def test_analytic_score_matches_finite_differences(dist: str, s: float) -> None:
     rng = np.random.default_rng(1)
     Xa = np.column_stack([np.ones(40), rng.normal(size=40)])
     ya = rng.normal(size=40)
-    th = np.array(
-        [0.3, 0.2, np.log(0.3), np.log(0.2)] + ([0.1] if dist == "truncated-normal" else [])
-    )
-    g = _score_obs(th, ya, Xa, s, dist).sum(axis=0)
+    spec = {
+        "half-normal": _Spec("half-normal"),
+        "exponential": _Spec("exponential"),
+        "truncated-normal": _Spec("truncated-normal", np.ones((40, 1))),
+        # Battese & Coelli (1995): mu_i = delta0 + delta1 z_i
+        "bc95": _Spec("truncated-normal", np.column_stack([np.ones(40), rng.normal(size=40)])),
+    }[dist]
+    th = np.array([0.3, 0.2, np.log(0.3), np.log(0.2), *[0.1, -0.2][: spec.q]])
+    g = _score_obs(th, ya, Xa, s, spec).sum(axis=0)
 
     def f(t: np.ndarray) -> float:
-        return float(_loglik_obs(t, ya, Xa, s, dist).sum())
+        return float(_loglik_obs(t, ya, Xa, s, spec).sum())
 
     h = 1e-6
     gn = np.array([(f(th + e) - f(th - e)) / (2 * h) for e in np.eye(th.size) * h])

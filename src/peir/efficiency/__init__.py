@@ -22,6 +22,7 @@ from peir.efficiency.malmquist import MalmquistResult, malmquist
 from peir.efficiency.multiplier import MultiplierResult, dea_multiplier
 from peir.efficiency.results import DEAResult
 from peir.efficiency.sfa import SFAResult, load_sfa, sfa
+from peir.efficiency.sfa_panel import SFAPanelResult, sfa_panel
 from peir.efficiency.superefficiency import SuperEfficiencyResult, super_efficiency
 from peir.efficiency.track import TrackResult, track
 
@@ -36,6 +37,7 @@ __all__ = [
     "ModelCard",
     "MultiplierResult",
     "RevenueEfficiencyResult",
+    "SFAPanelResult",
     "SFAResult",
     "SuperEfficiencyResult",
     "TrackResult",
@@ -50,6 +52,7 @@ __all__ = [
     "malmquist",
     "revenue_efficiency",
     "sfa",
+    "sfa_panel",
     "super_efficiency",
     "track",
 ]

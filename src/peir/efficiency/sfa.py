@@ -90,20 +90,34 @@ def _mills(x: FloatArray) -> FloatArray:
     return np.asarray(np.exp(-0.5 * x * x - _LOG_SQRT_2PI - special.log_ndtr(x)), dtype=float)
 
 
-def _unpack(theta: FloatArray, k: int, dist: str) -> tuple[FloatArray, float, float, float]:
+@dataclass(frozen=True)
+class _Spec:
+    """The distribution of u: ``dist``, and for a truncated normal the design W of its mean,
+    μ_i = W_i δ (a column of ones for one μ; [1, z_i] for Battese & Coelli 1995)."""
+
+    dist: str
+    W: FloatArray | None = None
+
+    @property
+    def q(self) -> int:
+        return 0 if self.W is None else int(self.W.shape[1])
+
+
+def _unpack(theta: FloatArray, k: int, spec: _Spec) -> tuple[FloatArray, float, float, Any]:
+    """(β, σu, σv, μ) at internal parameters; μ is 0 or one value per observation."""
     beta = theta[:k]
     su = float(np.exp(theta[k]))
     sv = float(np.exp(theta[k + 1]))
-    mu = float(theta[k + 2]) if dist == "truncated-normal" else 0.0
+    mu: Any = 0.0 if spec.W is None else spec.W @ theta[k + 2 :]
     return beta, su, sv, mu
 
 
-def _loglik_obs(theta: FloatArray, y: FloatArray, X: FloatArray, s: float, dist: str) -> FloatArray:
+def _loglik_obs(theta: FloatArray, y: FloatArray, X: FloatArray, s: float, spec: _Spec) -> FloatArray:
     """Per-observation log-likelihood at internal parameters ``theta``."""
     k = X.shape[1]
-    beta, su, sv, mu = _unpack(theta, k, dist)
+    beta, su, sv, mu = _unpack(theta, k, spec)
     e = s * (y - X @ beta)
-    if dist == "exponential":
+    if spec.dist == "exponential":
         b = -e / sv - sv / su
         return np.asarray(
             -math.log(su) + special.log_ndtr(b) + e / su + sv**2 / (2 * su**2), dtype=float
@@ -117,12 +131,12 @@ def _loglik_obs(theta: FloatArray, y: FloatArray, X: FloatArray, s: float, dist:
         - math.log(sig)
         - 0.5 * a**2
         + special.log_ndtr(bb)
-        - float(special.log_ndtr(c)),
+        - special.log_ndtr(c),
         dtype=float,
     )
 
 
-def _score_obs(theta: FloatArray, y: FloatArray, X: FloatArray, s: float, dist: str) -> FloatArray:
+def _score_obs(theta: FloatArray, y: FloatArray, X: FloatArray, s: float, spec: _Spec) -> FloatArray:
     """Analytic per-observation score (n x p) at internal parameters ``theta``.
 
     Derivatives are taken with respect to ``e``, ``sigma_u``, ``sigma_v`` (and ``mu``) and
@@ -130,9 +144,9 @@ def _score_obs(theta: FloatArray, y: FloatArray, X: FloatArray, s: float, dist: 
     (``d/d ln sigma = sigma d/d sigma``).
     """
     n, k = X.shape
-    beta, su, sv, mu = _unpack(theta, k, dist)
+    beta, su, sv, mu = _unpack(theta, k, spec)
     e = s * (y - X @ beta)
-    if dist == "exponential":
+    if spec.dist == "exponential":
         b = -e / sv - sv / su
         m = _mills(b)
         d_e = -m / sv + 1.0 / su
@@ -148,7 +162,7 @@ def _score_obs(theta: FloatArray, y: FloatArray, X: FloatArray, s: float, dist: 
         bb = num / den
         c = mu / su
         mb = _mills(bb)
-        mc = float(_mills(np.array([c]))[0])
+        mc = _mills(np.atleast_1d(np.asarray(c, dtype=float)))
         # d l = -d sigma / sigma - a d a + m(B) d B - m(C) d C
         dsig_su, dsig_sv = su / sig, sv / sig
         da_e, da_mu = 1.0 / sig, 1.0 / sig
@@ -165,12 +179,12 @@ def _score_obs(theta: FloatArray, y: FloatArray, X: FloatArray, s: float, dist: 
         d_sv = -dsig_sv / sig - a * da_sv + mb * db_sv
         d_mu = -a * da_mu + mb * db_mu - mc * dc_mu
     cols = [(-s * d_e)[:, None] * X, (su * d_su)[:, None], (sv * d_sv)[:, None]]
-    if dist == "truncated-normal":
-        cols.append(np.asarray(d_mu)[:, None])
+    if spec.W is not None:  # dμ_i/dδ = W_i
+        cols.append(np.broadcast_to(np.asarray(d_mu, dtype=float), (n,))[:, None] * spec.W)
     return np.asarray(np.hstack(cols), dtype=float)
 
 
-def _hessian(theta: FloatArray, y: FloatArray, X: FloatArray, s: float, dist: str) -> FloatArray:
+def _hessian(theta: FloatArray, y: FloatArray, X: FloatArray, s: float, spec: _Spec) -> FloatArray:
     """Hessian of the total log-likelihood by central differences of the analytic score."""
     p = theta.size
     h = np.empty((p, p))
@@ -179,14 +193,14 @@ def _hessian(theta: FloatArray, y: FloatArray, X: FloatArray, s: float, dist: st
         tp, tm = theta.copy(), theta.copy()
         tp[j] += step
         tm[j] -= step
-        gp = _score_obs(tp, y, X, s, dist).sum(axis=0)
-        gm = _score_obs(tm, y, X, s, dist).sum(axis=0)
+        gp = _score_obs(tp, y, X, s, spec).sum(axis=0)
+        gm = _score_obs(tm, y, X, s, spec).sum(axis=0)
         h[:, j] = (gp - gm) / (2 * step)
     return np.asarray(0.5 * (h + h.T), dtype=float)
 
 
 def _conditional_u(
-    e: FloatArray, su: float, sv: float, mu: float, dist: str
+    e: FloatArray, su: float, sv: float, mu: Any, dist: str
 ) -> tuple[FloatArray, FloatArray]:
     """Parameters (mu*, sigma*) of the distribution of u given e, N+(mu*, sigma*^2)."""
     if dist == "exponential":
@@ -198,7 +212,7 @@ def _conditional_u(
 
 
 def _efficiency(
-    e: FloatArray, su: float, sv: float, mu: float, dist: str, method: str
+    e: FloatArray, su: float, sv: float, mu: Any, dist: str, method: str
 ) -> FloatArray:
     mstar, sstar = _conditional_u(e, su, sv, mu, dist)
     z = mstar / sstar
@@ -334,6 +348,9 @@ class SFAResult(Result):
     n_iter: int = 0
     y: pd.Series | None = field(default=None, repr=False)
     X: pd.DataFrame | None = field(default=None, repr=False)
+    # inefficiency determinants of the fitting data, with their constant (Battese & Coelli
+    # 1995); None for the other models
+    Z: pd.DataFrame | None = field(default=None, repr=False)
 
     # the summary's table is to_frame(): no second copy under it in notebooks
     HTML_ROWS: ClassVar[int] = 0
@@ -352,8 +369,48 @@ class SFAResult(Result):
 
     @property
     def mu(self) -> float:
-        """Location of the pre-truncation normal (0 unless truncated-normal)."""
+        """Location of the pre-truncation normal (0 unless truncated-normal; NaN for the
+        efficiency-effects model, where it is z δ per observation: :meth:`mu_of`)."""
+        if self.z_names:
+            return float("nan")
         return float(self.params["mu"]) if "mu" in self.params.index else 0.0
+
+    @property
+    def z_names(self) -> list[str]:
+        """Inefficiency determinants (with ``const``) of a Battese & Coelli (1995) model."""
+        return [str(i)[2:] for i in self.params.index if str(i).startswith("z_")]
+
+    @property
+    def delta(self) -> pd.Series:
+        """δ of u ~ N+(z δ, σu²) (Battese & Coelli 1995), empty for the other models."""
+        out: pd.Series = self.params[[f"z_{c}" for c in self.z_names]]
+        return out
+
+    def mu_of(self, z: Any = None) -> FloatArray:
+        """μ_i = z_i δ for the determinants ``z`` (without the constant; default: the fitting
+        data's), or the model's single μ."""
+        if not self.z_names:
+            return np.asarray(self.mu, dtype=float)
+        if z is None:
+            if self.Z is None:
+                raise PeirError("this efficiency-effects model has no fitting z; give z")
+            zf = self.Z
+        else:
+            zf = _as_frame(z).copy()
+            zf.columns = [str(c) for c in zf.columns]
+            names = [c for c in self.z_names if c != "const"]
+            if isinstance(z, pd.DataFrame):
+                missing = [c for c in names if c not in zf.columns]
+                if missing:
+                    raise InputError(f"z lacks the determinant(s) {missing}; expected {names}")
+                zf = zf[names]
+            elif zf.shape[1] != len(names):
+                raise InputError(f"z has {zf.shape[1]} columns, the model {len(names)} ({names})")
+            else:
+                zf.columns = names
+            zf.insert(0, "const", 1.0)
+        za = _check_numeric(zf, "z")
+        return np.asarray(za @ self.delta.to_numpy(dtype=float), dtype=float)
 
     @property
     def beta(self) -> pd.Series:
@@ -400,11 +457,14 @@ class SFAResult(Result):
         beta = self.params[self.exog_names].to_numpy(dtype=float)
         return np.asarray(s * (ya - Xa @ beta), dtype=float)
 
-    def _eff_from(self, ya: FloatArray, Xa: FloatArray, method: str) -> FloatArray:
+    def _eff_from(
+        self, ya: FloatArray, Xa: FloatArray, method: str, mu: Any = None
+    ) -> FloatArray:
         if method not in ("bc", "jlms"):
             raise InputError(f"efficiency method must be 'bc' or 'jlms', not {method!r}")
         e = self._residual_e(ya, Xa)
-        return _efficiency(e, self.sigma_u, self.sigma_v, self.mu, self.dist, method)
+        m = self.mu_of() if mu is None else mu
+        return _efficiency(e, self.sigma_u, self.sigma_v, m, self.dist, method)
 
     def efficiency(self, method: EffMethod = "bc") -> pd.Series:
         """Unit efficiency in (0, 1] for the fitting data.
@@ -428,11 +488,13 @@ class SFAResult(Result):
         method: EffMethod = "bc",
         *,
         units: dict[str, str] | None = None,
+        z: Any = None,
     ) -> pd.Series:
         """Efficiency of new observations against this fitted frontier.
 
         ``X`` must carry the same variables (same names when it is a DataFrame, same
-        transformation, e.g. logs) as the fitting data, without the constant. When
+        transformation, e.g. logs) as the fitting data, without the constant; an
+        efficiency-effects model also needs the observations' determinants ``z``. When
         ``units`` is given, each variable's unit must match the one recorded on the model
         card (e.g. ``{"log_spending": "log BRL 2015"}``).
         """
@@ -467,7 +529,11 @@ class SFAResult(Result):
         else:
             Xf.columns = expected
         _ys, _Xf, ya, Xa = _prepare(y, Xf, self.add_constant)
-        return pd.Series(self._eff_from(ya, Xa, method), index=_ys.index, name="efficiency")
+        if self.z_names and z is None:
+            raise InputError("this is an efficiency-effects model (Battese & Coelli 1995): "
+                             "give the observations' determinants z")
+        mu = self.mu_of(z) if self.z_names else None
+        return pd.Series(self._eff_from(ya, Xa, method, mu), index=_ys.index, name="efficiency")
 
     # -- presentation ------------------------------------------------------------------
 
@@ -493,7 +559,9 @@ class SFAResult(Result):
         """
         kind = "cost" if self.cost else "production"
         header = [
-            ("Model", f"stochastic {kind} frontier, u ~ {self.dist}"),
+            ("Model", f"stochastic {kind} frontier, u ~ "
+                      + ("N+(z delta, sigma_u^2) (Battese & Coelli 1995)" if self.z_names
+                         else self.dist)),
             ("Dependent variable", self.endog_name),
             ("Observations", f"{self.nobs}"),
             ("Log-likelihood", f"{self.llf:.6f}"),
@@ -558,6 +626,9 @@ class SFAResult(Result):
         pq.write_table(ctab, d / "cov.parquet")
         if include_data and self.y is not None and self.X is not None:
             data = self.X.copy()
+            if self.Z is not None:  # determinants stored beside X, marked
+                for c in self.Z.columns:
+                    data[f"__z__{c}"] = self.Z[c].to_numpy(dtype=float)
             data.insert(0, "__y__", self.y.to_numpy(dtype=float))
             data.insert(0, "__index__", [str(i) for i in self.y.index])
             pq.write_table(pa.Table.from_pandas(data, preserve_index=False), d / "data.parquet")
@@ -594,10 +665,15 @@ def load_sfa(path: str | Path) -> SFAResult:
     cov.index.name = None
     y: pd.Series | None = None
     X: pd.DataFrame | None = None
+    Z: pd.DataFrame | None = None
     if meta.get("has_data") and (d / "data.parquet").is_file():
         data = pq.read_table(d / "data.parquet").to_pandas()
         idx = pd.Index(data.pop("__index__").astype(str))
         y = pd.Series(data.pop("__y__").to_numpy(float), index=idx, name=meta["endog_name"])
+        zcols = [c for c in data.columns if str(c).startswith("__z__")]
+        if zcols:
+            Z = data[zcols].set_axis(idx, axis=0).rename(columns=lambda c: str(c)[5:])
+            data = data.drop(columns=zcols)
         X = data.set_axis(idx, axis=0)
     return SFAResult(
         params=params,
@@ -616,6 +692,7 @@ def load_sfa(path: str | Path) -> SFAResult:
         n_iter=int(meta.get("n_iter", 0)),
         y=y,
         X=X,
+        Z=Z,
     )
 
 
@@ -625,7 +702,7 @@ def load_sfa(path: str | Path) -> SFAResult:
 
 
 def _start_values(
-    ya: FloatArray, Xa: FloatArray, s: float, dist: str
+    ya: FloatArray, Xa: FloatArray, s: float, spec: _Spec
 ) -> tuple[list[FloatArray], FloatArray, float, bool]:
     """Corrected-OLS start plus a gamma grid; returns starts, OLS beta, OLS llf, wrong skew."""
     n, k = Xa.shape
@@ -637,6 +714,7 @@ def _start_values(
     m2 = float(np.mean(e**2))
     m3 = float(np.mean(e**3))
     wrong_skew = m3 >= 0
+    dist = spec.dist
     if dist == "exponential":
         su0 = (-m3 / 2.0) ** (1 / 3) if m3 < 0 else math.sqrt(0.1 * m2)
         su0 = min(su0, math.sqrt(0.95 * m2))
@@ -654,7 +732,7 @@ def _start_values(
         b = beta_ols.copy()
         if has_const:  # OLS intercept = beta0 - s E[u]
             b[0] += s * eu_frac * su
-        extra = [0.0] if dist == "truncated-normal" else []
+        extra = [0.0] * spec.q  # δ = 0: μ = 0 (the half-normal), as FRONTIER starts
         return np.concatenate([b, [math.log(su), math.log(sv)], extra])
 
     starts = [pack(su0, sv0)]
@@ -666,7 +744,7 @@ def _start_values(
 
 
 def _fit(
-    ya: FloatArray, Xa: FloatArray, s: float, dist: str, starts: list[FloatArray]
+    ya: FloatArray, Xa: FloatArray, s: float, spec: _Spec, starts: list[FloatArray]
 ) -> tuple[FloatArray, float, bool, int]:
     """Maximise the log-likelihood: BFGS on the mean log-likelihood (scale-free tolerance)
     from the two best starting values, then Newton steps with a line search on the Hessian of
@@ -675,11 +753,11 @@ def _fit(
     n = ya.size
 
     def nll(t: FloatArray) -> float:
-        v = float(-_loglik_obs(t, ya, Xa, s, dist).sum())
+        v = float(-_loglik_obs(t, ya, Xa, s, spec).sum())
         return v if np.isfinite(v) else 1e300
 
     def ngrad(t: FloatArray) -> FloatArray:
-        return np.asarray(-_score_obs(t, ya, Xa, s, dist).sum(axis=0), dtype=float)
+        return np.asarray(-_score_obs(t, ya, Xa, s, spec).sum(axis=0), dtype=float)
 
     with np.errstate(all="ignore"):
         scored = sorted(((nll(t0), i) for i, t0 in enumerate(starts)), key=lambda v: v[0])
@@ -712,7 +790,7 @@ def _fit(
     with np.errstate(all="ignore"):
         for _ in range(50):
             g = ngrad(theta)
-            H = -_hessian(theta, ya, Xa, s, dist)  # Hessian of the negative log-likelihood
+            H = -_hessian(theta, ya, Xa, s, spec)  # Hessian of the negative log-likelihood
             try:
                 np.linalg.cholesky(H)
                 posdef = True
@@ -743,6 +821,7 @@ def sfa(
     y: Any,
     X: Any,
     *,
+    z: Any = None,
     dist: Dist = "half-normal",
     cost: bool = False,
     add_constant: bool = True,
@@ -801,7 +880,20 @@ def sfa(
         raise InputError(f"dist must be one of {', '.join(_DISTS)}; got {dist!r}")
     ys, Xf, ya, Xa = _prepare(y, X, add_constant)
     n, k = Xa.shape
-    p = k + 2 + (1 if dist == "truncated-normal" else 0)
+    Zf: pd.DataFrame | None = None
+    if z is not None:
+        if dist != "truncated-normal":
+            raise InputError(
+                "z (inefficiency determinants, Battese & Coelli 1995) needs "
+                "dist='truncated-normal': u ~ N+(z delta, sigma_u^2)"
+            )
+        Zf = _z_design(z, Xf.index, n)
+        spec = _Spec(dist, Zf.to_numpy(dtype=float))
+    elif dist == "truncated-normal":
+        spec = _Spec(dist, np.ones((n, 1)))
+    else:
+        spec = _Spec(dist)
+    p = k + 2 + spec.q
     if n < p + 2:
         raise InputError(
             f"too few observations: {n} for {p} parameters; a stochastic frontier needs "
@@ -813,7 +905,7 @@ def sfa(
             "others); drop the redundant column(s)"
         )
     s = -1.0 if cost else 1.0
-    starts, _beta_ols, llf_ols, wrong_skew = _start_values(ya, Xa, s, dist)
+    starts, _beta_ols, llf_ols, wrong_skew = _start_values(ya, Xa, s, spec)
     if wrong_skew:
         sign = "negative" if cost else "positive"
         warnings.warn(
@@ -823,7 +915,7 @@ def sfa(
             ConvergenceWarning,
             stacklevel=2,
         )
-    theta, llf, converged, nit = _fit(ya, Xa, s, dist, starts)
+    theta, llf, converged, nit = _fit(ya, Xa, s, spec, starts)
     if not converged:
         warnings.warn(
             "the stochastic frontier likelihood did not converge to a tight optimum "
@@ -833,12 +925,12 @@ def sfa(
         )
 
     # covariance in internal parameters, then delta method to FRONTIER's parametrisation
-    H = _hessian(theta, ya, Xa, s, dist)
+    H = _hessian(theta, ya, Xa, s, spec)
     try:
         cov_int = np.linalg.inv(-H)
     except np.linalg.LinAlgError:
         cov_int = np.full((p, p), np.nan)
-    beta, su, sv, mu = _unpack(theta, k, dist)
+    beta, su, sv, _mu = _unpack(theta, k, spec)
     sig2 = su**2 + sv**2
     gamma = su**2 / sig2
     J = np.zeros((p, p))
@@ -849,10 +941,10 @@ def sfa(
     J[k + 1, k], J[k + 1, k + 1] = 2 * gamma * (1 - gamma), -2 * gamma * (1 - gamma)
     names = [*list(Xf.columns), "sigma2", "gamma"]
     values = [*list(beta), sig2, gamma]
-    if dist == "truncated-normal":
-        J[k + 2, k + 2] = 1.0
-        names.append("mu")
-        values.append(mu)
+    if spec.q:
+        J[k + 2 :, k + 2 :] = np.eye(spec.q)
+        names += ["mu"] if Zf is None else [f"z_{c}" for c in Zf.columns]
+        values += list(theta[k + 2 :])
     cov = J @ cov_int @ J.T
     cov = 0.5 * (cov + cov.T)
     params = pd.Series(values, index=names, name="parameter", dtype=float)
@@ -865,7 +957,8 @@ def sfa(
         units=dict(units or {}),
         years=list(years or []),
         notes=card_notes,
-        options={"dist": dist, "cost": cost, "add_constant": add_constant},
+        options={"dist": dist, "cost": cost, "add_constant": add_constant,
+                 "z": [] if Zf is None else [str(c) for c in Zf.columns]},
     )
     return SFAResult(
         params=params,
@@ -884,4 +977,26 @@ def sfa(
         n_iter=nit,
         y=ys.astype(float).rename(str(ys.name or "y")),
         X=Xf.astype(float),
+        Z=Zf,
     )
+
+
+def _z_design(z: Any, index: pd.Index, n: int) -> pd.DataFrame:
+    """The inefficiency determinants with their constant δ0 (``const``), as FRONTIER's
+    efficiency-effects model with an intercept."""
+    Zf = _as_frame(z)
+    if len(Zf) != n:
+        raise InputError(f"z has {len(Zf)} rows but X has {n}; they must match")
+    if isinstance(z, pd.DataFrame | pd.Series) and len(index) == n and not Zf.index.equals(index):
+        raise InputError("z and X have different indexes; align them (same units, same order)")
+    Zf = Zf.copy()
+    Zf.index = index
+    Zf.columns = [str(c) for c in Zf.columns]
+    if "const" in Zf.columns:
+        raise InputError("z already has a column named 'const'; the constant is added for you")
+    Zf.insert(0, "const", 1.0)
+    Za = _check_numeric(Zf, "z")
+    if np.linalg.matrix_rank(Za) < Za.shape[1]:
+        raise InputError("z does not have full column rank (with its constant); drop the "
+                         "redundant column(s)")
+    return Zf
