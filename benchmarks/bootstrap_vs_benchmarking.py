@@ -131,8 +131,8 @@ def main() -> None:
             "method": name,
             "mean bias-corrected score": f"{np.mean([f['bias_corrected'].mean() for f in frames]):.4f}",
             "mean interval width": f"{np.mean([(f['upper'] - f['lower']).mean() for f in frames]):.4f}",
-            "mean |difference| to Benchmarking": f"{np.mean(vs):.4f}",
-            "seed-to-seed mean |difference|": f"{np.mean(noise):.4f}" if noise else "",
+            "mean abs. difference to Benchmarking": f"{np.mean(vs):.4f}",
+            "seed-to-seed mean abs. difference": f"{np.mean(noise):.4f}" if noise else "",
         })
     text = "\n".join([
         "## Bootstrap against R Benchmarking's `dea.boot` (38 Colombian court circuits)",

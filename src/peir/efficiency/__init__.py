@@ -21,6 +21,7 @@ from peir.efficiency.frontier import Frontier, load_frontier
 from peir.efficiency.malmquist import MalmquistResult, malmquist
 from peir.efficiency.multiplier import MultiplierResult, dea_multiplier
 from peir.efficiency.results import DEAResult
+from peir.efficiency.second_stage import SecondStageResult, second_stage
 from peir.efficiency.sfa import SFAResult, load_sfa, sfa
 from peir.efficiency.sfa_panel import SFAPanelResult, sfa_panel
 from peir.efficiency.superefficiency import SuperEfficiencyResult, super_efficiency
@@ -39,6 +40,7 @@ __all__ = [
     "RevenueEfficiencyResult",
     "SFAPanelResult",
     "SFAResult",
+    "SecondStageResult",
     "SuperEfficiencyResult",
     "TrackResult",
     "bootstrap_dea",
@@ -51,6 +53,7 @@ __all__ = [
     "load_sfa",
     "malmquist",
     "revenue_efficiency",
+    "second_stage",
     "sfa",
     "sfa_panel",
     "super_efficiency",
