@@ -70,6 +70,8 @@ PARALLEL_MIN_UNITS = 6000
 SCREEN_TOL = 1e-9
 DUAL_TOL = 1e-9
 LP_SCREEN_RATIO = 3
+# relative relaxation of the fixed score when the max-slack stage is numerically infeasible
+SLACK_RELAX = 1e-9
 _banner_silenced = False
 
 
@@ -354,6 +356,12 @@ def _solve_block(
             continue
         if slacks and not env.all_tight:
             lam2 = env.max_slack(xe[k], ye[k], sc, ex)
+            if lam2 is None:
+                # θ* (φ*) is the boundary of the second stage's feasible set: round-off in
+                # the first stage can leave it a hair outside (6 of 100,000 units did). The
+                # first stage's own λ is feasible with the score relaxed by SLACK_RELAX.
+                relaxed = sc * (1.0 + SLACK_RELAX) if env.input else sc * (1.0 - SLACK_RELAX)
+                lam2 = env.max_slack(xe[k], ye[k], relaxed, ex)
             if lam2 is None:
                 slack_failed.append(k)
             else:

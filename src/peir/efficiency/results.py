@@ -242,9 +242,12 @@ def build_result(
             stacklevel=3,
         )
     if raw.slack_failed.size:
+        names = ", ".join(repr(xe.index[i]) for i in raw.slack_failed[:10])
+        more = f" and {raw.slack_failed.size - 10} more" if raw.slack_failed.size > 10 else ""
         warnings.warn(
-            f"DEA: the max-slack second stage failed for {raw.slack_failed.size} unit(s); "
-            "their slacks come from the first stage and may not be maximal.",
+            f"DEA: the max-slack second stage failed for {raw.slack_failed.size} unit(s) "
+            f"({names}{more}), even with the score relaxed by 1e-9; their scores are exact "
+            "but their slacks and targets come from the first stage and may not be maximal.",
             PeirWarning,
             stacklevel=3,
         )
