@@ -129,3 +129,15 @@ def test_dea_result_holds_its_technology():
     assert f.rts == "crs" and f.card.units == {"doctors": "FTE"}
     assert f.card.fingerprint == r.technology.card.fingerprint
     np.testing.assert_array_equal(f.score(X, Y).efficiency, r.efficiency)
+
+
+def test_every_public_efficiency_result_follows_the_base():
+    import peir.efficiency as eff
+
+    classes = [getattr(eff, n) for n in eff.__all__ if n.endswith("Result")]
+    assert len(classes) >= 12
+    for cls in classes:
+        assert issubclass(cls, Result), cls
+        assert dataclasses.is_dataclass(cls) and cls.__dataclass_params__.frozen, cls
+        for method in ("summary", "to_frame"):
+            assert getattr(cls, method) is not getattr(Result, method), (cls, method)
