@@ -30,6 +30,7 @@ from peir.costs.spec import CostOfCrimeSpec
 from peir.dataset import Dataset
 from peir.datasets import load_example
 from peir.errors import InputError, SpecError
+from peir.indicators.floors import LegalFloor
 from peir.outlook.spec import OutlookSpec
 from peir.pipeline import ingest
 from peir.pipeline.codes import is_country, is_currency
@@ -124,6 +125,10 @@ class ProjectConfig(BaseModel):
             constants: {country: SLV, currency: USD}
           caseload: {path: data/casos.xlsx, spec: {sheet: Casos, header_row: 2}}
         econ_scheme: SLV              # national economic codes of the budget (peir.econ.to_gfs)
+        rules:                        # legal spending floors (peir.indicators.LegalFloor)
+          - {id: oj_6pct, country: SLV, institution_code: "1600", min_share: 6,
+             of: revenue_current, phase: approved, year_to: 2025,
+             basis: "Constitución, art. 172: no less than 6 % of current revenue"}
         outlook: {horizon: 5, inflation: history, ceiling_pct_gdp: 3.0}   # see peir.outlook.OutlookSpec
         cost_of_crime: {year: 2015, victims: victims.csv, ...}           # see peir.costs.CostOfCrimeSpec
         allow_gaps: false   # true: country-years without context are flagged (NaN), not an error
@@ -144,6 +149,7 @@ class ProjectConfig(BaseModel):
     peers_example: str | None = None
     data: DataSection = Field(default_factory=DataSection)
     econ_scheme: str | dict[str, str] | None = None
+    rules: list[LegalFloor] = Field(default_factory=list)
     outlook: OutlookSpec | None = None
     cost_of_crime: CostOfCrimeSpec | None = None
 
@@ -250,4 +256,6 @@ class ProjectConfig(BaseModel):
         )
         if self.econ_scheme is not None:
             meta["econ_scheme"] = self.econ_scheme
+        if self.rules:
+            meta["rules"] = list(self.rules)
         return Dataset(**tables, name=self.name or (self.example or ""), meta=meta)

@@ -146,6 +146,7 @@ class C:
     PPP_LCU_PER_INTL = "ppp_lcu_per_intl"
     GOV_EXPENDITURE_LCU = "gov_expenditure_lcu"
     GOV_EXPENDITURE_SCOPE = "gov_expenditure_scope"
+    REVENUE_CURRENT = "revenue_current"
     # chain map
     PROGRAM_PATTERN = "program"
     YEAR_FROM = "year_from"

@@ -5,6 +5,8 @@
 - Plain functions for the standard formulas work on scalars, arrays and Series; a zero
   denominator gives NaN, never inf and never an exception.
 - :mod:`peir.indicators.pefa`: PEFA 2016 PI-1 and PI-2 with score letters.
+- :func:`check_floors`: compliance with legal spending floors (:class:`LegalFloor`, the
+  ``rules:`` of ``peir.yaml``); :func:`funding_split`: spending by funding class.
 
 The reference page ``docs/indicators.md`` is generated from the registry by
 ``python -m peir.indicators.docs docs/indicators.md``.
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 from peir.indicators import pefa
 from peir.indicators._base import STANDARDS, Indicator
+from peir.indicators.floors import SLV_JUDICIARY_FLOOR, LegalFloor, check_floors
 from peir.indicators.formulas import (
     attrition_ratio,
     case_turnover,
@@ -33,17 +36,21 @@ from peir.indicators.formulas import (
     unit_cost,
     unsentenced_share,
 )
+from peir.indicators.funding import funding_split
 from peir.indicators.pefa import PEFAResult
 from peir.indicators.registry import REGISTRY, catalog, compute, get
 
 __all__ = [
     "REGISTRY",
+    "SLV_JUDICIARY_FLOOR",
     "STANDARDS",
     "Indicator",
+    "LegalFloor",
     "PEFAResult",
     "attrition_ratio",
     "case_turnover",
     "catalog",
+    "check_floors",
     "clearance_rate",
     "cnj_congestion_rate",
     "compute",
@@ -51,6 +58,7 @@ __all__ = [
     "cost_per_day",
     "disposition_time",
     "execution_rate",
+    "funding_split",
     "get",
     "growth_rate",
     "litigation_rate",

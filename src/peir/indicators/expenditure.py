@@ -10,7 +10,10 @@ and year unless stated):
 - ``spending``, ``spending_real``, ``spending_lcu``: the sector total in that phase, nominal
   (output currency), constant base-year prices, and local currency;
 - ``spending_prev``, ``spending_real_prev``: the same for the previous year;
-- ``spending_approved``, ``spending_modified``, ``spending_executed``: totals by phase;
+- ``spending_approved``, ``_modified``, ``_committed``, ``_executed``, ``_paid``: totals by
+  phase (:data:`PHASE_TOTALS`);
+- ``funding_<class>``: spending by funding class (:func:`peir.indicators.funding.funding_totals`;
+  also by link and institution);
 - ``spending_<link>``: the level by link (``spending_judicial``...);
 - ``econ_21``, ``econ_22``, ``econ_31``... : spending in each GFS 2014 class of the harmonised
   ``econ_gfs`` column (level phase; NaN without an ``econ_scheme``), and the other aggregates
@@ -37,13 +40,17 @@ from peir.chain import CHAIN_LINKS
 from peir.indicators import formulas as F
 from peir.indicators._base import Indicator
 from peir.indicators.economic import ECON_CODES, econ_totals
+from peir.indicators.funding import funding_totals
 from peir.indicators.pefa import composition_variance
 from peir.schema import C
 
 if TYPE_CHECKING:  # pragma: no cover
     from peir.dataset import HarmonizedDataset
 
-__all__ = ["ECON_CODES", "INDICATORS", "LEVEL_PHASES", "spending_frames"]
+__all__ = ["ECON_CODES", "INDICATORS", "LEVEL_PHASES", "PHASE_TOTALS", "spending_frames"]
+
+#: Phases with a total column ``spending_<phase>`` in every frame.
+PHASE_TOTALS: tuple[str, ...] = ("approved", "modified", "committed", "executed", "paid")
 
 #: Phases used for levels, in order of preference.
 LEVEL_PHASES: tuple[str, ...] = ("executed", "approved")
@@ -106,8 +113,8 @@ def spending_frames(
         return frame.groupby(by, observed=True)[col].sum(min_count=1)
 
     def add_phase_totals(out: pd.DataFrame, by: list[str]) -> None:
-        """``spending_approved``/``_modified``/``_executed``: nominal totals by ``by`` per phase."""
-        for ph in ("approved", "modified", "executed"):
+        """``spending_<phase>`` for :data:`PHASE_TOTALS`: nominal totals by ``by`` per phase."""
+        for ph in PHASE_TOTALS:
             out[f"spending_{ph}"] = tot(s[s[C.PHASE] == ph], by, C.AMOUNT)
 
     main = phases.set_index(key)
@@ -120,6 +127,7 @@ def spending_frames(
         main[f"spending_{lk.value}"] = by_link[lk.value] if lk.value in by_link.columns else np.nan
     econ = econ_totals(lv, s, key)
     main = main.join(econ.reindex(main.index))
+    main = main.join(funding_totals(lv, key).reindex(main.index))
     # previous-year levels
     prev = main[["spending", "spending_real"]].reset_index()
     prev[C.YEAR] = prev[C.YEAR] + 1
@@ -140,12 +148,14 @@ def spending_frames(
     link.columns = ["spending", "spending_real", "spending_lcu"]
     add_phase_totals(link, [*key, C.LINK])
     link = link.join(econ_totals(lv, s, [*key, C.LINK]).reindex(link.index))
+    link = link.join(funding_totals(lv, [*key, C.LINK]).reindex(link.index))
     link = link.reset_index().merge(sector, on=key)
 
     # by institution
     icol = C.INSTITUTION_CODE if C.INSTITUTION_CODE in s.columns else C.INSTITUTION
     inst = tot(lv, [*key, icol], C.AMOUNT).rename("spending").to_frame()
     add_phase_totals(inst, [*key, icol])
+    inst = inst.join(funding_totals(lv, [*key, icol]).reindex(inst.index))
     inst = inst.reset_index().rename(columns={icol: "group"})
     inst["group"] = inst["group"].astype(str)
     inst = inst.merge(sector, on=key)

@@ -24,7 +24,7 @@ import pandas as pd
 
 from peir.chain import MEASURES
 from peir.errors import InputError
-from peir.indicators import economic, expenditure, justice
+from peir.indicators import economic, expenditure, funding, justice, payments
 from peir.indicators._base import FRAME_KEYS, Indicator
 from peir.schema import C
 
@@ -61,7 +61,7 @@ OUTPUT_COLUMNS: tuple[str, ...] = (
 )
 
 #: All indicators, by id, in documentation order.
-_MODULES = (expenditure, economic, justice)
+_MODULES = (expenditure, economic, funding, payments, justice)
 REGISTRY: dict[str, Indicator] = {ind.id: ind for m in _MODULES for ind in m.INDICATORS}
 if len(REGISTRY) != sum(len(m.INDICATORS) for m in _MODULES):  # pragma: no cover
     raise RuntimeError("duplicate indicator ids in the registry")
@@ -76,7 +76,7 @@ _CONTEXT_COLS = (
 
 _HAS_SPENDING = "_has_spending"
 _HAS_CASELOAD = "_has_caseload"
-_SPENDING_PREFIXES = ("spending", "sector_spending", "econ_", "cv_", "capital_")
+_SPENDING_PREFIXES = ("spending", "sector_spending", "econ_", "cv_", "capital_", "funding_")
 
 #: Context inputs: a row is not reported for them alone.
 _CONTEXT_INPUTS = frozenset({C.POPULATION, C.GDP_LCU, C.GOV_EXPENDITURE_LCU})
@@ -94,6 +94,9 @@ _LABELS = {
         for col in economic.ECON_COLUMNS
         if not col.startswith("capital_")
     },
+    **{col: f"{col} (no funding_source)" for col in funding.FUNDING_COLUMNS},
+    "spending_paid": "spending_paid (no paid phase)",
+    "spending_committed": "spending_committed (no committed phase)",
     "capital_modified": "modified capital spending (GFS 31 in econ_gfs)",
     "capital_executed": "executed capital spending (GFS 31 in econ_gfs)",
 }
@@ -175,9 +178,8 @@ def _frames(
         "spending_lcu",
         "spending_prev",
         "spending_real_prev",
-        "spending_approved",
-        "spending_modified",
-        "spending_executed",
+        *(f"spending_{p}" for p in expenditure.PHASE_TOTALS),
+        *funding.FUNDING_COLUMNS,
         "cv_institution",
         "cv_econ",
         "level_phase",
@@ -209,7 +211,7 @@ def _frames(
         )
     main[C.POPULATION] = np.where(regional, reg_pop, main[C.POPULATION])
     main.loc[regional, [C.GDP_LCU, C.GOV_EXPENDITURE_LCU]] = np.nan
-    phase_cols = ["spending_approved", "spending_modified", "spending_executed"]
+    phase_cols = [f"spending_{p}" for p in expenditure.PHASE_TOTALS]
     main[_HAS_SPENDING] = main["level_phase"].notna() | main[phase_cols].notna().any(axis=1)
     main[_HAS_CASELOAD] = main[[m for m in MEASURES if m in main.columns]].notna().any(axis=1)
     main = justice.add_derived(
