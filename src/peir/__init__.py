@@ -48,11 +48,24 @@ if TYPE_CHECKING:  # for type checkers only: the same names, imported eagerly
         SpecError,
         UnallocatedWarning,
     )
-    from peir.pipeline.ingest import read_budget, read_caseload, read_chain_map, read_context
+    from peir.pipeline.ingest import (
+        read_budget,
+        read_caseload,
+        read_chain_map,
+        read_context,
+        read_personnel,
+    )
     from peir.pipeline.inspect import Inspection, inspect
     from peir.pipeline.prices import FiscalYear
     from peir.readspec import ReadSpec
-    from peir.tables import BudgetTable, CaseloadTable, ChainMap, ContextTable, ValidationReport
+    from peir.tables import (
+        BudgetTable,
+        CaseloadTable,
+        ChainMap,
+        ContextTable,
+        PersonnelTable,
+        ValidationReport,
+    )
 
 #: Public name -> the module that defines it (imported when the name is first used).
 _EXPORTS: dict[str, str] = {
@@ -75,12 +88,12 @@ _EXPORTS: dict[str, str] = {
         ),
         "peir.errors",
     ),
-    **dict.fromkeys(("read_budget", "read_caseload", "read_chain_map", "read_context"), "peir.pipeline.ingest"),
+    **dict.fromkeys(("read_budget", "read_caseload", "read_chain_map", "read_context", "read_personnel"), "peir.pipeline.ingest"),
     **dict.fromkeys(("Inspection", "inspect"), "peir.pipeline.inspect"),
     "FiscalYear": "peir.pipeline.prices",
     "ReadSpec": "peir.readspec",
     **dict.fromkeys(
-        ("BudgetTable", "CaseloadTable", "ChainMap", "ContextTable", "ValidationReport"), "peir.tables"
+        ("BudgetTable", "CaseloadTable", "ChainMap", "ContextTable", "PersonnelTable", "ValidationReport"), "peir.tables"
     ),
 }
 
@@ -110,6 +123,7 @@ __all__ = [
     "MissingContextError",
     "PeirError",
     "PeirWarning",
+    "PersonnelTable",
     "Phase",
     "ReadError",
     "ReadSpec",
@@ -133,6 +147,7 @@ __all__ = [
     "read_chain_map",
     "read_context",
     "read_harmonized",
+    "read_personnel",
     "report",
     "spark",
 ]

@@ -39,7 +39,7 @@ from peir.readspec import ReadSpec, load_yaml_mapping, spec_error
 
 __all__ = ["DataEntry", "DataSection", "ProjectConfig"]
 
-_KINDS = ("budget", "caseload", "context", "chain_map")
+_KINDS = ("budget", "caseload", "context", "chain_map", "personnel")
 
 
 class DataEntry(BaseModel):
@@ -90,6 +90,7 @@ class DataSection(BaseModel):
     caseload: DataEntry | list[DataEntry] | None = None
     context: DataEntry | list[DataEntry] | None = None
     chain_map: DataEntry | list[DataEntry] | None = None
+    personnel: DataEntry | list[DataEntry] | None = None
 
     def entries(self, kind: str) -> list[DataEntry]:
         e = getattr(self, kind)
@@ -234,6 +235,7 @@ class ProjectConfig(BaseModel):
             "caseload": ingest.read_caseload,
             "context": ingest.read_context,
             "chain_map": ingest.read_chain_map,
+            "personnel": ingest.read_personnel,
         }
         for kind in _KINDS:
             entries = self.data.entries(kind)

@@ -27,7 +27,15 @@ from peir.pipeline.prices import rebase_amounts
 from peir.pipeline.store import read_parquet, write_parquet
 from peir.pipeline.validate import cross_validate
 from peir.schema import C
-from peir.tables import BudgetTable, CaseloadTable, ChainMap, ContextTable, Table, ValidationReport
+from peir.tables import (
+    BudgetTable,
+    CaseloadTable,
+    ChainMap,
+    ContextTable,
+    PersonnelTable,
+    Table,
+    ValidationReport,
+)
 
 __all__ = ["Dataset", "HarmonizeOptions", "HarmonizedDataset", "read_harmonized"]
 
@@ -42,11 +50,11 @@ def _as_table(obj: Any, cls: type[Table], reader_name: str) -> Any:
 
 
 class Dataset:
-    """Validated input tables of one review: budget, caseload, context, chain map.
+    """Validated input tables of one review: budget, caseload, context, chain map, personnel.
 
     Parameters
     ----------
-    budget, caseload, context, chain_map
+    budget, caseload, context, chain_map, personnel
         Typed tables (from ``peir.read_*``) or DataFrames in canonical columns (validated on
         the way in), or ``None``.
     name
@@ -61,6 +69,7 @@ class Dataset:
         caseload: CaseloadTable | pd.DataFrame | None = None,
         context: ContextTable | pd.DataFrame | None = None,
         chain_map: ChainMap | pd.DataFrame | None = None,
+        personnel: PersonnelTable | pd.DataFrame | None = None,
         *,
         name: str = "",
         meta: dict[str, Any] | None = None,
@@ -69,6 +78,7 @@ class Dataset:
         self.caseload: CaseloadTable | None = _as_table(caseload, CaseloadTable, "read_caseload")
         self.context: ContextTable | None = _as_table(context, ContextTable, "read_context")
         self.chain_map: ChainMap | None = _as_table(chain_map, ChainMap, "read_chain_map")
+        self.personnel: PersonnelTable | None = _as_table(personnel, PersonnelTable, "read_personnel")
         self.name = name
         self.meta: dict[str, Any] = dict(meta or {})
 
@@ -85,7 +95,7 @@ class Dataset:
     def tables(self) -> dict[str, Table]:
         """The tables present, by kind."""
         out: dict[str, Table] = {}
-        for kind in ("budget", "caseload", "context", "chain_map"):
+        for kind in ("budget", "caseload", "context", "chain_map", "personnel"):
             t = getattr(self, kind)
             if t is not None:
                 out[kind] = t
@@ -141,6 +151,8 @@ class Dataset:
             synthetic=bool(self.meta.get("synthetic", False)),
         )
         h = HarmonizedDataset.from_frames(frames, name=self.name)
+        if self.personnel is not None:
+            h.personnel = self.personnel.frame
         if self.budget is not None:
             h.report = self.budget.report
         return h
@@ -189,6 +201,9 @@ class HarmonizedDataset:
         Where caseload sources disagree for one measure: the values and the difference.
     gaps
         Country-years flagged for missing context (when gaps were allowed).
+    personnel
+        The personnel table as read (headcount and wage bill by institution, category, region
+        and year, wage bills in local currency): not converted or deflated.
     provenance
         Inputs, options and versions used.
     """
@@ -202,6 +217,7 @@ class HarmonizedDataset:
     discrepancies: pd.DataFrame = field(default_factory=pd.DataFrame)
     gaps: pd.DataFrame = field(default_factory=pd.DataFrame)
     provenance: dict[str, Any] = field(default_factory=dict)
+    personnel: pd.DataFrame = field(default_factory=pd.DataFrame)
     report: ValidationReport = field(default_factory=ValidationReport)
     name: str = ""
 
@@ -344,7 +360,7 @@ class HarmonizedDataset:
             "currency": self.currency,
             "name": self.name,
         }
-        for name in ("spending", "caseload", "context", "transfers", "discrepancies", "gaps"):
+        for name in ("spending", "caseload", "context", "transfers", "discrepancies", "gaps", "personnel"):
             frame = getattr(self, name)
             write_parquet(frame, d / f"{name}.parquet", schema_id=f"peir:harmonized:{name}:v1", provenance=prov)
         return d
@@ -380,7 +396,7 @@ def read_harmonized(directory: str | Path) -> HarmonizedDataset:
     d = Path(directory)
     frames: dict[str, pd.DataFrame] = {}
     meta: dict[str, Any] = {}
-    for name in ("spending", "caseload", "context", "transfers", "discrepancies", "gaps"):
+    for name in ("spending", "caseload", "context", "transfers", "discrepancies", "gaps", "personnel"):
         p = d / f"{name}.parquet"
         if p.exists():
             frames[name], m = read_parquet(p)
@@ -401,5 +417,6 @@ def read_harmonized(directory: str | Path) -> HarmonizedDataset:
         discrepancies=frames["discrepancies"],
         gaps=frames["gaps"],
         provenance=prov,
+        personnel=frames["personnel"],
         name=name,
     )

@@ -15,8 +15,8 @@ from typing import Any, Literal
 
 __all__ = ["SCHEMA_NAMES", "C", "FieldSpec", "TableSchema", "load_schema"]
 
-TableName = Literal["budget", "caseload", "context", "chain_map"]
-SCHEMA_NAMES: tuple[TableName, ...] = ("budget", "caseload", "context", "chain_map")
+TableName = Literal["budget", "caseload", "context", "chain_map", "personnel"]
+SCHEMA_NAMES: tuple[TableName, ...] = ("budget", "caseload", "context", "chain_map", "personnel")
 
 
 @dataclass(frozen=True)
@@ -147,6 +147,10 @@ class C:
     GOV_EXPENDITURE_LCU = "gov_expenditure_lcu"
     GOV_EXPENDITURE_SCOPE = "gov_expenditure_scope"
     REVENUE_CURRENT = "revenue_current"
+    # personnel
+    CATEGORY = "category"
+    HEADCOUNT = "headcount"
+    WAGE_BILL = "wage_bill"
     # chain map
     PROGRAM_PATTERN = "program"
     YEAR_FROM = "year_from"

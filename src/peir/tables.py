@@ -28,6 +28,7 @@ __all__ = [
     "ChainMap",
     "ContextTable",
     "IssueBlock",
+    "PersonnelTable",
     "Table",
     "Template",
     "ValidationReport",
@@ -467,3 +468,10 @@ class ChainMap(Table):
     """Rules placing budget lines on links with explicit shares (schema ``chain_map``)."""
 
     kind: ClassVar[str] = "chain_map"
+
+
+@dataclass(repr=False)
+class PersonnelTable(Table):
+    """Staff in post and wage bill by institution, category, region and year (schema ``personnel``)."""
+
+    kind: ClassVar[str] = "personnel"

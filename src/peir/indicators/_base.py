@@ -11,14 +11,16 @@ import pandas as pd
 __all__ = ["FRAME_KEYS", "STANDARDS", "Frame", "Indicator"]
 
 #: The frame an indicator is computed on: ``main`` (one row per country, year, region),
-#: ``link`` (per link of the chain) or ``institution`` (per institution).
-Frame = Literal["main", "link", "institution"]
+#: ``link`` (per link of the chain), ``institution`` (per institution) or ``personnel`` (per
+#: staff category of the personnel table).
+Frame = Literal["main", "link", "institution", "personnel"]
 
 #: Key columns of each frame (besides the value columns).
 FRAME_KEYS: dict[str, tuple[str, ...]] = {
     "main": ("country", "year", "region"),
     "link": ("country", "year", "region", "link"),
     "institution": ("country", "year", "region", "group"),
+    "personnel": ("country", "year", "region", "group"),
 }
 
 #: The standards the registry cites, with their reference.

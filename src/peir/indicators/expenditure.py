@@ -21,6 +21,8 @@ and year unless stated):
 - ``cv_institution``, ``cv_econ``: PEFA PI-2 composition variance of the year by institution
   and by economic type (approved vs executed; GFS classes where ``econ_gfs`` is known, else the
   national codes);
+- regional rows (``region`` set) in the main and link frames where lines have a region:
+  levels and ``spending_<link>`` per region (the other aggregates are national);
 - ``staff_total``: police officers + prosecutors + judges + public defenders + prison and court
   staff (the staff measures present in the caseload).
 
@@ -150,16 +152,48 @@ def spending_frames(
     link = link.join(econ_totals(lv, s, [*key, C.LINK]).reindex(link.index))
     link = link.join(funding_totals(lv, [*key, C.LINK]).reindex(link.index))
     link = link.reset_index().merge(sector, on=key)
+    main, link = _with_regions(main, link, lv, key)
 
     # by institution
     icol = C.INSTITUTION_CODE if C.INSTITUTION_CODE in s.columns else C.INSTITUTION
     inst = tot(lv, [*key, icol], C.AMOUNT).rename("spending").to_frame()
+    inst["spending_lcu"] = tot(lv, [*key, icol], C.AMOUNT_LCU)
     add_phase_totals(inst, [*key, icol])
     inst = inst.join(funding_totals(lv, [*key, icol]).reindex(inst.index))
     inst = inst.reset_index().rename(columns={icol: "group"})
     inst["group"] = inst["group"].astype(str)
     inst = inst.merge(sector, on=key)
     return main, link, inst
+
+
+def _with_regions(
+    main: pd.DataFrame, link: pd.DataFrame, lv: pd.DataFrame, key: list[str]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The national rows (``region`` empty) and, for lines with a region, one row per region:
+    ``spending``, ``spending_real``, ``spending_lcu``, ``level_phase`` and ``spending_<link>``
+    in the main frame; ``spending``, ``spending_real``, ``spending_lcu`` per link."""
+    main = main.assign(**{C.REGION: ""})
+    link = link.assign(**{C.REGION: ""})
+    if C.REGION not in lv.columns:
+        return main, link
+    region = lv[C.REGION].astype("object")
+    region = region.where(region.notna(), "").astype(str).str.strip()
+    rl = lv[region != ""].assign(**{C.REGION: region[region != ""]})
+    if rl.empty:
+        return main, link
+    cols = [C.AMOUNT, C.AMOUNT_REAL, C.AMOUNT_LCU]
+    names = {C.AMOUNT: "spending", C.AMOUNT_REAL: "spending_real", C.AMOUNT_LCU: "spending_lcu"}
+    by = [*key, C.REGION]
+    reg = rl.groupby(by, observed=True)[cols].sum(min_count=1).rename(columns=names)
+    by_link = rl.groupby([*by, C.LINK], observed=True)[C.AMOUNT].sum(min_count=1).unstack(C.LINK)
+    for lk in CHAIN_LINKS:
+        reg[f"spending_{lk.value}"] = by_link[lk.value] if lk.value in by_link.columns else np.nan
+    reg = reg.reset_index().merge(main[[*key, "level_phase"]], on=key, how="left")
+    reg_link = rl.groupby([*by, C.LINK], observed=True)[cols].sum(min_count=1).rename(columns=names)
+    return (
+        pd.concat([main, reg], ignore_index=True),
+        pd.concat([link, reg_link.reset_index()], ignore_index=True),
+    )
 
 
 def _cv(s: pd.DataFrame, key: list[str], col: str) -> pd.Series:
@@ -202,6 +236,7 @@ def _ind(
     standard: str = _PER,
     frame: str = "main",
     phase_note: bool = True,
+    regional: bool = False,
 ) -> Indicator:
     return Indicator(
         id=id,
@@ -215,7 +250,7 @@ def _ind(
         requires=requires,
         fn=fn,  # type: ignore[arg-type]
         frame=frame,  # type: ignore[arg-type]
-        regional=False,
+        regional=regional,
         phase_note=phase_note,
     )
 
@@ -251,9 +286,12 @@ INDICATORS: list[Indicator] = [
         "Gasto per cápita",
         "currency per inhabitant",
         "spending ÷ population",
-        "Nominal sector spending per inhabitant; the population series is named in the context table.",
+        "Nominal sector spending per inhabitant; the population series is named in the context table. "
+        "Computed for each region too where the budget lines have a region and the context a "
+        "regional population.",
         ("spending", "population"),
         lambda d: F.ratio(d["spending"], d["population"]),
+        regional=True,
     ),
     _ind(
         "exp_per_capita_real",
@@ -264,6 +302,7 @@ INDICATORS: list[Indicator] = [
         "Real sector spending per inhabitant.",
         ("spending_real", "population"),
         lambda d: F.ratio(d["spending_real"], d["population"]),
+        regional=True,
     ),
     _ind(
         "exp_pct_gdp",
@@ -350,6 +389,7 @@ INDICATORS: list[Indicator] = [
         ("spending", "population"),
         lambda d: F.ratio(d["spending"], d["population"]),
         frame="link",
+        regional=True,
     ),
     _ind(
         "exp_link_pct_gdp",

@@ -24,7 +24,15 @@ import pandas as pd
 
 from peir.chain import MEASURES
 from peir.errors import InputError
-from peir.indicators import economic, expenditure, funding, justice, payments
+from peir.indicators import (
+    economic,
+    expenditure,
+    funding,
+    justice,
+    payments,
+    personnel,
+    regional,
+)
 from peir.indicators._base import FRAME_KEYS, Indicator
 from peir.schema import C
 
@@ -61,7 +69,7 @@ OUTPUT_COLUMNS: tuple[str, ...] = (
 )
 
 #: All indicators, by id, in documentation order.
-_MODULES = (expenditure, economic, funding, payments, justice)
+_MODULES = (expenditure, economic, funding, payments, personnel, regional, justice)
 REGISTRY: dict[str, Indicator] = {ind.id: ind for m in _MODULES for ind in m.INDICATORS}
 if len(REGISTRY) != sum(len(m.INDICATORS) for m in _MODULES):  # pragma: no cover
     raise RuntimeError("duplicate indicator ids in the registry")
@@ -76,7 +84,7 @@ _CONTEXT_COLS = (
 
 _HAS_SPENDING = "_has_spending"
 _HAS_CASELOAD = "_has_caseload"
-_SPENDING_PREFIXES = ("spending", "sector_spending", "econ_", "cv_", "capital_", "funding_")
+_SPENDING_PREFIXES = ("spending", "sector_spending", "econ_", "cv_", "capital_", "funding_", "regional_")
 
 #: Context inputs: a row is not reported for them alone.
 _CONTEXT_INPUTS = frozenset({C.POPULATION, C.GDP_LCU, C.GOV_EXPENDITURE_LCU})
@@ -161,7 +169,6 @@ def _frames(
     ctx = _context(h)
     key = [C.COUNTRY, C.YEAR]
     if not spend_main.empty:
-        spend_main = spend_main.assign(**{C.REGION: ""})
         spend_main[C.COUNTRY] = spend_main[C.COUNTRY].astype(str)
         spend_main[C.YEAR] = spend_main[C.YEAR].astype(int)
     main = (
@@ -169,6 +176,12 @@ def _frames(
         if not spend_main.empty
         else cl.copy()
     )
+    staff_main, staff_cat, staff_inst = personnel.personnel_frames(h.personnel, country)
+    if not staff_main.empty:
+        staff_main[C.YEAR] = staff_main[C.YEAR].astype(int)
+        main[C.REGION] = main[C.REGION].fillna("").astype(str)
+        main[C.YEAR] = main[C.YEAR].astype(int)
+        main = main.merge(staff_main, on=[*key, C.REGION], how="outer")
     for m in MEASURES:
         if m not in main.columns:
             main[m] = np.nan
@@ -184,6 +197,7 @@ def _frames(
         "cv_econ",
         "level_phase",
         *economic.ECON_COLUMNS,
+        *personnel.MAIN_COLUMNS,
         *(
             f"spending_{lk}"
             for lk in ("prevention", "patrol", "investigation", "judicial", "corrections")
@@ -199,7 +213,7 @@ def _frames(
         if c not in main.columns:
             main[c] = np.nan
         main[c] = pd.to_numeric(main[c], errors="coerce").astype("float64")
-    regional = main[C.REGION] != ""
+    in_region = main[C.REGION] != ""
     reg_pop = (
         main[justice.REGIONAL_POPULATION] if justice.REGIONAL_POPULATION in main.columns else np.nan
     )
@@ -209,24 +223,30 @@ def _frames(
         reg_pop = pd.Series(reg_pop, index=main.index, dtype="float64").fillna(
             pd.Series(from_ctx[justice.REGIONAL_POPULATION].to_numpy(), index=main.index)
         )
-    main[C.POPULATION] = np.where(regional, reg_pop, main[C.POPULATION])
-    main.loc[regional, [C.GDP_LCU, C.GOV_EXPENDITURE_LCU]] = np.nan
+    main[C.POPULATION] = np.where(in_region, reg_pop, main[C.POPULATION])
+    main.loc[in_region, [C.GDP_LCU, C.GOV_EXPENDITURE_LCU]] = np.nan
     phase_cols = [f"spending_{p}" for p in expenditure.PHASE_TOTALS]
     main[_HAS_SPENDING] = main["level_phase"].notna() | main[phase_cols].notna().any(axis=1)
     main[_HAS_CASELOAD] = main[[m for m in MEASURES if m in main.columns]].notna().any(axis=1)
     main = justice.add_derived(
         main.sort_values([C.COUNTRY, C.REGION, C.YEAR]).reset_index(drop=True)
     )
+    main = regional.add_dispersion(main)
 
     national = main[main[C.REGION] == ""]
     base = national[[*key, C.POPULATION, C.GDP_LCU, *justice.STAFF_MEASURES]]
 
     link = spend_link
     if not link.empty:
-        link = link.assign(**{C.REGION: ""})
         link[C.YEAR] = link[C.YEAR].astype(int)
         link[C.COUNTRY] = link[C.COUNTRY].astype(str)
         link = link.merge(base, on=key, how="left")
+        # regional link rows: the region's population (and no national GDP or staff)
+        reg = (link[C.REGION] != "").to_numpy()
+        if reg.any():
+            pop = link[[*key, C.REGION]].merge(main[[*key, C.REGION, C.POPULATION]], on=[*key, C.REGION], how="left")
+            link.loc[reg, C.POPULATION] = pop.loc[reg, C.POPULATION].to_numpy()
+            link.loc[reg, [C.GDP_LCU, *justice.STAFF_MEASURES]] = np.nan
         staff = pd.Series(np.nan, index=link.index, dtype="float64")
         for lk in {MEASURES[m].link.value for m in justice.STAFF_MEASURES}:
             ms = [m for m in justice.STAFF_MEASURES if MEASURES[m].link.value == lk]
@@ -235,9 +255,18 @@ def _frames(
         link["staff"] = staff
     inst = spend_inst
     if not inst.empty:
-        inst = inst.assign(**{C.REGION: "", C.LINK: "sector"})
         inst[C.YEAR] = inst[C.YEAR].astype(int)
-    return {"main": main, "link": link, "institution": inst}, summed
+    if not staff_inst.empty:
+        staff_inst[C.YEAR] = staff_inst[C.YEAR].astype(int)
+        inst = staff_inst if inst.empty else inst.merge(staff_inst, on=[*key, "group"], how="outer")
+    if not inst.empty:
+        inst = inst.assign(**{C.REGION: "", C.LINK: "sector"})
+    cat = staff_cat
+    if not cat.empty:
+        cat[C.YEAR] = cat[C.YEAR].astype(int)
+        pops = main[[*key, C.REGION, C.POPULATION]].drop_duplicates([*key, C.REGION])
+        cat = cat.merge(pops, on=[*key, C.REGION], how="left")
+    return {"main": main, "link": link, "institution": inst, "personnel": cat}, summed
 
 
 def _where(frame: pd.DataFrame, kind: str) -> np.ndarray:
@@ -246,7 +275,7 @@ def _where(frame: pd.DataFrame, kind: str) -> np.ndarray:
     if C.REGION in frame.columns:
         reg = frame[C.REGION].astype(str)
         where = where.where(reg == "", where + " (region " + reg + ")")
-    tag = {"institution": "group", "link": C.LINK}.get(kind)
+    tag = {"institution": "group", "personnel": "group", "link": C.LINK}.get(kind)
     if tag is not None and tag in frame.columns:
         where = where + " [" + frame[tag].astype(str) + "]"
     return where.to_numpy(dtype=object)
@@ -264,7 +293,7 @@ def _notes(
         missing = sub.isna().to_numpy()
         zero = (sub == 0).to_numpy()
         where = _where(frame.loc[nan], ind.frame)
-        regional = (
+        in_region = (
             (frame.loc[nan, C.REGION] != "").to_numpy()
             if C.REGION in frame.columns
             else np.zeros(len(sub), dtype=bool)
@@ -274,7 +303,7 @@ def _notes(
             miss = [req[j] for j in range(len(req)) if missing[k, j]]
             if miss:
                 labels = ", ".join(_LABELS.get(m, m) for m in miss)
-                if regional[k] and C.POPULATION in miss:
+                if in_region[k] and C.POPULATION in miss:
                     labels += " (no regional population in the data)"
                 out.append(f"missing {labels} for {where[k]}")
                 continue

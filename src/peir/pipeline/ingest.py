@@ -59,6 +59,7 @@ from peir.tables import (
     ChainMap,
     ContextTable,
     IssueBlock,
+    PersonnelTable,
     Table,
     ValidationReport,
     issue_blocks,
@@ -71,6 +72,7 @@ __all__ = [
     "read_caseload",
     "read_chain_map",
     "read_context",
+    "read_personnel",
     "read_table",
 ]
 
@@ -101,6 +103,9 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     C.POPULATION: ("poblacion", "populacao"),
     C.SHARE: ("proporcion", "porcentaje", "participacion"),
     C.LINK: ("eslabon", "eslabon de la cadena", "chain link"),
+    C.HEADCOUNT: ("plazas", "dotacion", "efectivos", "numero de empleados", "employees", "staff", "fte"),
+    C.WAGE_BILL: ("masa salarial", "remuneraciones", "planilla", "payroll", "wage bill"),
+    C.CATEGORY: ("categoria", "categoria de personal", "staff category"),
 }
 
 #: Chunks of a streamed file validated at a time (worker threads); 1 = in the reading thread.
@@ -114,6 +119,7 @@ _TABLES: dict[str, type[Table]] = {
     "caseload": CaseloadTable,
     "context": ContextTable,
     "chain_map": ChainMap,
+    "personnel": PersonnelTable,
 }
 # staged column: the source column a wide (melted) row came from
 _MELT_SOURCE = "\x00wide column"
@@ -170,6 +176,14 @@ def read_chain_map(source: Any, spec: SpecLike = None, **overrides: Any) -> Chai
     See :func:`read_budget`."""
     table = read_table("chain_map", source, spec, **overrides)
     assert isinstance(table, ChainMap)
+    return table
+
+
+def read_personnel(source: Any, spec: SpecLike = None, **overrides: Any) -> PersonnelTable:
+    """Read staff in post and wage bills (institution, category, region, year) into a
+    :class:`peir.PersonnelTable`. See :func:`read_budget`."""
+    table = read_table("personnel", source, spec, **overrides)
+    assert isinstance(table, PersonnelTable)
     return table
 
 
