@@ -50,12 +50,12 @@ def test_linear_no_bounds_is_proportional() -> None:
     links = _links()
     m = ChainModel(links)
     B = 300.0
-    res = m.optimize(B)
+    res = m.optimize(B, floors={"prevention": 0.0})  # prevention may be cut: floors say so
     cr = (links["unit_cost"] * links["demand_ratio"]).to_numpy()
     proc = cr > 0
     assert res.throughput == pytest.approx(B / cr.sum(), rel=1e-9)
     b = res.budgets.to_numpy()
-    assert b[~proc] == pytest.approx(0.0, abs=1e-6)  # prevention gives way (no floor)
+    assert b[~proc] == pytest.approx(0.0, abs=1e-6)  # prevention gives way (floor 0)
     assert_allclose(b[proc], B * cr[proc] / cr.sum(), rtol=1e-9)
     # with a prevention floor, the processing budget is what is left
     res2 = m.optimize(B, floors={"prevention": 25.0})
@@ -260,3 +260,78 @@ def test_never_worse_than_current(
     res = m.optimize(max_change=mc, floors=floors, returns=beta)
     assert res.throughput >= res.current_throughput * (1 - 1e-7)
     assert res.budgets.sum() == pytest.approx(links["budget"].sum(), rel=1e-9)
+
+
+# ---------------------------------------------------------------------------------------------
+# guarded allocation (#15) and value per output (#18)
+# ---------------------------------------------------------------------------------------------
+
+
+def test_default_keeps_prevention_on_simulated_data() -> None:
+    """The brief's call (max_change=0.2, no floors) cut prevention 97.6 M -> 78.1 M on
+    simulate(seed=1); by default prevention now keeps at least its current budget."""
+    import warnings
+
+    from peir.datasets import simulate
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        h = simulate(seed=1).harmonize(base_year=2020)
+    year = int(h.spending["year"].max())
+    m = ChainModel.from_harmonized(h, country="XSA", year=year)
+    current = float(m.links.loc["prevention", "budget"])
+    assert np.isnan(m.links.loc["prevention", "unit_cost"])  # no measured output, no unit cost
+    guarded = m.optimize(max_change=0.2)
+    assert guarded.budgets["prevention"] >= current * (1 - 1e-9)
+    assert any("prevention is kept" in n for n in guarded.notes)
+    # without the occupancy limit the LP wants prison throughput, and still keeps prevention
+    no_limit = m.optimize(max_change=0.2, limits={})
+    assert no_limit.throughput > guarded.throughput
+    assert no_limit.budgets["prevention"] >= current * (1 - 1e-9)
+    # only with both guards off is prevention cut, as the brief did: 97.6 M -> 78.1 M
+    unguarded = m.optimize(max_change=0.2, floors={"prevention": 0.0}, limits={})
+    assert current == pytest.approx(97.6e6, rel=1e-3)
+    assert unguarded.budgets["prevention"] == pytest.approx(0.8 * current, rel=1e-6)
+    assert guarded.budgets.sum() == pytest.approx(m.links["budget"].sum(), rel=1e-9)
+
+
+def test_nan_unit_cost_only_where_demand_ratio_is_zero() -> None:
+    links = _links().assign(unit_cost=[np.nan, 0.002, 0.002, 0.008, 0.005])
+    m = ChainModel(links)
+    assert np.isinf(m.link_throughput()["prevention"])
+    assert m.throughput == pytest.approx(ChainModel(_links()).throughput)
+    with pytest.raises(InputError, match="only a link with demand ratio 0 may have no unit cost"):
+        ChainModel(_links().assign(unit_cost=[1.0, np.nan, 0.002, 0.008, 0.005]))
+
+
+def test_value_per_output_by_hand() -> None:
+    """Two links, current (50, 50), within ±50 %: prevention (r = 0, 1 per participant, each
+    worth 5) and patrol (r = 1, 2 per unit of output, each worth 3). Value = 3 T + 5 b_p with
+    T = b_patrol / 2, i.e. 1.5 b_patrol + 5 b_p: prevention takes all it may (75)."""
+    links = pd.DataFrame({"link": ["prevention", "patrol"], "budget": [50.0, 50.0],
+                          "unit_cost": [1.0, 2.0], "demand_ratio": [0.0, 1.0]})
+    m = ChainModel(links)
+    res = m.optimize(max_change=0.5, value_per_output={"prevention": 5.0, "patrol": 3.0})
+    assert res.budgets["prevention"] == pytest.approx(75.0)
+    assert res.budgets["patrol"] == pytest.approx(25.0)
+    assert res.value == pytest.approx(3 * 12.5 + 5 * 75)  # 412.5
+    assert res.current_value == pytest.approx(3 * 25 + 5 * 50)  # 325
+    # worth little, prevention gives way down to its floor (its current budget by default)
+    cheap = m.optimize(max_change=0.5, value_per_output={"prevention": 0.1, "patrol": 3.0})
+    assert cheap.budgets["prevention"] == pytest.approx(50.0)
+    # the default (no values) is the throughput LP, unchanged
+    assert m.optimize(max_change=0.5).throughput == pytest.approx(25.0)
+    with pytest.raises(InputError, match="needs its unit cost"):
+        ChainModel(links.assign(unit_cost=[np.nan, 2.0])).optimize(value_per_output={"prevention": 5.0})
+    with pytest.raises(InputError, match="linear model only"):
+        m.optimize(value_per_output={"patrol": 1.0}, returns=0.5)
+
+
+def test_limit_caps_throughput_whatever_the_budget() -> None:
+    links = _links().assign(limit=[np.nan, np.nan, np.nan, np.nan, 10_000.0])  # prison places
+    m = ChainModel(links)
+    # corrections can hold 10,000 = its budget-capacity today: more money does not help
+    res = m.optimize(max_change=0.5)
+    assert res.throughput == pytest.approx(10_000 / (25 / 3))
+    assert res.budgets["corrections"] <= 50.0 * (1 + 1e-9)
+    assert m.optimize(max_change=0.5, limits={}).throughput > res.throughput

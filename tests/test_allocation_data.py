@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from numpy.testing import assert_allclose
 
 from peir._results import Summary
 from peir.allocation import (
@@ -137,9 +138,21 @@ def test_from_harmonized() -> None:
     used = m.inputs_used
     assert {"final output", "budget", "capacity", "demand"} <= set(used["role"])
     assert any("unallocated" in n for n in m.notes)
-    res = m.optimize(max_change=0.2, floors={"prevention": 10.0})
-    assert res.throughput > m.throughput
-    assert res.budgets["corrections"] == pytest.approx(60.0)
+    # occupancy is a constraint: at 250 % of capacity no reallocation raises throughput (the
+    # prisons cannot hold more without budget for new places), and nothing is moved
+    assert lk.loc["corrections", "limit"] == 10_000
+    res = m.optimize(max_change=0.2)
+    assert res.throughput == pytest.approx(m.throughput, rel=1e-9) == pytest.approx(1200.0)
+    assert_allclose(res.budgets.to_numpy(), lk["budget"].to_numpy(), rtol=1e-9)
+    # without the limit (the old, unguarded model) money would go to prison throughput
+    free = m.optimize(max_change=0.2, limits={})
+    assert free.throughput > m.throughput and free.budgets["corrections"] == pytest.approx(60.0)
+    # with a price for new places, part of the total buys capacity: r T <= 10,000 + x
+    bought = m.optimize(max_change=0.2, capacity_cost={"corrections": 0.001})
+    assert bought.capacity_added is not None and bought.capacity_added["corrections"] > 0
+    r_corr = lk.loc["corrections", "demand_ratio"]
+    assert r_corr * bought.throughput == pytest.approx(10_000 + bought.capacity_added["corrections"], rel=1e-6)
+    assert bought.budgets.sum() + 0.001 * bought.capacity_added["corrections"] == pytest.approx(lk["budget"].sum())
     with pytest.raises(InputError, match="no executed spending"):
         ChainModel.from_harmonized(make_h(), country="XXX", year=2019)
 

@@ -8,10 +8,15 @@ needs ``r_l`` units of link l's output (the demand ratio), so the chain's throug
 
     T = min over links with r_l > 0 of  b_l / (c_l r_l).
 
-A link with ``r_l = 0`` (prevention) does not constrain throughput. The demand on link l is
-``r_l D`` where ``D`` is the reference final output (the observed one when the model is built
-from data, otherwise the current throughput); utilisation = demand / capacity, and the
-bottleneck is the link with the highest utilisation.
+A link with ``r_l = 0`` (prevention) does not constrain throughput and needs no unit cost
+(``NaN`` is accepted there). The demand on link l is ``r_l D`` where ``D`` is the reference final
+output (the observed one when the model is built from data, otherwise the current throughput);
+utilisation = demand / capacity, and the bottleneck is the link with the highest utilisation.
+
+A link may also have a physical ``limit``: the most units of its output it can hold whatever
+its budget, e.g. the official capacity of the prisons (places). Then ``r_l T <= limit_l`` too:
+prison throughput cannot rise above capacity without budget for new capacity
+(:meth:`ChainModel.optimize` ``capacity_cost=``).
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ from peir.schema import C
 if TYPE_CHECKING:  # pragma: no cover
     from peir.dataset import HarmonizedDataset
 
-__all__ = ["DEFAULT_LINK_MEASURES", "FINAL_MEASURES", "ChainModel", "national_caseload"]
+__all__ = ["DEFAULT_LINK_MEASURES", "FINAL_MEASURES", "PHYSICAL_LIMITS", "ChainModel", "national_caseload"]
 
 #: Per link, candidate (capacity measure, demand measure) pairs, first available wins.
 #: The capacity measure is what the link processes (its unit cost is spending ÷ this);
@@ -58,6 +63,9 @@ DEFAULT_LINK_MEASURES: dict[str, list[tuple[str, str]]] = {
         ("prisoners_total", "prisoners_total"),
     ],
 }
+
+#: Capacity measures that are physical limits (the link cannot hold more whatever its budget).
+PHYSICAL_LIMITS: frozenset[str] = frozenset({"prison_capacity"})
 
 #: Candidates for the chain's final output, first available wins.
 FINAL_MEASURES: tuple[str, ...] = (
@@ -127,9 +135,11 @@ class ChainModel:
     ----------
     links
         One row per link (index or a ``link`` column) with ``budget`` (currency),
-        ``unit_cost`` (currency per unit of the link's output, > 0) and ``demand_ratio``
-        (units of the link's output per unit of final output, >= 0; 0 = does not constrain).
-        Optional columns (``capacity_measure``, ``demand_measure``, ``unit``) are kept.
+        ``unit_cost`` (currency per unit of the link's output, > 0; may be NaN where the
+        demand ratio is 0) and ``demand_ratio`` (units of the link's output per unit of final
+        output, >= 0; 0 = does not constrain). Optional: ``limit`` (the most units of output the
+        link can hold whatever its budget, e.g. prison places; NaN = none). Other columns
+        (``capacity_measure``, ``demand_measure``, ``unit``) are kept.
     final_output
         Reference final output D for the demand side of :meth:`bottleneck` (the observed one
         when built from data); by default the current throughput.
@@ -164,9 +174,17 @@ class ChainModel:
             raise InputError("links is empty")
         for col in ("budget", "unit_cost", "demand_ratio"):
             v = pd.to_numeric(df[col], errors="coerce")
-            bad = df.index[v.isna() | ~np.isfinite(v.fillna(0))].tolist()
+            missing = v.isna() | ~np.isfinite(v.fillna(0))
+            if col == "unit_cost":  # a link that constrains nothing needs no unit cost
+                r = pd.to_numeric(df["demand_ratio"], errors="coerce")
+                missing &= ~(r == 0)
+                v = v.where(np.isfinite(v))
+            bad = df.index[missing].tolist()
             if bad:
-                raise InputError(f"{col} is missing or not a number for link(s) {bad}")
+                raise InputError(
+                    f"{col} is missing or not a number for link(s) {bad}"
+                    + ("; only a link with demand ratio 0 may have no unit cost" if col == "unit_cost" else "")
+                )
             df[col] = v.astype(float)
         if (df["budget"] < 0).any():
             raise InputError(f"negative budget for {df.index[df['budget'] < 0].tolist()}")
@@ -174,6 +192,11 @@ class ChainModel:
             raise InputError(
                 f"unit_cost must be > 0; not for {df.index[df['unit_cost'] <= 0].tolist()}"
             )
+        if "limit" in df.columns:
+            lim = pd.to_numeric(df["limit"], errors="coerce").astype(float)
+            if (lim <= 0).any():
+                raise InputError(f"limit must be > 0 (or NaN for none); not for {df.index[lim <= 0].tolist()}")
+            df["limit"] = lim
         if (df["demand_ratio"] < 0).any():
             raise InputError(
                 f"demand_ratio must be >= 0; not for {df.index[df['demand_ratio'] < 0].tolist()}"
@@ -266,17 +289,19 @@ class ChainModel:
                         {
                             "link": name,
                             "budget": budget,
-                            "unit_cost": 1.0,
+                            "unit_cost": np.nan,
                             "demand_ratio": 0.0,
                             "capacity_measure": "",
                             "demand_measure": "",
                             "capacity_units": np.nan,
                             "demand_units": 0.0,
+                            "limit": np.nan,
                         }
                     )
                     notes.append(
-                        "prevention: demand ratio 0 (does not constrain throughput); "
-                        "unit cost set to 1 (budget in currency)"
+                        "prevention: no measured output, demand ratio 0 (does not constrain "
+                        "throughput) and no unit cost; optimize keeps its budget unless floors "
+                        "say otherwise"
                     )
                 continue
             pair = next(
@@ -290,6 +315,8 @@ class ChainModel:
                 continue
             cm, dm = pair
             cap, dem = float(vals[cm]), float(vals[dm])
+            # places are a physical limit: more budget does not build prisons
+            limit = cap if cm in PHYSICAL_LIMITS else np.nan
             rows.append(
                 {
                     "link": name,
@@ -300,8 +327,15 @@ class ChainModel:
                     "demand_measure": dm,
                     "capacity_units": cap,
                     "demand_units": dem,
+                    "limit": limit,
                 }
             )
+            if np.isfinite(limit):
+                notes.append(
+                    f"{name}: {cm} ({cap:,.0f}) is a limit: throughput cannot make the link hold more "
+                    f"than that without budget for new capacity (optimize(capacity_cost=...)); "
+                    f"occupancy now {100 * dem / cap:,.1f} %"
+                )
             used.append(
                 {
                     "role": "capacity",
@@ -349,12 +383,21 @@ class ChainModel:
         """Units of output each link can process a year: budget ÷ unit cost."""
         return (self.links["budget"] / self.links["unit_cost"]).rename("capacity")
 
+    @property
+    def limit(self) -> pd.Series:
+        """The physical limit of each link's output (NaN = none)."""
+        if "limit" in self.links.columns:
+            return self.links["limit"].astype(float).rename("limit")
+        return pd.Series(np.nan, index=self.links.index, name="limit")
+
     def link_throughput(self) -> pd.Series:
-        """Final output each link can support: b / (c r); +inf where r = 0."""
+        """Final output each link can support: min(b / c, limit) / r; +inf where r = 0."""
         r = self.links["demand_ratio"]
+        cap = pd.Series(np.fmin(self.capacity, self.limit), index=self.links.index)
         with np.errstate(divide="ignore"):
-            t = self.capacity / r.where(r > 0)
-        return t.fillna(np.inf).rename("max_throughput")
+            t = cap / r.where(r > 0)
+        out: pd.Series = t.fillna(np.inf).rename("max_throughput")
+        return out
 
     @property
     def throughput(self) -> float:
@@ -368,7 +411,7 @@ class ChainModel:
         ``max_throughput = b / (c r)``; ``binding`` marks the link(s) that limit throughput.
         """
         d = self.final_output if self.final_output is not None else self.throughput
-        cap = self.capacity
+        cap = pd.Series(np.fmin(self.capacity, self.limit), index=self.links.index)
         demand = self.links["demand_ratio"] * d
         util = demand / cap
         tmax = self.link_throughput()
@@ -411,8 +454,14 @@ class ChainModel:
         max_change: float | Mapping[str, float] | None = None,
         floors: Mapping[str, float] | pd.Series | None = None,
         returns: ReturnsEstimate | Mapping[str, float] | pd.Series | float | None = None,
+        limits: Mapping[str, float] | None = None,
+        capacity_cost: Mapping[str, float] | None = None,
+        value_per_output: Mapping[str, float] | None = None,
     ) -> AllocationResult:
-        """Maximise throughput by reallocating the budget across links.
+        """A reallocation scenario: maximise throughput (or value) by moving the budget across links.
+
+        The result is a scenario under the stated assumptions (constant unit costs, fixed demand
+        ratios, the bounds below), not a recommendation.
 
         Parameters
         ----------
@@ -422,16 +471,36 @@ class ChainModel:
             Largest relative change per link (0.2 = within ±20 % of the current budget); a
             number for all links or a mapping per link.
         floors
-            Minimum budget per link (e.g. for prevention).
+            Minimum budget per link. **Prevention is kept at least at its current budget**
+            unless ``floors`` names it (``floors={"prevention": 0}`` lets it be cut): it has no
+            measured output, so a throughput model would always take money from it.
         returns
             Diminishing returns: beta per link (mapping), one beta for all, or a
             :class:`~peir.allocation.returns.ReturnsEstimate`. Without it the problem is the
             LP of docs/methodology.md §7, solved with HiGHS.
+        limits
+            Physical limits per link (units of output, e.g. prison places); by default the
+            model's ``limit`` column (:meth:`from_harmonized` sets the prisons' official
+            capacity). ``r_l T <= limit_l``: prison throughput cannot rise above capacity.
+            ``{}`` drops every limit.
+        capacity_cost
+            Currency per extra unit of a limited link's capacity (e.g. the yearly cost of one
+            new prison place). With it, the scenario may spend part of the total on new capacity
+            (reported in ``capacity_added``); without it, a limit is fixed.
+        value_per_output
+            Currency value of one unit of each link's output, e.g. the cost of crime it avoids.
+            The objective becomes the total value ``sum_l v_l x_l`` (``x_l = r_l T`` for
+            constrained links, ``b_l / c_l`` for links with demand ratio 0, which then need a
+            unit cost), so prevention can be valued. The value per unit is an assumption the
+            user states; it is recorded in the result's notes. ``None`` (default) maximises
+            throughput. Not available with ``returns``.
 
         Raises
         ------
         peir.InfeasibleError
             When the bounds cannot be met; ``.constraint`` names the one at fault.
+        peir.InputError
+            On unknown links, bad values, or options that do not go together.
         """
         beta: pd.Series | dict[str, float] | float | None
         if isinstance(returns, ReturnsEstimate):
@@ -443,10 +512,25 @@ class ChainModel:
         mc: float | pd.Series | dict[str, float] | None = (
             dict(max_change) if isinstance(max_change, Mapping) else max_change
         )
-        fl = dict(floors) if isinstance(floors, Mapping) else floors
+        fl: dict[str, float] = {str(k): float(v) for k, v in dict(floors).items()} if floors is not None else {}
+        notes: list[str] = []
+        prevention = Link.PREVENTION.value
+        if prevention in self.links.index and prevention not in fl:
+            fl[prevention] = float(self.links["budget"].astype(float)[prevention])
+            notes.append(
+                "prevention is kept at least at its current budget (it has no measured output); "
+                "floors={'prevention': ...} sets another floor"
+            )
+        lim = self.limit if limits is None else pd.Series(dict(limits), dtype=float).reindex(self.links.index)
+        unknown = sorted(set(limits or {}) - set(self.links.index)) if limits is not None else []
+        if unknown:
+            raise InputError(f"limits name unknown link(s) {unknown}; links are {list(self.links.index)}")
         res = solve_allocation(
-            self.links, total_budget=total_budget, max_change=mc, floors=fl, returns=beta
+            self.links, total_budget=total_budget, max_change=mc, floors=fl, returns=beta,
+            limits=lim, capacity_cost=dict(capacity_cost) if capacity_cost else None,
+            value_per_output=dict(value_per_output) if value_per_output else None,
         )
+        res.notes[:0] = notes
         res.notes.extend(n for n in self.notes if n not in res.notes)
         return res
 

@@ -15,6 +15,16 @@ solved with HiGHS (``scipy.optimize.linprog(method="highs")``). The dual value o
 constraint is the marginal throughput of one more currency unit given to link l (with the
 rest re-optimised); the dual of the budget row is ``dT/dB``.
 
+Guards (see :meth:`peir.allocation.ChainModel.optimize`):
+
+- a *limit* (units of output a link can hold whatever its budget, e.g. prison places) adds
+  ``r_l T <= limit_l + x_l``, where ``x_l >= 0`` is new capacity bought at ``capacity_cost_l``
+  per unit out of the same total (``sum b + sum cost_l x_l = B``); without a capacity cost
+  ``x_l = 0``;
+- *value per output* ``v_l`` replaces the objective by the total value
+  ``max (sum_{r_l > 0} v_l r_l) T + sum_{r_l = 0} (v_l / c_l) b_l``, so a link without a demand
+  ratio (prevention) is valued by what its output is worth.
+
 With diminishing returns, capacity is ``a_l b_l^beta_l`` (``0 < beta_l <= 1``), calibrated so
 that it equals ``b0_l / c_l`` at the current budget: ``a_l = b0_l^(1 - beta_l) / c_l``. The
 programme ``max T s.t. r_l T <= a_l b_l^beta_l, sum b = B, bounds`` is convex after the log
@@ -82,6 +92,10 @@ class AllocationResult:
     method: str
     returns: pd.Series | None = None
     notes: list[str] = field(default_factory=list)
+    limits: pd.Series | None = None
+    capacity_added: pd.Series | None = None
+    value: float | None = None
+    current_value: float | None = None
 
     @property
     def change(self) -> pd.Series:
@@ -110,6 +124,10 @@ class AllocationResult:
         )
         if self.returns is not None:
             out["beta"] = self.returns
+        if self.limits is not None and self.limits.notna().any():
+            out["limit"] = self.limits
+        if self.capacity_added is not None and (self.capacity_added > 0).any():
+            out["capacity_added"] = self.capacity_added
         return out.rename_axis("link")
 
     def summary(self) -> str:
@@ -117,6 +135,11 @@ class AllocationResult:
             f"Chain reallocation ({self.method}): total budget {self.total_budget:,.0f}",
             f"throughput {self.current_throughput:,.4g} -> {self.throughput:,.4g} "
             f"({100 * self.gain:+.2f} %); dT/dB = {self.budget_dual:.4g} per currency unit",
+            *(
+                [f"value {self.current_value:,.6g} -> {self.value:,.6g} (value per output weighted)"]
+                if self.value is not None and self.current_value is not None
+                else []
+            ),
             "",
             self.to_frame().to_string(float_format=lambda v: f"{v:,.4g}"),
         ]
@@ -228,25 +251,54 @@ def _bounds(
 
 
 def _solve_lp(
-    b0: FloatArray, cr: FloatArray, total: float, lo: FloatArray, hi: FloatArray
-) -> tuple[FloatArray, float, FloatArray, float]:
-    """max T s.t. cr_l T - b_l <= 0 (cr > 0), sum b = B, lo <= b <= hi. Variables (b, T)."""
-    n = b0.size
+    cr: FloatArray,
+    r: FloatArray,
+    total: float,
+    lo: FloatArray,
+    hi: FloatArray,
+    limit: FloatArray,
+    cost: FloatArray,
+    weight_t: float,
+    weight_b: FloatArray,
+) -> tuple[FloatArray, float, FloatArray, FloatArray, float]:
+    """max weight_t T + weight_b . b  s.t.  cr_l T - b_l <= 0 (cr > 0),
+    r_l T - x_l <= limit_l (finite limit), sum b + cost . x = B, lo <= b <= hi, x >= 0 (x only
+    where a capacity cost is given). Variables (b, T, x). Returns b, T, x, duals, budget dual."""
+    n = cr.size
     active = np.flatnonzero(cr > 0)
-    c = np.zeros(n + 1)
-    c[-1] = -1.0
-    A_ub = np.zeros((active.size, n + 1))
-    for row, i in enumerate(active):
-        A_ub[row, i] = -1.0
-        A_ub[row, -1] = cr[i]
-    A_eq = np.ones((1, n + 1))
-    A_eq[0, -1] = 0.0
+    limited = np.flatnonzero(np.isfinite(limit) & (r > 0))
+    buy = [i for i in limited if np.isfinite(cost[i])]
+    nv = n + 1 + len(buy)
+    c = np.zeros(nv)
+    c[:n] = -weight_b
+    c[n] = -weight_t
+    # a tiny price on new capacity, so that the LP buys none it does not need (the total must
+    # be spent, and unneeded capacity would otherwise soak up what the bounds leave over)
+    c[n + 1 :] = 1e-9 * max(weight_t, 1e-300)
+    rows = []
+    rhs = []
+    for i in active:
+        row = np.zeros(nv)
+        row[i], row[n] = -1.0, cr[i]
+        rows.append(row)
+        rhs.append(0.0)
+    for i in limited:
+        row = np.zeros(nv)
+        row[n] = r[i]
+        if i in buy:
+            row[n + 1 + buy.index(i)] = -1.0
+        rows.append(row)
+        rhs.append(float(limit[i]))
+    A_eq = np.zeros((1, nv))
+    A_eq[0, :n] = 1.0
+    for j, i in enumerate(buy):
+        A_eq[0, n + 1 + j] = cost[i]
     bounds = [(float(lo[i]), None if not np.isfinite(hi[i]) else float(hi[i])) for i in range(n)]
-    bounds.append((0.0, None))
+    bounds += [(0.0, None)] * (1 + len(buy))
     res = sopt.linprog(
         c,
-        A_ub=A_ub,
-        b_ub=np.zeros(active.size),
+        A_ub=np.array(rows) if rows else None,
+        b_ub=np.array(rhs) if rows else None,
         A_eq=A_eq,
         b_eq=[total],
         bounds=bounds,
@@ -258,11 +310,15 @@ def _solve_lp(
         )
     if res.status != 0:
         raise InfeasibleError(f"HiGHS did not solve the allocation LP: {res.message}")
-    x = np.asarray(res.x, dtype=float)
+    z = np.asarray(res.x, dtype=float)
     duals = np.zeros(n)
-    duals[active] = -np.asarray(res.ineqlin.marginals, dtype=float)
+    if rows:
+        duals[active] = -np.asarray(res.ineqlin.marginals, dtype=float)[: active.size]
     bdual = -float(res.eqlin.marginals[0])
-    return x[:n], float(x[-1]), duals, bdual
+    x = np.zeros(n)
+    for j, i in enumerate(buy):
+        x[i] = z[n + 1 + j]
+    return z[:n], float(z[n]), x, duals, bdual
 
 
 def _closest(b0: FloatArray, lo: FloatArray, hi: FloatArray, total: float) -> FloatArray:
@@ -285,6 +341,28 @@ def _closest(b0: FloatArray, lo: FloatArray, hi: FloatArray, total: float) -> Fl
     return np.asarray(res.x[:n], dtype=np.float64)
 
 
+def _per_link(values: dict[str, float] | None, idx: pd.Index, name: str) -> FloatArray:
+    """A per-link mapping as an array on ``idx`` (NaN where not given); unknown links raise."""
+    if not values:
+        return np.full(len(idx), np.nan)
+    unknown = sorted(set(map(str, values)) - set(map(str, idx)))
+    if unknown:
+        raise InputError(f"{name} names unknown link(s) {unknown}; links are {list(map(str, idx))}")
+    out: FloatArray = np.asarray(pd.Series(values, dtype=float).reindex(idx), dtype=np.float64)
+    if (out[np.isfinite(out)] < 0).any():
+        raise InputError(f"{name} must be >= 0")
+    return out
+
+
+def _throughput(b: FloatArray, cr: FloatArray, r: FloatArray, limit: FloatArray) -> float:
+    """min over constrained links of min(b / (c r), limit / r)."""
+    act = r > 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        by_budget = np.where(act, b / np.where(act, cr, 1), np.inf)
+        by_limit = np.where(act & np.isfinite(limit), limit / np.where(act, r, 1), np.inf)
+    return float(np.min(np.minimum(by_budget, by_limit)))
+
+
 def _b_of_t(t: float, a: FloatArray, r: FloatArray, beta: FloatArray) -> FloatArray:
     need = np.zeros(a.size)
     act = r > 0
@@ -293,16 +371,17 @@ def _b_of_t(t: float, a: FloatArray, r: FloatArray, beta: FloatArray) -> FloatAr
 
 
 def _solve_convex(
-    a: FloatArray, r: FloatArray, beta: FloatArray, total: float, lo: FloatArray, hi: FloatArray
+    a: FloatArray, r: FloatArray, beta: FloatArray, total: float, lo: FloatArray, hi: FloatArray,
+    t_limit: float = math.inf,
 ) -> tuple[FloatArray, float]:
-    """Water-filling solution of max T s.t. r T <= a b^beta, sum b = B, lo <= b <= hi."""
+    """Water-filling solution of max T s.t. r T <= a b^beta, T <= t_limit, sum b = B, lo <= b <= hi."""
     act = r > 0
-    # the largest T any link can support within its upper bound
+    # the largest T any link can support within its upper bound (and the physical limits)
     with np.errstate(divide="ignore"):
         tcap = np.where(
             act, a * np.where(np.isfinite(hi), hi, np.inf) ** beta / np.where(act, r, 1), np.inf
         )
-    t_hi = float(np.min(tcap))
+    t_hi = min(float(np.min(tcap)), t_limit)
 
     def spend(t: float) -> float:
         return float(np.clip(_b_of_t(t, a, r, beta), lo, hi).sum())
@@ -332,7 +411,7 @@ def _solve_convex(
         if room.sum() <= 0:
             room = np.ones_like(b)
         b = b + left * room / room.sum()
-    t_real = float(np.min(np.where(act, a * b**beta / np.where(act, r, 1), np.inf)))
+    t_real = min(float(np.min(np.where(act, a * b**beta / np.where(act, r, 1), np.inf))), t_limit)
     return b, t_real
 
 
@@ -343,32 +422,54 @@ def solve_allocation(
     max_change: float | pd.Series | dict[str, float] | None = None,
     floors: pd.Series | dict[str, float] | None = None,
     returns: pd.Series | dict[str, float] | float | None = None,
+    limits: pd.Series | dict[str, float] | None = None,
+    capacity_cost: dict[str, float] | None = None,
+    value_per_output: dict[str, float] | None = None,
 ) -> AllocationResult:
     """Solve the reallocation problem for a links table (``budget, unit_cost, demand_ratio``).
 
     See the module docstring for the formulation; :meth:`ChainModel.optimize` is the usual
-    entry point.
+    entry point (it adds the default prevention floor and the model's limits).
     """
     b0 = links["budget"].astype(float)
     c: FloatArray = np.asarray(links["unit_cost"], dtype=np.float64)
     r: FloatArray = np.asarray(links["demand_ratio"], dtype=np.float64)
+    idx = links.index
+    limit: FloatArray = np.asarray(
+        pd.Series(limits if limits is not None else {}, dtype=float).reindex(idx), dtype=np.float64
+    )
+    cost = _per_link(capacity_cost, idx, "capacity_cost")
+    value = _per_link(value_per_output, idx, "value_per_output")
+    if capacity_cost and not np.isfinite(limit[np.isfinite(cost)]).all():
+        raise InputError("capacity_cost is for links with a limit (e.g. prison places); "
+                         f"limits are {dict(zip(map(str, idx), limit))}")
+    if (returns is not None) and (capacity_cost or value_per_output):
+        raise InputError("capacity_cost and value_per_output work with the linear model only (returns=None)")
+    if value_per_output and (np.isnan(c[(r == 0) & np.isfinite(value) & (value != 0)])).any():
+        raise InputError("value_per_output for a link with demand ratio 0 needs its unit cost "
+                         "(currency per unit of its output) to count its output")
     total = float(b0.sum()) if total_budget is None else float(total_budget)
     if not math.isfinite(total) or total <= 0:
         raise InputError(f"total_budget must be a positive number; got {total_budget!r}")
     lo, hi = _bounds(b0, total, max_change, floors)
-    cr = c * r
+    cr = np.where(r > 0, np.nan_to_num(c) * r, 0.0)
     notes: list[str] = []
-    if (r == 0).any():
+    if (r == 0).any() and not value_per_output:
         zero = [str(lk) for lk, v in zip(links.index, r) if v == 0]
         notes.append(
-            f"link(s) {', '.join(zero)} have demand ratio 0: they do not constrain throughput, "
-            "so money leaves them when that raises throughput elsewhere (set floors to protect them)"
+            f"link(s) {', '.join(zero)} have demand ratio 0: they do not constrain throughput; "
+            "they keep no more than their floor"
         )
-    idx = links.index
+    if value_per_output:
+        notes.append(
+            "objective: total value of output at the given value per unit "
+            f"({', '.join(f'{k}: {v:,.6g}' for k, v in value_per_output.items())}), an assumption"
+        )
 
     def result(
         b: FloatArray, t: float, t0: float, sp: FloatArray, bdual: float, method: str,
-        beta: FloatArray | None = None,
+        beta: FloatArray | None = None, added: FloatArray | None = None,
+        values: tuple[float, float] | None = None,
     ) -> AllocationResult:
         return AllocationResult(
             budgets=pd.Series(b, index=idx, name="budget"),
@@ -383,19 +484,34 @@ def solve_allocation(
             method=method,
             returns=None if beta is None else pd.Series(beta, index=idx, name="beta"),
             notes=notes,
+            limits=pd.Series(limit, index=idx, name="limit"),
+            capacity_added=None if added is None else pd.Series(added, index=idx, name="capacity_added"),
+            value=None if values is None else values[1],
+            current_value=None if values is None else values[0],
         )
 
+    if np.isfinite(limit).any():
+        held = [f"{lk} ({v:,.6g})" for lk, v in zip(map(str, idx), limit) if np.isfinite(v)]
+        notes.append(
+            f"limits: {', '.join(held)} units of output at most"
+            + (" plus capacity bought at capacity_cost" if capacity_cost else " (no budget for new capacity)")
+        )
+    base = np.asarray(b0, dtype=np.float64)
     if returns is None:
-        base = np.asarray(b0, dtype=np.float64)
-        b, t, duals, bdual = _solve_lp(base, cr, total, lo, hi)
-        # second stage: of the budgets reaching T*, keep the one closest to the current
-        need = np.maximum(lo, cr * t * (1 - 1e-10))
-        b = _closest(base, np.minimum(need, hi), hi, total)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            t = float(np.min(np.where(r > 0, b / np.where(r > 0, cr, 1), np.inf)))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            t0 = float(np.min(np.where(r > 0, b0.to_numpy(float) / np.where(r > 0, cr, 1), np.inf)))
-        return result(b, t, t0, duals, bdual, "lp-highs")
+        weight_t = float(np.nansum(np.where(r > 0, value * r, 0.0))) if value_per_output else 1.0
+        weight_b = np.where((r == 0) & np.isfinite(value), np.nan_to_num(value) / np.where(np.isfinite(c), c, 1), 0.0)
+        b, t, x, duals, bdual = _solve_lp(cr, r, total, lo, hi, limit, cost, weight_t, weight_b)
+        if not value_per_output:
+            x = np.where(x > 0, np.maximum(r * t - np.nan_to_num(limit), 0.0), 0.0)  # what T* needs
+            # second stage: of the budgets reaching T*, keep the one closest to the current
+            need = np.maximum(lo, cr * t * (1 - 1e-10))
+            b = _closest(base, np.minimum(need, hi), hi, total - float(np.nansum(np.where(x > 0, cost * x, 0.0))))
+        t = _throughput(b, cr, r, limit + x)
+        t0 = _throughput(base, cr, r, limit)
+        values = None
+        if value_per_output:
+            values = (weight_t * t0 + float(weight_b @ base), weight_t * t + float(weight_b @ b))
+        return result(b, t, t0, duals, bdual, "lp-highs", added=x if (x > 0).any() else None, values=values)
     beta_s = (
         pd.Series(float(returns), index=idx)
         if isinstance(returns, int | float)
@@ -416,22 +532,24 @@ def solve_allocation(
         raise InputError(
             "with diminishing returns every constrained link needs a current budget > 0"
         )
-    a = np.where(base > 0, base ** (1 - beta) / c, 1.0 / c)
-    b, t_star = _solve_convex(a, r, beta, total, lo, hi)
+    cc = np.where(np.isfinite(c), c, 1.0)  # links with r = 0 never use it
+    a = np.where(base > 0, base ** (1 - beta) / cc, 1.0 / cc)
+    t_lim = float(np.min(np.where(np.isfinite(limit) & (r > 0), limit / np.where(r > 0, r, 1), np.inf)))
+    b, t_star = _solve_convex(a, r, beta, total, lo, hi, t_lim)
     need = np.maximum(lo, np.minimum(_b_of_t(t_star * (1 - 1e-10), a, r, beta), hi))
     b = _closest(base, need, hi, total)
-    t = float(np.min(np.where(r > 0, a * b**beta / np.where(r > 0, r, 1), np.inf)))
-    t0 = float(np.min(np.where(r > 0, a * base**beta / np.where(r > 0, r, 1), np.inf)))
+    t = min(float(np.min(np.where(r > 0, a * b**beta / np.where(r > 0, r, 1), np.inf))), t_lim)
+    t0 = min(float(np.min(np.where(r > 0, a * base**beta / np.where(r > 0, r, 1), np.inf))), t_lim)
     # shadow prices: one more currency unit (relative step) given to each link, re-optimised
     delta = 1e-6 * total
-    _, t_b = _solve_convex(a, r, beta, total + delta, lo, np.maximum(hi, lo))
+    _, t_b = _solve_convex(a, r, beta, total + delta, lo, np.maximum(hi, lo), t_lim)
     bdual = max((t_b - t_star) / delta, 0.0)
     sp = np.zeros(b.size)
     for i in range(b.size):
         lo2, hi2 = lo.copy(), hi.copy()
         lo2[i] = max(lo[i], b[i]) + delta
         hi2[i] = max(hi[i], lo2[i])
-        _, ti = _solve_convex(a, r, beta, total + delta, lo2, hi2)
+        _, ti = _solve_convex(a, r, beta, total + delta, lo2, hi2, t_lim)
         sp[i] = max((ti - t_star) / delta, 0.0)
     notes.append("diminishing returns: capacity a b^beta calibrated to the current budgets")
     return result(b, t, t0, sp, bdual, "convex-kkt", beta)
