@@ -100,8 +100,63 @@ def test_save_figure_writes_png_and_svg(tmp_path: Any) -> None:
         charts.save_figure(CASES["chain_funnel"](), tmp_path / "x", formats=("pdf",))
 
 
-def test_empty_data_does_not_crash() -> None:
-    fig = charts.efficiency_ranking(pd.Series(dtype=float))
-    assert isinstance(fig, Figure)
-    fig = charts.per_capita_peers(pd.Series(dtype=float))
-    assert isinstance(fig, Figure)
+
+
+# ---------------------------------------------------------------------------------------------
+# the plotted values are the data's (not only "a Figure came back")
+# ---------------------------------------------------------------------------------------------
+
+
+def _bars(fig: Figure) -> list[Any]:
+    from matplotlib.patches import Rectangle
+
+    return [p for p in fig.axes[0].patches if isinstance(p, Rectangle)]
+
+
+def test_spending_trend_plots_millions_and_breaks_at_coverage_changes() -> None:
+    data = pd.DataFrame({"year": [2015, 2016, 2017, 2018], "amount": [1e8, 2e8, 3e8, 4e8],
+                         "amount_real": [1.1e8, 2.1e8, 3.1e8, 4.1e8], "segment": [0, 0, 1, 1]})
+    fig = charts.spending_trend(data, base_year=2018, breaks=[2017])
+    lines = [ln for ln in fig.axes[0].get_lines() if ln.get_linestyle() != ":"]
+    got = sorted((tuple(ln.get_xdata()), tuple(np.round(ln.get_ydata(), 6))) for ln in lines)
+    assert got == sorted([((2015, 2016), (100.0, 200.0)), ((2017, 2018), (300.0, 400.0)),
+                          ((2015, 2016), (110.0, 210.0)), ((2017, 2018), (310.0, 410.0))])
+    marks = [ln for ln in fig.axes[0].get_lines() if ln.get_linestyle() == ":"]
+    assert len(marks) == 1 and marks[0].get_xdata()[0] == pytest.approx(2016.5)
+
+
+def test_indicator_trend_joins_points_only_within_a_source() -> None:
+    data = pd.DataFrame({"year": [2010, 2011, 2012, 2013], "value": [60.0, 65.0, 40.0, 35.0],
+                         "series": "SLV", "segment": [0, 0, 1, 1]})
+    fig = charts.indicator_trend(data, ylabel="per 100,000", breaks=[2011.5])
+    solid = [ln for ln in fig.axes[0].get_lines() if ln.get_linestyle() != ":"]
+    assert sorted(tuple(ln.get_ydata()) for ln in solid) == [(40.0, 35.0), (60.0, 65.0)]
+    assert sorted(tuple(ln.get_xdata()) for ln in solid) == [(2010, 2011), (2012, 2013)]
+
+
+def test_bar_charts_plot_the_given_values() -> None:
+    comp = pd.DataFrame({"prevention": [3.0, 4.0], "patrol": [44.0, 40.0], "judicial": [53.0, 56.0]},
+                        index=[2019, 2020])
+    bars = _bars(charts.composition_by_link(comp))
+    # stacked: prevention, then patrol on top of it, then judicial
+    assert [round(b.get_height(), 9) for b in bars] == [3.0, 4.0, 44.0, 40.0, 53.0, 56.0]
+    assert [round(b.get_y(), 9) for b in bars] == [0.0, 0.0, 3.0, 4.0, 47.0, 44.0]
+    peers = pd.Series({"SLV": 2.4, "CRI": 2.3, "GTM": 1.7})
+    bars = _bars(charts.per_capita_peers(peers, highlight="SLV"))
+    assert [b.get_width() for b in bars] == [1.7, 2.3, 2.4]  # sorted, largest on top
+    assert to_hex(bars[-1].get_facecolor()).upper() == charts.OKABE_ITO["vermillion"].upper()
+    exe = pd.DataFrame({"total": [95.0, 102.0]}, index=[2019, 2020])
+    assert [b.get_height() for b in _bars(charts.execution_rate(exe))] == [95.0, 102.0]
+    fun = pd.DataFrame({"label": ["Crimes", "Indictments", "Convictions"], "count": [1000, 200, 80]})
+    assert [b.get_width() for b in _bars(charts.chain_funnel(fun))] == [80.0, 200.0, 1000.0]
+    scores = pd.Series({"A": 0.5, "B": 1.0, "C": 0.8})
+    assert [b.get_width() for b in _bars(charts.efficiency_ranking(scores))] == [0.5, 0.8, 1.0]
+    cur = pd.Series({"patrol": 3e8, "judicial": 2e8})
+    opt = pd.Series({"patrol": 2.8e8, "judicial": 2.2e8})
+    heights = [round(b.get_height(), 9) for b in _bars(charts.allocation_comparison(cur, opt))]
+    assert heights == [300.0, 200.0, 280.0, 220.0]
+
+
+def test_empty_data_draws_nothing() -> None:
+    assert _bars(charts.efficiency_ranking(pd.Series(dtype=float))) == []
+    assert _bars(charts.per_capita_peers(pd.Series(dtype=float))) == []

@@ -9,7 +9,8 @@
     peir indicators (--example NAME | --config peir.yaml) [--ids a,b] [--country X]
                     [--years 2015-2020] [--out FILE.csv]
     peir brief (--example NAME | --config peir.yaml) --out DIR [--lang en|es]
-               [--formats html,md,xlsx] [--peers NAME]
+               [--formats html,md,xlsx] [--peers NAME] [--as-of YEAR] [--base-year YEAR]
+               [--suppress-below N] [--quote-rejected]
 
 Exit codes: 0 success; 1 the data has errors (validate) or the job failed on the data (any
 :class:`peir.PeirError`, including output that cannot be written: a full disk, an unwritable
@@ -108,8 +109,13 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--lang", choices=("en", "es"), help="language (default: the project's, else en)")
     b.add_argument("--formats", default="html,md,xlsx", help="comma-separated: html,md,xlsx")
     b.add_argument("--peers", help="embedded example with the peer countries (e.g. central_america)")
-    b.add_argument("--base-year", type=int, help="constant-price base year")
+    b.add_argument("--base-year", type=int, help="constant-price base year (default: --as-of, else the project's)")
     b.add_argument("--allow-gaps", action="store_true", help="country-years without context are flagged (NaN), not an error")
+    b.add_argument("--as-of", type=int, metavar="YEAR", help="use only data up to YEAR (default: the project's as_of)")
+    b.add_argument("--suppress-below", type=int, metavar="N",
+                   help="suppress caseload counts below N in every output (default: the project's)")
+    b.add_argument("--quote-rejected", action="store_true",
+                   help="quote the original text of rejected cells in the annex")
     return p
 
 
@@ -269,15 +275,28 @@ def _cmd_indicators(args: argparse.Namespace, status: _Status) -> int:
 
 def _cmd_brief(args: argparse.Namespace, status: _Status) -> int:
     formats = _split(args.formats) or ["html"]
+    as_of = args.as_of
     ds, cfg = _load(args, status)
     lang = args.lang or (cfg.lang if cfg is not None else "en")
+    if as_of is None and cfg is not None:
+        as_of = cfg.as_of
+    if args.suppress_below is not None and args.suppress_below < 0:
+        raise _UsageError(f"--suppress-below {args.suppress_below}: expected a count >= 0")
+    suppress = args.suppress_below if args.suppress_below is not None else (cfg.suppress_below if cfg else None)
+    if as_of is not None and args.base_year is None and (cfg is None or cfg.base_year is None):
+        args.base_year = as_of  # prices of the as-of year unless a base year is given
     h = _harmonize(ds, cfg, args, status)
     peers = None
     peers_name = args.peers or (cfg.peers_example if cfg is not None else None)
     if peers_name:
         status(f"harmonising peers ({peers_name})")
         peers = _harmonize(load_example(peers_name), None, args, status)
-    kwargs: dict[str, Any] = {"out_dir": args.out, "lang": lang, "formats": tuple(formats)}
+    published = [*(ds.meta.get("published_figures") or []), *(cfg.published_figures if cfg else [])]
+    kwargs: dict[str, Any] = {
+        "out_dir": args.out, "lang": lang, "formats": tuple(formats), "as_of": as_of, "base_year": h.base_year,
+        "published": published, "requests": list(ds.meta.get("data_requests") or []),
+        "suppress_below": suppress, "quote_rejected": bool(args.quote_rejected),
+    }
     if peers is not None:
         kwargs["peers"] = peers
     if cfg is not None and cfg.country:
@@ -288,7 +307,7 @@ def _cmd_brief(args: argparse.Namespace, status: _Status) -> int:
         status(f"brief {i}/{n}: {step}")
 
     kwargs["progress"] = progress
-    status("writing the brief")
+    status("writing the brief" + (f" as of {as_of}" if as_of is not None else ""))
     path = build_brief(h, **kwargs)
     print(path)
     return 0

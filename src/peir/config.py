@@ -133,6 +133,11 @@ class ProjectConfig(BaseModel):
         outlook: {horizon: 5, inflation: history, ceiling_pct_gdp: 3.0}   # see peir.outlook.OutlookSpec
         cost_of_crime: {year: 2015, victims: victims.csv, ...}           # see peir.costs.CostOfCrimeSpec
         allow_gaps: false   # true: country-years without context are flagged (NaN), not an error
+        as_of: 2012                   # the brief uses data up to this year (prices of it by default)
+        suppress_below: 5             # caseload counts below 5 are suppressed in every output
+        published_figures:            # reconciled in the brief (beside the example's own)
+          - {country: SLV, year: 2011, indicator: exp_pct_gdp, value: 2.8, unit: '% GDP',
+             source: World Bank PEIR 2012, reason: older GDP series}
 
     Paths are relative to the YAML file.
     """
@@ -153,6 +158,9 @@ class ProjectConfig(BaseModel):
     rules: list[LegalFloor] = Field(default_factory=list)
     outlook: OutlookSpec | None = None
     cost_of_crime: CostOfCrimeSpec | None = None
+    as_of: int | None = Field(default=None, ge=1950, le=2100)
+    suppress_below: int | None = Field(default=None, ge=0)
+    published_figures: list[dict[str, Any]] = Field(default_factory=list)
 
     _base_dir: Path = PrivateAttr(default_factory=Path.cwd)
 

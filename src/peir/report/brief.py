@@ -10,7 +10,7 @@ models: the funnel, PEFA, the chain model, DEA) and is listed in ``numbers.csv``
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -23,12 +23,15 @@ from peir.dataset import HarmonizedDataset
 from peir.errors import InputError
 from peir.indicators import catalog, compute
 from peir.outlook.spec import OutlookSpec
-from peir.report import render
+from peir.report import render, view
 from peir.report.context import BriefContext
 from peir.report.i18n import LANGS, t
 from peir.report.model import Brief, NumberLog
+from peir.report.names import country_name
+from peir.report.packs import build_packs
 from peir.report.safe import csv_safe
-from peir.report.sections import build_sections
+from peir.report.sections import BODY, build_sections
+from peir.report.sections.reconciliation import published_frame
 from peir.report.tables import workbook_bytes
 from peir.report.writer import OutputFolder
 from peir.schema import C
@@ -76,6 +79,28 @@ class _Progress:
             self.bar.close()
 
 
+def _prepare(
+    h: HarmonizedDataset, peers: HarmonizedDataset | None, *, as_of: int | None, base_year: int | None,
+    suppress_below: int | None,
+) -> tuple[HarmonizedDataset, HarmonizedDataset | None, int]:
+    """The data the brief may show: prices of ``base_year`` (default: the as-of year), years up
+    to ``as_of``, small caseload counts blanked. Returns (h, peers, cells suppressed)."""
+    target = base_year if base_year is not None else as_of
+    if target is not None and h.base_year is not None and int(target) != int(h.base_year):
+        h = h.rebase(int(target))
+        if peers is not None and peers.base_year is not None:
+            peers = peers.rebase(int(target))
+    if as_of is not None:
+        h = view.as_of(h, int(as_of))
+        peers = view.as_of(peers, int(as_of)) if peers is not None else None
+    n_suppressed = 0
+    if suppress_below:
+        h, n_suppressed = view.suppress_small_counts(h, int(suppress_below))
+        if peers is not None:
+            peers, _ = view.suppress_small_counts(peers, int(suppress_below))
+    return h, peers, n_suppressed
+
+
 def make_brief(
     h: HarmonizedDataset,
     *,
@@ -84,6 +109,12 @@ def make_brief(
     country: str | None = None,
     title: str | None = None,
     source: str | None = None,
+    as_of: int | None = None,
+    base_year: int | None = None,
+    published: Any = None,
+    requests: Sequence[Mapping[str, Any]] | None = None,
+    suppress_below: int | None = None,
+    quote_rejected: bool = False,
     progress: ProgressArg | _Progress = None,
     outlook: OutlookSpec | None = None,
     cost_of_crime: CostOfCrimeSpec | None = None,
@@ -91,26 +122,41 @@ def make_brief(
 ) -> Brief:
     """Build the brief as data (sections, tables, figures, numbers) without writing files.
 
-    Parameters are those of :func:`build_brief`. Returns a :class:`~peir.report.model.Brief`.
+    Parameters are those of :func:`build_brief`. Returns a :class:`~peir.report.model.Brief`;
+    its ``packs`` hold one working-group pack per link.
     """
     if lang not in LANGS:
         raise InputError(f"lang must be one of {', '.join(LANGS)}, got {lang!r}")
+    if suppress_below is not None and int(suppress_below) < 0:
+        raise InputError(f"suppress_below must be a count >= 0, got {suppress_below!r}")
     own = not isinstance(progress, _Progress)
-    prog = progress if isinstance(progress, _Progress) else _Progress(progress, 8, lang)
+    prog = progress if isinstance(progress, _Progress) else _Progress(progress, len(BODY) + 2, lang)
     try:
         country = country or _main_country(h)
-        prog.step(t("step.indicators", lang))
-        ind = compute(h, country=country or None)
         if peers is None and len(h.countries) > 1:
             peers = h  # the other countries of the dataset are the peers
+        h, peers, n_suppressed = _prepare(h, peers, as_of=as_of, base_year=base_year,
+                                          suppress_below=suppress_below)
+        prog.step(t("step.indicators", lang))
+        ind = compute(h, country=country or None)
         ind_peers = compute(peers) if peers is not None else pd.DataFrame()
+        pub = published_frame(published if published is not None else [])
+        if as_of is not None and not pub.empty:
+            pub = pub[pub["year"] <= int(as_of)].reset_index(drop=True)
         log = NumberLog(lang)
         ctx = BriefContext(h=h, lang=lang, country=country, ind=ind, catalog=catalog(), log=log,
-                           peers=peers, ind_peers=ind_peers, source=source or "", outlook=outlook,
+                           peers=peers, ind_peers=ind_peers, source=source or "", published=pub,
+                           suppressed=(int(suppress_below or 0), n_suppressed), quote_rejected=quote_rejected,
+                           requests=[dict(r) for r in (requests or [])], outlook=outlook,
                            cost_of_crime=cost_of_crime,
                            config_dir=Path(config_dir) if config_dir is not None else None)
         sections = build_sections(ctx, step=lambda heading: prog.step(f"{t('step.sections', lang)}: {heading}"))
-        name = h.name or country
+        name = country_name(country, lang) if country else (h.name or "")
+        if as_of is not None:
+            name = t("doc.as_of", lang, name=name, year=int(as_of))
+        subtitle = t("doc.subtitle", lang, name=name)
+        prog.step(t("step.packs", lang))
+        packs = build_packs(ctx, subtitle)
         base = h.base_year
         today = dt.date.today().isoformat()
         meta = (
@@ -118,19 +164,18 @@ def make_brief(
             if base is not None
             else t("doc.generated_nominal", lang, version=__version__, date=today, currency=h.currency)
         )
-        synthetic = h.synthetic
-        brief = Brief(
+        return Brief(
             title=title or t("doc.title", lang),
-            subtitle=t("doc.subtitle", lang, name=f"{country} ({name})" if name and name != country else country),
+            subtitle=subtitle,
             lang=lang,
             meta_line=meta,
             intro=t("doc.purpose", lang) + " " + t("doc.workbook", lang),
             sections=sections,
             numbers=log.frame(),
-            banner=t("doc.synthetic", lang) if synthetic else "",
-            extra={"country": country},
+            banner=t("doc.synthetic", lang) if h.synthetic else "",
+            extra={"country": country, "as_of": as_of},
+            packs=packs,
         )
-        return brief
     finally:
         if own:
             prog.close()
@@ -146,12 +191,18 @@ def build_brief(
     country: str | None = None,
     title: str | None = None,
     source: str | None = None,
+    as_of: int | None = None,
+    base_year: int | None = None,
+    published: Any = None,
+    requests: Sequence[Mapping[str, Any]] | None = None,
+    suppress_below: int | None = None,
+    quote_rejected: bool = False,
     progress: ProgressArg = None,
     outlook: OutlookSpec | None = None,
     cost_of_crime: CostOfCrimeSpec | None = None,
     config_dir: str | Path | None = None,
 ) -> Path:
-    """Write the PEIR-style background brief of ``h`` to ``out_dir``.
+    """Write the PEIR-style background brief of ``h``, and one pack per working group, to ``out_dir``.
 
     Parameters
     ----------
@@ -175,7 +226,29 @@ def build_brief(
     title
         Overrides the title.
     source
-        The source line under each chart (default: "harmonised data computed with peir").
+        The source line under every chart. Default: the publishers of the figures each chart
+        draws on, read from the data ("Source: Ministerio de Hacienda; IML; WDI. Computed with
+        peir").
+    as_of
+        The year of the review: only data up to that year is used (a brief for a 2013
+        workshop is as of 2012), key messages come from the latest comparable year, and prices
+        default to that year's.
+    base_year
+        The constant-price base year (default: ``as_of`` when given, else ``h.base_year``).
+    published
+        Published figures to reconcile with (a list of mappings or a DataFrame with
+        ``country, year, indicator, value, unit, source`` and optionally ``note``, ``reason``):
+        the example's ``published_figures`` or the user's own in ``peir.yaml``. The section
+        "Reconciliation with published figures" gives the reason for each difference.
+    requests
+        The dataset's own data requests (mappings with ``need``, ``from``, ``why``; the
+        example's ``data_requests``), listed in the annex after the needs the brief met.
+    suppress_below
+        Suppress caseload counts below this number (1 to N − 1) in every output; they are
+        blanked before any indicator is computed.
+    quote_rejected
+        Quote the original text of rejected cells in the annex (off by default: the annex
+        names file, row, column and what was wrong).
     progress
         ``True`` shows a tqdm bar; a callable ``(step, i, n)`` is called at each step.
     outlook, cost_of_crime
@@ -190,7 +263,10 @@ def build_brief(
     -------
     Path
         The main file written: ``brief.html`` if requested, else ``brief.md``, else
-        ``brief.xlsx``, else ``numbers.csv``.
+        ``brief.xlsx``, else ``numbers.csv``. Beside it: ``groups/<link>.html`` and
+        ``groups/<link>.xlsx`` (one pack per working group: prevention, patrol,
+        investigation, judicial, corrections) with the html and xlsx formats, ``figures/``,
+        ``numbers.csv`` and ``manifest.json``.
 
     Raises
     ------
@@ -211,10 +287,12 @@ def build_brief(
     if bad:
         raise InputError(f"unknown brief format(s) {bad}; expected any of {', '.join(FORMATS)}")
     out = Path(out_dir)
-    prog = _Progress(progress, 9 + len(formats), lang)
+    prog = _Progress(progress, len(BODY) + 3 + len(formats), lang)
     try:
         with OutputFolder(out) as folder:
             brief = make_brief(h, lang=lang, peers=peers, country=country, title=title, source=source,
+                               as_of=as_of, base_year=base_year, published=published, requests=requests,
+                               suppress_below=suppress_below, quote_rejected=quote_rejected,
                                outlook=outlook, cost_of_crime=cost_of_crime, config_dir=config_dir,
                                progress=prog)
             prog.step(t("step.figures", lang))
@@ -235,6 +313,11 @@ def build_brief(
                 prog.step(t("step.html", lang))
                 folder.write_text("brief.html", render.to_html(brief))
                 main = "brief.html"
+            for link, pack in brief.packs.items():
+                if "html" in formats:
+                    folder.write_text(f"groups/{link}.html", render.to_html(pack))
+                if "xlsx" in formats:
+                    folder.write_bytes(f"groups/{link}.xlsx", workbook_bytes(pack))
         return out / main
     finally:
         prog.close()

@@ -32,6 +32,7 @@ __all__ = [
     "LINK_COLORS",
     "OKABE_ITO",
     "STYLE",
+    "InlineFigure",
     "allocation_comparison",
     "chain_funnel",
     "composition_by_link",
@@ -116,12 +117,21 @@ def style() -> Iterator[None]:
         yield
 
 
+class InlineFigure(Figure):
+    """A :class:`~matplotlib.figure.Figure` that shows itself in a notebook (``_repr_png_``),
+    whatever the matplotlib backend: the charts are made without pyplot, so no backend would
+    display them otherwise and a notebook would print ``<Figure ...>``."""
+
+    def _repr_png_(self) -> bytes:
+        return figure_png(self, dpi=100)
+
+
 def _setup(ax: Axes | None, figsize: tuple[float, float] = _FIGSIZE) -> tuple[Figure, Axes, bool]:
     if ax is not None:
         fig = ax.get_figure()
         assert isinstance(fig, Figure)
         return fig, ax, False
-    fig = Figure(figsize=figsize, layout="constrained")
+    fig = InlineFigure(figsize=figsize, layout="constrained")
     return fig, fig.add_subplot(), True
 
 
@@ -191,6 +201,26 @@ def _years_axis(ax: Axes, years: Sequence[Any]) -> None:
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{int(v)}"))
 
 
+def _segments(d: pd.DataFrame) -> list[pd.DataFrame]:
+    """``d`` cut into its comparable segments (column ``segment``), each reindexed on its own
+    year range so that a missing year also breaks the line."""
+    parts = [g for _, g in d.groupby("segment", sort=False)] if "segment" in d else [d]
+    out = []
+    for g in parts:
+        g = g.sort_values("year").drop_duplicates("year").set_index("year")
+        if len(g):
+            g = g.reindex(range(int(g.index.min()), int(g.index.max()) + 1))
+        out.append(g.rename_axis("year").reset_index())
+    return out
+
+
+def _mark_breaks(ax: Axes, breaks: Sequence[float], lang: str, key: str) -> None:
+    """A dotted vertical line at each break of a series (between two years), in the legend once."""
+    for i, x in enumerate(breaks):
+        ax.axvline(float(x), color="#777777", linestyle=":", linewidth=1.1,
+                   label=t(key, lang) if i == 0 else None)
+
+
 def spending_trend(
     data: pd.DataFrame,
     *,
@@ -199,6 +229,7 @@ def spending_trend(
     lang: str = "en",
     title: str | None = None,
     source: str | None = None,
+    breaks: Sequence[int] = (),
     ax: Axes | None = None,
 ) -> Figure:
     """Line chart of spending over time, nominal and (if present) real, in millions.
@@ -206,21 +237,24 @@ def spending_trend(
     Parameters
     ----------
     data
-        Columns ``year``, ``amount`` (nominal, currency units) and optionally ``amount_real``
-        (constant ``base_year`` prices).
+        Columns ``year``, ``amount`` (nominal, currency units), optionally ``amount_real``
+        (constant ``base_year`` prices) and ``segment`` (years of the same institutional
+        coverage share a segment: lines join only within a segment).
+    breaks
+        First years of a new coverage: a dotted line is drawn just before each.
     """
     with style():
         fig, ax, own = _setup(ax)
-        d = data.sort_values("year").set_index("year")
-        if len(d):  # break the lines where years are missing
-            d = d.reindex(range(int(d.index.min()), int(d.index.max()) + 1))
-        d = d.rename_axis("year").reset_index()
-        ax.plot(d["year"], d["amount"] / 1e6, marker="o", color=OKABE_ITO["blue"],
-                label=t("ax.nominal", lang))
-        if "amount_real" in d and d["amount_real"].notna().any():
-            ax.plot(d["year"], d["amount_real"] / 1e6, marker="s", linestyle="--",
-                    color=OKABE_ITO["orange"],
-                    label=t("ax.real", lang, base_year=base_year if base_year else "–"))
+        has_real = "amount_real" in data and data["amount_real"].notna().any()
+        for i, d in enumerate(_segments(data)):
+            ax.plot(d["year"], d["amount"] / 1e6, marker="o", color=OKABE_ITO["blue"],
+                    label=t("ax.nominal", lang) if i == 0 else None)
+            if has_real:
+                ax.plot(d["year"], d["amount_real"] / 1e6, marker="s", linestyle="--",
+                        color=OKABE_ITO["orange"],
+                        label=t("ax.real", lang, base_year=base_year if base_year else "–") if i == 0 else None)
+        _mark_breaks(ax, [y - 0.5 for y in breaks], lang, "ax.coverage_break")
+        d = data.sort_values("year")
         ax.set_xlabel(t("ax.year", lang))
         ax.set_ylabel(t("ax.amount_millions", lang, currency=currency))
         ax.yaxis.set_major_formatter(_num_formatter(lang))
@@ -561,6 +595,7 @@ def indicator_trend(
     title: str | None = None,
     source: str | None = None,
     colors: Mapping[str, str] | None = None,
+    breaks: Sequence[float] = (),
     ax: Axes | None = None,
 ) -> Figure:
     """Line chart of one indicator over time, one line per series (country or link).
@@ -568,9 +603,13 @@ def indicator_trend(
     Parameters
     ----------
     data
-        Columns ``year``, ``value`` and optionally ``series`` (label of each line).
+        Columns ``year``, ``value``, optionally ``series`` (label of each line) and
+        ``segment`` (a line joins points only within one segment: a change of source or
+        counting rule starts a new one).
     ylabel
         Axis label with the unit (e.g. "Homicides per 100,000 inhabitants").
+    breaks
+        x positions (e.g. 2016.5) where the first series changes source: a dotted line each.
     """
     with style():
         fig, ax, own = _setup(ax)
@@ -578,10 +617,11 @@ def indicator_trend(
         groups = d.groupby("series", sort=False) if "series" in d else [("", d)]
         for i, (name, g) in enumerate(groups):
             color = (colors or {}).get(str(name), _CYCLE[i % len(_CYCLE)])
-            v = g.groupby("year")["value"].first()
-            v = v.reindex(range(int(v.index.min()), int(v.index.max()) + 1))  # gaps break the line
-            ax.plot(v.index, v.to_numpy(dtype=float), marker="o", color=color, label=str(name) or None)
-        if "series" in d and d["series"].nunique() > 1:
+            for j, v in enumerate(_segments(g[[c for c in ("year", "value", "segment") if c in g]])):
+                ax.plot(v["year"], v["value"].to_numpy(dtype=float), marker="o", color=color,
+                        label=(str(name) or None) if j == 0 else None)
+        _mark_breaks(ax, breaks, lang, "ax.source_break")
+        if ("series" in d and d["series"].nunique() > 1) or len(breaks):
             ax.legend(loc="best")
         ax.set_xlabel(t("ax.year", lang))
         ax.set_ylabel(ylabel)

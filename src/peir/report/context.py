@@ -21,6 +21,7 @@ from peir.dataset import HarmonizedDataset
 from peir.outlook.spec import OutlookSpec
 from peir.report.i18n import fmt_number, t, unit_label
 from peir.report.model import Column, ColumnKind, FigureBlock, NumberLog, TableBlock
+from peir.report.names import budget_sources, caseload_sources, context_sources, country_name
 from peir.schema import C
 
 __all__ = [
@@ -68,11 +69,23 @@ class BriefContext:
     messages
         Key messages offered by the sections, assembled last into section 1.
     gaps
-        The data needs met as gaps (:mod:`peir.report.needs`), with the sections they left
-        unfilled, in the order met.
+        The data needs met as gaps (:mod:`peir.report.needs`), with the headings of the
+        sections they left unfilled, in the order met.
     outlook, cost_of_crime, config_dir
         The ``outlook:`` and ``cost_of_crime:`` blocks of ``peir.yaml`` (None: the outlook's
         defaults, no cost of crime) and the folder their relative paths are read from.
+    published
+        Published figures to reconcile with (:mod:`peir.report.sections.reconciliation`).
+    bottleneck, chain_year, dea_scores
+        The chain model's bottleneck table and its year, and the DEA scores, once the
+        efficiency section has computed them (the working-group packs reuse them).
+    suppressed
+        ``(n, cells)``: caseload counts below ``n`` were blanked, ``cells`` of them.
+    quote_rejected
+        Whether the annex may quote the original text of rejected cells.
+    requests
+        The dataset's own data requests (``need``, ``from``, ``why``), listed after the
+        registry's in the annex.
     """
 
     h: HarmonizedDataset
@@ -89,6 +102,13 @@ class BriefContext:
     outlook: OutlookSpec | None = None
     cost_of_crime: CostOfCrimeSpec | None = None
     config_dir: Path | None = None
+    published: pd.DataFrame = field(default_factory=pd.DataFrame)
+    bottleneck: pd.DataFrame | None = None
+    chain_year: int | None = None
+    dea_scores: pd.Series | None = None
+    suppressed: tuple[int, int] = (0, 0)
+    quote_rejected: bool = False
+    requests: list[dict[str, Any]] = field(default_factory=list)
     _n_fig: int = 0
     _n_tab: int = 0
     _by_indicator: dict[str, dict[str, pd.DataFrame]] = field(default_factory=dict)
@@ -200,7 +220,7 @@ class BriefContext:
                           number=self._n_tab, note=note, max_rows=max_rows)
 
     def record_gap(self, need: str, section: str) -> None:
-        """Note that ``section`` could not be (wholly) filled for lack of ``need``."""
+        """Note that the section headed ``section`` could not be (wholly) filled for lack of ``need``."""
         where = self.gaps.setdefault(need, [])
         if section not in where:
             where.append(section)
@@ -214,8 +234,33 @@ class BriefContext:
         return {str(k): (str(v)[:88] + "…" if len(str(v)) > 90 else str(v))
                 for k, v in zip(d[C.INSTITUTION_CODE], d[C.INSTITUTION])}
 
-    def source_text(self) -> str:
-        return self.source or self.t("doc.source_default")
+    def country_label(self, code: str | None = None) -> str:
+        """The name of ``code`` (default: the review's country) in the brief's language."""
+        return country_name(code or self.country, self.lang)
+
+    def source_text(self, *, budget: bool = False, measures: tuple[str, ...] = (),
+                    population: bool = False) -> str:
+        """The source line of a chart: the publishers of the figures it draws on, read from
+        the data (budget lines, the headline caseload rows of ``measures``, the population
+        series), then "Computed with peir". A ``source`` given to the brief replaces it."""
+        if self.source:
+            return self.source
+        parts: list[str] = []
+        if budget:
+            parts += budget_sources(self.h.spending[self.h.spending[C.COUNTRY] == self.country]
+                                    if not self.h.spending.empty else self.h.spending)
+        if measures:
+            cl = self.h.headline_caseload()
+            if not cl.empty:
+                cl = cl[(cl[C.COUNTRY] == self.country) & cl[C.MEASURE].astype(str).isin(measures)]
+            parts += caseload_sources(cl)
+        if population or budget:
+            cx = self.h.context
+            parts += context_sources(cx[cx[C.COUNTRY] == self.country] if not cx.empty else cx)
+        parts = list(dict.fromkeys(p for p in parts if p))
+        if not parts:
+            return self.t("doc.source_default")
+        return self.t("doc.source_computed", sources="; ".join(parts))
 
 
 def to_float(v: Any) -> float:
@@ -316,6 +361,7 @@ _COL_KEYS = {
     "headline_value": "col.headline_value", "diff_abs": "col.diff_abs", "diff_pct": "col.diff_pct",
     "institution_code": "col.institution", "region": "col.region",
     "unit": "col.unit", "note": "col.note", "years": "col.years", "detail": "col.detail",
+    "description": "col.description",
 }
 
 

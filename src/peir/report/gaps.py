@@ -43,7 +43,7 @@ def fill(ctx: BriefContext, sec: Section, build: Callable[[], None]) -> bool:
         build()
     except DataGap as gap:
         sec.p(gap_sentence(ctx, gap.need, reason=gap.reason))
-        ctx.record_gap(gap.need, sec.id)
+        ctx.record_gap(gap.need, sec.heading)
         return False
     return True
 

@@ -137,7 +137,7 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "tab.chain": ("Chain performance indicators", "Indicadores de desempeño de la cadena"),
     "tab.dea": ("DEA efficiency scores", "Puntajes de eficiencia DEA"),
     "tab.bottleneck": ("Link capacity and utilisation", "Capacidad y utilización por eslabón"),
-    "tab.allocation": ("Current and optimised allocation", "Asignación actual y optimizada"),
+    "tab.allocation": ("Current and scenario allocation", "Asignación actual y del escenario"),
     "tab.results": ("Results matrix: {link}", "Matriz de resultados: {link}"),
     "tab.issues": ("Validation issues", "Problemas de validación"),
     "tab.gaps": ("Data gaps", "Vacíos de datos"),
@@ -162,7 +162,7 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "fig.execution": ("Budget execution rate", "Tasa de ejecución presupuestaria"),
     "fig.funnel": ("The chain funnel", "El embudo de la cadena"),
     "fig.dea": ("Efficiency ranking (DEA)", "Clasificación de eficiencia (DEA)"),
-    "fig.allocation": ("Current and optimised allocation", "Asignación actual y optimizada"),
+    "fig.allocation": ("Current and scenario allocation", "Asignación actual y del escenario"),
     "fig.indicator_trend": ("{name}", "{name}"),
     # --- column labels ----------------------------------------------------------------------
     "col.country": ("Country", "País"),
@@ -203,7 +203,6 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "col.demand": ("Demand", "Demanda"),
     "col.utilisation": ("Utilisation", "Utilización"),
     "col.budget_current": ("Current budget", "Presupuesto actual"),
-    "col.budget_optimal": ("Optimised budget", "Presupuesto optimizado"),
     "col.change": ("Change (%)", "Variación (%)"),
     "col.shadow_price": ("Marginal throughput", "Rendimiento marginal"),
     "col.issue": ("Issue", "Problema"),
@@ -260,7 +259,7 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "ax.nominal": ("Nominal", "Corriente"),
     "ax.real": ("Real ({base_year} prices)", "Real (precios de {base_year})"),
     "ax.current": ("Current", "Actual"),
-    "ax.optimised": ("Optimised", "Optimizado"),
+    "ax.optimised": ("Scenario", "Escenario"),
     "ax.full_execution": ("Full execution (100%)", "Ejecución total (100%)"),
     "ax.frontier": ("Frontier", "Frontera"),
     "ax.total": ("Total", "Total"),
@@ -292,11 +291,36 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
         "In real terms ({base_year} prices), spending changed by {growth} between {y0} and {y1}.",
         "En términos reales (precios de {base_year}), el gasto varió un {growth} entre {y0} y {y1}.",
     ),
-    "msg.peers": (
-        "At {value} of GDP in {year}, {country} spends more than {n_below} of {n_peers} peers "
-        "(peer median {median}).",
-        "Con un {value} del PIB en {year}, {country} gasta más que {n_below} de {n_peers} países "
-        "pares (mediana de los pares: {median}).",
+    "msg.peers_pct": (
+        "In {year}, {country} spent {value} of GDP on {what}; the median of its {n_peers} peer(s) "
+        "({peers}) was {median}.",
+        "En {year}, {country} destinó el {value} del PIB a {what}; la mediana de sus {n_peers} "
+        "país(es) par(es) ({peers}) fue {median}.",
+    ),
+    "msg.peers_per_capita": (
+        "In {year}, {country} spent {value} {currency} per inhabitant on {what}; the median of its "
+        "{n_peers} peer(s) ({peers}) was {median}.",
+        "En {year}, {country} destinó {value} {currency} por habitante a {what}; la mediana de sus "
+        "{n_peers} país(es) par(es) ({peers}) fue {median}.",
+    ),
+    "w.security_justice": ("security and justice", "seguridad y justicia"),
+    "w.same_as_above": ("as above", "ídem"),
+    "note.coverage_same": (
+        "Every year covers the same institutions: {institutions}.",
+        "Todos los años cubren las mismas instituciones: {institutions}.",
+    ),
+    "note.peers_link": (
+        "The peers' data covers only {link}, so the comparison is of that link's spending, not "
+        "of the whole sector.",
+        "Los datos de los países pares cubren solo {link}, por lo que la comparación es del gasto "
+        "de ese eslabón, no de todo el sector.",
+    ),
+    "msg.largest_placed_link": (
+        "In {year}, {unallocated} of spending could not be placed on a link, more than any link "
+        "takes; of the links it could be placed on, {link} takes the largest share: {share}.",
+        "En {year}, el {unallocated} del gasto no pudo asignarse a un eslabón, más de lo que "
+        "recibe cualquier eslabón; de los eslabones a los que pudo asignarse, {link} concentra la "
+        "mayor parte: {share}.",
     ),
     "msg.largest_link": (
         "{link} takes the largest share of spending: {share} in {year}.",
@@ -327,12 +351,12 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
         "La varianza en la composición por institución fue del {values} en los años evaluados.",
     ),
     "msg.homicide_rate": (
-        "The homicide rate was {value} per 100,000 inhabitants in {year} ({change} since {y0}).",
-        "La tasa de homicidios fue de {value} por cada 100.000 habitantes en {year} ({change} desde {y0}).",
+        'The homicide rate was {value} per 100,000 inhabitants in {year} ({change} since {y0}, source {source}).',
+        'La tasa de homicidios fue de {value} por cada 100.000 habitantes en {year} ({change} desde {y0}, fuente {source}).',
     ),
     "msg.homicide_rate_single": (
-        "The homicide rate was {value} per 100,000 inhabitants in {year}.",
-        "La tasa de homicidios fue de {value} por cada 100.000 habitantes en {year}.",
+        'The homicide rate was {value} per 100,000 inhabitants in {year} (source {source}).',
+        'La tasa de homicidios fue de {value} por cada 100.000 habitantes en {year} (fuente {source}).',
     ),
     "msg.occupancy": (
         "Prisons held {value} of their official capacity in {year}.",
@@ -355,12 +379,6 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "msg.bottleneck": (
         "The binding link of the chain is {link}: it uses {util} of its capacity.",
         "El eslabón que limita la cadena es {link}: utiliza el {util} de su capacidad.",
-    ),
-    "msg.optimize": (
-        "Reallocating the same total budget (each link within ±{max_change}) would raise chain "
-        "throughput from {t0} to {t1}.",
-        "Reasignar el mismo presupuesto total (cada eslabón dentro de ±{max_change}) elevaría el "
-        "rendimiento de la cadena de {t0} a {t1}.",
     ),
     "msg.dea": (
         "{n} comparable units were scored by DEA ({rts}, {orientation} orientation; inputs: "
@@ -407,7 +425,7 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
         "la distribución del gasto de cada institución compartida entre los eslabones de la cadena "
         "(por programa, personal o planilla)",
     ),
-    "need.peers": ("the same spending figures for peer countries", "las mismas cifras de gasto de países pares"),
+    "need.peers": ("the same figures for peer countries", "las mismas cifras de países pares"),
     "need.caseload": ("caseload statistics", "estadísticas de carga de trabajo"),
     "need.homicides": (
         "homicide counts by year with their counting rule",
@@ -616,6 +634,267 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "val.auto": ("only without a country map", "solo sin mapa del país"),
     "val.fallback": ("under the country map", "bajo el mapa del país"),
     "val.off": ("not used", "no utilizada"),
+    # --- reconciliation, allocation scenario, sources ------------------------------------
+    "sec.reconciliation": ("Reconciliation with published figures", "Conciliación con cifras publicadas"),
+    "tab.reconciliation": ("Published figures and peir's values", 'Cifras publicadas y valores de peir'),
+    "col.published": ("Published", "Publicado"),
+    "col.publication": ("Publication", "Publicación"),
+    "col.peir_value": ("peir", "peir (valor calculado)"),
+    "col.reason": ("Reason for the difference", "Motivo de la diferencia"),
+    "need.published": ("published figures to reconcile with (published_figures in peir.yaml)", "cifras publicadas con que conciliar (published_figures en peir.yaml)"),
+    "from.publications": ("the review team (the figures published by earlier reviews and the ministries)", "el equipo de la revisión (las cifras publicadas por revisiones anteriores y los ministerios)"),
+    "rec.intro": ("{n} published figure(s) are set beside peir's values; {n_agree} agree to the published precision. Each difference has its reason.", 'Se comparan {n} cifra(s) publicada(s) con los valores de peir; {n_agree} coinciden con la precisión publicada. Cada diferencia tiene su motivo.'),
+    "rec.agrees": ("agrees (to the published precision)", "coincide (con la precisión publicada)"),
+    "rec.not_computed": ("not computed by peir", "peir no calcula esta cifra"),
+    "rec.coverage_missing": ("coverage: the data has no value for {year}", "cobertura: los datos no tienen valor para {year}"),
+    "rec.coverage_other_year": ("coverage: the data has no value for {year}; the nearest year is {other}", "cobertura: los datos no tienen valor para {year}; el año más cercano es {other}"),
+    "rec.coverage_partial": ("coverage: the data's spending for {year} covers only part of the sector", 'cobertura: el gasto de {year} en los datos cubre solo parte del sector'),
+    "rec.denominator_gdp": ("denominator (GDP vintage): for the same spending ({numerator}) the published figure implies a GDP of {implied}; peir divides by {used}", "denominador (versión del PIB): para el mismo gasto ({numerator}) la cifra publicada implica un PIB de {implied}; peir divide por {used}"),
+    "rec.denominator_budget": ("denominator (scope): the published figure is a share of the total budget (implied {implied}); peir divides by the expenditure of the {scope} ({used})", "denominador (alcance): la cifra publicada es una parte del presupuesto total (implícito {implied}); peir divide por el gasto del {scope} ({used})"),
+    "rec.denominator_gov": ("denominator: the published figure implies government expenditure of {implied}; peir divides by that of the {scope} ({used})", "denominador: la cifra publicada implica un gasto del gobierno de {implied}; peir divide por el del {scope} ({used})"),
+    "rec.scope_unknown": ("government (scope not stated)", "gobierno (alcance no indicado)"),
+    "rec.phase": ("phase: the published figure is {phase}; peir's is {ours}", 'fase: la cifra publicada es {phase}; la de peir es {ours}'),
+    "rec.source": ("source: peir's headline count is from {source}; the publication cites another count", 'fuente: el conteo principal de peir proviene de {source}; la publicación cita otro conteo'),
+    "rec.differs": ("differs; no reason could be inferred from the data", "difiere; no pudo inferirse el motivo a partir de los datos"),
+    "w.pp": ("pp", "p. p."),
+    "sub.requests": ("Data to request", "Datos por solicitar"),
+    "col.why": ("Why", "Para qué"),
+    "annex.requests": (
+        "What the data could not supply, from whom to request it, and why (the needs met above, "
+        "then the dataset's own list):",
+        "Lo que los datos no pudieron aportar, a quién solicitarlo y para qué (las necesidades "
+        "encontradas arriba y luego la lista propia del conjunto de datos):",
+    ),
+    "annex.no_requests": ("No data request was recorded.", "No se registró ninguna solicitud de datos."),
+    "annex.request_missing_in": ("missing in: {sections}", "falta en: {sections}"),
+    "w.proposed": ("proposed", "proyecto"),
+    "rec.institution_budget": ("Budget of {institution} ({phase})", "Presupuesto de {institution} ({phase})"),
+    "w.billion": ("billion", "mil millones"),
+    "w.approved": ("approved", "votado"),
+    "w.executed": ("executed", "devengado"),
+    "w.modified": ("modified", "modificado"),
+    "doc.source_computed": ("{sources}. Computed with peir", "{sources}. Calculado con peir"),
+    "sub.scenario": ("A reallocation scenario", "Un escenario de reasignación"),
+    "scn.intro": ("This is a scenario computed by the chain model, not a recommendation. It assumes:", "Este es un escenario calculado con el modelo de la cadena, no una recomendación. Supone:"),
+    "scn.costs": ("unit costs and demand ratios stay those of {year}, and the total budget is unchanged", "los costos unitarios y las razones de demanda siguen siendo los de {year}, y el presupuesto total no cambia"),
+    "scn.bounds": ("each link's budget stays within ±{max_change} of its current budget", 'el presupuesto de cada eslabón se mantiene dentro de ±{max_change} del actual'),
+    "scn.prevention": ("prevention keeps at least its current budget, since its outputs are not measured", "la prevención conserva al menos su presupuesto actual, ya que sus productos no se miden"),
+    "scn.limit": ("{link} cannot hold more than its official capacity of {places} (occupancy now {occupancy}), and no budget for new capacity is assumed", "{link} no puede albergar más que su capacidad oficial de {places} (ocupación actual: {occupancy}), y no se supone presupuesto para nueva capacidad"),
+    "scn.limit_plain": ("{link} cannot hold more than {places}, and no budget for new capacity is assumed", "{link} no puede albergar más de {places}, y no se supone presupuesto para nueva capacidad"),
+    "msg.scenario_gain": ("Under these assumptions the chain's modelled throughput ({measure}) would change from {t0} to {t1} a year.", 'Con estos supuestos, el rendimiento modelado de la cadena ({measure}) pasaría de {t0} a {t1} por año.'),
+    "msg.scenario_none": ("Under these assumptions no reallocation raises the chain's modelled throughput ({measure}, {t0} a year): {link} is the binding constraint.", 'Con estos supuestos ninguna reasignación eleva el rendimiento modelado de la cadena ({measure}, {t0} por año): {link} es la restricción que limita.'),
+    "col.budget_scenario": ("Scenario budget", "Presupuesto del escenario"),
+    "note.partial_shares": (
+        'Shares are shown only for years that cover the whole sector; in {years} the data covers part of it, so its shares would not be sector shares.',
+        'Las participaciones se muestran solo para los años que cubren todo el sector; en {years} los datos cubren una parte, por lo que sus participaciones no serían del sector.',
+    ),
+    "w.whole_sector": (
+        'whole sector',
+        'todo el sector',
+    ),
+    "w.partial": (
+        'partial',
+        'parcial',
+    ),
+    "col.coverage": (
+        'Coverage',
+        'Cobertura',
+    ),
+    "na.request_split": (
+        'To place it, request {holder}: the split of their spending by link (programme, staff or payroll).',
+        'Para asignarlo, solicítese a {holder} la distribución de su gasto por eslabón (programa, personal o planilla).',
+    ),
+    "msg.published_pct_gdp": (
+        '(Published: {value}; see the reconciliation with published figures.)',
+        '(Cifra publicada: {value}; véase la conciliación con cifras publicadas.)',
+    ),
+    "msg.series_breaks": (
+        'Since {first} the series changes source or counting rule in {years}; changes are computed within one source only, and the chart breaks the line there.',
+        'Desde {first} la serie cambia de fuente o de regla de conteo en {years}; las variaciones se calculan solo dentro de una misma fuente, y el gráfico corta la línea allí.',
+    ),
+    "ax.coverage_break": (
+        'coverage changes',
+        'cambio de cobertura',
+    ),
+    "ax.source_break": (
+        'change of source or counting rule',
+        'cambio de fuente o de regla de conteo',
+    ),
+    # --- working-group packs ---------------------------------------------------------------
+    "need.prevention_units": (
+        'the same measured outputs for several comparable prevention programmes or municipalities',
+        'los mismos productos medidos de varios programas de prevención o municipios comparables',
+    ),
+    "need.patrol_units": (
+        'officers, spending and recorded crimes for several comparable police regions',
+        'efectivos, gasto y delitos registrados de varias regiones policiales comparables',
+    ),
+    "need.investigation_units": (
+        'prosecutors, cases received and indictments for several comparable prosecution offices',
+        'fiscales, casos recibidos y acusaciones de varias fiscalías comparables',
+    ),
+    "need.corrections_units": (
+        'staff, spending, capacity and prisoners for several comparable prisons',
+        'personal, gasto, capacidad y población de varios centros penitenciarios comparables',
+    ),
+    "pk.title": (
+        'Working group pack: {link}',
+        'Paquete de la mesa de trabajo: {link}',
+    ),
+    "pk.intro": (
+        "This pack gathers, for the working group on {link}, the spending, the indicators, the comparisons and the chain model's figures of that link, the results-matrix template to fill in and the data still to request. Every number comes from the same harmonised data as the background brief.",
+        'Este paquete reúne, para la mesa de trabajo de {link}, el gasto, los indicadores, las comparaciones y las cifras del modelo de la cadena de ese eslabón, la plantilla de matriz de resultados por completar y los datos que aún deben solicitarse. Cada cifra proviene de los mismos datos armonizados que la nota de antecedentes.',
+    ),
+    "pk.spending": (
+        'Spending on this link',
+        'Gasto de este eslabón',
+    ),
+    "pk.indicators": (
+        'Indicators of this link',
+        'Indicadores de este eslabón',
+    ),
+    "pk.peers": (
+        'Comparison with peers',
+        'Comparación con países pares',
+    ),
+    "pk.efficiency": (
+        'Efficiency',
+        'Eficiencia',
+    ),
+    "pk.position_text": (
+        'In the chain model of {year}, {link} uses {util} of its capacity: it ranks {rank} of {n} links by utilisation and {binding}.',
+        'En el modelo de la cadena de {year}, {link} utiliza el {util} de su capacidad: ocupa el lugar {rank} de {n} eslabones por utilización y {binding}.',
+    ),
+    "pk.position": ("Position in the chain", "Posición en la cadena"),
+    "pk.results": (
+        'Results matrix template',
+        'Plantilla de matriz de resultados',
+    ),
+    "pk.requests": (
+        'Data to request',
+        'Datos por solicitar',
+    ),
+    "pk.tab_spending": (
+        'Spending on {link}',
+        'Gasto en {link}',
+    ),
+    "pk.tab_institutions": (
+        'Institutions on this link ({year})',
+        'Instituciones en este eslabón ({year})',
+    ),
+    "pk.tab_indicators": (
+        'Latest value of each indicator',
+        'Último valor de cada indicador',
+    ),
+    "pk.dea": (
+        '{n} comparable units were scored by DEA; {n_eff} lie on the frontier (see the brief for the model).',
+        'Se evaluaron {n} unidades comparables con DEA; {n_eff} están en la frontera (véase la nota para el modelo).',
+    ),
+    "pk.position_none": (
+        "{link} has no measured output in the chain model: it does not constrain the chain's throughput, and the allocation scenario keeps its budget.",
+        '{link} no tiene un producto medido en el modelo de la cadena: no limita el rendimiento de la cadena, y el escenario de asignación mantiene su presupuesto.',
+    ),
+    "pk.binding": (
+        'is the binding link',
+        'es el eslabón que limita',
+    ),
+    "pk.not_binding": (
+        'is not the binding link',
+        'no es el eslabón que limita',
+    ),
+    "pk.results_intro": (
+        'Baselines are computed from the data; the group fills in the issue, the action, its timeframe, its cost and funding source, the responsible institution, the budget line that finances it, and the target.',
+        'Las líneas de base se calculan con los datos; la mesa completa el problema, la acción, su plazo, su costo y fuente de financiamiento, la institución responsable, la línea presupuestaria que la financia y la meta.',
+    ),
+    "pk.requests_intro": (
+        'What the data could not supply for this link, and from whom to request it:',
+        'Lo que los datos no pudieron aportar para este eslabón, y a quién solicitarlo:',
+    ),
+    "pk.no_requests": (
+        'No data gap was met for this link.',
+        'No se encontró ningún vacío de datos para este eslabón.',
+    ),
+    "col.timeframe": (
+        'Timeframe',
+        'Plazo',
+    ),
+    "col.cost": (
+        'Cost',
+        'Costo',
+    ),
+    "col.funding_source": (
+        'Funding source',
+        'Fuente de financiamiento',
+    ),
+    "col.responsible_institution": (
+        'Responsible institution',
+        'Institución responsable',
+    ),
+    "col.budget_line": (
+        'Budget line',
+        'Línea presupuestaria',
+    ),
+    "col.what": (
+        'Data needed',
+        'Datos requeridos',
+    ),
+    "col.holder": (
+        'Request from',
+        'Solicitar a',
+    ),
+    "col.where_missing": (
+        'Missing in',
+        'Faltan en',
+    ),
+    "step.packs": (
+        'Building the working-group packs',
+        'Preparando los paquetes de las mesas de trabajo',
+    ),
+    "doc.as_of": (
+        '{name}, as of {year}',
+        '{name}, a {year}',
+    ),
+    # --- validation issues (peir.errors.IssueCode), for the annex --------------------------
+    "issue.missing_column": ('a required column is not in the file', 'falta una columna requerida en el archivo'),
+    "issue.duplicate_header": ('two columns carry the same header', 'dos columnas tienen el mismo encabezado'),
+    "issue.missing_value": ('a required cell is empty', 'una celda requerida está vacía'),
+    "issue.not_a_number": ('a number cannot be read', 'no puede leerse un número'),
+    "issue.not_finite": ('a number is infinite', 'un número es infinito'),
+    "issue.not_an_integer": ('a whole number is expected', 'se espera un número entero'),
+    "issue.not_a_year": ('the year is not a whole number', 'el año no es un número entero'),
+    "issue.implausible_year": ('a year outside 1950–2100', 'un año fuera de 1950–2100'),
+    "issue.not_a_scalar": ('a cell holds more than one value', 'una celda contiene más de un valor'),
+    "issue.formula_without_value": ('a formula cell has no saved value', 'una celda con fórmula no tiene valor guardado'),
+    "issue.unknown_country": ('not an ISO 3166 country code', 'no es un código de país ISO 3166'),
+    "issue.unknown_currency": ('not an ISO 4217 currency code', 'no es un código de moneda ISO 4217'),
+    "issue.unknown_phase": ('not a known budget phase', 'no es una fase presupuestaria conocida'),
+    "issue.unknown_measure": ('not a known caseload measure', 'no es una medida de carga de trabajo conocida'),
+    "issue.unknown_link": ('not a link of the chain', 'no es un eslabón de la cadena'),
+    "issue.not_in_enum": ('not one of the allowed values', 'no es uno de los valores permitidos'),
+    "issue.negative_count": ('a count below zero', 'un conteo menor que cero'),
+    "issue.out_of_range": ('a value outside its allowed range', 'un valor fuera de su rango permitido'),
+    "issue.pattern": ('a value does not have the expected form', 'un valor no tiene la forma esperada'),
+    "issue.malformed_row": ('a line of the file cannot be split into its columns', 'una línea del archivo no puede dividirse en sus columnas'),
+    "issue.mixed_encoding": ('the file mixes text encodings', 'el archivo mezcla codificaciones de texto'),
+    "issue.hidden_row": ('a hidden row of the workbook', 'una fila oculta del libro'),
+    "issue.duplicate_key": ('a second row for the same key', 'una segunda fila para la misma clave'),
+    "issue.duplicate_row": ('a row repeated exactly', 'una fila repetida exactamente'),
+    "issue.negative_amount": ('a negative amount', 'un monto negativo'),
+    "issue.executed_above_modified": ('executed above the modified budget', 'devengado por encima del presupuesto modificado'),
+    "issue.shares_not_one": ('the link shares of a rule do not add up to 1', 'las participaciones por eslabón de una regla no suman 1'),
+    "issue.kind_mismatch": ('a measure given as the wrong kind (flow or stock)', 'una medida dada con el tipo equivocado (flujo o saldo)'),
+    "issue.total_row": ('a total or subtotal row, set aside', 'una fila de total o subtotal, apartada'),
+    "issue.total_mismatch": ('a total row does not match the sum of its lines', 'una fila de total no coincide con la suma de sus líneas'),
+    "issue.excluded": ('a row set aside on purpose', 'una fila apartada a propósito'),
+    "issue.missing_context": ('a year without population or GDP', 'un año sin población o PIB'),
+    "issue.no_context": ('no context table for these years', 'no hay tabla de contexto para estos años'),
+    "issue.unmapped_institution": ('an institution no chain-map rule places', 'una institución que ninguna regla del mapa de la cadena asigna'),
+    "issue.currency_mismatch": ('currencies that do not match', 'monedas que no coinciden'),
+    "w.info": ("set aside", "apartado"),
+    "col.description": ("What was wrong", "Qué estaba mal"),
+    "annex.quoted": ("The original text of rejected cells is quoted (quote_rejected).", "Se cita el texto original de las celdas rechazadas (quote_rejected)."),
+    "annex.not_quoted": ("The annex names file, row and column of each issue; the original text of rejected cells is not quoted (quote_rejected=True quotes it).", "El anexo indica archivo, fila y columna de cada problema; no se cita el texto original de las celdas rechazadas (quote_rejected=True lo cita)."),
+    "annex.suppressed": ("Caseload counts below {n} are suppressed in every output ({cells} cells).", "Los conteos de carga de trabajo menores que {n} se suprimen en todas las salidas ({cells} celdas)."),
     # --- units of the indicator registry (word by word) -------------------------------------
     "unit.per 100,000 inhabitants": ("per 100,000 inhabitants", "por 100.000 habitantes"),
     "unit.days": ("days", "días"),
@@ -810,12 +1089,8 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
         "descuento del 3%, salvo que la configuración indique otra cosa; cada insumo cita su fuente.",
     ),
     "note.coverage": (
-        "Coverage differs between years (column 'Institutions covered'): totals of years with "
-        "partial coverage are not comparable with each other, and growth is shown only between "
-        "years with the same coverage.",
-        "La cobertura varía entre años (columna «Instituciones cubiertas»): los totales de años con "
-        "cobertura parcial no son comparables entre sí, y el crecimiento solo se muestra entre años "
-        "con la misma cobertura.",
+        "Coverage changes in {years} (columns 'Coverage' and 'Institutions covered'): totals are compared, growth computed and lines drawn only between years with the same institutions; the chart marks each change with a dotted line.",
+        'La cobertura cambia en {years} (columnas «Cobertura» e «Instituciones cubiertas»): los totales se comparan, el crecimiento se calcula y las líneas se trazan solo entre años con las mismas instituciones; el gráfico marca cada cambio con una línea punteada.',
     ),
     "rm.hint": (
         "The groups can fill in these templates in the workbook, or in Python with "

@@ -198,6 +198,7 @@ class Brief:
     numbers: pd.DataFrame
     banner: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    packs: dict[str, Brief] = field(default_factory=dict)
 
     @property
     def tables(self) -> list[TableBlock]:

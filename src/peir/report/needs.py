@@ -34,12 +34,15 @@ class DataNeed:
     holder
         Who holds the data: a key of ``TEXT["from.<holder>"]``.
     links
-        The links of the chain it concerns (their packs list it); empty = the whole sector.
+        The links of the chain it concerns (their packs list it); empty = every pack.
+    in_packs
+        False for needs of the brief only (PEFA, published figures...).
     """
 
     id: str
     holder: str
     links: tuple[str, ...] = ()
+    in_packs: bool = True
 
 
 _ALL = tuple(lk.value for lk in CHAIN_LINKS)
@@ -51,9 +54,9 @@ NEEDS: dict[str, DataNeed] = {
         DataNeed("spending", "finance", _ALL),
         DataNeed("context", "statistics", ()),
         DataNeed("execution", "finance", _ALL),
-        DataNeed("pefa", "finance", ()),
+        DataNeed("pefa", "finance", (), in_packs=False),
         DataNeed("econ", "finance", _ALL),
-        DataNeed("institution", "finance", ()),
+        DataNeed("institution", "finance", (), in_packs=False),
         DataNeed("link_split", "institutions", _ALL),
         DataNeed("peers", "peers", ()),
         DataNeed("caseload", "sector", _ALL),
@@ -69,6 +72,11 @@ NEEDS: dict[str, DataNeed] = {
         DataNeed("projection", "finance", _ALL),
         DataNeed("caseload_needs", "sector", ("judicial", "corrections")),
         DataNeed("cost_of_crime", "cost_of_crime", ()),
+        DataNeed("published", "publications", (), in_packs=False),
+        DataNeed("prevention_units", "prevention", ("prevention",)),
+        DataNeed("patrol_units", "police", ("patrol",)),
+        DataNeed("investigation_units", "prosecution", ("investigation",)),
+        DataNeed("corrections_units", "prisons", ("corrections",)),
     )
 }
 
@@ -115,12 +123,13 @@ def gap_sentence(ctx: BriefContext, need_id: str, *, reason: str = "") -> str:
 def request_rows(ctx: BriefContext, link: str | None = None) -> pd.DataFrame:
     """The data to request: one row per need met as a gap (for ``link``, or all).
 
-    Columns ``need`` (id), ``what``, ``holder``, ``sections`` (where it was missing).
+    Columns ``need`` (id), ``what``, ``holder``, ``sections`` (the headings of the sections
+    where it was missing).
     """
     rows = []
     for need_id, sections in ctx.gaps.items():
         need = NEEDS[need_id]
-        if link is not None and need.links and link not in need.links:
+        if link is not None and (not need.in_packs or (need.links and link not in need.links)):
             continue
         rows.append({
             "need": need.id,

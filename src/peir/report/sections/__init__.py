@@ -21,6 +21,7 @@ from peir.report.sections import (
     key_messages,
     outlook,
     performance,
+    reconciliation,
     results_matrix,
     spending,
 )
@@ -36,6 +37,7 @@ BODY: tuple[tuple[str, Callable[[BriefContext], Section]], ...] = (
     ("sec.efficiency", efficiency.build),
     ("sec.outlook", outlook.build),
     ("sec.results", results_matrix.build),
+    ("sec.reconciliation", reconciliation.build),
     ("sec.annex", annex.build),
 )
 

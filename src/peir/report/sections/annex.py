@@ -10,11 +10,11 @@ import pandas as pd
 from peir.report.context import BriefContext, generic_table, year_span
 from peir.report.i18n import TEXT, fmt_number, measure_label, phase_label, t
 from peir.report.model import Column, Section
+from peir.report.needs import request_rows
 from peir.schema import C
 
 __all__ = ["build", "provenance_rows"]
 
-_SEVERITY_KEYS = {"error": "w.error", "warning": "w.warning"}
 
 
 def build(ctx: BriefContext) -> Section:
@@ -51,9 +51,27 @@ def build(ctx: BriefContext) -> Section:
         sec.h3(ctx.t("sub.provenance"))
         sec.blocks.append(ctx.table("provenance", ctx.t("sub.provenance"), pd.DataFrame(prov), [
             Column("item", ctx.t("col.item")), Column("detail", ctx.t("col.detail"))]))
+    sec.h3(ctx.t("sub.requests"))
+    _requests(ctx, sec)
     sec.h3(ctx.t("sub.numbers"))
     sec.p(ctx.t("annex.numbers"))
     return sec
+
+
+def _requests(ctx: BriefContext, sec: Section) -> None:
+    """Every data need met as a gap, with its holder, then the dataset's own requests."""
+    req = request_rows(ctx)
+    rows = [{"what": r.what, "holder": r.holder, "why": ctx.t("annex.request_missing_in", sections=r.sections)}
+            for r in req.itertuples(index=False)]
+    for r in ctx.requests:
+        rows.append({"what": str(r.get("need", "")), "holder": str(r.get("from", "")), "why": str(r.get("why", ""))})
+    if not rows:
+        sec.p(ctx.t("annex.no_requests"))
+        return
+    sec.p(ctx.t("annex.requests"))
+    sec.blocks.append(ctx.table("data_requests", ctx.t("sub.requests"), pd.DataFrame(rows), [
+        Column("what", ctx.t("col.what")), Column("holder", ctx.t("col.holder")),
+        Column("why", ctx.t("col.why"))]))
 
 
 def _sources(ctx: BriefContext, sec: Section) -> None:
@@ -91,16 +109,27 @@ def _sources(ctx: BriefContext, sec: Section) -> None:
 
 def _validation(ctx: BriefContext, sec: Section) -> None:
     issues = ctx.h.report.issues
-    n_err = int((issues["severity"] == "error").sum()) if len(issues) else 0
-    n_warn = int((issues["severity"] == "warning").sum()) if len(issues) else 0
+    n_err = int((issues["severity"].astype(str) == "error").sum()) if len(issues) else 0
+    n_warn = int((issues["severity"].astype(str) == "warning").sum()) if len(issues) else 0
     sec.p(ctx.t("annex.validation_summary", n_err=ctx.count(n_err, "validation errors"),
                 n_warn=ctx.count(n_warn, "validation warnings")))
-    if len(issues):
-        f = issues[[c for c in ("severity", "code", "source_ref", "row", "column", "message") if c in issues]].copy()
-        f["severity"] = [ctx.t(_SEVERITY_KEYS[str(s)]) if str(s) in _SEVERITY_KEYS else str(s) for s in f["severity"]]
-        sec.blocks.append(generic_table(ctx, "issues", ctx.t("tab.issues"), f))
-    else:
+    if ctx.suppressed[1]:
+        sec.p(ctx.t("annex.suppressed", n=ctx.count(ctx.suppressed[0], "suppress below"),
+                    cells=ctx.count(ctx.suppressed[1], "cells suppressed")))
+    if not len(issues):
         sec.p(ctx.t("na.no_issues"))
+        return
+    cols = [c for c in ("severity", "code", "source_ref", "row", "column") if c in issues]
+    f = issues[cols].copy()
+    f["severity"] = [ctx.t(f"w.{s}") if f"w.{s}" in TEXT else str(s) for s in f["severity"].astype(str)]
+    f["description"] = [ctx.t(f"issue.{c}") if f"issue.{c}" in TEXT else str(c) for c in issues["code"].astype(str)]
+    if ctx.quote_rejected:  # the original text of the cells, only on request
+        if "value" in issues:
+            f["value"] = issues["value"].astype(object).where(issues["value"].notna(), "").astype(str)
+        if ctx.lang == "en" and "message" in issues:
+            f["message"] = issues["message"].astype(str)
+    sec.p(ctx.t("annex.quoted" if ctx.quote_rejected else "annex.not_quoted"))
+    sec.blocks.append(generic_table(ctx, "issues", ctx.t("tab.issues"), f))
 
 
 def _unallocated(ctx: BriefContext, sec: Section) -> None:
@@ -128,7 +157,7 @@ def _prov_value(v: Any, lang: str, key: str = "") -> str:
     if isinstance(v, bool):
         return t("w.yes" if v else "w.no", lang)
     if isinstance(v, int | float):
-        return fmt_number(v, lang, 0 if float(v).is_integer() else 2) if key not in ("base_year", "as_of") else str(v)
+        return fmt_number(v, lang, 0 if float(v).is_integer() else 2) if key not in ("base_year", "as_of", "rebased_from") else str(v)
     if isinstance(v, list | tuple):
         return " > ".join(_prov_value(x, lang) for x in v) if key == "" else ", ".join(
             _prov_value(x, lang) for x in v)

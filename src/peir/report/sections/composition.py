@@ -7,18 +7,12 @@ import pandas as pd
 
 from peir.chain import CHAIN_LINKS
 from peir.report import charts
-from peir.report.context import (
-    BriefContext,
-    KeyMessage,
-    country_rows,
-    finite,
-    reference_year,
-    to_float,
-    year_table,
-)
+from peir.report.context import BriefContext, KeyMessage, country_rows, finite, to_float, year_table
+from peir.report.coverage import spending_coverage
 from peir.report.gaps import DataGap, section
 from peir.report.i18n import econ_label, link_label
 from peir.report.model import Column, Section
+from peir.report.needs import NEEDS, holder_text
 from peir.schema import C
 
 __all__ = ["build"]
@@ -47,41 +41,51 @@ def _by_link(ctx: BriefContext, sec: Section) -> None:
     lk = country_rows(ctx, "exp_link")
     if lk.empty:
         raise DataGap("spending")
+    cover = spending_coverage(ctx.h, ctx.country)
     frame = with_share(ctx, lk, "exp_link", "exp_link_share", C.LINK)
+    if "exp_link_share" in frame:  # a share of part of the sector is not a sector share
+        frame["exp_link_share"] = frame["exp_link_share"].where(frame[C.YEAR].astype(int).isin(cover.shares))
     order = {lk_.value: i for i, lk_ in enumerate(CHAIN_LINKS)}
     frame["_o"] = frame[C.LINK].astype(str).map(order).fillna(99)
     frame = frame.sort_values([C.YEAR, "_o"]).drop(columns="_o")
     frame["link_label"] = [link_label(str(x), ctx.lang) for x in frame[C.LINK]]
+    partial = sorted({int(y) for y in frame[C.YEAR]} - set(cover.shares))
     tb = ctx.table("by_link", ctx.t("tab.by_link"), frame, [
         Column(C.YEAR, ctx.t("col.year"), "year"),
         Column("link_label", ctx.t("col.link")),
         Column("exp_link", ctx.t("col.amount_m", currency=ctx.currency), "millions"),
         Column("exp_link_share", ctx.t("col.share"), "num1"),
-    ])
+    ], note=ctx.t("note.partial_shares", years=", ".join(map(str, partial))) if partial else "")
     ctx.log.record_table(tb, origin="compute", row_keys=[C.COUNTRY, C.YEAR, C.LINK], value_columns={
         "exp_link": {"indicator": "exp_link", "unit": ctx.unit("exp_link")},
         "exp_link_share": {"indicator": "exp_link_share", "unit": "%"},
     })
-    if "exp_link_share" in frame:
-        wide = frame.pivot_table(index=C.YEAR, columns=C.LINK, values="exp_link_share", aggfunc="first")
+    whole = frame.dropna(subset=["exp_link_share"]) if "exp_link_share" in frame else frame.iloc[0:0]
+    if not whole.empty:
+        wide = whole.pivot_table(index=C.YEAR, columns=C.LINK, values="exp_link_share", aggfunc="first")
         cols_order = [x.value for x in CHAIN_LINKS if x.value in wide.columns] + [
             c for c in wide.columns if c not in {x.value for x in CHAIN_LINKS}]
         wide = wide[cols_order]
-        fig = charts.composition_by_link(wide, percent=True, lang=ctx.lang, source=ctx.source_text())
+        fig = charts.composition_by_link(wide, percent=True, lang=ctx.lang, source=ctx.source_text(budget=True))
         fb = ctx.figure("composition_by_link", ctx.t("fig.composition"), fig)
-        ry = reference_year(ctx)
+        ry = max(cover.shares) if cover.shares else None
         msg = None
+        key = ""
         if ry is not None and ry in wide.index:
             row = wide.loc[ry].drop(labels=["unallocated"], errors="ignore").dropna()
+            un = wide.loc[ry].get("unallocated", np.nan) if "unallocated" in wide.columns else np.nan
+            un_txt = (ctx.num("exp_link_share", to_float(un), ry, link="unallocated", unit="%")
+                      if finite(un) and to_float(un) > 0 else "")
             if not row.empty:
                 top = str(row.idxmax())
-                msg = ctx.t("msg.largest_link", link=link_label(top, ctx.lang), year=ry,
-                            share=ctx.num("exp_link_share", to_float(row.max()), ry, link=top, unit="%"))
+                share = ctx.num("exp_link_share", to_float(row.max()), ry, link=top, unit="%")
+                key = "msg.largest_placed_link" if un_txt and to_float(un) > to_float(row.max()) else "msg.largest_link"
+                msg = ctx.t(key, link=link_label(top, ctx.lang), year=ry, share=share, unallocated=un_txt)
                 sec.p(msg)
-            un = wide.loc[ry].get("unallocated", np.nan) if "unallocated" in wide.columns else np.nan
-            if finite(un) and to_float(un) > 0:
-                sec.p(ctx.t("msg.unallocated_share", year=ry,
-                            share=ctx.num("exp_link_share", to_float(un), ry, link="unallocated", unit="%")))
+            if un_txt and (msg is None or key == "msg.largest_link"):
+                sec.p(ctx.t("msg.unallocated_share", year=ry, share=un_txt))
+                ctx.record_gap("link_split", sec.heading)
+                sec.p(ctx.t("na.request_split", holder=holder_text(ctx, NEEDS["link_split"])))
         sec.blocks.append(fb)
         if msg:
             ctx.messages.append(KeyMessage(msg, fb, 3))
@@ -93,8 +97,11 @@ def _by_institution(ctx: BriefContext, sec: Section) -> None:
     if inst.empty:
         raise DataGap("institution")
     names = ctx.institution_names()
+    whole = spending_coverage(ctx.h, ctx.country).whole
     frame = with_share(ctx, inst, "exp_institution", "exp_institution_share", "group")
-    frame["inst_label"] = [f"{g} — {names.get(str(g), '')}".rstrip(" —") for g in frame["group"]]
+    if "exp_institution_share" in frame:  # shares only of years that cover the whole sector
+        frame["exp_institution_share"] = frame["exp_institution_share"].where(frame[C.YEAR].astype(int).isin(whole))
+    frame["inst_label"] = [names.get(str(g), str(g)) for g in frame["group"]]
     frame = frame.sort_values([C.YEAR, "exp_institution"], ascending=[True, False])
     tb = ctx.table("by_institution", ctx.t("tab.by_institution"), frame, [
         Column(C.YEAR, ctx.t("col.year"), "year"),

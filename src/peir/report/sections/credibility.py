@@ -44,7 +44,7 @@ def _execution(ctx: BriefContext, sec: Section) -> None:
         lw = exl.pivot_table(index=C.YEAR, columns=C.LINK, values=C.VALUE, aggfunc="first")
         lw = lw[[x.value for x in CHAIN_LINKS if x.value in lw.columns]]  # no unallocated bar
         wide = wide.join(lw, how="outer") if not wide.empty else lw
-    fig = charts.execution_rate(wide, lang=ctx.lang, source=ctx.source_text())
+    fig = charts.execution_rate(wide, lang=ctx.lang, source=ctx.source_text(budget=True))
     fb = ctx.figure("execution_rate", ctx.t("fig.execution"), fig)
     last = ctx.latest("exec_rate_approved")
     if last:

@@ -9,13 +9,13 @@ from peir.allocation import ChainModel
 from peir.efficiency import dea
 from peir.errors import InfeasibleError, InputError
 from peir.report import charts
-from peir.report.context import LEVEL_PHASES, BriefContext, KeyMessage, finite
+from peir.report.context import LEVEL_PHASES, BriefContext, finite, to_float
 from peir.report.gaps import DataGap, section
 from peir.report.i18n import link_label, measure_label
-from peir.report.model import Column, Section
+from peir.report.model import Column, Section, TableBlock
 from peir.schema import C
 
-__all__ = ["build", "dea_units"]
+__all__ = ["bottleneck_table", "build", "dea_units"]
 
 _DEA_INPUTS, _DEA_OUTPUTS = ["judges"], ["cases_resolved"]
 
@@ -87,13 +87,14 @@ def _dea(ctx: BriefContext, sec: Section) -> None:
     except InputError as e:  # the units' data cannot be scored (e.g. all-zero inputs)
         raise DataGap("courts_units", reason=_reason(e)) from e
     scores = res.efficiency.astype(float)
+    ctx.dea_scores = scores
     frame = scores.rename("efficiency").rename_axis("unit").reset_index().sort_values("efficiency", ascending=False)
     frame[C.COUNTRY] = ctx.country
     tb = ctx.table("dea", ctx.t("tab.dea"), frame, [Column("unit", ctx.t("col.unit_dmu")),
                                                     Column("efficiency", ctx.t("col.efficiency"), "num2")])
     ctx.log.record_table(tb, origin="dea", row_keys=[C.COUNTRY, "unit"],
                          value_columns={"efficiency": {"indicator": "efficiency"}})
-    fig = charts.efficiency_ranking(scores, lang=ctx.lang, source=ctx.source_text())
+    fig = charts.efficiency_ranking(scores, lang=ctx.lang, source=ctx.source_text(budget="judicial_spending" in X, measures=("judges", "cases_resolved")))
     fb = ctx.figure("efficiency_ranking", ctx.t("fig.dea"), fig)
     n_eff = int((scores >= 1 - 1e-6).sum())
     inputs = measure_label("judges", ctx.lang).lower()
@@ -127,18 +128,28 @@ def _chain_model(ctx: BriefContext) -> tuple[ChainModel, int]:
     raise DataGap("chain_model", reason=reason if ctx.lang == "en" and reason else "")
 
 
+_MAX_CHANGE = 0.2
+
+
+def bottleneck_table(ctx: BriefContext, key: str, bn: pd.DataFrame, year: int) -> TableBlock:
+    """The chain model's capacity, demand and utilisation per link (recorded in the log)."""
+    tb = ctx.table(key, f"{ctx.t('tab.bottleneck')} ({year})", bn, [
+        Column("link_label", ctx.t("col.link")), Column("capacity", ctx.t("col.capacity"), "num0"),
+        Column("demand", ctx.t("col.demand"), "num0"), Column("utilisation", ctx.t("col.utilisation"), "num2")])
+    ctx.log.record_table(tb, origin="chain_model", row_keys=[C.COUNTRY, C.YEAR, "link"], value_columns={
+        "capacity": {"indicator": "capacity"}, "demand": {"indicator": "demand"},
+        "utilisation": {"indicator": "utilisation"}})
+    return tb
+
+
 def _allocation(ctx: BriefContext, sec: Section) -> None:
     model, year = _chain_model(ctx)
     bn = model.bottleneck()
     bn["link_label"] = [link_label(str(x), ctx.lang) for x in bn["link"]]
     bn[C.YEAR] = year
     bn[C.COUNTRY] = ctx.country
-    tb = ctx.table("bottleneck", f"{ctx.t('tab.bottleneck')} ({year})", bn, [
-        Column("link_label", ctx.t("col.link")), Column("capacity", ctx.t("col.capacity"), "num0"),
-        Column("demand", ctx.t("col.demand"), "num0"), Column("utilisation", ctx.t("col.utilisation"), "num2")])
-    ctx.log.record_table(tb, origin="chain_model", row_keys=[C.COUNTRY, C.YEAR, "link"], value_columns={
-        "capacity": {"indicator": "capacity"}, "demand": {"indicator": "demand"},
-        "utilisation": {"indicator": "utilisation"}})
+    ctx.bottleneck, ctx.chain_year = bn, year
+    tb = bottleneck_table(ctx, "bottleneck", bn, year)
     top = bn.iloc[0]
     if finite(top["utilisation"]):
         sec.p(ctx.t("msg.bottleneck", link=link_label(str(top["link"]), ctx.lang),
@@ -146,37 +157,65 @@ def _allocation(ctx: BriefContext, sec: Section) -> None:
                                      indicator="utilisation_pct", country=ctx.country, year=year,
                                      link=str(top["link"]))))
     sec.blocks.append(tb)
+    sec.h3(ctx.t("sub.scenario"))
+    sec.p(_assumptions(ctx, model, year))
     try:
-        res = model.optimize(max_change=0.2)
+        res = model.optimize(max_change=_MAX_CHANGE)
     except (InfeasibleError, InputError) as e:
         sec.p(ctx.t("na.optimize", reason=_reason(e) if ctx.lang == "en" else ctx.t("doc.not_available")))
         return
     cur = model.links["budget"].astype(float)
     opt = res.budgets.astype(float)
-    fig = charts.allocation_comparison(cur, opt, currency=ctx.currency, lang=ctx.lang, source=ctx.source_text())
+    measure = measure_label(model.final_measure, ctx.lang).lower()
+    t0 = ctx.log.fmt(float(res.current_throughput), "", origin="chain_model", indicator="throughput_current",
+                     country=ctx.country, year=year, decimals=0)
+    if res.throughput > res.current_throughput * (1 + 1e-6):
+        t1 = ctx.log.fmt(float(res.throughput), "", origin="chain_model", indicator="throughput_scenario",
+                         country=ctx.country, year=year, decimals=0)
+        sec.p(ctx.t("msg.scenario_gain", measure=measure, t0=t0, t1=t1))
+    else:
+        binding = bn[bn["binding"]]["link"].astype(str).tolist() or [str(top["link"])]
+        sec.p(ctx.t("msg.scenario_none", measure=measure, t0=t0,
+                    link=", ".join(link_label(b, ctx.lang) for b in binding)))
+    fig = charts.allocation_comparison(cur, opt, currency=ctx.currency, lang=ctx.lang,
+                                       source=ctx.source_text(budget=True, measures=tuple(model.inputs_used.get("item", pd.Series(dtype=str)).astype(str))))
     fb = ctx.figure("allocation_comparison", ctx.t("fig.allocation"), fig)
     frame = pd.DataFrame({"link": cur.index.astype(str), "current": cur.to_numpy(),
-                          "optimal": opt.reindex(cur.index).to_numpy(dtype=float)})
-    frame["change"] = (frame["optimal"] / frame["current"] - 1) * 100
+                          "scenario": opt.reindex(cur.index).to_numpy(dtype=float)})
+    frame["change"] = (frame["scenario"] / frame["current"] - 1) * 100
     frame["link_label"] = [link_label(x, ctx.lang) for x in frame["link"]]
     frame[C.YEAR] = year
     frame[C.COUNTRY] = ctx.country
     tb2 = ctx.table("allocation", ctx.t("tab.allocation"), frame, [
         Column("link_label", ctx.t("col.link")),
         Column("current", ctx.t("col.budget_current") + f" ({ctx.currency} {ctx.t('w.million')})", "millions"),
-        Column("optimal", ctx.t("col.budget_optimal") + f" ({ctx.currency} {ctx.t('w.million')})", "millions"),
+        Column("scenario", ctx.t("col.budget_scenario") + f" ({ctx.currency} {ctx.t('w.million')})", "millions"),
         Column("change", ctx.t("col.change"), "num1")])
     ctx.log.record_table(tb2, origin="chain_model", row_keys=[C.COUNTRY, C.YEAR, "link"], value_columns={
-        "current": {"indicator": "budget_current"}, "optimal": {"indicator": "budget_optimal"},
+        "current": {"indicator": "budget_current"}, "scenario": {"indicator": "budget_scenario"},
         "change": {"indicator": "change_pct"}})
-    t0v = float(model.throughput)
-    if np.isfinite(t0v) and np.isfinite(res.throughput):
-        msg = ctx.t("msg.optimize", max_change="20%" if ctx.lang == "en" else "20 %",
-                    t0=ctx.log.fmt(t0v, "", origin="chain_model", indicator="throughput_current",
-                                   country=ctx.country, year=year, decimals=0),
-                    t1=ctx.log.fmt(float(res.throughput), "", origin="chain_model",
-                                   indicator="throughput_optimal", country=ctx.country, year=year, decimals=0))
-        sec.p(msg)
-        ctx.messages.append(KeyMessage(msg, fb, 5))
     sec.blocks.append(fb)
     sec.blocks.append(tb2)
+
+
+def _assumptions(ctx: BriefContext, model: ChainModel, year: int) -> str:
+    """The scenario's assumptions, stated before its result."""
+    parts = [ctx.t("scn.costs", year=year),
+             ctx.t("scn.bounds", max_change=ctx.log.fmt(100 * _MAX_CHANGE, "%", origin="parameter",
+                                                        indicator="max_change", country=ctx.country,
+                                                        decimals=0))]
+    if "prevention" in model.links.index:
+        parts.append(ctx.t("scn.prevention"))
+    lim = model.limit.dropna()
+    for link, places in lim.items():
+        row = model.links.loc[str(link)]
+        places_txt = ctx.log.fmt(float(places), "", origin="chain_model", indicator="limit",
+                                 country=ctx.country, year=year, link=str(link), decimals=0)
+        occ = 100 * to_float(row.get("demand_units", np.nan)) / float(places)
+        if np.isfinite(occ):
+            parts.append(ctx.t("scn.limit", link=link_label(str(link), ctx.lang), places=places_txt,
+                               occupancy=ctx.log.fmt(occ, "%", origin="chain_model", indicator="occupancy_pct",
+                                                     country=ctx.country, year=year, link=str(link), decimals=0)))
+        else:
+            parts.append(ctx.t("scn.limit_plain", link=link_label(str(link), ctx.lang), places=places_txt))
+    return ctx.t("scn.intro") + " " + "; ".join(parts) + "."

@@ -8,6 +8,7 @@ from peir.allocation import funnel
 from peir.chain import MEASURES
 from peir.report import charts
 from peir.report.context import BriefContext, KeyMessage, finite
+from peir.report.coverage import source_breaks
 from peir.report.gaps import DataGap, section
 from peir.report.i18n import link_label, measure_label
 from peir.report.model import Column, FigureBlock, Section
@@ -48,28 +49,43 @@ def _homicides(ctx: BriefContext, sec: Section) -> None:
     hr = ctx.series("homicide_rate")
     if not len(hr):
         return
-    data = pd.DataFrame({"year": hr.index, "value": hr.to_numpy(), "series": ctx.country})
-    if not ctx.ind_peers.empty:
+    brk = source_breaks(ctx.h, ctx.country, "homicides")
+    seg_of = {y: i for i, seg in enumerate(brk.segments) for y in seg}
+    me = ctx.country_label()
+    data = pd.DataFrame({"year": hr.index, "value": hr.to_numpy(), "series": me,
+                         "segment": [seg_of.get(int(y), -1) for y in hr.index]})
+    if not ctx.ind_peers.empty and ctx.peers is not None:
         pr = ctx.rows("homicide_rate", peers=True).dropna(subset=[C.VALUE])
         pr = pr[pr[C.COUNTRY] != ctx.country]
-        if not pr.empty:
-            data = pd.concat([data, pd.DataFrame({"year": pr[C.YEAR], "value": pr[C.VALUE],
-                                                  "series": pr[C.COUNTRY]})], ignore_index=True)
-    fig = charts.indicator_trend(data, ylabel=ctx.unit_text("per 100,000 inhabitants"),
-                                 lang=ctx.lang, title=ctx.name("homicide_rate"), source=ctx.source_text(),
-                                 colors={ctx.country: charts.OKABE_ITO["vermillion"]})
+        for code, g in pr.groupby(C.COUNTRY):
+            pb = source_breaks(ctx.peers, str(code), "homicides")
+            pseg = {y: i for i, seg in enumerate(pb.segments) for y in seg}
+            data = pd.concat([data, pd.DataFrame({
+                "year": g[C.YEAR], "value": g[C.VALUE], "series": ctx.country_label(str(code)),
+                "segment": [pseg.get(int(y), -1) for y in g[C.YEAR]]})], ignore_index=True)
+    fig = charts.indicator_trend(data, ylabel=ctx.unit_text("per 100,000 inhabitants"), lang=ctx.lang,
+                                 title=ctx.name("homicide_rate"),
+                                 source=ctx.source_text(measures=("homicides",), population=True),
+                                 colors={me: charts.OKABE_ITO["vermillion"]},
+                                 breaks=[y - 0.5 for y in brk.breaks if y in hr.index])
     fb = ctx.figure("homicide_rate", ctx.name("homicide_rate"), fig)
     y1 = int(hr.index[-1])
     v1 = ctx.num("homicide_rate", float(hr.iloc[-1]), y1, decimals=1)
-    if len(hr) >= 2:
-        y0 = int(hr.index[0])
-        ch = (float(hr.iloc[-1]) / float(hr.iloc[0]) - 1) * 100
+    src = brk.source.get(y1, "")
+    same = [int(y) for y in hr.index if int(y) in brk.segment(y1)]
+    if len(same) >= 2:  # the change within one source only
+        y0 = same[0]
+        ch = (float(hr[y1]) / float(hr[y0]) - 1) * 100
         ch_txt = ctx.log.fmt(ch, "%", origin="derived", indicator="homicide_rate", country=ctx.country,
                              year=y1, key={"from": y0, "to": y1, "formula": "(b/a-1)*100"}, decimals=0)
         ch_txt = ("+" if ch > 0 else "") + ch_txt
-        msg = ctx.t("msg.homicide_rate", value=v1, year=y1, change=ch_txt, y0=y0)
+        msg = ctx.t("msg.homicide_rate", value=v1, year=y1, change=ch_txt, y0=y0, source=src)
     else:
-        msg = ctx.t("msg.homicide_rate_single", value=v1, year=y1)
+        msg = ctx.t("msg.homicide_rate_single", value=v1, year=y1, source=src)
+    earlier = [y for y in brk.breaks if y <= y1]
+    if earlier:
+        msg += " " + ctx.t("msg.series_breaks", years=", ".join(map(str, earlier)),
+                           first=min(int(y) for y in hr.index))
     sec.p(msg)
     sec.blocks.append(fb)
     ctx.messages.append(KeyMessage(msg, fb, 2))
@@ -118,8 +134,10 @@ def _prison_figure(ctx: BriefContext) -> FigureBlock | None:
             data = pd.DataFrame({"year": s.index, "value": s.to_numpy()})
             unit = ctx.unit(ind)
             ylabel = ctx.t("ax.percent") if unit.strip() == "%" else ctx.unit_text(unit)
-            fig = charts.indicator_trend(data, ylabel=ylabel, lang=ctx.lang,
-                                         title=ctx.name(ind), source=ctx.source_text())
+            measures = ("prisoners_total", "prison_capacity") if ind == "occupancy_rate" else ("prisoners_total",)
+            fig = charts.indicator_trend(data, ylabel=ylabel, lang=ctx.lang, title=ctx.name(ind),
+                                         source=ctx.source_text(measures=measures,
+                                                                population=ind == "prisoners_per_100k"))
             return ctx.figure(f"prisons_{ind}", ctx.name(ind), fig)
     return None
 
@@ -152,7 +170,8 @@ def _funnel(ctx: BriefContext, sec: Section) -> None:
         "ratio_to_first": {"indicator": "ratio_to_first"}})
     counted = f.dropna(subset=["count"]).groupby("line", sort=False).size()
     main_line = f[f["line"] == counted.idxmax()]  # the line with the most stages counted
-    fig = charts.chain_funnel(main_line, lang=ctx.lang, source=ctx.source_text())
+    fig = charts.chain_funnel(main_line, lang=ctx.lang,
+                              source=ctx.source_text(measures=tuple(str(m) for m in main_line["measure"])))
     fb = ctx.figure("chain_funnel", f"{ctx.t('fig.funnel')} ({year})", fig)
     valid = main_line.dropna(subset=["count"])
     first, last = valid.iloc[0], valid.iloc[-1]

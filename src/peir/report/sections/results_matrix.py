@@ -10,6 +10,7 @@ import pandas as pd
 from peir.allocation.results_matrix import DEFAULT_INDICATORS
 from peir.chain import CHAIN_LINKS
 from peir.report.context import BriefContext
+from peir.report.coverage import spending_coverage
 from peir.report.model import Column, Section
 from peir.schema import C
 
@@ -64,14 +65,18 @@ def baseline_rows(ctx: BriefContext, link: str, limit: int = 5) -> list[dict[str
     ids = list(dict.fromkeys([*RM_INDICATORS.get(link, ()), *DEFAULT_INDICATORS.get(link, ())]))
     if not ctx.catalog.empty:
         ids += [i for i in ctx.catalog.loc[ctx.catalog["link"] == link, "id"] if i not in ids]
+    cover = spending_coverage(ctx.h, ctx.country)
     rows: list[dict[str, Any]] = []
     for ind in ids:
         link_arg = link if ind in _LINK_INDICATORS else None
-        lt = ctx.latest(ind, link=link_arg)
-        if lt is None:
+        s = ctx.series(ind, link=link_arg)
+        if ind.startswith("exp_"):  # a spending baseline only from a year covering the whole sector
+            s = s[s.index.isin(cover.shares if ind in _LINK_INDICATORS else cover.whole)]
+        s = s[np.isfinite(s.to_numpy(dtype=float))]
+        if s.empty:
             continue
-        rows.append({"indicator": ind, "name": ctx.name(ind), C.COUNTRY: ctx.country, C.YEAR: lt[1],
-                     C.LINK: link_arg or "", "baseline": lt[0], "unit": ctx.unit_text(ctx.unit(ind))})
+        rows.append({"indicator": ind, "name": ctx.name(ind), C.COUNTRY: ctx.country, C.YEAR: int(s.index[-1]),
+                     C.LINK: link_arg or "", "baseline": float(s.iloc[-1]), "unit": ctx.unit_text(ctx.unit(ind))})
         if len(rows) >= limit:
             break
     return rows

@@ -6,18 +6,13 @@ import numpy as np
 import pandas as pd
 
 from peir.report import charts
-from peir.report.context import (
-    BriefContext,
-    KeyMessage,
-    coverage,
-    finite,
-    level_phase,
-    reference_year,
-    year_table,
-)
+from peir.report.context import BriefContext, KeyMessage, year_table
+from peir.report.coverage import spending_coverage
 from peir.report.gaps import DataGap, fill
-from peir.report.i18n import phase_label
+from peir.report.i18n import link_label, phase_label
 from peir.report.model import Column, Section
+from peir.report.names import budget_sources, context_sources
+from peir.report.sections.reconciliation import ALIASES
 from peir.schema import C
 
 __all__ = ["build"]
@@ -35,21 +30,30 @@ def build(ctx: BriefContext) -> Section:
     return sec
 
 
+def _institutions_text(ctx: BriefContext, codes: frozenset[str]) -> str:
+    names = ctx.institution_names()
+    shown = sorted(names.get(c, c) for c in codes)
+    return "; ".join(shown[:8]) + (" …" if len(shown) > 8 else "")
+
+
 def _level(ctx: BriefContext, sec: Section) -> None:
     total = ctx.series("exp_total")
     if total.empty:
         raise DataGap("spending")
     real = ctx.series("exp_total_real")
-    phases = level_phase(ctx.h, ctx.country)
-    cover = coverage(ctx.h, ctx.country)
-    years = sorted(total.index)
-    frame = year_table(ctx, years, {"phase": {y: phase_label(phases.get(y, ""), ctx.lang) for y in years},
+    cover = spending_coverage(ctx.h, ctx.country)
+    years = sorted(int(y) for y in total.index)
+    frame = year_table(ctx, years, {"phase": {y: phase_label(cover.phase.get(y, ""), ctx.lang) for y in years},
                                     **{ind: ctx.series(ind) for ind in _IDS}})
-    # growth only between consecutive years with the same coverage
-    frame["exp_growth_real"] = [
-        v if cover.get(y) == cover.get(y - 1) else np.nan for y, v in zip(years, frame["exp_growth_real"])
-    ]
-    frame["institutions"] = [cover.get(y, "") for y in years]
+    # growth only between consecutive years of the same coverage
+    frame["exp_growth_real"] = [v if cover.same(y, y - 1) else np.nan for y, v in zip(years, frame["exp_growth_real"])]
+    frame["coverage"] = [ctx.t("w.whole_sector") if y in cover.whole else ctx.t("w.partial") for y in years]
+    # the institutions once per segment of the same coverage (the first year of each)
+    starts = {seg[0] for seg in cover.segments}
+    frame["institutions"] = [_institutions_text(ctx, cover.institutions.get(y, frozenset())) if y in starts
+                             else ctx.t("w.same_as_above") for y in years]
+    if len(cover.segments) <= 1:
+        frame = frame.drop(columns=["institutions", "coverage"])
     cols = [
         Column(C.YEAR, ctx.t("col.year"), "year"),
         Column("phase", ctx.t("col.phase")),
@@ -60,63 +64,89 @@ def _level(ctx: BriefContext, sec: Section) -> None:
         Column("exp_pct_gdp", ctx.t("col.pct_gdp"), "num2"),
         Column("exp_pct_gov", ctx.t("col.pct_gov"), "num2"),
         Column("exp_growth_real", ctx.name("exp_growth_real") + " (%)", "num1"),
+        Column("coverage", ctx.t("col.coverage")),
         Column("institutions", ctx.t("col.institutions_covered")),
     ]
     frame = frame.dropna(axis=1, how="all")
     tb = ctx.table("spending", ctx.t("tab.spending"), frame, cols)
     ctx.log.record_table(tb, origin="compute", row_keys=[C.COUNTRY, C.YEAR],
                          value_columns={k: {"indicator": k, "unit": ctx.unit(k)} for k in _IDS})
-    ry = reference_year(ctx) or years[-1]
-    amount = total.get(ry, np.nan)
-    sentences = []
-    if finite(amount):
-        a_txt = ctx.num("exp_total", float(amount), ry, scale=1e6, decimals=1)
-        pg = ctx.latest("exp_pct_gdp", year=ry)
-        pc = ctx.latest("exp_per_capita", year=ry)
-        ph = phase_label(phases.get(ry, ""), ctx.lang).lower()
-        if pg and pc:
-            text = ctx.t("msg.spending_level", year=ry, country=ctx.country, amount=a_txt,
-                         currency=ctx.currency, phase=ph,
-                         pct_gdp=ctx.num("exp_pct_gdp", pg[0], ry, decimals=2),
-                         per_capita=ctx.num("exp_per_capita", pc[0], ry, decimals=1))
-        else:
-            text = ctx.t("msg.spending_level_short", year=ry, country=ctx.country, amount=a_txt,
-                         currency=ctx.currency, phase=ph)
-        sentences.append(text)
-    rs = real.dropna()
-    if len(rs) >= 2 and ctx.base_year is not None:
-        last_y = int(rs.index[-1])
-        same = [int(y) for y in rs.index if cover.get(int(y)) == cover.get(last_y)]
-        if len(same) >= 2:
-            y0, y1 = same[0], same[-1]
-            growth = (float(rs[y1]) / float(rs[y0]) - 1) * 100
-            g_txt = ctx.log.fmt(growth, "%", origin="derived", indicator="exp_total_real", country=ctx.country,
-                                year=y1, key={"from": y0, "to": y1, "formula": "(b/a-1)*100"})
-            sentences.append(ctx.t("msg.real_growth", base_year=ctx.base_year, growth=g_txt, y0=y0, y1=y1))
+    ry = cover.latest_whole() or years[-1]
+    sentences = [_level_sentence(ctx, ry, float(total[ry]), cover.phase.get(ry, ""))]
+    seg = [y for y in cover.segment(ry) if y in real.dropna().index]
+    if len(seg) >= 2 and ctx.base_year is not None:
+        y0, y1 = seg[0], seg[-1]
+        growth = (float(real[y1]) / float(real[y0]) - 1) * 100
+        g_txt = ctx.log.fmt(growth, "%", origin="derived", indicator="exp_total_real", country=ctx.country,
+                            year=y1, key={"from": y0, "to": y1, "formula": "(b/a-1)*100"})
+        sentences.append(ctx.t("msg.real_growth", base_year=ctx.base_year, growth=g_txt, y0=y0, y1=y1))
     for s_ in sentences:
         sec.p(s_)
-    if len(set(cover.values())) > 1:
-        sec.note(ctx.t("note.coverage"))
+    if cover.breaks:
+        sec.note(ctx.t("note.coverage", years=", ".join(str(y) for y in cover.breaks)))
+    elif cover.segments:
+        sec.note(ctx.t("note.coverage_same", institutions=_institutions_text(
+            ctx, cover.institutions.get(years[0], frozenset()))))
     data = pd.DataFrame({"year": years, "amount": [total.get(y) for y in years],
-                         "amount_real": [real.get(y, np.nan) for y in years]})
+                         "amount_real": [real.get(y, np.nan) for y in years],
+                         "segment": [next(i for i, s in enumerate(cover.segments) if y in s) for y in years]})
     fig = charts.spending_trend(data, currency=ctx.currency, base_year=ctx.base_year, lang=ctx.lang,
-                                source=ctx.source_text())
+                                source=ctx.source_text(budget=True), breaks=cover.breaks)
     fb = ctx.figure("spending_trend", ctx.t("fig.spending_trend"), fig)
     sec.blocks.append(fb)
     sec.blocks.append(tb)
-    if sentences:
-        ctx.messages.append(KeyMessage(sentences[0], fb, 1))
+    ctx.messages.append(KeyMessage(sentences[0], fb, 1))
+
+
+def _level_sentence(ctx: BriefContext, year: int, amount: float, phase: str) -> str:
+    """The spending level of ``year`` (a whole-sector year), with the published figure for the
+    share of GDP when there is one (the reconciliation gives the reason for a difference)."""
+    a_txt = ctx.num("exp_total", amount, year, scale=1e6, decimals=1)
+    pg = ctx.latest("exp_pct_gdp", year=year)
+    pc = ctx.latest("exp_per_capita", year=year)
+    ph = phase_label(phase, ctx.lang).lower()
+    if not (pg and pc):
+        return ctx.t("msg.spending_level_short", year=year, country=ctx.country_label(), amount=a_txt,
+                     currency=ctx.currency, phase=ph)
+    text = ctx.t("msg.spending_level", year=year, country=ctx.country_label(), amount=a_txt,
+                 currency=ctx.currency, phase=ph, pct_gdp=ctx.num("exp_pct_gdp", pg[0], year, decimals=2),
+                 per_capita=ctx.num("exp_per_capita", pc[0], year, decimals=1))
+    pub = ctx.published
+    if not pub.empty:
+        hit = pub[(pub["year"] == year) & pub["indicator"].astype(str).map(
+            lambda i: ALIASES.get(str(i), (str(i), None))[0] == "exp_pct_gdp") & (pub["country"].astype(str).isin([ctx.country, ""]))]
+        if len(hit):
+            v = float(hit["value"].iloc[0])
+            text += " " + ctx.t("msg.published_pct_gdp", value=ctx.log.fmt(
+                v, "%", origin="published", indicator=str(hit["indicator"].iloc[0]), country=ctx.country,
+                year=year, key={"source": str(hit["source"].iloc[0])}, decimals=1))
+    return text
+
+
+def _peer_link(ctx: BriefContext) -> str | None:
+    """The one link the peers' spending covers (BOOST judiciary data: ``judicial``), if one."""
+    assert ctx.peers is not None
+    s = ctx.peers.spending
+    if s.empty:
+        return None
+    by = s.groupby(s[C.LINK].astype(str), observed=True)[C.AMOUNT].sum()
+    placed = [str(k) for k, v in by.items() if v > 0 and str(k) != "unallocated"]
+    return placed[0] if len(placed) == 1 else None
 
 
 def _peers(ctx: BriefContext, sec: Section) -> None:
     if ctx.peers is None or ctx.ind_peers.empty:
         raise DataGap("peers")
-    ind = "exp_pct_gdp"
-    rows = ctx.rows(ind, peers=True).dropna(subset=[C.VALUE])
-    if rows.empty:
-        ind = "exp_per_capita"
-        rows = ctx.rows(ind, peers=True).dropna(subset=[C.VALUE])
-    if rows.empty:
+    link = _peer_link(ctx)
+    # peers that cover one link only (a judiciary database) are compared on that link
+    candidates = [("exp_link_pct_gdp", link), ("exp_link_per_capita", link)] if link else [
+        ("exp_pct_gdp", None), ("exp_per_capita", None)]
+    ind, rows = "", pd.DataFrame()
+    for ind, lk in candidates:
+        rows = ctx.rows(ind, peers=True, link=lk).dropna(subset=[C.VALUE])
+        if not rows.empty:
+            break
+    if rows.empty or rows[C.COUNTRY].nunique() < 2:
         raise DataGap("peers")
     # the year with the most countries (ties: latest)
     counts = rows.groupby(C.YEAR)[C.COUNTRY].nunique()
@@ -124,29 +154,45 @@ def _peers(ctx: BriefContext, sec: Section) -> None:
     r = rows[rows[C.YEAR] == year].drop_duplicates(C.COUNTRY).set_index(C.COUNTRY)[C.VALUE].astype(float)
     frame = r.sort_values(ascending=False).rename("value").reset_index()
     frame[C.YEAR] = year
-    unit = ctx.t("col.pct_gdp") if ind == "exp_pct_gdp" else ctx.t("col.per_capita", currency=ctx.currency)
-    tb = ctx.table("peers", f"{ctx.t('tab.peers')}: {ctx.name(ind)} ({year})", frame,
-                   [Column(C.COUNTRY, ctx.t("col.country")), Column("value", unit, "num2")])
-    ctx.log.record_table(tb, origin="compute", row_keys=[C.COUNTRY, C.YEAR], dataset="peers",
+    frame[C.LINK] = link or ""
+    frame["country_label"] = [ctx.country_label(str(c)) for c in frame[C.COUNTRY]]
+    pct = ind.endswith("pct_gdp")
+    unit = ctx.t("col.pct_gdp") if pct else ctx.t("col.per_capita", currency=ctx.currency)
+    what = ctx.name(ind) + (f" — {link_label(link, ctx.lang)}" if link else "")
+    tb = ctx.table("peers", f"{ctx.t('tab.peers')}: {what} ({year})", frame,
+                   [Column("country_label", ctx.t("col.country")), Column("value", unit, "num2")])
+    ctx.log.record_table(tb, origin="compute", row_keys=[C.COUNTRY, C.YEAR, C.LINK], dataset="peers",
                          value_columns={"value": {"indicator": ind, "unit": ctx.unit(ind)}})
-    fig = charts.per_capita_peers(r, highlight=ctx.country, unit=unit, lang=ctx.lang,
-                                  title=f"{ctx.name(ind)}, {year}", source=ctx.source_text(), decimals=2)
+    named = r.rename(index=lambda c: ctx.country_label(str(c)))
+    fig = charts.per_capita_peers(named, highlight=ctx.country_label(), unit=unit, lang=ctx.lang,
+                                  title=f"{what}, {year}", source=_peer_source(ctx), decimals=2)
     fb = ctx.figure("peers", ctx.t("fig.peers"), fig)
+    if link:
+        sec.note(ctx.t("note.peers_link", link=link_label(link, ctx.lang)))
     if ctx.country in r.index and len(r) > 1:
         others = r.drop(ctx.country)
         v = float(r[ctx.country])
-        value = (ctx.num(ind, v, year, dataset="peers", decimals=2) if ind == "exp_pct_gdp"
-                 else ctx.num(ind, v, year, dataset="peers"))
-        text = ctx.t(
-            "msg.peers",
-            value=value,
-            year=year, country=ctx.country,
-            n_below=ctx.count(int((others < v).sum()), "peers below", dataset="peers", indicator=ind),
-            n_peers=ctx.count(len(others), "peers", dataset="peers", indicator=ind),
-            median=ctx.log.fmt(float(others.median()), ctx.unit(ind), origin="derived", dataset="peers",
-                               indicator=ind, year=year, key={"stat": "median of peers"}, decimals=2),
-        )
+        u = ctx.unit(ind)
+        value = ctx.log.fmt(v, u, origin="compute", dataset="peers", indicator=ind, country=ctx.country,
+                            year=year, link=link or "", decimals=2)
+        median = ctx.log.fmt(float(others.median()), u, origin="derived", dataset="peers", indicator=ind,
+                             year=year, key={"stat": "median of peers"}, decimals=2)
+        names = ", ".join(ctx.country_label(str(c)) for c in others.sort_values(ascending=False).index)
+        key = ("msg.peers_pct" if pct else "msg.peers_per_capita")
+        text = ctx.t(key, year=year, country=ctx.country_label(), value=value, currency=ctx.currency,
+                     what=link_label(link, ctx.lang).lower() if link else ctx.t("w.security_justice"),
+                     n_peers=ctx.count(len(others), "peers", dataset="peers", indicator=ind),
+                     peers=names, median=median)
         sec.p(text)
         ctx.messages.append(KeyMessage(text, fb, 2))
     sec.blocks.append(fb)
     sec.blocks.append(tb)
+
+
+def _peer_source(ctx: BriefContext) -> str:
+    """The peers' budget and population publishers (the peers' own data), then peir."""
+    if ctx.source or ctx.peers is None:
+        return ctx.source_text()
+    parts = budget_sources(ctx.peers.spending) + context_sources(ctx.peers.context)
+    parts = list(dict.fromkeys(p for p in parts if p))
+    return ctx.t("doc.source_computed", sources="; ".join(parts)) if parts else ctx.source_text()

@@ -1,0 +1,341 @@
+"""The El Salvador brief as of 2012 (the 2013 workshop's year): golden numbers stored as literal
+values with their sources, comparable series, the reconciliation, five working-group packs and
+Spanish throughout.
+
+Golden values are computed by hand from the example's files, never with peir:
+
+- spending: the five ramos of the sector (CNJ 1500, Órgano Judicial 1600, FGR 1700, PGR 1800,
+  MJSP 2400), executed, Ministerio de Hacienda via FUNDE (``modificaciones_ramo_2007_2021.csv``,
+  summed in ``src/peir/data/examples/el_salvador/budget.csv``): 2011 = 593,908,278.00 USD,
+  2012 = 605,554,902.92 USD; approved 2010-2012 = 541,293,... (execution 105.01 %, 101.97 %,
+  98.84 %);
+- GDP (``context.csv``, WDI NY.GDP.MKTP.CD, July 2026 vintage): 2011 = 20,283,780,000 USD,
+  2012 = 21,386,150,000 USD; population (WDI SP.POP.TOTL) 2012 = 6,113,975;
+- homicides 2012 = 2,594 (``caseload.csv``, elsalvadorinfo.net compilation; no IML count for
+  2012 in the sources at hand);
+- published: 2.8 % of GDP in 2011 (World Bank press release 2013-05-23, the 2012 PEIR).
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+
+import peir
+from peir.chain import CHAIN_LINKS
+from peir.errors import IssueCode
+from peir.report import TEXT, build_brief, make_brief, t
+
+pytestmark = pytest.mark.xdist_group("report_slv2012")
+
+AS_OF = 2012
+# --- golden values, by hand from the files named in the module docstring ------------------
+EXECUTED_2012_M = "605.6"  # 605,554,902.92 / 1e6
+PCT_GDP_2012 = "2.83%"  # 605,554,902.92 / 21,386,150,000 * 100 = 2.8315
+PER_CAPITA_2012 = "99.0"  # 605,554,902.92 / 6,113,975 = 99.04
+PCT_GDP_2011 = "2.93%"  # 593,908,278.00 / 20,283,780,000 * 100 = 2.9280
+DIFF_2011 = "+0.13 pp"  # 2.93 - 2.8 (the published figure)
+HOMICIDE_RATE_2012 = "42.4"  # 2,594 / 6,113,975 * 100,000 = 42.43
+PI1_2010_2012 = "105.0%, 102.0%, 98.8%"  # executed / approved, the three years before the as-of year
+
+
+@pytest.fixture(scope="module")
+def slv() -> dict[str, Any]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ds = peir.load_example("el_salvador")
+        h = ds.harmonize(base_year=2020)
+        peers = peir.load_example("central_america").harmonize(base_year=2020)
+    return {"ds": ds, "h": h, "peers": peers}
+
+
+@pytest.fixture(scope="module")
+def briefs(slv: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    out = {}
+    for lang in ("en", "es"):
+        d = tmp_path_factory.mktemp(f"slv2012_{lang}")
+        build_brief(slv["h"], out_dir=d, lang=lang, peers=slv["peers"], as_of=AS_OF,
+                    published=slv["ds"].meta["published_figures"], requests=slv["ds"].meta["data_requests"])
+        out[lang] = d
+    return out
+
+
+def _section(md: str, n: int) -> str:
+    start = md.index(f"\n## {n}. ")
+    nxt = md.find(f"\n## {n + 1}. ", start + 1)
+    return md[start: nxt if nxt > 0 else None]
+
+
+def test_key_messages_are_from_2011_and_2012(briefs: dict[str, Path]) -> None:
+    md = (briefs["en"] / "brief.md").read_text("utf-8")
+    key = _section(md, 1)
+    assert f"In 2012, El Salvador spent {EXECUTED_2012_M} million USD on security and justice (executed), " \
+           f"{PCT_GDP_2012} of GDP and {PER_CAPITA_2012} USD per inhabitant." in key
+    assert f"The homicide rate was {HOMICIDE_RATE_2012} per 100,000 inhabitants in 2012" in key
+    years = {int(y) for y in re.findall(r"\b(20\d\d)\b", key)}
+    assert years and max(years) <= AS_OF, years  # nothing after the as-of year
+    assert "constant prices of 2012" in md  # prices default to the as-of year
+    assert "as of 2012" in md.splitlines()[2]
+    nums = pd.read_csv(briefs["en"] / "numbers.csv")
+    assert nums["year"].dropna().max() <= AS_OF
+    assert f"PEFA PI-1: score A. Aggregate outturn was {PI1_2010_2012} of the approved budget" in md
+
+
+def test_reconciliation_row_for_2_8_percent_of_gdp(briefs: dict[str, Path]) -> None:
+    md = (briefs["en"] / "brief.md").read_text("utf-8")
+    rec = _section(md, 8)
+    assert "Reconciliation with published figures" in rec
+    row = next(line for line in rec.splitlines() if line.startswith("| Spending as % of GDP | 2011 |"))
+    cells = [c.strip() for c in row.strip("|").split(" | ")]
+    assert cells[2] == "2.8%" and cells[4] == PCT_GDP_2011 and cells[5] == DIFF_2011, cells
+    assert "GDP vintage" in cells[6]
+    # the key message states the published figure beside peir's and points to the reason
+    assert "(Published:" not in _section(md, 1)  # 2012 has no published share of GDP
+    assert all(int(y) <= AS_OF for y in re.findall(r"^\| [^|]+ \| (\d{4}) \|", rec, flags=re.M))
+
+
+def _lines(fig: Any) -> list[Any]:
+    return [ln for ax in fig.axes for ln in ax.get_lines() if len(ln.get_xdata()) > 1]
+
+
+def test_no_line_across_a_change_of_source_or_coverage(slv: dict[str, Any]) -> None:
+    b = make_brief(slv["h"], lang="en", as_of=AS_OF)
+    figs = {f.key: f.fig for f in b.figures}
+    hom = figs["homicide_rate"]
+    breaks = [ln.get_xdata()[0] for ln in hom.axes[0].get_lines() if ln.get_linestyle() == ":"]
+    assert breaks, "the homicide series changes source: the chart marks it"
+    for ln in _lines(hom):
+        xs = [float(x) for x in ln.get_xdata() if x == x]
+        if ln.get_linestyle() == ":":
+            continue
+        assert not any(min(xs) < b < max(xs) for b in breaks), (xs, breaks)
+    # 2012 stands alone (another source than 2009-2011): its change is not compared with 2011
+    md = "\n".join(str(p.text) for s in b.sections for p in s.blocks if hasattr(p, "text"))
+    assert "since 2011" not in md and "since 2009" not in md
+
+
+def test_full_period_shares_only_where_links_are_comparable(slv: dict[str, Any]) -> None:
+    """2008-2016: MJSP (the police and prisons) is not split by unit, so link shares of those
+    years are not sector shares; 2017-2020 are (budget-law unit shares)."""
+    b = make_brief(slv["h"], lang="en")
+    comp = next(f for f in b.figures if f.key == "composition_by_link")
+    years = {t.get_text() for t in comp.fig.axes[0].get_xticklabels()}
+    assert years == {"2017", "2018", "2019", "2020"}, years
+    by_link = next(tb for tb in b.tables if tb.key == "by_link").frame
+    assert by_link.loc[by_link["year"] <= 2016, "exp_link_share"].isna().all()
+    assert by_link.loc[by_link["year"] >= 2017, "exp_link_share"].notna().all()
+    assert "in 2008, 2009" in next(tb for tb in b.tables if tb.key == "by_link").note
+    # the results-matrix baseline of a link share is from a comparable year
+    rm = next(tb for tb in b.tables if tb.key == "results_patrol").frame
+    share = rm[rm["indicator"] == "exp_link_share"]
+    assert share["year"].iloc[0] == 2020
+
+
+def test_allocation_is_a_scenario_that_keeps_prevention(slv: dict[str, Any]) -> None:
+    from peir.datasets import simulate
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        h = simulate(seed=1, n_regions=3, years=range(2021, 2023)).harmonize(base_year=2021)
+    b = make_brief(h, lang="en")
+    eff = next(s for s in b.sections if s.id == "efficiency")
+    text = " ".join(str(p.text) for p in eff.blocks if hasattr(p, "text"))
+    assert "not a recommendation" in text
+    assert "prevention keeps at least its current budget" in text
+    assert "recommend" not in text.replace("not a recommendation", "")
+    alloc = next(tb for tb in b.tables if tb.key == "allocation").frame.set_index("link")
+    assert alloc.loc["prevention", "scenario"] >= alloc.loc["prevention", "current"] * (1 - 1e-9)
+
+
+# ---------------------------------------------------------------------------------------------
+# working-group packs
+# ---------------------------------------------------------------------------------------------
+
+
+def test_five_packs_are_written(briefs: dict[str, Path]) -> None:
+    for lang in ("en", "es"):
+        groups = briefs[lang] / "groups"
+        assert sorted(p.name for p in groups.iterdir()) == sorted(
+            f"{lk.value}.{ext}" for lk in CHAIN_LINKS for ext in ("html", "xlsx"))
+        for lk in CHAIN_LINKS:
+            html = (groups / f"{lk.value}.html").read_text("utf-8")
+            assert lk.label(lang) in html
+            for key in ("pk.spending", "pk.indicators", "pk.peers", "pk.efficiency", "pk.position",
+                        "pk.results", "pk.requests"):
+                assert t(key, lang) in html, (lk.value, key)
+            for key in ("col.timeframe", "col.cost", "col.funding_source", "col.responsible_institution",
+                        "col.budget_line", "col.baseline"):
+                assert t(key, lang) in html, (lk.value, key)
+            wb = load_workbook(groups / f"{lk.value}.xlsx")
+            assert len(wb.sheetnames) >= 3
+    # the judicial pack has the link's spending and a request naming the courts
+    html = (briefs["en"] / "groups" / "judicial.html").read_text("utf-8")
+    assert "Spending on Judicial process" in html
+    assert "the courts&#x27; statistics unit" in html or "the courts' statistics unit" in html
+
+
+def test_data_requests_come_from_the_registry(briefs: dict[str, Path]) -> None:
+    from peir.report.needs import NEEDS
+
+    md = (briefs["en"] / "brief.md").read_text("utf-8")
+    annex = _section(md, 9)
+    assert t("sub.requests", "en") in annex
+    for need in ("econ", "funnel", "courts_units"):  # gaps of this data
+        assert need in NEEDS
+        assert t(f"need.{need}", "en").replace("_", "\\_") in annex
+    # the example's own requests follow the registry's
+    assert "Dirección General del Presupuesto" in annex
+
+
+# ---------------------------------------------------------------------------------------------
+# Spanish throughout
+# ---------------------------------------------------------------------------------------------
+
+#: English words that are not Spanish words (so any of them in peir's own text is untranslated).
+ENGLISH = frozenset(
+    "the of and with from for to is are was were this that which by on at be has have not or "
+    "an its as between data spending year years share link links brief table figure source "
+    "sources calendar executed approved unallocated rows read produced budget shows missing "
+    "request requested above below than more less number numbers value values".split()
+)
+
+
+class _Text(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("style", "script"):
+            self._skip += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("style", "script"):
+            self._skip -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip and data.strip():
+            self.parts.append(data.strip())
+
+
+def _data_texts(slv: dict[str, Any]) -> list[str]:
+    """Text that comes from the data (names, sources, notes, the example's prose): not peir's."""
+    h = slv["h"]
+    out: set[str] = set()
+    for frame in (h.spending, h.caseload, h.context, h.discrepancies, h.transfers, slv["peers"].spending,
+                  slv["peers"].context):
+        for col in frame.columns:
+            if pd.api.types.is_object_dtype(frame[col]) or pd.api.types.is_string_dtype(frame[col]) or isinstance(
+                frame[col].dtype, pd.CategoricalDtype
+            ):
+                out |= {str(v) for v in frame[col].dropna().unique() if len(str(v)) > 2}
+    meta = slv["ds"].meta
+    for item in [*meta.get("published_figures", []), *meta.get("data_requests", [])]:
+        out |= {str(v) for v in item.values() if isinstance(v, str)}
+    out |= {str(v) for v in h.provenance.get("series_used", {}).get("population_source", [])}
+    from peir.report.names import budget_sources
+
+    out |= set(budget_sources(h.spending, limit=100)) | set(budget_sources(slv["peers"].spending, limit=100))
+    return sorted((x for x in out if len(x) > 5), key=len, reverse=True)
+
+
+def _untranslated(texts: list[str], data: list[str]) -> list[str]:
+    found = []
+    for text in texts:
+        for d in data:
+            if d in text:
+                text = text.replace(d, " ")
+        text = re.sub(r"peir[\w.]*|brief\.xlsx|numbers\.csv|quote_rejected(=True)?|published_figures|peir\.yaml",
+                      " ", text)
+        words = set(re.findall(r"[^\W\d_]+", text.lower()))
+        bad = words & ENGLISH
+        if bad:
+            found.append(f"{sorted(bad)} in {text[:160]!r}")
+    return found
+
+
+def test_spanish_outputs_have_no_untranslated_english(slv: dict[str, Any], briefs: dict[str, Path]) -> None:
+    d = briefs["es"]
+    data = _data_texts(slv)
+    texts: list[str] = []
+    for html in [d / "brief.html", *sorted((d / "groups").glob("*.html"))]:
+        p = _Text()
+        p.feed(html.read_text("utf-8"))
+        texts += p.parts
+    for xlsx in [d / "brief.xlsx", *sorted((d / "groups").glob("*.xlsx"))]:
+        wb = load_workbook(xlsx)
+        for ws in wb.worksheets:
+            texts.append(ws.title)
+            for row in ws.iter_rows():
+                texts += [str(c.value) for c in row if isinstance(c.value, str)]
+    # the numbers sheet's machine columns (section ids, origins, keys) are a record, not prose
+    texts = [x for x in texts if not re.fullmatch(r"[a-z_\-]+|\{.*\}", x)]
+    for svg in (d / "figures").glob("*.svg"):
+        texts += re.findall(r">([^<>]+)</text>", svg.read_text("utf-8"))
+    bad = _untranslated(texts, data)
+    assert not bad, "\n".join(bad[:20])
+
+
+def test_spanish_scan_catches_english() -> None:
+    """The scan itself: an English sentence from the table is found."""
+    assert _untranslated([TEXT["na.section"][0].format(what="x")], [])
+    assert not _untranslated([TEXT["na.section"][1].format(what="x")], [])
+
+
+def test_every_issue_code_is_translated() -> None:
+    for code in IssueCode:
+        en, es = TEXT[f"issue.{code.value}"]
+        assert en and es and en != es
+
+
+# ---------------------------------------------------------------------------------------------
+# sensitive counts and quoted rejected rows
+# ---------------------------------------------------------------------------------------------
+
+
+def test_suppress_below_blanks_small_counts_everywhere(tmp_path: Path) -> None:
+    from peir.datasets import simulate
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        h = simulate(seed=2, n_regions=6, years=range(2021, 2023)).harmonize(base_year=2021)
+    cl = h.caseload
+    small = cl[(cl["value"] > 0) & (cl["value"] < 200)]
+    assert len(small) > 5  # the simulated regions have small counts to hide
+    out = tmp_path / "b"
+    build_brief(h, out_dir=out, lang="en", suppress_below=200, formats=("md", "xlsx"))
+    nums = pd.read_csv(out / "numbers.csv")
+    counts = nums[nums["origin"].isin(["funnel"]) & (nums["indicator"] == "count")]
+    assert (counts["value"] >= 200).all()
+    md = (out / "brief.md").read_text("utf-8")
+    assert "Caseload counts below 200 are suppressed in every output" in md
+    # DEA units (judges, resolved cases) with small counts are not scored on blanked values
+    dea = nums[nums["origin"] == "dea"]
+    assert dea.empty or dea["value"].notna().all()
+
+
+def test_rejected_text_is_quoted_only_on_request() -> None:
+    from dataclasses import replace
+
+    from peir.tables import ValidationReport
+
+    h = peir.load_example("el_salvador").harmonize(base_year=2020)
+    issues = pd.DataFrame({"source_ref": ["budget.csv"], "row": [7], "column": ["amount"],
+                           "value": ["SECRET-7 victim name"], "code": ["not_a_number"], "severity": ["error"],
+                           "message": ["amount='SECRET-7 victim name' is not a number"]})
+    rep = ValidationReport(issues=issues)
+    h2 = replace(h, report=rep)
+    from peir.report.render import to_markdown
+
+    plain = to_markdown(make_brief(h2, lang="en"))
+    assert "SECRET-7" not in plain and t("issue.not_a_number", "en") in plain
+    quoted = to_markdown(make_brief(h2, lang="en", quote_rejected=True))
+    assert "SECRET-7" in quoted
