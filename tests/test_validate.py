@@ -167,7 +167,7 @@ def test_example_validates_cleanly() -> None:
 def test_table_checks_with_chunk_hints_equal_without() -> None:
     """The per-chunk sorted hints (32-bit candidates) give the same issues as the plain path,
     including 64-bit codes whose high halves collide."""
-    from peir.pipeline.validate import ChunkKeys, TableKeys, _dup_mask, _phase_flags, table_checks
+    from peir.pipeline.validate import ChunkKeys, TableKeys, _phase_flags, _repeats, table_checks
 
     rng = np.random.default_rng(5)
     n = 3000
@@ -203,7 +203,38 @@ def test_table_checks_with_chunk_hints_equal_without() -> None:
     far = sums.index[(sums["modified"] > 0) & (sums["executed"] > 1.5 * sums["modified"])]
     expected = rows[(g["phase"] == "executed").to_numpy() & g["line"].isin(far).to_numpy()]
     assert sorted(a.loc[a["code"] == "executed_above_modified", "row"].tolist()) == sorted(expected.tolist())
-    np.testing.assert_array_equal(_dup_mask(key), pd.Series(key).duplicated(keep=False).to_numpy())
+    # _repeats against pandas: which rows repeat a code, the first row of each, which are repeats
+    pos, first, again = _repeats(key, rows)
+    s = pd.Series(key)
+    np.testing.assert_array_equal(pos, np.flatnonzero(s.duplicated(keep=False).to_numpy()))
+    first_row = pd.Series(rows).groupby(s).transform("first").to_numpy()
+    np.testing.assert_array_equal(first, first_row[pos])
+    np.testing.assert_array_equal(again, s.duplicated(keep="first").to_numpy()[pos])
+    # high halves that collide while the full codes differ: no repeat at all
+    distinct = np.arange(50, dtype=np.uint64) + np.uint64(7 * 2**32)
+    assert len(_repeats(distinct, np.arange(50))[0]) == 0
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(st.tuples(st.integers(0, 3), st.integers(0, 3)), min_size=0, max_size=60),
+    st.booleans(),
+)
+def test_repeats_equals_pandas_duplicated(pairs: list[tuple[int, int]], hinted: bool) -> None:
+    """``_repeats`` against pandas' ``duplicated`` on codes drawn from four high halves and
+    four low halves: many rows share a high half (a 32-bit candidate) with other full codes,
+    some repeat the full code; with and without the pre-sorted high halves."""
+    from peir.pipeline.validate import _high, _repeats
+
+    codes = np.array([h * 2**32 + lo + 2**63 * (h % 2) for h, lo in pairs], dtype=np.uint64)
+    rows = np.arange(len(codes), dtype=np.int64) * 3 + 7  # source rows: not the positions
+    ordered = np.sort(_high(codes)) if hinted else None
+    pos, first, again = _repeats(codes, rows, ordered)
+    s = pd.Series(codes, dtype="uint64")
+    np.testing.assert_array_equal(pos, np.flatnonzero(s.duplicated(keep=False).to_numpy()))
+    first_row = pd.Series(rows).groupby(s.to_numpy()).transform("first").to_numpy()
+    np.testing.assert_array_equal(first, first_row[pos] if len(rows) else first)
+    np.testing.assert_array_equal(again, s.duplicated(keep="first").to_numpy()[pos])
 
 
 def test_issue_vocabulary_and_the_docs_table_agree() -> None:

@@ -618,6 +618,20 @@ class _Collected:
         self.facts.merge(res.facts)
 
 
+_NO_KEYS = ChunkKeys.empty()
+
+
+@dataclass
+class _CrossRows:
+    """The checks across rows: their issues, the accepted rows they reject (context
+    duplicates) with their rejected frame, and the total rows' summary for ``meta``."""
+
+    blocks: list[IssueBlock]
+    reject: np.ndarray
+    rejected: pd.DataFrame | None
+    totals: dict[str, Any] | None = None
+
+
 @dataclass
 class _Accepted:
     """The accepted rows of the whole table, their row numbers and keys."""
@@ -647,8 +661,7 @@ class _Reader:
     def run(self) -> Table:
         collected = self._collect()
         accepted = self._accepted(collected)
-        cross, t_reject, t_rejected = self._cross_row_checks(collected, accepted)
-        return self._report(collected, accepted, cross, t_reject, t_rejected)
+        return self._report(collected, accepted, self._cross_row_checks(collected, accepted))
 
     def _collect(self) -> _Collected:
         """Every chunk checked, results in source order. A streamed file's chunks are checked
@@ -682,25 +695,25 @@ class _Reader:
             table = pa.table({f.name: pa.nulls(0, pa.large_string()) for f in self.schema.fields})
         rows = np.concatenate([p.rows for p in parts]) if parts else np.zeros(0, np.int64)
         keys = TableKeys([(p.keys, p.sorted_keys) for p in parts])
-        for p in parts:  # the tables are in ``table`` now
+        for p in parts:  # the tables and codes are joined now: the chunks' copies are freed
             p.accepted = table.slice(0, 0)
+            p.keys = _NO_KEYS
         frame = _to_pandas(table, self.schema)
         return _Accepted(frame, rows, keys)
 
-    def _cross_row_checks(self, collected: _Collected, acc: _Accepted) -> tuple[list[IssueBlock], np.ndarray, pd.DataFrame | None]:
+    def _cross_row_checks(self, collected: _Collected, acc: _Accepted) -> _CrossRows:
         """Duplicates, executed above modified, chain-map shares, and total rows against the
-        lines they total. Returns the issues, the accepted rows now rejected (context
-        duplicates) and their rejected frame."""
+        lines they total."""
         iss, reject = table_checks(self.kind, acc.frame, acc.rows, acc.keys)
         amounts = acc.frame[C.AMOUNT].to_numpy(dtype="float64", na_value=np.nan) if self.kind == "budget" else None
         blocks = iss.blocks(acc.rows, self.raw.name, amounts)
         totals = [p.totals for p in collected.parts if p.totals is not None]
+        summary = None
         if totals:
             t_frame = pd.concat([t.frame for t in totals], ignore_index=True)
             t_rows = np.concatenate([t.rows for t in totals])
             t_iss, summary = check_totals(self.kind, acc.frame, t_frame, np.concatenate([t.flagged for t in totals]),
                                           acc.rows, t_rows)
-            self.totals_summary = summary
             t_amounts = t_frame[self.value_col].to_numpy(dtype="float64", na_value=np.nan) if self.value_col else None
             blocks += t_iss.blocks(t_rows, self.raw.name, t_amounts)
         rejected = None
@@ -712,12 +725,11 @@ class _Reader:
             rej["row"] = acc.rows[pos]
             rej["reason"] = reasons
             rejected = rej
-        return blocks, reject, rejected
+        return _CrossRows(blocks, reject, rejected, summary)
 
-    def _report(
-        self, collected: _Collected, acc: _Accepted, cross: list[IssueBlock], t_reject: np.ndarray, t_rejected: pd.DataFrame | None
-    ) -> Table:
+    def _report(self, collected: _Collected, acc: _Accepted, cross: _CrossRows) -> Table:
         parts = collected.parts
+        t_reject, t_rejected = cross.reject, cross.rejected
         frame, rows = acc.frame, acc.rows
         rejected_total = ExactTotal.sum(p.rejected_total for p in parts)
         if t_reject.any():
@@ -739,7 +751,7 @@ class _Reader:
             )
         for p in parts:
             blocks += p.blocks
-        blocks += cross
+        blocks += cross.blocks
         n_read = sum(p.n for p in parts)
         n_rejected = sum(p.n_rejected for p in parts) + int(t_reject.sum())
         report = ValidationReport(
@@ -749,7 +761,7 @@ class _Reader:
             rows_accepted=len(frame),
             rows_rejected=n_rejected,
             encoding=self.raw.encoding,
-            meta=self._meta(collected.facts),
+            meta=self._meta(collected.facts, cross.totals),
             blocks=blocks,
         )
         if self.kind == "budget":
@@ -1019,7 +1031,7 @@ class _Reader:
         }
         return pd.concat([rej, pd.DataFrame(extra, index=rej.index)], axis=1)
 
-    def _meta(self, facts: _Facts) -> dict[str, Any]:
+    def _meta(self, facts: _Facts, totals: dict[str, Any] | None) -> dict[str, Any]:
         m: dict[str, Any] = {
             "format": self.raw.format,
             "path": str(self.raw.path) if self.raw.path is not None else None,
@@ -1044,8 +1056,8 @@ class _Reader:
             v = getattr(facts, k)
             if v:
                 m[k] = v
-        if getattr(self, "totals_summary", None):
-            m["totals"] = self.totals_summary
+        if totals:
+            m["totals"] = totals
         m["spec"] = self.spec.model_dump(exclude_defaults=True)
         return m
 

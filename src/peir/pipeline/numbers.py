@@ -320,6 +320,8 @@ _SCALE = float(2**FIXED_BITS)
 #: Above this magnitude a value is summed as a Python integer (exact, slower; never met on
 #: budget lines).
 _INT64_SAFE = 2.0**52
+#: Values summed at a time by :meth:`ExactTotal.of`.
+_SLICE = 2**20
 
 
 @dataclass
@@ -328,7 +330,9 @@ class ExactTotal:
 
     Each value ``v`` is split into ``round(v * 1024)`` (an integer, summed exactly, in numpy
     int64 halves and then Python integers) and the residual ``v - round(v * 1024) / 1024``
-    (below 1/2048 in magnitude, summed with :func:`math.fsum`). The integer parts of
+    (below 1/2048 in magnitude, summed with numpy's pairwise float64 sum: off by less than
+    1e-9 for a million of them; ``math.fsum`` over a list took 0.18 s a million values where
+    ``np.sum`` takes under a millisecond, in every chunk). The integer parts of
     accepted and rejected rows therefore add up to those of all rows read exactly, and the
     total is exact to far below a cent on national budgets (1e13 and more): the float
     pairwise sum it replaces was a few cents off there, and summing per chunk and then
@@ -341,12 +345,20 @@ class ExactTotal:
 
     @classmethod
     def of(cls, values: np.ndarray) -> ExactTotal:
-        """The total of the finite ``values``."""
+        """The total of the finite ``values``, summed in slices of a million (the temporary
+        arrays stay small, whatever the table)."""
         v = np.asarray(values, dtype="float64")
+        out = cls()
+        for start in range(0, len(v), _SLICE):
+            out = out + cls._of_slice(v[start : start + _SLICE])
+        return out
+
+    @classmethod
+    def _of_slice(cls, v: np.ndarray) -> ExactTotal:
         v = v[np.isfinite(v)]
         if len(v) == 0:
             return cls()
-        values = v
+        count = len(v)
         big = np.abs(v) >= _INT64_SAFE / _SCALE
         units = 0
         if big.any():  # Python integers: exact at any magnitude, no overflow
@@ -355,8 +367,9 @@ class ExactTotal:
         scaled = np.rint(v * _SCALE)
         ints = scaled.astype(np.int64)
         units += (int((ints >> 32).sum()) << 32) + int((ints & 0xFFFFFFFF).sum())
-        rest = v - scaled / _SCALE
-        return cls(units, math.fsum(rest.tolist()) if rest.any() else 0.0, len(values))
+        # residuals below 1/2048 each: numpy's pairwise sum is off by far less than a cent
+        residual = float(np.sum(v - scaled / _SCALE))
+        return cls(units, residual, count)
 
     def __add__(self, other: ExactTotal) -> ExactTotal:
         return ExactTotal(self.units + other.units, math.fsum([self.residual, other.residual]), self.count + other.count)

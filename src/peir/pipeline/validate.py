@@ -981,7 +981,7 @@ class TableKeys:
     check first asks for them."""
 
     def __init__(self, parts: list[tuple[ChunkKeys, SortedKeys | None]]) -> None:
-        self._parts = parts
+        self._runs = [s for _k, s in parts]  # the chunks' codes are joined below, not kept
         budget = bool(parts) and all(k.phase is not None for k, _s in parts)
         self.key = _join([k.key for k, _s in parts], np.uint64)
         self.line = _join([k.line for k, _s in parts], np.uint64)
@@ -1003,7 +1003,7 @@ class TableKeys:
         return len(self.key)
 
     def _sorted(self, which: str, values: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
-        runs = [None if s is None else getattr(s, which) for _k, s in self._parts]
+        runs = [None if s is None else getattr(s, which) for s in self._runs]
         if runs and all(r is not None for r in runs):
             return _merge_runs([r for r in runs if r is not None])
         high = _high(values if mask is None else values[mask])
@@ -1112,33 +1112,34 @@ def _duplicates(
     """Duplicate keys and exact duplicate rows; context rows repeating a key are rejected
     (marked in ``reject``). Messages are templates: a million duplicates cost two arrays."""
     iss = Issues()
-    kcodes = keys.key
-    in_dup = _dup_mask(kcodes, keys.key_sorted)
-    if in_dup.any():
-        sub = np.flatnonzero(in_dup)  # rows whose key repeats (usually few): work on those only
-        k_sub = kcodes[sub]
-        r_sub = np.asarray(rows)[sub]
-        first_k, dup_key = _first_rows(k_sub, r_sub)
-        if kind == "context":
-            pos = sub[dup_key]
-            region = frame[C.REGION] if C.REGION in frame.columns else pd.Series([None] * len(frame))
-            iss.add(pos, ",".join(key), None, IssueCode.DUPLICATE_KEY, ERROR,
-                    [f"a second row for {frame[C.COUNTRY].iat[int(i)]} {frame[C.YEAR].iat[int(i)]}"
-                     + (f" {region.iat[int(i)]}" if isinstance(region.iat[int(i)], str) else "")
-                     + f" (first on row {f}); rejected"
-                     for i, f in zip(pos, first_k[dup_key], strict=True)])
-            reject[pos] = True
-        else:
-            first_f, dup_exact = _first_rows(keys.row[sub], r_sub)
-            if dup_exact.any():
-                iss.add(sub[dup_exact], None, None, IssueCode.DUPLICATE_ROW, WARNING,
-                        Template("same values as row {first}: counted twice if both are real", first=first_f[dup_exact]))
-            other = dup_key & ~dup_exact
-            if other.any():
-                shown = [c for c in key if c in frame.columns]
-                label = ", ".join(shown).replace("{", "{{").replace("}", "}}")
-                iss.add(sub[other], ",".join(shown), None, IssueCode.DUPLICATE_KEY, WARNING,
-                        Template(f"same {label} as row {{first}} with other values", first=first_k[other]))
+    sub, first_k, dup_key = _repeats(keys.key, rows, keys.key_sorted)  # rows whose key repeats
+    if len(sub) == 0:
+        return iss
+    if kind == "context":
+        pos = sub[dup_key]
+        region = frame[C.REGION] if C.REGION in frame.columns else pd.Series([None] * len(frame))
+        iss.add(pos, ",".join(key), None, IssueCode.DUPLICATE_KEY, ERROR,
+                [f"a second row for {frame[C.COUNTRY].iat[int(i)]} {frame[C.YEAR].iat[int(i)]}"
+                 + (f" {region.iat[int(i)]}" if isinstance(region.iat[int(i)], str) else "")
+                 + f" (first on row {f}); rejected"
+                 for i, f in zip(pos, first_k[dup_key], strict=True)])
+        reject[pos] = True
+        return iss
+    # exact duplicates: among the rows whose key repeats, those whose whole row repeats
+    in_sub, first_r, again = _repeats(keys.row[sub], np.asarray(rows)[sub])
+    dup_exact = np.zeros(len(sub), dtype=bool)
+    dup_exact[in_sub[again]] = True
+    first_f = np.zeros(len(sub), dtype=np.int64)
+    first_f[in_sub] = first_r
+    if dup_exact.any():
+        iss.add(sub[dup_exact], None, None, IssueCode.DUPLICATE_ROW, WARNING,
+                Template("same values as row {first}: counted twice if both are real", first=first_f[dup_exact]))
+    other = dup_key & ~dup_exact
+    if other.any():
+        shown = [c for c in key if c in frame.columns]
+        label = ", ".join(shown).replace("{", "{{").replace("}", "}}")
+        iss.add(sub[other], ",".join(shown), None, IssueCode.DUPLICATE_KEY, WARNING,
+                Template(f"same {label} as row {{first}} with other values", first=first_k[other]))
     return iss
 
 
@@ -1169,27 +1170,46 @@ def take_rows(frame: pd.DataFrame, pos: np.ndarray) -> pd.DataFrame:
     return pd.DataFrame(cols, columns=frame.columns)
 
 
-def _dup_mask(codes: np.ndarray, ordered: np.ndarray | None = None) -> np.ndarray:
-    """True for every row whose code occurs more than once.
+def _repeats(codes: np.ndarray, rows: np.ndarray, ordered: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The rows whose code occurs more than once: their positions, the source row number of
+    the first row with the same code, and whether the row repeats an earlier one.
 
-    The high 32 bits of the codes are sorted by value (cheaper than an ``argsort`` of the
-    64-bit codes); equal neighbours give candidate rows (found with a hash lookup, usually
-    few), and the full codes decide among them. ``ordered``: the high halves already sorted.
+    Two measured tricks (2M rows of which 2M repeat one of 28,800 keys, or none repeats):
+
+    - Candidates first: the high 32 bits of the codes are sorted by value (``ordered``: already
+      sorted, e.g. merged from the chunks' runs), and only rows whose high half has an equal
+      neighbour go on (a hash lookup). Where almost no row repeats (a whole budget line's
+      code) this costs 0.15 s where hashing all 2M codes cost 1.0 s.
+    - One ``pd.factorize`` of the candidates' full codes both confirms them (a group of one
+      is no repeat) and gives the first occurrences: it numbers codes in order of first
+      appearance, so a row is a first occurrence exactly where its number exceeds every
+      number before it (no Python loop; one hash pass where ``duplicated`` and then
+      ``factorize`` took two, 0.45 s against 0.77 s).
     """
     n = len(codes)
+    none = np.zeros(0, dtype=np.int64)
     if n < 2:
-        return np.zeros(n, dtype=bool)
+        return none, none, np.zeros(0, dtype=bool)
     high = _high(codes)
     if ordered is None:
         ordered = np.sort(high)
     eq = ordered[1:] == ordered[:-1]
     if not eq.any():
-        return np.zeros(n, dtype=bool)
-    # rows whose high half repeats are candidates; confirm on the full codes
+        return none, none, np.zeros(0, dtype=bool)
     cand = np.flatnonzero(_in_set(high, np.unique(ordered[1:][eq])))
-    mask = np.zeros(n, dtype=bool)
-    mask[cand] = pd.Series(codes[cand], copy=False).duplicated(keep=False).to_numpy()
-    return mask
+    g, _u = pd.factorize(codes[cand])
+    counts = np.bincount(g)
+    keep = counts[g] > 1
+    pos, g = cand[keep], g[keep]  # group numbers keep their order of first appearance (with gaps)
+    if len(pos) == 0:
+        return none, none, np.zeros(0, dtype=bool)
+    seen = np.maximum.accumulate(g)
+    is_first = np.ones(len(g), dtype=bool)
+    is_first[1:] = g[1:] > seen[:-1]
+    first_of = np.zeros(len(counts), dtype=np.int64)
+    first_of[g[is_first]] = pos[is_first]
+    first: np.ndarray = np.asarray(rows)[first_of[g]]
+    return pos, first, ~is_first
 
 
 def _in_set(values: np.ndarray, members: np.ndarray) -> np.ndarray:
@@ -1204,23 +1224,6 @@ def _common(a: np.ndarray, b: np.ndarray, *, presorted: bool = False) -> np.ndar
     sa, sb = (a, b) if presorted else (np.sort(a), np.sort(b))
     pos = np.minimum(np.searchsorted(sb, sa), len(sb) - 1)
     return np.unique(sa[sb[pos] == sa])
-
-
-def _first_rows(codes: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """For every row, the source row number of the first row with the same code, and whether
-    the row repeats an earlier one. ``pd.factorize`` numbers codes in order of first
-    appearance, so a row is a first occurrence exactly where its number exceeds every number
-    before it (no Python loop: 2 million repeated keys take milliseconds, not seconds)."""
-    n = len(codes)
-    if n == 0:
-        return np.asarray(rows).copy(), np.zeros(0, dtype=bool)
-    g, _u = pd.factorize(codes)
-    seen = np.maximum.accumulate(g)
-    is_first = np.ones(n, dtype=bool)
-    is_first[1:] = g[1:] > seen[:-1]
-    first_pos = np.flatnonzero(is_first)  # first_pos[k]: first row of code number k
-    out: np.ndarray = np.asarray(rows)[first_pos[g]]
-    return out, ~is_first
 
 
 def _executed_vs_modified(frame: pd.DataFrame, keys: TableKeys) -> Issues:
