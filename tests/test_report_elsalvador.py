@@ -133,11 +133,40 @@ def test_full_period_shares_only_where_links_are_comparable(slv: dict[str, Any])
     by_link = next(tb for tb in b.tables if tb.key == "by_link").frame
     assert by_link.loc[by_link["year"] <= 2016, "exp_link_share"].isna().all()
     assert by_link.loc[by_link["year"] >= 2017, "exp_link_share"].notna().all()
-    assert "in 2008, 2009" in next(tb for tb in b.tables if tb.key == "by_link").note
+    # the break is marked where the dataset's coverage says the split starts (links_from: 2017)
+    note = next(tb for tb in b.tables if tb.key == "by_link").note
+    assert "only from 2017: in 2008–2016" in note, note
+    assert comp.title.endswith("from 2017 (the data's split by link)"), comp.title
     # the results-matrix baseline of a link share is from a comparable year
     rm = next(tb for tb in b.tables if tb.key == "results_patrol").frame
     share = rm[rm["indicator"] == "exp_link_share"]
     assert share["year"].iloc[0] == 2020
+
+
+def test_no_link_share_before_the_split_in_a_2012_brief(briefs: dict[str, Path]) -> None:
+    """As of 2012 no year is split by link (MJSP, 55.6 % of 2012 executed = 336,568,807 of
+    605,554,902.92, is unallocated): no share by link anywhere, no composition figure, no
+    link-share baseline; the composition by institution is the sector's."""
+    md = (briefs["en"] / "brief.md").read_text("utf-8")
+    comp = _section(md, 3)
+    assert "The data does not split the sector's spending by link: in 2012, 55.6% of it " \
+           "(Ministerio de Justicia y Seguridad Pública (MJSP)) is not split by unit" in comp
+    assert "composition_by_link.png" not in md
+    assert not (briefs["en"] / "figures" / "composition_by_link.png").exists()
+    assert "Share of spending by link" not in _section(md, 8)  # no baseline from an unsplit year
+    link_rows = [ln for ln in comp.splitlines() if ln.startswith("| 20") and "| Unallocated |" in ln]
+    assert link_rows and all(ln.rstrip().endswith("| – |") for ln in link_rows), link_rows
+
+
+def test_peers_are_named_as_the_judiciary(briefs: dict[str, Path]) -> None:
+    """central_america is BOOST *judiciary* spending: SLV 2012 = 0.97 % of GDP (BOOST), i.e. the
+    Órgano Judicial (208.1 M / 21,386.15 M GDP = 0.973 % in the main data), never the sector."""
+    md = (briefs["en"] / "brief.md").read_text("utf-8")
+    peers = md[md.index("### Comparison with peers"):md.index("## 3. ")]
+    assert "In 2012, El Salvador spent 0.97% of GDP on Judiciary (BOOST functional aggregate)" in peers
+    assert "not of the security and justice sector" in peers
+    assert "Comparison with peers: Judiciary (BOOST functional aggregate), % of GDP (2012)" in peers
+    assert "on judicial process" not in md and "on security and justice; the median" not in md
 
 
 def test_allocation_is_a_scenario_that_keeps_prevention(slv: dict[str, Any]) -> None:
@@ -342,3 +371,19 @@ def test_rejected_text_is_quoted_only_on_request() -> None:
     assert "SECRET-7" not in plain and t("issue.not_a_number", "en") in plain
     quoted = to_markdown(make_brief(h2, lang="en", quote_rejected=True))
     assert "SECRET-7" in quoted
+
+
+def test_the_harmonised_dataset_carries_the_published_figures(slv: dict[str, Any], tmp_path: Path) -> None:
+    """HarmonizedDataset.meta holds the example's meta, so build_brief needs no published=;
+    the meta survives the Parquet round trip."""
+    from peir.dataset import read_harmonized
+    from peir.report.render import to_markdown
+
+    h = slv["h"]
+    assert h.meta["coverage"][0]["links_from"] == 2017
+    assert h.meta["published_figures"] == slv["ds"].meta["published_figures"]
+    md = to_markdown(make_brief(h, lang="en", as_of=AS_OF))
+    assert "| Spending as % of GDP | 2011 | 2.8% |" in md
+    assert "Dirección General del Presupuesto" in md  # the example's data requests
+    back = read_harmonized(h.to_parquet(tmp_path / "h"))
+    assert back.meta["coverage"] == h.meta["coverage"]

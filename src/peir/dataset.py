@@ -151,6 +151,7 @@ class Dataset:
             synthetic=bool(self.meta.get("synthetic", False)),
         )
         h = HarmonizedDataset.from_frames(frames, name=self.name)
+        h.meta = dict(self.meta)
         if self.personnel is not None:
             h.personnel = self.personnel.frame
         if self.budget is not None:
@@ -206,6 +207,11 @@ class HarmonizedDataset:
         and year, wage bills in local currency): not converted or deflated.
     provenance
         Inputs, options and versions used.
+    meta
+        The dataset's own description, carried from :attr:`Dataset.meta` (an example's or a
+        project's): ``coverage`` (the institutions and link split of each window of years,
+        with ``links_from``), ``published_figures`` (for the brief's reconciliation),
+        ``data_requests`` (``need``, ``from``, ``why``) and the like. Empty when not known.
     """
 
     spending: pd.DataFrame
@@ -220,6 +226,7 @@ class HarmonizedDataset:
     personnel: pd.DataFrame = field(default_factory=pd.DataFrame)
     report: ValidationReport = field(default_factory=ValidationReport)
     name: str = ""
+    meta: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def from_frames(cls, frames: HarmonizedFrames, *, name: str = "") -> HarmonizedDataset:
@@ -359,6 +366,7 @@ class HarmonizedDataset:
             "base_year": self.base_year,
             "currency": self.currency,
             "name": self.name,
+            "meta": self.meta,
         }
         for name in ("spending", "caseload", "context", "transfers", "discrepancies", "gaps", "personnel"):
             frame = getattr(self, name)
@@ -407,6 +415,7 @@ def read_harmonized(directory: str | Path) -> HarmonizedDataset:
     base_year = prov.pop("base_year", None)
     currency = prov.pop("currency", "LCU")
     name = prov.pop("name", "")
+    dataset_meta = dict(prov.pop("meta", None) or {})
     return HarmonizedDataset(
         spending=frames["spending"],
         caseload=frames["caseload"],
@@ -419,4 +428,5 @@ def read_harmonized(directory: str | Path) -> HarmonizedDataset:
         provenance=prov,
         personnel=frames["personnel"],
         name=name,
+        meta=dataset_meta,
     )

@@ -140,7 +140,11 @@ def make_brief(
         prog.step(t("step.indicators", lang))
         ind = compute(h, country=country or None)
         ind_peers = compute(peers) if peers is not None else pd.DataFrame()
-        pub = published_frame(published if published is not None else [])
+        if published is None:  # the dataset's own (an example's, a project's)
+            published = h.meta.get("published_figures") or []
+        if requests is None:
+            requests = list(h.meta.get("data_requests") or [])
+        pub = published_frame(published)
         if as_of is not None and not pub.empty:
             pub = pub[pub["year"] <= int(as_of)].reset_index(drop=True)
         log = NumberLog(lang)
@@ -240,9 +244,12 @@ def build_brief(
         ``country, year, indicator, value, unit, source`` and optionally ``note``, ``reason``):
         the example's ``published_figures`` or the user's own in ``peir.yaml``. The section
         "Reconciliation with published figures" gives the reason for each difference.
+        Default: ``h.meta["published_figures"]`` (the dataset's own, carried by
+        :meth:`peir.Dataset.harmonize`).
     requests
         The dataset's own data requests (mappings with ``need``, ``from``, ``why``; the
-        example's ``data_requests``), listed in the annex after the needs the brief met.
+        example's ``data_requests``), listed in the annex and the packs after the needs the
+        brief met. Default: ``h.meta["data_requests"]``.
     suppress_below
         Suppress caseload counts below this number (1 to N − 1) in every output; they are
         blanked before any indicator is computed.

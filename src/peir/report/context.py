@@ -118,6 +118,12 @@ class BriefContext:
         return str(self.h.currency)
 
     @property
+    def as_of(self) -> int | None:
+        """The brief's as-of year (None: all the data's years)."""
+        v = self.h.provenance.get("as_of")
+        return int(v) if v is not None else None
+
+    @property
     def base_year(self) -> int | None:
         return int(self.h.base_year) if self.h.base_year is not None else None
 

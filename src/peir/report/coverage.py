@@ -11,7 +11,10 @@ Spending
     categories of the chain (the five links, and ``unallocated`` as one more) as the widest
     give *sector shares by link* (composition, results-matrix baselines); in the others part
     of the spending is placed differently (a ministry not yet split by unit), so their shares
-    are not comparable and are not shown as sector shares.
+    are not comparable and are not shown as sector shares. The dataset's own coverage
+    (``h.meta["coverage"]``: windows ``from``/``to`` with ``links_from``, the first year its
+    spending is split by link) overrides this: a year of a window before its ``links_from``
+    never gives sector shares, whatever its categories.
 
 Caseload
     A series is broken where its headline source changes (the source is what carries a
@@ -85,6 +88,11 @@ class Coverage(_Segments):
         The years that cover the whole sector (see the module docstring).
     shares
         The years of ``whole`` whose link shares are sector shares.
+    links_from
+        The first year the dataset's own coverage says its spending is split by link (None
+        when it does not say); years before it are not in ``shares``.
+    links_note
+        That coverage's own words on the link split (``coverage[].links``), or "".
     """
 
     phase: dict[int, str] = field(default_factory=dict)
@@ -92,6 +100,8 @@ class Coverage(_Segments):
     categories: dict[int, frozenset[str]] = field(default_factory=dict)
     whole: frozenset[int] = frozenset()
     shares: frozenset[int] = frozenset()
+    links_from: int | None = None
+    links_note: str = ""
 
     @property
     def years(self) -> list[int]:
@@ -127,8 +137,31 @@ def spending_coverage(h: HarmonizedDataset, country: str) -> Coverage:
     whole = frozenset(y for y in years if len(inst[y]) == most)
     widest = max((len(cats[y]) for y in whole), default=0)
     shares = frozenset(y for y in whole if widest > 0 and len(cats[y]) == widest)
+    links_from, note = _links_from(h.meta.get("coverage"), years)
+    if links_from is not None:  # the dataset says when its link split starts
+        split = [y for y in whole if y >= links_from]
+        widest = max((len(cats[y]) for y in split), default=0)
+        shares = frozenset(y for y in split if widest > 0 and len(cats[y]) == widest)
     return Coverage(segments=runs({y: (phase[y], inst[y]) for y in years}), phase=phase, institutions=inst,
-                    categories=cats, whole=whole, shares=shares)
+                    categories=cats, whole=whole, shares=shares, links_from=links_from, links_note=note)
+
+
+def _links_from(windows: object, years: list[int]) -> tuple[int | None, str]:
+    """The ``links_from`` of the dataset's coverage window that holds ``years`` (the latest
+    such year when several windows say it), and the window's words on the link split."""
+    if not isinstance(windows, list):
+        return None, ""
+    found: tuple[int | None, str] = (None, "")
+    for w in windows:
+        if not isinstance(w, dict) or w.get("links_from") is None:
+            continue
+        lo, hi = w.get("from"), w.get("to")
+        if years and ((lo is not None and int(lo) > years[-1]) or (hi is not None and int(hi) < years[0])):
+            continue
+        lf = int(w["links_from"])
+        if found[0] is None or lf > found[0]:
+            found = (lf, str(w.get("links") or ""))
+    return found
 
 
 @dataclass(frozen=True)

@@ -688,6 +688,58 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
         'Shares are shown only for years that cover the whole sector; in {years} the data covers part of it, so its shares would not be sector shares.',
         'Las participaciones se muestran solo para los años que cubren todo el sector; en {years} los datos cubren una parte, por lo que sus participaciones no serían del sector.',
     ),
+    "note.links_from": (
+        "The data splits spending by link only from {year}: in {years} part of the sector (a ministry not "
+        "split by unit) is unallocated, so the shares of those years are not sector shares and are not "
+        "shown; the series of shares starts in {year}.",
+        "Los datos distribuyen el gasto por eslabón solo desde {year}: en {years} una parte del sector (un "
+        "ministerio no desagregado por unidad) no está asignada, por lo que las participaciones de esos "
+        "años no son del sector y no se muestran; la serie de participaciones empieza en {year}.",
+    ),
+    "note.links_unsplit": (
+        "The data does not split spending by link in {years}: part of the sector (a ministry not split "
+        "by unit) is unallocated, so no share by link of those years is a sector share, and none is shown.",
+        "Los datos no distribuyen el gasto por eslabón en {years}: una parte del sector (un ministerio no "
+        "desagregado por unidad) no está asignada, por lo que ninguna participación por eslabón de esos "
+        "años es del sector, y no se muestra ninguna.",
+    ),
+    "msg.links_unsplit": (
+        "The data does not split the sector's spending by link: in {year}, {share} of it ({institutions}) "
+        "is not split by unit, so the composition by link cannot be given; the composition by institution "
+        "below is the sector's.",
+        "Los datos no distribuyen el gasto del sector por eslabón: en {year}, el {share} ({institutions}) "
+        "no está desagregado por unidad, por lo que no puede darse la composición por eslabón; la "
+        "composición por institución, más abajo, es la del sector.",
+    ),
+    "msg.links_unsplit_then": (
+        "Before the split by link, {share} of the sector's spending in {year} ({institutions}) is not "
+        "split by unit: the shares by link of those years are not shown.",
+        "Antes de la distribución por eslabón, el {share} del gasto del sector en {year} ({institutions}) "
+        "no está desagregado por unidad: las participaciones por eslabón de esos años no se muestran.",
+    ),
+    "fig.composition_from": ("{title}, from {year} (the data's split by link)",
+                             "{title}, desde {year} (la distribución por eslabón de los datos)"),
+    "w.peers_institution_what": ("{name}, {unit}", "{name}, {unit}"),
+    "note.peers_institution": (
+        "The peers' data covers one institution only, {name}: the comparison is of that "
+        "institution's spending, not of the security and justice sector, nor of the link {link} "
+        "(which in this review's data holds {institutions}).",
+        "Los datos de los países pares cubren una sola institución, {name}: la comparación es del "
+        "gasto de esa institución, no del sector de seguridad y justicia, ni del eslabón {link} "
+        "(que en los datos de esta revisión comprende {institutions}).",
+    ),
+    "note.outlook_base_capped": (
+        "The outlook block sets the base year {given}, after the year of this brief ({as_of}); the "
+        "projection starts from {year}, the latest sound base year up to {as_of}.",
+        "El bloque de perspectivas fija el año base {given}, posterior al año de este informe ({as_of}); "
+        "la proyección parte de {year}, el último año base válido hasta {as_of}.",
+    ),
+    "na.cost_after_as_of": (
+        "The cost of crime is not estimated in this brief: its inputs (victims by age and sex) are of "
+        "{year}, after the year of this brief ({as_of}).",
+        "El costo del crimen no se estima en este informe: sus insumos (víctimas por edad y sexo) son de "
+        "{year}, posterior al año de este informe ({as_of}).",
+    ),
     "w.whole_sector": (
         'whole sector',
         'todo el sector',

@@ -1,7 +1,7 @@
 """What a brief may show: the data as of a year, and caseload counts with small cells suppressed.
 
 - :func:`as_of` keeps the rows of a :class:`~peir.dataset.HarmonizedDataset` up to a year
-  (spending, caseload, context, transfers, discrepancies, gaps), so a brief "as of 2012" uses
+  (spending, caseload, context, transfers, discrepancies, gaps, personnel), so a brief "as of 2012" uses
   only what was known for 2012 and before.
 - :func:`suppress_small_counts` blanks every caseload value below ``n`` (non-zero counts of
   1 to n − 1: a handful of cases can identify people), before any indicator is computed, so no
@@ -38,6 +38,7 @@ def as_of(h: HarmonizedDataset, year: int) -> HarmonizedDataset:
         transfers=_upto(h.transfers, year),
         discrepancies=_upto(h.discrepancies, year),
         gaps=_upto(h.gaps, year),
+        personnel=_upto(h.personnel, year),
         provenance={**h.provenance, "as_of": int(year)},
     )
 

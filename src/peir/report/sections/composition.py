@@ -50,24 +50,33 @@ def _by_link(ctx: BriefContext, sec: Section) -> None:
     frame = frame.sort_values([C.YEAR, "_o"]).drop(columns="_o")
     frame["link_label"] = [link_label(str(x), ctx.lang) for x in frame[C.LINK]]
     partial = sorted({int(y) for y in frame[C.YEAR]} - set(cover.shares))
+    unsplit = [y for y in partial if cover.links_from is not None and y < cover.links_from]
+    note = ctx.t("note.partial_shares", years=", ".join(map(str, partial))) if partial else ""
+    if unsplit:  # the dataset says its link split starts later: the break is marked
+        note = _unsplit_note(ctx, cover.links_from, unsplit)
     tb = ctx.table("by_link", ctx.t("tab.by_link"), frame, [
         Column(C.YEAR, ctx.t("col.year"), "year"),
         Column("link_label", ctx.t("col.link")),
         Column("exp_link", ctx.t("col.amount_m", currency=ctx.currency), "millions"),
         Column("exp_link_share", ctx.t("col.share"), "num1"),
-    ], note=ctx.t("note.partial_shares", years=", ".join(map(str, partial))) if partial else "")
+    ], note=note)
     ctx.log.record_table(tb, origin="compute", row_keys=[C.COUNTRY, C.YEAR, C.LINK], value_columns={
         "exp_link": {"indicator": "exp_link", "unit": ctx.unit("exp_link")},
         "exp_link_share": {"indicator": "exp_link_share", "unit": "%"},
     })
     whole = frame.dropna(subset=["exp_link_share"]) if "exp_link_share" in frame else frame.iloc[0:0]
+    if unsplit:
+        _say_unsplit(ctx, sec, unsplit[-1], with_shares=not whole.empty)
     if not whole.empty:
         wide = whole.pivot_table(index=C.YEAR, columns=C.LINK, values="exp_link_share", aggfunc="first")
         cols_order = [x.value for x in CHAIN_LINKS if x.value in wide.columns] + [
             c for c in wide.columns if c not in {x.value for x in CHAIN_LINKS}]
         wide = wide[cols_order]
         fig = charts.composition_by_link(wide, percent=True, lang=ctx.lang, source=ctx.source_text(budget=True))
-        fb = ctx.figure("composition_by_link", ctx.t("fig.composition"), fig)
+        title = ctx.t("fig.composition")
+        if unsplit:
+            title = ctx.t("fig.composition_from", title=title, year=min(int(y) for y in wide.index))
+        fb = ctx.figure("composition_by_link", title, fig)
         ry = max(cover.shares) if cover.shares else None
         msg = None
         key = ""
@@ -84,12 +93,44 @@ def _by_link(ctx: BriefContext, sec: Section) -> None:
                 sec.p(msg)
             if un_txt and (msg is None or key == "msg.largest_link"):
                 sec.p(ctx.t("msg.unallocated_share", year=ry, share=un_txt))
+            if un_txt or unsplit:
                 ctx.record_gap("link_split", sec.heading)
                 sec.p(ctx.t("na.request_split", holder=holder_text(ctx, NEEDS["link_split"])))
         sec.blocks.append(fb)
         if msg:
             ctx.messages.append(KeyMessage(msg, fb, 3))
     sec.blocks.append(tb)
+
+
+def _unsplit_note(ctx: BriefContext, links_from: int | None, years: list[int]) -> str:
+    """The table's note where the dataset's link split starts after ``years`` (the break)."""
+    span = f"{years[0]}–{years[-1]}" if len(years) > 1 else str(years[0])
+    if links_from is not None and ctx.h.spending[C.YEAR].max() >= links_from:
+        return ctx.t("note.links_from", years=span, year=links_from)
+    return ctx.t("note.links_unsplit", years=span)
+
+
+def _say_unsplit(ctx: BriefContext, sec: Section, year: int, *, with_shares: bool) -> None:
+    """The years before the dataset's link split: what is not split, how much, and whom to ask."""
+    s = ctx.h.spending
+    cover = spending_coverage(ctx.h, ctx.country)
+    s = s[(s[C.COUNTRY] == ctx.country) & (s[C.YEAR] == year)
+          & (s[C.PHASE].astype(str) == cover.phase.get(year, ""))]
+    total = float(s[C.AMOUNT].sum())
+    un = s[s[C.LINK].astype(str) == "unallocated"]
+    if total <= 0 or un.empty:
+        return
+    names = ctx.institution_names()
+    by = un.groupby(un[C.INSTITUTION_CODE].astype(str), observed=True)[C.AMOUNT].sum().sort_values(ascending=False)
+    who = "; ".join(names.get(k, k) for k in by.index[:3])
+    share = ctx.log.fmt(100 * float(un[C.AMOUNT].sum()) / total, "%", origin="aggregate",
+                        indicator="exp_link_share", country=ctx.country, year=year, link="unallocated",
+                        decimals=1)
+    key = "msg.links_unsplit_then" if with_shares else "msg.links_unsplit"
+    sec.p(ctx.t(key, year=year, share=share, institutions=who))
+    ctx.record_gap("link_split", sec.heading)
+    if not with_shares:  # else the request follows the split years' unallocated share
+        sec.p(ctx.t("na.request_split", holder=holder_text(ctx, NEEDS["link_split"])))
 
 
 def _by_institution(ctx: BriefContext, sec: Section) -> None:

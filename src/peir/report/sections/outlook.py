@@ -57,9 +57,15 @@ def build(ctx: BriefContext) -> Section:
 
 
 def _plans(ctx: BriefContext) -> list[Planned]:
+    """The projections to run; in a brief as of a year, the base year is at most that year
+    (a base year the ``outlook:`` block fixes later than it is replaced by the latest sound
+    year up to it, and the section says so)."""
     spec = ctx.outlook or OutlookSpec()
+    as_of = ctx.as_of
+    if as_of is not None and spec.base_year is not None and int(spec.base_year) > as_of:
+        spec = spec.model_copy(update={"base_year": None})
     try:
-        return spec.plan(ctx.h, country=ctx.country)
+        return spec.plan(ctx.h, country=ctx.country, as_of=as_of)
     except MissingContextError as e:
         raise DataGap("context", reason=str(e) if ctx.lang == "en" else "") from e
     except PeirError as e:
@@ -121,6 +127,9 @@ def _projection(ctx: BriefContext, sec: Section) -> None:
     base_plan, base = runs[0]
     env = _env(base)
     b, end = base.base_year, base.base_year + base.horizon
+    given = ctx.outlook.base_year if ctx.outlook is not None else None
+    if ctx.as_of is not None and given is not None and int(given) > ctx.as_of:
+        sec.note(ctx.t("note.outlook_base_capped", given=int(given), as_of=ctx.as_of, year=b))
     basis = (
         ctx.t("basis.history", y0=base_plan.history.first, y1=base_plan.history.last)
         if base_plan.history is not None
@@ -623,6 +632,9 @@ def _cost_of_crime(ctx: BriefContext, sec: Section) -> None:
     spec = ctx.cost_of_crime
     if spec is None:
         raise DataGap("cost_of_crime")
+    if ctx.as_of is not None and int(spec.year) > ctx.as_of:
+        sec.p(ctx.t("na.cost_after_as_of", year=int(spec.year), as_of=ctx.as_of))
+        return
     try:
         c = spec.run(ctx.h, country=ctx.country, base_dir=ctx.config_dir or ".")
     except MissingContextError as e:

@@ -134,6 +134,21 @@ def _peer_link(ctx: BriefContext) -> str | None:
     return placed[0] if len(placed) == 1 else None
 
 
+def peer_institution(ctx: BriefContext) -> str | None:
+    """The display name of the one institution the peers' spending covers (BOOST's judiciary:
+    "Judiciary (BOOST functional aggregate)"), if it covers one only."""
+    assert ctx.peers is not None
+    s = ctx.peers.spending
+    if s.empty or C.INSTITUTION_CODE not in s:
+        return None
+    s = s[s[C.AMOUNT] > 0]
+    codes = s[C.INSTITUTION_CODE].dropna().astype(str).unique()
+    if len(codes) != 1:
+        return None
+    named = [str(x) for x in s[C.INSTITUTION].dropna().unique()] if C.INSTITUTION in s else []
+    return named[0] if named else str(codes[0])
+
+
 def _peers(ctx: BriefContext, sec: Section) -> None:
     if ctx.peers is None or ctx.ind_peers.empty:
         raise DataGap("peers")
@@ -158,7 +173,10 @@ def _peers(ctx: BriefContext, sec: Section) -> None:
     frame["country_label"] = [ctx.country_label(str(c)) for c in frame[C.COUNTRY]]
     pct = ind.endswith("pct_gdp")
     unit = ctx.t("col.pct_gdp") if pct else ctx.t("col.per_capita", currency=ctx.currency)
+    inst = peer_institution(ctx) if link else None
     what = ctx.name(ind) + (f" — {link_label(link, ctx.lang)}" if link else "")
+    if inst:  # one institution (a judiciary database): named as such, never as the sector or link
+        what = ctx.t("w.peers_institution_what", name=inst, unit=unit)
     tb = ctx.table("peers", f"{ctx.t('tab.peers')}: {what} ({year})", frame,
                    [Column("country_label", ctx.t("col.country")), Column("value", unit, "num2")])
     ctx.log.record_table(tb, origin="compute", row_keys=[C.COUNTRY, C.YEAR, C.LINK], dataset="peers",
@@ -166,8 +184,12 @@ def _peers(ctx: BriefContext, sec: Section) -> None:
     named = r.rename(index=lambda c: ctx.country_label(str(c)))
     fig = charts.per_capita_peers(named, highlight=ctx.country_label(), unit=unit, lang=ctx.lang,
                                   title=f"{what}, {year}", source=_peer_source(ctx), decimals=2)
-    fb = ctx.figure("peers", ctx.t("fig.peers"), fig)
-    if link:
+    fb = ctx.figure("peers", f"{ctx.t('fig.peers')}: {what}" if inst else ctx.t("fig.peers"), fig)
+    if inst and link:
+        held = _link_institutions(ctx, link)
+        sec.note(ctx.t("note.peers_institution", name=inst, link=link_label(link, ctx.lang),
+                       institutions="; ".join(held) or "–"))
+    elif link:
         sec.note(ctx.t("note.peers_link", link=link_label(link, ctx.lang)))
     if ctx.country in r.index and len(r) > 1:
         others = r.drop(ctx.country)
@@ -180,13 +202,25 @@ def _peers(ctx: BriefContext, sec: Section) -> None:
         names = ", ".join(ctx.country_label(str(c)) for c in others.sort_values(ascending=False).index)
         key = ("msg.peers_pct" if pct else "msg.peers_per_capita")
         text = ctx.t(key, year=year, country=ctx.country_label(), value=value, currency=ctx.currency,
-                     what=link_label(link, ctx.lang).lower() if link else ctx.t("w.security_justice"),
+                     what=(inst if inst else link_label(link, ctx.lang).lower()) if link
+                     else ctx.t("w.security_justice"),
                      n_peers=ctx.count(len(others), "peers", dataset="peers", indicator=ind),
                      peers=names, median=median)
         sec.p(text)
         ctx.messages.append(KeyMessage(text, fb, 2))
     sec.blocks.append(fb)
     sec.blocks.append(tb)
+
+
+def _link_institutions(ctx: BriefContext, link: str) -> list[str]:
+    """Display names of the institutions the review's own data places on ``link``."""
+    s = ctx.h.spending
+    if s.empty or C.INSTITUTION_CODE not in s:
+        return []
+    s = s[(s[C.COUNTRY] == ctx.country) & (s[C.LINK].astype(str) == link) & (s[C.AMOUNT] > 0)]
+    names = ctx.institution_names()
+    by = s.groupby(s[C.INSTITUTION_CODE].astype(str), observed=True)[C.AMOUNT].sum().sort_values(ascending=False)
+    return [names.get(k, k) for k in by.index]
 
 
 def _peer_source(ctx: BriefContext) -> str:
