@@ -719,7 +719,7 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     ),
     "fig.composition_from": ("{title}, from {year} (the data's split by link)",
                              "{title}, desde {year} (la distribución por eslabón de los datos)"),
-    "w.peers_institution_what": ("{name}, {unit}", "{name}, {unit}"),
+    "w.peers_institution_what": ("{name}, {unit}", "{name}, en {unit}"),
     "note.peers_institution": (
         "The peers' data covers one institution only, {name}: the comparison is of that "
         "institution's spending, not of the security and justice sector, nor of the link {link} "
