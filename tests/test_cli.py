@@ -124,7 +124,7 @@ def test_validate_example_and_config(capsys: pytest.CaptureFixture[str], tmp_pat
     cfg.write_text("name: t\ndata:\n  contxt: {path: ctx.csv}\n")
     assert main(["-q", "validate", "--config", str(cfg)]) == 2  # a bad project file is bad usage
     assert "did you mean 'context'" in capsys.readouterr().err
-    assert main(["-q", "validate", "--example", "atlantis"]) == 1
+    assert main(["-q", "validate", "--example", "atlantis"]) == 2  # an unknown name is bad usage
     assert "el_salvador" in capsys.readouterr().err
 
 
@@ -154,3 +154,59 @@ def test_brief(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
 def test_entry_point_runs_as_module(tmp_path: Path) -> None:
     r = subprocess.run([sys.executable, "-m", "peir.cli", "--version"], capture_output=True, text=True, check=False)
     assert r.returncode == 0 and "peir" in r.stdout
+
+
+def test_bad_option_values_exit_2(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """An unknown --example, --formats or --ids value is bad usage (2), named, before any work."""
+    out = tmp_path / "o"
+    assert main(["-q", "brief", "--example", "el_salvadr", "--out", str(out)]) == 2
+    assert "--example 'el_salvadr': no such example; one of central_america, el_salvador" in capsys.readouterr().err
+    assert main(["-q", "brief", "--example", "el_salvador", "--out", str(out), "--formats", "html,pdf"]) == 2
+    assert "unknown pdf" in capsys.readouterr().err
+    assert main(["-q", "brief", "--example", "el_salvador", "--out", str(out), "--suppress-below", "-1"]) == 2
+    assert main(["-q", "indicators", "--example", "el_salvador", "--ids", "homicide_rat"]) == 2
+    assert "did you mean 'homicide_rate'" in capsys.readouterr().err
+    assert not out.exists()  # refused before anything was written
+
+
+def test_invalid_project_file_exits_2(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """A project file that reads as YAML but is not a valid peir.yaml is bad usage too."""
+    for body, said in (("colour: 1\n", "unknown key 'colour'"), ("suppress_below: -3\n", "suppress_below"),
+                       ("as_of: soon\n", "as_of")):
+        cfg = tmp_path / "peir.yaml"
+        cfg.write_text(body, encoding="utf-8")
+        for argv in (["validate", "--config", str(cfg)], ["indicators", "--config", str(cfg)],
+                     ["brief", "--config", str(cfg), "--out", str(tmp_path / "o")]):
+            assert main(["-q", *argv]) == 2, (body, argv)
+            err = capsys.readouterr().err
+            assert said in err and "Traceback" not in err and "internal error" not in err, err
+
+
+def _piped(cmd: str) -> tuple[int, str, str]:
+    """Run ``cmd | head -1`` in bash; returns (peir's exit code, the first line, peir's stderr)."""
+    script = f"{cmd} | head -1; echo rc=${{PIPESTATUS[0]}}"
+    proc = subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=300, check=False)
+    lines = proc.stdout.splitlines()
+    return int(lines[-1].removeprefix("rc=")), lines[0] if len(lines) > 1 else "", proc.stderr
+
+
+@pytest.mark.parametrize("what", ["indicators", "validate"])
+def test_closed_pipe_ends_quietly_on_a_real_pipe(what: str, tmp_path: Path) -> None:
+    """More output than a pipe holds (64 KB), read by ``head -1``: peir meets a closed pipe,
+    ends with exit 0 and prints nothing on stderr."""
+    peir_cmd = f"{sys.executable} -m peir.cli -q"
+    if what == "indicators":
+        cmd = f"{peir_cmd} indicators --example central_america"
+        first = "country,year"
+    else:
+        bad = tmp_path / "many.csv"
+        rows = [f"SLV,2019,A{i},approved,x{i},USD" for i in range(3000)]
+        bad.write_text("\n".join([HEADER, *rows]) + "\n", encoding="utf-8")
+        cmd = f"{peir_cmd} validate {bad} --kind budget --json --all-issues"
+        first = "{"
+    full = subprocess.run(["bash", "-c", f"{cmd} | wc -c"], capture_output=True, text=True, timeout=300,
+                          check=False)
+    assert int(full.stdout) > 200_000  # far more than the pipe's buffer: the write does fail
+    rc, line, err = _piped(cmd)
+    assert line.startswith(first)
+    assert rc == 0 and err == "", (rc, err)

@@ -23,6 +23,7 @@ indicators ... | head``), the command ends quietly with exit 0.
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
 import os
 import sys
@@ -36,9 +37,11 @@ from peir.config import ProjectConfig
 from peir.datasets import list_examples, load_example
 from peir.errors import PeirError, SpecError
 from peir.indicators import compute
+from peir.indicators.registry import REGISTRY
 from peir.pipeline import ingest
 from peir.pipeline.inspect import inspect
 from peir.report import build_brief
+from peir.report.brief import FORMATS
 from peir.report.safe import csv_safe
 from peir.report.writer import write_file_atomic
 
@@ -132,6 +135,8 @@ def _source_args(p: argparse.ArgumentParser, *, required: bool) -> None:
 
 def _load(args: argparse.Namespace, status: _Status) -> tuple[Any, Any]:
     """(Dataset, ProjectConfig or None) from --example or --config."""
+    if args.example and args.example not in list_examples():
+        raise _UsageError(f"--example {args.example!r}: no such example; one of {', '.join(list_examples())}")
     if args.config:
         status(f"reading project {args.config}")
         cfg = ProjectConfig.from_yaml(args.config)
@@ -259,6 +264,11 @@ def _cmd_validate(args: argparse.Namespace, status: _Status) -> int:
 
 def _cmd_indicators(args: argparse.Namespace, status: _Status) -> int:
     years = _parse_years(args.years)
+    unknown = [i for i in _split(args.ids) or [] if i not in REGISTRY]
+    if unknown:
+        hints = {i: difflib.get_close_matches(i, list(REGISTRY), n=1) for i in unknown}
+        said = ", ".join(f"{i!r}" + (f" (did you mean {h[0]!r}?)" if h else "") for i, h in hints.items())
+        raise _UsageError(f"--ids: unknown indicator {said}; see peir.indicators.catalog()")
     ds, cfg = _load(args, status)
     h = _harmonize(ds, cfg, args, status)
     status("computing indicators")
@@ -275,6 +285,9 @@ def _cmd_indicators(args: argparse.Namespace, status: _Status) -> int:
 
 def _cmd_brief(args: argparse.Namespace, status: _Status) -> int:
     formats = _split(args.formats) or ["html"]
+    bad = [f for f in formats if f not in FORMATS]
+    if bad:
+        raise _UsageError(f"--formats {args.formats!r}: unknown {', '.join(bad)}; any of {', '.join(FORMATS)}")
     as_of = args.as_of
     ds, cfg = _load(args, status)
     lang = args.lang or (cfg.lang if cfg is not None else "en")
