@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -41,9 +41,13 @@ from scipy import optimize, special, stats
 from tqdm import tqdm
 
 from peir._results import Result, Summary
+from peir.efficiency._plots import estimates
 from peir.efficiency.results import DEAResult
 from peir.efficiency.sfa import _as_frame, _check_numeric
 from peir.errors import InputError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.figure import Figure
 
 __all__ = ["SecondStageResult", "second_stage", "truncated_regression"]
 
@@ -137,6 +141,15 @@ class SecondStageResult(Result):
                  "frontier).", "Intervals: bootstrap percentiles (parametric bootstrap)."]
         return Summary("Second stage: environmental variables", header, self.to_frame(), notes,
                        float_format=".5g")
+
+    def plot(self, ax: Any = None) -> Figure:
+        """The environmental variables' coefficients with their bootstrap intervals (the
+        constant and σ left out); an interval clear of 0 is an effect."""
+        tab = self.to_frame().drop(index=["const", "sigma"])
+        return estimates(tab, ax=ax, xlabel="effect on the distance to the frontier (1/efficiency)",
+                         title="Second stage (Simar & Wilson 2007)",
+                         note=f"{1 - self.alpha:.0%} bootstrap percentile intervals, "
+                              f"{len(self.replicates):,} replications; > 0: more inefficiency")
 
 
 def second_stage(

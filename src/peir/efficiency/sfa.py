@@ -58,15 +58,19 @@ import math
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
 from scipy import optimize, special, stats
 
 from peir._results import Result, Summary
+from peir.efficiency._plots import RANK_MAX, distribution, ranking
 from peir.efficiency.card import ModelCard, fingerprint
 from peir.errors import ConvergenceWarning, InputError, PeirError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.figure import Figure
 
 __all__ = ["SFAResult", "SFASummary", "load_sfa", "sfa"]
 
@@ -575,6 +579,18 @@ class SFAResult(Result):
             "Standard errors from the inverse Hessian, delta method for sigma2 and gamma.",
         ]
         return SFASummary("Stochastic frontier results", header, self.to_frame(), notes)
+
+    def plot(self, ax: Any = None, *, method: EffMethod = "bc") -> Figure:
+        """The fitting units ranked by efficiency (:meth:`efficiency`), best on top; above
+        ``RANK_MAX`` units, the efficiencies' histogram."""
+        kind = "cost" if self.cost else "production"
+        label = "E[exp(-u) | e]" if method == "bc" else "exp(-E[u | e])"
+        scores = self.efficiency(method)
+        if len(scores) > RANK_MAX:
+            return distribution(scores, ax=ax, xlabel=f"efficiency, {label}",
+                                title=f"Stochastic {kind} frontier: efficiencies")
+        return ranking(scores, ax=ax, xlabel=f"efficiency, {label}",
+                       title=f"Stochastic {kind} frontier: efficiency by unit")
 
     def __repr__(self) -> str:
         kind = "cost" if self.cost else "production"

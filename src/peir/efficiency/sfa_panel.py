@@ -43,15 +43,19 @@ import math
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import pandas as pd
 from scipy import optimize, special, stats
 
 from peir._results import Result, Summary
+from peir.efficiency._plots import over_periods
 from peir.efficiency.sfa import _check_numeric
 from peir.errors import ConvergenceWarning, InputError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.figure import Figure
 
 __all__ = ["SFAPanelResult", "sfa_panel"]
 
@@ -224,6 +228,12 @@ class SFAPanelResult(Result):
                  "falls over time.", "sigma2 = sigma_u^2 + sigma_v^2; gamma = sigma_u^2/sigma2."]
         return Summary("Panel stochastic frontier", header, self.to_frame(), notes,
                        float_format=".6g")
+
+    def plot(self, ax: Any = None) -> Figure:
+        """Each unit's efficiency over the periods (grey) and their mean (bold)."""
+        return over_periods(self.efficiency, period=self.period, unit=self.unit, ax=ax,
+                            ylabel="efficiency E[exp(-u_it) | e_i]",
+                            title=f"Panel frontier (Battese & Coelli 1992), eta = {self.eta:.4g}")
 
 
 def sfa_panel(
