@@ -144,8 +144,14 @@ def test_max_slack_retries_with_a_relaxed_score_then_names_the_units(monkeypatch
         warnings.simplefilter("error", peir.PeirWarning)
         got = dea(x, y, rts="vrs")  # every retry succeeds: no warning
     np.testing.assert_allclose(got.slacks_inputs, want.slacks_inputs, atol=1e-6)
+    assert got.slacks_maximal is not None and got.slacks_maximal.all()
     monkeypatch.setattr(lp.Envelopment, "max_slack", lambda *a, **k: None)
     idx = pd.Index([f"court{i}" for i in range(60)])
     with pytest.warns(peir.PeirWarning, match=r"max-slack second stage failed for \d+ unit\(s\) "
                                               r"\('court"):
-        dea(pd.DataFrame(x, index=idx), pd.DataFrame(y, index=idx), rts="vrs")
+        bad = dea(pd.DataFrame(x, index=idx), pd.DataFrame(y, index=idx), rts="vrs")
+    # the result itself carries which units' slacks are not maximal, not only the warning
+    failed = bad.slacks_maximal
+    assert failed is not None and failed.index.equals(idx) and (~failed).sum() >= 1
+    assert f"{int((~failed).sum())}: see .slacks_maximal" in bad.summary().as_text()
+    assert dea(x, y, rts="vrs", slacks=False).slacks_maximal is None

@@ -61,6 +61,10 @@ class DEAResult(Result):
         The reference technology the units were scored against (their own data unless
         ``reference`` was given).
     own_reference : bool
+    slacks_maximal : Series of bool, optional
+        True where the max-slack second stage solved; False where it failed even with the
+        score relaxed by 1e-9 (those units' slacks and targets come from the first stage and
+        may not be maximal; a warning names them). None when ``slacks`` is False.
     """
 
     efficiency: pd.Series
@@ -79,6 +83,7 @@ class DEAResult(Result):
     input_data: pd.DataFrame | None = None
     output_data: pd.DataFrame | None = None
     slack_weights: str = "mean"
+    slacks_maximal: pd.Series | None = None
 
     # ------------------------------------------------------------------ accessors
     @property
@@ -183,6 +188,9 @@ class DEAResult(Result):
         ]
         if (~self.feasible).any():
             header.append(("Infeasible units (+inf)", f"{int((~self.feasible).sum())}"))
+        if self.slacks_maximal is not None and not self.slacks_maximal.all():
+            header.append(("Slacks not maximal (second stage failed)",
+                           f"{int((~self.slacks_maximal).sum())}: see .slacks_maximal"))
         desc = eff.replace([np.inf, -np.inf], np.nan).describe().to_frame("efficiency").T
         return Summary("DEA results", header, desc)
 
@@ -272,6 +280,11 @@ def build_result(
     for arr in (sx, sy, tx, ty):
         arr[bad] = np.nan
     xn, yn = list(xr.columns), list(yr.columns)
+    maximal = None
+    if slacks:
+        ok = np.ones(len(index), dtype=bool)
+        ok[raw.slack_failed] = False
+        maximal = pd.Series(ok, index=index, name="slacks_maximal")
     return DEAResult(
         efficiency=pd.Series(eff, index=index, name="efficiency"),
         expansion=pd.Series(exp, index=index, name="expansion"),
@@ -289,4 +302,5 @@ def build_result(
         input_data=pd.DataFrame(x0, index=index, columns=xn),
         output_data=pd.DataFrame(y0, index=index, columns=yn),
         slack_weights=slack_weights,
+        slacks_maximal=maximal,
     )
