@@ -125,7 +125,7 @@ def test_the_new_figures_draw_the_results_numbers() -> None:
     plt.close(fig)
     panel = _sfa_panel()
     fig = panel.plot()
-    mean_line = [ln for ln in fig.axes[0].lines if ln.get_linewidth() > 2][0]
+    mean_line = next(ln for ln in fig.axes[0].lines if ln.get_linewidth() > 2)
     np.testing.assert_allclose(mean_line.get_ydata(), panel.mean_efficiency_by_period())
     plt.close(fig)
     fit = _sfa()
