@@ -140,6 +140,7 @@ def test_result_object_and_compatible_frame():
     assert (f["lower"] <= f["upper"]).all()
     text = b.summary().as_text()
     assert "Replications" in text and "Daraio & Simar" in text
+    assert "covered the true efficiency only 67-78%" in text  # the coverage study's warning
     # the old DataFrame interface, with a FutureWarning
     with pytest.warns(FutureWarning, match=r"bootstrap_dea\(\) returned a DataFrame"):
         assert list(b.columns) == list(f.columns)
