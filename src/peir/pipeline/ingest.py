@@ -957,12 +957,12 @@ class _Reader:
         }
         rej = pd.DataFrame(cols, dtype=object, columns=self.raw.columns)
         extra = {
-            "raw_line": [b.text for b in bad],
-            _free(rej, "source_ref"): [f"{self.raw.name}:{r}" for r in rows],
-            _free(rej, "row"): rows,
-            _free(rej, "reason"): [b.reason for b in bad],
+            _free(rej, "raw_line"): [b.text for b in bad],
+            "source_ref": [f"{self.raw.name}:{r}" for r in rows],
+            "row": rows,
+            "reason": [b.reason for b in bad],
         }
-        rej = pd.concat([rej, pd.DataFrame(extra, index=rej.index)], axis=1)
+        rej = _with_extra(rej, extra)
         amounts = self._amounts_of(rej) if self.value_sources else np.full(len(bad), np.nan)
         block = IssueBlock(self.raw.name, IssueCode.MALFORMED_ROW, ERROR, None, rows,
                            np.asarray([b.text for b in bad], dtype=object),
@@ -1025,11 +1025,11 @@ class _Reader:
             src = np.asarray([v if isinstance(v, str) and v.strip() else None for v in s], dtype=object)
         auto = np.asarray([f"{self.raw.name}:{r}" for r in rows], dtype=object)
         extra = {
-            _free(rej, "source_ref"): auto if src is None else np.where(pd.isna(src), auto, src),
-            _free(rej, "row"): rows,
-            _free(rej, "reason"): reasons,
+            "source_ref": auto if src is None else np.where(pd.isna(src), auto, src),
+            "row": rows,
+            "reason": reasons,
         }
-        return pd.concat([rej, pd.DataFrame(extra, index=rej.index)], axis=1)
+        return _with_extra(rej, extra)
 
     def _meta(self, facts: _Facts, totals: dict[str, Any] | None) -> dict[str, Any]:
         m: dict[str, Any] = {
@@ -1088,9 +1088,26 @@ def _staged_values(staged: Mapping[str, pd.Series], columns: np.ndarray, pos: np
 
 
 def _free(frame: pd.DataFrame, name: str) -> str:
-    while name in frame.columns and name not in ("source_ref", "row", "reason"):
+    while name in frame.columns:
         name = f"_{name}"
     return name
+
+
+def _with_extra(rej: pd.DataFrame, extra: Mapping[str, Any]) -> pd.DataFrame:
+    """The rejected rows' original columns, then ``source_ref``, ``row`` and ``reason``.
+
+    A column of the file with one of those names is kept (as ``_row``...), unless it holds
+    exactly the values that replace it (a file's own ``source_ref``): the frame never has two
+    columns of one name.
+    """
+    rename = {}
+    for name, values in extra.items():
+        if name in rej.columns:
+            same = [None if pd.isna(v) else str(v) for v in rej[name]] == [str(v) for v in values]
+            rename[name] = None if same else _free(rej, name)
+    rej = rej.drop(columns=[k for k, v in rename.items() if v is None])
+    rej = rej.rename(columns={k: v for k, v in rename.items() if v is not None})
+    return pd.concat([rej, pd.DataFrame(dict(extra), index=rej.index)], axis=1)
 
 
 def _to_pandas(table: pa.Table, schema: TableSchema) -> pd.DataFrame:

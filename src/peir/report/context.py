@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 from peir.costs.spec import CostOfCrimeSpec
 from peir.dataset import HarmonizedDataset
 from peir.outlook.spec import OutlookSpec
-from peir.report.i18n import fmt_number, t, unit_label
+from peir.report.i18n import TEXT, fmt_number, phase_label, t, unit_label
 from peir.report.model import Column, ColumnKind, FigureBlock, NumberLog, TableBlock
 from peir.report.names import budget_sources, caseload_sources, context_sources, country_name
 from peir.schema import C
@@ -367,8 +367,11 @@ _COL_KEYS = {
     "headline_value": "col.headline_value", "diff_abs": "col.diff_abs", "diff_pct": "col.diff_pct",
     "institution_code": "col.institution", "region": "col.region",
     "unit": "col.unit", "note": "col.note", "years": "col.years", "detail": "col.detail",
-    "description": "col.description",
+    "description": "col.description", "program": "col.program", "transfer_to": "col.transfer_to",
+    "currency": "col.currency", "status": "col.status", "econ": "col.econ", "funding_source": "col.funding_source",
 }
+#: Values that peir itself writes into a table (the consolidation status), by their English text.
+_VALUE_KEYS = {TEXT[k][0]: k for k in ("transfer.removed", "transfer.kept_absent", "transfer.kept_self")}
 
 
 def generic_table(ctx: BriefContext, key: str, title: str, frame: pd.DataFrame, max_rows: int = 40) -> TableBlock:
@@ -376,6 +379,12 @@ def generic_table(ctx: BriefContext, key: str, title: str, frame: pd.DataFrame, 
     integral numbers without decimals."""
     frame = frame.loc[:, [c for c in frame.columns
                           if not (frame[c].isna() | (frame[c].astype(str).str.strip() == "")).all()]]
+    if "phase" in frame.columns or "status" in frame.columns:  # peir's own words, in the brief's language
+        frame = frame.copy()
+        if "phase" in frame.columns:
+            frame["phase"] = [v if pd.isna(v) else phase_label(str(v), ctx.lang) for v in frame["phase"]]
+        if "status" in frame.columns:
+            frame["status"] = [ctx.t(_VALUE_KEYS[v]) if v in _VALUE_KEYS else v for v in frame["status"]]
     cols = []
     for c in frame.columns:
         kind: ColumnKind = "text"

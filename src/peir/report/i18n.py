@@ -1169,6 +1169,17 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "w.million": ("million", "millones"),
     "w.baseline": ("baseline", "base"),
     "w.judicial_spending": ("judicial-link spending", "gasto del eslabón judicial"),
+    # generic annex tables (transfers): columns and the consolidation status (brief2)
+    "col.program": ("Programme", "Programa"),
+    "col.transfer_to": ("Transfer to", "Transferencia a"),
+    "col.currency": ("Currency", "Moneda"),
+    "col.status": ("Status", "Estado"),
+    "transfer.removed": ("removed: recipient's spending is in the data",
+                         "eliminada: el gasto de la institución receptora está en los datos"),
+    "transfer.kept_absent": ("kept: recipient's spending is not in the data",
+                             "conservada: el gasto de la institución receptora no está en los datos"),
+    "transfer.kept_self": ("kept: transfer to the institution itself",
+                           "conservada: transferencia a la propia institución"),
 }
 
 

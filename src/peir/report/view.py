@@ -3,9 +3,14 @@
 - :func:`as_of` keeps the rows of a :class:`~peir.dataset.HarmonizedDataset` up to a year
   (spending, caseload, context, transfers, discrepancies, gaps, personnel), so a brief "as of 2012" uses
   only what was known for 2012 and before.
-- :func:`suppress_small_counts` blanks every caseload value below ``n`` (non-zero counts of
-  1 to n − 1: a handful of cases can identify people), before any indicator is computed, so no
-  output can show or re-derive them; the number blanked is returned for the annex.
+- :func:`suppress_small_counts` blanks every caseload value below ``n`` that counts people or
+  cases (non-zero counts of 1 to n − 1: a handful of cases can identify people; staff and prison
+  places are public resources and stay), before any indicator is computed, so no
+  output can show or re-derive them; the number blanked is returned for the annex. National
+  totals are summed from the regions *before* the blanking (a national figure is never the sum
+  of the regions left after it, which would understate it), and a source discrepancy's
+  difference is blanked with either count it compares (the difference and one count give the
+  other).
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
+from peir.chain import MEASURES
 from peir.dataset import HarmonizedDataset
 from peir.schema import C
 
@@ -44,21 +50,75 @@ def as_of(h: HarmonizedDataset, year: int) -> HarmonizedDataset:
 
 
 def suppress_small_counts(h: HarmonizedDataset, n: int) -> tuple[HarmonizedDataset, int]:
-    """``h`` with caseload values ``0 < v < n`` blanked (NaN), and how many were blanked.
+    """``h`` with caseload values ``0 < v < n`` of people or cases blanked (NaN), and how
+    many were blanked.
 
-    Source discrepancies (the alternative counts) are blanked by the same rule.
+    National totals missing from the data are first summed from the regions (so a national
+    rate is that of the whole country, not of the regions left after blanking). Source
+    discrepancies (the alternative counts) are blanked by the same rule, and their
+    differences with them.
     """
     if n <= 1 or h.caseload.empty:
         return h, 0
-    cl = h.caseload.copy()
+    cl = _with_national_totals(h.caseload)
     v = pd.to_numeric(cl[C.VALUE], errors="coerce")
-    small = (v > 0) & (v < n)
+    small = (v > 0) & (v < n) & _about_people(cl)
     cl.loc[small, C.VALUE] = np.nan
     disc = h.discrepancies.copy()
+    blanked = pd.Series(False, index=disc.index)
     for col in disc.columns:
         if col == C.YEAR or col.startswith("diff") or not pd.api.types.is_numeric_dtype(disc[col]):
             continue
         dv = pd.to_numeric(disc[col], errors="coerce")
-        disc.loc[(dv.abs() > 0) & (dv.abs() < n), col] = np.nan
+        hit = (dv.abs() > 0) & (dv.abs() < n) & _about_people(disc)
+        disc.loc[hit, col] = np.nan
+        blanked |= hit
+    for col in [c for c in disc.columns if c.startswith("diff")]:
+        disc.loc[blanked, col] = np.nan
     prov = {**h.provenance, "suppress_below": int(n)}
     return replace(h, caseload=cl, discrepancies=disc, provenance=prov), int(small.sum())
+
+
+#: Units of the caseload measures that count institutions' resources, not people or cases
+#: (judges, police officers, prison places): public figures, never suppressed.
+_RESOURCE_UNITS = frozenset({"staff", "places"})
+
+
+def _about_people(frame: pd.DataFrame) -> pd.Series:
+    """Rows whose measure counts people or cases (victims, persons, cases, offences)."""
+    if C.MEASURE not in frame.columns:
+        return pd.Series(True, index=frame.index)
+    resource = {k for k, m in MEASURES.items() if m.unit in _RESOURCE_UNITS}
+    return ~frame[C.MEASURE].astype(str).isin(resource)
+
+
+def _with_national_totals(caseload: pd.DataFrame) -> pd.DataFrame:
+    """``caseload`` plus a national headline row for each (country, year, measure) that has
+    regional headline rows but no national one: the sum of the regions' headline values, as
+    :func:`peir.indicators.justice.caseload_frame` would sum them, taken before any cell is
+    blanked (its ``source`` lists the regions' sources)."""
+    cl = caseload.copy()
+    if C.REGION not in cl.columns or C.MEASURE not in cl.columns:
+        return cl
+    region = cl[C.REGION].astype("object").where(cl[C.REGION].notna(), "").astype(str).str.strip()
+    national = region.isin(["", "nan", "None", "<NA>"])
+    headline = cl[C.HEADLINE].astype(bool) if C.HEADLINE in cl.columns else pd.Series(True, index=cl.index)
+    keys = [C.COUNTRY, C.YEAR, C.MEASURE]
+    regional = cl[~national & headline]
+    if regional.empty:
+        return cl
+    have = {tuple(map(str, k)) for k in cl.loc[national & headline, keys].to_numpy()}
+    value = pd.to_numeric(regional[C.VALUE], errors="coerce")
+    grouped = regional.assign(**{C.VALUE: value}).groupby(keys, observed=True, sort=False)
+    add = grouped.first()
+    add[C.VALUE] = grouped[C.VALUE].sum(min_count=1)
+    if C.SOURCE in regional.columns:
+        add[C.SOURCE] = grouped[C.SOURCE].agg(lambda s: "; ".join(sorted({str(x) for x in s.dropna()})))
+    add = add.reset_index()
+    add = add[[tuple(map(str, k)) not in have for k in add[keys].to_numpy()]]
+    if add.empty:
+        return cl
+    add[C.REGION] = ""
+    if C.SOURCE_REF in add.columns:
+        add[C.SOURCE_REF] = "sum of the regions, before small counts were suppressed"
+    return pd.concat([cl, add[cl.columns]], ignore_index=True)
