@@ -12,6 +12,7 @@ import html
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any, ClassVar
 
 import numpy as np
@@ -186,6 +187,23 @@ def _group_key(b: IssueBlock) -> tuple[str, str, str, str]:
     return (b.source, str(b.code), str(b.severity), b.column or "")
 
 
+def _money(value: float | Decimal) -> str:
+    """An amount to the cent (a Decimal exactly; a float as far as it holds cents)."""
+    if isinstance(value, Decimal):
+        return f"{value:,.2f}"  # Decimal formatting: no context precision, no float rounding
+    return f"{value:,.2f}"
+
+
+def _add_exact(a: ValidationReport, b: ValidationReport) -> dict[str, Decimal] | None:
+    """The exact amounts of two reports added, where both have them (or one is empty)."""
+    if a.amounts_exact is None and b.amounts_exact is None:
+        return None
+    parts = [r.amounts_exact for r in (a, b) if r.amounts_exact is not None or r.rows_read]
+    if any(p is None for p in parts):
+        return None
+    return {k: sum((p[k] for p in parts if p is not None), Decimal(0)) for k in ("read", "accepted", "rejected")}
+
+
 class ValidationReport:
     """Every issue found while reading and validating, and the row/amount accounting.
 
@@ -193,7 +211,10 @@ class ValidationReport:
     ``amount_read == amount_accepted + amount_rejected``, where ``amount_read`` is summed from
     the text of every line read (malformed lines included, where their amount field can be
     found), independently of the two others, exact to the cent; ``amount_unparsed`` counts
-    the lines (wide cells) whose amount could not be read at all.
+    the lines (wide cells) whose amount could not be read at all. The three amounts are
+    floats, which hold cents only up to about 9e13; ``amounts_exact`` (``read``,
+    ``accepted``, ``rejected`` as :class:`~decimal.Decimal`) holds them at any magnitude, and
+    there ``read == accepted + rejected`` to far below a cent.
 
     ``issues`` is bounded: one row per source, code and column, with ``count`` (how many rows
     it concerns), ``amount`` (what they hold) and ``rows`` (the first ones); the first row's
@@ -217,6 +238,7 @@ class ValidationReport:
         *,
         blocks: list[IssueBlock] | None = None,
         unparsed_amounts: int | None = None,
+        amounts_exact: Mapping[str, Decimal] | None = None,
     ) -> None:
         self.table = table
         self.source = source
@@ -227,6 +249,7 @@ class ValidationReport:
         self.amount_accepted = amount_accepted
         self.amount_rejected = amount_rejected
         self.amount_unparsed = amount_unparsed if unparsed_amounts is None else unparsed_amounts
+        self.amounts_exact: dict[str, Decimal] | None = None if amounts_exact is None else dict(amounts_exact)
         self.encoding = encoding
         self.meta: dict[str, Any] = dict(meta or {})
         self.blocks: list[IssueBlock] = list(blocks or []) + issue_blocks(issues if issues is not None else empty_issues())
@@ -347,6 +370,7 @@ class ValidationReport:
             encoding=self.encoding or other.encoding,
             meta={**other.meta, **self.meta},
             blocks=[*self.blocks, *other.blocks],
+            amounts_exact=_add_exact(self, other),
         )
 
     @staticmethod
@@ -377,10 +401,9 @@ class ValidationReport:
             f"{self._count('error')} errors, {self._count('warning')} warnings"
         )
         if self.table == "budget":
-            text += (
-                f"; amount read {self.amount_read:,.2f} = accepted {self.amount_accepted:,.2f}"
-                f" + rejected {self.amount_rejected:,.2f}"
-            )
+            exact = self.amounts_exact or {}
+            read, acc, rej = (exact.get(k, getattr(self, f"amount_{k}")) for k in ("read", "accepted", "rejected"))
+            text += f"; amount read {_money(read)} = accepted {_money(acc)} + rejected {_money(rej)}"
             if self.amount_unparsed:
                 text += f" ({self.amount_unparsed} amount(s) could not be read)"
         if self.encoding:

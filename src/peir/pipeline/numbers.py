@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, localcontext
 
 import numpy as np
 import pandas as pd
@@ -385,6 +385,14 @@ class ExactTotal:
             return float(self.units / 2**FIXED_BITS + self.residual)
         except OverflowError:  # beyond the largest float
             return math.copysign(math.inf, self.units)
+
+    def decimal(self) -> Decimal:
+        """The total as a :class:`~decimal.Decimal`: the integer part exactly (``units / 1024``)
+        plus the residual, so it is right to far below a cent at any magnitude (a float holds
+        cents only up to about 9e13)."""
+        with localcontext() as ctx:
+            ctx.prec = max(40, len(str(abs(self.units))) + 20)  # exact: units / 1024 ends in 10 digits
+            return Decimal(self.units) / Decimal(2**FIXED_BITS) + Decimal(self.residual)
 
     def matches(self, other: ExactTotal) -> bool:
         """Equal integer parts and residuals within a millionth of a unit."""
