@@ -5,6 +5,7 @@ read). Skipped where ../shared is absent."""
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import numpy as np
@@ -169,3 +170,140 @@ def test_chile_subtitle_lines_equal_the_sum_of_their_items(shared_data: Path) ->
     subs = exp[exp["Item"] == ""].groupby(["inst", "Programa", "Subtítulo"])["amount"].sum()
     subs.index.names = got.index.names
     _close(got, subs)
+
+
+# ------------------------------------------------------------------------------------------
+# Conservation on every real file: peir's exact totals against decimal sums made without peir
+# ------------------------------------------------------------------------------------------
+
+
+def _decimal_sum(cells: pd.Series, drop: str = "", scale: int = 1, comma_decimal: bool = False) -> Decimal:
+    """The exact sum of the numbers written in ``cells`` (text), with ``decimal`` only:
+    ``drop`` (thousands separators) removed, empty and unreadable cells skipped."""
+    total = Decimal(0)
+    for text in cells.fillna("").astype(object):
+        text = str(text).strip()
+        if drop:
+            text = text.replace(drop, "")
+        if comma_decimal:
+            text = text.replace(",", ".")
+        try:
+            value = Decimal(text)
+        except InvalidOperation:
+            continue
+        if value.is_finite():
+            total += value
+    return total * scale
+
+
+def _conserved(r: peir.ValidationReport, read: Decimal, accepted: Decimal, cents: Decimal = Decimal("0.1")) -> None:
+    """peir's exact read / accepted / rejected totals equal the independent sums within
+    ``cents``, and read == accepted + rejected to far below a cent."""
+    exact = r.amounts_exact
+    assert exact is not None
+    assert abs(exact["read"] - exact["accepted"] - exact["rejected"]) < Decimal("1e-4")
+    for name, want in (("read", read), ("accepted", accepted), ("rejected", read - accepted)):
+        off = (exact[name] - want) * 100
+        assert abs(off) < cents, f"{name}: {off} cents off"
+
+
+def test_peru_amounts_are_conserved_to_the_cent(shared_data: Path) -> None:
+    t = peir.read_budget(shared_data / PERU, SPECS / "pe_mef_consulta_amigable_gn_ejecutoras/budget.yaml")
+    raw = pd.read_excel(shared_data / PERU, dtype=str)
+    read = sum((_decimal_sum(raw[c], drop=",") for c in PERU_PHASES), Decimal(0))
+    _conserved(t.report, read, read)
+
+
+@pytest.mark.parametrize("year", range(2013, 2024))
+def test_mexico_amounts_are_conserved_to_the_cent(shared_data: Path, year: int) -> None:
+    """Every economic cell of the file (all rows: the programme lines peir keeps and the
+    TOTAL, percentage and other rows it sets aside)."""
+    spec = peir.ReadSpec.from_yaml(_mx_spec(year))
+    assert spec.melt is not None
+    t = peir.read_budget(shared_data / MX / f"{year}.csv", spec)
+    raw = pd.read_csv(shared_data / MX / f"{year}.csv", dtype=str, keep_default_na=False)
+    cols = [c for c in spec.melt["econ"] if c in raw.columns]
+    keep = raw["PRESUPUESTO"].isin(list(MX_PHASES)) & raw["PROGRAMA"].str.fullmatch(r"(?:[0-9]+-)?[A-Z][0-9]{3}")
+    read = sum((_decimal_sum(raw[c]) for c in cols), Decimal(0))
+    accepted = sum((_decimal_sum(raw.loc[keep, c]) for c in cols), Decimal(0))
+    assert read > Decimal("2e13")
+    _conserved(t.report, read, accepted)
+
+
+def test_chile_amounts_are_conserved_to_the_cent(shared_data: Path) -> None:
+    t = peir.read_budget(shared_data / CL, SPECS / "cl_dipres_ley_presupuestos_2017/budget.yaml")
+    raw = pd.read_csv(shared_data / CL, sep=";", header=None, names=CL_NAMES, dtype=str, keep_default_na=False)
+    keep = (raw["Item"] == "") & ~raw["Subtítulo"].str.fullmatch("0[0-9]|1[0-9]")
+    read = _decimal_sum(raw["Monto Pesos"], scale=1000, comma_decimal=True)
+    accepted = _decimal_sum(raw.loc[keep, "Monto Pesos"], scale=1000, comma_decimal=True)
+    assert read > Decimal("4e14")
+    _conserved(t.report, read, accepted)
+
+
+def test_boost_amounts_are_conserved(shared_data: Path) -> None:
+    """BOOST's amounts are written with 17 significant digits, past what a float holds: a
+    1e15 amount is parsed to the nearest 1/8, so the whole file (1.5e16 in 98 currencies) is
+    conserved to the float's precision of each amount, and the lines kept to the cent."""
+    path = shared_data / "real/wb_boost_cross_country_judiciary/budget_execution.csv"
+    t = peir.read_budget(path, SPECS / "wb_boost_cross_country_judiciary/budget_execution_central_america.yaml")
+    raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+    values = ["approved_value", "executed_value"]
+    keep = raw["country_code"].isin(["SLV", "CRI", "GTM", "HND", "PAN"]) & raw["budget_line"].isin(
+        ["Spending in judiciary", "Spending in wages in judiciary"])
+    read = sum((_decimal_sum(raw[c]) for c in values), Decimal(0))
+    accepted = sum((_decimal_sum(raw.loc[keep, c]) for c in values), Decimal(0))
+    r = t.report
+    assert r.rows_accepted == 156 and r.amounts_exact is not None
+    assert abs(r.amounts_exact["accepted"] - accepted) * 100 < Decimal("0.5")
+    floats = pd.concat([pd.to_numeric(raw[c], errors="coerce") for c in values]).dropna().abs()
+    bound = Decimal(float(np.spacing(floats).sum())) / 2  # half an ulp of every amount, added up
+    assert abs(r.amounts_exact["read"] - read) <= bound
+    assert abs(r.amounts_exact["read"] - r.amounts_exact["accepted"] - r.amounts_exact["rejected"]) < Decimal("1e-4")
+
+
+# ------------------------------------------------------------------------------------------
+# Argentina: MECON Gasto Público Consolidado por finalidad y función (.xls, unit break)
+# ------------------------------------------------------------------------------------------
+
+AR = Path("real/ar_mecon_gasto_publico_consolidado_funcion/raw")
+AR_SPECS = {"budget_1980_1986.yaml": (range(1980, 1987), 1000), "budget_1987_2017.yaml": (range(1987, 2018), 10**6)}
+
+
+def test_argentina_inspect_reads_the_xls_as_a_workbook(shared_data: Path) -> None:
+    """An .xls is a workbook to peir inspect (it was decoded as latin-1 text: binary headers)."""
+    pytest.importorskip("xlrd")
+    draft = peir.inspect(shared_data / AR / "gasto_publico_consolidado_1980-2017.xls")
+    assert draft.spec.sheet in ("$ corrientes", "% del PIB", "% del GPC sin Serv. Deuda (IV)")
+    assert draft.spec.delimiter is None and draft.spec.encoding == "auto"
+    assert "\x00" not in draft.to_yaml()
+
+
+@pytest.mark.parametrize("level", ["consolidado", "nacional", "provincial", "municipal"])
+def test_argentina_functions_by_year_and_amounts_conserved(shared_data: Path, level: str) -> None:
+    """Each unit's spec reads its years; Justicia and Defensa y seguridad are kept, every other
+    row of the hierarchy set aside; the amounts equal an independent xlrd read, in decimal."""
+    xlrd = pytest.importorskip("xlrd")
+    path = shared_data / AR / f"gasto_publico_{level}_1980-2017.xls"
+    sheet = xlrd.open_workbook(path).sheet_by_name("$ corrientes")
+    header = sheet.row_values(3)
+    codes = [str(c).strip() for c in sheet.col_values(0)]
+    for name, (years, mult) in AR_SPECS.items():
+        spec = peir.ReadSpec.from_yaml(SPECS / "ar_mecon_gasto_publico_consolidado_funcion" / name)
+        t = peir.read_budget(path, spec.model_copy(update={"constants": {**spec.constants, "institution_code": level.upper()}}))
+        r = t.report
+        assert r.ok and not (r.issues["severity"] != "info").any(), r
+        assert set(t.frame["func"]) == {"1.1.2", "1.1.3"} and set(t.frame["year"]) == set(years)
+        read = accepted = Decimal(0)
+        for j, h in enumerate(header):
+            if not (isinstance(h, float) and int(h) in years):
+                continue
+            for i in range(4, sheet.nrows):
+                v = sheet.cell_value(i, j)
+                if isinstance(v, float):
+                    read += Decimal(repr(v)) * mult
+                    if codes[i] in ("1.1.2", "1.1.3"):
+                        accepted += Decimal(repr(v)) * mult
+                        got = t.frame[(t.frame["year"] == int(h)) & (t.frame["func"] == codes[i])]["amount"]
+                        assert got.tolist() == [pytest.approx(v * mult, rel=1e-15)]
+        assert accepted > 0 or level == "municipal"  # the municipalities spend nothing on either
+        _conserved(r, read, accepted)

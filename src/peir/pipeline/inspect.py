@@ -36,7 +36,7 @@ import yaml
 from peir.chain import normalize_label, parse_phase
 from peir.errors import ReadError
 from peir.pipeline.ingest import SYNONYMS, _phase_of_header, read_table
-from peir.pipeline.sources import _build_headers_dups, sniff_delimiter
+from peir.pipeline.sources import XLS_MAGIC, _build_headers_dups, read_xls_sheets, sniff_delimiter
 from peir.pipeline.textfile import decode_text
 from peir.pipeline.workbook import read_xlsx
 from peir.readspec import Limits, ReadSpec
@@ -176,6 +176,14 @@ def _grid(path: Path, limits: Limits) -> _Grid:
             rows.extend([] for _ in range(number - 1 - len(rows)))
             rows.append(list(r))
         return _Grid(rows, sheet=best[1], sheets_note=note, typed=True)
+    if head.startswith(XLS_MAGIC):
+        sheets = read_xls_sheets(path)
+        if not sheets:
+            raise ReadError(f"{path.name}: no sheet")
+        name = max(sheets, key=lambda n: sum(1 for r in sheets[n][: SCAN_ROWS + SAMPLE_ROWS]
+                                             for v in r if v not in (None, "")))
+        return _Grid(sheets[name], sheet=name, sheets_note=f"the sheet with the most data of {len(sheets)}",
+                     typed=True)
     if head.startswith(b"PAR1"):
         raise ReadError(f"{path.name}: a Parquet file has typed, named columns: read it without a spec")
     dec = decode_text(path.read_bytes()[: 8 * 2**20], "auto", name=path.name)

@@ -23,6 +23,7 @@ import codecs
 import csv
 import os
 import re
+import warnings
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -318,7 +319,7 @@ def open_source(source: Any, spec: ReadSpec, *, chunk_rows: int | None = None) -
         return _open_excel(path, spec)
     if head.startswith(b"PAR1"):
         return _open_parquet(path)
-    if head.startswith(b"\xd0\xcf\x11\xe0"):
+    if head.startswith(XLS_MAGIC):
         return _open_xls(path, spec)
     if ext in _EXCEL_EXT:
         raise ReadError(f"{path.name}: not a readable Excel workbook (the file is not an .xlsx archive)")
@@ -417,7 +418,12 @@ def _open_parquet(path: Path) -> RawSource:
     return _from_frame(df, path.name, first_row=1, fmt="parquet", path=path)
 
 
-def _open_xls(path: Path, spec: ReadSpec) -> RawSource:
+XLS_MAGIC = b"\xd0\xcf\x11\xe0"
+
+
+def read_xls_sheets(path: Path) -> dict[str, list[list[Any]]]:
+    """Every sheet of an Excel 97-2003 (.xls) workbook as rows of cells (numbers stay numbers,
+    empty cells are None), with xlrd; a clear error without it."""
     try:
         import xlrd  # type: ignore[import-not-found,import-untyped,unused-ignore]  # noqa: F401
     except ImportError:
@@ -425,12 +431,24 @@ def _open_xls(path: Path, spec: ReadSpec) -> RawSource:
             f"{path.name}: an Excel 97-2003 (.xls) workbook; save it as .xlsx (or install xlrd) and read that"
         ) from None
     try:
-        sheets = pd.read_excel(path, sheet_name=None, header=None, dtype=object, engine="xlrd")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # pandas' deprecation notice for the xlrd engine
+            sheets = pd.read_excel(path, sheet_name=None, header=None, dtype=object, engine="xlrd")
     except Exception as exc:  # pragma: no cover - depends on xlrd
         raise ReadError(f"{path.name}: not a readable .xls workbook ({exc})") from None
+    return {str(name): [[None if _is_nan(v) else v for v in r] for r in frame.itertuples(index=False)]
+            for name, frame in sheets.items()}
+
+
+def _is_nan(v: Any) -> bool:
+    return isinstance(v, float) and v != v
+
+
+def _open_xls(path: Path, spec: ReadSpec) -> RawSource:
+    sheets = read_xls_sheets(path)
     names = list(sheets)
     name = pick_sheet(names, names, spec.sheet, path.name)
-    rows = [list(r) for r in sheets[name].itertuples(index=False)]
+    rows = sheets[name]
     return _grid_source(path, spec, rows, list(range(1, len(rows) + 1)), name, fmt="xls")
 
 
