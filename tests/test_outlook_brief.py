@@ -19,6 +19,9 @@ from peir.report.brief import make_brief
 from peir.report.i18n import TEXT
 from peir.report.model import Brief, Section, TableBlock
 from peir.report.render import to_markdown
+from peir.report.sections import section_number
+
+_OUT = section_number("sec.outlook")
 
 SPEC = {
     "ceiling_pct_gdp": 2.0,
@@ -158,7 +161,7 @@ def test_cost_of_crime_in_the_brief(sim: peir.HarmonizedDataset, full: dict[str,
 
 def test_spanish_outlook_has_no_english(full: dict[str, Brief]) -> None:
     md = to_markdown(full["es"])
-    part = md[md.index("## 7.") : md.index("## 8.")]
+    part = md[md.index(f"## {_OUT}.") : md.index(f"## {_OUT + 1}.")]
     assert "Perspectivas" in part and "Escenario «sin" not in part
     for key, (en, es) in TEXT.items():
         if (
@@ -242,7 +245,7 @@ def test_cli_brief_reads_the_blocks_of_peir_yaml(
         == 0
     )
     md = (out / "brief.md").read_text("utf-8")
-    part = md[md.index("## 7.") : md.index("## 8.")]
+    part = md[md.index(f"## {_OUT}.") : md.index(f"## {_OUT + 1}.")]
     assert "becomes" in part and "in 2023" in part  # horizon 3 from the latest sound year, 2020
     assert "Against a ceiling of 3.0% of GDP" in part
     assert "By the IDB's accounting method, crime cost the country" in part

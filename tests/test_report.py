@@ -20,6 +20,7 @@ from peir.chain import MEASURES, Link
 from peir.indicators import compute
 from peir.report import TEXT, build_brief, fmt_number, make_brief, t
 from peir.report.i18n import fmt_value
+from peir.report.sections import section_number
 
 # the module-scoped briefs are built once: keep these tests on one xdist worker
 pytestmark = pytest.mark.xdist_group("report")
@@ -184,7 +185,7 @@ def _check_numbers(out: Path, h: Any, peers: Any = None, comp: dict[str, Any] | 
 
 def _prose_numbers(md: str) -> list[str]:
     """Number tokens in the sentences of sections 1-8 (tables, captions and headings excluded)."""
-    body = md[md.index("## 1. ") : md.index("## 9. ")]
+    body = md[md.index("## 1. ") : md.index(f"## {section_number('sec.reconciliation')}. ")]
     out = []
     for line in body.splitlines():
         if not line.strip() or line.startswith(("|", "!", "_", "#", "**", "---")):
@@ -423,8 +424,8 @@ def test_thin_data_never_crashes(spending: bool, caseload: bool, lang: str, tmp_
     h = _thin_dataset(spending=spending, caseload=caseload)
     brief = make_brief(h, lang=lang)
     assert [s.id for s in brief.sections] == [
-        "key-messages", "spending", "composition", "credibility", "performance", "efficiency",
-        "outlook", "results-matrix", "reconciliation", "annex",
+        "key-messages", "spending", "composition", "personnel", "funding", "credibility", "performance",
+        "regions", "efficiency", "outlook", "results-matrix", "reconciliation", "annex",
     ]
     from peir.report.render import to_markdown
 

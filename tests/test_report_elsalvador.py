@@ -32,6 +32,7 @@ import peir
 from peir.chain import CHAIN_LINKS
 from peir.errors import IssueCode
 from peir.report import TEXT, build_brief, make_brief, t
+from peir.report.sections import section_number
 
 pytestmark = pytest.mark.xdist_group("report_slv2012")
 
@@ -92,7 +93,7 @@ def test_key_messages_are_from_2011_and_2012(briefs: dict[str, Path]) -> None:
 
 def test_reconciliation_row_for_2_8_percent_of_gdp(briefs: dict[str, Path]) -> None:
     md = (briefs["en"] / "brief.md").read_text("utf-8")
-    rec = _section(md, 9)
+    rec = _section(md, section_number("sec.reconciliation"))
     assert "Reconciliation with published figures" in rec
     row = next(line for line in rec.splitlines() if line.startswith("| Spending as % of GDP | 2011 |"))
     cells = [c.strip() for c in row.strip("|").split(" | ")]
@@ -216,7 +217,7 @@ def test_data_requests_come_from_the_registry(briefs: dict[str, Path]) -> None:
     from peir.report.needs import NEEDS
 
     md = (briefs["en"] / "brief.md").read_text("utf-8")
-    annex = _section(md, 10)
+    annex = _section(md, section_number("sec.annex"))
     assert t("sub.requests", "en") in annex
     for need in ("econ", "funnel", "courts_units"):  # gaps of this data
         assert need in NEEDS

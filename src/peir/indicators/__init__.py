@@ -6,7 +6,8 @@
   denominator gives NaN, never inf and never an exception.
 - :mod:`peir.indicators.pefa`: PEFA 2016 PI-1 and PI-2 with score letters.
 - :func:`check_floors`: compliance with legal spending floors (:class:`LegalFloor`, the
-  ``rules:`` of ``peir.yaml``); :func:`funding_split`: spending by funding class.
+  ``rules:`` of ``peir.yaml``); :func:`funding_split`: spending by funding class;
+  :func:`econ_split`: spending by economic code in any phase.
 
 The reference page ``docs/indicators.md`` is generated from the registry by
 ``python -m peir.indicators.docs docs/indicators.md``.
@@ -16,7 +17,14 @@ from __future__ import annotations
 
 from peir.indicators import pefa
 from peir.indicators._base import STANDARDS, Indicator
-from peir.indicators.floors import SLV_JUDICIARY_FLOOR, LegalFloor, check_floors
+from peir.indicators.economic import econ_split
+from peir.indicators.floors import (
+    SHIPPED_FLOORS,
+    SLV_JUDICIARY_FLOOR,
+    LegalFloor,
+    check_floors,
+    floors_for,
+)
 from peir.indicators.formulas import (
     attrition_ratio,
     case_turnover,
@@ -42,6 +50,7 @@ from peir.indicators.registry import REGISTRY, catalog, compute, get
 
 __all__ = [
     "REGISTRY",
+    "SHIPPED_FLOORS",
     "SLV_JUDICIARY_FLOOR",
     "STANDARDS",
     "Indicator",
@@ -57,7 +66,9 @@ __all__ = [
     "congestion_rate",
     "cost_per_day",
     "disposition_time",
+    "econ_split",
     "execution_rate",
+    "floors_for",
     "funding_split",
     "get",
     "growth_rate",

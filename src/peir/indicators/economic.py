@@ -24,7 +24,7 @@ from peir.indicators import formulas as F
 from peir.indicators._base import Indicator
 from peir.schema import C
 
-__all__ = ["ECON_CODES", "ECON_COLUMNS", "INDICATORS", "econ_totals"]
+__all__ = ["ECON_CODES", "ECON_COLUMNS", "INDICATORS", "econ_split", "econ_totals"]
 
 #: Aggregate column -> GFS 2014 class.
 ECON_CODES: dict[str, str] = {
@@ -196,3 +196,51 @@ INDICATORS: list[Indicator] = [
         lambda d: F.share(d["econ_unclassified"], d["spending"]),
     ),
 ]
+
+
+def econ_split(spending: pd.DataFrame, *, by: str = C.ECON_GFS, phase: str | None = None) -> pd.DataFrame:
+    """Spending by country, year, phase and economic code, with the share of the total.
+
+    The composition of a phase whose lines carry an economic code even when the level phase
+    has none (El Salvador's approved budget by rubro, 2018-2020, where the executed budget has
+    no economic split): ``econ_totals`` works on the level phase only.
+
+    Parameters
+    ----------
+    spending
+        Harmonised spending (``HarmonizedDataset.spending``).
+    by
+        ``econ_gfs`` (GFS 2014 classes) or ``econ`` (the national codes as read).
+    phase
+        The phase to split (``None``: every phase).
+
+    Returns
+    -------
+    DataFrame
+        ``country, year, phase, code, amount, share``, for the country-year-phases that have
+        at least one line with a code::
+
+            share = Σ amount[code] ÷ Σ amount[all lines of the country-year-phase] × 100
+
+        Lines without a code in such a group are the row with an empty ``code``, so the shares
+        add to 100.
+    """
+    cols = [C.COUNTRY, C.YEAR, C.PHASE, "code", C.AMOUNT, "share"]
+    if by not in spending.columns or spending.empty:
+        return pd.DataFrame(columns=cols)
+    s = spending if phase is None else spending[spending[C.PHASE].astype(str) == phase]
+    code = s[by].astype("object")
+    key = [s[C.COUNTRY].astype(str), s[C.YEAR].astype(int), s[C.PHASE].astype(str)]
+    has = code.notna().groupby(key, observed=True).transform("any")
+    s, code = s[has], code[has]
+    if s.empty:
+        return pd.DataFrame(columns=cols)
+    text = code.where(code.notna(), "").astype(str).str.strip().rename("code")
+    key = [s[C.COUNTRY].astype(str), s[C.YEAR].astype(int), s[C.PHASE].astype(str)]
+    out = s[C.AMOUNT].groupby([*key, text], observed=True).sum().reset_index()
+    out.columns = [C.COUNTRY, C.YEAR, C.PHASE, "code", C.AMOUNT]
+    total = out.groupby([C.COUNTRY, C.YEAR, C.PHASE])[C.AMOUNT].transform("sum")
+    out["share"] = F.share(out[C.AMOUNT], total)
+    out["_blank"] = out["code"] == ""
+    out = out.sort_values([C.COUNTRY, C.YEAR, C.PHASE, "_blank", "code"])
+    return out.drop(columns="_blank").reset_index(drop=True)[cols]

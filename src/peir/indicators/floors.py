@@ -27,7 +27,14 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from peir.indicators import formulas as F
 from peir.schema import C
 
-__all__ = ["FLOOR_COLUMNS", "SLV_JUDICIARY_FLOOR", "LegalFloor", "check_floors"]
+__all__ = [
+    "FLOOR_COLUMNS",
+    "SHIPPED_FLOORS",
+    "SLV_JUDICIARY_FLOOR",
+    "LegalFloor",
+    "check_floors",
+    "floors_for",
+]
 
 #: Columns of :func:`check_floors`.
 FLOOR_COLUMNS: tuple[str, ...] = (
@@ -108,10 +115,22 @@ SLV_JUDICIARY_FLOOR = LegalFloor(
     basis=(
         "Constitución de la República de El Salvador (1983), art. 172, inciso 4: 'El Órgano "
         "Judicial dispondrá anualmente de una asignación no inferior al seis por ciento de los "
-        "ingresos corrientes del presupuesto del Estado' (removed by the reform of art. 172 "
-        "ratified by the Asamblea Legislativa in December 2025)"
+        "ingresos corrientes del presupuesto del Estado' (suprimido por la reforma del art. 172 "
+        "ratificada por la Asamblea Legislativa en diciembre de 2025)"
     ),
 )
+
+
+#: The floors peir ships, by country: a brief applies them when ``peir.yaml`` declares none.
+SHIPPED_FLOORS: dict[str, tuple[LegalFloor, ...]] = {"SLV": (SLV_JUDICIARY_FLOOR,)}
+
+
+def floors_for(country: str, declared: list[LegalFloor] | tuple[LegalFloor, ...] | None = None
+               ) -> list[LegalFloor]:
+    """The rules for ``country``: the declared ones (``rules:`` of ``peir.yaml``) that apply to
+    it, else the shipped ones (:data:`SHIPPED_FLOORS`)."""
+    mine = [r for r in (declared or ()) if r.country == country.upper()]
+    return mine if mine else list(SHIPPED_FLOORS.get(country.upper(), ()))
 
 
 def check_floors(

@@ -22,6 +22,7 @@ from peir.costs.spec import CostOfCrimeSpec
 from peir.dataset import HarmonizedDataset
 from peir.errors import InputError
 from peir.indicators import catalog, compute
+from peir.indicators.floors import LegalFloor
 from peir.outlook.spec import OutlookSpec
 from peir.report import render, view
 from peir.report.context import BriefContext
@@ -113,6 +114,8 @@ def make_brief(
     base_year: int | None = None,
     published: Any = None,
     requests: Sequence[Mapping[str, Any]] | None = None,
+    rules: Sequence[LegalFloor] | None = None,
+    econ_scheme: str | Mapping[str, str] | None = None,
     suppress_below: int | None = None,
     quote_rejected: bool = False,
     progress: ProgressArg | _Progress = None,
@@ -144,6 +147,10 @@ def make_brief(
             published = h.meta.get("published_figures") or []
         if requests is None:
             requests = list(h.meta.get("data_requests") or [])
+        if rules is None:
+            rules = [r for r in h.meta.get("rules") or [] if isinstance(r, LegalFloor)]
+        if econ_scheme is None:
+            econ_scheme = h.meta.get("econ_scheme")
         pub = published_frame(published)
         if as_of is not None and not pub.empty:
             pub = pub[pub["year"] <= int(as_of)].reset_index(drop=True)
@@ -152,6 +159,8 @@ def make_brief(
                            peers=peers, ind_peers=ind_peers, source=source or "", published=pub,
                            suppressed=(int(suppress_below or 0), n_suppressed), quote_rejected=quote_rejected,
                            requests=[dict(r) for r in (requests or [])], outlook=outlook,
+                           rules=list(rules or []),
+                           econ_scheme=dict(econ_scheme) if isinstance(econ_scheme, Mapping) else econ_scheme,
                            cost_of_crime=cost_of_crime,
                            config_dir=Path(config_dir) if config_dir is not None else None)
         sections = build_sections(ctx, step=lambda heading: prog.step(f"{t('step.sections', lang)}: {heading}"))
@@ -199,6 +208,8 @@ def build_brief(
     base_year: int | None = None,
     published: Any = None,
     requests: Sequence[Mapping[str, Any]] | None = None,
+    rules: Sequence[LegalFloor] | None = None,
+    econ_scheme: str | Mapping[str, str] | None = None,
     suppress_below: int | None = None,
     quote_rejected: bool = False,
     progress: ProgressArg = None,
@@ -250,6 +261,14 @@ def build_brief(
         The dataset's own data requests (mappings with ``need``, ``from``, ``why``; the
         example's ``data_requests``), listed in the annex and the packs after the needs the
         brief met. Default: ``h.meta["data_requests"]``.
+    rules
+        Legal spending floors to check (``rules:`` of ``peir.yaml``,
+        :class:`peir.indicators.LegalFloor`); without them, the floors peir ships for the
+        country (El Salvador's art. 172 allocation to the Órgano Judicial). Default:
+        ``h.meta["rules"]``.
+    econ_scheme
+        The budget's economic classification scheme, for the names of the national codes in
+        the economic composition. Default: ``h.meta["econ_scheme"]``.
     suppress_below
         Suppress caseload counts below this number (1 to N − 1) in every output; they are
         blanked before any indicator is computed.
@@ -299,6 +318,7 @@ def build_brief(
         with OutputFolder(out) as folder:
             brief = make_brief(h, lang=lang, peers=peers, country=country, title=title, source=source,
                                as_of=as_of, base_year=base_year, published=published, requests=requests,
+                               rules=rules, econ_scheme=econ_scheme,
                                suppress_below=suppress_below, quote_rejected=quote_rejected,
                                outlook=outlook, cost_of_crime=cost_of_crime, config_dir=config_dir,
                                progress=prog)

@@ -18,6 +18,7 @@ from matplotlib.figure import Figure
 
 from peir.costs.spec import CostOfCrimeSpec
 from peir.dataset import HarmonizedDataset
+from peir.indicators.floors import LegalFloor
 from peir.outlook.spec import OutlookSpec
 from peir.report.i18n import TEXT, fmt_number, phase_label, t, unit_label
 from peir.report.model import Column, ColumnKind, FigureBlock, NumberLog, TableBlock
@@ -86,6 +87,11 @@ class BriefContext:
     requests
         The dataset's own data requests (``need``, ``from``, ``why``), listed after the
         registry's in the annex.
+    rules
+        Legal spending floors (``rules:`` of ``peir.yaml``); the section on funding checks
+        them, or the floors peir ships for the country when none is declared.
+    econ_scheme
+        The budget's economic classification scheme (names of the national codes).
     """
 
     h: HarmonizedDataset
@@ -109,6 +115,8 @@ class BriefContext:
     suppressed: tuple[int, int] = (0, 0)
     quote_rejected: bool = False
     requests: list[dict[str, Any]] = field(default_factory=list)
+    rules: list[LegalFloor] = field(default_factory=list)
+    econ_scheme: str | dict[str, str] | None = None
     _n_fig: int = 0
     _n_tab: int = 0
     _by_indicator: dict[str, dict[str, pd.DataFrame]] = field(default_factory=dict)

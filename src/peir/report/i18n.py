@@ -1156,6 +1156,147 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "step.html": ("Writing HTML", "Escribiendo HTML"),
     "step.md": ("Writing Markdown", "Escribiendo Markdown"),
     "step.xlsx": ("Writing workbook", "Escribiendo libro de cálculo"),
+    # --- resources (#17): personnel, funding and payments, economic composition, regions ---
+    "sec.personnel": ("Personnel", "Personal"),
+    "sec.funding": ("Funding and payments", "Financiamiento y pagos"),
+    "sec.regions": ("Regions", "Regiones"),
+    "sub.staff": ("Staff and wages", "Personal y salarios"),
+    "sub.by_category": ("Staff by category", "Personal por categoría"),
+    "sub.funding_sources": ("Who finances the sector", "Quién financia el sector"),
+    "sub.payments": ("Commitments, payments and arrears", "Compromisos, pagos y atrasos"),
+    "sub.floors": ("Legal spending floors", "Asignaciones mínimas legales"),
+    "sub.by_region": ("Spending and crime by region", "Gasto y delincuencia por región"),
+    "sub.dispersion": ("Dispersion across regions", "Dispersión entre regiones"),
+    "tab.personnel": ("Staff, wages and the wage bill by year", "Personal, salarios y masa salarial por año"),
+    "tab.personnel_category": ("Staff by category", "Personal por categoría"),
+    "tab.funding_shares": ("Funding shares of spending by year", "Participación de las fuentes en el gasto por año"),
+    "tab.funding_split": ("Spending by funding class", "Gasto por clase de financiamiento"),
+    "tab.payments": ("Commitment and payment by year", "Compromiso y pago por año"),
+    "tab.floors": ("Legal spending floors by year", "Asignaciones mínimas legales por año"),
+    "tab.econ_by_phase": (
+        "Economic composition by GFS class, in the phases that have it (% of the phase's total)",
+        "Composición económica por clase GFS, en las fases que la tienen (% del total de la fase)",
+    ),
+    "tab.econ_national": (
+        "Economic composition by national heading, with its GFS class",
+        "Composición económica por rubro nacional, con su clase GFS",
+    ),
+    "tab.by_region": ("Spending per capita and rates by region, {year}", "Gasto per cápita y tasas por región, {year}"),
+    "tab.regional_dispersion": ("Dispersion across regions by year", "Dispersión entre regiones por año"),
+    "note.personnel_units": (
+        "Average wages in {currency} per staff member and year (the personnel table's wage bill ÷ "
+        "headcount); ratios are unitless.",
+        "Salarios promedio en {currency} por funcionario y año (masa salarial de la tabla de personal ÷ "
+        "personal); los cocientes no tienen unidad.",
+    ),
+    "note.funding_split": (
+        "Each phase's lines by funding source, grouped into classes (peir.econ.funding_class); the "
+        "shares are of that phase's total.",
+        "Líneas de cada fase por fuente de financiamiento, agrupadas en clases (peir.econ.funding_class); "
+        "las participaciones son del total de esa fase.",
+    ),
+    "note.econ_phase": (
+        "The {level} budget has no economic classification in these data: the composition is that "
+        "of the phases shown, not of spending.",
+        "El presupuesto {level} no tiene clasificación económica en estos datos: la composición es la de "
+        "las fases indicadas, no la del gasto.",
+    ),
+    "msg.headcount": ("The sector's institutions had {n} staff in {year}.",
+                      "Las instituciones del sector tenían {n} funcionarios en {year}."),
+    "msg.headcount_rate": ("That is {rate} per 100,000 inhabitants.", "Son {rate} por cada 100.000 habitantes."),
+    "msg.avg_wage_gdp_pc": ("The average wage is {ratio} times GDP per capita.",
+                            "El salario promedio equivale a {ratio} veces el PIB per cápita."),
+    "msg.wage_bill_share": ("The wage bill of the personnel table is {share} of spending.",
+                            "La masa salarial de la tabla de personal es el {share} del gasto."),
+    "msg.police_per_100k_staff": ("In {year} there were {rate} police officers per 100,000 inhabitants.",
+                                  "En {year} había {rate} agentes policiales por cada 100.000 habitantes."),
+    "msg.external_share": ("External loans and grants financed {share} of spending in {year}.",
+                           "Los préstamos y donaciones externos financiaron el {share} del gasto en {year}."),
+    "msg.funding_split": (
+        "In the {phase} budget of {year}, external loans and grants financed {share} of the total.",
+        "En el presupuesto {phase} de {year}, los préstamos y donaciones externos financiaron el {share} del total.",
+    ),
+    "msg.funding_split_level": (
+        "The {level} budget has no funding source in these data, so this is the split of the budget "
+        "as voted or proposed, not of spending.",
+        "El presupuesto {level} no tiene fuente de financiamiento en estos datos: esta es la distribución "
+        "del presupuesto votado o propuesto, no la del gasto.",
+    ),
+    "msg.payment_rate": ("In {year}, {rate} of accrued spending was paid by the close of the year.",
+                         "En {year} se pagó el {rate} del gasto devengado antes del cierre del ejercicio."),
+    "msg.arrears": ("Accrued but unpaid spending (a proxy of new arrears, PEFA PI-22): {amount} million {currency}.",
+                    "Gasto devengado no pagado (aproximación de nuevos atrasos, PEFA PI-22): {amount} millones de {currency}."),
+    "tab.floor_rules": ("Legal spending floors checked", "Asignaciones mínimas legales verificadas"),
+    "col.base": ("Base (context column)", "Base (columna de contexto)"),
+    "col.in_force": ("In force", "Vigencia"),
+    "col.basis": ("Legal basis", "Fundamento legal"),
+    "msg.floors": ("Of {n} year(s) checked, the floor was missed in {missed}.",
+                   "De {n} año(s) verificados, la asignación mínima no se cumplió en {missed}."),
+    "na.floors_no_years": ("no year of the data falls in the period the rule was in force",
+                           "ningún año de los datos cae en el período de vigencia de la regla"),
+    "na.floor_base": ("the context has no {base} for {years}", "el contexto no tiene {base} para {years}"),
+    "msg.econ_phase": (
+        "In the {phase} budget of {year}, compensation of employees takes {wages} and capital "
+        "(GFS 31) {capital} of the total.",
+        "En el presupuesto {phase} de {year}, las remuneraciones representan el {wages} y el capital "
+        "(GFS 31) el {capital} del total.",
+    ),
+    "msg.regions": (
+        "Across {n} regions in {year}, spending per inhabitant ranges from {low_v} ({low}) to {top_v} ({top}).",
+        "Entre {n} regiones en {year}, el gasto por habitante va de {low_v} ({low}) a {top_v} ({top}).",
+    ),
+    "msg.regional_cv": ("The coefficient of variation across regions is {cv}.",
+                        "El coeficiente de variación entre regiones es {cv}."),
+    "msg.spending_crime": (
+        "Across regions, spending per capita and recorded crime per 100,000 inhabitants correlate at "
+        "r = {r} in {year} (a description, not a cause).",
+        "Entre regiones, el gasto per cápita y los delitos registrados por 100.000 habitantes tienen una "
+        "correlación de r = {r} en {year} (una descripción, no una causa).",
+    ),
+    "fig.regions": ("Spending per capita and recorded crime by region, {year}",
+                    "Gasto per cápita y delitos registrados por región, {year}"),
+    "fig.regions_alt": (
+        "Dot plot: one row per region, ordered by spending per capita ({year}); dashed line = national value",
+        "Gráfico de puntos: una fila por región, ordenadas por gasto per cápita ({year}); línea discontinua = valor nacional",
+    ),
+    "fig.spending_crime": ("Spending per capita against recorded crime across regions, {year}",
+                           "Gasto per cápita frente a delitos registrados entre regiones, {year}"),
+    "col.category": ("Category", "Categoría"),
+    "col.funding_class": ("Funding class", "Clase de financiamiento"),
+    "col.arrears_m": ("Accrued, unpaid ({currency} million)", "Devengado no pagado (millones de {currency})"),
+    "col.rule": ("Rule", "Regla"),
+    "col.allocation_lcu_m": ("Allocation (local currency, million)", "Asignación (moneda local, millones)"),
+    "col.base_lcu_m": ("Base (local currency, million)", "Base (moneda local, millones)"),
+    "col.min_share": ("Floor (%)", "Mínimo (%)"),
+    "col.compliant": ("Met", "Cumplida"),
+    "col.shortfall_lcu_m": ("Shortfall (local currency, million)", "Faltante (moneda local, millones)"),
+    "col.econ_name": ("National heading", "Rubro nacional"),
+    "col.gfs_class": ("GFS 2014 class", "Clase GFS 2014"),
+    "econ.expense_unsettled": ("Expense, GFS class not settled", "Gasto, clase GFS no determinada"),
+    "w.lcu": ("local currency", "moneda local"),
+    "need.personnel": (
+        "staff in post and the wage bill by institution and category (police officers, judges, "
+        "prosecutors, defenders, prison officers, civilian staff): the personnel table",
+        "personal en funciones y masa salarial por institución y categoría (agentes policiales, jueces, "
+        "fiscales, defensores, custodios, personal civil): la tabla de personal",
+    ),
+    "need.funding": ("the funding source of each budget line (funding_source)",
+                     "la fuente de financiamiento de cada línea (funding_source)"),
+    "need.payments": ("the committed and paid phases of the budget (compromiso, pagado)",
+                      "las fases comprometida y pagada del presupuesto (compromiso, pagado)"),
+    "need.floors": ("the legal spending floors that apply (rules: in peir.yaml)",
+                    "las asignaciones mínimas legales aplicables (rules: en peir.yaml)"),
+    "need.revenue": ("the base of the legal floors (current revenue by year, context column revenue_current)",
+                     "la base de las asignaciones mínimas (ingresos corrientes por año, columna revenue_current)"),
+    "need.regions": (
+        "budget lines by region and the population of each region (context rows with region)",
+        "líneas presupuestarias por región y la población de cada región (filas de contexto con región)",
+    ),
+    "from.payroll": ("the payroll system and the institutions' human resources units",
+                     "el sistema de planillas y las unidades de recursos humanos de las instituciones"),
+    "from.treasury": ("the treasury (the execution of payments)", "la tesorería (la ejecución de pagos)"),
+    "from.legal": ("the review team and the ministry of finance's legal office",
+                   "el equipo de la revisión y la unidad jurídica del ministerio de hacienda"),
     # --- words -------------------------------------------------------------------------------
     "w.and": ("and", "y"),
     "w.input": ("input", "insumo"),

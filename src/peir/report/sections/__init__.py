@@ -18,22 +18,28 @@ from peir.report.sections import (
     composition,
     credibility,
     efficiency,
+    funding,
     key_messages,
     outlook,
     performance,
+    personnel,
     reconciliation,
+    regions,
     results_matrix,
     spending,
 )
 
-__all__ = ["BODY", "build_sections"]
+__all__ = ["BODY", "build_sections", "section_number"]
 
 #: The body sections in order: (heading key, builder).
 BODY: tuple[tuple[str, Callable[[BriefContext], Section]], ...] = (
     ("sec.spending", spending.build),
     ("sec.composition", composition.build),
+    ("sec.personnel", personnel.build),
+    ("sec.funding", funding.build),
     ("sec.credibility", credibility.build),
     ("sec.performance", performance.build),
+    ("sec.regions", regions.build),
     ("sec.efficiency", efficiency.build),
     ("sec.outlook", outlook.build),
     ("sec.results", results_matrix.build),
@@ -50,3 +56,8 @@ def build_sections(ctx: BriefContext, step: Callable[[str], None] | None = None)
             step(ctx.t(key))
         body.append(build(ctx))
     return [key_messages.build(ctx), *body]
+
+
+def section_number(heading_key: str) -> int:
+    """The number a body section is printed with (the key messages are section 1)."""
+    return 2 + [k for k, _b in BODY].index(heading_key)

@@ -7,23 +7,22 @@ import pandas as pd
 
 from peir.chain import CHAIN_LINKS
 from peir.report import charts
-from peir.report.context import BriefContext, KeyMessage, country_rows, finite, to_float, year_table
+from peir.report.context import BriefContext, KeyMessage, country_rows, finite, to_float
 from peir.report.coverage import spending_coverage
 from peir.report.gaps import DataGap, section
-from peir.report.i18n import econ_label, link_label
+from peir.report.i18n import link_label
 from peir.report.model import Column, Section
 from peir.report.needs import NEEDS, holder_text
+from peir.report.sections import economic
 from peir.schema import C
 
 __all__ = ["build"]
-
-_ECON = (("exp_wage_share", "21"), ("exp_goods_services_share", "22"), ("exp_capital_share", "31"))
 
 
 def build(ctx: BriefContext) -> Section:
     """By link (table, stacked bars, the largest link), by institution, by economic class."""
     return section(ctx, "composition", "sec.composition", [
-        ("sub.by_link", _by_link), ("sub.by_institution", _by_institution), ("sub.by_econ", _by_econ)])
+        ("sub.by_link", _by_link), ("sub.by_institution", _by_institution), ("sub.by_econ", economic.by_econ)])
 
 
 def with_share(ctx: BriefContext, rows: pd.DataFrame, amount: str, share: str, by: str) -> pd.DataFrame:
@@ -154,22 +153,4 @@ def _by_institution(ctx: BriefContext, sec: Section) -> None:
         "exp_institution": {"indicator": "exp_institution", "unit": ctx.unit("exp_institution")},
         "exp_institution_share": {"indicator": "exp_institution_share", "unit": "%"},
     })
-    sec.blocks.append(tb)
-
-
-def _by_econ(ctx: BriefContext, sec: Section) -> None:
-    parts = {i: ctx.series(i) for i, _code in _ECON}
-    years = sorted(set().union(*[set(s.index) for s in parts.values()]))
-    if not years:
-        raise DataGap("econ")
-    frame = year_table(ctx, years, parts)
-    tb = ctx.table("by_econ", ctx.t("tab.by_econ"), frame, [
-        Column(C.YEAR, ctx.t("col.year"), "year"),
-        *[Column(i, f"{econ_label(code, ctx.lang)} (%)", "num1") for i, code in _ECON],
-    ])
-    ctx.log.record_table(tb, origin="compute", row_keys=[C.COUNTRY, C.YEAR],
-                         value_columns={i: {"indicator": i, "unit": "%"} for i, _code in _ECON})
-    w = ctx.latest("exp_wage_share")
-    if w:
-        sec.p(ctx.t("msg.wage_share", year=w[1], share=ctx.num("exp_wage_share", w[0], w[1], unit="%")))
     sec.blocks.append(tb)
