@@ -348,8 +348,9 @@ def _tiny_tmpfs(path: Path, size: str) -> Iterator[Path]:
 
 
 def test_full_disk_real(small: Any, tmp_path: Path) -> None:
-    """A real 600 KB file system: the markdown brief fits, the full one does not."""
-    with _tiny_tmpfs(tmp_path / "disk", "600k") as disk:
+    """A real 700 KB file system: the markdown brief (about 570 KB with its figures) fits, the
+    full one (html with embedded figures, xlsx, md) does not."""
+    with _tiny_tmpfs(tmp_path / "disk", "700k") as disk:
         out = disk / "out"
         build_brief(small, out_dir=out, lang="en", formats=("md",))
         before = _assert_consistent(out)

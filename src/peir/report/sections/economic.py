@@ -36,9 +36,8 @@ _MAX_CODES = 20
 
 
 def split_by_code(ctx: BriefContext, by: str) -> pd.DataFrame:
-    """:func:`econ_split` of the country's spending by ``by`` (``econ_gfs`` or ``econ``) for the
-    year-phases other than the year's level phase that carry economic codes (the level phase
-    is in the indicators)."""
+    """:func:`econ_split` of the country's spending by ``by`` (``econ_gfs`` or ``econ``) in the
+    years whose level phase has no economic composition (the phases that carry codes)."""
     s = ctx.h.spending
     if s.empty or by not in s.columns:
         return pd.DataFrame()
@@ -46,18 +45,9 @@ def split_by_code(ctx: BriefContext, by: str) -> pd.DataFrame:
     out = econ_split(s, by=by)
     if out.empty:
         return out
-    level = _level_phases(s)
     covered = set(ctx.series("exp_wage_share").index)
-    keep = [not (str(p) == level.get(int(y)) and int(y) in covered) for y, p in zip(out[C.YEAR], out[C.PHASE])]
+    keep = [int(y) not in covered for y in out[C.YEAR]]
     return out[keep].reset_index(drop=True)
-
-
-def _level_phases(s: pd.DataFrame) -> dict[int, str]:
-    out: dict[int, str] = {}
-    for y, g in s.groupby(C.YEAR):
-        phases = set(g[C.PHASE].astype(str))
-        out[int(str(y))] = next((p for p in ("executed", "approved") if p in phases), "")
-    return out
 
 
 def _gfs_text(ctx: BriefContext, code: str) -> str:
@@ -134,6 +124,8 @@ def _national_codes(ctx: BriefContext, sec: Section) -> None:
     if split.empty or split["code"].nunique() > _MAX_CODES:
         return
     scheme = scheme_for(ctx.country, ctx.econ_scheme)
+    if scheme is None or scheme in ("GFS", "BOOST"):
+        return  # codes that are GFS classes or labels: the table by class says it all
     named: dict[str, tuple[str, str]] = {}
     if scheme is not None:
         lk = lookup([c for c in split["code"].unique() if c], scheme=scheme)
