@@ -445,39 +445,58 @@ def execution_rate(
     source: str | None = None,
     ax: Axes | None = None,
 ) -> Figure:
-    """Bars of execution rates (percent) by year, one series per link or ``total``.
+    """Execution rates (percent) by year, one series per link, institution or ``total``.
 
     Parameters
     ----------
     data
-        Index: year; columns: ``total`` and/or link ids; values: executed ÷ approved × 100.
-        A dashed line marks 100 %.
+        Index: year; columns: ``total`` and/or link ids or institution names; values:
+        executed ÷ approved × 100. A dashed line marks 100 %. One or two series are drawn as
+        labelled bars; more as lines with markers (``total`` thicker, in black), so a dozen
+        years of six series stay readable. Years are labelled every year up to ten years,
+        else every other year.
     """
     with style():
         fig, ax, own = _setup(ax)
         d = data.sort_index()
         cols = list(d.columns)
         n = max(1, len(cols))
-        width = 0.8 / n
         x = np.arange(len(d))
-        for i, c in enumerate(cols):
-            color = LINK_COLORS.get(str(c), OKABE_ITO["black"] if c == "total" else _CYCLE[i % 7])
-            label = t("ax.total", lang) if c == "total" else link_label(str(c), lang)
-            vals = d[c].to_numpy(dtype=float)
-            bars = ax.bar(x + (i - (n - 1) / 2) * width, np.nan_to_num(vals), width=width * 0.95,
-                          color=color, label=label)
-            if n <= 2:
+        if n <= 2:
+            width = 0.8 / n
+            for i, c in enumerate(cols):
+                vals = d[c].to_numpy(dtype=float)
+                bars = ax.bar(x + (i - (n - 1) / 2) * width, np.nan_to_num(vals), width=width * 0.95,
+                              color=_series_color(c, i), label=_series_label(c, lang))
                 _label_bars(ax, bars, vals.tolist(), lang, decimals=1, suffix="%")
+        else:
+            for i, c in enumerate(cols):
+                vals = d[c].to_numpy(dtype=float)
+                total = c == "total"
+                ax.plot(x, vals, color=_series_color(c, i), marker="o", markersize=4 if not total else 5,
+                        linewidth=2.4 if total else 1.4, label=_series_label(c, lang), zorder=3 if total else 2)
         ax.axhline(100, color="#333333", linestyle="--", linewidth=1, label=t("ax.full_execution", lang))
-        ax.set_xticks(x, [str(int(y)) for y in d.index])
+        years = [str(int(y)) for y in d.index]
+        step = 1 if len(years) <= 10 else 2
+        ax.set_xticks(x[::step], years[::step])
         ax.set_xlabel(t("ax.year", lang))
         ax.set_ylabel(t("ax.execution", lang))
         ax.yaxis.set_major_formatter(_pct_formatter(lang))
-        top = float(np.nanmax(d.to_numpy(dtype=float))) if d.size and np.isfinite(d.to_numpy(dtype=float)).any() else 100.0
-        ax.set_ylim(0, max(110.0, top * 1.12))
+        arr = d.to_numpy(dtype=float)
+        top = float(np.nanmax(arr)) if d.size and np.isfinite(arr).any() else 100.0
+        low = float(np.nanmin(arr)) if d.size and np.isfinite(arr).any() else 0.0
+        ax.set_ylim(0 if n <= 2 else max(0.0, min(80.0, low - 10)), max(110.0, top * 1.08))
         _legend_beside(ax)
         ax.set_title(title or t("fig.execution", lang))
         return _finish(fig, ax, own, source, lang)
+
+
+def _series_color(c: object, i: int) -> str:
+    return LINK_COLORS.get(str(c), OKABE_ITO["black"] if c == "total" else _CYCLE[i % (len(_CYCLE) - 1)])
+
+
+def _series_label(c: object, lang: str) -> str:
+    return t("ax.total", lang) if c == "total" else _wrap(link_label(str(c), lang), 30)
 
 
 def chain_funnel(

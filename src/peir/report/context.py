@@ -16,9 +16,11 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from peir.costs.crime import CostOfCrime
 from peir.costs.spec import CostOfCrimeSpec
 from peir.dataset import HarmonizedDataset
 from peir.indicators.floors import LegalFloor
+from peir.outlook.project import Projection
 from peir.outlook.spec import OutlookSpec
 from peir.report.i18n import TEXT, fmt_number, phase_label, t, unit_label
 from peir.report.model import Column, ColumnKind, FigureBlock, NumberLog, TableBlock
@@ -80,6 +82,10 @@ class BriefContext:
     bottleneck, chain_year, dea_scores
         The chain model's bottleneck table and its year, and the DEA scores, once the
         efficiency section has computed them (the working-group packs reuse them).
+    projection, crime_cost
+        The baseline :class:`~peir.outlook.Projection` and the
+        :class:`~peir.costs.CostOfCrime`, once the outlook section has computed them (the
+        packs show their link's lines).
     suppressed
         ``(n, cells)``: caseload counts below ``n`` were blanked, ``cells`` of them.
     quote_rejected
@@ -110,6 +116,8 @@ class BriefContext:
     config_dir: Path | None = None
     published: pd.DataFrame = field(default_factory=pd.DataFrame)
     bottleneck: pd.DataFrame | None = None
+    projection: Projection | None = None
+    crime_cost: CostOfCrime | None = None
     chain_year: int | None = None
     dea_scores: pd.Series | None = None
     suppressed: tuple[int, int] = (0, 0)

@@ -33,7 +33,7 @@ import pandas as pd
 from peir.dataset import HarmonizedDataset
 from peir.schema import C
 
-__all__ = ["Coverage", "SeriesBreaks", "runs", "source_breaks", "spending_coverage"]
+__all__ = ["Coverage", "SeriesBreaks", "executed_by_link_assumed", "runs", "source_breaks", "spending_coverage"]
 
 _LEVEL_PHASES = ("executed", "approved")
 
@@ -144,6 +144,27 @@ def spending_coverage(h: HarmonizedDataset, country: str) -> Coverage:
         shares = frozenset(y for y in split if widest > 0 and len(cats[y]) == widest)
     return Coverage(segments=runs({y: (phase[y], inst[y]) for y in years}), phase=phase, institutions=inst,
                     categories=cats, whole=whole, shares=shares, links_from=links_from, links_note=note)
+
+
+def executed_by_link_assumed(h: HarmonizedDataset) -> bool:
+    """True when the dataset's own coverage says its *executed* split by link is assumed, not
+    observed (``coverage[].executed_by_link`` given and not starting with "observed"), for a
+    window that overlaps the data's years: an execution rate by link is then the rate of the
+    institution, not the link's."""
+    windows = h.meta.get("coverage")
+    if not isinstance(windows, list) or h.spending.empty:
+        return False
+    years = pd.to_numeric(h.spending[C.YEAR], errors="coerce").dropna()
+    lo_y, hi_y = int(years.min()), int(years.max())
+    for w in windows:
+        if not isinstance(w, dict) or not w.get("executed_by_link"):
+            continue
+        lo, hi = w.get("from"), w.get("to")
+        if (lo is not None and int(lo) > hi_y) or (hi is not None and int(hi) < lo_y):
+            continue
+        if not str(w["executed_by_link"]).strip().lower().startswith("observed"):
+            return True
+    return False
 
 
 def _links_from(windows: object, years: list[int]) -> tuple[int | None, str]:

@@ -728,6 +728,51 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
         "gasto de esa institución, no del sector de seguridad y justicia, ni del eslabón {link} "
         "(que en los datos de esta revisión comprende {institutions}).",
     ),
+    "note.exec_link_assumed": (
+        "Execution by link is not observed in this data: the executed amount of an institution is "
+        "split by link with assumed shares, so a link's rate would only repeat its institution's. "
+        "The rates are shown by institution.",
+        "La ejecución por eslabón no se observa en estos datos: el monto ejecutado de una institución "
+        "se distribuye por eslabón con participaciones supuestas, por lo que la tasa de un eslabón solo "
+        "repetiría la de su institución. Las tasas se muestran por institución.",
+    ),
+    "pk.outlook": ("Outlook", "Perspectivas"),
+    "pk.cost_of_crime": ("The link in the cost of crime", "El eslabón en el costo del crimen"),
+    "pk.outlook_text": (
+        "In the brief's baseline projection, spending on {link} of {amount} million {currency} in "
+        "{base_year} becomes {amount_end} million in {end_year} (current prices).",
+        "En la proyección de referencia del informe, el gasto en {link} de {amount} millones de "
+        "{currency} en {base_year} pasa a {amount_end} millones en {end_year} (precios corrientes).",
+    ),
+    "pk.outlook_note": (
+        "The projection carries the base year's spending forward under the assumptions stated in the "
+        "brief's outlook section: it is a scenario, not a forecast or a recommendation.",
+        "La proyección lleva adelante el gasto del año base con los supuestos del capítulo de "
+        "perspectivas del informe: es un escenario, no un pronóstico ni una recomendación.",
+    ),
+    "pk.tab_outlook": ("Projected spending on {link}", "Gasto proyectado en {link}"),
+    "pk.cost_text": (
+        "In the brief's cost of crime for {year}, public spending on {link} is {pct} of GDP.",
+        "En el costo del crimen del informe para {year}, el gasto público en {link} es el {pct} del PIB.",
+    ),
+    "pk.tab_cost": ("Public spending on {link} in the cost of crime ({year})",
+                    "Gasto público en {link} en el costo del crimen ({year})"),
+    "w.press_source": ("{name}, a press compilation", "{name}, recopilación de prensa"),
+    "pk.note_links_from": (
+        "The data splits spending by link only from {year}: in {years} {link} holds only the "
+        "institutions wholly on it and part of the sector is unallocated, so those amounts are not "
+        "comparable with later ones and their shares are not shown.",
+        "Los datos distribuyen el gasto por eslabón solo desde {year}: en {years} {link} comprende solo "
+        "las instituciones que están enteramente en él y una parte del sector no está asignada, por lo "
+        "que esos montos no son comparables con los posteriores y sus participaciones no se muestran.",
+    ),
+    "pk.peers_institution": (
+        "The peers' data covers one institution only, {name}: these tables compare that "
+        "institution's spending, not the link {link} as this review's data defines it.",
+        "Los datos de los países pares cubren una sola institución, {name}: estas tablas comparan el "
+        "gasto de esa institución, no el eslabón {link} tal como lo definen los datos de esta revisión.",
+    ),
+    "w.by_link_suffix": ("by link", "por eslabón"),
     "note.outlook_base_capped": (
         "The outlook block sets the base year {given}, after the year of this brief ({as_of}); the "
         "projection starts from {year}, the latest sound base year up to {as_of}.",

@@ -15,9 +15,10 @@ from collections.abc import Iterable
 
 import pandas as pd
 
+from peir.report.i18n import t
 from peir.schema import C
 
-__all__ = ["COUNTRY_NAMES", "budget_sources", "caseload_sources", "context_sources", "country_name"]
+__all__ = ["COUNTRY_NAMES", "budget_sources", "caseload_sources", "context_sources", "country_name", "source_label"]
 
 #: ISO 3166 alpha-3 -> (English, Spanish).
 COUNTRY_NAMES: dict[str, tuple[str, str]] = {
@@ -125,3 +126,10 @@ def context_sources(context: pd.DataFrame) -> list[str]:
         first = _BRACKETS.sub("", s).split(" (")[0].split(":")[0].strip()
         out.append(first.split()[0] if first.split() and first.split()[0].isupper() else first[:40])
     return list(dict.fromkeys(out))
+
+
+def source_label(source: str, lang: str = "en") -> str:
+    """A caseload source as a reader reads it: ``press:elsalvadorinfo.net`` is
+    "elsalvadorinfo.net (press)"; other sources as they are."""
+    m = re.match(r"^press:\s*(.+)$", str(source))
+    return t("w.press_source", lang, name=m.group(1)) if m else str(source)

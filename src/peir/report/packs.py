@@ -23,13 +23,14 @@ import pandas as pd
 from peir._version import __version__
 from peir.chain import CHAIN_LINKS, Link
 from peir.report.context import BriefContext, country_rows
-from peir.report.coverage import spending_coverage
+from peir.report.coverage import executed_by_link_assumed, spending_coverage
 from peir.report.gaps import DataGap, section
 from peir.report.i18n import link_label, t
 from peir.report.model import Brief, Column, NumberLog, Section
 from peir.report.needs import request_rows
 from peir.report.sections.efficiency import bottleneck_table
 from peir.report.sections.results_matrix import baseline_rows
+from peir.report.sections.spending import peer_institution
 from peir.schema import C
 
 __all__ = ["PACK_FIELDS", "build_packs"]
@@ -63,6 +64,8 @@ def _pack(ctx: BriefContext, lk: Link, subtitle: str) -> Brief:
         section(pctx, "peers", "pk.peers", [(None, lambda c, s: _peers(c, s, link))]),
         section(pctx, "efficiency", "pk.efficiency", [(None, lambda c, s: _efficiency(c, s, link))]),
         section(pctx, "position", "pk.position", [(None, lambda c, s: _position(c, s, link))]),
+        section(pctx, "outlook", "pk.outlook", [(None, lambda c, s: _outlook(c, s, link)),
+                                                ("pk.cost_of_crime", lambda c, s: _cost(c, s, link))]),
         section(pctx, "results-matrix", "pk.results", [(None, lambda c, s: _results(c, s, link))]),
     ]
     sections.append(_requests(pctx, link))  # last: it lists the gaps met above
@@ -104,9 +107,7 @@ def _spending(ctx: BriefContext, sec: Section, link: str) -> None:
         Column("exp_link_real", ctx.t("col.amount_real_m", currency=ctx.currency, base_year=ctx.base_year or "–"),
                "millions"),
         Column("exp_link_share", ctx.t("col.share"), "num1"),
-    ], note=ctx.t("note.partial_shares", years=", ".join(
-        str(int(y)) for y in frame[C.YEAR] if int(y) not in whole)) if any(int(y) not in whole for y in frame[C.YEAR])
-        else "")
+    ], note=_spending_note(ctx, link, [int(y) for y in frame[C.YEAR] if int(y) not in whole]))
     ctx.log.record_table(tb, origin="compute", row_keys=[C.COUNTRY, C.YEAR, C.LINK], value_columns={
         "exp_link": {"indicator": "exp_link"}, "exp_link_real": {"indicator": "exp_link_real"},
         "exp_link_share": {"indicator": "exp_link_share", "unit": "%"}})
@@ -128,6 +129,22 @@ def _spending(ctx: BriefContext, sec: Section, link: str) -> None:
         sec.blocks.append(tb2)
 
 
+def _spending_note(ctx: BriefContext, link: str, partial: list[int]) -> str:
+    """Why some years of the link's spending have no share: before the dataset's own split by
+    link (the break: amounts before it hold only the institutions wholly on the link), or a
+    year covering part of the sector."""
+    if not partial:
+        return ""
+    lf = spending_coverage(ctx.h, ctx.country).links_from
+    before = [y for y in partial if lf is not None and y < lf]
+    if before and lf is not None and max(int(y) for y in ctx.h.spending[C.YEAR]) >= lf:
+        return ctx.t("pk.note_links_from", year=lf, link=link_label(link, ctx.lang),
+                     years=f"{before[0]}–{before[-1]}" if len(before) > 1 else str(before[0]))
+    if before:
+        return ctx.t("note.links_unsplit", years=f"{before[0]}–{before[-1]}" if len(before) > 1 else str(before[0]))
+    return ctx.t("note.partial_shares", years=", ".join(map(str, partial)))
+
+
 def _link_indicator_ids(ctx: BriefContext, link: str) -> list[str]:
     c = ctx.catalog
     own = [str(i) for i in c.loc[c["link"] == link, "id"]] if not c.empty else []
@@ -136,8 +153,14 @@ def _link_indicator_ids(ctx: BriefContext, link: str) -> list[str]:
 
 def _indicators(ctx: BriefContext, sec: Section, link: str) -> None:
     rows: list[dict[str, Any]] = []
+    cover = spending_coverage(ctx.h, ctx.country)
+    assumed = executed_by_link_assumed(ctx.h)
     for ind in _link_indicator_ids(ctx, link):
+        if ind == "exec_rate_link" and assumed:  # the institution's rate, not the link's
+            continue
         s = ctx.series(ind, link=link if ind in _LINK_SPENDING else None)
+        if ind in _LINK_SPENDING and cover.links_from is not None:  # only years split by link
+            s = s[s.index.isin(cover.shares)]
         s = s[np.isfinite(s.to_numpy(dtype=float))]
         if s.empty:
             continue
@@ -162,6 +185,9 @@ def _peers(ctx: BriefContext, sec: Section, link: str) -> None:
     if ctx.peers is None or ctx.ind_peers.empty:
         raise DataGap("peers")
     done = 0
+    inst = peer_institution(ctx)
+    if inst:  # one institution (BOOST's judiciary): named as such, never as the link
+        sec.note(ctx.t("pk.peers_institution", name=inst, link=link_label(link, ctx.lang)))
     for ind in _link_indicator_ids(ctx, link):
         rows = ctx.rows(ind, peers=True, link=link if ind in _LINK_SPENDING else None).dropna(subset=[C.VALUE])
         if rows.empty or rows[C.COUNTRY].nunique() < 2:
@@ -172,7 +198,11 @@ def _peers(ctx: BriefContext, sec: Section, link: str) -> None:
         frame = r[[C.COUNTRY, C.YEAR, C.VALUE]].sort_values(C.VALUE, ascending=False).copy()
         frame[C.LINK] = link if ind in _LINK_SPENDING else ""
         frame["country_label"] = [ctx.country_label(str(c)) for c in frame[C.COUNTRY]]
-        tb = ctx.table(f"peers_{ind}", f"{ctx.name(ind)} ({year})", frame, [
+        title = f"{ctx.name(ind)} ({year})"
+        if inst and ind in _LINK_SPENDING:
+            what = " ".join(ctx.name(ind).replace(ctx.t("w.by_link_suffix"), "").split())
+            title = f"{inst}: {what} ({year})"
+        tb = ctx.table(f"peers_{ind}", title, frame, [
             Column("country_label", ctx.t("col.country")),
             Column(C.VALUE, ctx.unit_text(ctx.unit(ind)) or ctx.t("col.value"), "num2")])
         ctx.log.record_table(tb, origin="compute", dataset="peers", row_keys=[C.COUNTRY, C.YEAR, C.LINK],
@@ -219,6 +249,66 @@ def _position(ctx: BriefContext, sec: Section, link: str) -> None:
     sec.blocks.append(bottleneck_table(ctx, "position", ranked, year))
 
 
+def _outlook(ctx: BriefContext, sec: Section, link: str) -> None:
+    """The link's lines of the brief's baseline projection (``Projection.by_link()[link]``)."""
+    p = ctx.projection
+    if p is None:
+        raise DataGap("projection")
+    cover = spending_coverage(ctx.h, ctx.country)
+    wide, real = p.by_link(), p.by_link(real=True)
+    if link not in wide.columns or (cover.links_from is not None and p.base_year < cover.links_from):
+        raise DataGap("link_split")  # the base year's spending is not split onto this link
+    years = [int(y) for y in wide.index]
+    frame = pd.DataFrame({C.YEAR: years, C.COUNTRY: ctx.country, C.LINK: link,
+                          "amount": wide[link].to_numpy(dtype=float),
+                          "amount_real": real[link].reindex(wide.index).to_numpy(dtype=float)})
+    b, end = years[0], years[-1]
+    sec.p(ctx.t("pk.outlook_text", link=link_label(link, ctx.lang), base_year=b, end_year=end,
+                amount=ctx.log.fmt(float(frame["amount"].iloc[0]), ctx.currency, origin="outlook",
+                                   indicator="projection_link", country=ctx.country, year=b, link=link,
+                                   decimals=1, scale=1e6),
+                amount_end=ctx.log.fmt(float(frame["amount"].iloc[-1]), ctx.currency, origin="outlook",
+                                       indicator="projection_link", country=ctx.country, year=end, link=link,
+                                       decimals=1, scale=1e6),
+                currency=ctx.currency))
+    tb = ctx.table("link_projection", ctx.t("pk.tab_outlook", link=link_label(link, ctx.lang)), frame, [
+        Column(C.YEAR, ctx.t("col.year"), "year"),
+        Column("amount", ctx.t("col.amount_m", currency=ctx.currency), "millions"),
+        Column("amount_real", ctx.t("col.amount_real_m", currency=ctx.currency, base_year=b), "millions")])
+    ctx.log.record_table(tb, origin="outlook", row_keys=[C.COUNTRY, C.YEAR, C.LINK], value_columns={
+        "amount": {"indicator": "projection_link", "unit": ctx.currency},
+        "amount_real": {"indicator": "projection_link_real", "unit": ctx.currency}})
+    sec.blocks.append(tb)
+    sec.note(ctx.t("pk.outlook_note"))
+
+
+def _cost(ctx: BriefContext, sec: Section, link: str) -> None:
+    """The cost of crime's public spending on the link (its ``public_<link>`` row)."""
+    c = ctx.crime_cost
+    if c is None:
+        raise DataGap("cost_of_crime")
+    t_ = c.table
+    row = t_[t_["component"].astype(str) == f"public_{link}"]
+    cover = spending_coverage(ctx.h, ctx.country)
+    if row.empty or (cover.links_from is not None and int(c.year) < cover.links_from):
+        raise DataGap("link_split")  # the year's spending is not split onto this link
+    r = row.iloc[0]
+    frame = pd.DataFrame([{C.COUNTRY: ctx.country, C.YEAR: int(c.year), C.LINK: link,
+                           "value": float(r["value"]), "pct_gdp": float(r["pct_gdp"]),
+                           "source": str(r.get("source", ""))}])
+    sec.p(ctx.t("pk.cost_text", link=link_label(link, ctx.lang), year=int(c.year),
+                pct=ctx.log.fmt(float(r["pct_gdp"]), "%", origin="cost_of_crime", indicator=f"public_{link}",
+                                country=ctx.country, year=int(c.year), link=link, decimals=2)))
+    tb = ctx.table("link_cost_of_crime", ctx.t("pk.tab_cost", link=link_label(link, ctx.lang), year=int(c.year)),
+                   frame, [Column("value", ctx.t("col.amount_m", currency=ctx.currency), "millions"),
+                           Column("pct_gdp", ctx.t("col.pct_gdp"), "num2"),
+                           Column("source", ctx.t("col.source"))])
+    ctx.log.record_table(tb, origin="cost_of_crime", row_keys=[C.COUNTRY, C.YEAR, C.LINK], value_columns={
+        "value": {"indicator": f"public_{link}", "unit": ctx.currency},
+        "pct_gdp": {"indicator": f"public_{link}_pct_gdp", "unit": "%"}})
+    sec.blocks.append(tb)
+
+
 def _results(ctx: BriefContext, sec: Section, link: str) -> None:
     sec.p(ctx.t("pk.results_intro"))
     rows = baseline_rows(ctx, link)
@@ -247,11 +337,15 @@ def _requests(ctx: BriefContext, link: str) -> Section:
     sec = Section("data-requests", ctx.t("pk.requests"))
     ctx.log.section = sec.id
     req = request_rows(ctx, link)
-    if req.empty:
+    rows = [{"what": r.what, "holder": r.holder, "why": ctx.t("annex.request_missing_in", sections=r.sections)}
+            for r in req.itertuples(index=False)]
+    rows += [{"what": str(r.get("need", "")), "holder": str(r.get("from", "")), "why": str(r.get("why", ""))}
+             for r in ctx.requests]  # the dataset's own list (need, from, why), after the registry's
+    if not rows:
         sec.p(ctx.t("pk.no_requests"))
         return sec
     sec.p(ctx.t("pk.requests_intro"))
-    sec.blocks.append(ctx.table("data_requests", ctx.t("pk.requests"), req, [
+    sec.blocks.append(ctx.table("data_requests", ctx.t("pk.requests"), pd.DataFrame(rows), [
         Column("what", ctx.t("col.what")), Column("holder", ctx.t("col.holder")),
-        Column("sections", ctx.t("col.where_missing"))]))
+        Column("why", ctx.t("col.why"))]))
     return sec

@@ -90,10 +90,15 @@ def _sources(ctx: BriefContext, sec: Section) -> None:
     if not sp.empty and C.SOURCE_REF in sp and C.INSTITUTION_CODE in sp:
         sp = sp[sp[C.COUNTRY] == ctx.country]
         # file:line references are grouped by file
-        refs = sp[C.SOURCE_REF].fillna("").astype(str).str.replace(r":\d+(-\d+)?$", "", regex=True)
+        # (file:line and "file line N, column 'x'" references are grouped by file)
+        refs = (sp[C.SOURCE_REF].fillna("").astype(str)
+                .str.replace(r":\d+(-\d+)?$", "", regex=True)
+                .str.replace(r",? lines? \d+(-\d+)?(, columns? '[^']*')?$", "", regex=True))
         b = (sp.assign(**{C.SOURCE_REF: refs})
              .groupby([C.INSTITUTION_CODE, C.SOURCE_REF], dropna=False, observed=True)[C.YEAR].agg(year_span)
              .reset_index().rename(columns={C.YEAR: "years"}))
+        names = ctx.institution_names()  # names, not codes
+        b[C.INSTITUTION_CODE] = [names.get(str(c), str(c)) for c in b[C.INSTITUTION_CODE]]
         if not b.empty:
             sec.blocks.append(generic_table(ctx, "budget_sources", ctx.t("tab.budget_sources"), b))
     ctxf = h.context

@@ -11,6 +11,7 @@ from peir.indicators import pefa
 from peir.indicators.pefa import PEFAResult
 from peir.report import charts
 from peir.report.context import BriefContext, KeyMessage, country_rows, finite, to_float, year_table
+from peir.report.coverage import executed_by_link_assumed
 from peir.report.gaps import DataGap, section
 from peir.report.i18n import link_label
 from peir.report.model import Column, Section
@@ -22,7 +23,7 @@ _EXEC_IDS = ("exec_rate_approved", "exec_rate_modified", "modification_rate")
 
 
 def build(ctx: BriefContext) -> Section:
-    """Execution rates (total and by link), then the PEFA scores."""
+    """Execution rates (total, and by institution or link), then the PEFA scores."""
     return section(ctx, "credibility", "sec.credibility", [("sub.execution", _execution), ("sub.pefa", _pefa)])
 
 
@@ -31,6 +32,11 @@ def _execution(ctx: BriefContext, sec: Section) -> None:
     exl = country_rows(ctx, "exec_rate_link")
     if ex.empty and exl.empty:
         raise DataGap("execution")
+    # the executed split by link the dataset says is assumed is never shown as the links' own
+    assumed = executed_by_link_assumed(ctx.h)
+    if assumed:
+        exl = exl.iloc[0:0]
+    inst = _institution_rates(ctx)
     years = sorted(set(ex.index) | set(exl[C.YEAR] if not exl.empty else []))
     frame = year_table(ctx, years, {n: ctx.series(n) for n in _EXEC_IDS})
     tb = ctx.table("execution", ctx.t("tab.execution"), frame, [
@@ -40,7 +46,10 @@ def _execution(ctx: BriefContext, sec: Section) -> None:
     ctx.log.record_table(tb, origin="compute", row_keys=[C.COUNTRY, C.YEAR],
                          value_columns={n: {"indicator": n, "unit": "%"} for n in _EXEC_IDS})
     wide = pd.DataFrame({"total": ex}) if not ex.empty else pd.DataFrame(index=pd.Index([], name=C.YEAR))
-    if not exl.empty:
+    if inst is not None and (exl.empty or assumed):  # the observed rates: by institution
+        names = ctx.institution_names()
+        wide = wide.join(inst.rename(columns=lambda c: names.get(str(c), str(c))), how="outer")
+    elif not exl.empty:
         lw = exl.pivot_table(index=C.YEAR, columns=C.LINK, values=C.VALUE, aggfunc="first")
         lw = lw[[x.value for x in CHAIN_LINKS if x.value in lw.columns]]  # no unallocated bar
         wide = wide.join(lw, how="outer") if not wide.empty else lw
@@ -51,8 +60,12 @@ def _execution(ctx: BriefContext, sec: Section) -> None:
         msg = ctx.t("msg.execution", year=last[1], rate=ctx.num("exec_rate_approved", last[0], last[1], unit="%"))
         sec.p(msg)
         ctx.messages.append(KeyMessage(msg, fb, 4))
+    if assumed:
+        sec.note(ctx.t("note.exec_link_assumed"))
     sec.blocks.append(fb)
     sec.blocks.append(tb)
+    if inst is not None and (exl.empty or assumed):
+        _institution_table(ctx, sec, inst)
     if not exl.empty:
         lf = exl[[C.COUNTRY, C.YEAR, C.LINK, C.VALUE]].rename(columns={C.VALUE: "exec_rate_link"}).copy()
         lf["link_label"] = [link_label(str(x), ctx.lang) for x in lf[C.LINK]]
@@ -62,6 +75,36 @@ def _execution(ctx: BriefContext, sec: Section) -> None:
         ctx.log.record_table(tb2, origin="compute", row_keys=[C.COUNTRY, C.YEAR, C.LINK],
                              value_columns={"exec_rate_link": {"indicator": "exec_rate_link", "unit": "%"}})
         sec.blocks.append(tb2)
+
+
+def _institution_rates(ctx: BriefContext) -> pd.DataFrame | None:
+    """Execution rates by institution (``exec_rate_institution``): years x institution codes,
+    largest institution first; None with fewer than two institutions."""
+    d = country_rows(ctx, "exec_rate_institution")
+    if d.empty or "group" not in d:
+        return None
+    wide = d.pivot_table(index=C.YEAR, columns="group", values=C.VALUE, aggfunc="first")
+    if wide.shape[1] < 2:
+        return None
+    size = country_rows(ctx, "exp_institution")
+    if not size.empty and "group" in size:
+        order = size.groupby("group")[C.VALUE].sum().sort_values(ascending=False).index
+        wide = wide[[c for c in order if c in wide.columns] + [c for c in wide.columns if c not in set(order)]]
+    wide.columns = [str(c) for c in wide.columns]
+    return wide
+
+
+def _institution_table(ctx: BriefContext, sec: Section, inst: pd.DataFrame) -> None:
+    """Execution rate by institution: one row per year, one column per institution."""
+    names = ctx.institution_names()
+    frame = inst.reset_index()
+    frame[C.COUNTRY] = ctx.country
+    cols = [Column(C.YEAR, ctx.t("col.year"), "year"),
+            *[Column(c, names.get(c, c) + " (%)", "num1") for c in inst.columns]]
+    tb = ctx.table("execution_institution", ctx.name("exec_rate_institution"), frame, cols)
+    ctx.log.record_table(tb, origin="compute", row_keys=[C.COUNTRY, C.YEAR], value_columns={
+        c: {"indicator": "exec_rate_institution", "unit": "%", "key": {"group": c}} for c in inst.columns})
+    sec.blocks.append(tb)
 
 
 def _scored_values(result: PEFAResult) -> list[tuple[int, float]]:

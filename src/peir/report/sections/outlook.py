@@ -125,6 +125,7 @@ def _projection(ctx: BriefContext, sec: Section) -> None:
     except MissingContextError as e:
         raise DataGap("context", reason=str(e) if ctx.lang == "en" else "") from e
     base_plan, base = runs[0]
+    ctx.projection = base  # the packs show their link's lines
     env = _env(base)
     b, end = base.base_year, base.base_year + base.horizon
     given = ctx.outlook.base_year if ctx.outlook is not None else None
@@ -641,6 +642,7 @@ def _cost_of_crime(ctx: BriefContext, sec: Section) -> None:
         raise DataGap("context", reason=str(e) if ctx.lang == "en" else "") from e
     except PeirError as e:
         raise DataGap("cost_of_crime", reason=str(e) if ctx.lang == "en" else "") from e
+    ctx.crime_cost = c
     total = ctx.log.fmt(
         c.total,
         ctx.currency,

@@ -12,6 +12,7 @@ from peir.report.coverage import source_breaks
 from peir.report.gaps import DataGap, section
 from peir.report.i18n import link_label, measure_label
 from peir.report.model import Column, FigureBlock, Section
+from peir.report.names import source_label
 from peir.schema import C
 
 __all__ = ["CHAIN_INDICATORS", "build"]
@@ -71,7 +72,7 @@ def _homicides(ctx: BriefContext, sec: Section) -> None:
     fb = ctx.figure("homicide_rate", ctx.name("homicide_rate"), fig)
     y1 = int(hr.index[-1])
     v1 = ctx.num("homicide_rate", float(hr.iloc[-1]), y1, decimals=1)
-    src = brk.source.get(y1, "")
+    src = source_label(brk.source.get(y1, ""), ctx.lang)
     same = [int(y) for y in hr.index if int(y) in brk.segment(y1)]
     if len(same) >= 2:  # the change within one source only
         y0 = same[0]

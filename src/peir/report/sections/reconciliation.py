@@ -243,7 +243,8 @@ def _reconcile(ctx: BriefContext, sec: Section) -> None:
         else:
             # a reason the figure gives is shown in its language (``reason`` English, ``reason_es``)
             given = r.reason_es if ctx.lang == "es" else r.reason
-            reason = given or _reason(ctx, m, r.value * r.scale, year, r.unit, cover.whole, cover.phase)
+            inferred = _reason(ctx, m, r.value * r.scale, year, r.unit, cover.whole, cover.phase)
+            reason = _before(given, ctx.as_of, inferred) if given else inferred
         rows.append({"indicator": label, C.YEAR: year, "published": pub_txt, "publication": r.source,
                      "peir": peir_txt, "difference": diff_txt, "reason": reason})
     frame = pd.DataFrame(rows)
@@ -254,6 +255,20 @@ def _reconcile(ctx: BriefContext, sec: Section) -> None:
         Column("published", ctx.t("col.published")), Column("publication", ctx.t("col.publication")),
         Column("peir", ctx.t("col.peir_value")), Column("difference", ctx.t("col.difference")),
         Column("reason", ctx.t("col.reason"))]))
+
+
+def _before(reason: str, as_of: int | None, inferred: str) -> str:
+    """A given reason as a brief as of ``as_of`` may show it: its sentences and clauses that
+    cite a later year (a figure the brief's year did not know) are left out, after peir's own
+    reason; the whole reason when nothing needs leaving out."""
+    if as_of is None:
+        return reason
+    parts = [p for p in re.split(r"(?<=[.;])\s+", reason.strip()) if p]
+    kept = [p for p in parts if not any(int(y) > as_of for y in re.findall(r"\b(1[89]\d\d|20\d\d)\b", p))]
+    if len(kept) == len(parts):
+        return reason
+    tail = " ".join(kept).rstrip(";. ")
+    return inferred + ("; " + tail if tail else "")
 
 
 def _label(ctx: BriefContext, m: Match, indicator: str) -> str:
