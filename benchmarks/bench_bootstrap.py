@@ -50,49 +50,61 @@ def run(quick: bool = False) -> str:
             linprog_loop(x, y, xr)
             lin_t.append((time.perf_counter() - t0) * n_boot)
             t0 = time.perf_counter()
-            b = bootstrap_dea(x, y, rts="vrs", orientation="input", n_boot=n_boot, seed=1,
-                              progress=False)
+            b = bootstrap_dea(
+                x, y, rts="vrs", orientation="input", n_boot=n_boot, seed=1, progress=False
+            )
             peir_t.append(time.perf_counter() - t0)
         assert b is not None
         tp, tl = statistics.median(peir_t), statistics.median(lin_t)
         f = b.frame
-        rows.append({
-            "n": f"{n:,}", "B": f"{n_boot:,}",
-            "peir bootstrap_dea": f"{tp:.1f} s (median of {repeat})",
-            "linprog loop (1 replication × B, extrapolated)": f"{tl:.0f} s",
-            "linprog / peir": f"{tl / tp:.0f}x",
-            "bandwidth": f"{b.bandwidth:.4f}",
-            "mean bias": f"{f['bias'].mean():.3f}",
-            "mean interval width": f"{(f['upper'] - f['lower']).mean():.3f}",
-        })
+        rows.append(
+            {
+                "n": f"{n:,}",
+                "B": f"{n_boot:,}",
+                "peir bootstrap_dea": f"{tp:.1f} s (median of {repeat})",
+                "linprog loop (1 replication × B, extrapolated)": f"{tl:.0f} s",
+                "linprog / peir": f"{tl / tp:.0f}x",
+                "bandwidth": f"{b.bandwidth:.4f}",
+                "mean bias": f"{f['bias'].mean():.3f}",
+                "mean interval width": f"{(f['upper'] - f['lower']).mean():.3f}",
+            }
+        )
         print(rows[-1], flush=True)
         if n == 200 and not quick:
             ok = tl / tp >= RATIO_TARGET
-            verdicts.append(f"Target at n = 200, B = 2,000: at most 1/{RATIO_TARGET:.0f} of the "
-                            f"linprog time: 1/{tl / tp:.0f} — {'met' if ok else 'NOT met'} (R's dea.boot "
-                            f"took about 1/17 of it: peir at about {tl / tp / 17:.1f}x R's "
-                            "speed, an estimate through the shared baseline).")
+            verdicts.append(
+                f"Target at n = 200, B = 2,000: at most 1/{RATIO_TARGET:.0f} of the "
+                f"linprog time: 1/{tl / tp:.0f} — {'met' if ok else 'NOT met'} (R's dea.boot "
+                f"took about 1/17 of it: peir at about {tl / tp / 17:.1f}x R's "
+                "speed, an estimate through the shared baseline)."
+            )
         if n == 1000 and not quick:
             ok = tp < LARGE_TARGET_S
-            verdicts.append(f"Target n = 1,000, B = 2,000 under {LARGE_TARGET_S:.0f} s: "
-                            f"{tp:.0f} s — {'met' if ok else 'NOT met'}.")
+            verdicts.append(
+                f"Target n = 1,000, B = 2,000 under {LARGE_TARGET_S:.0f} s: "
+                f"{tp:.0f} s — {'met' if ok else 'NOT met'}."
+            )
     # the machine is shared: say how busy it was (1-minute load average; the run itself adds
     # up to one per core)
-    load = (f"Load average (1 min) {load_before:.2f} before the run, "
-            f"{os.getloadavg()[0]:.2f} at its end.")
-    return "\n".join([
-        "## Simar–Wilson bootstrap (`peir.efficiency.bootstrap_dea`)",
-        "",
-        f"Input-oriented VRS, 3 inputs and 2 outputs uniform on [1, 10] (seed {SEED} + n), "
-        f"{n_workers()} core(s) available; replications in worker processes, the LPs of a "
-        "block of replications solved together by the batched simplex "
-        "(`peir.efficiency.batch_lp`, every optimum verified), Daraio–Simar bandwidth. The "
-        "baseline runs one replication as a dense `scipy.optimize.linprog(method='highs')` per "
-        "unit, interleaved with peir's runs in the same process, extrapolated to B.",
-        "",
-        md_table(rows),
-        "",
-        *verdicts,
-        "",
-        load,
-    ])
+    load = (
+        f"Load average (1 min) {load_before:.2f} before the run, "
+        f"{os.getloadavg()[0]:.2f} at its end."
+    )
+    return "\n".join(
+        [
+            "## Simar–Wilson bootstrap (`peir.efficiency.bootstrap_dea`)",
+            "",
+            f"Input-oriented VRS, 3 inputs and 2 outputs uniform on [1, 10] (seed {SEED} + n), "
+            f"{n_workers()} core(s) available; replications in worker processes, the LPs of a "
+            "block of replications solved together by the batched simplex "
+            "(`peir.efficiency.batch_lp`, every optimum verified), Daraio–Simar bandwidth. The "
+            "baseline runs one replication as a dense `scipy.optimize.linprog(method='highs')` per "
+            "unit, interleaved with peir's runs in the same process, extrapolated to B.",
+            "",
+            md_table(rows),
+            "",
+            *verdicts,
+            "",
+            load,
+        ]
+    )

@@ -33,8 +33,19 @@ def _baseline_example() -> None:
 def _cli_briefs(out: Path) -> None:
     """``peir brief`` in a fresh process, English and Spanish."""
     for lang in ("en", "es"):
-        cmd = [sys.executable, "-m", "peir.cli", "--quiet", "brief", "--example", "el_salvador",
-               "--out", str(out / lang), "--lang", lang]
+        cmd = [
+            sys.executable,
+            "-m",
+            "peir.cli",
+            "--quiet",
+            "brief",
+            "--example",
+            "el_salvador",
+            "--out",
+            str(out / lang),
+            "--lang",
+            lang,
+        ]
         proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
         if proc.returncode != 0:  # pragma: no cover - reported, not hidden
             raise RuntimeError(f"peir brief failed ({proc.returncode}): {proc.stderr[-2000:]}")

@@ -43,8 +43,9 @@ def linprog_loop(x: np.ndarray, y: np.ndarray, x_ref: np.ndarray | None = None) 
     for k in range(n):
         a_ub = np.c_[np.r_[-x[k], np.zeros(s)][:, None], lam_block]
         b_ub = np.r_[np.zeros(m), -y[k]]
-        res = linprog(c, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=[1.0], bounds=(0, None),
-                      method="highs")
+        res = linprog(
+            c, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=[1.0], bounds=(0, None), method="highs"
+        )
         out[k] = res.x[0]
     return out
 
@@ -129,8 +130,11 @@ def run(quick: bool = False) -> str:
     if t_2000 is not None and lp_2000 is not None:
         ratio = lp_2000 / t_2000
         ok = "met" if ratio >= SPEEDUP_TARGET else "NOT met"
-        lines += ["", f"Target at n = 2,000: ≥ {SPEEDUP_TARGET:.0f}x faster than the linprog loop "
-                  f"(stands for 2x faster than R Benchmarking with slacks): {ratio:.1f}x — {ok}."]
+        lines += [
+            "",
+            f"Target at n = 2,000: ≥ {SPEEDUP_TARGET:.0f}x faster than the linprog loop "
+            f"(stands for 2x faster than R Benchmarking with slacks): {ratio:.1f}x — {ok}.",
+        ]
     if t_large is not None:
         ok = "met" if t_large < LARGE_TARGET_S else "NOT met"
         lines += [f"Target n = 20,000 under {LARGE_TARGET_S:.0f} s: {t_large:.1f} s — {ok}."]

@@ -39,18 +39,29 @@ def generate(n: int, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame, pd.Data
         {
             "country": pd.array(np.array(COUNTRIES)[ci], dtype="str"),
             "year": YEARS[rng.integers(0, len(YEARS), n)].astype(np.int64),
-            "institution_code": pd.array(np.char.add("I", np.char.zfill(inst.astype(str), 3)), dtype="str"),
-            "program": pd.array(np.char.add("PRG", rng.integers(0, 25, n).astype(str)), dtype="str"),
-            "econ": pd.array(np.array(["21", "22", "26", "28", "31"])[rng.integers(0, 5, n)], dtype="str"),
+            "institution_code": pd.array(
+                np.char.add("I", np.char.zfill(inst.astype(str), 3)), dtype="str"
+            ),
+            "program": pd.array(
+                np.char.add("PRG", rng.integers(0, 25, n).astype(str)), dtype="str"
+            ),
+            "econ": pd.array(
+                np.array(["21", "22", "26", "28", "31"])[rng.integers(0, 5, n)], dtype="str"
+            ),
             "func": pd.array(funcs[rng.integers(0, len(funcs), n)], dtype="str"),
             "region": pd.array(np.char.add("R", rng.integers(0, 14, n).astype(str)), dtype="str"),
-            "funding_source": pd.array(np.array(["GF", "LOAN", "GRANT"])[rng.integers(0, 3, n)], dtype="str"),
+            "funding_source": pd.array(
+                np.array(["GF", "LOAN", "GRANT"])[rng.integers(0, 3, n)], dtype="str"
+            ),
             "phase": pd.array(
-                np.array(["proposed", "approved", "modified", "executed"])[rng.integers(0, 4, n)], dtype="str"
+                np.array(["proposed", "approved", "modified", "executed"])[rng.integers(0, 4, n)],
+                dtype="str",
             ),
             "amount": np.round(rng.lognormal(10, 1.5, n), 2),
             "currency": pd.array(np.array(CURRENCIES)[ci], dtype="str"),
-            "source_ref": pd.array(np.char.add("gen.csv:", np.arange(2, n + 2).astype(str)), dtype="str"),
+            "source_ref": pd.array(
+                np.char.add("gen.csv:", np.arange(2, n + 2).astype(str)), dtype="str"
+            ),
         }
     )
     rules = []
@@ -60,21 +71,32 @@ def generate(n: int, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame, pd.Data
         w = rng.dirichlet(np.ones(k))
         w[-1] = 1.0 - w[:-1].sum()
         for lk, s in zip(links, w):
-            rules.append({"institution_code": f"I{i:03d}", "link": lk, "share": float(s), "basis": "staff shares"})
+            rules.append(
+                {
+                    "institution_code": f"I{i:03d}",
+                    "link": lk,
+                    "share": float(s),
+                    "basis": "staff shares",
+                }
+            )
     chain_map = pd.DataFrame(rules)
     ctx_rows = []
     for c, country in enumerate(COUNTRIES):
         defl = 100 * np.cumprod(1 + rng.uniform(0.0, 0.06, len(YEARS)))
         fx = 1.0 + c + rng.uniform(0, 0.2, len(YEARS))
         for y, d, x in zip(YEARS, defl, fx):
-            ctx_rows.append({"country": country, "year": int(y), "gdp_deflator": d, "fx_lcu_per_usd": x})
+            ctx_rows.append(
+                {"country": country, "year": int(y), "gdp_deflator": d, "fx_lcu_per_usd": x}
+            )
     context = pd.DataFrame(ctx_rows)
     return budget, chain_map, context
 
 
 def baseline(budget: pd.DataFrame, chain_map: pd.DataFrame, context: pd.DataFrame) -> pd.Series:
     """Hand-written pandas: merge shares, deflate, group."""
-    m = budget.merge(chain_map[["institution_code", "link", "share"]], on="institution_code", how="left")
+    m = budget.merge(
+        chain_map[["institution_code", "link", "share"]], on="institution_code", how="left"
+    )
     m["link"] = m["link"].fillna("unallocated")
     m["share"] = m["share"].fillna(1.0)
     m["amount_lcu"] = m["amount"] * m["share"]
@@ -95,7 +117,9 @@ def with_peir(
     from peir import BudgetTable, ChainMap, ContextTable, Dataset
 
     ds = Dataset(
-        budget=BudgetTable(frame=budget), chain_map=ChainMap(frame=chain_map), context=ContextTable(frame=context)
+        budget=BudgetTable(frame=budget),
+        chain_map=ChainMap(frame=chain_map),
+        context=ContextTable(frame=context),
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -122,7 +146,9 @@ def run(quick: bool = False) -> str:
     a = with_peir(*tables)
     b = baseline(*tables)
     a, b = a.sort_index(), b.sort_index()
-    if not (a.index.equals(b.index) and np.allclose(a.to_numpy(), b.to_numpy(), rtol=1e-12, atol=0)):
+    if not (
+        a.index.equals(b.index) and np.allclose(a.to_numpy(), b.to_numpy(), rtol=1e-12, atol=0)
+    ):
         raise AssertionError("peir and the baseline disagree on the totals")
     n_rows = len(tables[0])
     # interleaved, so that a change of load on the (shared) machine hits every side alike

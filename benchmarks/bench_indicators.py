@@ -115,16 +115,27 @@ def baseline(spending: pd.DataFrame, context: pd.DataFrame) -> pd.DataFrame:
     # by link (the five links; unallocated is part of the sector total only)
     chain = lv[lv["link"] != "unallocated"]
     lk = chain.groupby([*KEY, "link"])[["amount", "amount_real", "amount_lcu"]].sum()
-    lk = lk.join(m[["amount", "population", "gdp_lcu"]].rename(columns={"amount": "sector"}), on=KEY)
+    lk = lk.join(
+        m[["amount", "population", "gdp_lcu"]].rename(columns={"amount": "sector"}), on=KEY
+    )
     add(lk["amount"], "exp_link")
     add(lk["amount_real"], "exp_link_real")
     add(lk["amount"] / lk["sector"] * 100, "exp_link_share")
     add(lk["amount"] / lk["population"], "exp_link_per_capita")
     add(lk["amount_lcu"] / lk["gdp_lcu"] * 100, "exp_link_pct_gdp")
-    lph = s[s["link"] != "unallocated"].groupby([*KEY, "link", "phase"])["amount"].sum().unstack("phase")
+    lph = (
+        s[s["link"] != "unallocated"]
+        .groupby([*KEY, "link", "phase"])["amount"]
+        .sum()
+        .unstack("phase")
+    )
     add(lph["executed"] / lph["approved"] * 100, "exec_rate_link")
     # by institution
-    ins = lv.groupby([*KEY, "institution_code"])["amount"].sum().rename_axis(index={"institution_code": "group"})
+    ins = (
+        lv.groupby([*KEY, "institution_code"])["amount"]
+        .sum()
+        .rename_axis(index={"institution_code": "group"})
+    )
     ins_frame = ins.to_frame().join(m[["amount"]].rename(columns={"amount": "sector"}), on=KEY)
     add(ins_frame["amount"], "exp_institution")
     add(ins_frame["amount"] / ins_frame["sector"] * 100, "exp_institution_share")
@@ -134,7 +145,11 @@ def baseline(spending: pd.DataFrame, context: pd.DataFrame) -> pd.DataFrame:
     # by economic class (leading digits of the GFS code)
     econ2 = lv["econ"].astype(str).str[:2]
     ec = lv.groupby([*KEY, econ2])["amount"].sum().unstack("econ")
-    for code, ind in (("21", "exp_wage_share"), ("22", "exp_goods_services_share"), ("31", "exp_capital_share")):
+    for code, ind in (
+        ("21", "exp_wage_share"),
+        ("22", "exp_goods_services_share"),
+        ("31", "exp_capital_share"),
+    ):
         add(ec[code].fillna(0.0) / m["amount"] * 100, ind)
     return pd.concat(parts, ignore_index=True)
 
@@ -164,7 +179,9 @@ def check(peir_out: pd.DataFrame, base: pd.DataFrame) -> tuple[int, float]:
     m = b.merge(p, on=key, how="left", suffixes=("_base", "_peir"))
     missing = m["value_peir"].isna()
     if missing.any():
-        raise AssertionError(f"{int(missing.sum())} baseline values have no peir value, e.g.\n{m[missing].head()}")
+        raise AssertionError(
+            f"{int(missing.sum())} baseline values have no peir value, e.g.\n{m[missing].head()}"
+        )
     x, y = m["value_peir"].to_numpy(float), m["value_base"].to_numpy(float)
     rel = np.abs(x - y) / np.maximum(np.abs(y), 1e-300)
     bad = rel > 1e-9

@@ -130,7 +130,13 @@ def run(quick: bool = False) -> str:
     sizes = [200_000] if quick else [1_000_000, 5_000_000]
     shapes = [(f"{n:,}", make_csv(n, DATA / f"budget_{n}.csv"), n) for n in sizes]
     rep_n = 200_000 if quick else 2_000_000
-    shapes.append((f"{rep_n:,}, repeated key", make_repeated_csv(rep_n, DATA / f"budget_repeated_{rep_n}.csv"), rep_n))
+    shapes.append(
+        (
+            f"{rep_n:,}, repeated key",
+            make_repeated_csv(rep_n, DATA / f"budget_repeated_{rep_n}.csv"),
+            rep_n,
+        )
+    )
     rows = []
     for label, path, n in shapes:
         repeat = 9 if n <= 2_000_000 else 5

@@ -40,7 +40,12 @@ def context_frame() -> Any:
     import pandas as pd
 
     rows = [
-        {"country": c, "year": y, "gdp_deflator": 100.0 * 1.04 ** (y - 2010) * (1 + 0.01 * i), "currency": "USD"}
+        {
+            "country": c,
+            "year": y,
+            "gdp_deflator": 100.0 * 1.04 ** (y - 2010) * (1 + 0.01 * i),
+            "currency": "USD",
+        }
         for i, c in enumerate(COUNTRIES)
         for y in YEARS
     ]

@@ -29,7 +29,10 @@ def _execute(nb: object) -> None:
     import nbclient
 
     client = nbclient.NotebookClient(
-        nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(QUICKSTART.parent)}}
+        nb,
+        timeout=600,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(QUICKSTART.parent)}},
     )
     client.execute()
 

@@ -36,8 +36,9 @@ def _phi(x: np.ndarray, y: np.ndarray, yref: np.ndarray) -> np.ndarray:
     return r.expansion.to_numpy()
 
 
-def benchmarking_dea_boot(x: np.ndarray, y: np.ndarray, n_boot: int, seed: int,
-                          alpha: float = 0.05) -> pd.DataFrame:
+def benchmarking_dea_boot(
+    x: np.ndarray, y: np.ndarray, n_boot: int, seed: int, alpha: float = 0.05
+) -> pd.DataFrame:
     """R Benchmarking 0.32 ``dea.boot(X, Y, NREP, RTS="vrs", ORIENTATION="out")``, on the
     efficiency scale 1/φ."""
     rng = np.random.default_rng(seed)
@@ -63,15 +64,26 @@ def benchmarking_dea_boot(x: np.ndarray, y: np.ndarray, n_boot: int, seed: int,
         boot[:, b] = _phi(x, y, ystar)
     bias = boot.mean(axis=1) - eff
     bc = eff - bias
-    ci = eff[:, None] + np.quantile(eff[:, None] - boot, [alpha / 2, 1 - alpha / 2], axis=1,
-                                    method="normal_unbiased").T
+    ci = (
+        eff[:, None]
+        + np.quantile(
+            eff[:, None] - boot, [alpha / 2, 1 - alpha / 2], axis=1, method="normal_unbiased"
+        ).T
+    )
     # back to peir's scale 1/φ (the interval's ends swap)
-    return pd.DataFrame({"efficiency": 1 / eff, "bias_corrected": 1 / bc,
-                         "lower": 1 / ci[:, 1], "upper": 1 / ci[:, 0]})
+    return pd.DataFrame(
+        {
+            "efficiency": 1 / eff,
+            "bias_corrected": 1 / bc,
+            "lower": 1 / ci[:, 1],
+            "upper": 1 / ci[:, 0],
+        }
+    )
 
 
-def old_peir_rule(x: np.ndarray, y: np.ndarray, n_boot: int, seed: int,
-                  alpha: float = 0.05) -> pd.DataFrame:
+def old_peir_rule(
+    x: np.ndarray, y: np.ndarray, n_boot: int, seed: int, alpha: float = 0.05
+) -> pd.DataFrame:
     """peir 0.1's bootstrap: h = 1.06 min(σ, IQR/1.34) n^(-1/5) of the reflected 2n distances,
     draws from the n distances, Simar & Wilson's variance correction after the reflection."""
     rng = np.random.default_rng(seed)
@@ -92,8 +104,14 @@ def old_peir_rule(x: np.ndarray, y: np.ndarray, n_boot: int, seed: int,
         boot[b] = _phi(x, y, y * (delta / star)[:, None])
     bias = boot.mean(axis=0) - delta
     lo, hi = np.quantile(boot - delta, [alpha / 2, 1 - alpha / 2], axis=0)
-    return pd.DataFrame({"efficiency": 1 / delta, "bias_corrected": 1 / (delta - bias),
-                         "lower": 1 / (delta - lo), "upper": 1 / (delta - hi)})
+    return pd.DataFrame(
+        {
+            "efficiency": 1 / delta,
+            "bias_corrected": 1 / (delta - bias),
+            "lower": 1 / (delta - lo),
+            "upper": 1 / (delta - hi),
+        }
+    )
 
 
 def main() -> None:
@@ -103,17 +121,22 @@ def main() -> None:
     ap.add_argument("--boot", type=int, default=2000)
     ap.add_argument("--seeds", type=int, default=3)
     args = ap.parse_args()
-    c = pd.read_csv(DATA / "admin_reparacion_directa_juzgados_by_circuito_2016.csv",
-                    index_col="CIRCUITO")
+    c = pd.read_csv(
+        DATA / "admin_reparacion_directa_juzgados_by_circuito_2016.csv", index_col="CIRCUITO"
+    )
     x, y = c[["Jueces", "Carga"]].to_numpy(float), c[["Egresos"]].to_numpy(float)
-    runs: dict[str, list[pd.DataFrame]] = {"peir": [], "Benchmarking (reimplemented)": [],
-                                           "peir 0.1 rule": []}
+    runs: dict[str, list[pd.DataFrame]] = {
+        "peir": [],
+        "Benchmarking (reimplemented)": [],
+        "peir 0.1 rule": [],
+    }
     for s in range(args.seeds):
-        runs["peir"].append(bootstrap_dea(x, y, rts="vrs", orientation="output",
-                                          n_boot=args.boot, seed=100 + s).frame
-                            .reset_index(drop=True))
-        runs["Benchmarking (reimplemented)"].append(benchmarking_dea_boot(x, y, args.boot,
-                                                                          200 + s))
+        runs["peir"].append(
+            bootstrap_dea(
+                x, y, rts="vrs", orientation="output", n_boot=args.boot, seed=100 + s
+            ).frame.reset_index(drop=True)
+        )
+        runs["Benchmarking (reimplemented)"].append(benchmarking_dea_boot(x, y, args.boot, 200 + s))
         runs["peir 0.1 rule"].append(old_peir_rule(x, y, args.boot, 300 + s))
         print("seed", s, flush=True)
 
@@ -123,28 +146,36 @@ def main() -> None:
     ref = runs["Benchmarking (reimplemented)"]
     rows = []
     for name, frames in runs.items():
-        noise = [mad(frames[i], frames[j]) for i in range(len(frames))
-                 for j in range(i + 1, len(frames))]
-        vs = [mad(f, r) for f in frames for r in ref] if name != "Benchmarking (reimplemented)" \
+        noise = [
+            mad(frames[i], frames[j]) for i in range(len(frames)) for j in range(i + 1, len(frames))
+        ]
+        vs = (
+            [mad(f, r) for f in frames for r in ref]
+            if name != "Benchmarking (reimplemented)"
             else noise
-        rows.append({
-            "method": name,
-            "mean bias-corrected score": f"{np.mean([f['bias_corrected'].mean() for f in frames]):.4f}",
-            "mean interval width": f"{np.mean([(f['upper'] - f['lower']).mean() for f in frames]):.4f}",
-            "mean abs. difference to Benchmarking": f"{np.mean(vs):.4f}",
-            "seed-to-seed mean abs. difference": f"{np.mean(noise):.4f}" if noise else "",
-        })
-    text = "\n".join([
-        "## Bootstrap against R Benchmarking's `dea.boot` (38 Colombian court circuits)",
-        "",
-        f"VRS, output orientation, inputs judges and workload, output resolved cases; "
-        f"B = {args.boot:,} replications, {args.seeds} seeds per method. Scores on peir's scale "
-        "(1/φ). 'Benchmarking (reimplemented)' follows `R/dea.boot.R` of Benchmarking 0.32 line "
-        "by line (R is not available here); its distances to the pseudo-frontiers are peir's "
-        "LPs. Differences are means over the 38 circuits and over all pairs of runs.",
-        "",
-        md_table(rows),
-    ])
+        )
+        rows.append(
+            {
+                "method": name,
+                "mean bias-corrected score": f"{np.mean([f['bias_corrected'].mean() for f in frames]):.4f}",
+                "mean interval width": f"{np.mean([(f['upper'] - f['lower']).mean() for f in frames]):.4f}",
+                "mean abs. difference to Benchmarking": f"{np.mean(vs):.4f}",
+                "seed-to-seed mean abs. difference": f"{np.mean(noise):.4f}" if noise else "",
+            }
+        )
+    text = "\n".join(
+        [
+            "## Bootstrap against R Benchmarking's `dea.boot` (38 Colombian court circuits)",
+            "",
+            f"VRS, output orientation, inputs judges and workload, output resolved cases; "
+            f"B = {args.boot:,} replications, {args.seeds} seeds per method. Scores on peir's scale "
+            "(1/φ). 'Benchmarking (reimplemented)' follows `R/dea.boot.R` of Benchmarking 0.32 line "
+            "by line (R is not available here); its distances to the pseudo-frontiers are peir's "
+            "LPs. Differences are means over the 38 circuits and over all pairs of runs.",
+            "",
+            md_table(rows),
+        ]
+    )
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "bootstrap_vs_benchmarking.md").write_text(text + "\n", encoding="utf-8")
     print(text)

@@ -46,9 +46,16 @@ def main() -> None:
         t0 = time.perf_counter()
         for t in range(args.trials):
             x, y, theta = sample(n, rng)
-            b = bootstrap_dea(x, y, rts="vrs", orientation="input", n_boot=args.boot,
-                              alpha=args.alpha, seed=np.random.SeedSequence([n, t]),
-                              progress=False).frame
+            b = bootstrap_dea(
+                x,
+                y,
+                rts="vrs",
+                orientation="input",
+                n_boot=args.boot,
+                alpha=args.alpha,
+                seed=np.random.SeedSequence([n, t]),
+                progress=False,
+            ).frame
             inside = (b["lower"].to_numpy() <= theta) & (theta <= b["upper"].to_numpy())
             cover.append(inside.mean())
             cover_dea.append(np.mean(b["efficiency"].to_numpy() >= theta))  # DEA overstates
@@ -57,28 +64,32 @@ def main() -> None:
             bc_err.append(np.mean(np.abs(b["bias_corrected"].to_numpy() - theta)))
         el = time.perf_counter() - t0
         c = np.asarray(cover)
-        rows.append({
-            "n": n,
-            "trials": args.trials,
-            f"coverage of the {1 - args.alpha:.0%} intervals": f"{c.mean():.3f}",
-            "± 2 s.e. over trials": f"{2 * c.std(ddof=1) / np.sqrt(c.size):.3f}",
-            "mean width": f"{np.mean(width):.3f}",
-            "mean abs error, DEA": f"{np.mean(bias_err):.3f}",
-            "mean abs error, bias-corrected": f"{np.mean(bc_err):.3f}",
-            "share of DEA scores ≥ true": f"{np.mean(cover_dea):.3f}",
-            "time": f"{el:.0f} s",
-        })
+        rows.append(
+            {
+                "n": n,
+                "trials": args.trials,
+                f"coverage of the {1 - args.alpha:.0%} intervals": f"{c.mean():.3f}",
+                "± 2 s.e. over trials": f"{2 * c.std(ddof=1) / np.sqrt(c.size):.3f}",
+                "mean width": f"{np.mean(width):.3f}",
+                "mean abs error, DEA": f"{np.mean(bias_err):.3f}",
+                "mean abs error, bias-corrected": f"{np.mean(bc_err):.3f}",
+                "share of DEA scores ≥ true": f"{np.mean(cover_dea):.3f}",
+                "time": f"{el:.0f} s",
+            }
+        )
         print(rows[-1], flush=True)
-    text = "\n".join([
-        "## Coverage of the bootstrap intervals (Monte Carlo)",
-        "",
-        f"`benchmarks/coverage_bootstrap.py`: 2 inputs, 1 output, y = x1^0.4 x2^0.4 on the "
-        f"frontier, true input efficiency exp(−|N(0, 0.3²)|), input-oriented VRS, "
-        f"B = {args.boot:,} replications per sample, {args.trials} samples per n, "
-        "Daraio–Simar bandwidth.",
-        "",
-        md_table(rows),
-    ])
+    text = "\n".join(
+        [
+            "## Coverage of the bootstrap intervals (Monte Carlo)",
+            "",
+            f"`benchmarks/coverage_bootstrap.py`: 2 inputs, 1 output, y = x1^0.4 x2^0.4 on the "
+            f"frontier, true input efficiency exp(−|N(0, 0.3²)|), input-oriented VRS, "
+            f"B = {args.boot:,} replications per sample, {args.trials} samples per n, "
+            "Daraio–Simar bandwidth.",
+            "",
+            md_table(rows),
+        ]
+    )
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "coverage_bootstrap.md").write_text(text + "\n", encoding="utf-8")
     print(text)

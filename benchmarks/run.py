@@ -21,7 +21,11 @@ ORDER = ["ingest", "harmonize", "indicators", "dea", "bootstrap", "sfa", "brief"
 
 
 def available() -> list[str]:
-    names = [m.name[len("bench_") :] for m in pkgutil.iter_modules([str(Path(__file__).parent)]) if m.name.startswith("bench_")]
+    names = [
+        m.name[len("bench_") :]
+        for m in pkgutil.iter_modules([str(Path(__file__).parent)])
+        if m.name.startswith("bench_")
+    ]
     return sorted(names, key=lambda n: (ORDER.index(n) if n in ORDER else len(ORDER), n))
 
 

@@ -58,21 +58,61 @@ PEERS = ["GTM", "HND", "CRI", "PAN", "NIC"]
 CONTEXT_YEARS = range(2001, 2026)  # SLV used the colón in 2000; USD from 2001
 
 BUDGET_COLS = [
-    "country", "year", "institution_code", "institution", "program", "econ", "func", "region",
-    "funding_source", "transfer_to", "phase", "amount", "currency", "source_ref",
+    "country",
+    "year",
+    "institution_code",
+    "institution",
+    "program",
+    "econ",
+    "func",
+    "region",
+    "funding_source",
+    "transfer_to",
+    "phase",
+    "amount",
+    "currency",
+    "source_ref",
 ]
 CASELOAD_COLS = [
-    "country", "year", "region", "institution_code", "link", "measure", "value", "unit", "kind",
-    "source", "counting_rule", "source_ref",
+    "country",
+    "year",
+    "region",
+    "institution_code",
+    "link",
+    "measure",
+    "value",
+    "unit",
+    "kind",
+    "source",
+    "counting_rule",
+    "source_ref",
 ]
 CONTEXT_COLS = [
-    "country", "year", "population", "population_source", "gdp_lcu", "gdp_deflator", "cpi",
-    "fx_lcu_per_usd", "ppp_lcu_per_intl", "gov_expenditure_lcu", "gov_expenditure_scope",
-    "currency", "source_ref",
+    "country",
+    "year",
+    "population",
+    "population_source",
+    "gdp_lcu",
+    "gdp_deflator",
+    "cpi",
+    "fx_lcu_per_usd",
+    "ppp_lcu_per_intl",
+    "gov_expenditure_lcu",
+    "gov_expenditure_scope",
+    "currency",
+    "source_ref",
 ]
 CHAIN_COLS = [
-    "country", "institution_code", "program", "func", "year_from", "year_to", "link", "share",
-    "basis", "source_ref",
+    "country",
+    "institution_code",
+    "program",
+    "func",
+    "year_from",
+    "year_to",
+    "link",
+    "share",
+    "basis",
+    "source_ref",
 ]
 
 Row = dict[str, object]
@@ -127,9 +167,7 @@ class Reference:
         return hits[0]
 
     def all(self, indicator: str, country: str | None = None) -> list[Fig]:
-        hits = [
-            f for f in self.rows if f.indicator == indicator and country in (None, f.country)
-        ]
+        hits = [f for f in self.rows if f.indicator == indicator and country in (None, f.country)]
         self.used.update(f.line for f in hits)
         return hits
 
@@ -192,13 +230,17 @@ def context_rows(macro: Macro, countries: list[str]) -> list[dict[str, object]]:
             )
             pct = macro.value(
                 "imf_GGX_NGDP_general_govt_expenditure_pct_gdp_via_GMD.csv",
-                c, y, "GGX_NGDP_IMF_WEO_Oct2024_actual",
+                c,
+                y,
+                "GGX_NGDP_IMF_WEO_Oct2024_actual",
             )
             gx_kind = "actual"
             if pct is None:
                 pct = macro.value(
                     "imf_GGX_NGDP_general_govt_expenditure_pct_gdp_via_GMD.csv",
-                    c, y, "GGX_NGDP_IMF_WEO_Oct2024_estimate_or_projection",
+                    c,
+                    y,
+                    "GGX_NGDP_IMF_WEO_Oct2024_estimate_or_projection",
                 )
                 gx_kind = "WEO estimate/projection"
             gov = None if (pct is None or gdp is None) else pct * gdp / 100.0
@@ -210,11 +252,15 @@ def context_rows(macro: Macro, countries: list[str]) -> list[dict[str, object]]:
                 "gdp_lcu": gdp,
                 "gdp_deflator": macro.value(
                     "derived_NY.GDP.DEFL.ZS_deflator_2015eq100_chained.csv",
-                    c, y, "NY.GDP.DEFL.ZS_derived_2015eq100",
+                    c,
+                    y,
+                    "NY.GDP.DEFL.ZS_derived_2015eq100",
                 ),
                 "cpi": macro.value(
                     "derived_FP.CPI.TOTL_cpi_2010eq100_chained.csv",
-                    c, y, "FP.CPI.TOTL_derived_2010eq100",
+                    c,
+                    y,
+                    "FP.CPI.TOTL_derived_2010eq100",
                 ),
                 "fx_lcu_per_usd": macro.value(
                     "wdi_PA.NUS.FCRF_exchange_rate.csv", c, y, "PA.NUS.FCRF"
@@ -246,56 +292,127 @@ def context_rows(macro: Macro, countries: list[str]) -> list[dict[str, object]]:
 # institution_code, counting rule).
 _HOMICIDE_ALTERNATIVES = [
     (2010, "PNC said 3985", "PNC", "PNC", "homicides registered by the police (PNC)"),
-    (2013, "IML figure 2513", "IML", "IML",
-     "homicide victims registered by the forensic institute (IML); El Diario de Hoy 2015-01-06"),
+    (
+        2013,
+        "IML figure 2513",
+        "IML",
+        "IML",
+        "homicide victims registered by the forensic institute (IML); El Diario de Hoy 2015-01-06",
+    ),
     (2014, "IML 3942", "IML", "IML", "homicide victims registered by the forensic institute (IML)"),
-    (2014, "elsalvadorinfo 3921", "press:elsalvadorinfo.net", "",
-     "compilation (elsalvadorinfo.net); producing institution not stated"),
+    (
+        2014,
+        "elsalvadorinfo 3921",
+        "press:elsalvadorinfo.net",
+        "",
+        "compilation (elsalvadorinfo.net); producing institution not stated",
+    ),
     (2015, "PNC 6657", "PNC", "PNC", "homicides registered by the police (PNC), reported by AP"),
-    (2015, "AFP 6670", "press:AFP", "", "news-agency tally (AFP); producing institution not stated"),
-    (2021, "El Mundo: 1140", "press:El Mundo", "",
-     "as reported by El Mundo; counting rule not stated"),
-    (2022, "El Mundo 569", "press:El Mundo", "",
-     "as reported by El Mundo; counting rule not stated (may include deaths in "
-     "confrontations with security forces, which the official count excludes)"),
-    (2022, "Prensa Latina 458", "press:Prensa Latina", "",
-     "as reported by Prensa Latina; counting rule not stated"),
+    (
+        2015,
+        "AFP 6670",
+        "press:AFP",
+        "",
+        "news-agency tally (AFP); producing institution not stated",
+    ),
+    (
+        2021,
+        "El Mundo: 1140",
+        "press:El Mundo",
+        "",
+        "as reported by El Mundo; counting rule not stated",
+    ),
+    (
+        2022,
+        "El Mundo 569",
+        "press:El Mundo",
+        "",
+        "as reported by El Mundo; counting rule not stated (may include deaths in "
+        "confrontations with security forces, which the official count excludes)",
+    ),
+    (
+        2022,
+        "Prensa Latina 458",
+        "press:Prensa Latina",
+        "",
+        "as reported by Prensa Latina; counting rule not stated",
+    ),
 ]
 
 # Main homicide figure per year: (source label, institution code, counting rule).
 _HOMICIDE_MAIN = {
-    2008: ("IML-FGR-PNC", "", "homicide victims, consolidated count of the tripartite table "
-           "(IML forensic institute, FGR prosecution, PNC police)"),
+    2008: (
+        "IML-FGR-PNC",
+        "",
+        "homicide victims, consolidated count of the tripartite table "
+        "(IML forensic institute, FGR prosecution, PNC police)",
+    ),
     2009: ("IML", "IML", "homicide victims registered by the forensic institute (IML)"),
     2010: ("IML", "IML", "homicide victims registered by the forensic institute (IML)"),
-    2011: ("IML", "IML", "homicide victims registered by the forensic institute "
-           "(coroner figures)"),
-    2012: ("press:elsalvadorinfo.net", "", "compilation (elsalvadorinfo.net); producing "
-           "institution not stated; year of the gang truce"),
-    2013: ("press:elsalvadorinfo.net", "", "compilation (elsalvadorinfo.net); producing "
-           "institution not stated"),
+    2011: ("IML", "IML", "homicide victims registered by the forensic institute (coroner figures)"),
+    2012: (
+        "press:elsalvadorinfo.net",
+        "",
+        "compilation (elsalvadorinfo.net); producing "
+        "institution not stated; year of the gang truce",
+    ),
+    2013: (
+        "press:elsalvadorinfo.net",
+        "",
+        "compilation (elsalvadorinfo.net); producing institution not stated",
+    ),
     2014: ("PNC", "PNC", "homicides registered by the police (PNC)"),
-    2015: ("IML", "IML", "homicide victims registered by the forensic institute (IML), "
-           "table 'Homicidios año 2015'"),
-    2016: ("press:Prensa Latina", "", "as reported by Prensa Latina; producing institution "
-           "not stated"),
+    2015: (
+        "IML",
+        "IML",
+        "homicide victims registered by the forensic institute (IML), table 'Homicidios año 2015'",
+    ),
+    2016: (
+        "press:Prensa Latina",
+        "",
+        "as reported by Prensa Latina; producing institution not stated",
+    ),
     2017: ("PNC", "PNC", "homicides registered by the police (PNC)"),
     2018: ("PNC", "PNC", "homicides registered by the police (PNC)"),
-    2019: ("press:Canal 12", "", "as reported by Canal 12 / Prensa Latina; producing "
-           "institution not stated; official counts from 2019 exclude deaths in "
-           "confrontations with security forces"),
-    2020: ("press:Canal 12", "", "as reported by Canal 12 / elsalvadorinfo.net; producing "
-           "institution not stated; official counts from 2019 exclude deaths in "
-           "confrontations with security forces"),
-    2021: ("press:Canal 12", "", "as reported by Canal 12 / elsalvadorinfo.net; producing "
-           "institution not stated; official counts from 2019 exclude deaths in "
-           "confrontations with security forces"),
-    2022: ("MJSP", "MJSP", "official count (Ministry of Justice and Public Security); "
-           "excludes deaths in confrontations with security forces"),
-    2023: ("MJSP", "MJSP", "official count announced by the Minister of Justice and Public "
-           "Security; official counts exclude deaths in confrontations with security forces"),
-    2024: ("PNC-FGR", "", "official count (PNC/FGR); official counts exclude deaths in "
-           "confrontations with security forces"),
+    2019: (
+        "press:Canal 12",
+        "",
+        "as reported by Canal 12 / Prensa Latina; producing "
+        "institution not stated; official counts from 2019 exclude deaths in "
+        "confrontations with security forces",
+    ),
+    2020: (
+        "press:Canal 12",
+        "",
+        "as reported by Canal 12 / elsalvadorinfo.net; producing "
+        "institution not stated; official counts from 2019 exclude deaths in "
+        "confrontations with security forces",
+    ),
+    2021: (
+        "press:Canal 12",
+        "",
+        "as reported by Canal 12 / elsalvadorinfo.net; producing "
+        "institution not stated; official counts from 2019 exclude deaths in "
+        "confrontations with security forces",
+    ),
+    2022: (
+        "MJSP",
+        "MJSP",
+        "official count (Ministry of Justice and Public Security); "
+        "excludes deaths in confrontations with security forces",
+    ),
+    2023: (
+        "MJSP",
+        "MJSP",
+        "official count announced by the Minister of Justice and Public "
+        "Security; official counts exclude deaths in confrontations with security forces",
+    ),
+    2024: (
+        "PNC-FGR",
+        "",
+        "official count (PNC/FGR); official counts exclude deaths in "
+        "confrontations with security forces",
+    ),
 }
 
 #: Homicide source priority: the forensic institute counts victims from autopsies,
@@ -303,19 +420,46 @@ _HOMICIDE_MAIN = {
 #: homicide); then the tripartite consolidated count, the police, the ministry, and press
 #: compilations whose producing institution is not stated.
 HOMICIDE_PRIORITY = [
-    "IML", "IML-FGR-PNC", "PNC", "PNC-FGR", "MJSP", "press:Canal 12",
-    "press:elsalvadorinfo.net", "press:Prensa Latina", "press:El Mundo", "press:AFP",
+    "IML",
+    "IML-FGR-PNC",
+    "PNC",
+    "PNC-FGR",
+    "MJSP",
+    "press:Canal 12",
+    "press:elsalvadorinfo.net",
+    "press:Prensa Latina",
+    "press:El Mundo",
+    "press:AFP",
 ]
 
 
 def caseload_row(
-    country: str, year: int, measure: str, value: float, *, source: str, institution: str,
-    rule: str, ref: str, link: str, unit: str, kind: str,
+    country: str,
+    year: int,
+    measure: str,
+    value: float,
+    *,
+    source: str,
+    institution: str,
+    rule: str,
+    ref: str,
+    link: str,
+    unit: str,
+    kind: str,
 ) -> dict[str, object]:
     return {
-        "country": country, "year": year, "region": None, "institution_code": institution or None,
-        "link": link, "measure": measure, "value": value, "unit": unit, "kind": kind,
-        "source": source, "counting_rule": rule, "source_ref": ref,
+        "country": country,
+        "year": year,
+        "region": None,
+        "institution_code": institution or None,
+        "link": link,
+        "measure": measure,
+        "value": value,
+        "unit": unit,
+        "kind": kind,
+        "source": source,
+        "counting_rule": rule,
+        "source_ref": ref,
     }
 
 
@@ -326,21 +470,40 @@ def homicide_rows(ref: Reference, years: Iterable[int]) -> list[dict[str, object
         if fig.year not in wanted:
             continue
         source, inst, rule = _HOMICIDE_MAIN[fig.year]
-        rows.append(caseload_row(
-            "SLV", fig.year, "homicides", fig.value, source=source, institution=inst, rule=rule,
-            ref=fig.cite, link="patrol", unit="victims", kind="flow",
-        ))
+        rows.append(
+            caseload_row(
+                "SLV",
+                fig.year,
+                "homicides",
+                fig.value,
+                source=source,
+                institution=inst,
+                rule=rule,
+                ref=fig.cite,
+                link="patrol",
+                unit="victims",
+                kind="flow",
+            )
+        )
         for year, text, alt_source, alt_inst, alt_rule in _HOMICIDE_ALTERNATIVES:
             if year != fig.year:
                 continue
-            rows.append(caseload_row(
-                "SLV", year, "homicides", ref.from_note(fig, text), source=alt_source,
-                institution=alt_inst, rule=alt_rule,
-                ref=f"{fig.cite}, alternative value: '{text}'", link="patrol", unit="victims",
-                kind="flow",
-            ))
+            rows.append(
+                caseload_row(
+                    "SLV",
+                    year,
+                    "homicides",
+                    ref.from_note(fig, text),
+                    source=alt_source,
+                    institution=alt_inst,
+                    rule=alt_rule,
+                    ref=f"{fig.cite}, alternative value: '{text}'",
+                    link="patrol",
+                    unit="victims",
+                    kind="flow",
+                )
+            )
     return rows
-
 
 
 # --------------------------------------------------------------------------- El Salvador budget
@@ -373,8 +536,12 @@ SV_FILES: dict[str, tuple[str, str, str | None, str]] = {
     "law2020": ("raw/2020_approved.xlsx", "2020_approved", "2020", "MONTO VOTADO"),
     "prop2017": ("raw/2017_proposed.xlsx", "2017_proposed", "Base Gastos 2017", "monto_recome"),
     "prop2019": ("raw/2019_proposed.xlsx", "2019_proposed", "PROYECTO PTO. 2019", "MONTO PROYECTO"),
-    "prop2020": ("raw/2020_proposed.xlsx", "2020_proposed", "PROYECTO PTO. 2020",
-                 "MONTO PROYECTO PRESUPUESTO"),
+    "prop2020": (
+        "raw/2020_proposed.xlsx",
+        "2020_proposed",
+        "PROYECTO PTO. 2020",
+        "MONTO PROYECTO PRESUPUESTO",
+    ),
 }
 #: The ramo file's column behind each phase.
 RAMO_COLUMN = {"approved": "approved", "modified": "modified", "executed": "accrued"}
@@ -390,10 +557,10 @@ PROPOSAL_YEARS = {2017: "prop2017"}
 SHARE_SOURCE = {2017: "prop2017", 2018: "law2018", 2019: "law2019", 2020: "law2020"}
 SHARE_BASIS = {
     2017: "the 2017 budget proposal (raw/2017_proposed.xlsx; its MJSP total equals the approved "
-          "2017 budget of the ramo file to the dollar; no 2017 budget-law workbook is at hand)",
+    "2017 budget of the ramo file to the dollar; no 2017 budget-law workbook is at hand)",
     2018: "the 2018 budget law (raw/2018_approved.xlsx, monto votado)",
     2019: "the 2019 budget (raw/2019_approved.xlsx, approved per FUNDE; its sheet is titled "
-          "'proyecto' and its institution totals equal the approved 2019 budget of the ramo file)",
+    "'proyecto' and its institution totals equal the approved 2019 budget of the ramo file)",
     2020: "the 2020 budget law (raw/2020_approved.xlsx, monto votado)",
 }
 NAMES_FILE = "raw/Estructura-Presupuestaria-2007-2019.csv"
@@ -476,7 +643,8 @@ class SVFiles:
         if key == "prop2017":
             return structure
         cols = {"law2018": ("INSTITUCION", "LINEA DE TRABAJO", "NOMBRE LINEA DE TRABAJO")}.get(
-            key, ("INSTITUCION", "LINEA DE TRABAJO", "NOMB_LINEA DE TRABAJO"))
+            key, ("INSTITUCION", "LINEA DE TRABAJO", "NOMB_LINEA DE TRABAJO")
+        )
         w = pd.read_excel(self.dir / rel, sheet_name=sheet, dtype=str, usecols=list(cols))
         for r in w[list(cols)].drop_duplicates().itertuples(index=False):
             code = _digits(r[0])
@@ -484,8 +652,10 @@ class SVFiles:
                 names[(code, str(r[1]).strip().zfill(4))] = " ".join(str(r[2]).split())
         for k, name in names.items():
             if structure and structure.get(k, "").lower() != name.lower():
-                raise RuntimeError(f"{rel}: line {k} is {name!r} but {structure.get(k)!r} in "
-                                   f"the {year} programme structure ({NAMES_FILE})")
+                raise RuntimeError(
+                    f"{rel}: line {k} is {name!r} but {structure.get(k)!r} in "
+                    f"the {year} programme structure ({NAMES_FILE})"
+                )
         return names
 
     def structure(self, year: int) -> dict[tuple[str, str], str]:
@@ -493,13 +663,15 @@ class SVFiles:
         (Estructura-Presupuestaria 2007-2019: a code list without amounts, read with pandas;
         its first line holds Oracle column types, the header is the second)."""
         if self._structure is None:
-            est = pd.read_csv(self.dir / NAMES_FILE, sep=";", skiprows=[0], dtype=str,
-                              encoding="utf-8")
+            est = pd.read_csv(
+                self.dir / NAMES_FILE, sep=";", skiprows=[0], dtype=str, encoding="utf-8"
+            )
             self._structure = est[est["INSTITUCION"].map(_digits).isin(SECTOR)]
         est = self._structure[self._structure["EJERCICIO"].astype(int) == year]
         return {
-            (_digits(r.INSTITUCION), str(r.LINEA_TRABAJO).strip().zfill(4)):
-                " ".join(str(r.BD_LINEA_TRABAJO).split())
+            (_digits(r.INSTITUCION), str(r.LINEA_TRABAJO).strip().zfill(4)): " ".join(
+                str(r.BD_LINEA_TRABAJO).split()
+            )
             for r in est.itertuples(index=False)
         }
 
@@ -520,13 +692,19 @@ def ramo_lines(files: SVFiles) -> list[Row]:
         year, phase, code = int(r.year), str(r.phase), str(r.institution_code)
         if phase == "approved" and year in LAW_YEARS:
             continue
-        out.append({
-            "country": "SLV", "year": year, "institution_code": code,
-            "institution": SECTOR[code], "phase": phase,
-            "amount": round(float(r.amount), 2), "currency": "USD",
-            "source_ref": f"{MH}: {files.label('ramo')} line {_row_number(str(r.source_ref))}, "
-                          f"column '{RAMO_COLUMN[phase]}'",
-        })
+        out.append(
+            {
+                "country": "SLV",
+                "year": year,
+                "institution_code": code,
+                "institution": SECTOR[code],
+                "phase": phase,
+                "amount": round(float(r.amount), 2),
+                "currency": "USD",
+                "source_ref": f"{MH}: {files.label('ramo')} line {_row_number(str(r.source_ref))}, "
+                f"column '{RAMO_COLUMN[phase]}'",
+            }
+        )
     return out
 
 
@@ -535,11 +713,17 @@ def _with_program_2017(files: SVFiles) -> pd.DataFrame:
     line of work in two columns, read by two specs and joined by source row."""
     unit = files.read("prop2017", "2017_proposed")
     line = files.read("prop2017", "2017_proposed_line")
-    if not unit[C.SOURCE_REF].reset_index(drop=True).equals(line[C.SOURCE_REF].reset_index(drop=True)):
+    if (
+        not unit[C.SOURCE_REF]
+        .reset_index(drop=True)
+        .equals(line[C.SOURCE_REF].reset_index(drop=True))
+    ):
         raise RuntimeError("2017 proposal: the two readings do not hold the same rows")
     out = unit.copy()
-    out[C.PROGRAM] = (unit[C.PROGRAM].astype(str).str.strip().str.zfill(2)
-                      + line[C.PROGRAM].astype(str).str.strip().str.zfill(2).to_numpy())
+    out[C.PROGRAM] = (
+        unit[C.PROGRAM].astype(str).str.strip().str.zfill(2)
+        + line[C.PROGRAM].astype(str).str.strip().str.zfill(2).to_numpy()
+    )
     return out
 
 
@@ -549,15 +733,19 @@ def detailed_frame(files: SVFiles, key: str) -> pd.DataFrame:
     expenditure), with the source rows of each aggregate."""
     raw = _with_program_2017(files) if key == "prop2017" else files.read(key)
     f = _sector(raw)
-    f = f.assign(**{
-        C.PROGRAM: f[C.PROGRAM].astype(str).str.strip().str.zfill(4),
-        C.ECON: f[C.ECON].astype(str).str.strip().str[:2],
-        "row": f[C.SOURCE_REF].map(_row_number),
-    })
+    f = f.assign(
+        **{
+            C.PROGRAM: f[C.PROGRAM].astype(str).str.strip().str.zfill(4),
+            C.ECON: f[C.ECON].astype(str).str.strip().str[:2],
+            "row": f[C.SOURCE_REF].map(_row_number),
+        }
+    )
     keys = [C.YEAR, C.INSTITUTION_CODE, C.PROGRAM, C.ECON, C.FUNDING_SOURCE, C.PHASE]
-    return f.groupby(keys, sort=True).agg(
-        amount=(C.AMOUNT, lambda s: round(math.fsum(s), 2)), rows=("row", list)
-    ).reset_index()
+    return (
+        f.groupby(keys, sort=True)
+        .agg(amount=(C.AMOUNT, lambda s: round(math.fsum(s), 2)), rows=("row", list))
+        .reset_index()
+    )
 
 
 #: Recipients of MJSP's transfer lines: the decentralised bodies it finances.
@@ -584,14 +772,24 @@ def detailed_lines(files: SVFiles, key: str) -> list[Row]:
         transfer = None
         if code == "2400":
             transfer = next((k for k, v in TRANSFER_NAMES.items() if v in name), None)
-        out.append({
-            "country": "SLV", "year": year, "institution_code": code,
-            "institution": SECTOR[code], "program": prog, "econ": r.econ,
-            "funding_source": r.funding_source, "transfer_to": transfer, "phase": r.phase,
-            "amount": r.amount, "currency": "USD", "_name": name,
-            "source_ref": f"{MH}: {files.label(key)} rows {_ranges(r.rows)} "
-                          f"({len(r.rows)} rows, column '{amount_col}')",
-        })
+        out.append(
+            {
+                "country": "SLV",
+                "year": year,
+                "institution_code": code,
+                "institution": SECTOR[code],
+                "program": prog,
+                "econ": r.econ,
+                "funding_source": r.funding_source,
+                "transfer_to": transfer,
+                "phase": r.phase,
+                "amount": r.amount,
+                "currency": "USD",
+                "_name": name,
+                "source_ref": f"{MH}: {files.label(key)} rows {_ranges(r.rows)} "
+                f"({len(r.rows)} rows, column '{amount_col}')",
+            }
+        )
     return out
 
 
@@ -627,131 +825,299 @@ ADMIN_BASIS = (
 #: structure 2017-2019, 2020 budget-law workbook), so a renumbering fails the build.
 MJSP_RULES: list[tuple[int, int, str, str, str, str]] = [
     (2017, 2019, "01??", "unallocated", ADMIN_BASIS, r"Direcci|Administraci|Planificaci"),
-    (2017, 2019, "0201", "prevention",
-     "violence prevention and citizen participation (unit 02, 'Prevención y Participación "
-     "Ciudadana')", r"^Prevención y Participación Ciudadana$"),
-    (2017, 2019, "0202", "corrections",
-     "'Centros Intermedios' (unit 02): centres for young people serving sentences of the "
-     "juvenile criminal law (in unit 08 'Sistema Penal Juvenil' from 2020)", r"^Centros Intermedios$"),
-    (2017, 2019, "0203", "unallocated",
-     "'Toxicología' (unit 02): its place along the chain is not stated in the budget",
-     r"Toxicolog"),
-    (2017, 2019, "0204", "prevention",
-     "'Comisión Nacional Antidrogas' (unit 02): drug-policy commission, placed with the "
-     "prevention programmes of its unit", r"Antidrogas"),
-    (2017, 2019, "03??", "unallocated",
-     "unit 03 Justicia e Iniciativas Legislativas (legal technical work, the ILEA "
-     "law-enforcement academy, victims' attention): serves several links", r"."),
-    (2017, 2019, "04??", "unallocated",
-     "unit 04 Registro y Control Migratorio (passports, migration control): outside the chain",
-     r"Migratorio"),
+    (
+        2017,
+        2019,
+        "0201",
+        "prevention",
+        "violence prevention and citizen participation (unit 02, 'Prevención y Participación "
+        "Ciudadana')",
+        r"^Prevención y Participación Ciudadana$",
+    ),
+    (
+        2017,
+        2019,
+        "0202",
+        "corrections",
+        "'Centros Intermedios' (unit 02): centres for young people serving sentences of the "
+        "juvenile criminal law (in unit 08 'Sistema Penal Juvenil' from 2020)",
+        r"^Centros Intermedios$",
+    ),
+    (
+        2017,
+        2019,
+        "0203",
+        "unallocated",
+        "'Toxicología' (unit 02): its place along the chain is not stated in the budget",
+        r"Toxicolog",
+    ),
+    (
+        2017,
+        2019,
+        "0204",
+        "prevention",
+        "'Comisión Nacional Antidrogas' (unit 02): drug-policy commission, placed with the "
+        "prevention programmes of its unit",
+        r"Antidrogas",
+    ),
+    (
+        2017,
+        2019,
+        "03??",
+        "unallocated",
+        "unit 03 Justicia e Iniciativas Legislativas (legal technical work, the ILEA "
+        "law-enforcement academy, victims' attention): serves several links",
+        r".",
+    ),
+    (
+        2017,
+        2019,
+        "04??",
+        "unallocated",
+        "unit 04 Registro y Control Migratorio (passports, migration control): outside the chain",
+        r"Migratorio",
+    ),
     (2017, 2019, "05??", "patrol", PNC_BASIS, r"^(Dirección y Administración|Eficacia Policial)$"),
-    (2017, 2019, "06??", "corrections",
-     "unit 06 Administración del Sistema Penitenciario (Dirección General de Centros Penales)",
-     r"Reclusión y Rehabilitación"),
-    (2017, 2019, "07??", "patrol",
-     "unit 07 Inspectoría General de Seguridad Pública: oversight of the police",
-     r"Inspector"),
+    (
+        2017,
+        2019,
+        "06??",
+        "corrections",
+        "unit 06 Administración del Sistema Penitenciario (Dirección General de Centros Penales)",
+        r"Reclusión y Rehabilitación",
+    ),
+    (
+        2017,
+        2019,
+        "07??",
+        "patrol",
+        "unit 07 Inspectoría General de Seguridad Pública: oversight of the police",
+        r"Inspector",
+    ),
     (2017, 2018, "0801", "patrol", ANSP_BASIS, r"Academia Nacional de Seguridad Pública"),
     (2017, 2018, "0802", "unallocated", UTE_BASIS, r"Unidad Técnica Ejecutiva"),
     (2017, 2018, "0803", "unallocated", CONAB_BASIS, r"Administración de Bienes"),
     (2019, 2019, "080[12]", "patrol", ANSP_BASIS, r"Academia Nacional de Seguridad Pública"),
     (2019, 2019, "0803", "unallocated", UTE_BASIS, r"Unidad Técnica Ejecutiva"),
     (2019, 2019, "0804", "unallocated", CONAB_BASIS, r"Administración de Bienes"),
-    (2017, 2019, "09??", "patrol",
-     "unit 09 Infraestructura Policial: police buildings and equipment", r"Reparación"),
-    (2017, 2019, "10??", "corrections",
-     "unit 10 Desarrollo del Modelo Penitenciario: prison construction and penitentiary "
-     "programmes", r"Centros Penales|Penitenciarios"),
-    (2017, 2019, "11??", "unallocated",
-     "unit 11 Desarrollo de la Inversión (sector investment; in 2019 also the Plan El "
-     "Salvador Seguro programme, which spans prevention, prosecution, rehabilitation and "
-     "victims): no split by link in the budget", r"Inversión|Plan El Salvador Seguro"),
+    (
+        2017,
+        2019,
+        "09??",
+        "patrol",
+        "unit 09 Infraestructura Policial: police buildings and equipment",
+        r"Reparación",
+    ),
+    (
+        2017,
+        2019,
+        "10??",
+        "corrections",
+        "unit 10 Desarrollo del Modelo Penitenciario: prison construction and penitentiary "
+        "programmes",
+        r"Centros Penales|Penitenciarios",
+    ),
+    (
+        2017,
+        2019,
+        "11??",
+        "unallocated",
+        "unit 11 Desarrollo de la Inversión (sector investment; in 2019 also the Plan El "
+        "Salvador Seguro programme, which spans prevention, prosecution, rehabilitation and "
+        "victims): no split by link in the budget",
+        r"Inversión|Plan El Salvador Seguro",
+    ),
     # 2020: the units were renumbered (programme structure of the 2020 budget law)
     (2020, 2020, "01??", "unallocated", ADMIN_BASIS, r"Dirección Superior|Financiamiento"),
-    (2020, 2020, "0201", "prevention",
-     "crime prevention in the territories (unit 02 Programas Especiales de Prevención)",
-     r"^Prevención del Delito en los Territorios$"),
-    (2020, 2020, "0202", "unallocated",
-     "'Toxicología' (unit 02): its place along the chain is not stated in the budget",
-     r"Toxicolog"),
-    (2020, 2020, "0203", "prevention",
-     "'Comisión Nacional Antidrogas' (unit 02): drug-policy commission, placed with the "
-     "prevention programmes of its unit", r"Antidrogas"),
-    (2020, 2020, "0204", "unallocated",
-     "'Equidad, Igualdad y Medio Ambiente' (unit 02): not a link of the chain", r"Equidad"),
-    (2020, 2020, "03??", "unallocated",
-     "unit 03 Justicia e Iniciativas Legales (legal technical work, international law "
-     "enforcement cooperation): serves several links", r"."),
-    (2020, 2020, "04??", "unallocated",
-     "unit 04 Atención y Control Migratorio: outside the chain", r"Migratorio"),
-    (2020, 2020, "05??", "unallocated",
-     "unit 05 Atención Integral a Víctimas (victims' centres): serves several links",
-     r"Víctimas"),
-    (2020, 2020, "06??", "patrol", PNC_BASIS,
-     r"^(Dirección y Administración|Eficacia Policial|Financiamiento a la Seguridad Ciudadana y Convivencia-PNC)$"),
-    (2020, 2020, "07??", "corrections",
-     "unit 07 Administración del Sistema Penitenciario (Dirección General de Centros Penales)",
-     r"Reclusión|DGCP"),
-    (2020, 2020, "08??", "corrections",
-     "unit 08 Administración del Sistema Penal Juvenil: rehabilitation and reintegration of "
-     "young offenders", r"Jóvenes"),
-    (2020, 2020, "09??", "patrol",
-     "unit 09 Inspectoría General de Seguridad Pública: oversight of the police",
-     r"Inspector"),
+    (
+        2020,
+        2020,
+        "0201",
+        "prevention",
+        "crime prevention in the territories (unit 02 Programas Especiales de Prevención)",
+        r"^Prevención del Delito en los Territorios$",
+    ),
+    (
+        2020,
+        2020,
+        "0202",
+        "unallocated",
+        "'Toxicología' (unit 02): its place along the chain is not stated in the budget",
+        r"Toxicolog",
+    ),
+    (
+        2020,
+        2020,
+        "0203",
+        "prevention",
+        "'Comisión Nacional Antidrogas' (unit 02): drug-policy commission, placed with the "
+        "prevention programmes of its unit",
+        r"Antidrogas",
+    ),
+    (
+        2020,
+        2020,
+        "0204",
+        "unallocated",
+        "'Equidad, Igualdad y Medio Ambiente' (unit 02): not a link of the chain",
+        r"Equidad",
+    ),
+    (
+        2020,
+        2020,
+        "03??",
+        "unallocated",
+        "unit 03 Justicia e Iniciativas Legales (legal technical work, international law "
+        "enforcement cooperation): serves several links",
+        r".",
+    ),
+    (
+        2020,
+        2020,
+        "04??",
+        "unallocated",
+        "unit 04 Atención y Control Migratorio: outside the chain",
+        r"Migratorio",
+    ),
+    (
+        2020,
+        2020,
+        "05??",
+        "unallocated",
+        "unit 05 Atención Integral a Víctimas (victims' centres): serves several links",
+        r"Víctimas",
+    ),
+    (
+        2020,
+        2020,
+        "06??",
+        "patrol",
+        PNC_BASIS,
+        r"^(Dirección y Administración|Eficacia Policial|Financiamiento a la Seguridad Ciudadana y Convivencia-PNC)$",
+    ),
+    (
+        2020,
+        2020,
+        "07??",
+        "corrections",
+        "unit 07 Administración del Sistema Penitenciario (Dirección General de Centros Penales)",
+        r"Reclusión|DGCP",
+    ),
+    (
+        2020,
+        2020,
+        "08??",
+        "corrections",
+        "unit 08 Administración del Sistema Penal Juvenil: rehabilitation and reintegration of "
+        "young offenders",
+        r"Jóvenes",
+    ),
+    (
+        2020,
+        2020,
+        "09??",
+        "patrol",
+        "unit 09 Inspectoría General de Seguridad Pública: oversight of the police",
+        r"Inspector",
+    ),
     (2020, 2020, "100[123]", "patrol", ANSP_BASIS, r"Academia Nacional de Seguridad Pública"),
     (2020, 2020, "100[45]", "unallocated", UTE_BASIS, r"Unidad Técnica Ejecutiva"),
     (2020, 2020, "100[67]", "unallocated", CONAB_BASIS, r"Administración de Bienes"),
-    (2020, 2020, "1008", "unallocated",
-     "transfer to the association 'La Factoría Ciudadana'; its purpose is not stated in the "
-     "budget", r"Factoría Ciudadana"),
-    (2020, 2020, "11??", "patrol",
-     "unit 11 Infraestructura Policial: police buildings and equipment", r"Reparación"),
-    (2020, 2020, "12??", "corrections",
-     "unit 12 Desarrollo de la Inversión para la Reinserción y Rehabilitación: prison "
-     "construction and penitentiary programmes", r"Centros Penales|Penitenciarios"),
-    (2020, 2020, "13??", "unallocated",
-     "unit 13 Desarrollo de la Inversión para la Justicia y Seguridad Pública (sector "
-     "investment and a cooperation programme): no split by link in the budget",
-     r"Inversión|Cooperación"),
+    (
+        2020,
+        2020,
+        "1008",
+        "unallocated",
+        "transfer to the association 'La Factoría Ciudadana'; its purpose is not stated in the "
+        "budget",
+        r"Factoría Ciudadana",
+    ),
+    (
+        2020,
+        2020,
+        "11??",
+        "patrol",
+        "unit 11 Infraestructura Policial: police buildings and equipment",
+        r"Reparación",
+    ),
+    (
+        2020,
+        2020,
+        "12??",
+        "corrections",
+        "unit 12 Desarrollo de la Inversión para la Reinserción y Rehabilitación: prison "
+        "construction and penitentiary programmes",
+        r"Centros Penales|Penitenciarios",
+    ),
+    (
+        2020,
+        2020,
+        "13??",
+        "unallocated",
+        "unit 13 Desarrollo de la Inversión para la Justicia y Seguridad Pública (sector "
+        "investment and a cooperation programme): no split by link in the budget",
+        r"Inversión|Cooperación",
+    ),
 ]
 OJ_RULES: list[tuple[int, int, str, str, str, str]] = [
-    (2017, 2020, "05??", "investigation",
-     "unit 05 Medicina Legal: the forensic institute (IML), whose autopsies and expert "
-     "reports serve criminal investigation", r"^(Dirección y Administración|Peritaje)$"),
-    (2017, 2020, "0[1-4]??", "judicial",
-     "units 01-04 (administration, legal affairs, the courts, court buildings): the judicial "
-     "process; the courts also hear non-criminal cases, so the link is an upper bound", r"."),
+    (
+        2017,
+        2020,
+        "05??",
+        "investigation",
+        "unit 05 Medicina Legal: the forensic institute (IML), whose autopsies and expert "
+        "reports serve criminal investigation",
+        r"^(Dirección y Administración|Peritaje)$",
+    ),
+    (
+        2017,
+        2020,
+        "0[1-4]??",
+        "judicial",
+        "units 01-04 (administration, legal affairs, the courts, court buildings): the judicial "
+        "process; the courts also hear non-criminal cases, so the link is an upper bound",
+        r".",
+    ),
 ]
 PROGRAM_RULES = {"2400": MJSP_RULES, "1600": OJ_RULES}
 
 #: Whole-institution rules (every year): institution -> (link, basis).
 WHOLE_RULES: dict[str, tuple[str, str]] = {
-    "1700": ("investigation",
-             "Fiscalía General de la República: the prosecution service directs criminal "
-             "investigation and formal indictment; whole institution (its lines also include "
-             "legal action on behalf of the State, a small share)"),
-    "1800": ("judicial",
-             "Procuraduría General de la República: public defence in criminal trials (line "
-             "'Defensa de la Libertad Individual', about 30 % of its 2017-2020 budgets) with "
-             "family, labour and property defence and mediation; whole institution on the "
-             "judicial process, an upper bound for criminal defence"),
-    "1500": ("judicial",
-             "Consejo Nacional de la Judicatura: selection, evaluation and training of judges; "
-             "the judicial process"),
+    "1700": (
+        "investigation",
+        "Fiscalía General de la República: the prosecution service directs criminal "
+        "investigation and formal indictment; whole institution (its lines also include "
+        "legal action on behalf of the State, a small share)",
+    ),
+    "1800": (
+        "judicial",
+        "Procuraduría General de la República: public defence in criminal trials (line "
+        "'Defensa de la Libertad Individual', about 30 % of its 2017-2020 budgets) with "
+        "family, labour and property defence and mediation; whole institution on the "
+        "judicial process, an upper bound for criminal defence",
+    ),
+    "1500": (
+        "judicial",
+        "Consejo Nacional de la Judicatura: selection, evaluation and training of judges; "
+        "the judicial process",
+    ),
 }
 #: Institution rules for years without a unit split in the files (2008-2016).
 DEFAULT_RULES: dict[str, tuple[str, str]] = {
-    "1600": ("judicial",
-             "Órgano Judicial as a whole where the files give no unit split (2008-2016): "
-             "Medicina Legal (unit 05; 6.3-6.7 % of the 2017-2020 budgets, on investigation "
-             "when the units are known) stays with the courts; the courts also hear "
-             "non-criminal cases, so the link is an upper bound"),
-    "2400": ("unallocated",
-             "no unit split in these files for 2008-2016: the ramo funds the police (PNC), "
-             "the prisons, prevention programmes and the transfers to ANSP, UTE and CONAB; "
-             "the unit split is in each year's Ley de Presupuesto (Ministerio de Hacienda, "
-             "Dirección General del Presupuesto)"),
+    "1600": (
+        "judicial",
+        "Órgano Judicial as a whole where the files give no unit split (2008-2016): "
+        "Medicina Legal (unit 05; 6.3-6.7 % of the 2017-2020 budgets, on investigation "
+        "when the units are known) stays with the courts; the courts also hear "
+        "non-criminal cases, so the link is an upper bound",
+    ),
+    "2400": (
+        "unallocated",
+        "no unit split in these files for 2008-2016: the ramo funds the police (PNC), "
+        "the prisons, prevention programmes and the transfers to ANSP, UTE and CONAB; "
+        "the unit split is in each year's Ley de Presupuesto (Ministerio de Hacienda, "
+        "Dirección General del Presupuesto)",
+    ),
 }
 STRUCTURE_REF = (
     f"unit and line names: {SV_DIR}/{NAMES_FILE} (2017-2019) and {SV_DIR}/raw/2020_approved.xlsx "
@@ -760,8 +1126,9 @@ STRUCTURE_REF = (
 
 
 def _rule_for(code: str, year: int, prog: str) -> tuple[int, int, str, str, str, str] | None:
-    hits = [r for r in PROGRAM_RULES.get(code, [])
-            if r[0] <= year <= r[1] and fnmatchcase(prog, r[2])]
+    hits = [
+        r for r in PROGRAM_RULES.get(code, []) if r[0] <= year <= r[1] and fnmatchcase(prog, r[2])
+    ]
     if len(hits) > 1:
         raise RuntimeError(f"{code} {year} line {prog}: several rules {[h[2] for h in hits]}")
     return hits[0] if hits else None
@@ -780,15 +1147,19 @@ def check_program_rules(budget: list[Row]) -> None:
             raise RuntimeError(f"{code} {year} line {prog}: no programme rule")
         name = str(r["_name"])
         if not re.search(rule[5], name):
-            raise RuntimeError(f"{code} {year} line {prog} {name!r} does not fit rule {rule[2]} "
-                               f"({rule[3]}: {rule[5]!r})")
+            raise RuntimeError(
+                f"{code} {year} line {prog} {name!r} does not fit rule {rule[2]} "
+                f"({rule[3]}: {rule[5]!r})"
+            )
 
 
 def year_shares(budget: list[Row], code: str, year: int, phase: str) -> dict[str, float]:
     """Link shares of institution ``code`` in ``year`` from its detailed ``phase`` lines."""
     by_link: dict[str, list[float]] = {}
     for r in budget:
-        if (r["institution_code"], r["year"], r["phase"]) != (code, year, phase) or not r.get("program"):
+        if (r["institution_code"], r["year"], r["phase"]) != (code, year, phase) or not r.get(
+            "program"
+        ):
             continue
         rule = _rule_for(code, year, str(r["program"]))
         assert rule is not None
@@ -797,11 +1168,27 @@ def year_shares(budget: list[Row], code: str, year: int, phase: str) -> dict[str
     return {k: math.fsum(v) / total for k, v in sorted(by_link.items())}
 
 
-def chain_row(country: str | None, code: str, link: str, share: float, basis: str, ref: str,
-              program: str | None = None, years: tuple[int, int] | None = None) -> Row:
-    return {"country": country, "institution_code": code, "program": program, "link": link,
-            "share": share, "basis": basis, "source_ref": ref,
-            "year_from": years[0] if years else None, "year_to": years[1] if years else None}
+def chain_row(
+    country: str | None,
+    code: str,
+    link: str,
+    share: float,
+    basis: str,
+    ref: str,
+    program: str | None = None,
+    years: tuple[int, int] | None = None,
+) -> Row:
+    return {
+        "country": country,
+        "institution_code": code,
+        "program": program,
+        "link": link,
+        "share": share,
+        "basis": basis,
+        "source_ref": ref,
+        "year_from": years[0] if years else None,
+        "year_to": years[1] if years else None,
+    }
 
 
 def sv_chain_map(budget: list[Row]) -> list[Row]:
@@ -812,23 +1199,31 @@ def sv_chain_map(budget: list[Row]) -> list[Row]:
         rows.append(chain_row("SLV", code, link, 1.0, basis, STRUCTURE_REF))
     for code, rules in PROGRAM_RULES.items():
         for y0, y1, pattern, link, basis, _ in rules:
-            rows.append(chain_row("SLV", code, link, 1.0, basis, STRUCTURE_REF, program=pattern,
-                                  years=(y0, y1)))
+            rows.append(
+                chain_row(
+                    "SLV", code, link, 1.0, basis, STRUCTURE_REF, program=pattern, years=(y0, y1)
+                )
+            )
     for code in PROGRAM_RULES:
         for year, key in SHARE_SOURCE.items():
             phase = "proposed" if key.startswith("prop") else "approved"
             shares = year_shares(budget, code, year, phase)
             text = ", ".join(f"{k} {_pct(v)}" for k, v in shares.items())
             for link, share in shares.items():
-                rows.append(chain_row(
-                    "SLV", code, link, share,
-                    f"{SHORT[code]} {year}, institution totals (modified and executed"
-                    f"{', approved' if year not in LAW_YEARS else ''}): split by the unit shares "
-                    f"of {SHARE_BASIS[year]}, with this map's programme rules: {text}",
-                    f"computed by scripts/build_examples.py from the {year} {phase} lines of "
-                    f"{SHORT[code]} in budget.csv ({SV_DIR}/{SV_FILES[key][0]})",
-                    years=(year, year),
-                ))
+                rows.append(
+                    chain_row(
+                        "SLV",
+                        code,
+                        link,
+                        share,
+                        f"{SHORT[code]} {year}, institution totals (modified and executed"
+                        f"{', approved' if year not in LAW_YEARS else ''}): split by the unit shares "
+                        f"of {SHARE_BASIS[year]}, with this map's programme rules: {text}",
+                        f"computed by scripts/build_examples.py from the {year} {phase} lines of "
+                        f"{SHORT[code]} in budget.csv ({SV_DIR}/{SV_FILES[key][0]})",
+                        years=(year, year),
+                    )
+                )
     return rows
 
 
@@ -836,64 +1231,141 @@ def sv_chain_map(budget: list[Row]) -> list[Row]:
 def el_salvador_caseload(ref: Reference) -> list[Row]:
     caseload = homicide_rows(ref, range(2008, 2025))
     p13 = ref.get("SLV", 2013, "prison_pop_in_prisons")
-    caseload.append(caseload_row(
-        "SLV", 2013, "prisoners_total", p13.value, source="DGCP", institution="DGCP",
-        rule="persons held in the 19 DGCP prisons; excludes about 3,300 held in police cells",
-        ref=f"{p13.cite}, note: '{p13.note}'", link="corrections", unit="persons", kind="stock",
-    ))
-    caseload.append(caseload_row(
-        "SLV", 2013, "prison_capacity", ref.from_note(p13, "max 8000"), source="DGCP",
-        institution="DGCP", rule="design capacity of the 19 prisons, stated as a maximum",
-        ref=f"{p13.cite}, note: '{p13.note}'", link="corrections", unit="places",
-        kind="stock",
-    ))
+    caseload.append(
+        caseload_row(
+            "SLV",
+            2013,
+            "prisoners_total",
+            p13.value,
+            source="DGCP",
+            institution="DGCP",
+            rule="persons held in the 19 DGCP prisons; excludes about 3,300 held in police cells",
+            ref=f"{p13.cite}, note: '{p13.note}'",
+            link="corrections",
+            unit="persons",
+            kind="stock",
+        )
+    )
+    caseload.append(
+        caseload_row(
+            "SLV",
+            2013,
+            "prison_capacity",
+            ref.from_note(p13, "max 8000"),
+            source="DGCP",
+            institution="DGCP",
+            rule="design capacity of the 19 prisons, stated as a maximum",
+            ref=f"{p13.cite}, note: '{p13.note}'",
+            link="corrections",
+            unit="places",
+            kind="stock",
+        )
+    )
     s15 = ref.get("SLV", 2015, "prisoners_sentenced")
     u15 = ref.get("SLV", 2015, "prisoners_unsentenced")
-    caseload.append(caseload_row(
-        "SLV", 2015, "prisoners_unsentenced", u15.value, source="DGCP", institution="DGCP",
-        rule="persons held without a sentence (DGCP)", ref=u15.cite, link="corrections",
-        unit="persons", kind="stock",
-    ))
-    caseload.append(caseload_row(
-        "SLV", 2015, "prisoners_total", s15.value + u15.value, source="DGCP",
-        institution="DGCP",
-        rule=f"sentenced ({s15.value:,.0f}) + unsentenced ({u15.value:,.0f}), "
-        "the sum of the two DGCP figures",
-        ref=f"derived: {s15.cite} + {u15.cite}", link="corrections", unit="persons",
-        kind="stock",
-    ))
+    caseload.append(
+        caseload_row(
+            "SLV",
+            2015,
+            "prisoners_unsentenced",
+            u15.value,
+            source="DGCP",
+            institution="DGCP",
+            rule="persons held without a sentence (DGCP)",
+            ref=u15.cite,
+            link="corrections",
+            unit="persons",
+            kind="stock",
+        )
+    )
+    caseload.append(
+        caseload_row(
+            "SLV",
+            2015,
+            "prisoners_total",
+            s15.value + u15.value,
+            source="DGCP",
+            institution="DGCP",
+            rule=f"sentenced ({s15.value:,.0f}) + unsentenced ({u15.value:,.0f}), "
+            "the sum of the two DGCP figures",
+            ref=f"derived: {s15.cite} + {u15.cite}",
+            link="corrections",
+            unit="persons",
+            kind="stock",
+        )
+    )
     p18 = ref.get("SLV", 2018, "prisoners")
-    caseload.append(caseload_row(
-        "SLV", 2018, "prisoners_total", p18.value, source="DGCP", institution="DGCP",
-        rule="persons held, DGCP figure of February 2018", ref=p18.cite, link="corrections",
-        unit="persons", kind="stock",
-    ))
+    caseload.append(
+        caseload_row(
+            "SLV",
+            2018,
+            "prisoners_total",
+            p18.value,
+            source="DGCP",
+            institution="DGCP",
+            rule="persons held, DGCP figure of February 2018",
+            ref=p18.cite,
+            link="corrections",
+            unit="persons",
+            kind="stock",
+        )
+    )
     occ = ref.from_note(p18, "occupancy 333.3")
-    caseload.append(caseload_row(
-        "SLV", 2018, "prison_capacity", float(round(p18.value / (occ / 100))), source="DGCP",
-        institution="DGCP",
-        rule=f"implied capacity: {p18.value:,.0f} prisoners / stated occupancy {occ} %, "
-        "rounded; not a published capacity figure",
-        ref=f"derived from {p18.cite}, note: '{p18.note}'", link="corrections",
-        unit="places", kind="stock",
-    ))
-    for year, rule in ((2022, "official figure, December 2022"),
-                       (2023, "figure stated by the Minister of Justice and Public Security")):
+    caseload.append(
+        caseload_row(
+            "SLV",
+            2018,
+            "prison_capacity",
+            float(round(p18.value / (occ / 100))),
+            source="DGCP",
+            institution="DGCP",
+            rule=f"implied capacity: {p18.value:,.0f} prisoners / stated occupancy {occ} %, "
+            "rounded; not a published capacity figure",
+            ref=f"derived from {p18.cite}, note: '{p18.note}'",
+            link="corrections",
+            unit="places",
+            kind="stock",
+        )
+    )
+    for year, rule in (
+        (2022, "official figure, December 2022"),
+        (2023, "figure stated by the Minister of Justice and Public Security"),
+    ):
         fig = ref.get("SLV", year, "prisoners")
-        caseload.append(caseload_row(
-            "SLV", year, "prisoners_total", fig.value, source="DGCP" if year == 2022 else "MJSP",
-            institution="DGCP" if year == 2022 else "MJSP", rule=rule, ref=fig.cite,
-            link="corrections", unit="persons", kind="stock",
-        ))
+        caseload.append(
+            caseload_row(
+                "SLV",
+                year,
+                "prisoners_total",
+                fig.value,
+                source="DGCP" if year == 2022 else "MJSP",
+                institution="DGCP" if year == 2022 else "MJSP",
+                rule=rule,
+                ref=fig.cite,
+                link="corrections",
+                unit="persons",
+                kind="stock",
+            )
+        )
     for fig in ref.all("police_operational", "SLV"):
         rule = "operational police officers (PNC data obtained through an access-to-information request)"
         if fig.year == 2017:
             rule += "; as of October 2017"
-        caseload.append(caseload_row(
-            "SLV", fig.year, "police_officers", fig.value, source="PNC", institution="PNC",
-            rule=rule, ref=f"{fig.cite}, note: '{fig.note}'", link="patrol", unit="staff",
-            kind="stock",
-        ))
+        caseload.append(
+            caseload_row(
+                "SLV",
+                fig.year,
+                "police_officers",
+                fig.value,
+                source="PNC",
+                institution="PNC",
+                rule=rule,
+                ref=f"{fig.cite}, note: '{fig.note}'",
+                link="patrol",
+                unit="staff",
+                kind="stock",
+            )
+        )
     return caseload
 
 
@@ -902,20 +1374,31 @@ def build_el_salvador(ref: Reference, macro: Macro, real: Path) -> dict[str, lis
     budget = ramo_lines(files)
     for key in (*LAW_YEARS.values(), *PROPOSAL_YEARS.values()):
         budget += detailed_lines(files, key)
-    budget.sort(key=lambda r: (int(str(r["year"])), str(r["institution_code"]),
-                               ["proposed", "approved", "modified", "executed"].index(str(r["phase"])),
-                               str(r.get("program") or ""), str(r.get("econ") or ""),
-                               str(r.get("funding_source") or "")))
+    budget.sort(
+        key=lambda r: (
+            int(str(r["year"])),
+            str(r["institution_code"]),
+            ["proposed", "approved", "modified", "executed"].index(str(r["phase"])),
+            str(r.get("program") or ""),
+            str(r.get("econ") or ""),
+            str(r.get("funding_source") or ""),
+        )
+    )
     check_program_rules(budget)
-    return {"budget": budget, "caseload": el_salvador_caseload(ref),
-            "context": context_rows(macro, ["SLV"]), "chain_map": sv_chain_map(budget)}
+    return {
+        "budget": budget,
+        "caseload": el_salvador_caseload(ref),
+        "context": context_rows(macro, ["SLV"]),
+        "chain_map": sv_chain_map(budget),
+    }
 
 
 # --------------------------------------------------------------------------- Central America
 BOOST_DIR = "wb_boost_cross_country_judiciary"
 BOOST_SPEC = ROOT / "specs" / BOOST_DIR / "budget_execution_central_america.yaml"
-BOOST = ("World Bank BOOST cross-country data (R package pigographs @97ce6e7, "
-         "data/budget_execution.rda)")
+BOOST = (
+    "World Bank BOOST cross-country data (R package pigographs @97ce6e7, data/budget_execution.rda)"
+)
 BOOST_TOTAL = "Spending in judiciary"
 BOOST_WAGES = "Spending in wages in judiciary"
 
@@ -935,27 +1418,51 @@ def boost_lines(real: Path) -> list[Row]:
         tot = g[g[C.FUNC] == BOOST_TOTAL]
         wag = g[g[C.FUNC] == BOOST_WAGES]
         if len(tot) != 1 or len(wag) > 1:
-            raise RuntimeError(f"BOOST {country} {year} {phase}: {len(tot)} total, {len(wag)} wage rows")
+            raise RuntimeError(
+                f"BOOST {country} {year} {phase}: {len(tot)} total, {len(wag)} wage rows"
+            )
         t = tot.iloc[0]
         total, t_line = float(t[C.AMOUNT]), _row_number(str(t[C.SOURCE_REF]))
         col = f"{phase}_value"
-        base: Row = {"country": country, "year": int(str(year)), "institution_code": "JUDICIARY",
-                     "institution": "Judiciary (BOOST functional aggregate)",
-                     "func": "judiciary", "phase": phase, "currency": t[C.CURRENCY]}
+        base: Row = {
+            "country": country,
+            "year": int(str(year)),
+            "institution_code": "JUDICIARY",
+            "institution": "Judiciary (BOOST functional aggregate)",
+            "func": "judiciary",
+            "phase": phase,
+            "currency": t[C.CURRENCY],
+        }
         if len(wag) == 0:
-            out.append({**base, "amount": round(total, 2),
-                        "source_ref": f"{BOOST}: {label} line {t_line} ('{BOOST_TOTAL}', "
-                                      f"column {col})"})
+            out.append(
+                {
+                    **base,
+                    "amount": round(total, 2),
+                    "source_ref": f"{BOOST}: {label} line {t_line} ('{BOOST_TOTAL}', column {col})",
+                }
+            )
             continue
         w = wag.iloc[0]
         wages, w_line = float(w[C.AMOUNT]), _row_number(str(w[C.SOURCE_REF]))
         if not 0 <= wages <= total:
             raise RuntimeError(f"BOOST {country} {year} {phase}: wages {wages} outside 0..{total}")
-        out.append({**base, "econ": "wages", "amount": round(wages, 2),
-                    "source_ref": f"{BOOST}: {label} line {w_line} ('{BOOST_WAGES}', column {col})"})
-        out.append({**base, "econ": "non-wage", "amount": round(total - wages, 2),
-                    "source_ref": f"derived: '{BOOST_TOTAL}' (line {t_line}) minus "
-                                  f"'{BOOST_WAGES}' (line {w_line}), column {col}; {BOOST}: {label}"})
+        out.append(
+            {
+                **base,
+                "econ": "wages",
+                "amount": round(wages, 2),
+                "source_ref": f"{BOOST}: {label} line {w_line} ('{BOOST_WAGES}', column {col})",
+            }
+        )
+        out.append(
+            {
+                **base,
+                "econ": "non-wage",
+                "amount": round(total - wages, 2),
+                "source_ref": f"derived: '{BOOST_TOTAL}' (line {t_line}) minus "
+                f"'{BOOST_WAGES}' (line {w_line}), column {col}; {BOOST}: {label}",
+            }
+        )
     return out
 
 
@@ -963,11 +1470,16 @@ def build_central_america(ref: Reference, macro: Macro, real: Path) -> dict[str,
     budget = boost_lines(real)
     caseload = homicide_rows(ref, [2010, 2011])
     chain = [
-        chain_row(None, "JUDICIARY", "judicial", 1.0,
-                  "BOOST 'judiciary' (the courts): the judicial process. Which institutions "
-                  "BOOST tags as judiciary differs by country (some include prosecution or a "
-                  "ministry of justice); for El Salvador it equals the Órgano Judicial (1600)",
-                  f"{BOOST}; SOURCE.txt of {BOOST_DIR}"),
+        chain_row(
+            None,
+            "JUDICIARY",
+            "judicial",
+            1.0,
+            "BOOST 'judiciary' (the courts): the judicial process. Which institutions "
+            "BOOST tags as judiciary differs by country (some include prosecution or a "
+            "ministry of justice); for El Salvador it equals the Órgano Judicial (1600)",
+            f"{BOOST}; SOURCE.txt of {BOOST_DIR}",
+        ),
     ]
     context = context_rows(macro, ["SLV", *PEERS])
     return {"budget": budget, "caseload": caseload, "context": context, "chain_map": chain}
@@ -995,41 +1507,88 @@ def _file_of(ref: str) -> str:
 
 
 def caseload_context_md(tables: dict[str, list[Row]]) -> list[str]:
-    out = ["## Caseload, prisons and police", "",
-           "Press and official figures transcribed in the project's reference file; each row "
-           "names the producing institution (`source`) and its `counting_rule`.", ""]
-    out += md_table(["file", "figure", "source", "counting rule"], (
-        ["caseload.csv", f"{r['country']} {r['year']} {r['measure']} = {fmt(r['value'])} ({r['source']})",
-         r["source_ref"], r["counting_rule"]] for r in tables["caseload"]))
+    out = [
+        "## Caseload, prisons and police",
+        "",
+        "Press and official figures transcribed in the project's reference file; each row "
+        "names the producing institution (`source`) and its `counting_rule`.",
+        "",
+    ]
+    out += md_table(
+        ["file", "figure", "source", "counting rule"],
+        (
+            [
+                "caseload.csv",
+                f"{r['country']} {r['year']} {r['measure']} = {fmt(r['value'])} ({r['source']})",
+                r["source_ref"],
+                r["counting_rule"],
+            ]
+            for r in tables["caseload"]
+        ),
+    )
     ctx = tables["context"]
     countries = sorted({str(r["country"]) for r in ctx})
     years = sorted({int(str(r["year"])) for r in ctx})
     out += ["", "## Context", ""]
-    out += md_table(["file", "figure", "source", "note"], [
-        ["context.csv", f"population, {', '.join(countries)} {years[0]}-{years[-1]}",
-         f"{WDI}, SP.POP.TOTL", f"population_source = '{POP_SERIES}'"],
-        ["context.csv", "gdp_lcu", f"{WDI}: NY.GDP.MKTP.CD x PA.NUS.FCRF (peir reference "
-         "macro/derived_NY.GDP.MKTP.CN_gdp_current_lcu.csv)", "exact for SLV (USD) and PAN "
-         "(rate 1); for the others equal to WDI's LCU GDP only if the official rate was used "
-         "for the US$ series (not checked)"],
-        ["context.csv", "gdp_deflator", f"{WDI}: NY.GDP.DEFL.KD.ZG chained, 2015 = 100",
-         "within 1.3 % of the 2022-vintage WDI levels for these countries except PAN (2.3 %) "
-         "and HND (1.9 %)"],
-        ["context.csv", "cpi", f"{WDI}: FP.CPI.TOTL.ZG chained, 2010 = 100",
-         "equals the WDI level series to 0.000 % for 2000-2021"],
-        ["context.csv", "fx_lcu_per_usd, ppp_lcu_per_intl", f"{WDI}: PA.NUS.FCRF, PA.NUS.PPP",
-         "SLV uses the US dollar (rate 1.0 from 2001)"],
-        ["context.csv", "gov_expenditure_lcu", IMF, "general government total expenditure % "
-         "GDP x gdp_lcu / 100 (scope 'general'); 2023-2025 (NIC 2022-2025) are WEO estimates "
-         "or projections, as each row's source_ref says"],
-    ])
+    out += md_table(
+        ["file", "figure", "source", "note"],
+        [
+            [
+                "context.csv",
+                f"population, {', '.join(countries)} {years[0]}-{years[-1]}",
+                f"{WDI}, SP.POP.TOTL",
+                f"population_source = '{POP_SERIES}'",
+            ],
+            [
+                "context.csv",
+                "gdp_lcu",
+                f"{WDI}: NY.GDP.MKTP.CD x PA.NUS.FCRF (peir reference "
+                "macro/derived_NY.GDP.MKTP.CN_gdp_current_lcu.csv)",
+                "exact for SLV (USD) and PAN "
+                "(rate 1); for the others equal to WDI's LCU GDP only if the official rate was used "
+                "for the US$ series (not checked)",
+            ],
+            [
+                "context.csv",
+                "gdp_deflator",
+                f"{WDI}: NY.GDP.DEFL.KD.ZG chained, 2015 = 100",
+                "within 1.3 % of the 2022-vintage WDI levels for these countries except PAN (2.3 %) "
+                "and HND (1.9 %)",
+            ],
+            [
+                "context.csv",
+                "cpi",
+                f"{WDI}: FP.CPI.TOTL.ZG chained, 2010 = 100",
+                "equals the WDI level series to 0.000 % for 2000-2021",
+            ],
+            [
+                "context.csv",
+                "fx_lcu_per_usd, ppp_lcu_per_intl",
+                f"{WDI}: PA.NUS.FCRF, PA.NUS.PPP",
+                "SLV uses the US dollar (rate 1.0 from 2001)",
+            ],
+            [
+                "context.csv",
+                "gov_expenditure_lcu",
+                IMF,
+                "general government total expenditure % "
+                "GDP x gdp_lcu / 100 (scope 'general'); 2023-2025 (NIC 2022-2025) are WEO estimates "
+                "or projections, as each row's source_ref says",
+            ],
+        ],
+    )
     return out
 
 
 def chain_md(tables: dict[str, list[Row]]) -> list[str]:
-    out = ["## Chain map", "", "Each rule places lines of one institution (and, where given, "
-           "a line-of-work pattern and years) on a link with a share; the most specific rule "
-           "wins (peir.pipeline.chainmap).", ""]
+    out = [
+        "## Chain map",
+        "",
+        "Each rule places lines of one institution (and, where given, "
+        "a line-of-work pattern and years) on a link with a share; the most specific rule "
+        "wins (peir.pipeline.chainmap).",
+        "",
+    ]
 
     def years(r: Row) -> str:
         y0, y1 = r.get("year_from"), r.get("year_to")
@@ -1037,10 +1596,21 @@ def chain_md(tables: dict[str, list[Row]]) -> list[str]:
             return "all"
         return str(y0) if y0 == y1 else f"{y0}-{y1}"
 
-    out += md_table(["file", "institution", "lines", "years", "link x share", "basis", "source"], (
-        ["chain_map.csv", r["institution_code"], r.get("program") or "all", years(r),
-         f"{r['link']} x {fmt(round(float(str(r['share'])), 6))}", r["basis"], r["source_ref"]]
-        for r in tables["chain_map"]))
+    out += md_table(
+        ["file", "institution", "lines", "years", "link x share", "basis", "source"],
+        (
+            [
+                "chain_map.csv",
+                r["institution_code"],
+                r.get("program") or "all",
+                years(r),
+                f"{r['link']} x {fmt(round(float(str(r['share'])), 6))}",
+                r["basis"],
+                r["source_ref"],
+            ]
+            for r in tables["chain_map"]
+        ),
+    )
     return out
 
 
@@ -1054,21 +1624,51 @@ def el_salvador_sources(tables: dict[str, list[Row]], rec: list[Row]) -> str:
         files.setdefault(k, set()).add(_file_of(str(r["source_ref"])))
         nlines[k] = nlines.get(k, 0) + 1
     out = ["# El Salvador: sources", "", ES_INTRO.strip(), "", ES_COVERAGE.strip(), ""]
-    out += ["## Budget totals by year, institution and phase", "",
-            "Every budget line of `budget.csv` names its file and rows in `source_ref`; their "
-            "totals per year, institution and phase are these (US$, nominal).", ""]
-    out += md_table(["file", "year", "institution", "phase", "amount", "lines", "from"], (
-        ["budget.csv", y, f"{c} {SHORT[c]}", ph, _money(float(v)), nlines[(y, c, ph)],
-         "; ".join(sorted(files[(y, c, ph)]))]
-        for (y, c, ph), v in tot.items()))
+    out += [
+        "## Budget totals by year, institution and phase",
+        "",
+        "Every budget line of `budget.csv` names its file and rows in `source_ref`; their "
+        "totals per year, institution and phase are these (US$, nominal).",
+        "",
+    ]
+    out += md_table(
+        ["file", "year", "institution", "phase", "amount", "lines", "from"],
+        (
+            [
+                "budget.csv",
+                y,
+                f"{c} {SHORT[c]}",
+                ph,
+                _money(float(v)),
+                nlines[(y, c, ph)],
+                "; ".join(sorted(files[(y, c, ph)])),
+            ]
+            for (y, c, ph), v in tot.items()
+        ),
+    )
     out += ["", ES_RULES.strip(), ""]
     out += chain_md(tables)
-    out += ["", "## Reconciliation with the figures published by the 2012 PEIR and the press", "",
-            "Kept in `example.yaml` (`published_figures`) with the value these files give and "
-            "the reason for the difference.", ""]
-    out += md_table(["figure", "published", "source", "these files", "reason"], (
-        [f"{p['country']} {p['year']} {p['indicator']}", f"{fmt(p['value'])} {p['unit']}",
-         p["source"], p.get("peir_value_text", "–"), p.get("reason", "–")] for p in rec))
+    out += [
+        "",
+        "## Reconciliation with the figures published by the 2012 PEIR and the press",
+        "",
+        "Kept in `example.yaml` (`published_figures`) with the value these files give and "
+        "the reason for the difference.",
+        "",
+    ]
+    out += md_table(
+        ["figure", "published", "source", "these files", "reason"],
+        (
+            [
+                f"{p['country']} {p['year']} {p['indicator']}",
+                f"{fmt(p['value'])} {p['unit']}",
+                p["source"],
+                p.get("peir_value_text", "–"),
+                p.get("reason", "–"),
+            ]
+            for p in rec
+        ),
+    )
     out += [""] + caseload_context_md(tables)
     out += ["", ES_NOT_USED.strip(), ""]
     return "\n".join(out)
@@ -1079,11 +1679,17 @@ def central_america_sources(tables: dict[str, list[Row]]) -> str:
     b = pd.DataFrame(tables["budget"])
     tot = b.groupby([C.COUNTRY, C.YEAR, C.PHASE], sort=True)[C.AMOUNT].apply(math.fsum)
     cur = b.groupby(C.COUNTRY)[C.CURRENCY].first()
-    out += ["## Judiciary spending by country, year and phase (BOOST)", "",
-            "Local currency, nominal. Each line's `source_ref` gives the line of "
-            "`budget_execution.csv`.", ""]
-    out += md_table(["file", "country", "year", "phase", "amount", "currency"], (
-        ["budget.csv", c, y, ph, _money(float(v)), cur[c]] for (c, y, ph), v in tot.items()))
+    out += [
+        "## Judiciary spending by country, year and phase (BOOST)",
+        "",
+        "Local currency, nominal. Each line's `source_ref` gives the line of "
+        "`budget_execution.csv`.",
+        "",
+    ]
+    out += md_table(
+        ["file", "country", "year", "phase", "amount", "currency"],
+        (["budget.csv", c, y, ph, _money(float(v)), cur[c]] for (c, y, ph), v in tot.items()),
+    )
     out += [""] + chain_md(tables) + [""] + caseload_context_md(tables)
     out += ["", CA_EXTRA.strip(), ""]
     return "\n".join(out)
@@ -1230,8 +1836,12 @@ def published(ref: Reference, keys: list[tuple[str, int, str]]) -> list[Row]:
     for country, year, indicator in keys:
         f = ref.get(country, year, indicator)
         item: Row = {
-            "country": country, "year": year, "indicator": indicator, "value": f.value,
-            "unit": f.unit, "source": f.cite,
+            "country": country,
+            "year": year,
+            "indicator": indicator,
+            "value": f.value,
+            "unit": f.unit,
+            "source": f.cite,
         }
         if f.note:
             item["note"] = f.note
@@ -1240,17 +1850,32 @@ def published(ref: Reference, keys: list[tuple[str, int, str]]) -> list[Row]:
 
 
 ES_PUBLISHED = [
-    ("SLV", 2011, "sj_spending_total"), ("SLV", 2011, "sj_spending_pct_gdp"),
-    ("SLV", 2010, "sj_spending_pct_gdp"), ("SLV", 2011, "link2_vigilance_patrol"),
-    ("SLV", 2011, "link1_prevention_share"), ("SLV", 2011, "link5_sentence_execution_share"),
-    ("SLV", 2010, "sj_share_of_budget"), ("SLV", 2011, "police_per_100k"),
-    ("SLV", 2013, "fgr_budget"), ("SLV", 2014, "fgr_budget"), ("SLV", 2016, "fgr_budget"),
-    ("SLV", 2017, "oj_budget"), ("SLV", 2024, "oj_budget"), ("SLV", 2025, "oj_budget"),
-    ("SLV", 2026, "oj_budget_approved"), ("SLV", 2025, "fgr_budget"),
-    ("SLV", 2024, "mjsp_budget_approved"), ("SLV", 2025, "pnc_budget_proposed"),
-    ("SLV", 2025, "dgcp_budget_proposed"), ("SLV", 2025, "ansp_budget_proposed"),
-    ("SLV", 2008, "homicides"), ("SLV", 2010, "homicides"), ("SLV", 2016, "homicides"),
-    ("SLV", 2023, "homicides"), ("SLV", 2024, "homicides"), ("SLV", 2018, "prisoners"),
+    ("SLV", 2011, "sj_spending_total"),
+    ("SLV", 2011, "sj_spending_pct_gdp"),
+    ("SLV", 2010, "sj_spending_pct_gdp"),
+    ("SLV", 2011, "link2_vigilance_patrol"),
+    ("SLV", 2011, "link1_prevention_share"),
+    ("SLV", 2011, "link5_sentence_execution_share"),
+    ("SLV", 2010, "sj_share_of_budget"),
+    ("SLV", 2011, "police_per_100k"),
+    ("SLV", 2013, "fgr_budget"),
+    ("SLV", 2014, "fgr_budget"),
+    ("SLV", 2016, "fgr_budget"),
+    ("SLV", 2017, "oj_budget"),
+    ("SLV", 2024, "oj_budget"),
+    ("SLV", 2025, "oj_budget"),
+    ("SLV", 2026, "oj_budget_approved"),
+    ("SLV", 2025, "fgr_budget"),
+    ("SLV", 2024, "mjsp_budget_approved"),
+    ("SLV", 2025, "pnc_budget_proposed"),
+    ("SLV", 2025, "dgcp_budget_proposed"),
+    ("SLV", 2025, "ansp_budget_proposed"),
+    ("SLV", 2008, "homicides"),
+    ("SLV", 2010, "homicides"),
+    ("SLV", 2016, "homicides"),
+    ("SLV", 2023, "homicides"),
+    ("SLV", 2024, "homicides"),
+    ("SLV", 2018, "prisoners"),
     ("SLV", 2015, "prisoners_unsentenced"),
 ]
 
@@ -1267,7 +1892,9 @@ def sector_link_shares(budget: list[Row], year: int) -> dict[str, float]:
             split = {WHOLE_RULES[code][0]: 1.0}
         else:
             key = SHARE_SOURCE[year]
-            split = year_shares(budget, code, year, "proposed" if key.startswith("prop") else "approved")
+            split = year_shares(
+                budget, code, year, "proposed" if key.startswith("prop") else "approved"
+            )
         for link, share in split.items():
             by_link[link] = by_link.get(link, 0.0) + amount * share
     total = math.fsum(by_link.values())
@@ -1292,8 +1919,10 @@ def es_reconciliation(ref: Reference, tables: dict[str, list[Row]]) -> list[Row]
     gov10 = float(str(ctx[2010]["gov_expenditure_lcu"]))
     mjsp11 = inst(2011, "2400", "executed") or 0.0
     shares = {y: sector_link_shares(tables["budget"], y) for y in SHARE_SOURCE}
-    outside = ("outside the years of these files (2008-2020); the Ministerio de Hacienda's "
-               "figures for it are not at hand")
+    outside = (
+        "outside the years of these files (2008-2020); the Ministerio de Hacienda's "
+        "figures for it are not at hand"
+    )
     for p in out:
         key = (p["indicator"], p["year"])
         val: float | None = None
@@ -1301,59 +1930,78 @@ def es_reconciliation(ref: Reference, tables: dict[str, list[Row]]) -> list[Row]
         if key == ("sj_spending_total", 2011):
             val = e11 / 1e6
             text = f"{val:,.1f} USD million (executed, five ramos)"
-            reason = (f"coverage: the five ramos of the general budget executed US${val:,.1f} M "
-                      f"({100 * (val / float(str(p['value'])) - 1):+.1f} %); the review's list of "
-                      "institutions and funds is not in the sources at hand (FUNDE's other cut "
-                      "shows MJSP spending outside the general budget, e.g. US$10.4 M in 2012)")
+            reason = (
+                f"coverage: the five ramos of the general budget executed US${val:,.1f} M "
+                f"({100 * (val / float(str(p['value'])) - 1):+.1f} %); the review's list of "
+                "institutions and funds is not in the sources at hand (FUNDE's other cut "
+                "shows MJSP spending outside the general budget, e.g. US$10.4 M in 2012)"
+            )
         elif key == ("sj_spending_pct_gdp", 2011):
             val = 100 * e11 / gdp11
             text = f"{val:.2f} % of GDP"
-            reason = (f"GDP vintage and coverage: US${e11 / 1e6:,.1f} M / WDI GDP 2011 "
-                      f"US${gdp11 / 1e9:,.2f} bn (July 2026 vintage); the review's 2.8 % of "
-                      f"US$612 M implies a GDP of US${612 / 2.8 * 100 / 1e3:,.1f} bn, the series "
-                      "of its time")
+            reason = (
+                f"GDP vintage and coverage: US${e11 / 1e6:,.1f} M / WDI GDP 2011 "
+                f"US${gdp11 / 1e9:,.2f} bn (July 2026 vintage); the review's 2.8 % of "
+                f"US$612 M implies a GDP of US${612 / 2.8 * 100 / 1e3:,.1f} bn, the series "
+                "of its time"
+            )
         elif key == ("sj_spending_pct_gdp", 2010):
             val = 100 * e10 / gdp10
             text = f"{val:.2f} % of GDP"
-            reason = (f"GDP vintage and definition: US${e10 / 1e6:,.1f} M executed / WDI GDP "
-                      f"2010 US${gdp10 / 1e9:,.2f} bn. The ramo file's sector grows "
-                      f"{100 * (e11 / e10 - 1):.1f} % in nominal terms from 2010 to 2011 while "
-                      "the published ratio rises from 2.4 to 2.8 % of GDP: the two published "
-                      "ratios do not rest on one definition (the 2010 figure is the review's "
-                      "regional comparison), which the sources at hand do not state")
+            reason = (
+                f"GDP vintage and definition: US${e10 / 1e6:,.1f} M executed / WDI GDP "
+                f"2010 US${gdp10 / 1e9:,.2f} bn. The ramo file's sector grows "
+                f"{100 * (e11 / e10 - 1):.1f} % in nominal terms from 2010 to 2011 while "
+                "the published ratio rises from 2.4 to 2.8 % of GDP: the two published "
+                "ratios do not rest on one definition (the 2010 figure is the review's "
+                "regional comparison), which the sources at hand do not state"
+            )
         elif key == ("sj_share_of_budget", 2010):
             val = 100 * e10 / gov10
             text = f"{val:.1f} % of general government expenditure"
-            reason = ("denominator: the review's 'total budget' (central government, its "
-                      "definition not stated) against IMF general government expenditure in "
-                      "context.csv; and coverage")
+            reason = (
+                "denominator: the review's 'total budget' (central government, its "
+                "definition not stated) against IMF general government expenditure in "
+                "context.csv; and coverage"
+            )
         elif key == ("link2_vigilance_patrol", 2011):
             text = f"not split: MJSP executed US${mjsp11 / 1e6:,.1f} M on unallocated"
             lo = min(shares[y]["patrol"] for y in shares)
             hi = max(shares[y]["patrol"] for y in shares)
-            reason = ("no unit split of MJSP in these files before 2017; the review's patrol "
-                      "link (the police) is inside MJSP's total. In 2017-2020 patrol is "
-                      f"{_pct(lo)}-{_pct(hi)} of the sector's executed spending (approved unit "
-                      "shares; the police's investigation divisions included)")
+            reason = (
+                "no unit split of MJSP in these files before 2017; the review's patrol "
+                "link (the police) is inside MJSP's total. In 2017-2020 patrol is "
+                f"{_pct(lo)}-{_pct(hi)} of the sector's executed spending (approved unit "
+                "shares; the police's investigation divisions included)"
+            )
         elif key in {("link1_prevention_share", 2011), ("link5_sentence_execution_share", 2011)}:
             link = "prevention" if p["indicator"].startswith("link1") else "corrections"
             lo, hi = (min(shares[y][link] for y in shares), max(shares[y][link] for y in shares))
             text = "not split for 2011"
-            reason = (f"no unit split of MJSP before 2017; in 2017-2020 the {link} link is "
-                      f"{_pct(lo)}-{_pct(hi)} of the sector's executed spending (approved unit "
-                      "shares)" + ("; the review's prevention link probably includes spending "
-                                   "outside these five ramos (municipal, social programmes), "
-                                   "its basis is not in the sources at hand"
-                                   if link == "prevention" else ""))
+            reason = (
+                f"no unit split of MJSP before 2017; in 2017-2020 the {link} link is "
+                f"{_pct(lo)}-{_pct(hi)} of the sector's executed spending (approved unit "
+                "shares)"
+                + (
+                    "; the review's prevention link probably includes spending "
+                    "outside these five ramos (municipal, social programmes), "
+                    "its basis is not in the sources at hand"
+                    if link == "prevention"
+                    else ""
+                )
+            )
         elif key == ("police_per_100k", 2011):
             reason = "no 2011 police count in the caseload (2015 and 2017 only)"
         elif p["indicator"] == "fgr_budget" and int(str(p["year"])) <= 2020:
             val = inst(int(str(p["year"])), "1700", "approved")
             text = f"{val:,.2f} USD approved (ramo file)" if val is not None else "–"
             same = val is not None and abs(val - float(str(p["value"]))) < 0.5
-            reason = ("equal" if same else
-                      "the press dates it only approximately ('desde entonces'); the ramo file "
-                      "gives 44,575,015 for 2014 and 44,626,045 for 2015")
+            reason = (
+                "equal"
+                if same
+                else "the press dates it only approximately ('desde entonces'); the ramo file "
+                "gives 44,575,015 for 2014 and 44,626,045 for 2015"
+            )
         elif key == ("oj_budget", 2017):
             val = inst(2017, "1600", "approved")
             text = f"{val:,.2f} USD approved (ramo file)" if val is not None else "–"
@@ -1390,7 +2038,7 @@ IML_2015_BY_AGE = """
 def iml_2015_victims() -> dict[int, int]:
     """Victims by age from :data:`IML_2015_BY_AGE`, checked (female + male = total)."""
     v = [int(x) for x in IML_2015_BY_AGE.split()]
-    rows = [v[i:i + 4] for i in range(0, len(v), 4)]
+    rows = [v[i : i + 4] for i in range(0, len(v), 4)]
     assert all(f + m == t for _a, f, m, t in rows), "IML 2015 table: female + male != total"
     return {a: t for a, _f, _m, t in rows}
 
@@ -1429,17 +2077,24 @@ def el_salvador_outlook() -> Row:
 
 
 def el_salvador_yaml(ref: Reference, rec: list[Row]) -> Row:
-    files = {"budget": "budget.csv", "caseload": "caseload.csv", "context": "context.csv",
-             "chain_map": "chain_map.csv", "sources": "SOURCES.md"}
+    files = {
+        "budget": "budget.csv",
+        "caseload": "caseload.csv",
+        "context": "context.csv",
+        "chain_map": "chain_map.csv",
+        "sources": "SOURCES.md",
+    }
     priority: dict[str, list[str]] = {
-        "homicides": HOMICIDE_PRIORITY, "prisoners_total": ["DGCP", "MJSP"],
-        "prison_capacity": ["DGCP"], "prisoners_unsentenced": ["DGCP"],
+        "homicides": HOMICIDE_PRIORITY,
+        "prisoners_total": ["DGCP", "MJSP"],
+        "prison_capacity": ["DGCP"],
+        "prisoners_unsentenced": ["DGCP"],
         "police_officers": ["PNC"],
     }
     return {
         "name": "el_salvador",
         "title": "El Salvador: security and justice budget 2008-2020 from the Ministerio de "
-                 "Hacienda (via FUNDE), with caseload and context from public sources",
+        "Hacienda (via FUNDE), with caseload and context from public sources",
         "country": "SLV",
         "peers": PEERS,
         "base_year": 2020,
@@ -1449,25 +2104,30 @@ def el_salvador_yaml(ref: Reference, rec: list[Row]) -> Row:
         "econ_scheme": "SLV",
         "files": files,
         "source_priority": priority,
-        "coverage": [{
-            "from": 2008, "to": 2020, "institutions": list(SECTOR),
-            "label": "the five ramos of the sector in the general budget (CNJ, Órgano "
-                     "Judicial, FGR, PGR, MJSP with its transfers to ANSP, UTE and CONAB)",
-            "phases": {
-                "approved": "ramo file 2008-2017; budget-law workbooks 2018-2020",
-                "modified": "ramo file", "executed": "ramo file",
-                "proposed": "2017 proposal workbook",
-            },
-            "detail": "by line of work, rubro and funding source: approved 2018-2020 and "
-                      "proposed 2017; institution totals otherwise",
-            "links": "unit split 2017-2020 (MJSP, Órgano Judicial); 2008-2016 MJSP on "
-                     "unallocated and the Órgano Judicial wholly on judicial",
-            "links_from": 2017,
-            "executed_by_link": "assumed, not observed: institution totals split by the "
-                                "approved unit shares of the same year (2017-2020), so the "
-                                "execution rate of every link of one institution is that "
-                                "institution's rate",
-        }],
+        "coverage": [
+            {
+                "from": 2008,
+                "to": 2020,
+                "institutions": list(SECTOR),
+                "label": "the five ramos of the sector in the general budget (CNJ, Órgano "
+                "Judicial, FGR, PGR, MJSP with its transfers to ANSP, UTE and CONAB)",
+                "phases": {
+                    "approved": "ramo file 2008-2017; budget-law workbooks 2018-2020",
+                    "modified": "ramo file",
+                    "executed": "ramo file",
+                    "proposed": "2017 proposal workbook",
+                },
+                "detail": "by line of work, rubro and funding source: approved 2018-2020 and "
+                "proposed 2017; institution totals otherwise",
+                "links": "unit split 2017-2020 (MJSP, Órgano Judicial); 2008-2016 MJSP on "
+                "unallocated and the Órgano Judicial wholly on judicial",
+                "links_from": 2017,
+                "executed_by_link": "assumed, not observed: institution totals split by the "
+                "approved unit shares of the same year (2017-2020), so the "
+                "execution rate of every link of one institution is that "
+                "institution's rate",
+            }
+        ],
         "data_requests": ES_DATA_REQUESTS,
         "published_figures": [{k: v for k, v in p.items() if k != "peir_value_text"} for p in rec],
         **el_salvador_outlook(),
@@ -1479,8 +2139,7 @@ def el_salvador_yaml(ref: Reference, rec: list[Row]) -> Row:
             "MJSP and the Órgano Judicial are split by unit only for 2017-2020 (institution "
             "totals by the same year's budget-law unit shares); before 2017 MJSP is "
             "unallocated.",
-            "PNC is wholly on patrol: the budget does not separate its investigation "
-            "divisions.",
+            "PNC is wholly on patrol: the budget does not separate its investigation divisions.",
             "econ holds the national rubro (scheme SLV: 51 remuneraciones, 54 bienes y "
             "servicios, 55 gastos financieros, 56 transferencias corrientes, 61 inversiones, "
             "62 transferencias de capital), for approved 2018-2020 and proposed 2017 only.",
@@ -1491,42 +2150,59 @@ def el_salvador_yaml(ref: Reference, rec: list[Row]) -> Row:
 
 
 ES_DATA_REQUESTS: list[Row] = [
-    {"need": "executed budget by unit and line of work (MJSP, Órgano Judicial), 2008-2020",
-     "from": "Ministerio de Hacienda, Dirección General de Contabilidad Gubernamental / DINAFI "
-             "(SAFI execution by estructura presupuestaria)",
-     "why": "the executed split by link now assumes the approved unit shares (2017-2020) or "
-            "is missing (2008-2016)"},
-    {"need": "Ley de Presupuesto by unidad presupuestaria and línea de trabajo, 2008-2016",
-     "from": "Ministerio de Hacienda, Dirección General del Presupuesto (Portal de "
-             "Transparencia Fiscal)",
-     "why": "MJSP (about 57 % of the sector) is unallocated before 2017"},
-    {"need": "executed budget by rubro / objeto específico, 2008-2020",
-     "from": "Ministerio de Hacienda (SAFI); FUNDE holds the monthly execution by objeto "
-             "específico 2007-2019 (ALAC request 5e1e41db0634d8e44d855a37)",
-     "why": "economic composition and PEFA PI-2.2 need executed by economic class"},
-    {"need": "PNC staff and payroll by division (investigation divisions against patrol and "
-             "the rest)",
-     "from": "Policía Nacional Civil (Subdirección de Administración) / MJSP",
-     "why": "to split the police between patrol and investigation (all on patrol now)"},
-    {"need": "own execution of ANSP, UTE and CONAB and the special funds outside the general "
-             "budget (Fondo de Actividades Especiales, Contribución Especial para la Seguridad "
-             "Ciudadana, Fondo Especial de medidas cautelares)",
-     "from": "Ministerio de Hacienda (DGP) and the institutions",
-     "why": "to count spending where it is spent and to cover all funds (FUNDE's other cut "
-            "shows up to US$73 M more for MJSP in 2012-2017)"},
-    {"need": "municipal and social-sector prevention spending",
-     "from": "municipalities (ISDEM, COMURES), Ministerio de Hacienda (transfers), PREPAZ",
-     "why": "the review's prevention link (3.0 % in 2011) is not visible in these ramos"},
+    {
+        "need": "executed budget by unit and line of work (MJSP, Órgano Judicial), 2008-2020",
+        "from": "Ministerio de Hacienda, Dirección General de Contabilidad Gubernamental / DINAFI "
+        "(SAFI execution by estructura presupuestaria)",
+        "why": "the executed split by link now assumes the approved unit shares (2017-2020) or "
+        "is missing (2008-2016)",
+    },
+    {
+        "need": "Ley de Presupuesto by unidad presupuestaria and línea de trabajo, 2008-2016",
+        "from": "Ministerio de Hacienda, Dirección General del Presupuesto (Portal de "
+        "Transparencia Fiscal)",
+        "why": "MJSP (about 57 % of the sector) is unallocated before 2017",
+    },
+    {
+        "need": "executed budget by rubro / objeto específico, 2008-2020",
+        "from": "Ministerio de Hacienda (SAFI); FUNDE holds the monthly execution by objeto "
+        "específico 2007-2019 (ALAC request 5e1e41db0634d8e44d855a37)",
+        "why": "economic composition and PEFA PI-2.2 need executed by economic class",
+    },
+    {
+        "need": "PNC staff and payroll by division (investigation divisions against patrol and "
+        "the rest)",
+        "from": "Policía Nacional Civil (Subdirección de Administración) / MJSP",
+        "why": "to split the police between patrol and investigation (all on patrol now)",
+    },
+    {
+        "need": "own execution of ANSP, UTE and CONAB and the special funds outside the general "
+        "budget (Fondo de Actividades Especiales, Contribución Especial para la Seguridad "
+        "Ciudadana, Fondo Especial de medidas cautelares)",
+        "from": "Ministerio de Hacienda (DGP) and the institutions",
+        "why": "to count spending where it is spent and to cover all funds (FUNDE's other cut "
+        "shows up to US$73 M more for MJSP in 2012-2017)",
+    },
+    {
+        "need": "municipal and social-sector prevention spending",
+        "from": "municipalities (ISDEM, COMURES), Ministerio de Hacienda (transfers), PREPAZ",
+        "why": "the review's prevention link (3.0 % in 2011) is not visible in these ramos",
+    },
 ]
 
 
 def central_america_yaml(ref: Reference) -> Row:
-    files = {"budget": "budget.csv", "caseload": "caseload.csv", "context": "context.csv",
-             "chain_map": "chain_map.csv", "sources": "SOURCES.md"}
+    files = {
+        "budget": "budget.csv",
+        "caseload": "caseload.csv",
+        "context": "context.csv",
+        "chain_map": "chain_map.csv",
+        "sources": "SOURCES.md",
+    }
     return {
         "name": "central_america",
         "title": "Central America: judiciary spending, approved and executed (World Bank "
-                 "BOOST), with the 2012 PEIR's sector ratios and macro context",
+        "BOOST), with the 2012 PEIR's sector ratios and macro context",
         "country": "SLV",
         "peers": PEERS,
         "base_year": 2020,
@@ -1536,19 +2212,30 @@ def central_america_yaml(ref: Reference) -> Row:
         "econ_scheme": "BOOST",
         "files": files,
         "source_priority": {"homicides": HOMICIDE_PRIORITY},
-        "coverage": [{
-            "from": 2007, "to": 2022, "institutions": ["JUDICIARY"],
-            "label": "judiciary (BOOST functional aggregate: the courts)",
-            "phases": {"approved": "BOOST approved_value", "executed": "BOOST executed_value"},
-            "detail": "wages and the rest where BOOST gives the wage line (SLV, CRI, GTM)",
-            "links": "judicial only",
-        }],
-        "published_figures": published(ref, [
-            ("SLV", 2010, "sj_spending_pct_gdp"), ("CRI", 2010, "sj_spending_pct_gdp"),
-            ("PAN", 2010, "sj_spending_pct_gdp"), ("NIC", 2010, "sj_spending_pct_gdp"),
-            ("HND", 2010, "sj_spending_pct_gdp"), ("GTM", 2010, "sj_spending_pct_gdp"),
-            ("SLV", 2010, "sj_share_of_budget"), ("SLV", 2011, "police_per_100k"),
-        ]),
+        "coverage": [
+            {
+                "from": 2007,
+                "to": 2022,
+                "institutions": ["JUDICIARY"],
+                "label": "judiciary (BOOST functional aggregate: the courts)",
+                "phases": {"approved": "BOOST approved_value", "executed": "BOOST executed_value"},
+                "detail": "wages and the rest where BOOST gives the wage line (SLV, CRI, GTM)",
+                "links": "judicial only",
+            }
+        ],
+        "published_figures": published(
+            ref,
+            [
+                ("SLV", 2010, "sj_spending_pct_gdp"),
+                ("CRI", 2010, "sj_spending_pct_gdp"),
+                ("PAN", 2010, "sj_spending_pct_gdp"),
+                ("NIC", 2010, "sj_spending_pct_gdp"),
+                ("HND", 2010, "sj_spending_pct_gdp"),
+                ("GTM", 2010, "sj_spending_pct_gdp"),
+                ("SLV", 2010, "sj_share_of_budget"),
+                ("SLV", 2011, "police_per_100k"),
+            ],
+        ),
         "notes": [
             "Budget: World Bank BOOST judiciary lines (approved, executed), local currency; "
             "judiciary only, not the whole security and justice sector.",
@@ -1570,11 +2257,21 @@ def write_yaml(path: Path, meta: Row, what: str) -> None:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data",
-                    help="the shared data folder (with reference/ and real/)")
-    ap.add_argument("--out", type=Path, default=OUT,
-                    help="folder to write the examples into (default: the package's)")
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument(
+        "--data",
+        type=Path,
+        default=ROOT.parent / "shared" / "data",
+        help="the shared data folder (with reference/ and real/)",
+    )
+    ap.add_argument(
+        "--out",
+        type=Path,
+        default=OUT,
+        help="folder to write the examples into (default: the package's)",
+    )
     ap.add_argument("--only", choices=["el_salvador", "central_america"], default=None)
     args = ap.parse_args()
     ref = Reference(args.data / "reference" / REF_NAME)

@@ -308,8 +308,14 @@ def test_value_per_output_by_hand() -> None:
     """Two links, current (50, 50), within ±50 %: prevention (r = 0, 1 per participant, each
     worth 5) and patrol (r = 1, 2 per unit of output, each worth 3). Value = 3 T + 5 b_p with
     T = b_patrol / 2, i.e. 1.5 b_patrol + 5 b_p: prevention takes all it may (75)."""
-    links = pd.DataFrame({"link": ["prevention", "patrol"], "budget": [50.0, 50.0],
-                          "unit_cost": [1.0, 2.0], "demand_ratio": [0.0, 1.0]})
+    links = pd.DataFrame(
+        {
+            "link": ["prevention", "patrol"],
+            "budget": [50.0, 50.0],
+            "unit_cost": [1.0, 2.0],
+            "demand_ratio": [0.0, 1.0],
+        }
+    )
     m = ChainModel(links)
     res = m.optimize(max_change=0.5, value_per_output={"prevention": 5.0, "patrol": 3.0})
     assert res.budgets["prevention"] == pytest.approx(75.0)
@@ -322,7 +328,9 @@ def test_value_per_output_by_hand() -> None:
     # the default (no values) is the throughput LP, unchanged
     assert m.optimize(max_change=0.5).throughput == pytest.approx(25.0)
     with pytest.raises(InputError, match="needs its unit cost"):
-        ChainModel(links.assign(unit_cost=[np.nan, 2.0])).optimize(value_per_output={"prevention": 5.0})
+        ChainModel(links.assign(unit_cost=[np.nan, 2.0])).optimize(
+            value_per_output={"prevention": 5.0}
+        )
     with pytest.raises(InputError, match="linear model only"):
         m.optimize(value_per_output={"patrol": 1.0}, returns=0.5)
 

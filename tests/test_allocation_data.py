@@ -151,8 +151,12 @@ def test_from_harmonized() -> None:
     bought = m.optimize(max_change=0.2, capacity_cost={"corrections": 0.001})
     assert bought.capacity_added is not None and bought.capacity_added["corrections"] > 0
     r_corr = lk.loc["corrections", "demand_ratio"]
-    assert r_corr * bought.throughput == pytest.approx(10_000 + bought.capacity_added["corrections"], rel=1e-6)
-    assert bought.budgets.sum() + 0.001 * bought.capacity_added["corrections"] == pytest.approx(lk["budget"].sum())
+    assert r_corr * bought.throughput == pytest.approx(
+        10_000 + bought.capacity_added["corrections"], rel=1e-6
+    )
+    assert bought.budgets.sum() + 0.001 * bought.capacity_added["corrections"] == pytest.approx(
+        lk["budget"].sum()
+    )
     with pytest.raises(InputError, match="no executed spending"):
         ChainModel.from_harmonized(make_h(), country="XXX", year=2019)
 
@@ -259,7 +263,9 @@ def test_returns_on_cnj_federal_courts(shared_data: Path) -> None:
     # year, until nothing changes), beta = sum(x~ y~) / sum(x~^2), and the cluster-robust
     # (CR1) standard error by hand, with the usual G/(G-1) (N-1)/(N-K) correction
     ok = (d["Dpj"] > 0) & (d["Tbaix"] > 0)
-    p = d.loc[ok, ["secao", "ano"]].assign(lx=np.log(d.loc[ok, "Dpj"]), ly=np.log(d.loc[ok, "Tbaix"]))
+    p = d.loc[ok, ["secao", "ano"]].assign(
+        lx=np.log(d.loc[ok, "Dpj"]), ly=np.log(d.loc[ok, "Tbaix"])
+    )
     xy = p[["lx", "ly"]].to_numpy(float)
     for _ in range(10_000):
         prev = xy.copy()
@@ -276,5 +282,7 @@ def test_returns_on_cnj_federal_courts(shared_data: Path) -> None:
     se = float(np.sqrt(score @ score / (xt @ xt) ** 2 * g / (g - 1) * (n - 1) / (n - k)))
     assert est.beta == pytest.approx(beta, rel=1e-8)
     assert est.se == pytest.approx(se, rel=1e-6)
-    assert est.beta == pytest.approx(0.48, abs=0.01) and est.se == pytest.approx(0.30, abs=0.01)  # docs/methodology.md §7
+    assert est.beta == pytest.approx(0.48, abs=0.01) and est.se == pytest.approx(
+        0.30, abs=0.01
+    )  # docs/methodology.md §7
     assert est.beta_for(["judicial", "patrol"])["patrol"] == 1.0

@@ -72,11 +72,11 @@ def test_unverified_lps_are_reported_and_solved_by_highs():
     for g, (xr, yr) in enumerate(refs):
         rx[g, :, : len(xr)], ry[g, :, : len(xr)], valid[g, : len(xr)] = xr.T, yr.T, True
     # one pivot is not enough for most LPs: they must come back unverified, never wrong
-    score, solved = batch_scores(rx, ry, valid, xe, ye, rts="vrs", orientation="input",
-                                 max_iter=1)
+    score, solved = batch_scores(rx, ry, valid, xe, ye, rts="vrs", orientation="input", max_iter=1)
     assert (~solved).any()
-    want = np.array([lp.solve_scores(xr, yr, xe, ye, rts="vrs", orientation="input")[0]
-                     for xr, yr in refs])
+    want = np.array(
+        [lp.solve_scores(xr, yr, xe, ye, rts="vrs", orientation="input")[0] for xr, yr in refs]
+    )
     np.testing.assert_allclose(score[solved], want[solved], rtol=1e-9)
     # a zero input of an evaluated unit cannot start the simplex: HiGHS takes it
     xz = xe.copy()

@@ -22,8 +22,7 @@ def _frontier_data(n=40, seed=0):
     x = rng.uniform(1, 10, (n, 2))
     ineff = np.exp(-np.abs(rng.normal(0, 0.3, n)))
     y = (x[:, 0] ** 0.4 * x[:, 1] ** 0.4 * ineff)[:, None]
-    return (pd.DataFrame(x, columns=["staff", "budget"]),
-            pd.DataFrame(y, columns=["cases"]))
+    return (pd.DataFrame(x, columns=["staff", "budget"]), pd.DataFrame(y, columns=["cases"]))
 
 
 def test_bandwidth_is_daraio_simar_written_out():
@@ -107,11 +106,16 @@ def _reference_bootstrap(x, y, n_boot, seed, rts, orientation, alpha=0.05):
         s = np.array([score(xs[i], ys[i], xr, yr) for i in range(n)])
         boot[b] = 1 / s if orientation == "input" else s
     bias = boot.mean(axis=0) - delta
-    lo, hi = np.quantile(boot - delta, [alpha / 2, 1 - alpha / 2], axis=0,
-                         method="normal_unbiased")
-    return pd.DataFrame({"efficiency": eff, "bias": eff - 1 / (delta - bias),
-                         "bias_corrected": 1 / (delta - bias), "lower": 1 / (delta - lo),
-                         "upper": 1 / (delta - hi)})
+    lo, hi = np.quantile(boot - delta, [alpha / 2, 1 - alpha / 2], axis=0, method="normal_unbiased")
+    return pd.DataFrame(
+        {
+            "efficiency": eff,
+            "bias": eff - 1 / (delta - bias),
+            "bias_corrected": 1 / (delta - bias),
+            "lower": 1 / (delta - lo),
+            "upper": 1 / (delta - hi),
+        }
+    )
 
 
 @pytest.mark.parametrize(("rts", "orientation"), [("vrs", "input"), ("crs", "output")])
@@ -169,8 +173,9 @@ def test_seeded_and_independent_of_n_jobs(monkeypatch):
 
 def test_output_orientation_and_progress(capsys):
     x, y = _frontier_data(20, 2)
-    b = bootstrap_dea(x, y, orientation="output", rts="crs", n_boot=30, seed=0, progress=True,
-                      n_jobs=1)
+    b = bootstrap_dea(
+        x, y, orientation="output", rts="crs", n_boot=30, seed=0, progress=True, n_jobs=1
+    )
     assert (b.frame["lower"] <= b.frame["upper"]).all()
     assert "bootstrap" in capsys.readouterr().err
 
@@ -178,8 +183,10 @@ def test_output_orientation_and_progress(capsys):
 def test_small_samples_warn_and_degenerate_ones_are_refused():
     x = pd.DataFrame({"judges": [2.0, 4.0]})
     y = pd.DataFrame({"cases": [1.0, 1.5]})
-    with pytest.warns(peir.PeirWarning, match=r"bootstrap_dea: 2 unit\(s\).*Cooper's rule"), \
-            pytest.raises(peir.InputError, match="every unit is efficient"):
+    with (
+        pytest.warns(peir.PeirWarning, match=r"bootstrap_dea: 2 unit\(s\).*Cooper's rule"),
+        pytest.raises(peir.InputError, match="every unit is efficient"),
+    ):
         # with 2 units under VRS both are on the frontier: nothing to bootstrap
         bootstrap_dea(x, y, n_boot=10, seed=0)
     x3 = pd.DataFrame({"judges": [2.0, 4.0, 5.0]})

@@ -27,15 +27,15 @@ def _panel(n=30, growth=1.0, seed=0):
         # the ratio of the outputs whatever the frontiers: nothing to bootstrap)
         x = x0 * rng.uniform(0.8, 1.25, (n, 2))
         y = x[:, 0] ** 0.5 * x[:, 1] ** 0.5 * np.exp(-u) * (growth if t == 2 else 1.0)
-        rows += [{"u": f"u{i}", "t": t, "x1": x[i, 0], "x2": x[i, 1], "y": y[i]}
-                 for i in range(n)]
+        rows += [{"u": f"u{i}", "t": t, "x1": x[i, 0], "x2": x[i, 1], "y": y[i]} for i in range(n)]
     return pd.DataFrame(rows)
 
 
 def test_point_estimates_are_malmquists_on_deap_example4():
     panel = pd.read_csv(TEST_DATA / "published" / "deap_eg4_panel_reconstructed.csv")
-    b = bootstrap_malmquist(panel, inputs="x", outputs="y", unit="firm", period="year",
-                            n_boot=50, seed=1)
+    b = bootstrap_malmquist(
+        panel, inputs="x", outputs="y", unit="firm", period="year", n_boot=50, seed=1
+    )
     assert isinstance(b, MalmquistBootstrapResult)
     m = malmquist(panel, inputs="x", outputs="y", unit="firm", period="year").frame
     for col in ("malmquist", "efficiency_change", "technical_change"):
@@ -61,8 +61,16 @@ def test_pair_draws_keep_the_pairs_dependence():
 
 
 def test_intervals_find_progress_and_not_noise():
-    kw = dict(inputs=["x1", "x2"], outputs="y", unit="u", period="t", rts="crs",
-              orientation="output", n_boot=200, seed=2)
+    kw = dict(
+        inputs=["x1", "x2"],
+        outputs="y",
+        unit="u",
+        period="t",
+        rts="crs",
+        orientation="output",
+        n_boot=200,
+        seed=2,
+    )
     flat = bootstrap_malmquist(_panel(growth=1.0), **kw).frame
     grow = bootstrap_malmquist(_panel(growth=1.3), **kw).frame
     # no change: most intervals contain the true index 1 (63 % here with 30 units: the

@@ -34,7 +34,9 @@ def _chromium() -> str | None:
     return None
 
 
-def _render(browser: str, html: Path, shot: Path, profile: Path) -> subprocess.CompletedProcess[str]:
+def _render(
+    browser: str, html: Path, shot: Path, profile: Path
+) -> subprocess.CompletedProcess[str]:
     cmd = [
         browser,
         "--headless",

@@ -42,7 +42,9 @@ def test_unknown_phase_is_none() -> None:
     assert parse_phase("banana") is None
 
 
-@pytest.mark.parametrize("label", ["pagado??", "devengado*", "devengad", "executd", "total pagado", "Ejercicio"])
+@pytest.mark.parametrize(
+    "label", ["pagado??", "devengado*", "devengad", "executd", "total pagado", "Ejercicio"]
+)
 def test_phase_labels_are_never_near_matches(label: str) -> None:
     """Marks, misspellings and partial labels are not phases (they become errors)."""
     assert parse_phase(label) is None
@@ -50,7 +52,14 @@ def test_phase_labels_are_never_near_matches(label: str) -> None:
 
 def test_paid_is_not_executed_and_every_phase_has_three_labels() -> None:
     assert parse_phase("Pagado") is not parse_phase("Devengado")
-    assert [p.value for p in Phase] == ["proposed", "approved", "modified", "committed", "executed", "paid"]
+    assert [p.value for p in Phase] == [
+        "proposed",
+        "approved",
+        "modified",
+        "committed",
+        "executed",
+        "paid",
+    ]
     for p in Phase:
         labels = {p.label("en"), p.label("es"), p.label("pt")}
         assert all(parse_phase(x) is p for x in labels), p

@@ -18,25 +18,41 @@ YEARS = [2019, 2020, 2021]
 
 
 def _cases() -> dict[str, Callable[..., Figure]]:
-    trend = pd.DataFrame({"year": YEARS, "amount": [5e8, 5.5e8, 6e8], "amount_real": [5e8, 5.3e8, 5.6e8]})
-    comp = pd.DataFrame({"prevention": [3, 4, 5], "patrol": [44, 40, 41], "judicial": [53, 56, 54]}, index=YEARS)
+    trend = pd.DataFrame(
+        {"year": YEARS, "amount": [5e8, 5.5e8, 6e8], "amount_real": [5e8, 5.3e8, 5.6e8]}
+    )
+    comp = pd.DataFrame(
+        {"prevention": [3, 4, 5], "patrol": [44, 40, 41], "judicial": [53, 56, 54]}, index=YEARS
+    )
     peers = pd.Series({"SLV": 2.4, "CRI": 2.3, "GTM": 1.7})
     exe = pd.DataFrame({"total": [95.0, 102.0, 99.0], "judicial": [90.0, 97.0, 91.0]}, index=YEARS)
-    fun = pd.DataFrame({"label": ["Crimes", "Indictments", "Convictions"], "count": [1000, 200, 80],
-                        "link": ["patrol", "investigation", "judicial"], "ratio_to_first": [1, 0.2, 0.08]})
+    fun = pd.DataFrame(
+        {
+            "label": ["Crimes", "Indictments", "Convictions"],
+            "count": [1000, 200, 80],
+            "link": ["patrol", "investigation", "judicial"],
+            "ratio_to_first": [1, 0.2, 0.08],
+        }
+    )
     scores = pd.Series(np.linspace(0.5, 1.0, 6), index=[f"R{i}" for i in range(6)])
     cur = pd.Series({"patrol": 3e8, "judicial": 2e8, "corrections": 5e7})
     opt = pd.Series({"patrol": 2.8e8, "judicial": 2.2e8, "corrections": 5e7})
-    ind = pd.DataFrame({"year": YEARS * 2, "value": [50, 40, 30, 20, 22, 19], "series": ["SLV"] * 3 + ["GTM"] * 3})
+    ind = pd.DataFrame(
+        {"year": YEARS * 2, "value": [50, 40, 30, 20, 22, 19], "series": ["SLV"] * 3 + ["GTM"] * 3}
+    )
     return {
         "spending_trend": lambda **kw: charts.spending_trend(trend, base_year=2019, **kw),
         "composition_by_link": lambda **kw: charts.composition_by_link(comp, **kw),
-        "per_capita_peers": lambda **kw: charts.per_capita_peers(peers, highlight="SLV", unit="% of GDP", **kw),
+        "per_capita_peers": lambda **kw: charts.per_capita_peers(
+            peers, highlight="SLV", unit="% of GDP", **kw
+        ),
         "execution_rate": lambda **kw: charts.execution_rate(exe, **kw),
         "chain_funnel": lambda **kw: charts.chain_funnel(fun, **kw),
         "efficiency_ranking": lambda **kw: charts.efficiency_ranking(scores, **kw),
         "allocation_comparison": lambda **kw: charts.allocation_comparison(cur, opt, **kw),
-        "indicator_trend": lambda **kw: charts.indicator_trend(ind, ylabel="per 100,000", title="Homicides", **kw),
+        "indicator_trend": lambda **kw: charts.indicator_trend(
+            ind, ylabel="per 100,000", title="Homicides", **kw
+        ),
     }
 
 
@@ -66,7 +82,9 @@ def test_chart_draws_into_given_axes(name: str) -> None:
     assert out is fig
     assert ax2.has_data() or ax2.patches or ax2.lines
     assert not ax1.has_data()
-    assert any(t("doc.source", "es", source=t("doc.source_default", "es")) in s for s in _texts(fig))
+    assert any(
+        t("doc.source", "es", source=t("doc.source_default", "es")) in s for s in _texts(fig)
+    )
 
 
 def test_spanish_labels_and_number_format() -> None:
@@ -100,8 +118,6 @@ def test_save_figure_writes_png_and_svg(tmp_path: Any) -> None:
         charts.save_figure(CASES["chain_funnel"](), tmp_path / "x", formats=("pdf",))
 
 
-
-
 # ---------------------------------------------------------------------------------------------
 # the plotted values are the data's (not only "a Figure came back")
 # ---------------------------------------------------------------------------------------------
@@ -114,20 +130,38 @@ def _bars(fig: Figure) -> list[Any]:
 
 
 def test_spending_trend_plots_millions_and_breaks_at_coverage_changes() -> None:
-    data = pd.DataFrame({"year": [2015, 2016, 2017, 2018], "amount": [1e8, 2e8, 3e8, 4e8],
-                         "amount_real": [1.1e8, 2.1e8, 3.1e8, 4.1e8], "segment": [0, 0, 1, 1]})
+    data = pd.DataFrame(
+        {
+            "year": [2015, 2016, 2017, 2018],
+            "amount": [1e8, 2e8, 3e8, 4e8],
+            "amount_real": [1.1e8, 2.1e8, 3.1e8, 4.1e8],
+            "segment": [0, 0, 1, 1],
+        }
+    )
     fig = charts.spending_trend(data, base_year=2018, breaks=[2017])
     lines = [ln for ln in fig.axes[0].get_lines() if ln.get_linestyle() != ":"]
     got = sorted((tuple(ln.get_xdata()), tuple(np.round(ln.get_ydata(), 6))) for ln in lines)
-    assert got == sorted([((2015, 2016), (100.0, 200.0)), ((2017, 2018), (300.0, 400.0)),
-                          ((2015, 2016), (110.0, 210.0)), ((2017, 2018), (310.0, 410.0))])
+    assert got == sorted(
+        [
+            ((2015, 2016), (100.0, 200.0)),
+            ((2017, 2018), (300.0, 400.0)),
+            ((2015, 2016), (110.0, 210.0)),
+            ((2017, 2018), (310.0, 410.0)),
+        ]
+    )
     marks = [ln for ln in fig.axes[0].get_lines() if ln.get_linestyle() == ":"]
     assert len(marks) == 1 and marks[0].get_xdata()[0] == pytest.approx(2016.5)
 
 
 def test_indicator_trend_joins_points_only_within_a_source() -> None:
-    data = pd.DataFrame({"year": [2010, 2011, 2012, 2013], "value": [60.0, 65.0, 40.0, 35.0],
-                         "series": "SLV", "segment": [0, 0, 1, 1]})
+    data = pd.DataFrame(
+        {
+            "year": [2010, 2011, 2012, 2013],
+            "value": [60.0, 65.0, 40.0, 35.0],
+            "series": "SLV",
+            "segment": [0, 0, 1, 1],
+        }
+    )
     fig = charts.indicator_trend(data, ylabel="per 100,000", breaks=[2011.5])
     solid = [ln for ln in fig.axes[0].get_lines() if ln.get_linestyle() != ":"]
     assert sorted(tuple(ln.get_ydata()) for ln in solid) == [(40.0, 35.0), (60.0, 65.0)]
@@ -135,8 +169,10 @@ def test_indicator_trend_joins_points_only_within_a_source() -> None:
 
 
 def test_bar_charts_plot_the_given_values() -> None:
-    comp = pd.DataFrame({"prevention": [3.0, 4.0], "patrol": [44.0, 40.0], "judicial": [53.0, 56.0]},
-                        index=[2019, 2020])
+    comp = pd.DataFrame(
+        {"prevention": [3.0, 4.0], "patrol": [44.0, 40.0], "judicial": [53.0, 56.0]},
+        index=[2019, 2020],
+    )
     bars = _bars(charts.composition_by_link(comp))
     # stacked: prevention, then patrol on top of it, then judicial
     assert [round(b.get_height(), 9) for b in bars] == [3.0, 4.0, 44.0, 40.0, 53.0, 56.0]
@@ -147,7 +183,9 @@ def test_bar_charts_plot_the_given_values() -> None:
     assert to_hex(bars[-1].get_facecolor()).upper() == charts.OKABE_ITO["vermillion"].upper()
     exe = pd.DataFrame({"total": [95.0, 102.0]}, index=[2019, 2020])
     assert [b.get_height() for b in _bars(charts.execution_rate(exe))] == [95.0, 102.0]
-    fun = pd.DataFrame({"label": ["Crimes", "Indictments", "Convictions"], "count": [1000, 200, 80]})
+    fun = pd.DataFrame(
+        {"label": ["Crimes", "Indictments", "Convictions"], "count": [1000, 200, 80]}
+    )
     assert [b.get_width() for b in _bars(charts.chain_funnel(fun))] == [80.0, 200.0, 1000.0]
     scores = pd.Series({"A": 0.5, "B": 1.0, "C": 0.8})
     assert [b.get_width() for b in _bars(charts.efficiency_ranking(scores))] == [0.5, 0.8, 1.0]

@@ -50,7 +50,12 @@ def test_validate_file_ok_and_errors(capsys: pytest.CaptureFixture[str], tmp_pat
     out = capsys.readouterr()
     assert "1 rows read, 1 accepted" in out.out
     assert out.err == ""
-    bad = _budget(tmp_path, "SLV,2019,A,approved,1,USD", "SLV,2019,B,approved,x,USD", "SLV,2019,C,banana,2,USD")
+    bad = _budget(
+        tmp_path,
+        "SLV,2019,A,approved,1,USD",
+        "SLV,2019,B,approved,x,USD",
+        "SLV,2019,C,banana,2,USD",
+    )
     assert main(["-q", "validate", str(bad), "--kind", "budget"]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 2
@@ -81,7 +86,9 @@ def test_validate_with_spec(capsys: pytest.CaptureFixture[str], tmp_path: Path) 
     assert "amount read 1,234.50" in capsys.readouterr().out
 
 
-def test_validate_not_a_table_is_one_line(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_validate_not_a_table_is_one_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     assert main(["-q", "validate", str(tmp_path / "missing.csv"), "--kind", "budget"]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "no such file" in err[0]
@@ -99,17 +106,25 @@ def test_bad_or_unreadable_spec_exits_2(capsys: pytest.CaptureFixture[str], tmp_
     ok = _budget(tmp_path, "SLV,2019,A,approved,1,USD")
     assert main(["-q", "validate", str(ok), "--kind", "budget", "--spec", str(spec)]) == 2
     assert "did you mean 'columns'" in capsys.readouterr().err
-    assert main(["-q", "validate", str(ok), "--kind", "budget", "--spec", str(tmp_path / "no.yaml")]) == 2
+    assert (
+        main(["-q", "validate", str(ok), "--kind", "budget", "--spec", str(tmp_path / "no.yaml")])
+        == 2
+    )
     assert "no.yaml: no such file" in capsys.readouterr().err
     assert main(["-q", "indicators", "--config", str(tmp_path / "no.yaml")]) == 2
     (tmp_path / "bad.yaml").write_text("name: [\n")
-    assert main(["-q", "brief", "--config", str(tmp_path / "bad.yaml"), "--out", str(tmp_path / "o")]) == 2
+    assert (
+        main(["-q", "brief", "--config", str(tmp_path / "bad.yaml"), "--out", str(tmp_path / "o")])
+        == 2
+    )
     err = capsys.readouterr().err
     assert "not valid YAML" in err and "Traceback" not in err
 
 
 def test_debug_shows_traceback(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    assert main(["-q", "--debug", "validate", str(tmp_path / "missing.csv"), "--kind", "budget"]) == 1
+    assert (
+        main(["-q", "--debug", "validate", str(tmp_path / "missing.csv"), "--kind", "budget"]) == 1
+    )
     assert "Traceback" in capsys.readouterr().err
 
 
@@ -130,7 +145,20 @@ def test_validate_example_and_config(capsys: pytest.CaptureFixture[str], tmp_pat
 
 def test_indicators_to_csv(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     out = tmp_path / "ind.csv"
-    code = main(["-q", "indicators", "--example", "el_salvador", "--country", "SLV", "--years", "2010-2012", "--out", str(out)])
+    code = main(
+        [
+            "-q",
+            "indicators",
+            "--example",
+            "el_salvador",
+            "--country",
+            "SLV",
+            "--years",
+            "2010-2012",
+            "--out",
+            str(out),
+        ]
+    )
     assert code == 0, capsys.readouterr().err
     df = pd.read_csv(out)
     assert {"country", "year", "indicator", "value"} <= set(df.columns)
@@ -146,13 +174,28 @@ def test_progress_lines_on_stderr(capsys: pytest.CaptureFixture[str]) -> None:
 @pytest.mark.slow
 def test_brief(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "brief"
-    code = main(["-q", "brief", "--example", "el_salvador", "--out", str(out), "--lang", "es", "--formats", "md"])
+    code = main(
+        [
+            "-q",
+            "brief",
+            "--example",
+            "el_salvador",
+            "--out",
+            str(out),
+            "--lang",
+            "es",
+            "--formats",
+            "md",
+        ]
+    )
     assert code == 0, capsys.readouterr().err
     assert (out / "brief.md").exists()
 
 
 def test_entry_point_runs_as_module(tmp_path: Path) -> None:
-    r = subprocess.run([sys.executable, "-m", "peir.cli", "--version"], capture_output=True, text=True, check=False)
+    r = subprocess.run(
+        [sys.executable, "-m", "peir.cli", "--version"], capture_output=True, text=True, check=False
+    )
     assert r.returncode == 0 and "peir" in r.stdout
 
 
@@ -160,10 +203,23 @@ def test_bad_option_values_exit_2(capsys: pytest.CaptureFixture[str], tmp_path: 
     """An unknown --example, --formats or --ids value is bad usage (2), named, before any work."""
     out = tmp_path / "o"
     assert main(["-q", "brief", "--example", "el_salvadr", "--out", str(out)]) == 2
-    assert "--example 'el_salvadr': no such example; one of central_america, el_salvador" in capsys.readouterr().err
-    assert main(["-q", "brief", "--example", "el_salvador", "--out", str(out), "--formats", "html,pdf"]) == 2
+    assert (
+        "--example 'el_salvadr': no such example; one of central_america, el_salvador"
+        in capsys.readouterr().err
+    )
+    assert (
+        main(
+            ["-q", "brief", "--example", "el_salvador", "--out", str(out), "--formats", "html,pdf"]
+        )
+        == 2
+    )
     assert "unknown pdf" in capsys.readouterr().err
-    assert main(["-q", "brief", "--example", "el_salvador", "--out", str(out), "--suppress-below", "-1"]) == 2
+    assert (
+        main(
+            ["-q", "brief", "--example", "el_salvador", "--out", str(out), "--suppress-below", "-1"]
+        )
+        == 2
+    )
     assert main(["-q", "indicators", "--example", "el_salvador", "--ids", "homicide_rat"]) == 2
     assert "did you mean 'homicide_rate'" in capsys.readouterr().err
     assert not out.exists()  # refused before anything was written
@@ -171,12 +227,18 @@ def test_bad_option_values_exit_2(capsys: pytest.CaptureFixture[str], tmp_path: 
 
 def test_invalid_project_file_exits_2(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     """A project file that reads as YAML but is not a valid peir.yaml is bad usage too."""
-    for body, said in (("colour: 1\n", "unknown key 'colour'"), ("suppress_below: -3\n", "suppress_below"),
-                       ("as_of: soon\n", "as_of")):
+    for body, said in (
+        ("colour: 1\n", "unknown key 'colour'"),
+        ("suppress_below: -3\n", "suppress_below"),
+        ("as_of: soon\n", "as_of"),
+    ):
         cfg = tmp_path / "peir.yaml"
         cfg.write_text(body, encoding="utf-8")
-        for argv in (["validate", "--config", str(cfg)], ["indicators", "--config", str(cfg)],
-                     ["brief", "--config", str(cfg), "--out", str(tmp_path / "o")]):
+        for argv in (
+            ["validate", "--config", str(cfg)],
+            ["indicators", "--config", str(cfg)],
+            ["brief", "--config", str(cfg), "--out", str(tmp_path / "o")],
+        ):
             assert main(["-q", *argv]) == 2, (body, argv)
             err = capsys.readouterr().err
             assert said in err and "Traceback" not in err and "internal error" not in err, err
@@ -185,7 +247,9 @@ def test_invalid_project_file_exits_2(capsys: pytest.CaptureFixture[str], tmp_pa
 def _piped(cmd: str) -> tuple[int, str, str]:
     """Run ``cmd | head -1`` in bash; returns (peir's exit code, the first line, peir's stderr)."""
     script = f"{cmd} | head -1; echo rc=${{PIPESTATUS[0]}}"
-    proc = subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=300, check=False)
+    proc = subprocess.run(
+        ["bash", "-c", script], capture_output=True, text=True, timeout=300, check=False
+    )
     lines = proc.stdout.splitlines()
     return int(lines[-1].removeprefix("rc=")), lines[0] if len(lines) > 1 else "", proc.stderr
 
@@ -204,8 +268,9 @@ def test_closed_pipe_ends_quietly_on_a_real_pipe(what: str, tmp_path: Path) -> N
         bad.write_text("\n".join([HEADER, *rows]) + "\n", encoding="utf-8")
         cmd = f"{peir_cmd} validate {bad} --kind budget --json --all-issues"
         first = "{"
-    full = subprocess.run(["bash", "-c", f"{cmd} | wc -c"], capture_output=True, text=True, timeout=300,
-                          check=False)
+    full = subprocess.run(
+        ["bash", "-c", f"{cmd} | wc -c"], capture_output=True, text=True, timeout=300, check=False
+    )
     assert int(full.stdout) > 200_000  # far more than the pipe's buffer: the write does fail
     rc, line, err = _piped(cmd)
     assert line.startswith(first)

@@ -12,21 +12,51 @@ import peir
 
 
 def _dataset() -> peir.Dataset:
-    budget = pd.DataFrame({"country": ["SLV"] * 2, "year": [2019, 2020], "institution_code": ["PNC"] * 2,
-                           "phase": ["executed"] * 2, "amount": [100.0, 110.0], "currency": ["USD"] * 2})
-    ctx = pd.DataFrame({"country": ["SLV"] * 4, "year": [2019, 2019, 2019, 2020], "region": [None, "R1", "R2", None],
-                        "population": [6.3e6, 1e6, 2e6, 6.4e6], "gdp_deflator": [100, None, None, 101],
-                        "currency": ["USD"] * 4})
-    cl = pd.DataFrame({"country": ["SLV"] * 3, "year": [2019] * 3, "region": ["R1", "R2", None],
-                       "measure": ["homicides"] * 3, "value": [100.0, 300.0, 2400.0]})
+    budget = pd.DataFrame(
+        {
+            "country": ["SLV"] * 2,
+            "year": [2019, 2020],
+            "institution_code": ["PNC"] * 2,
+            "phase": ["executed"] * 2,
+            "amount": [100.0, 110.0],
+            "currency": ["USD"] * 2,
+        }
+    )
+    ctx = pd.DataFrame(
+        {
+            "country": ["SLV"] * 4,
+            "year": [2019, 2019, 2019, 2020],
+            "region": [None, "R1", "R2", None],
+            "population": [6.3e6, 1e6, 2e6, 6.4e6],
+            "gdp_deflator": [100, None, None, 101],
+            "currency": ["USD"] * 4,
+        }
+    )
+    cl = pd.DataFrame(
+        {
+            "country": ["SLV"] * 3,
+            "year": [2019] * 3,
+            "region": ["R1", "R2", None],
+            "measure": ["homicides"] * 3,
+            "value": [100.0, 300.0, 2400.0],
+        }
+    )
     return peir.Dataset(budget=budget, context=ctx, caseload=cl)
 
 
 def test_context_key_includes_the_region() -> None:
     ds = _dataset()
     assert ds.context is not None and ds.context.report.ok and len(ds.context.frame) == 4
-    dup = peir.read_context(pd.DataFrame({"country": ["SLV", "SLV"], "year": [2019, 2019], "region": ["R1", "R1"],
-                                          "population": [1.0, 2.0]}))
+    dup = peir.read_context(
+        pd.DataFrame(
+            {
+                "country": ["SLV", "SLV"],
+                "year": [2019, 2019],
+                "region": ["R1", "R1"],
+                "population": [1.0, 2.0],
+            }
+        )
+    )
     assert dup.report.errors["code"].tolist() == ["duplicate_key"]
     assert "SLV 2019 R1" in dup.rejected["reason"].iloc[0]
 

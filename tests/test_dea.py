@@ -58,14 +58,16 @@ def test_cst_hospitals_ccr():
     r = dea(h[["doctors", "nurses"]], h[["outpatients", "inpatients"]], rts="crs")
     np.testing.assert_allclose(r.efficiency, CST_CCR, atol=5e-5)
     # output orientation under CRS: 1/phi equals theta
-    r2 = dea(h[["doctors", "nurses"]], h[["outpatients", "inpatients"]], rts="crs",
-             orientation="output")
+    r2 = dea(
+        h[["doctors", "nurses"]], h[["outpatients", "inpatients"]], rts="crs", orientation="output"
+    )
     np.testing.assert_allclose(r2.efficiency, r.efficiency, atol=1e-9)
 
 
 def test_colombia_court_circuits_published_scores():
-    c = pd.read_csv(COLOMBIA / "admin_reparacion_directa_juzgados_by_circuito_2016.csv",
-                    index_col="CIRCUITO")
+    c = pd.read_csv(
+        COLOMBIA / "admin_reparacion_directa_juzgados_by_circuito_2016.csv", index_col="CIRCUITO"
+    )
     pub = pd.read_csv(COLOMBIA / "published_ranking_top16_vrs_output.csv")
     r = dea(c[["Jueces", "Carga"]], c[["Egresos"]], rts="vrs", orientation="output")
     assert len(pub) == 20
@@ -165,8 +167,14 @@ def test_results_api():
     r = dea(xi, yo)
     assert isinstance(r, DEAResult)
     f = r.to_frame()
-    assert {"efficiency", "expansion", "feasible", "peers", "slack_staff",
-            "target_resolved"} <= set(f.columns)
+    assert {
+        "efficiency",
+        "expansion",
+        "feasible",
+        "peers",
+        "slack_staff",
+        "target_resolved",
+    } <= set(f.columns)
     assert list(r.lambdas.columns) == list(xi.index)
     text = r.summary().as_text()
     assert "variable returns to scale" in text and "resolved" in text

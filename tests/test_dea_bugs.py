@@ -40,8 +40,13 @@ Y0 = pd.DataFrame({"y": [1.0, 2, 2, 1, 3]}, index=X0.index)
 def test_output_super_efficiency_with_an_unshared_zero_input_is_plus_inf(rts):
     # with λ forced to 0 by x1 = 0 the others produce nothing: φ* = 0 (HiGHS may say -0.0)
     others = X0.index != "a"
-    phi = _phi_linprog(X0.loc["a"].to_numpy(), Y0.loc["a"].to_numpy(),
-                       X0[others].to_numpy(), Y0[others].to_numpy(), rts)
+    phi = _phi_linprog(
+        X0.loc["a"].to_numpy(),
+        Y0.loc["a"].to_numpy(),
+        X0[others].to_numpy(),
+        Y0[others].to_numpy(),
+        rts,
+    )
     assert phi == 0.0
     se = super_efficiency(X0, Y0, rts=rts, orientation="output").scores
     assert se["a"] == np.inf  # 1/φ* = +inf, never -inf
@@ -50,8 +55,7 @@ def test_output_super_efficiency_with_an_unshared_zero_input_is_plus_inf(rts):
 
 def test_external_reference_with_phi_zero_is_plus_inf_and_feasible():
     ref_x, ref_y = X0.drop("a"), Y0.drop("a")
-    r = dea(X0.loc[["a"]], Y0.loc[["a"]], rts="crs", orientation="output",
-            reference=(ref_x, ref_y))
+    r = dea(X0.loc[["a"]], Y0.loc[["a"]], rts="crs", orientation="output", reference=(ref_x, ref_y))
     assert r.efficiency["a"] == np.inf
     assert r.expansion["a"] == 0.0
     assert bool(r.feasible["a"])
@@ -70,8 +74,10 @@ def test_no_score_is_ever_minus_inf():
 
 
 def test_a_unit_with_all_inputs_zero_is_an_input_error_naming_it():
-    x = pd.DataFrame({"judges": [3.0, 0, 4, 5], "staff": [10.0, 0, 12, 8]},
-                     index=["Norte", "Sur", "Este", "Oeste"])
+    x = pd.DataFrame(
+        {"judges": [3.0, 0, 4, 5], "staff": [10.0, 0, 12, 8]},
+        index=["Norte", "Sur", "Este", "Oeste"],
+    )
     y = pd.DataFrame({"resolved": [100.0, 50, 90, 80]}, index=x.index)
     with pytest.raises(peir.InputError, match=r"every input is zero for unit\(s\) 'Sur'"):
         dea(x, y)
@@ -100,12 +106,14 @@ def test_cooper_rule_warns_on_small_samples_only():
 def test_vrs_malmquist_with_an_infeasible_cross_distance_is_nan_not_zero():
     # period 2 produces at most 5, so the period-1 unit producing 10 lies beyond the VRS
     # period-2 technology (input orientation): d_t1(t) = +inf
-    panel = pd.DataFrame({
-        "u": list("abcd") * 2,
-        "t": [1] * 4 + [2] * 4,
-        "x": [2.0, 4, 6, 8, 2, 4, 6, 8],
-        "y": [2.0, 5, 7, 10, 2, 4, 5, 5],
-    })
+    panel = pd.DataFrame(
+        {
+            "u": list("abcd") * 2,
+            "t": [1] * 4 + [2] * 4,
+            "x": [2.0, 4, 6, 8, 2, 4, 6, 8],
+            "y": [2.0, 5, 7, 10, 2, 4, 5, 5],
+        }
+    )
     m = malmquist(panel, inputs="x", outputs="y", unit="u", period="t", rts="vrs").frame
     d = m.loc[("d", 2)]
     assert np.isposinf(d["d_t1(t)"])
@@ -113,10 +121,12 @@ def test_vrs_malmquist_with_an_infeasible_cross_distance_is_nan_not_zero():
     # efficiency change only needs the own-period distances: an independent LP each
     xs = panel.pivot(index="u", columns="t", values="x")
     ys = panel.pivot(index="u", columns="t", values="y")
-    e1 = envelopment_linprog(np.array([8.0]), np.array([10.0]), xs[[1]].to_numpy(),
-                             ys[[1]].to_numpy(), "vrs", "input")
-    e2 = envelopment_linprog(np.array([8.0]), np.array([5.0]), xs[[2]].to_numpy(),
-                             ys[[2]].to_numpy(), "vrs", "input")
+    e1 = envelopment_linprog(
+        np.array([8.0]), np.array([10.0]), xs[[1]].to_numpy(), ys[[1]].to_numpy(), "vrs", "input"
+    )
+    e2 = envelopment_linprog(
+        np.array([8.0]), np.array([5.0]), xs[[2]].to_numpy(), ys[[2]].to_numpy(), "vrs", "input"
+    )
     assert d["efficiency_change"] == pytest.approx(e2 / e1, rel=1e-9)
     assert not (m[["malmquist", "technical_change"]] == 0).any(axis=None)
 
@@ -147,8 +157,11 @@ def test_max_slack_retries_with_a_relaxed_score_then_names_the_units(monkeypatch
     assert got.slacks_maximal is not None and got.slacks_maximal.all()
     monkeypatch.setattr(lp.Envelopment, "max_slack", lambda *a, **k: None)
     idx = pd.Index([f"court{i}" for i in range(60)])
-    with pytest.warns(peir.PeirWarning, match=r"max-slack second stage failed for \d+ unit\(s\) "
-                                              r"\('court"):
+    with pytest.warns(
+        peir.PeirWarning,
+        match=r"max-slack second stage failed for \d+ unit\(s\) "
+        r"\('court",
+    ):
         bad = dea(pd.DataFrame(x, index=idx), pd.DataFrame(y, index=idx), rts="vrs")
     # the result itself carries which units' slacks are not maximal, not only the warning
     failed = bad.slacks_maximal

@@ -27,10 +27,13 @@ DEAP1 = pd.read_csv(TEST_DATA / "published" / "deap_eg1.csv", index_col="firm")
 
 def _courts(n=40, seed=0):
     rng = np.random.default_rng(seed)
-    x = pd.DataFrame({"judges": rng.uniform(2, 30, n), "staff": rng.uniform(10, 200, n)},
-                     index=[f"c{i}" for i in range(n)])
-    y = pd.DataFrame({"civil": rng.uniform(100, 5000, n), "penal": rng.uniform(50, 3000, n)},
-                     index=x.index)
+    x = pd.DataFrame(
+        {"judges": rng.uniform(2, 30, n), "staff": rng.uniform(10, 200, n)},
+        index=[f"c{i}" for i in range(n)],
+    )
+    y = pd.DataFrame(
+        {"civil": rng.uniform(100, 5000, n), "penal": rng.uniform(50, 3000, n)}, index=x.index
+    )
     return x, y
 
 
@@ -41,8 +44,9 @@ def test_directional_equals_the_radial_models_where_they_coincide(rts):
     b_in = directional(x, y, direction="input", rts=rts).beta
     b_out = directional(x, y, direction="output", rts=rts).beta
     np.testing.assert_allclose(b_in, 1 - dea(x, y, rts=rts).efficiency, atol=1e-9)
-    np.testing.assert_allclose(b_out, dea(x, y, rts=rts, orientation="output").expansion - 1,
-                               atol=1e-8)
+    np.testing.assert_allclose(
+        b_out, dea(x, y, rts=rts, orientation="output").expansion - 1, atol=1e-8
+    )
 
 
 def test_directional_both_against_linprog_and_targets():
@@ -54,8 +58,15 @@ def test_directional_both_against_linprog_and_targets():
         c = np.r_[-1.0, np.zeros(25)]
         a_ub = np.vstack([np.c_[xv[k][:, None], xv.T], np.c_[yv[k][:, None], -yv.T]])
         b_ub = np.r_[xv[k], -yv[k]]
-        res = linprog(c, A_ub=a_ub, b_ub=b_ub, A_eq=np.r_[0.0, np.ones(25)][None, :], b_eq=[1],
-                      bounds=[(None, None)] + [(0, None)] * 25, method="highs")
+        res = linprog(
+            c,
+            A_ub=a_ub,
+            b_ub=b_ub,
+            A_eq=np.r_[0.0, np.ones(25)][None, :],
+            b_eq=[1],
+            bounds=[(None, None)] + [(0, None)] * 25,
+            method="highs",
+        )
         assert r.beta.iloc[k] == pytest.approx(res.x[0], abs=1e-9)
     b = r.beta.to_numpy()[:, None]
     np.testing.assert_allclose(r.targets_inputs, xv * (1 - b))
@@ -84,8 +95,7 @@ def test_cost_efficiency_deap_example2_by_hand():
     np.testing.assert_allclose(r.cost_efficiency, 6 * DEAP1["y"] / wx, rtol=1e-9)
     np.testing.assert_allclose(r.cost_efficiency, [6 / 17, 12 / 14, 18 / 24, 6 / 9, 1.0])
     np.testing.assert_allclose(r.technical_efficiency, [0.5, 1, 5 / 6, 5 / 7, 1], rtol=1e-9)
-    np.testing.assert_allclose(r.allocative_efficiency,
-                               r.cost_efficiency / r.technical_efficiency)
+    np.testing.assert_allclose(r.allocative_efficiency, r.cost_efficiency / r.technical_efficiency)
     np.testing.assert_allclose(r.min_cost, 6 * DEAP1["y"])
     # the least-cost mix is firm 5's, scaled: (3, 1) per unit of output
     np.testing.assert_allclose(r.optimal_inputs.to_numpy(), np.c_[3 * DEAP1["y"], DEAP1["y"]])
@@ -107,15 +117,15 @@ def test_cost_efficiency_against_a_brute_force_lp_with_unit_prices(rts):
     x, y = _courts(30, 5)
     rng = np.random.default_rng(9)
     # each court pays its own salaries (units × inputs)
-    w = pd.DataFrame({"staff": rng.uniform(1, 2, 30), "judges": rng.uniform(4, 8, 30)},
-                     index=x.index)
+    w = pd.DataFrame(
+        {"staff": rng.uniform(1, 2, 30), "judges": rng.uniform(4, 8, 30)}, index=x.index
+    )
     r = cost_efficiency(x, y, w, rts=rts)
     wv = w[["judges", "staff"]].to_numpy()
     for k in range(30):
         want = _min_cost_linprog(wv[k], y.to_numpy()[k], x.to_numpy(), y.to_numpy(), rts)
         assert r.min_cost.iloc[k] == pytest.approx(want, rel=1e-8)
-    assert ((r.cost_efficiency <= r.technical_efficiency + 1e-9)
-            & (r.cost_efficiency > 0)).all()
+    assert ((r.cost_efficiency <= r.technical_efficiency + 1e-9) & (r.cost_efficiency > 0)).all()
     assert "cost efficiency" in r.summary().as_text()
     with pytest.raises(peir.InputError, match="prices"):
         cost_efficiency(x, y, [1, 2, 3])
@@ -133,12 +143,18 @@ def test_revenue_efficiency_against_linprog():
         c = np.r_[-np.asarray(p), np.zeros(30)]
         a_ub = np.vstack([np.c_[np.zeros((2, 2)), xv.T], np.c_[np.eye(2), -yv.T]])
         b_ub = np.r_[xv[k], np.zeros(2)]
-        res = linprog(c, A_ub=a_ub, b_ub=b_ub, A_eq=np.r_[0, 0, np.ones(30)][None, :], b_eq=[1],
-                      bounds=(0, None), method="highs")
+        res = linprog(
+            c,
+            A_ub=a_ub,
+            b_ub=b_ub,
+            A_eq=np.r_[0, 0, np.ones(30)][None, :],
+            b_eq=[1],
+            bounds=(0, None),
+            method="highs",
+        )
         assert r.max_revenue.iloc[k] == pytest.approx(-res.fun, rel=1e-8)
     np.testing.assert_allclose(r.revenue_efficiency, (yv @ p) / r.max_revenue)
-    np.testing.assert_allclose(r.technical_efficiency,
-                               dea(x, y, orientation="output").efficiency)
+    np.testing.assert_allclose(r.technical_efficiency, dea(x, y, orientation="output").efficiency)
     assert (r.allocative_efficiency <= 1 + 1e-9).all()
 
 
@@ -148,8 +164,9 @@ def test_revenue_efficiency_against_linprog():
 def test_multiplier_without_bounds_equals_dea(rts, orientation):
     x, y = _courts(30, 1)
     m = dea_multiplier(x, y, rts=rts, orientation=orientation)
-    np.testing.assert_allclose(m.efficiency, dea(x, y, rts=rts, orientation=orientation)
-                               .efficiency, atol=1e-9)
+    np.testing.assert_allclose(
+        m.efficiency, dea(x, y, rts=rts, orientation=orientation).efficiency, atol=1e-9
+    )
     if orientation == "input":
         np.testing.assert_allclose((m.weights_inputs * x).sum(axis=1), 1.0)
     else:

@@ -13,8 +13,7 @@ from peir.efficiency import bootstrap_dea, dea
 # small test panels break Cooper's rule on purpose; the rule has its own test
 pytestmark = pytest.mark.filterwarnings("ignore:.*Cooper's rule")
 
-SETTINGS = settings(max_examples=25, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 TOL = 1e-7
 
 
@@ -58,8 +57,11 @@ def test_rescaling_a_column_changes_nothing(data, rts, orientation, draw):
     c = draw.draw(st.sampled_from([1e-3, 0.37, 12.5, 1e4]))
     arr2 = arr.copy()
     arr2[:, j] *= c
-    r2 = dea(arr2, y, rts=rts, orientation=orientation) if which == "x" else dea(
-        x, arr2, rts=rts, orientation=orientation)
+    r2 = (
+        dea(arr2, y, rts=rts, orientation=orientation)
+        if which == "x"
+        else dea(x, arr2, rts=rts, orientation=orientation)
+    )
     np.testing.assert_allclose(r2.efficiency, r.efficiency, rtol=1e-7, atol=1e-9)
 
 
@@ -94,8 +96,7 @@ def test_vrs_at_least_crs(data, orientation):
 @given(datasets(min_units=4), st.sampled_from(["crs", "vrs", "nirs", "ndrs", "fdh"]), st.data())
 def test_unit_in_the_reference_set_scores_at_most_one(data, rts, draw):
     x, y = data
-    ref = draw.draw(st.lists(st.integers(0, len(x) - 1), min_size=2, max_size=len(x),
-                             unique=True))
+    ref = draw.draw(st.lists(st.integers(0, len(x) - 1), min_size=2, max_size=len(x), unique=True))
     # keep the reference a valid technology (no all-zero column cannot happen: data >= 1)
     r = dea(x[ref], y[ref], rts=rts, orientation="input", reference=(x[ref], y[ref]))
     assert np.all(r.efficiency <= 1 + TOL)
@@ -105,14 +106,19 @@ def test_unit_in_the_reference_set_scores_at_most_one(data, rts, draw):
 
 
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(datasets(min_units=6, max_units=10), st.sampled_from(["crs", "vrs"]), ORIENT,
-       st.integers(0, 2**31))
+@given(
+    datasets(min_units=6, max_units=10),
+    st.sampled_from(["crs", "vrs"]),
+    ORIENT,
+    st.integers(0, 2**31),
+)
 def test_bootstrap_interval_contains_bias_corrected(data, rts, orientation, seed):
     x, y = data
     # with every unit on the frontier there is nothing to bootstrap (an InputError, tested)
     assume((dea(x, y, rts=rts, orientation=orientation, slacks=False).efficiency < 1 - 1e-6).any())
-    b = bootstrap_dea(x, y, rts=rts, orientation=orientation, n_boot=60, seed=seed, n_jobs=1,
-                      progress=False).frame
+    b = bootstrap_dea(
+        x, y, rts=rts, orientation=orientation, n_boot=60, seed=seed, n_jobs=1, progress=False
+    ).frame
     assert np.all(b["lower"] <= b["bias_corrected"] + 1e-12)
     assert np.all(b["bias_corrected"] <= b["upper"] + 1e-12)
     assert np.all(b["bias_corrected"] > 0)

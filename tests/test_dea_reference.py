@@ -52,8 +52,7 @@ def envelopment_linprog(x0, y0, xr, yr, rts, orientation):
         a_ub, b_ub = np.vstack([a_ub, row]), np.r_[b_ub, 1.0]
     elif rts == "ndrs":
         a_ub, b_ub = np.vstack([a_ub, -row]), np.r_[b_ub, -1.0]
-    res = linprog(c, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=(0, None),
-                  method="highs")
+    res = linprog(c, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
     if res.status == 2:
         return np.inf
     assert res.status == 0, res.message
@@ -77,8 +76,9 @@ def _two_sets(seed):
 def test_external_reference_matches_linprog(rts, orientation):
     xe, ye, xr, yr = _two_sets(1)
     r = dea(xe, ye, rts=rts, orientation=orientation, reference=(xr, yr))
-    want = np.array([envelopment_linprog(xe[k], ye[k], xr, yr, rts, orientation)
-                     for k in range(len(xe))])
+    want = np.array(
+        [envelopment_linprog(xe[k], ye[k], xr, yr, rts, orientation) for k in range(len(xe))]
+    )
     got = r.efficiency.to_numpy()
     np.testing.assert_array_equal(np.isposinf(got), np.isposinf(want))
     fin = np.isfinite(want)

@@ -16,7 +16,11 @@ pytestmark = pytest.mark.filterwarnings("ignore:.*Cooper's rule")
 # U is dominated by P (5 less of x2) and by Q (100 less of x1) and by nothing else: under FDH
 # its score is 1 and its maximal slack is (0, 5) or (100, 0), whichever the objective prefers.
 UNITS = pd.DataFrame(
-    {"x1": [1000.0, 1000, 900, 1100, 1000], "x2": [10.0, 5, 10, 15, 10], "y": [1.0, 1, 1, 1.2, 0.8]},
+    {
+        "x1": [1000.0, 1000, 900, 1100, 1000],
+        "x2": [10.0, 5, 10, 15, 10],
+        "y": [1.0, 1, 1, 1.2, 0.8],
+    },
     index=["U", "P", "Q", "W", "V"],
 )
 
@@ -50,8 +54,9 @@ def _max_raw_slack_sum(x0, y0, theta, xr, yr):
     c = -(yr.sum(axis=1) - xr.sum(axis=1))  # linprog minimises
     a_ub = np.vstack([xr.T, -yr.T])
     b_ub = np.r_[theta * x0, -y0]
-    res = linprog(c, A_ub=a_ub, b_ub=b_ub, A_eq=np.ones((1, n)), b_eq=[1.0], bounds=(0, None),
-                  method="highs")
+    res = linprog(
+        c, A_ub=a_ub, b_ub=b_ub, A_eq=np.ones((1, n)), b_eq=[1.0], bounds=(0, None), method="highs"
+    )
     assert res.status == 0
     return float(theta * x0.sum() - y0.sum() - res.fun)
 

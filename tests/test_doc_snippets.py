@@ -29,13 +29,27 @@ def _workbook(folder: Path) -> None:
     ws.append(["Ejecución presupuestaria 2023 (miles de dólares)"])
     ws.append([])
     ws.append(["Código", "Institución", "Programa", "Rubro", "Votado", "Modificado", "Devengado"])
-    ws.append(["06", "Policía Nacional Civil", "Seguridad pública", "51", "1.234,50", "1.300,00", "1.250,75"])
-    ws.append(["17", "Fiscalía General", "Investigación", "54", 980.5, 1000, "990,00"])  # a number cell among text
+    ws.append(
+        [
+            "06",
+            "Policía Nacional Civil",
+            "Seguridad pública",
+            "51",
+            "1.234,50",
+            "1.300,00",
+            "1.250,75",
+        ]
+    )
+    ws.append(
+        ["17", "Fiscalía General", "Investigación", "54", 980.5, 1000, "990,00"]
+    )  # a number cell among text
     wb.save(folder / "ejecucion_2023.xlsx")
 
 
 @pytest.mark.parametrize("doc", ["README.md", "docs/user_guide.md"])
-def test_readspec_snippet_runs_as_written(doc: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_readspec_snippet_runs_as_written(
+    doc: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _workbook(tmp_path)
     monkeypatch.chdir(tmp_path)
     scope: dict[str, Any] = {"peir": peir}

@@ -81,11 +81,35 @@ SLV_RUBROS = {
     "99": UNMAPPED,  # Asignaciones por Aplicar
 }
 SLV_DETAIL = {
-    "51101": "21", "51401": "21", "53101": "27", "54101": "22", "54110": "22",
-    "55101": "24", "55401": "24", "55501": "28", "55601": "21", "55602": "22", "55603": "22",
-    "55702": "28", "56201": "26", "5622401": "26", "56301": "25", "56303": "28", "5633148": "2",  # a named recipient under cuenta 563: kind not stated
-    "56304": "27", "56305": "27", "56404": "26", "61101": "31", "61403": "31", "62201": "26",
-    "62303": "28", "63201": "32", "71401": "33", "72101": "33", "81108": "26", "99101": UNMAPPED,
+    "51101": "21",
+    "51401": "21",
+    "53101": "27",
+    "54101": "22",
+    "54110": "22",
+    "55101": "24",
+    "55401": "24",
+    "55501": "28",
+    "55601": "21",
+    "55602": "22",
+    "55603": "22",
+    "55702": "28",
+    "56201": "26",
+    "5622401": "26",
+    "56301": "25",
+    "56303": "28",
+    "5633148": "2",  # a named recipient under cuenta 563: kind not stated
+    "56304": "27",
+    "56305": "27",
+    "56404": "26",
+    "61101": "31",
+    "61403": "31",
+    "62201": "26",
+    "62303": "28",
+    "63201": "32",
+    "71401": "33",
+    "72101": "33",
+    "81108": "26",
+    "99101": UNMAPPED,
     "11101": UNMAPPED,  # a revenue code (impuesto sobre la renta) is not expense
 }
 
@@ -102,10 +126,27 @@ MEX_CAPITULOS = {
     "9000": UNMAPPED,  # Deuda pública: amortisation and interest
 }
 MEX_DETAIL = {
-    "1131": "21", "11301": "21", "1400": "21", "2611": "22", "3400": "22", "3921": "28",
-    "3920": "28", "39202": "28", "3990": "22", "3900": "2", "4300": "25", "4410": "27",
-    "4500": "27", "4800": "28", "5411": "31", "6100": "31", "7400": "32", "7900": UNMAPPED,
-    "9100": "33", "9211": "24", "9900": "33",
+    "1131": "21",
+    "11301": "21",
+    "1400": "21",
+    "2611": "22",
+    "3400": "22",
+    "3921": "28",
+    "3920": "28",
+    "39202": "28",
+    "3990": "22",
+    "3900": "2",
+    "4300": "25",
+    "4410": "27",
+    "4500": "27",
+    "4800": "28",
+    "5411": "31",
+    "6100": "31",
+    "7400": "32",
+    "7900": UNMAPPED,
+    "9100": "33",
+    "9211": "24",
+    "9900": "33",
 }
 
 # Peru, genéricas of the MEF Clasificador de Gastos
@@ -121,20 +162,49 @@ PER_GENERICAS = {
     "2.8": UNMAPPED,  # Servicio de la deuda pública: interest and amortisation
 }
 PER_DETAIL = {
-    "2.1.1 1.1 1": "21", "2.3.1 5.1 2": "22", "2.3.2 8.1 1": "21", "2.3.27.11": "22",
-    "2.5.4 1.1 1": "28", "2.6.2 2.2 1": "31", "21": "21",
+    "2.1.1 1.1 1": "21",
+    "2.3.1 5.1 2": "22",
+    "2.3.2 8.1 1": "21",
+    "2.3.27.11": "22",
+    "2.5.4 1.1 1": "28",
+    "2.6.2 2.2 1": "31",
+    "21": "21",
 }
 
 # Chile, subtítulos of the Clasificador Presupuestario (Decreto 854 de 2004)
 CHL_SUBTITULOS = {
-    "21": "21", "22": "22", "23": "27", "24": "2", "25": UNMAPPED, "26": UNMAPPED, "27": "26",
-    "28": UNMAPPED, "29": "31", "30": "32", "31": "31", "32": "32", "33": "2", "34": UNMAPPED,
+    "21": "21",
+    "22": "22",
+    "23": "27",
+    "24": "2",
+    "25": UNMAPPED,
+    "26": UNMAPPED,
+    "27": "26",
+    "28": UNMAPPED,
+    "29": "31",
+    "30": "32",
+    "31": "31",
+    "32": "32",
+    "33": "2",
+    "34": UNMAPPED,
     "35": UNMAPPED,
 }
 CHL_DETAIL = {
-    "24.01": "2", "24.01.001": "2", "24.03.263": "26", "24-3": "26", "2403": "26", "24.04": "25",
-    "24.07": "26", "25.01": "28", "26.02": "28", "33.01": "28", "33.03": "26", "34.02": "33",
-    "34.04": "24", "34.07": "33", "29.03": "31",
+    "24.01": "2",
+    "24.01.001": "2",
+    "24.03.263": "26",
+    "24-3": "26",
+    "2403": "26",
+    "24.04": "25",
+    "24.07": "26",
+    "25.01": "28",
+    "26.02": "28",
+    "33.01": "28",
+    "33.03": "26",
+    "34.02": "33",
+    "34.04": "24",
+    "34.07": "33",
+    "29.03": "31",
 }
 
 # Argentina, incisos of the Manual de Clasificaciones Presupuestarias (2016)
@@ -149,14 +219,40 @@ ARG_INCISOS = {
     "8": UNMAPPED,  # Otros gastos (depreciation, losses)
     "9": "26",  # Gastos figurativos
 }
-ARG_DETAIL = {"1.1.1": "21", "3.1.1": "22", "3.8.1": "28", "5.1.4": "27", "514": "27", "5.2.1": "28"}
+ARG_DETAIL = {
+    "1.1.1": "21",
+    "3.1.1": "22",
+    "3.8.1": "28",
+    "5.1.4": "27",
+    "514": "27",
+    "5.2.1": "28",
+}
 
 # BOOST spending types, whole labels only
-BOOST_LABELS = {"wages": "21", "Wages": "21", "allowances": "21", "Goods and services": "22",
-                "non-wage": UNMAPPED, "Other": UNMAPPED, "total": UNMAPPED, "wages in judiciary": UNMAPPED}
+BOOST_LABELS = {
+    "wages": "21",
+    "Wages": "21",
+    "allowances": "21",
+    "Goods and services": "22",
+    "non-wage": UNMAPPED,
+    "Other": UNMAPPED,
+    "total": UNMAPPED,
+    "wages in judiciary": UNMAPPED,
+}
 
-GFS_IDENTITY = {"21": "21", "2111": "21", "2.1.1": "21", "22": "22", "282": "28", "31": "31",
-                "311": "31", "2": "2", "29": UNMAPPED, "3": UNMAPPED, "7": UNMAPPED}
+GFS_IDENTITY = {
+    "21": "21",
+    "2111": "21",
+    "2.1.1": "21",
+    "22": "22",
+    "282": "28",
+    "31": "31",
+    "311": "31",
+    "2": "2",
+    "29": UNMAPPED,
+    "3": UNMAPPED,
+    "7": UNMAPPED,
+}
 
 CASES = [
     ("SLV", {**SLV_RUBROS, **SLV_DETAIL}),
@@ -176,7 +272,13 @@ def test_headings_map_as_the_gfs_definitions_say(scheme: str, expected: dict[str
 
 
 def test_codes_as_numbers_missing_values_and_case() -> None:
-    assert to_gfs([51, 51.0, "51 ", None, float("nan")], scheme="slv") == ["21", "21", "21", None, None]
+    assert to_gfs([51, 51.0, "51 ", None, float("nan")], scheme="slv") == [
+        "21",
+        "21",
+        "21",
+        None,
+        None,
+    ]
     assert to_gfs(pd.Series(["1000", None]), scheme="MEX") == ["21", None]
     assert to_gfs([], scheme="CHL") == []
 
@@ -189,7 +291,10 @@ def test_unknown_scheme_is_refused_naming_the_schemes() -> None:
 def test_lookup_names_the_crosswalk_code_used() -> None:
     t = lookup(["51201", "55601", "99", "8"], scheme="SLV").set_index("code")
     assert t.loc["51201", "matched"] == "51" and t.loc["51201", "name"] == "Remuneraciones"
-    assert t.loc["55601", "matched"] == "55601" and t.loc["55601", "gfs_name"] == "Compensation of employees"
+    assert (
+        t.loc["55601", "matched"] == "55601"
+        and t.loc["55601", "gfs_name"] == "Compensation of employees"
+    )
     assert t.loc["99", "gfs"] == UNMAPPED and "not yet assigned" in t.loc["99", "note"]
     assert t.loc["8", "matched"] == "" and t.loc["8", "gfs"] == UNMAPPED
     assert econ.gfs_name("21", "es") == "Remuneración a los empleados"
@@ -209,7 +314,12 @@ def test_funding_classes_of_el_salvador_fuentes() -> None:
     # Ley de Presupuesto: 1 Fondo General, 2 Recursos Propios, 3 Préstamos Externos,
     # 4 Préstamos Internos, 5 Donaciones
     assert funding_class(["1", "2", "3", "4", "5", 1.0, "05"], country="SLV") == [
-        "domestic", "own_revenue", "external_loan", "domestic", "external_grant", "domestic",
+        "domestic",
+        "own_revenue",
+        "external_loan",
+        "domestic",
+        "external_grant",
+        "domestic",
         "external_grant",
     ]
     # class ids pass through (a spec's values: recoding); unknown codes stay visible
@@ -223,7 +333,9 @@ def test_funding_classes_of_el_salvador_fuentes() -> None:
 
 @pytest.fixture(scope="module")
 def slv_classifier(shared_data: Path) -> pd.DataFrame:
-    t = pd.read_csv(shared_data.joinpath(*SLV_RAW, "ClasificadorPresupuestario.csv"), sep=";", dtype=str)
+    t = pd.read_csv(
+        shared_data.joinpath(*SLV_RAW, "ClasificadorPresupuestario.csv"), sep=";", dtype=str
+    )
     t.columns = ["code", "name"]
     t["code"] = t["code"].str.strip()
     t["name"] = t["name"].str.strip()
@@ -263,7 +375,10 @@ def test_slv_crosswalk_codes_and_names_are_the_classifiers(slv_classifier: pd.Da
 
 
 def _slv_workbook(shared_data: Path, year: int) -> pd.DataFrame:
-    name, amount = {2019: ("2019_approved.xlsx", "MONTO PROYECTO"), 2020: ("2020_approved.xlsx", "MONTO VOTADO")}[year]
+    name, amount = {
+        2019: ("2019_approved.xlsx", "MONTO PROYECTO"),
+        2020: ("2020_approved.xlsx", "MONTO VOTADO"),
+    }[year]
     d = pd.read_excel(shared_data.joinpath(*SLV_RAW, name), dtype=str)
     d["amount"] = d[amount].astype(float)
     # 2020: 19 lines of the Presidencia's state intelligence, protocol and security (lines
@@ -282,7 +397,10 @@ SLV_NATIONAL_ECON = {
     "2111": {"21"},  # Remuneraciones
     "2112": {"22"},  # Bienes y Servicios
     "2121": {"27"},  # Prestaciones de la Seguridad Social
-    "2131": {"24"}, "2132": {"24"}, "2133": {"24"}, "2134": {"24"},  # Intereses y Comisiones
+    "2131": {"24"},
+    "2132": {"24"},
+    "2133": {"24"},
+    "2134": {"24"},  # Intereses y Comisiones
     "2135": {"28"},  # Impuestos, Tasas y Derechos
     "2136": {"21", "22"},  # Seguros (of staff: 21; of property), Comisiones y Gastos Bancarios
     "2137": {"28"},  # Crédito Fiscal
@@ -290,18 +408,28 @@ SLV_NATIONAL_ECON = {
     "2142": {"26"},  # Transferencias Corrientes al Sector Público
     "2143": {"25", "27", "28"},  # al Sector Privado: enterprises, persons, nonprofits
     "2144": {"26", "28"},  # al Sector Externo
-    "2211": {"31"}, "2212": {"31"}, "2213": {"31"}, "2215": {"31"},  # bienes muebles ... crédito fiscal
+    "2211": {"31"},
+    "2212": {"31"},
+    "2213": {"31"},
+    "2215": {"31"},  # bienes muebles ... crédito fiscal
     "2232": {"26"},  # Transferencias de Capital al Sector Público
-    "2233": {"28"}, "2234": {"28"},  # al Sector Privado, otras
-    "2241": {"32"}, "2242": {"32"},  # Inversiones en Títulos Valores, Préstamos
-    "2311": {"33"}, "2312": {"33"}, "2313": {"33"}, "2314": {"33"},  # amortización
+    "2233": {"28"},
+    "2234": {"28"},  # al Sector Privado, otras
+    "2241": {"32"},
+    "2242": {"32"},  # Inversiones en Títulos Valores, Préstamos
+    "2311": {"33"},
+    "2312": {"33"},
+    "2313": {"33"},
+    "2314": {"33"},  # amortización
     "241": {"26"},  # Gastos de Contribuciones Especiales
 }
 
 
 @pytest.mark.shared
 @pytest.mark.parametrize("year", [2019, 2020])
-def test_slv_agrees_with_the_ministrys_economic_classification(shared_data: Path, year: int) -> None:
+def test_slv_agrees_with_the_ministrys_economic_classification(
+    shared_data: Path, year: int
+) -> None:
     d = _slv_workbook(shared_data, year)
     assert not d["gfs"].isin([UNMAPPED, "2"]).any()  # every line of the budget law has a class
     for national, allowed in SLV_NATIONAL_ECON.items():
@@ -324,10 +452,18 @@ def test_slv_agrees_with_the_ministrys_economic_classification(shared_data: Path
 def test_slv_codes_of_every_real_file_map(shared_data: Path) -> None:
     raw = shared_data.joinpath(*SLV_RAW)
     files = {
-        "2017_proposed.xlsx clasif_presup": pd.read_excel(raw / "2017_proposed.xlsx", dtype=str)["clasif_presup"],
-        "2018_approved.xlsx RUBRO DE GASTO": pd.read_excel(raw / "2018_approved.xlsx", sheet_name="EGRESOS", dtype=str)["RUBRO DE GASTO"],
-        "ejecucion_202004-06.xlsx CLASIF_PRESUP": pd.read_excel(raw / "ejecucion_202004-06.xlsx", dtype=str)["CLASIF_PRESUP"],
-        "ppto2021 comparative object": pd.read_csv(raw.parent / "ppto2021_comparative_2020_2021.csv", dtype=str)["object"],
+        "2017_proposed.xlsx clasif_presup": pd.read_excel(raw / "2017_proposed.xlsx", dtype=str)[
+            "clasif_presup"
+        ],
+        "2018_approved.xlsx RUBRO DE GASTO": pd.read_excel(
+            raw / "2018_approved.xlsx", sheet_name="EGRESOS", dtype=str
+        )["RUBRO DE GASTO"],
+        "ejecucion_202004-06.xlsx CLASIF_PRESUP": pd.read_excel(
+            raw / "ejecucion_202004-06.xlsx", dtype=str
+        )["CLASIF_PRESUP"],
+        "ppto2021 comparative object": pd.read_csv(
+            raw.parent / "ppto2021_comparative_2020_2021.csv", dtype=str
+        )["object"],
     }
     for what, codes in files.items():
         distinct = pd.unique(codes.dropna().str.strip())
@@ -340,8 +476,20 @@ def test_slv_codes_of_every_real_file_map(shared_data: Path) -> None:
 def test_chl_every_expenditure_code_of_the_budget_law_maps(shared_data: Path) -> None:
     law = pd.read_csv(
         shared_data / "real" / "cl_dipres_ley_presupuestos_2017" / "budgetLaw.csv",
-        sep=";", header=None, dtype=str,
-        names=["partida", "capitulo", "programa", "subtitulo", "item", "asignacion", "name", "clp", "usd"],
+        sep=";",
+        header=None,
+        dtype=str,
+        names=[
+            "partida",
+            "capitulo",
+            "programa",
+            "subtitulo",
+            "item",
+            "asignacion",
+            "name",
+            "clp",
+            "usd",
+        ],
     )
     law = law[law["subtitulo"].astype(int) >= 21]
     items = law[law["item"].notna() & law["asignacion"].isna()]
@@ -357,6 +505,8 @@ def test_chl_every_expenditure_code_of_the_budget_law_maps(shared_data: Path) ->
             assert normalize_label(name)[:18] == normalize_label(law_names[code])[:18], code
     # every asignación maps through its ítem
     asig = law[law["asignacion"].notna()]
-    full = asig["subtitulo"] + "." + asig["item"].str.zfill(2) + "." + asig["asignacion"].str.zfill(3)
+    full = (
+        asig["subtitulo"] + "." + asig["item"].str.zfill(2) + "." + asig["asignacion"].str.zfill(3)
+    )
     short = asig["subtitulo"] + "." + asig["item"].str.zfill(2)
     assert to_gfs(full, scheme="CHL") == to_gfs(short, scheme="CHL")

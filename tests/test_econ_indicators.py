@@ -47,16 +47,39 @@ def _budget() -> pd.DataFrame:
     for i, (inst, econ, modified, executed) in enumerate(LINES):
         for phase, amount in (("modified", modified), ("executed", executed)):
             if amount is not None:
-                rows.append({"country": "SLV", "year": 2020, "institution_code": inst, "econ": econ,
-                             "phase": phase, "amount": amount, "currency": "USD",
-                             "source_ref": f"test line {i + 1}"})
+                rows.append(
+                    {
+                        "country": "SLV",
+                        "year": 2020,
+                        "institution_code": inst,
+                        "econ": econ,
+                        "phase": phase,
+                        "amount": amount,
+                        "currency": "USD",
+                        "source_ref": f"test line {i + 1}",
+                    }
+                )
     return pd.DataFrame(rows)
 
 
-CHAIN_MAP = pd.DataFrame([
-    {"institution_code": "PNC", "link": "patrol", "share": 1.0, "basis": "test", "source_ref": "t"},
-    {"institution_code": "OJ", "link": "judicial", "share": 1.0, "basis": "test", "source_ref": "t"},
-])
+CHAIN_MAP = pd.DataFrame(
+    [
+        {
+            "institution_code": "PNC",
+            "link": "patrol",
+            "share": 1.0,
+            "basis": "test",
+            "source_ref": "t",
+        },
+        {
+            "institution_code": "OJ",
+            "link": "judicial",
+            "share": 1.0,
+            "basis": "test",
+            "source_ref": "t",
+        },
+    ]
+)
 
 
 def _h(**options: object) -> peir.HarmonizedDataset:
@@ -77,7 +100,14 @@ def _value(out: pd.DataFrame, indicator: str, link: str | None = None) -> pd.Ser
 def test_harmonised_lines_carry_their_gfs_class() -> None:
     s = _h(econ_scheme="SLV").spending
     got = dict(zip(s["econ"], s[C.ECON_GFS]))
-    assert got == {"51101": "21", "55601": "21", "54101": "22", "61101": "31", "55": "2", "99101": "unmapped"}
+    assert got == {
+        "51101": "21",
+        "55601": "21",
+        "54101": "22",
+        "61101": "31",
+        "55": "2",
+        "99101": "unmapped",
+    }
     assert list(s.columns).index(C.ECON_GFS) == list(s.columns).index(C.ECON) + 1
     # without a scheme nothing is guessed
     assert _h().spending[C.ECON_GFS].isna().all()

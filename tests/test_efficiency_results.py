@@ -33,8 +33,9 @@ def _panel(n: int = 12, seed: int = 0) -> pd.DataFrame:
     for t in (1, 2, 3):
         x = x0 * rng.uniform(0.8, 1.25, (n, 2))
         y = np.sqrt(x[:, 0] * x[:, 1]) * np.exp(-u) * 1.05 ** (t - 1)
-        rows += [{"u": f"u{i:02d}", "t": t, "x1": x[i, 0], "x2": x[i, 1], "y": y[i]}
-                 for i in range(n)]
+        rows += [
+            {"u": f"u{i:02d}", "t": t, "x1": x[i, 0], "x2": x[i, 1], "y": y[i]} for i in range(n)
+        ]
     return pd.DataFrame(rows)
 
 
@@ -42,43 +43,52 @@ def _second_stage() -> Result:
     rng = np.random.default_rng(1)
     z = rng.uniform(0, 1, 80)
     d = 1.0 + 0.5 * z + np.abs(rng.normal(0, 0.2, 80))
-    return eff.second_stage(pd.Series(1 / d), pd.DataFrame({"caseload_mix": z}), n_boot=30,
-                            seed=0)
+    return eff.second_stage(pd.Series(1 / d), pd.DataFrame({"caseload_mix": z}), n_boot=30, seed=0)
 
 
 def _rice() -> pd.DataFrame:
     rice = pd.read_csv(PUB / "riceProdPhil.csv")
-    return rice.assign(lPROD=np.log(rice["PROD"]), lAREA=np.log(rice["AREA"]),
-                       lLABOR=np.log(rice["LABOR"]), lNPK=np.log(rice["NPK"]))
+    return rice.assign(
+        lPROD=np.log(rice["PROD"]),
+        lAREA=np.log(rice["AREA"]),
+        lLABOR=np.log(rice["LABOR"]),
+        lNPK=np.log(rice["NPK"]),
+    )
 
 
 def _sfa() -> Result:
     r = _rice()
-    return eff.sfa(r["lPROD"], r[["lAREA", "lLABOR", "lNPK"]], z=r[["EDYRS"]],
-                   dist="truncated-normal")
+    return eff.sfa(
+        r["lPROD"], r[["lAREA", "lLABOR", "lNPK"]], z=r[["EDYRS"]], dist="truncated-normal"
+    )
 
 
 def _sfa_panel() -> Result:
-    return eff.sfa_panel(_rice(), y="lPROD", X=["lAREA", "lLABOR", "lNPK"], unit="FMERCODE",
-                         period="YEARDUM")
+    return eff.sfa_panel(
+        _rice(), y="lPROD", X=["lAREA", "lLABOR", "lNPK"], unit="FMERCODE", period="YEARDUM"
+    )
 
 
 PRICES = pd.DataFrame({"doctors": 3.0, "nurses": 1.0}, index=X.index)
 CASES: dict[str, Callable[[], Any]] = {
     "DEAResult": lambda: eff.dea(X, Y, rts="crs"),
     "SuperEfficiencyResult": lambda: eff.super_efficiency(X, Y),
-    "MalmquistResult": lambda: eff.malmquist(_panel(), inputs=["x1", "x2"], outputs="y",
-                                             unit="u", period="t"),
+    "MalmquistResult": lambda: eff.malmquist(
+        _panel(), inputs=["x1", "x2"], outputs="y", unit="u", period="t"
+    ),
     "BootstrapResult": lambda: eff.bootstrap_dea(X, Y, n_boot=20, seed=0, n_jobs=1),
     "MalmquistBootstrapResult": lambda: eff.bootstrap_malmquist(
-        _panel(), inputs=["x1", "x2"], outputs="y", unit="u", period="t", n_boot=20, seed=0),
-    "TrackResult": lambda: eff.track(_panel(), inputs=["x1", "x2"], outputs="y", unit="u",
-                                     period="t", base_period=1),
+        _panel(), inputs=["x1", "x2"], outputs="y", unit="u", period="t", n_boot=20, seed=0
+    ),
+    "TrackResult": lambda: eff.track(
+        _panel(), inputs=["x1", "x2"], outputs="y", unit="u", period="t", base_period=1
+    ),
     "DirectionalResult": lambda: eff.directional(X, Y, direction="both"),
     "CostEfficiencyResult": lambda: eff.cost_efficiency(X, Y, PRICES),
     "RevenueEfficiencyResult": lambda: eff.revenue_efficiency(X, Y, [1.0, 5.0]),
     "MultiplierResult": lambda: eff.dea_multiplier(
-        X, Y, ratio_bounds={("nurses", "doctors"): (0.2, 1.0)}),
+        X, Y, ratio_bounds={("nurses", "doctors"): (0.2, 1.0)}
+    ),
     "SecondStageResult": _second_stage,
     "SFAResult": _sfa,
     "SFAPanelResult": _sfa_panel,

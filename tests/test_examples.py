@@ -29,94 +29,239 @@ YEARS = range(2008, 2021)
 #: and executed: the ramo file; approved 2018-2020: the budget-law workbooks; proposed 2017:
 #: the 2017 proposal workbook.
 TOTALS: dict[tuple[str, int, str], float] = {
-    ('1500', 2008, 'approved'): 4400060.0,  # modificaciones_ramo_2007_2021.csv line 34 (approved)
-    ('1500', 2008, 'executed'): 4432031.15,  # modificaciones_ramo_2007_2021.csv line 34 (accrued)
-    ('1500', 2008, 'modified'): 4432057.0,  # modificaciones_ramo_2007_2021.csv line 34 (modified)
-    ('1600', 2008, 'approved'): 182220000.0,  # modificaciones_ramo_2007_2021.csv line 28 (approved)
-    ('1600', 2008, 'executed'): 178454220.24,  # modificaciones_ramo_2007_2021.csv line 28 (accrued)
-    ('1600', 2008, 'modified'): 181525587.0,  # modificaciones_ramo_2007_2021.csv line 28 (modified)
-    ('1700', 2008, 'approved'): 28891355.0,  # modificaciones_ramo_2007_2021.csv line 43 (approved)
-    ('1700', 2008, 'executed'): 37727094.84,  # modificaciones_ramo_2007_2021.csv line 43 (accrued)
-    ('1700', 2008, 'modified'): 38471369.32,  # modificaciones_ramo_2007_2021.csv line 43 (modified)
-    ('1800', 2008, 'approved'): 17854805.0,  # modificaciones_ramo_2007_2021.csv line 35 (approved)
-    ('1800', 2008, 'executed'): 17918388.51,  # modificaciones_ramo_2007_2021.csv line 35 (accrued)
-    ('1800', 2008, 'modified'): 18075870.0,  # modificaciones_ramo_2007_2021.csv line 35 (modified)
-    ('2400', 2008, 'approved'): 307220530.0,  # modificaciones_ramo_2007_2021.csv line 47 (approved)
-    ('2400', 2008, 'executed'): 313915477.42,  # modificaciones_ramo_2007_2021.csv line 47 (accrued)
-    ('2400', 2008, 'modified'): 337982319.19,  # modificaciones_ramo_2007_2021.csv line 47 (modified)
-    ('1500', 2011, 'approved'): 5509965.0,  # modificaciones_ramo_2007_2021.csv line 110 (approved)
-    ('1500', 2011, 'executed'): 5784306.85,  # modificaciones_ramo_2007_2021.csv line 110 (accrued)
-    ('1500', 2011, 'modified'): 5896490.0,  # modificaciones_ramo_2007_2021.csv line 110 (modified)
-    ('1600', 2011, 'approved'): 208113740.0,  # modificaciones_ramo_2007_2021.csv line 99 (approved)
-    ('1600', 2011, 'executed'): 195196718.6,  # modificaciones_ramo_2007_2021.csv line 99 (accrued)
-    ('1600', 2011, 'modified'): 205775792.0,  # modificaciones_ramo_2007_2021.csv line 99 (modified)
-    ('1700', 2011, 'approved'): 33875455.0,  # modificaciones_ramo_2007_2021.csv line 112 (approved)
-    ('1700', 2011, 'executed'): 37785269.02,  # modificaciones_ramo_2007_2021.csv line 112 (accrued)
-    ('1700', 2011, 'modified'): 37788990.0,  # modificaciones_ramo_2007_2021.csv line 112 (modified)
-    ('1800', 2011, 'approved'): 19169485.0,  # modificaciones_ramo_2007_2021.csv line 108 (approved)
-    ('1800', 2011, 'executed'): 19494970.62,  # modificaciones_ramo_2007_2021.csv line 108 (accrued)
-    ('1800', 2011, 'modified'): 19495135.0,  # modificaciones_ramo_2007_2021.csv line 108 (modified)
-    ('2400', 2011, 'approved'): 315754540.0,  # modificaciones_ramo_2007_2021.csv line 118 (approved)
-    ('2400', 2011, 'executed'): 335647012.91,  # modificaciones_ramo_2007_2021.csv line 118 (accrued)
-    ('2400', 2011, 'modified'): 336831303.0,  # modificaciones_ramo_2007_2021.csv line 118 (modified)
-    ('1500', 2017, 'approved'): 5989855.0,  # modificaciones_ramo_2007_2021.csv line 248 (approved)
-    ('1500', 2017, 'executed'): 5754625.03,  # modificaciones_ramo_2007_2021.csv line 248 (accrued)
-    ('1500', 2017, 'modified'): 5757733.0,  # modificaciones_ramo_2007_2021.csv line 248 (modified)
-    ('1500', 2017, 'proposed'): 5989855.0,  # raw/2017_proposed.xlsx sheet Base Gastos 2017 (monto_recome, sum of 182 rows)
-    ('1600', 2017, 'approved'): 265123186.0,  # modificaciones_ramo_2007_2021.csv line 244 (approved)
-    ('1600', 2017, 'executed'): 246835809.6,  # modificaciones_ramo_2007_2021.csv line 244 (accrued)
-    ('1600', 2017, 'modified'): 263174118.0,  # modificaciones_ramo_2007_2021.csv line 244 (modified)
-    ('1600', 2017, 'proposed'): 267659085.0,  # raw/2017_proposed.xlsx sheet Base Gastos 2017 (monto_recome, sum of 479 rows)
-    ('1700', 2017, 'approved'): 69386360.0,  # modificaciones_ramo_2007_2021.csv line 259 (approved)
-    ('1700', 2017, 'executed'): 63780513.89,  # modificaciones_ramo_2007_2021.csv line 259 (accrued)
-    ('1700', 2017, 'modified'): 85787497.0,  # modificaciones_ramo_2007_2021.csv line 259 (modified)
-    ('1700', 2017, 'proposed'): 68786360.0,  # raw/2017_proposed.xlsx sheet Base Gastos 2017 (monto_recome, sum of 152 rows)
-    ('1800', 2017, 'approved'): 25751842.0,  # modificaciones_ramo_2007_2021.csv line 256 (approved)
-    ('1800', 2017, 'executed'): 26133812.23,  # modificaciones_ramo_2007_2021.csv line 256 (accrued)
-    ('1800', 2017, 'modified'): 26184260.0,  # modificaciones_ramo_2007_2021.csv line 256 (modified)
-    ('1800', 2017, 'proposed'): 24751842.0,  # raw/2017_proposed.xlsx sheet Base Gastos 2017 (monto_recome, sum of 331 rows)
-    ('2400', 2017, 'approved'): 433917871.0,  # modificaciones_ramo_2007_2021.csv line 263 (approved)
-    ('2400', 2017, 'executed'): 461780700.89,  # modificaciones_ramo_2007_2021.csv line 263 (accrued)
-    ('2400', 2017, 'modified'): 493773875.0,  # modificaciones_ramo_2007_2021.csv line 263 (modified)
-    ('2400', 2017, 'proposed'): 433917871.0,  # raw/2017_proposed.xlsx sheet Base Gastos 2017 (monto_recome, sum of 589 rows)
-    ('1500', 2018, 'approved'): 6504275.0,  # raw/2018_approved.xlsx sheet EGRESOS (MONTO VOTADO, sum of 15 rows)
-    ('1500', 2018, 'executed'): 6254280.75,  # modificaciones_ramo_2007_2021.csv line 274 (accrued)
-    ('1500', 2018, 'modified'): 6504275.0,  # modificaciones_ramo_2007_2021.csv line 274 (modified)
-    ('1600', 2018, 'approved'): 267655650.0,  # raw/2018_approved.xlsx sheet EGRESOS (MONTO VOTADO, sum of 41 rows)
-    ('1600', 2018, 'executed'): 253731626.81,  # modificaciones_ramo_2007_2021.csv line 268 (accrued)
-    ('1600', 2018, 'modified'): 266686829.0,  # modificaciones_ramo_2007_2021.csv line 268 (modified)
-    ('1700', 2018, 'approved'): 76192510.0,  # raw/2018_approved.xlsx sheet EGRESOS (MONTO VOTADO, sum of 21 rows)
-    ('1700', 2018, 'executed'): 60282611.41,  # modificaciones_ramo_2007_2021.csv line 282 (accrued)
-    ('1700', 2018, 'modified'): 82339980.0,  # modificaciones_ramo_2007_2021.csv line 282 (modified)
-    ('1800', 2018, 'approved'): 26953637.0,  # raw/2018_approved.xlsx sheet EGRESOS (MONTO VOTADO, sum of 46 rows)
-    ('1800', 2018, 'executed'): 29036602.05,  # modificaciones_ramo_2007_2021.csv line 279 (accrued)
-    ('1800', 2018, 'modified'): 29045517.0,  # modificaciones_ramo_2007_2021.csv line 279 (modified)
-    ('2400', 2018, 'approved'): 416636925.0,  # raw/2018_approved.xlsx sheet EGRESOS (MONTO VOTADO, sum of 97 rows)
-    ('2400', 2018, 'executed'): 483715871.67,  # modificaciones_ramo_2007_2021.csv line 290 (accrued)
-    ('2400', 2018, 'modified'): 500942272.0,  # modificaciones_ramo_2007_2021.csv line 290 (modified)
-    ('1500', 2020, 'approved'): 6505525.0,  # raw/2020_approved.xlsx sheet 2020 (MONTO VOTADO, sum of 167 rows)
-    ('1500', 2020, 'executed'): 5930580.92,  # modificaciones_ramo_2007_2021.csv line 323 (accrued)
-    ('1500', 2020, 'modified'): 6998992.11,  # modificaciones_ramo_2007_2021.csv line 323 (modified)
-    ('1600', 2020, 'approved'): 302250265.0,  # raw/2020_approved.xlsx sheet 2020 (MONTO VOTADO, sum of 475 rows)
-    ('1600', 2020, 'executed'): 261195759.74,  # modificaciones_ramo_2007_2021.csv line 336 (accrued)
-    ('1600', 2020, 'modified'): 310761189.93,  # modificaciones_ramo_2007_2021.csv line 336 (modified)
-    ('1700', 2020, 'approved'): 91520454.0,  # raw/2020_approved.xlsx sheet 2020 (MONTO VOTADO, sum of 211 rows)
-    ('1700', 2020, 'executed'): 66416511.98,  # modificaciones_ramo_2007_2021.csv line 326 (accrued)
-    ('1700', 2020, 'modified'): 92206381.65,  # modificaciones_ramo_2007_2021.csv line 326 (modified)
-    ('1800', 2020, 'approved'): 34270632.0,  # raw/2020_approved.xlsx sheet 2020 (MONTO VOTADO, sum of 408 rows)
-    ('1800', 2020, 'executed'): 31795059.5,  # modificaciones_ramo_2007_2021.csv line 328 (accrued)
-    ('1800', 2020, 'modified'): 35277550.92,  # modificaciones_ramo_2007_2021.csv line 328 (modified)
-    ('2400', 2020, 'approved'): 554675920.0,  # raw/2020_approved.xlsx sheet 2020 (MONTO VOTADO, sum of 497 rows)
-    ('2400', 2020, 'executed'): 534687439.93,  # modificaciones_ramo_2007_2021.csv line 339 (accrued)
-    ('2400', 2020, 'modified'): 611373597.87,  # modificaciones_ramo_2007_2021.csv line 339 (modified)
+    ("1500", 2008, "approved"): 4400060.0,  # modificaciones_ramo_2007_2021.csv line 34 (approved)
+    ("1500", 2008, "executed"): 4432031.15,  # modificaciones_ramo_2007_2021.csv line 34 (accrued)
+    ("1500", 2008, "modified"): 4432057.0,  # modificaciones_ramo_2007_2021.csv line 34 (modified)
+    ("1600", 2008, "approved"): 182220000.0,  # modificaciones_ramo_2007_2021.csv line 28 (approved)
+    ("1600", 2008, "executed"): 178454220.24,  # modificaciones_ramo_2007_2021.csv line 28 (accrued)
+    ("1600", 2008, "modified"): 181525587.0,  # modificaciones_ramo_2007_2021.csv line 28 (modified)
+    ("1700", 2008, "approved"): 28891355.0,  # modificaciones_ramo_2007_2021.csv line 43 (approved)
+    ("1700", 2008, "executed"): 37727094.84,  # modificaciones_ramo_2007_2021.csv line 43 (accrued)
+    ("1700", 2008, "modified"): 38471369.32,  # modificaciones_ramo_2007_2021.csv line 43 (modified)
+    ("1800", 2008, "approved"): 17854805.0,  # modificaciones_ramo_2007_2021.csv line 35 (approved)
+    ("1800", 2008, "executed"): 17918388.51,  # modificaciones_ramo_2007_2021.csv line 35 (accrued)
+    ("1800", 2008, "modified"): 18075870.0,  # modificaciones_ramo_2007_2021.csv line 35 (modified)
+    ("2400", 2008, "approved"): 307220530.0,  # modificaciones_ramo_2007_2021.csv line 47 (approved)
+    ("2400", 2008, "executed"): 313915477.42,  # modificaciones_ramo_2007_2021.csv line 47 (accrued)
+    (
+        "2400",
+        2008,
+        "modified",
+    ): 337982319.19,  # modificaciones_ramo_2007_2021.csv line 47 (modified)
+    ("1500", 2011, "approved"): 5509965.0,  # modificaciones_ramo_2007_2021.csv line 110 (approved)
+    ("1500", 2011, "executed"): 5784306.85,  # modificaciones_ramo_2007_2021.csv line 110 (accrued)
+    ("1500", 2011, "modified"): 5896490.0,  # modificaciones_ramo_2007_2021.csv line 110 (modified)
+    ("1600", 2011, "approved"): 208113740.0,  # modificaciones_ramo_2007_2021.csv line 99 (approved)
+    ("1600", 2011, "executed"): 195196718.6,  # modificaciones_ramo_2007_2021.csv line 99 (accrued)
+    ("1600", 2011, "modified"): 205775792.0,  # modificaciones_ramo_2007_2021.csv line 99 (modified)
+    ("1700", 2011, "approved"): 33875455.0,  # modificaciones_ramo_2007_2021.csv line 112 (approved)
+    ("1700", 2011, "executed"): 37785269.02,  # modificaciones_ramo_2007_2021.csv line 112 (accrued)
+    ("1700", 2011, "modified"): 37788990.0,  # modificaciones_ramo_2007_2021.csv line 112 (modified)
+    ("1800", 2011, "approved"): 19169485.0,  # modificaciones_ramo_2007_2021.csv line 108 (approved)
+    ("1800", 2011, "executed"): 19494970.62,  # modificaciones_ramo_2007_2021.csv line 108 (accrued)
+    ("1800", 2011, "modified"): 19495135.0,  # modificaciones_ramo_2007_2021.csv line 108 (modified)
+    (
+        "2400",
+        2011,
+        "approved",
+    ): 315754540.0,  # modificaciones_ramo_2007_2021.csv line 118 (approved)
+    (
+        "2400",
+        2011,
+        "executed",
+    ): 335647012.91,  # modificaciones_ramo_2007_2021.csv line 118 (accrued)
+    (
+        "2400",
+        2011,
+        "modified",
+    ): 336831303.0,  # modificaciones_ramo_2007_2021.csv line 118 (modified)
+    ("1500", 2017, "approved"): 5989855.0,  # modificaciones_ramo_2007_2021.csv line 248 (approved)
+    ("1500", 2017, "executed"): 5754625.03,  # modificaciones_ramo_2007_2021.csv line 248 (accrued)
+    ("1500", 2017, "modified"): 5757733.0,  # modificaciones_ramo_2007_2021.csv line 248 (modified)
+    (
+        "1500",
+        2017,
+        "proposed",
+    ): 5989855.0,  # raw/2017_proposed.xlsx sheet Base Gastos 2017 (monto_recome, sum of 182 rows)
+    (
+        "1600",
+        2017,
+        "approved",
+    ): 265123186.0,  # modificaciones_ramo_2007_2021.csv line 244 (approved)
+    ("1600", 2017, "executed"): 246835809.6,  # modificaciones_ramo_2007_2021.csv line 244 (accrued)
+    (
+        "1600",
+        2017,
+        "modified",
+    ): 263174118.0,  # modificaciones_ramo_2007_2021.csv line 244 (modified)
+    (
+        "1600",
+        2017,
+        "proposed",
+    ): 267659085.0,  # raw/2017_proposed.xlsx sheet Base Gastos 2017 (monto_recome, sum of 479 rows)
+    ("1700", 2017, "approved"): 69386360.0,  # modificaciones_ramo_2007_2021.csv line 259 (approved)
+    ("1700", 2017, "executed"): 63780513.89,  # modificaciones_ramo_2007_2021.csv line 259 (accrued)
+    ("1700", 2017, "modified"): 85787497.0,  # modificaciones_ramo_2007_2021.csv line 259 (modified)
+    (
+        "1700",
+        2017,
+        "proposed",
+    ): 68786360.0,  # raw/2017_proposed.xlsx sheet Base Gastos 2017 (monto_recome, sum of 152 rows)
+    ("1800", 2017, "approved"): 25751842.0,  # modificaciones_ramo_2007_2021.csv line 256 (approved)
+    ("1800", 2017, "executed"): 26133812.23,  # modificaciones_ramo_2007_2021.csv line 256 (accrued)
+    ("1800", 2017, "modified"): 26184260.0,  # modificaciones_ramo_2007_2021.csv line 256 (modified)
+    (
+        "1800",
+        2017,
+        "proposed",
+    ): 24751842.0,  # raw/2017_proposed.xlsx sheet Base Gastos 2017 (monto_recome, sum of 331 rows)
+    (
+        "2400",
+        2017,
+        "approved",
+    ): 433917871.0,  # modificaciones_ramo_2007_2021.csv line 263 (approved)
+    (
+        "2400",
+        2017,
+        "executed",
+    ): 461780700.89,  # modificaciones_ramo_2007_2021.csv line 263 (accrued)
+    (
+        "2400",
+        2017,
+        "modified",
+    ): 493773875.0,  # modificaciones_ramo_2007_2021.csv line 263 (modified)
+    (
+        "2400",
+        2017,
+        "proposed",
+    ): 433917871.0,  # raw/2017_proposed.xlsx sheet Base Gastos 2017 (monto_recome, sum of 589 rows)
+    (
+        "1500",
+        2018,
+        "approved",
+    ): 6504275.0,  # raw/2018_approved.xlsx sheet EGRESOS (MONTO VOTADO, sum of 15 rows)
+    ("1500", 2018, "executed"): 6254280.75,  # modificaciones_ramo_2007_2021.csv line 274 (accrued)
+    ("1500", 2018, "modified"): 6504275.0,  # modificaciones_ramo_2007_2021.csv line 274 (modified)
+    (
+        "1600",
+        2018,
+        "approved",
+    ): 267655650.0,  # raw/2018_approved.xlsx sheet EGRESOS (MONTO VOTADO, sum of 41 rows)
+    (
+        "1600",
+        2018,
+        "executed",
+    ): 253731626.81,  # modificaciones_ramo_2007_2021.csv line 268 (accrued)
+    (
+        "1600",
+        2018,
+        "modified",
+    ): 266686829.0,  # modificaciones_ramo_2007_2021.csv line 268 (modified)
+    (
+        "1700",
+        2018,
+        "approved",
+    ): 76192510.0,  # raw/2018_approved.xlsx sheet EGRESOS (MONTO VOTADO, sum of 21 rows)
+    ("1700", 2018, "executed"): 60282611.41,  # modificaciones_ramo_2007_2021.csv line 282 (accrued)
+    ("1700", 2018, "modified"): 82339980.0,  # modificaciones_ramo_2007_2021.csv line 282 (modified)
+    (
+        "1800",
+        2018,
+        "approved",
+    ): 26953637.0,  # raw/2018_approved.xlsx sheet EGRESOS (MONTO VOTADO, sum of 46 rows)
+    ("1800", 2018, "executed"): 29036602.05,  # modificaciones_ramo_2007_2021.csv line 279 (accrued)
+    ("1800", 2018, "modified"): 29045517.0,  # modificaciones_ramo_2007_2021.csv line 279 (modified)
+    (
+        "2400",
+        2018,
+        "approved",
+    ): 416636925.0,  # raw/2018_approved.xlsx sheet EGRESOS (MONTO VOTADO, sum of 97 rows)
+    (
+        "2400",
+        2018,
+        "executed",
+    ): 483715871.67,  # modificaciones_ramo_2007_2021.csv line 290 (accrued)
+    (
+        "2400",
+        2018,
+        "modified",
+    ): 500942272.0,  # modificaciones_ramo_2007_2021.csv line 290 (modified)
+    (
+        "1500",
+        2020,
+        "approved",
+    ): 6505525.0,  # raw/2020_approved.xlsx sheet 2020 (MONTO VOTADO, sum of 167 rows)
+    ("1500", 2020, "executed"): 5930580.92,  # modificaciones_ramo_2007_2021.csv line 323 (accrued)
+    ("1500", 2020, "modified"): 6998992.11,  # modificaciones_ramo_2007_2021.csv line 323 (modified)
+    (
+        "1600",
+        2020,
+        "approved",
+    ): 302250265.0,  # raw/2020_approved.xlsx sheet 2020 (MONTO VOTADO, sum of 475 rows)
+    (
+        "1600",
+        2020,
+        "executed",
+    ): 261195759.74,  # modificaciones_ramo_2007_2021.csv line 336 (accrued)
+    (
+        "1600",
+        2020,
+        "modified",
+    ): 310761189.93,  # modificaciones_ramo_2007_2021.csv line 336 (modified)
+    (
+        "1700",
+        2020,
+        "approved",
+    ): 91520454.0,  # raw/2020_approved.xlsx sheet 2020 (MONTO VOTADO, sum of 211 rows)
+    ("1700", 2020, "executed"): 66416511.98,  # modificaciones_ramo_2007_2021.csv line 326 (accrued)
+    (
+        "1700",
+        2020,
+        "modified",
+    ): 92206381.65,  # modificaciones_ramo_2007_2021.csv line 326 (modified)
+    (
+        "1800",
+        2020,
+        "approved",
+    ): 34270632.0,  # raw/2020_approved.xlsx sheet 2020 (MONTO VOTADO, sum of 408 rows)
+    ("1800", 2020, "executed"): 31795059.5,  # modificaciones_ramo_2007_2021.csv line 328 (accrued)
+    (
+        "1800",
+        2020,
+        "modified",
+    ): 35277550.92,  # modificaciones_ramo_2007_2021.csv line 328 (modified)
+    (
+        "2400",
+        2020,
+        "approved",
+    ): 554675920.0,  # raw/2020_approved.xlsx sheet 2020 (MONTO VOTADO, sum of 497 rows)
+    (
+        "2400",
+        2020,
+        "executed",
+    ): 534687439.93,  # modificaciones_ramo_2007_2021.csv line 339 (accrued)
+    (
+        "2400",
+        2020,
+        "modified",
+    ): 611373597.87,  # modificaciones_ramo_2007_2021.csv line 339 (modified)
 }
 
 #: Sector executed (devengado) per year: the five ramos' 'accrued' in
 #: modificaciones_ramo_2007_2021.csv (math.fsum of the file's values, rounded to the cent).
 SECTOR_EXECUTED: dict[int, float] = {
-    2008: 552447212.16, 2009: 524802603.1, 2010: 568419474.31, 2011: 593908278.0,
-    2012: 605554902.92, 2013: 648253122.82, 2014: 650551305.39, 2015: 758332680.13,
-    2016: 760234154.91, 2017: 804285461.64, 2018: 833020992.69, 2019: 840117279.9,
+    2008: 552447212.16,
+    2009: 524802603.1,
+    2010: 568419474.31,
+    2011: 593908278.0,
+    2012: 605554902.92,
+    2013: 648253122.82,
+    2014: 650551305.39,
+    2015: 758332680.13,
+    2016: 760234154.91,
+    2017: 804285461.64,
+    2018: 833020992.69,
+    2019: 840117279.9,
     2020: 900025352.07,
 }
 
@@ -195,8 +340,14 @@ def test_example_files_ship_in_package() -> None:
 
     root = resources.files("peir").joinpath("data", "examples")
     for name in ("el_salvador", "central_america"):
-        for f in ("budget.csv", "caseload.csv", "context.csv", "chain_map.csv", "SOURCES.md",
-                  "example.yaml"):
+        for f in (
+            "budget.csv",
+            "caseload.csv",
+            "context.csv",
+            "chain_map.csv",
+            "SOURCES.md",
+            "example.yaml",
+        ):
             assert root.joinpath(name, f).is_file(), (name, f)
 
 
@@ -249,7 +400,11 @@ def test_detail_by_line_rubro_and_source(slv: peir.Dataset) -> None:
     b = _budget(slv)
     detailed = b[b[C.PROGRAM].notna()]
     assert set(zip(detailed[C.YEAR], detailed[C.PHASE])) == {
-        (2017, "proposed"), (2018, "approved"), (2019, "approved"), (2020, "approved")}
+        (2017, "proposed"),
+        (2018, "approved"),
+        (2019, "approved"),
+        (2020, "approved"),
+    }
     # programme = unit (2) + line of work (2); econ = national rubro (scheme SLV)
     assert detailed[C.PROGRAM].str.fullmatch(r"\d{4}").all()
     assert set(detailed[C.ECON]) <= {"51", "53", "54", "55", "56", "61", "62", "63", "71"}
@@ -260,14 +415,20 @@ def test_detail_by_line_rubro_and_source(slv: peir.Dataset) -> None:
     from peir.econ import funding_class
 
     assert set(funding_class(detailed[C.FUNDING_SOURCE], country="SLV")) == {
-        "domestic", "external_loan", "external_grant"}
+        "domestic",
+        "external_loan",
+        "external_grant",
+    }
     assert slv.meta["econ_scheme"] == "SLV"
     # institution totals carry no programme, rubro or source
     assert b.loc[b[C.PROGRAM].isna(), [C.ECON, C.FUNDING_SOURCE]].isna().all().all()
     # the 2018 law: MJSP's police unit (05) and the Órgano Judicial's Medicina Legal (05)
     a18 = detailed[(detailed[C.YEAR] == 2018) & (detailed[C.PHASE] == "approved")]
     mjsp = a18[a18[C.INSTITUTION_CODE] == "2400"]
-    assert math.fsum(mjsp.loc[mjsp[C.PROGRAM].str.startswith("05"), C.AMOUNT]) == 31_396_335 + 266_478_225
+    assert (
+        math.fsum(mjsp.loc[mjsp[C.PROGRAM].str.startswith("05"), C.AMOUNT])
+        == 31_396_335 + 266_478_225
+    )
     oj = a18[a18[C.INSTITUTION_CODE] == "1600"]
     assert math.fsum(oj.loc[oj[C.PROGRAM].str.startswith("05"), C.AMOUNT]) == 4_874_685 + 12_898_285
     # rubro 51 Remuneraciones of the 2018 law: CNJ 4,049,875 + OJ 199,492,610 + FGR 39,048,290
@@ -279,14 +440,20 @@ def test_line_sources_name_file_and_rows(slv: peir.Dataset) -> None:
     b = _budget(slv)
     assert b[C.SOURCE_REF].str.contains("sv_mh_presupuesto_funde/").all()
     ramo = b[b[C.PROGRAM].isna()]
-    assert ramo[C.SOURCE_REF].str.contains(r"modificaciones_ramo_2007_2021\.csv line \d+, column").all()
+    assert (
+        ramo[C.SOURCE_REF]
+        .str.contains(r"modificaciones_ramo_2007_2021\.csv line \d+, column")
+        .all()
+    )
     law = b[b[C.PROGRAM].notna()]
     assert law[C.SOURCE_REF].str.contains(r"\.xlsx sheet '[^']+' rows \d").all()
     row = b[(b[C.INSTITUTION_CODE] == "2400") & (b[C.YEAR] == 2011) & (b[C.PHASE] == "executed")]
     assert "line 118, column 'accrued'" in row[C.SOURCE_REF].iloc[0]
 
 
-def test_transfers_to_the_decentralised_bodies(slv: peir.Dataset, h_slv: peir.HarmonizedDataset) -> None:
+def test_transfers_to_the_decentralised_bodies(
+    slv: peir.Dataset, h_slv: peir.HarmonizedDataset
+) -> None:
     """ANSP, UTE and CONAB are financed by MJSP: counted once, at MJSP's transfer lines."""
     b = _budget(slv)
     tr = b[b[C.TRANSFER_TO].notna()]
@@ -309,8 +476,11 @@ def test_chain_map_shares_and_basis(slv: peir.Dataset) -> None:
     sums = cm.fillna({C.PROGRAM: "", C.YEAR_FROM: 0, C.YEAR_TO: 0}).groupby(keys)[C.SHARE].sum()
     assert sums.to_numpy() == pytest.approx(1.0, abs=1e-9)
     assert set(_budget(slv)[C.INSTITUTION_CODE]) <= set(cm[C.INSTITUTION_CODE])
-    pnc = cm[(cm[C.INSTITUTION_CODE] == "2400") & cm[C.PROGRAM].isin(["05??", "06??"])
-             & (cm[C.LINK] == "patrol")]
+    pnc = cm[
+        (cm[C.INSTITUTION_CODE] == "2400")
+        & cm[C.PROGRAM].isin(["05??", "06??"])
+        & (cm[C.LINK] == "patrol")
+    ]
     assert len(pnc) == 2 and pnc[C.BASIS].str.contains("upper bound").all()
     assert pnc[C.BASIS].str.contains("investigation").all()
 
@@ -320,13 +490,19 @@ def test_link_split(h_slv: peir.HarmonizedDataset) -> None:
     e = s[s[C.PHASE] == "executed"]
     by = e.groupby([C.YEAR, C.LINK])[C.AMOUNT].apply(math.fsum).unstack()
     # before 2017 MJSP has no unit split: it stays unallocated, and no patrol line exists
-    assert by.loc[2011, "unallocated"] == pytest.approx(TOTALS[("2400", 2011, "executed")], abs=0.01)
-    assert by.loc[2011, "investigation"] == pytest.approx(TOTALS[("1700", 2011, "executed")], abs=0.01)
+    assert by.loc[2011, "unallocated"] == pytest.approx(
+        TOTALS[("2400", 2011, "executed")], abs=0.01
+    )
+    assert by.loc[2011, "investigation"] == pytest.approx(
+        TOTALS[("1700", 2011, "executed")], abs=0.01
+    )
     assert pd.isna(by.loc[2011, "patrol"]) and pd.isna(by.loc[2016, "corrections"])
     # 2017-2020: every link present, little unallocated
     for year in (2017, 2018, 2019, 2020):
         row = by.loc[year]
-        assert row[["prevention", "patrol", "investigation", "judicial", "corrections"]].notna().all()
+        assert (
+            row[["prevention", "patrol", "investigation", "judicial", "corrections"]].notna().all()
+        )
         assert row["unallocated"] / row.sum() < 0.06
     share18 = by.loc[2018] / by.loc[2018].sum()
     assert share18["patrol"] == pytest.approx(0.4379, abs=5e-4)
@@ -346,11 +522,17 @@ def test_executed_split_uses_the_same_year_law(h_slv: peir.HarmonizedDataset) ->
         for phase in ("approved", "executed"):
             p = part[part[C.PHASE] == phase].groupby(C.LINK)[C.AMOUNT].apply(math.fsum)
             shares[phase] = p / p.sum()
-        assert shares["executed"].to_dict() == pytest.approx(shares["approved"].to_dict(), abs=1e-12)
+        assert shares["executed"].to_dict() == pytest.approx(
+            shares["approved"].to_dict(), abs=1e-12
+        )
         basis = part.loc[part[C.PHASE] == "executed", C.BASIS]
         assert basis.str.contains("unit shares of the 2018 budget law").all()
-    med = s[(s[C.INSTITUTION_CODE] == "1600") & (s[C.YEAR] == 2018) & (s[C.PHASE] == "approved")
-            & (s[C.LINK] == "investigation")]
+    med = s[
+        (s[C.INSTITUTION_CODE] == "1600")
+        & (s[C.YEAR] == 2018)
+        & (s[C.PHASE] == "approved")
+        & (s[C.LINK] == "investigation")
+    ]
     assert math.fsum(med[C.AMOUNT]) == 4_874_685 + 12_898_285  # unit 05 Medicina Legal
 
 
@@ -358,9 +540,11 @@ def test_chain_map_patterns_cover_example_lines(slv: peir.Dataset) -> None:
     cm = _chain(slv)
     b = _budget(slv)
     for r in b.drop_duplicates([C.INSTITUTION_CODE, C.YEAR, C.PROGRAM]).itertuples(index=False):
-        rules = cm[(cm[C.INSTITUTION_CODE] == r.institution_code)
-                   & (cm[C.YEAR_FROM].isna() | (cm[C.YEAR_FROM] <= r.year))
-                   & (cm[C.YEAR_TO].isna() | (cm[C.YEAR_TO] >= r.year))]
+        rules = cm[
+            (cm[C.INSTITUTION_CODE] == r.institution_code)
+            & (cm[C.YEAR_FROM].isna() | (cm[C.YEAR_FROM] <= r.year))
+            & (cm[C.YEAR_TO].isna() | (cm[C.YEAR_TO] >= r.year))
+        ]
         prog = r.program if isinstance(r.program, str) else ""
         assert any(fnmatch.fnmatch(prog, p) for p in rules[C.PROGRAM].fillna("*")), r
 
@@ -400,8 +584,13 @@ def test_sources_md_names_every_total(slv: peir.Dataset) -> None:
     for (code, year, phase), v in got.items():
         assert f"| budget.csv | {year} | {code} " in text and f"| {phase} | {v:,.2f} |" in text
     assert text.count("| caseload.csv |") == len(_caseload(slv))
-    for must in ("Fundación Nacional para el Desarrollo", "UAIP/RES.0315.2/2019",
-                 "UAIP/RES.018.2/2020", "SP.POP.TOTL", "Coverage"):
+    for must in (
+        "Fundación Nacional para el Desarrollo",
+        "UAIP/RES.0315.2/2019",
+        "UAIP/RES.018.2/2020",
+        "SP.POP.TOTL",
+        "Coverage",
+    ):
         assert must in text
 
 
@@ -505,8 +694,11 @@ def test_central_america_judiciary_from_boost(ca: peir.Dataset) -> None:
     merged = b.merge(ctx, on=[C.COUNTRY, C.YEAR], suffixes=("", "_ctx"))
     assert (merged[C.CURRENCY] == merged[f"{C.CURRENCY}_ctx"]).all()
     assert list(cm[C.LINK]) == ["judicial"]
-    published = {f["country"]: f["value"] for f in ca.meta["published_figures"]
-                 if f["indicator"] == "sj_spending_pct_gdp" and f["year"] == 2010}
+    published = {
+        f["country"]: f["value"]
+        for f in ca.meta["published_figures"]
+        if f["indicator"] == "sj_spending_pct_gdp" and f["year"] == 2010
+    }
     assert published == {"SLV": 2.4, "CRI": 2.3, "PAN": 2.3, "NIC": 2.3, "HND": 2.0, "GTM": 1.7}
 
 
@@ -521,9 +713,17 @@ def test_central_america_harmonizes(ca: peir.Dataset) -> None:
 # ------------------------------------------------------------------ reader gaps found on real files
 def test_spec_can_leave_out_a_header_with_a_canonical_name(tmp_path: Path) -> None:
     path = tmp_path / "boost_like.csv"
-    path.write_text("region,country_code,year,approved_value\nLAC,SLV,2011.0,208113740.0\n", "utf-8")
-    columns: dict[str, str | None] = {"country": "country_code", "amount": "approved_value", "region": None}
-    spec = {"columns": columns,
-            "constants": {"institution_code": "JUDICIARY", "currency": "USD", "phase": "approved"}}
+    path.write_text(
+        "region,country_code,year,approved_value\nLAC,SLV,2011.0,208113740.0\n", "utf-8"
+    )
+    columns: dict[str, str | None] = {
+        "country": "country_code",
+        "amount": "approved_value",
+        "region": None,
+    }
+    spec = {
+        "columns": columns,
+        "constants": {"institution_code": "JUDICIARY", "currency": "USD", "phase": "approved"},
+    }
     t = peir.read_budget(path, spec)
     assert t.frame[C.REGION].isna().all()

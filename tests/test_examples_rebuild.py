@@ -32,7 +32,14 @@ FILES = ("budget.csv", "caseload.csv", "context.csv", "chain_map.csv", "SOURCES.
 #: Budget-law and proposal workbooks: (year, phase, file, sheet, institution column, amount column).
 WORKBOOKS = (
     (2018, "approved", "raw/2018_approved.xlsx", "EGRESOS", "INSTITUCION", "MONTO VOTADO"),
-    (2019, "approved", "raw/2019_approved.xlsx", "PROYECTO PTO. 2019", "INSTITUCION", "MONTO PROYECTO"),
+    (
+        2019,
+        "approved",
+        "raw/2019_approved.xlsx",
+        "PROYECTO PTO. 2019",
+        "INSTITUCION",
+        "MONTO PROYECTO",
+    ),
     (2020, "approved", "raw/2020_approved.xlsx", "2020", "INSTITUCION", "MONTO VOTADO"),
     (2017, "proposed", "raw/2017_proposed.xlsx", "Base Gastos 2017", "institucion", "monto_recome"),
 )
@@ -47,9 +54,17 @@ def _code(v: object) -> str:
 def rebuilt(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("examples")
     subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "build_examples.py"), "--data", str(shared_data),
-         "--out", str(out)],
-        check=True, capture_output=True, text=True,
+        [
+            sys.executable,
+            str(ROOT / "scripts" / "build_examples.py"),
+            "--data",
+            str(shared_data),
+            "--out",
+            str(out),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
     )
     return out
 
@@ -65,7 +80,11 @@ def _raw_sv_totals(shared_data: Path) -> dict[tuple[str, int, str], float]:
             year, code = int(r["year"]), r["office"]
             if code not in SECTOR or not 2008 <= year <= 2020:
                 continue
-            for phase, col in (("approved", "approved"), ("modified", "modified"), ("executed", "accrued")):
+            for phase, col in (
+                ("approved", "approved"),
+                ("modified", "modified"),
+                ("executed", "accrued"),
+            ):
                 if phase == "approved" and year >= 2018:
                     continue
                 parts.setdefault((code, year, phase), []).append(float(r[col]))
@@ -102,13 +121,17 @@ def test_rebuilt_el_salvador_equals_raw_files_to_the_cent(rebuilt: Path, shared_
 def test_rebuilt_central_america_equals_boost_to_the_cent(rebuilt: Path, shared_data: Path) -> None:
     keep = {"SLV", "CRI", "GTM", "HND", "PAN"}
     raw: dict[tuple[str, int, str], list[float]] = {}
-    with open(shared_data / "real" / "wb_boost_cross_country_judiciary" / "budget_execution.csv",
-              newline="", encoding="utf-8") as fh:
+    with open(
+        shared_data / "real" / "wb_boost_cross_country_judiciary" / "budget_execution.csv",
+        newline="",
+        encoding="utf-8",
+    ) as fh:
         for r in csv.DictReader(fh):
             if r["country_code"] in keep and r["budget_line"] == "Spending in judiciary":
                 for phase in ("approved", "executed"):
                     raw.setdefault((r["country_code"], int(float(r["year"])), phase), []).append(
-                        float(r[f"{phase}_value"]))
+                        float(r[f"{phase}_value"])
+                    )
     b = pd.read_csv(rebuilt / "central_america" / "budget.csv")
     got = b.groupby([C.COUNTRY, C.YEAR, C.PHASE])[C.AMOUNT].apply(math.fsum)
     assert set(got.index) == set(raw)
@@ -131,8 +154,12 @@ def test_the_two_cuts_agree_on_2018(shared_data: Path) -> None:
     them; both read through peir with the shipped specs."""
     d = shared_data / "real" / SV
     spec = ROOT / "specs" / SV
-    inst = peir.read_budget(d / "budget_by_institution_2012_2020.csv", spec / "budget_by_institution_2012_2020.yaml")
-    ramo = peir.read_budget(d / "modificaciones_ramo_2007_2021.csv", spec / "modificaciones_ramo_2007_2021.yaml")
+    inst = peir.read_budget(
+        d / "budget_by_institution_2012_2020.csv", spec / "budget_by_institution_2012_2020.yaml"
+    )
+    ramo = peir.read_budget(
+        d / "modificaciones_ramo_2007_2021.csv", spec / "modificaciones_ramo_2007_2021.yaml"
+    )
     for t in (inst, ramo):
         assert t.report.rows_rejected == 0
     key = [C.INSTITUTION_CODE, C.YEAR, C.PHASE]
@@ -147,8 +174,12 @@ def test_the_two_cuts_agree_on_2018(shared_data: Path) -> None:
 
 #: Specs of files that the build does not read (the build reads the others and stops on any
 #: loss of amounts or any rejected row of the sector).
-UNUSED_BY_BUILD = ("2019_proposed", "2020_proposed", "ejecucion_202004-06",
-                   "ppto2021_comparative_2020_2021")
+UNUSED_BY_BUILD = (
+    "2019_proposed",
+    "2020_proposed",
+    "ejecucion_202004-06",
+    "ppto2021_comparative_2020_2021",
+)
 
 
 def test_every_spec_has_its_file() -> None:

@@ -18,10 +18,13 @@ pytestmark = pytest.mark.filterwarnings("ignore:.*Cooper's rule")
 def _courts(n=30, seed=0):
     rng = np.random.default_rng(seed)
     idx = [f"court{i:02d}" for i in range(n)]
-    x = pd.DataFrame({"judges": rng.integers(2, 40, n).astype(float),
-                      "spending": rng.uniform(1e6, 5e7, n)}, index=idx)
-    y = pd.DataFrame({"resolved": rng.uniform(500, 20000, n),
-                      "hearings": rng.uniform(100, 9000, n)}, index=idx)
+    x = pd.DataFrame(
+        {"judges": rng.integers(2, 40, n).astype(float), "spending": rng.uniform(1e6, 5e7, n)},
+        index=idx,
+    )
+    y = pd.DataFrame(
+        {"resolved": rng.uniform(500, 20000, n), "hearings": rng.uniform(100, 9000, n)}, index=idx
+    )
     return x, y
 
 
@@ -30,8 +33,9 @@ def _courts(n=30, seed=0):
 def test_round_trip_identical_to_the_last_bit(tmp_path, rts, orientation):
     x, y = _courts()
     r = dea(x, y, rts=rts, orientation=orientation)
-    f = r.frontier(units={"spending": "BRL 2015", "judges": "positions"}, notes="base year",
-                   years=[2016])
+    f = r.frontier(
+        units={"spending": "BRL 2015", "judges": "positions"}, notes="base year", years=[2016]
+    )
     path = f.save(tmp_path / "frontier")
     assert (path / "frontier.json").is_file() and (path / "data.parquet").is_file()
     assert not list(path.glob("*.pkl"))

@@ -42,18 +42,42 @@ LINES = [
     ("OJ", "9", 5, 5, 5, 5),
 ]
 PHASES = ("modified", "committed", "executed", "paid")
-CHAIN_MAP = pd.DataFrame([
-    {"institution_code": "PNC", "link": "patrol", "share": 1.0, "basis": "test", "source_ref": "t"},
-    {"institution_code": "OJ", "link": "judicial", "share": 1.0, "basis": "test", "source_ref": "t"},
-])
+CHAIN_MAP = pd.DataFrame(
+    [
+        {
+            "institution_code": "PNC",
+            "link": "patrol",
+            "share": 1.0,
+            "basis": "test",
+            "source_ref": "t",
+        },
+        {
+            "institution_code": "OJ",
+            "link": "judicial",
+            "share": 1.0,
+            "basis": "test",
+            "source_ref": "t",
+        },
+    ]
+)
 
 
 def _budget() -> pd.DataFrame:
     rows = []
     for i, (inst, fuente, *amounts) in enumerate(LINES):
         for phase, amount in zip(PHASES, amounts):
-            rows.append({"country": "SLV", "year": 2020, "institution_code": inst, "funding_source": fuente,
-                         "phase": phase, "amount": float(amount), "currency": "USD", "source_ref": f"line {i + 1}"})
+            rows.append(
+                {
+                    "country": "SLV",
+                    "year": 2020,
+                    "institution_code": inst,
+                    "funding_source": fuente,
+                    "phase": phase,
+                    "amount": float(amount),
+                    "currency": "USD",
+                    "source_ref": f"line {i + 1}",
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -71,7 +95,9 @@ def out(h: peir.HarmonizedDataset) -> pd.DataFrame:
     return compute(h, country="SLV")
 
 
-def _v(out: pd.DataFrame, indicator: str, *, link: str | None = None, group: str | None = None) -> pd.Series:
+def _v(
+    out: pd.DataFrame, indicator: str, *, link: str | None = None, group: str | None = None
+) -> pd.Series:
     rows = out[out["indicator"] == indicator]
     if link is not None:
         rows = rows[rows["link"] == link]
@@ -84,11 +110,19 @@ def _v(out: pd.DataFrame, indicator: str, *, link: str | None = None, group: str
 def test_funding_shares_by_hand(out: pd.DataFrame) -> None:
     assert _v(out, "exp_total").value == pytest.approx(300.0)
     assert _v(out, "external_financing_share").value == pytest.approx(20 / 300 * 100)
-    assert _v(out, "external_financing_share_link", link="patrol").value == pytest.approx(10 / 95 * 100)
-    assert _v(out, "external_financing_share_link", link="judicial").value == pytest.approx(10 / 205 * 100)
-    assert _v(out, "external_financing_share_institution", group="OJ").value == pytest.approx(10 / 205 * 100)
+    assert _v(out, "external_financing_share_link", link="patrol").value == pytest.approx(
+        10 / 95 * 100
+    )
+    assert _v(out, "external_financing_share_link", link="judicial").value == pytest.approx(
+        10 / 205 * 100
+    )
+    assert _v(out, "external_financing_share_institution", group="OJ").value == pytest.approx(
+        10 / 205 * 100
+    )
     assert _v(out, "own_revenue_share").value == pytest.approx(5 / 300 * 100)
-    assert _v(out, "own_revenue_share_institution", group="PNC").value == pytest.approx(5 / 95 * 100)
+    assert _v(out, "own_revenue_share_institution", group="PNC").value == pytest.approx(
+        5 / 95 * 100
+    )
     assert _v(out, "own_revenue_share_institution", group="OJ").value == 0.0
     assert _v(out, "funding_unclassified_share").value == pytest.approx(5 / 300 * 100)
 
@@ -101,7 +135,9 @@ def test_payments_and_commitments_by_hand(out: pd.DataFrame) -> None:
     assert _v(out, "arrears_proxy_institution", group="OJ").value == pytest.approx(42.0)
     assert _v(out, "commitment_rate").value == pytest.approx(315 / 340 * 100)
     assert _v(out, "commitment_rate_institution", group="PNC").value == pytest.approx(84.0)
-    assert _v(out, "commitment_rate_institution", group="OJ").value == pytest.approx(210 / 215 * 100)
+    assert _v(out, "commitment_rate_institution", group="OJ").value == pytest.approx(
+        210 / 215 * 100
+    )
 
 
 def test_without_the_phase_the_note_says_so() -> None:
@@ -118,9 +154,20 @@ def test_without_the_phase_the_note_says_so() -> None:
 
 def test_funding_split_by_class(h: peir.HarmonizedDataset) -> None:
     t = funding_split(h.spending, phase="executed").set_index("funding_class")
-    assert list(t.index) == ["domestic", "own_revenue", "external_loan", "external_grant", "unmapped"]
-    assert t["amount"].to_dict() == {"domestic": 270.0, "own_revenue": 5.0, "external_loan": 10.0,
-                                     "external_grant": 10.0, "unmapped": 5.0}
+    assert list(t.index) == [
+        "domestic",
+        "own_revenue",
+        "external_loan",
+        "external_grant",
+        "unmapped",
+    ]
+    assert t["amount"].to_dict() == {
+        "domestic": 270.0,
+        "own_revenue": 5.0,
+        "external_loan": 10.0,
+        "external_grant": 10.0,
+        "unmapped": 5.0,
+    }
     assert t.loc["domestic", "share"] == pytest.approx(90.0)
     assert t["share"].sum() == pytest.approx(100.0)
 
@@ -128,12 +175,25 @@ def test_funding_split_by_class(h: peir.HarmonizedDataset) -> None:
 def test_a_spec_recodes_another_countrys_sources_to_classes() -> None:
     b = _budget().assign(country="PER", currency="PEN")
     b["funding_source"] = b["funding_source"].map(
-        {"1": "Recursos Ordinarios", "2": "Recursos Directamente Recaudados", "3": "ROOC",
-         "5": "Donaciones y Transferencias", "9": "Recursos Determinados"})
-    spec = peir.ReadSpec(values={"funding_source": {
-        "Recursos Ordinarios": "domestic", "Recursos Directamente Recaudados": "own_revenue",
-        "ROOC": "external_loan", "Donaciones y Transferencias": "external_grant",
-        "Recursos Determinados": "earmarked"}})
+        {
+            "1": "Recursos Ordinarios",
+            "2": "Recursos Directamente Recaudados",
+            "3": "ROOC",
+            "5": "Donaciones y Transferencias",
+            "9": "Recursos Determinados",
+        }
+    )
+    spec = peir.ReadSpec(
+        values={
+            "funding_source": {
+                "Recursos Ordinarios": "domestic",
+                "Recursos Directamente Recaudados": "own_revenue",
+                "ROOC": "external_loan",
+                "Donaciones y Transferencias": "external_grant",
+                "Recursos Determinados": "earmarked",
+            }
+        }
+    )
     ds = peir.Dataset(budget=peir.read_budget(b, spec), chain_map=CHAIN_MAP)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", peir.PeirWarning)
@@ -144,9 +204,18 @@ def test_a_spec_recodes_another_countrys_sources_to_classes() -> None:
 # ---- legal floors ----------------------------------------------------------------------------
 
 
-def _floor_inputs(amount: float, revenue: float | None, year: int = 2015) -> tuple[pd.DataFrame, pd.DataFrame]:
-    spending = pd.DataFrame({"country": ["SLV"], "year": [year], "institution_code": ["1600"],
-                             "phase": ["approved"], "amount_lcu": [amount]})
+def _floor_inputs(
+    amount: float, revenue: float | None, year: int = 2015
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    spending = pd.DataFrame(
+        {
+            "country": ["SLV"],
+            "year": [year],
+            "institution_code": ["1600"],
+            "phase": ["approved"],
+            "amount_lcu": [amount],
+        }
+    )
     context = pd.DataFrame({"country": ["SLV"], "year": [year], "revenue_current": [revenue]})
     return spending, context
 
@@ -162,7 +231,9 @@ def test_slv_judiciary_floor_2015_from_the_budget_law() -> None:
     # the same year's modified budget, 262,761,724.30, is below the floor by 2,086,477.00
     spending, _ = _floor_inputs(262_761_724.30, None)
     r = check_floors(spending, context, [SLV_JUDICIARY_FLOOR]).iloc[0]
-    assert not bool(r["compliant"]) and r["shortfall"] == pytest.approx(0.06 * 4_414_136_705 - 262_761_724.30)
+    assert not bool(r["compliant"]) and r["shortfall"] == pytest.approx(
+        0.06 * 4_414_136_705 - 262_761_724.30
+    )
 
 
 def test_floor_reports_missing_inputs_and_years_out_of_force() -> None:
@@ -171,16 +242,25 @@ def test_floor_reports_missing_inputs_and_years_out_of_force() -> None:
     assert pd.isna(r["compliant"]) and "missing revenue_current for SLV 2015" in r["note"]
     spending, context = _floor_inputs(100.0, 1000.0, year=2026)  # after the 2025 reform
     assert check_floors(spending, context, [SLV_JUDICIARY_FLOOR]).empty
-    rule = LegalFloor(id="x", country="slv", institution_code=["1600", "1500"], min_share=5, of="revenue_current")
+    rule = LegalFloor(
+        id="x", country="slv", institution_code=["1600", "1500"], min_share=5, of="revenue_current"
+    )
     assert rule.country == "SLV" and rule.institutions == ["1600", "1500"]
 
 
 @pytest.mark.shared
 def test_slv_judiciary_floor_on_the_ministrys_file(shared_data: Path) -> None:
     path = shared_data / "real" / "sv_mh_presupuesto_funde" / "budget_by_institution_2012_2020.csv"
-    spec = Path(__file__).resolve().parents[1] / "specs" / "sv_mh_presupuesto_funde" / "budget_by_institution_2012_2020.yaml"
+    spec = (
+        Path(__file__).resolve().parents[1]
+        / "specs"
+        / "sv_mh_presupuesto_funde"
+        / "budget_by_institution_2012_2020.yaml"
+    )
     budget = peir.read_budget(path, spec)
-    context = pd.DataFrame({"country": ["SLV"], "year": [2015], "revenue_current": [4_414_136_705.0]})
+    context = pd.DataFrame(
+        {"country": ["SLV"], "year": [2015], "revenue_current": [4_414_136_705.0]}
+    )
     ds = peir.Dataset(budget=budget, context=context)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", peir.PeirWarning)
@@ -197,41 +277,96 @@ def test_slv_judiciary_floor_on_the_ministrys_file(shared_data: Path) -> None:
 
 @pytest.mark.shared
 def test_peru_payment_and_commitment_rates_of_the_prison_service(shared_data: Path) -> None:
-    path = shared_data / "real" / "pe_mef_consulta_amigable_gn_ejecutoras" / "EJECUCION_GASTO_GN_X_SECTORES.xlsx"
+    path = (
+        shared_data
+        / "real"
+        / "pe_mef_consulta_amigable_gn_ejecutoras"
+        / "EJECUCION_GASTO_GN_X_SECTORES.xlsx"
+    )
     spec = peir.ReadSpec(
-        columns={"year": "Año", "institution_code": "Pliego", "institution": "Pliego", "program": "Unidad Ejecutora"},
+        columns={
+            "year": "Año",
+            "institution_code": "Pliego",
+            "institution": "Pliego",
+            "program": "Unidad Ejecutora",
+        },
         constants={"country": "PER", "currency": "PEN"},
         thousands=",",
-        phases={"PIA": "approved", "PIM": "modified", "Compromiso Anual": "committed",
-                "Devengado": "executed", "Girado": "paid"},
+        phases={
+            "PIA": "approved",
+            "PIM": "modified",
+            "Compromiso Anual": "committed",
+            "Devengado": "executed",
+            "Girado": "paid",
+        },
     )
     budget = peir.read_budget(path, spec)
     assert budget.report.ok and budget.report.rows_rejected == 0
     inpe = "061: INSTITUTO NACIONAL PENITENCIARIO"
-    cm = pd.DataFrame([{"institution_code": inpe, "link": "corrections", "share": 1.0,
-                        "basis": "INPE runs the prisons", "source_ref": "test"}])
+    cm = pd.DataFrame(
+        [
+            {
+                "institution_code": inpe,
+                "link": "corrections",
+                "share": 1.0,
+                "basis": "INPE runs the prisons",
+                "source_ref": "test",
+            }
+        ]
+    )
     ds = peir.Dataset(budget=budget, chain_map=cm)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", peir.PeirWarning)
-        out = compute(ds.harmonize(), ["payment_rate_institution", "commitment_rate_institution",
-                                       "arrears_proxy_institution"], country="PER", years=2023)
+        out = compute(
+            ds.harmonize(),
+            [
+                "payment_rate_institution",
+                "commitment_rate_institution",
+                "arrears_proxy_institution",
+            ],
+            country="PER",
+            years=2023,
+        )
     out = out[out["group"] == inpe].set_index("indicator")["value"]
     # the same figures summed from the raw file without peir
     raw = pd.read_excel(path, dtype=str)
     raw = raw[(raw["Año"] == "2023") & (raw["Pliego"] == inpe)]
-    total = {c: raw[c].str.replace(",", "").astype(float).sum() for c in ("PIM", "Compromiso Anual", "Devengado", "Girado")}
-    assert out["payment_rate_institution"] == pytest.approx(total["Girado"] / total["Devengado"] * 100, rel=1e-12)
-    assert out["commitment_rate_institution"] == pytest.approx(total["Compromiso Anual"] / total["PIM"] * 100, rel=1e-12)
-    assert out["arrears_proxy_institution"] == pytest.approx(total["Devengado"] - total["Girado"], abs=0.5)
+    total = {
+        c: raw[c].str.replace(",", "").astype(float).sum()
+        for c in ("PIM", "Compromiso Anual", "Devengado", "Girado")
+    }
+    assert out["payment_rate_institution"] == pytest.approx(
+        total["Girado"] / total["Devengado"] * 100, rel=1e-12
+    )
+    assert out["commitment_rate_institution"] == pytest.approx(
+        total["Compromiso Anual"] / total["PIM"] * 100, rel=1e-12
+    )
+    assert out["arrears_proxy_institution"] == pytest.approx(
+        total["Devengado"] - total["Girado"], abs=0.5
+    )
     assert 90 < out["payment_rate_institution"] <= 100
 
 
 def test_peir_yaml_declares_the_rules() -> None:
     from peir.config import ProjectConfig
 
-    cfg = ProjectConfig.from_dict({"rules": [{"id": "oj", "country": "SLV", "institution_code": "1600",
-                                              "min_share": 6, "year_to": 2025, "basis": "art. 172"}]})
+    cfg = ProjectConfig.from_dict(
+        {
+            "rules": [
+                {
+                    "id": "oj",
+                    "country": "SLV",
+                    "institution_code": "1600",
+                    "min_share": 6,
+                    "year_to": 2025,
+                    "basis": "art. 172",
+                }
+            ]
+        }
+    )
     assert cfg.rules[0].of == "revenue_current" and cfg.rules[0].phase == "approved"
     assert cfg.load_dataset().meta["rules"] == cfg.rules
     with pytest.raises(peir.SpecError, match="min_share"):
-        ProjectConfig.from_dict({"rules": [{"id": "x", "country": "SLV", "institution_code": "1", "min_share": 0}]})
+        ProjectConfig.from_dict(
+            {"rules": [{"id": "x", "country": "SLV", "institution_code": "1", "min_share": 0}]}
+        )

@@ -36,23 +36,44 @@ POLICE_PATROL_SHARE = 0.8
 
 CHAIN_MAP = pd.DataFrame(
     [
-        {"institution_code": "POLICE", "link": "patrol", "share": POLICE_PATROL_SHARE,
-         "basis": "analyst assumption for this check: JEEE does not split police protection by activity",
-         "source_ref": "test chain map"},
-        {"institution_code": "POLICE", "link": "investigation", "share": 1 - POLICE_PATROL_SHARE,
-         "basis": "analyst assumption for this check: JEEE does not split police protection by activity",
-         "source_ref": "test chain map"},
-        {"institution_code": "JUDICIAL_LEGAL", "link": "judicial", "share": 1.0,
-         "basis": "JEEE judicial and legal (courts, prosecution, public defence) kept together",
-         "source_ref": "test chain map"},
-        {"institution_code": "CORRECTIONS", "link": "corrections", "share": 1.0,
-         "basis": "JEEE corrections (institutions, probation, parole)", "source_ref": "test chain map"},
+        {
+            "institution_code": "POLICE",
+            "link": "patrol",
+            "share": POLICE_PATROL_SHARE,
+            "basis": "analyst assumption for this check: JEEE does not split police protection by activity",
+            "source_ref": "test chain map",
+        },
+        {
+            "institution_code": "POLICE",
+            "link": "investigation",
+            "share": 1 - POLICE_PATROL_SHARE,
+            "basis": "analyst assumption for this check: JEEE does not split police protection by activity",
+            "source_ref": "test chain map",
+        },
+        {
+            "institution_code": "JUDICIAL_LEGAL",
+            "link": "judicial",
+            "share": 1.0,
+            "basis": "JEEE judicial and legal (courts, prosecution, public defence) kept together",
+            "source_ref": "test chain map",
+        },
+        {
+            "institution_code": "CORRECTIONS",
+            "link": "corrections",
+            "share": 1.0,
+            "basis": "JEEE corrections (institutions, probation, parole)",
+            "source_ref": "test chain map",
+        },
     ]
 )
 
 
-RAW_T04 = {2013: "jeee13f/jeee13t04.csv", 2014: "jeee14fu/jeee14fut04.csv",
-           2015: "jeee15fu/jeee15fut04.csv", 2016: "jeee16f/jeee16t04.csv"}
+RAW_T04 = {
+    2013: "jeee13f/jeee13t04.csv",
+    2014: "jeee14fu/jeee14fut04.csv",
+    2015: "jeee15fu/jeee15fut04.csv",
+    2016: "jeee16f/jeee16t04.csv",
+}
 DIRECT_COLS = {"exp_police_k": 7, "exp_judicial_legal_k": 12, "exp_corrections_k": 17}
 
 
@@ -77,14 +98,25 @@ def read_capita(path: Path, year: int) -> pd.DataFrame:
     """BJS Table 8 (per capita expenditure), with its preamble and footnotes."""
     lines = path.read_text(encoding="utf-8-sig", errors="replace").splitlines()
     header = next(i for i, line in enumerate(lines) if line.startswith("State,"))
-    t = pd.read_csv(path, skiprows=header, thousands=",", encoding="utf-8-sig", encoding_errors="replace")
+    t = pd.read_csv(
+        path, skiprows=header, thousands=",", encoding="utf-8-sig", encoding_errors="replace"
+    )
     t = t.rename(columns={t.columns[0]: "state", t.columns[1]: "population"})
     cols = list(t.columns)
-    t = t.rename(columns={cols[2]: "pc_total", cols[3]: "pc_police", cols[4]: "pc_judicial", cols[5]: "pc_corrections"})
+    t = t.rename(
+        columns={
+            cols[2]: "pc_total",
+            cols[3]: "pc_police",
+            cols[4]: "pc_judicial",
+            cols[5]: "pc_corrections",
+        }
+    )
     t["population"] = pd.to_numeric(t["population"], errors="coerce")
     t = t[t["population"].notna() & (t["state"] != "U.S. total")]
     t["year"] = year
-    return t[["state", "year", "population", "pc_total", "pc_police", "pc_judicial", "pc_corrections"]]
+    return t[
+        ["state", "year", "population", "pc_total", "pc_police", "pc_judicial", "pc_corrections"]
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -101,10 +133,17 @@ def jeee(shared_data: Path) -> dict[str, pd.DataFrame]:
         ],
         ignore_index=True,
     )
-    defl = pd.read_csv(shared_data / "reference" / "macro" / "derived_NY.GDP.DEFL.ZS_deflator_2015eq100_chained.csv")
+    defl = pd.read_csv(
+        shared_data
+        / "reference"
+        / "macro"
+        / "derived_NY.GDP.DEFL.ZS_deflator_2015eq100_chained.csv"
+    )
     defl = defl[(defl.country_iso3 == "USA") & defl.year.between(2013, 2016)]
     states = set(src["state"])
-    direct = pd.concat([read_direct(raw / f, y, states) for y, f in RAW_T04.items()], ignore_index=True)
+    direct = pd.concat(
+        [read_direct(raw / f, y, states) for y, f in RAW_T04.items()], ignore_index=True
+    )
     return {"src": src, "capita": capita, "deflator": defl, "direct": direct}
 
 
@@ -130,17 +169,32 @@ def build_dataset(jeee: dict[str, pd.DataFrame], table: str = "src") -> Dataset:
     budget = pd.DataFrame(rows)
     d = jeee["deflator"]
     national = pd.DataFrame(
-        {"country": "USA", "year": d["year"].astype(int), "gdp_deflator": d["value"].astype(float),
-         "fx_lcu_per_usd": 1.0, "region": None, "source_ref": "WDI NY.GDP.DEFL.KD.ZG chained, 2015=100"}
+        {
+            "country": "USA",
+            "year": d["year"].astype(int),
+            "gdp_deflator": d["value"].astype(float),
+            "fx_lcu_per_usd": 1.0,
+            "region": None,
+            "source_ref": "WDI NY.GDP.DEFL.KD.ZG chained, 2015=100",
+        }
     )
     cap = jeee["capita"]
     regional = pd.DataFrame(
-        {"country": "USA", "year": cap["year"].astype(int), "region": cap["state"], "population": cap["population"],
-         "population_source": "US Census Bureau estimates as published in BJS JEEE Table 8"}
+        {
+            "country": "USA",
+            "year": cap["year"].astype(int),
+            "region": cap["state"],
+            "population": cap["population"],
+            "population_source": "US Census Bureau estimates as published in BJS JEEE Table 8",
+        }
     )
     context = pd.concat([national, regional], ignore_index=True)
-    return Dataset(budget=BudgetTable(frame=budget), chain_map=ChainMap(frame=CHAIN_MAP),
-                   context=ContextTable(frame=context), name="US BJS JEEE 2013-2016")
+    return Dataset(
+        budget=BudgetTable(frame=budget),
+        chain_map=ChainMap(frame=CHAIN_MAP),
+        context=ContextTable(frame=context),
+        name="US BJS JEEE 2013-2016",
+    )
 
 
 def test_jeee_totals_by_link_equal_the_source(jeee: dict[str, pd.DataFrame]) -> None:
@@ -156,15 +210,31 @@ def test_jeee_totals_by_link_equal_the_source(jeee: dict[str, pd.DataFrame]) -> 
     off = tot[(tot - src["exp_total_k"] * 1000).abs() > 1e-6 * tot]
     assert sorted(off.index) == [("Connecticut", 2015), ("New Jersey", 2014)]
     assert s["amount"].sum() == pytest.approx(parts.sum(), rel=1e-12)
-    by_link = s.pivot_table(index=["region", "year"], columns="link", values="amount", aggfunc="sum").reindex(src.index)
-    np.testing.assert_allclose((by_link["patrol"] + by_link["investigation"]).to_numpy(), src["exp_police_k"].to_numpy() * 1000, rtol=1e-12)
-    np.testing.assert_allclose(by_link["patrol"].to_numpy(), src["exp_police_k"].to_numpy() * 1000 * POLICE_PATROL_SHARE, rtol=1e-12)
-    np.testing.assert_allclose(by_link["judicial"].to_numpy(), src["exp_judicial_legal_k"].to_numpy() * 1000, rtol=1e-12)
-    np.testing.assert_allclose(by_link["corrections"].to_numpy(), src["exp_corrections_k"].to_numpy() * 1000, rtol=1e-12)
+    by_link = s.pivot_table(
+        index=["region", "year"], columns="link", values="amount", aggfunc="sum"
+    ).reindex(src.index)
+    np.testing.assert_allclose(
+        (by_link["patrol"] + by_link["investigation"]).to_numpy(),
+        src["exp_police_k"].to_numpy() * 1000,
+        rtol=1e-12,
+    )
+    np.testing.assert_allclose(
+        by_link["patrol"].to_numpy(),
+        src["exp_police_k"].to_numpy() * 1000 * POLICE_PATROL_SHARE,
+        rtol=1e-12,
+    )
+    np.testing.assert_allclose(
+        by_link["judicial"].to_numpy(), src["exp_judicial_legal_k"].to_numpy() * 1000, rtol=1e-12
+    )
+    np.testing.assert_allclose(
+        by_link["corrections"].to_numpy(), src["exp_corrections_k"].to_numpy() * 1000, rtol=1e-12
+    )
     assert set(s["basis"]) == set(CHAIN_MAP["basis"])
 
 
-def test_jeee_direct_expenditure_2013_equals_the_derived_table(jeee: dict[str, pd.DataFrame]) -> None:
+def test_jeee_direct_expenditure_2013_equals_the_derived_table(
+    jeee: dict[str, pd.DataFrame],
+) -> None:
     d = jeee["direct"].set_index(["state", "year"])
     assert len(d) == 204
     src = jeee["src"].set_index(["state", "year"]).reindex(d.index)
@@ -179,14 +249,28 @@ def test_jeee_per_capita_matches_bjs_table_8(jeee: dict[str, pd.DataFrame]) -> N
     cap = jeee["capita"].set_index(["state", "year"])
     g = g.reindex(cap.index)
     assert g["population"].notna().all()
-    assert set(g["population_source"]) == {"US Census Bureau estimates as published in BJS JEEE Table 8"}
+    assert set(g["population_source"]) == {
+        "US Census Bureau estimates as published in BJS JEEE Table 8"
+    }
     # BJS rounds per-capita figures to cents
     np.testing.assert_allclose(g["per_capita"].to_numpy(), cap["pc_total"].to_numpy(), atol=0.0051)
-    per_link = h.aggregate(("country", "year", "region", "link")).set_index(["region", "year", "link"])["per_capita"]
-    police = (per_link.xs("patrol", level="link") + per_link.xs("investigation", level="link")).reindex(cap.index)
+    per_link = h.aggregate(("country", "year", "region", "link")).set_index(
+        ["region", "year", "link"]
+    )["per_capita"]
+    police = (
+        per_link.xs("patrol", level="link") + per_link.xs("investigation", level="link")
+    ).reindex(cap.index)
     np.testing.assert_allclose(police.to_numpy(), cap["pc_police"].to_numpy(), atol=0.0051)
-    np.testing.assert_allclose(per_link.xs("judicial", level="link").reindex(cap.index).to_numpy(), cap["pc_judicial"].to_numpy(), atol=0.0051)
-    np.testing.assert_allclose(per_link.xs("corrections", level="link").reindex(cap.index).to_numpy(), cap["pc_corrections"].to_numpy(), atol=0.0051)
+    np.testing.assert_allclose(
+        per_link.xs("judicial", level="link").reindex(cap.index).to_numpy(),
+        cap["pc_judicial"].to_numpy(),
+        atol=0.0051,
+    )
+    np.testing.assert_allclose(
+        per_link.xs("corrections", level="link").reindex(cap.index).to_numpy(),
+        cap["pc_corrections"].to_numpy(),
+        atol=0.0051,
+    )
     # spot values, as printed by BJS
     assert g.loc[("Alabama", 2013), "per_capita"] == pytest.approx(474.76, abs=0.005)
     assert g.loc[("Alaska", 2016), "per_capita"] == pytest.approx(1297.39, abs=0.005)
@@ -198,13 +282,22 @@ def test_jeee_constant_2015_dollars_per_capita(jeee: dict[str, pd.DataFrame]) ->
     d = jeee["deflator"].set_index("year")["value"]
     g = h.aggregate(("country", "year", "region")).set_index(["region", "year"])
     cap = jeee["capita"].set_index(["state", "year"])
-    expected = cap["pc_total"] * d.loc[2015] / d.reindex(cap.index.get_level_values("year")).to_numpy()
-    np.testing.assert_allclose(g["per_capita_real"].reindex(cap.index).to_numpy(), expected.to_numpy(), rtol=2e-5, atol=0.006)
+    expected = (
+        cap["pc_total"] * d.loc[2015] / d.reindex(cap.index.get_level_values("year")).to_numpy()
+    )
+    np.testing.assert_allclose(
+        g["per_capita_real"].reindex(cap.index).to_numpy(),
+        expected.to_numpy(),
+        rtol=2e-5,
+        atol=0.006,
+    )
     # 2015 is the base year: real = nominal
     b15 = g.xs(2015, level="year")
     np.testing.assert_allclose(b15["per_capita_real"], b15["per_capita"], rtol=1e-12)
     # spot: Alabama 2013 in 2015 dollars = 474.76 x D2015 / D2013
-    assert g.loc[("Alabama", 2013), "per_capita_real"] == pytest.approx(474.76 * 100 / d.loc[2013], abs=0.01)
+    assert g.loc[("Alabama", 2013), "per_capita_real"] == pytest.approx(
+        474.76 * 100 / d.loc[2013], abs=0.01
+    )
     assert 100 / d.loc[2013] > 1  # prices rose between 2013 and 2015
     assert h.provenance["series_used"]["deflator"] == "gdp_deflator"
     assert h.gaps.empty

@@ -83,8 +83,7 @@ REPORT_MAY_IMPORT = frozenset(
 NOBODY_IMPORTS = frozenset({"", "specs"})
 
 #: (importing module, imported module) -> who removes it. Temporary: each entry names its issue.
-KNOWN_EXCEPTIONS: dict[tuple[str, str], str] = {
-}
+KNOWN_EXCEPTIONS: dict[tuple[str, str], str] = {}
 
 
 @dataclass(frozen=True)
@@ -258,7 +257,9 @@ class Report:
         for group in self.excused_cycles:
             lines.append(f"cycle closed only by temporary exceptions: {' <-> '.join(group)}")
         for key in self.stale:
-            lines.append(f"STALE   {key[0]} -> {key[1]}: no longer occurs; remove it from KNOWN_EXCEPTIONS")
+            lines.append(
+                f"STALE   {key[0]} -> {key[1]}: no longer occurs; remove it from KNOWN_EXCEPTIONS"
+            )
         owners: dict[str, list[Violation]] = {}
         for v in self.excused:
             owners.setdefault(self.exceptions[(v.imp.importer, v.imp.imported)], []).append(v)

@@ -40,7 +40,12 @@ def test_canonical_csv_types_and_source_ref(tmp_path: Path) -> None:
 
 
 def test_error_on_fifth_data_line_reports_row_6(tmp_path: Path) -> None:
-    lines = [HEADER] + [good_line(i) for i in range(1, 5)] + [good_line(5, amount="twelve")] + [good_line(6)]
+    lines = (
+        [HEADER]
+        + [good_line(i) for i in range(1, 5)]
+        + [good_line(5, amount="twelve")]
+        + [good_line(6)]
+    )
     t = peir.read_budget(write(tmp_path / "b.csv", lines))
     errs = t.report.errors
     assert len(errs) == 1
@@ -60,7 +65,13 @@ def test_error_on_fifth_data_line_reports_row_6(tmp_path: Path) -> None:
 
 
 def test_row_numbers_skip_blank_lines_and_multiline_cells(tmp_path: Path) -> None:
-    lines = [HEADER, good_line(1), "", 'SLV,2019,I02,"Inst\non two lines",P,21,03.1,R,GF,approved,1,USD', good_line(3, amount="bad")]
+    lines = [
+        HEADER,
+        good_line(1),
+        "",
+        'SLV,2019,I02,"Inst\non two lines",P,21,03.1,R,GF,approved,1,USD',
+        good_line(3, amount="bad"),
+    ]
     t = peir.read_budget(write(tmp_path / "b.csv", lines))
     assert t.frame["source_ref"].tolist() == ["b.csv:2", "b.csv:4"]
     assert t.report.errors["row"].tolist() == [6]
@@ -122,13 +133,19 @@ def test_constants_values_and_unit_multiplier(tmp_path: Path) -> None:
 
 
 def test_constant_fills_only_empty_cells(tmp_path: Path) -> None:
-    p = write(tmp_path / "b.csv", [HEADER, good_line(1).replace("SLV", ""), good_line(2).replace("SLV", "GTM")])
+    p = write(
+        tmp_path / "b.csv",
+        [HEADER, good_line(1).replace("SLV", ""), good_line(2).replace("SLV", "GTM")],
+    )
     t = peir.read_budget(p, constants={"country": "SLV"})
     assert t.frame["country"].tolist() == ["SLV", "GTM"]
 
 
 def test_missing_required_column_names_closest_headers(tmp_path: Path) -> None:
-    p = write(tmp_path / "b.csv", ["country,year,institution_code,phase,ammount,currency", "SLV,2019,A,approved,5,USD"])
+    p = write(
+        tmp_path / "b.csv",
+        ["country,year,institution_code,phase,ammount,currency", "SLV,2019,A,approved,5,USD"],
+    )
     t = peir.read_budget(p)
     assert not t.report.ok
     miss = t.report.issues[t.report.issues["code"] == "missing_column"]
@@ -148,7 +165,9 @@ def test_mapped_column_not_in_file(tmp_path: Path) -> None:
 
 
 def test_unknown_phase_suggests_closest(tmp_path: Path) -> None:
-    p = write(tmp_path / "b.csv", [HEADER, good_line(1, phase="devengad"), good_line(2, phase="excuted")])
+    p = write(
+        tmp_path / "b.csv", [HEADER, good_line(1, phase="devengad"), good_line(2, phase="excuted")]
+    )
     t = peir.read_budget(p)
     every = t.report.issues_all()
     msgs = every["message"].tolist()
@@ -178,14 +197,19 @@ def test_country_and_currency_codes(tmp_path: Path) -> None:
 
 
 def test_years(tmp_path: Path) -> None:
-    lines = [HEADER, good_line(1).replace("2019", "2018/19"), good_line(2).replace("2019", "1890"), good_line(3).replace("2019", "FY2021")]
+    lines = [
+        HEADER,
+        good_line(1).replace("2019", "2018/19"),
+        good_line(2).replace("2019", "1890"),
+        good_line(3).replace("2019", "FY2021"),
+    ]
     t = peir.read_budget(write(tmp_path / "b.csv", lines))
     assert t.frame["year"].tolist() == [2019, 2021]
     assert t.report.errors["code"].tolist() == ["implausible_year"]
 
 
 def test_negative_amount_is_a_warning_and_nonfinite_an_error(tmp_path: Path) -> None:
-    lines = [HEADER, good_line(1, amount="\"(1,234.50)\""), good_line(2, amount="inf")]
+    lines = [HEADER, good_line(1, amount='"(1,234.50)"'), good_line(2, amount="inf")]
     t = peir.read_budget(write(tmp_path / "b.csv", lines))
     assert t.frame["amount"].tolist() == [-1234.5]
     assert t.report.warnings["code"].tolist() == ["negative_amount"]
@@ -213,7 +237,10 @@ def test_duplicates_and_executed_above_modified(tmp_path: Path) -> None:
 
 
 def test_context_duplicate_country_year_is_rejected(tmp_path: Path) -> None:
-    p = write(tmp_path / "c.csv", ["country,year,population", "SLV,2019,6.3e6", "SLV,2019,6.4e6", "SLV,2020,6.3e6"])
+    p = write(
+        tmp_path / "c.csv",
+        ["country,year,population", "SLV,2019,6.3e6", "SLV,2019,6.4e6", "SLV,2020,6.3e6"],
+    )
     t = peir.read_context(p)
     assert len(t.frame) == 2
     assert t.rejected["row"].tolist() == [3]
@@ -282,12 +309,19 @@ def test_malformed_line_is_rejected_with_its_row(tmp_path: Path) -> None:
     assert t.report.rows_read == 3
     # its amount is still read from its text: nothing vanishes
     assert t.report.amount_unparsed == 0
-    assert t.report.amount_read == pytest.approx(3 * 100.5) and t.report.amount_rejected == pytest.approx(100.5)
+    assert t.report.amount_read == pytest.approx(
+        3 * 100.5
+    ) and t.report.amount_rejected == pytest.approx(100.5)
 
 
 @pytest.mark.parametrize(
     "content",
-    [b"", b"\n\n  \n", b"\x00\x01\x02\x03binary\x00stuff" * 50, b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256))],
+    [
+        b"",
+        b"\n\n  \n",
+        b"\x00\x01\x02\x03binary\x00stuff" * 50,
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)),
+    ],
     ids=["empty", "blank", "binary", "png"],
 )
 def test_not_a_table_raises_read_error(tmp_path: Path, content: bytes) -> None:
@@ -321,7 +355,9 @@ def test_bad_spec_names_raise_spec_error(tmp_path: Path) -> None:
 
 
 def test_parquet_source(tmp_path: Path) -> None:
-    df = pd.DataFrame({"country": ["SLV"], "year": [2019], "population": [6.3e6], "currency": ["USD"]})
+    df = pd.DataFrame(
+        {"country": ["SLV"], "year": [2019], "population": [6.3e6], "currency": ["USD"]}
+    )
     p = tmp_path / "ctx.parquet"
     df.to_parquet(p)
     t = peir.read_context(p)
@@ -333,7 +369,11 @@ def test_parquet_source(tmp_path: Path) -> None:
 def test_streamed_path_matches_small_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     lines = [HEADER]
     for i in range(1, 400):
-        lines.append(good_line(i % 50, phase=["approved", "executed"][i % 2], amount=str(i) if i % 97 else "oops"))
+        lines.append(
+            good_line(
+                i % 50, phase=["approved", "executed"][i % 2], amount=str(i) if i % 97 else "oops"
+            )
+        )
     lines.insert(120, "")  # a blank line shifts the physical numbering
     lines.insert(200, good_line(7) + ",x")  # a malformed line
     p = write(tmp_path / "big.csv", lines)
@@ -350,7 +390,11 @@ def test_streamed_path_matches_small_path(tmp_path: Path, monkeypatch: pytest.Mo
 
 
 def test_streamed_path_skip_footer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    lines = ["Title line", HEADER] + [good_line(i) for i in range(1, 30)] + ["Note: footer,,,,,,,,,,,", "Source: x,,,,,,,,,,,"]
+    lines = (
+        ["Title line", HEADER]
+        + [good_line(i) for i in range(1, 30)]
+        + ["Note: footer,,,,,,,,,,,", "Source: x,,,,,,,,,,,"]
+    )
     p = write(tmp_path / "f.csv", lines)
     monkeypatch.setattr(sources, "ARROW_MIN_BYTES", 0)
     monkeypatch.setattr(sources, "CHUNK_ROWS", 8)
@@ -366,7 +410,9 @@ def _streamed(monkeypatch: pytest.MonkeyPatch, chunk_rows: int) -> None:
     monkeypatch.setattr(sources, "CHUNK_ROWS", chunk_rows)
 
 
-def test_streamed_typed_numbers_fall_back_to_strings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_streamed_typed_numbers_fall_back_to_strings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Plain numbers are parsed by Arrow directly; a later block with a locale number, a
     missing marker or text is read again as strings, and the result equals the small path."""
     lines = [HEADER]
@@ -378,7 +424,9 @@ def test_streamed_typed_numbers_fall_back_to_strings(tmp_path: Path, monkeypatch
             amount = "NA"
         elif i == 250:
             amount = "lots"
-        lines.append(good_line(i % 40, phase=["approved", "modified", "executed"][i % 3], amount=amount))
+        lines.append(
+            good_line(i % 40, phase=["approved", "modified", "executed"][i % 3], amount=amount)
+        )
     lines[60] = lines[60].replace(",2019,", ",19x9,")  # a bad year in an early block
     p = write(tmp_path / "typed.csv", lines)
     small = peir.read_budget(p)
@@ -387,17 +435,25 @@ def test_streamed_typed_numbers_fall_back_to_strings(tmp_path: Path, monkeypatch
     assert big.report.meta.get("streamed") is True
     pd.testing.assert_frame_equal(small.frame, big.frame)
     assert small.report.amount_read == pytest.approx(big.report.amount_read)
-    assert small.report.issues[["row", "column", "code", "severity"]].equals(big.report.issues[["row", "column", "code", "severity"]])
+    assert small.report.issues[["row", "column", "code", "severity"]].equals(
+        big.report.issues[["row", "column", "code", "severity"]]
+    )
     assert sorted(small.rejected["row"]) == sorted(big.rejected["row"])
     assert 1234.5 in big.frame["amount"].tolist()
 
 
-def test_streamed_typed_numbers_equal_strings_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_streamed_typed_numbers_equal_strings_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A file of plain numbers read typed and read as strings gives identical tables."""
     from peir.pipeline import ingest
 
     lines = [HEADER] + [
-        good_line(i % 30, phase=["modified", "executed"][i % 2], amount=f"{(i * 7919) % 100003}.{i % 100:02d}")
+        good_line(
+            i % 30,
+            phase=["modified", "executed"][i % 2],
+            amount=f"{(i * 7919) % 100003}.{i % 100:02d}",
+        )
         for i in range(1, 400)
     ]
     lines.append(lines[10])  # a duplicate
@@ -411,7 +467,9 @@ def test_streamed_typed_numbers_equal_strings_path(tmp_path: Path, monkeypatch: 
     assert typed.report.amount_read == strings.report.amount_read
 
 
-def test_streamed_blocks_never_split_a_quoted_record(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_streamed_blocks_never_split_a_quoted_record(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Blocks end at a newline outside quotes, whatever the block size, and know their line."""
     from peir.pipeline.sources import _read_blocks
 
@@ -421,7 +479,10 @@ def test_streamed_blocks_never_split_a_quoted_record(tmp_path: Path, monkeypatch
     p = tmp_path / "q.csv"
     p.write_bytes(text.encode())
     for size in (7, 64, 200, 1000):
-        blocks = [(bytes(b.view()), b.first_line, b.breaks, b.at_end) for b in _read_blocks(p, 0, len(text.encode()), size, 1)]
+        blocks = [
+            (bytes(b.view()), b.first_line, b.breaks, b.at_end)
+            for b in _read_blocks(p, 0, len(text.encode()), size, 1)
+        ]
         assert b"".join(b[0] for b in blocks) == text.encode()
         assert all(b[0].endswith(b"\n") and b[0].count(b'"') % 2 == 0 for b in blocks)
         assert sum(b[2] for b in blocks) == text.count("\n") and blocks[-1][3]

@@ -17,7 +17,9 @@ import peir
 BASE = {"country": "SLV", "year": 2020, "currency": "USD"}
 
 
-def workbook(path: Path, rows: list[list[Any]], *, title: str = "Datos", before: list[str] = ()) -> Path:
+def workbook(
+    path: Path, rows: list[list[Any]], *, title: str = "Datos", before: list[str] = ()
+) -> Path:
     wb = Workbook()
     first = wb.active
     for i, name in enumerate(before):
@@ -47,7 +49,10 @@ def test_number_cells_stay_numbers_whatever_the_text_locale(tmp_path: Path) -> N
         ],
     )
     t = peir.read_budget(
-        p, decimal=",", thousands=".", columns={"institution_code": "Institución", "amount": "Monto"},
+        p,
+        decimal=",",
+        thousands=".",
+        columns={"institution_code": "Institución", "amount": "Monto"},
         constants={**BASE, "phase": "executed"},
     )
     assert t.report.ok, t.report
@@ -56,7 +61,12 @@ def test_number_cells_stay_numbers_whatever_the_text_locale(tmp_path: Path) -> N
 
 
 def test_mixed_cells_in_a_dataframe_keep_their_type() -> None:
-    df = pd.DataFrame({"institution_code": ["A", "B", "C"], "amount": pd.Series([1234.5, "1.234,5", 7], dtype=object)})
+    df = pd.DataFrame(
+        {
+            "institution_code": ["A", "B", "C"],
+            "amount": pd.Series([1234.5, "1.234,5", 7], dtype=object),
+        }
+    )
     t = peir.read_budget(df, decimal=",", thousands=".", constants={**BASE, "phase": "approved"})
     assert t.frame["amount"].tolist() == [1234.5, 1234.5, 7.0]
 
@@ -65,7 +75,12 @@ def test_formula_without_saved_value_is_reported_as_such(tmp_path: Path) -> None
     """openpyxl (like many report generators) writes formulas without their computed value."""
     p = workbook(
         tmp_path / "formulas.xlsx",
-        [["Institución", "Votado", "Devengado"], ["FGR", 100, 90], ["PNC", 200, "=B3*0.9"], ["OJ", 300, 250]],
+        [
+            ["Institución", "Votado", "Devengado"],
+            ["FGR", 100, 90],
+            ["PNC", 200, "=B3*0.9"],
+            ["OJ", 300, 250],
+        ],
     )
     t = peir.read_budget(p, columns={"institution_code": "Institución"}, constants=BASE)
     errs = t.report.errors
@@ -80,16 +95,26 @@ def test_formula_without_saved_value_is_reported_as_such(tmp_path: Path) -> None
 
 
 def test_formula_in_a_label_column_rejects_the_row(tmp_path: Path) -> None:
-    p = workbook(tmp_path / "f.xlsx", [["Institución", "Monto"], ['=CONCAT("F","GR")', 10], ["PNC", 20]])
-    t = peir.read_budget(p, columns={"institution_code": "Institución", "amount": "Monto"},
-                         constants={**BASE, "phase": "approved"})
+    p = workbook(
+        tmp_path / "f.xlsx", [["Institución", "Monto"], ['=CONCAT("F","GR")', 10], ["PNC", 20]]
+    )
+    t = peir.read_budget(
+        p,
+        columns={"institution_code": "Institución", "amount": "Monto"},
+        constants={**BASE, "phase": "approved"},
+    )
     assert t.frame["institution_code"].tolist() == ["PNC"]
     assert t.report.errors["code"].tolist() == ["formula_without_value"]
     assert t.report.errors["column"].tolist() == ["institution_code"]
 
 
 def test_hidden_first_sheet_is_skipped(tmp_path: Path) -> None:
-    p = workbook(tmp_path / "h.xlsx", [["institution_code", "amount"], ["FGR", 5]], title="Visible", before=["Oculta"])
+    p = workbook(
+        tmp_path / "h.xlsx",
+        [["institution_code", "amount"], ["FGR", 5]],
+        title="Visible",
+        before=["Oculta"],
+    )
     t = peir.read_budget(p, constants={**BASE, "phase": "approved"})
     assert t.report.meta["sheet"] == "Visible"
     assert t.report.meta["hidden_sheets_skipped"] == ["Oculta"]
@@ -115,21 +140,29 @@ def test_hidden_rows_are_read_and_reported(tmp_path: Path) -> None:
 
 def test_duplicate_header_is_an_issue(tmp_path: Path) -> None:
     rows = [["institution_code", "amount", "Nota", "Nota"], ["FGR", 5, "a", "b"]]
-    t = peir.read_budget(workbook(tmp_path / "d.xlsx", rows), constants={**BASE, "phase": "approved"})
+    t = peir.read_budget(
+        workbook(tmp_path / "d.xlsx", rows), constants={**BASE, "phase": "approved"}
+    )
     assert t.report.ok
     w = t.report.warnings
     assert w["code"].tolist() == ["duplicate_header"] and "'Nota'" in w["message"].iloc[0]
     assert t.report.meta["unused_columns"] == ["Nota", "Nota (2)"]
     # a duplicated header the spec uses: which column is meant is unclear, nothing is read
     rows = [["institution_code", "Monto", "Monto"], ["FGR", 5, 6]]
-    t = peir.read_budget(workbook(tmp_path / "d2.xlsx", rows), columns={"amount": "Monto"},
-                         constants={**BASE, "phase": "approved"})
+    t = peir.read_budget(
+        workbook(tmp_path / "d2.xlsx", rows),
+        columns={"amount": "Monto"},
+        constants={**BASE, "phase": "approved"},
+    )
     assert not t.report.ok and len(t.frame) == 0 and t.report.rows_rejected == 1
     e = t.report.errors
     assert e["code"].tolist() == ["duplicate_header"] and "columns 2, 3" in e["message"].iloc[0]
     # naming the column as read is deliberate
-    t = peir.read_budget(workbook(tmp_path / "d3.xlsx", rows), columns={"amount": "Monto (2)"},
-                         constants={**BASE, "phase": "approved"})
+    t = peir.read_budget(
+        workbook(tmp_path / "d3.xlsx", rows),
+        columns={"amount": "Monto (2)"},
+        constants={**BASE, "phase": "approved"},
+    )
     assert t.frame["amount"].tolist() == [6.0]
 
 
@@ -143,12 +176,22 @@ def test_duplicate_header_in_a_csv(tmp_path: Path) -> None:
 
 def test_wide_workbook_with_a_missing_phase_column_does_not_crash(tmp_path: Path) -> None:
     """Title rows, mixed cells and a phase column named in the spec but absent from the file."""
-    rows = [["Ministerio de Hacienda"], ["Ejecución 2020"], [], ["Código", "Institución", "Votado", "Devengado"],
-            [1600, "Órgano Judicial", 1000.5, "900,25"], [1700, "FGR", "n.d.", 800]]
+    rows = [
+        ["Ministerio de Hacienda"],
+        ["Ejecución 2020"],
+        [],
+        ["Código", "Institución", "Votado", "Devengado"],
+        [1600, "Órgano Judicial", 1000.5, "900,25"],
+        [1700, "FGR", "n.d.", 800],
+    ]
     p = workbook(tmp_path / "w.xlsx", rows)
     t = peir.read_budget(
-        p, header_row=3, decimal=",", columns={"institution_code": "Código"},
-        phases={"Votado": "approved", "Modificado": "modified", "Devengado": "executed"}, constants=BASE,
+        p,
+        header_row=3,
+        decimal=",",
+        columns={"institution_code": "Código"},
+        phases={"Votado": "approved", "Modificado": "modified", "Devengado": "executed"},
+        constants=BASE,
     )
     assert "missing_column" in set(t.report.errors["code"])  # 'Modificado' is not in the file
     assert t.frame["amount"].tolist() == [1000.5, 900.25, 800.0]
@@ -182,11 +225,15 @@ def test_unrecognisable_phase_header_is_not_taken_as_executed(tmp_path: Path) ->
 
 
 def test_two_columns_on_one_phase_are_a_spec_error_naming_both(tmp_path: Path) -> None:
-    with pytest.raises(peir.SpecError, match="'Devengado' and 'Pagado' are both read as 'executed'"):
+    with pytest.raises(
+        peir.SpecError, match="'Devengado' and 'Pagado' are both read as 'executed'"
+    ):
         peir.ReadSpec(phases={"Devengado": "executed", "Pagado": "executed"})
     p = tmp_path / "two.csv"
     p.write_text("Institución;Devengado;Ejecutado\nFGR;50;50\n", encoding="utf-8")
-    with pytest.raises(peir.SpecError, match="'Devengado' and 'Ejecutado' both read as phase 'executed'"):
+    with pytest.raises(
+        peir.SpecError, match="'Devengado' and 'Ejecutado' both read as phase 'executed'"
+    ):
         peir.read_budget(p, columns={"institution_code": "Institución"}, constants=BASE)
 
 
@@ -205,23 +252,34 @@ def _totals_file(tmp_path: Path, total: str = "170", sub: str = "50") -> Path:
 
 
 def test_total_and_subtotal_rows_are_set_aside_and_checked(tmp_path: Path) -> None:
-    t = peir.read_budget(_totals_file(tmp_path), columns={"institution_code": "Ramo", "program": "Programa"},
-                         constants={"country": "MEX", "year": 2020, "currency": "MXN"})
+    t = peir.read_budget(
+        _totals_file(tmp_path),
+        columns={"institution_code": "Ramo", "program": "Programa"},
+        constants={"country": "MEX", "year": 2020, "currency": "MXN"},
+    )
     r = t.report
     assert r.ok
     assert t.frame["amount"].sum() == 170.0  # not 390: the totals are not lines
     assert sorted(t.rejected["row"]) == [4, 6]
     info = r.issues_all()
     assert info[info["code"] == "total_row"]["row"].tolist() == [4, 6]
-    assert r.meta["totals"] == {"rows": 2, "amount": 220.0, "equal": 2, "differ": 0, "without_lines": 0}
+    assert r.meta["totals"] == {
+        "rows": 2,
+        "amount": 220.0,
+        "equal": 2,
+        "differ": 0,
+        "without_lines": 0,
+    }
     assert r.amount_read == 390.0 and r.amount_rejected == 220.0
     assert "total row" in t.rejected["reason"].iloc[0]
 
 
 def test_a_total_that_differs_from_its_lines_is_a_warning(tmp_path: Path) -> None:
-    t = peir.read_budget(_totals_file(tmp_path, total="175", sub="49"),
-                         columns={"institution_code": "Ramo", "program": "Programa"},
-                         constants={"country": "MEX", "year": 2020, "currency": "MXN"})
+    t = peir.read_budget(
+        _totals_file(tmp_path, total="175", sub="49"),
+        columns={"institution_code": "Ramo", "program": "Programa"},
+        constants={"country": "MEX", "year": 2020, "currency": "MXN"},
+    )
     w = t.report.issues_all()
     mism = w[w["code"] == "total_mismatch"]
     assert mism["row"].tolist() == [4, 6]
@@ -230,17 +288,23 @@ def test_a_total_that_differs_from_its_lines_is_a_warning(tmp_path: Path) -> Non
 
 
 def test_keep_totals_keeps_them(tmp_path: Path) -> None:
-    t = peir.read_budget(_totals_file(tmp_path), columns={"institution_code": "Ramo", "program": "Programa"},
-                         constants={"country": "MEX", "year": 2020, "currency": "MXN"}, keep_totals=True)
+    t = peir.read_budget(
+        _totals_file(tmp_path),
+        columns={"institution_code": "Ramo", "program": "Programa"},
+        constants={"country": "MEX", "year": 2020, "currency": "MXN"},
+        keep_totals=True,
+    )
     assert len(t.frame) == 5 and "totals" not in t.report.meta
 
 
 def test_container_cells_are_rejected_values(tmp_path: Path) -> None:
-    df = pd.DataFrame({
-        "institution_code": ["A", ["B", "C"], "D", {"x": 1}],
-        "amount": [1.0, 2.0, [3.0], 4.0],
-        "note": [{1, 2}, None, None, None],  # unused: no matter
-    })
+    df = pd.DataFrame(
+        {
+            "institution_code": ["A", ["B", "C"], "D", {"x": 1}],
+            "amount": [1.0, 2.0, [3.0], 4.0],
+            "note": [{1, 2}, None, None, None],  # unused: no matter
+        }
+    )
     t = peir.read_budget(df, constants={**BASE, "phase": "approved"})
     assert t.frame["institution_code"].tolist() == ["A"]
     e = t.report.issues_all()
@@ -256,7 +320,10 @@ def _expanding_workbook(path: Path, mb: int) -> Path:
     base = workbook(path.with_name("base.xlsx"), [["institution_code", "amount"], ["A", 1]])
     sheet = '<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
     body = '<row><c s="1"/><c s="1"/></row>' * (mb * 35_000)
-    with zipfile.ZipFile(base) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as dst:
+    with (
+        zipfile.ZipFile(base) as src,
+        zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as dst,
+    ):
         for item in src.infolist():
             data = src.read(item.filename)
             if item.filename == "xl/worksheets/sheet1.xml":
@@ -265,13 +332,17 @@ def _expanding_workbook(path: Path, mb: int) -> Path:
     return path
 
 
-def test_a_workbook_built_to_expand_is_refused_fast_with_an_override(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_workbook_built_to_expand_is_refused_fast_with_an_override(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     p = _expanding_workbook(tmp_path / "bomb.xlsx", 20)
     assert p.stat().st_size < 300_000
     import openpyxl
 
     def never(*_a: object, **_k: object) -> None:
-        raise AssertionError("the workbook was opened: the refusal must come from the archive's directory")
+        raise AssertionError(
+            "the workbook was opened: the refusal must come from the archive's directory"
+        )
 
     with monkeypatch.context() as m:  # fast: refused from the zip directory, no part inflated
         m.setattr(openpyxl, "load_workbook", never)
@@ -304,9 +375,19 @@ def test_workbook_row_and_column_limits(tmp_path: Path) -> None:
 def test_a_canonical_column_can_be_left_out(tmp_path: Path) -> None:
     p = tmp_path / "boost.csv"
     p.write_text("region,country,year,amount\nLAC,SLV,2011,5\n", encoding="utf-8")
-    t = peir.read_budget(p, columns={"region": None}, constants={"institution_code": "J", "currency": "USD",
-                                                                   "phase": "approved"})
-    assert t.report.ok and t.frame["region"].isna().all() and t.report.meta["unused_columns"] == ["region"]
-    t = peir.read_budget(p, columns={"country": None}, constants={"institution_code": "J", "currency": "USD",
-                                                                    "phase": "approved"})
+    t = peir.read_budget(
+        p,
+        columns={"region": None},
+        constants={"institution_code": "J", "currency": "USD", "phase": "approved"},
+    )
+    assert (
+        t.report.ok
+        and t.frame["region"].isna().all()
+        and t.report.meta["unused_columns"] == ["region"]
+    )
+    t = peir.read_budget(
+        p,
+        columns={"country": None},
+        constants={"institution_code": "J", "currency": "USD", "phase": "approved"},
+    )
     assert "required column 'country' is missing" in t.report.errors["message"].iloc[0]

@@ -45,7 +45,9 @@ def test_ambiguous_or_bad_numbers_are_invalid_with_a_hint() -> None:
 
 
 def test_fiscal_year_labels() -> None:
-    p = parse_years(pd.Series(["2019", "2019.0", "FY2020", "2018/19", "2018-2019", "x", "2019.5", None]))
+    p = parse_years(
+        pd.Series(["2019", "2019.0", "FY2020", "2018/19", "2018-2019", "x", "2019.5", None])
+    )
     assert p.values[:5].tolist() == [2019, 2019, 2020, 2019, 2019]
     assert p.status.tolist() == [0, 0, 0, 0, 0, 2, 2, 1]
 
@@ -210,8 +212,12 @@ def test_excel_two_line_header(tmp_path: Path) -> None:
     ws.append(["FGR", 10, 11, 12])
     p = tmp_path / "two.xlsx"
     wb.save(p)
-    t = peir.read_budget(p, header_rows=2, columns={"institution_code": "Institución"},
-                         constants={"country": "SLV", "year": 2020, "currency": "USD"})
+    t = peir.read_budget(
+        p,
+        header_rows=2,
+        columns={"institution_code": "Institución"},
+        constants={"country": "SLV", "year": 2020, "currency": "USD"},
+    )
     assert t.report.ok, t.report
     assert t.frame["phase"].tolist() == ["approved", "modified", "executed"]
     assert t.frame["source_ref"].tolist() == ["two.xlsx:3"] * 3

@@ -32,7 +32,14 @@ def bjs_spec(year: int) -> peir.ReadSpec:
     )
 
 
-@pytest.mark.parametrize(("folder", "name", "year"), [("jeee14fu", "jeee14fut04.csv", 2014), ("jeee15fu", "jeee15fut04.csv", 2015), ("jeee16f", "jeee16t04.csv", 2016)])
+@pytest.mark.parametrize(
+    ("folder", "name", "year"),
+    [
+        ("jeee14fu", "jeee14fut04.csv", 2014),
+        ("jeee15fu", "jeee15fut04.csv", 2015),
+        ("jeee16f", "jeee16t04.csv", 2016),
+    ],
+)
 def test_bjs_expenditure_table(shared_data: Path, folder: str, name: str, year: int) -> None:
     path = shared_data / RAW / folder / name
     t = peir.read_budget(path, bjs_spec(year))
@@ -50,13 +57,19 @@ def test_bjs_expenditure_table(shared_data: Path, folder: str, name: str, year: 
     tidy = pd.read_csv(shared_data / "real/us_bjs_jeee/us_jeee_state_2013_2016.csv")
     al = tidy[(tidy["state"] == "Alabama") & (tidy["year"] == year)].iloc[0]
     assert f[("Alabama - Total", "police protection")] == pytest.approx(al["exp_police_k"] * 1000)
-    assert f[("Alabama - Total", "judicial and legal")] == pytest.approx(al["exp_judicial_legal_k"] * 1000)
+    assert f[("Alabama - Total", "judicial and legal")] == pytest.approx(
+        al["exp_judicial_legal_k"] * 1000
+    )
     assert f[("Alabama - Total", "corrections")] == pytest.approx(al["exp_corrections_k"] * 1000)
     # row numbers are the lines of the file: the first data line follows the header on line 13
     first = t.frame["source_ref"].iloc[0]
     assert first == f"{name}:14"
     text = path.read_text(encoding="utf-8-sig").splitlines()
-    line = int(t.frame[t.frame["institution_code"] == "Alabama - Total"]["source_ref"].iloc[0].split(":")[1])
+    line = int(
+        t.frame[t.frame["institution_code"] == "Alabama - Total"]["source_ref"]
+        .iloc[0]
+        .split(":")[1]
+    )
     assert text[line - 1].startswith("Alabama - Total")
 
 
@@ -68,7 +81,12 @@ def test_bjs_2013_three_line_header(shared_data: Path) -> None:
         skip_footer=2,
         unit_multiplier=1000,
         columns={"institution_code": "State and type of government"},
-        melt={"program": {"Police protection Total/a": "police protection", "Corrections Total/a": "corrections"}},
+        melt={
+            "program": {
+                "Police protection Total/a": "police protection",
+                "Corrections Total/a": "corrections",
+            }
+        },
         constants={"country": "USA", "year": 2013, "phase": "executed", "currency": "USD"},
     )
     t = peir.read_budget(path, spec)
@@ -86,8 +104,16 @@ def test_bjs_employment_as_caseload(shared_data: Path) -> None:
     spec = peir.ReadSpec(
         header_row=11,
         skip_footer=2,
-        columns={"region": "State and type of government", "value": "Police protection number of full-time equivalent employees"},
-        constants={"country": "USA", "year": 2016, "measure": "police_officers", "source": "BJS JEEE 2016 t05"},
+        columns={
+            "region": "State and type of government",
+            "value": "Police protection number of full-time equivalent employees",
+        },
+        constants={
+            "country": "USA",
+            "year": 2016,
+            "measure": "police_officers",
+            "source": "BJS JEEE 2016 t05",
+        },
         exclude={"region": "^U\\.S\\."},
     )
     t = peir.read_caseload(path, spec)

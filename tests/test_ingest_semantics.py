@@ -34,7 +34,10 @@ def line(i: int, amount: str = "10.50", phase: str = "approved", inst: str | Non
 
 
 def _body(n: int = 60) -> list[str]:
-    return [line(i, amount=f"{i}.25", phase=["approved", "modified", "executed"][i % 3]) for i in range(n)]
+    return [
+        line(i, amount=f"{i}.25", phase=["approved", "modified", "executed"][i % 3])
+        for i in range(n)
+    ]
 
 
 def _with(lines: list[str], at: int, extra: str | list[str]) -> list[str]:
@@ -45,27 +48,75 @@ def _with(lines: list[str], at: int, extra: str | list[str]) -> list[str]:
 
 CORPUS: dict[str, bytes] = {
     "clean": ("\n".join([HEADER, *_body()]) + "\n").encode(),
-    "short_rows": ("\n".join([HEADER, *_with(_body(), 10, "SLV,2019,I1,Inst,P1,approved,5"), "SLV,2019"]) + "\n").encode(),
-    "long_rows": ("\n".join([HEADER, *_with(_body(), 5, line(5) + ",x,y"), line(9) + ",,"]) + "\n").encode(),
-    "blank_and_delimiter_lines": ("\n".join([HEADER, *_with(_with(_body(), 7, ""), 20, [",,,,,,,", "   ", ""])]) + "\n").encode(),
-    "multiline_cells": ("\n".join([HEADER, *_with(_body(), 12, 'SLV,2019,I3,"Inst\non two\nlines",P3,approved,7,USD')]) + "\n").encode(),
-    "unterminated_quote_at_end": ("\n".join([HEADER, *_body(30), 'SLV,2019,I1,"Inst,P1,approved,5,USD', line(99)]) + "\n").encode(),
-    "unterminated_quote_last_line": ("\n".join([HEADER, *_body(30), 'SLV,2019,I1,"Inst,P1,approved,5,USD']) + "\n").encode(),
-    "quotes_inside_fields": ("\n".join([HEADER, *_with(_body(), 3, 'SLV,2019,I1,Inst 5" screen,P1,approved,5,USD'),
-                                         '"SLV",2019,I1,"ab"c,P1,approved,6,USD']) + "\n").encode(),
-    "huge_field_after_blank": ("\n".join([HEADER, *_body(20), "", line(1, inst="x" * 300_000), *_body(10)]) + "\n").encode(),
-    "nul_bytes": ("\n".join([HEADER, *_with(_body(), 15, line(3).replace("Inst", "In\x00st"))]) + "\n").encode(),
-    "crlf_and_bare_cr": ("\r\n".join([HEADER, *_body(20)]) + "\r\n").encode() + (line(50) + "\r" + line(51) + "\n").encode(),
+    "short_rows": (
+        "\n".join([HEADER, *_with(_body(), 10, "SLV,2019,I1,Inst,P1,approved,5"), "SLV,2019"])
+        + "\n"
+    ).encode(),
+    "long_rows": (
+        "\n".join([HEADER, *_with(_body(), 5, line(5) + ",x,y"), line(9) + ",,"]) + "\n"
+    ).encode(),
+    "blank_and_delimiter_lines": (
+        "\n".join([HEADER, *_with(_with(_body(), 7, ""), 20, [",,,,,,,", "   ", ""])]) + "\n"
+    ).encode(),
+    "multiline_cells": (
+        "\n".join(
+            [HEADER, *_with(_body(), 12, 'SLV,2019,I3,"Inst\non two\nlines",P3,approved,7,USD')]
+        )
+        + "\n"
+    ).encode(),
+    "unterminated_quote_at_end": (
+        "\n".join([HEADER, *_body(30), 'SLV,2019,I1,"Inst,P1,approved,5,USD', line(99)]) + "\n"
+    ).encode(),
+    "unterminated_quote_last_line": (
+        "\n".join([HEADER, *_body(30), 'SLV,2019,I1,"Inst,P1,approved,5,USD']) + "\n"
+    ).encode(),
+    "quotes_inside_fields": (
+        "\n".join(
+            [
+                HEADER,
+                *_with(_body(), 3, 'SLV,2019,I1,Inst 5" screen,P1,approved,5,USD'),
+                '"SLV",2019,I1,"ab"c,P1,approved,6,USD',
+            ]
+        )
+        + "\n"
+    ).encode(),
+    "huge_field_after_blank": (
+        "\n".join([HEADER, *_body(20), "", line(1, inst="x" * 300_000), *_body(10)]) + "\n"
+    ).encode(),
+    "nul_bytes": (
+        "\n".join([HEADER, *_with(_body(), 15, line(3).replace("Inst", "In\x00st"))]) + "\n"
+    ).encode(),
+    "crlf_and_bare_cr": ("\r\n".join([HEADER, *_body(20)]) + "\r\n").encode()
+    + (line(50) + "\r" + line(51) + "\n").encode(),
     "no_final_newline": "\n".join([HEADER, *_body(25)]).encode(),
     "bom": b"\xef\xbb\xbf" + ("\n".join([HEADER, *_body(20)]) + "\n").encode(),
     "mixed_encodings": ("\n".join([HEADER, *_body(20)]) + "\n").encode()
     + (line(1, inst="Policía Nacional") + "\n").encode("cp1252")
     + (line(2, inst="Fiscalía General") + "\n").encode()
     + (line(3, inst="Órgano Judicial") + "\n").encode("cp1252"),
-    "trailing_delimiter_header": ("\n".join([HEADER + ",", *_body(20), line(1) + ","]) + "\n").encode(),
-    "bad_values": ("\n".join([HEADER, *_with(_body(), 4, [line(2, amount="abc"), line(3, phase="pagado??"),
-                                                             line(4).replace("2019", "19x9")])]) + "\n").encode(),
-    "totals": ("\n".join([HEADER, *_body(12), "SLV,2019,TOTAL,TOTAL GENERAL,,approved,999,USD"]) + "\n").encode(),
+    "trailing_delimiter_header": (
+        "\n".join([HEADER + ",", *_body(20), line(1) + ","]) + "\n"
+    ).encode(),
+    "bad_values": (
+        "\n".join(
+            [
+                HEADER,
+                *_with(
+                    _body(),
+                    4,
+                    [
+                        line(2, amount="abc"),
+                        line(3, phase="pagado??"),
+                        line(4).replace("2019", "19x9"),
+                    ],
+                ),
+            ]
+        )
+        + "\n"
+    ).encode(),
+    "totals": (
+        "\n".join([HEADER, *_body(12), "SLV,2019,TOTAL,TOTAL GENERAL,,approved,999,USD"]) + "\n"
+    ).encode(),
 }
 
 WIDE_HEADER = "country,year,institution_code,Votado,Modificado,Devengado,currency"
@@ -94,9 +145,17 @@ def _comparable_meta(meta: dict[str, Any]) -> dict[str, Any]:
 def _compare(small: peir.BudgetTable, big: peir.BudgetTable) -> None:
     pd.testing.assert_frame_equal(small.frame, big.frame)
     a, b = small.report, big.report
-    assert (a.rows_read, a.rows_accepted, a.rows_rejected) == (b.rows_read, b.rows_accepted, b.rows_rejected)
+    assert (a.rows_read, a.rows_accepted, a.rows_rejected) == (
+        b.rows_read,
+        b.rows_accepted,
+        b.rows_rejected,
+    )
     assert (a.amount_read, a.amount_accepted, a.amount_rejected, a.amount_unparsed) == (
-        b.amount_read, b.amount_accepted, b.amount_rejected, b.amount_unparsed)
+        b.amount_read,
+        b.amount_accepted,
+        b.amount_rejected,
+        b.amount_unparsed,
+    )
     assert a.encoding == b.encoding
     pd.testing.assert_frame_equal(a.issues_all(), b.issues_all())
     pd.testing.assert_frame_equal(a.issues, b.issues)
@@ -109,7 +168,9 @@ def _compare(small: peir.BudgetTable, big: peir.BudgetTable) -> None:
 
 @pytest.mark.parametrize("name", sorted(CORPUS))
 @pytest.mark.parametrize("chunk_rows", [5, 64])
-def test_small_and_streamed_readers_agree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, chunk_rows: int) -> None:
+def test_small_and_streamed_readers_agree(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, chunk_rows: int
+) -> None:
     p = tmp_path / f"{name}.csv"
     p.write_bytes(CORPUS[name])
     spec = {"constants": {"country": "SLV", "currency": "USD"}} if name.startswith("wide") else {}
@@ -121,7 +182,9 @@ def test_small_and_streamed_readers_agree(tmp_path: Path, monkeypatch: pytest.Mo
     _compare(small, big)
     r = small.report
     assert r.rows_read == r.rows_accepted + r.rows_rejected
-    assert r.amount_read == pytest.approx(r.amount_accepted + r.amount_rejected, rel=1e-15, abs=1e-9)
+    assert r.amount_read == pytest.approx(
+        r.amount_accepted + r.amount_rejected, rel=1e-15, abs=1e-9
+    )
 
 
 def test_the_corpus_is_read_as_the_rules_say(tmp_path: Path) -> None:
@@ -146,7 +209,9 @@ def test_the_corpus_is_read_as_the_rules_say(tmp_path: Path) -> None:
     assert t.report.meta["blank_rows"] == 4 and t.report.ok
     t = read("multiline_cells")
     assert t.frame["institution"].str.contains("\n").sum() == 1
-    assert t.frame["source_ref"].iloc[13] == "multiline_cells.csv:17"  # the record after the 3-line one
+    assert (
+        t.frame["source_ref"].iloc[13] == "multiline_cells.csv:17"
+    )  # the record after the 3-line one
     t = read("unterminated_quote_at_end")
     assert malformed(t) == [32]
     assert t.frame["source_ref"].iloc[-1] == "unterminated_quote_at_end.csv:33"  # reading went on
@@ -158,10 +223,15 @@ def test_the_corpus_is_read_as_the_rules_say(tmp_path: Path) -> None:
     t = read("nul_bytes")
     assert malformed(t) == [17] and "NUL" in t.report.errors["message"].iloc[0]
     t = read("crlf_and_bare_cr")
-    assert t.frame["source_ref"].tolist()[-2:] == ["crlf_and_bare_cr.csv:22", "crlf_and_bare_cr.csv:23"]
+    assert t.frame["source_ref"].tolist()[-2:] == [
+        "crlf_and_bare_cr.csv:22",
+        "crlf_and_bare_cr.csv:23",
+    ]
     t = read("mixed_encodings")  # two cp1252 lines and one UTF-8 line: the file is cp1252
     assert t.report.encoding == "cp1252"
-    assert {"Policía Nacional", "Fiscalía General", "Órgano Judicial"} <= set(t.frame["institution"])
+    assert {"Policía Nacional", "Fiscalía General", "Órgano Judicial"} <= set(
+        t.frame["institution"]
+    )
     mixed = t.report.issues_all()
     assert mixed[mixed["code"] == "mixed_encoding"]["row"].tolist() == [23]
     t = read("trailing_delimiter_header")
@@ -170,7 +240,9 @@ def test_the_corpus_is_read_as_the_rules_say(tmp_path: Path) -> None:
     assert t.report.meta["totals"]["rows"] == 1 and len(t.frame) == 12
 
 
-def test_wide_file_meta_is_the_same_on_both_paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_wide_file_meta_is_the_same_on_both_paths(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The threading bug: worker threads wrote empty_wide_cells into shared meta (40 on the
     small path, 4 streamed)."""
     p = tmp_path / "wide.csv"
@@ -184,8 +256,12 @@ def test_wide_file_meta_is_the_same_on_both_paths(tmp_path: Path, monkeypatch: p
 def test_cp1252_file_with_utf8_lines(tmp_path: Path) -> None:
     """Lines are decoded one by one: a UTF-8 line in a cp1252 file is not mojibake."""
     p = tmp_path / "c.csv"
-    p.write_bytes((HEADER + "\n").encode() + (line(1, inst="Policía") + "\n").encode("cp1252")
-                  + (line(2, inst="Fiscalía") + "\n").encode("cp1252") + (line(3, inst="Judicial Órgano") + "\n").encode())
+    p.write_bytes(
+        (HEADER + "\n").encode()
+        + (line(1, inst="Policía") + "\n").encode("cp1252")
+        + (line(2, inst="Fiscalía") + "\n").encode("cp1252")
+        + (line(3, inst="Judicial Órgano") + "\n").encode()
+    )
     t = peir.read_budget(p)
     assert t.report.encoding == "cp1252"
     assert t.frame["institution"].tolist() == ["Policía", "Fiscalía", "Judicial Órgano"]
@@ -203,7 +279,9 @@ def test_utf16_without_bom_reads_when_the_encoding_is_given(tmp_path: Path) -> N
     assert t.report.ok and t.frame["population"].tolist() == [6300000.0]
 
 
-def test_nul_byte_past_the_first_64k_stays_out_of_the_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_nul_byte_past_the_first_64k_stays_out_of_the_data(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     lines = [HEADER, *[line(i) for i in range(1500)]]
     lines[1200] = lines[1200].replace("Inst", "In\x00st")
     p = tmp_path / "nul.csv"
@@ -222,9 +300,17 @@ def test_eight_thousand_column_header_is_read(tmp_path: Path) -> None:
     """The header is parsed and matched in time linear in its size (was quadratic)."""
     cols = [f"Columna presupuestaria número {i}" for i in range(8000)]
     p = tmp_path / "wide.csv"
-    p.write_text(",".join(cols) + "\n" + ",".join(str(i) for i in range(8000)) + "\n", encoding="utf-8")
-    t = peir.read_budget(p, columns={"amount": "Columna presupuestaria número 7999", "institution_code": "Columna presupuestaria número 1"},
-                         constants={"country": "SLV", "year": 2020, "currency": "USD", "phase": "approved"})
+    p.write_text(
+        ",".join(cols) + "\n" + ",".join(str(i) for i in range(8000)) + "\n", encoding="utf-8"
+    )
+    t = peir.read_budget(
+        p,
+        columns={
+            "amount": "Columna presupuestaria número 7999",
+            "institution_code": "Columna presupuestaria número 1",
+        },
+        constants={"country": "SLV", "year": 2020, "currency": "USD", "phase": "approved"},
+    )
     assert t.frame["amount"].tolist() == [7999.0]
     t = peir.read_budget(p, columns={"amount": "Columna presupuestaria numero 79999"})
     assert "closest headers found" in t.report.issues_all()["message"].iloc[0]
@@ -262,15 +348,31 @@ def _messy_amount(rng: random.Random) -> tuple[str, Decimal | None]:
 def test_exact_amounts_hold_cents_past_what_a_float_holds() -> None:
     """``amounts_exact`` keeps the cents that a float total loses (above about 9e13): the
     float sum of 2^60 and two quarters is 2^60; the exact total is 2^60 + 0.50."""
-    df = pd.DataFrame({"country": "SLV", "year": 2019, "institution_code": ["A", "B", "C", "D"],
-                       "phase": "approved", "amount": [2.0**60, 0.25, 0.25, "x"], "currency": "USD"})
+    df = pd.DataFrame(
+        {
+            "country": "SLV",
+            "year": 2019,
+            "institution_code": ["A", "B", "C", "D"],
+            "phase": "approved",
+            "amount": [2.0**60, 0.25, 0.25, "x"],
+            "currency": "USD",
+        }
+    )
     r = peir.read_budget(df).report
     assert r.amount_read == 2.0**60  # the float cannot tell
-    assert r.amounts_exact == {"read": Decimal(2**60) + Decimal("0.5"), "accepted": Decimal(2**60) + Decimal("0.5"),
-                               "rejected": Decimal(0)}
-    assert "amount read 1,152,921,504,606,846,976.50 = accepted 1,152,921,504,606,846,976.50" in r.summary()
+    assert r.amounts_exact == {
+        "read": Decimal(2**60) + Decimal("0.5"),
+        "accepted": Decimal(2**60) + Decimal("0.5"),
+        "rejected": Decimal(0),
+    }
+    assert (
+        "amount read 1,152,921,504,606,846,976.50 = accepted 1,152,921,504,606,846,976.50"
+        in r.summary()
+    )
     both = r.merge(r)
-    assert both.amounts_exact is not None and both.amounts_exact["read"] == 2 * (Decimal(2**60) + Decimal("0.5"))
+    assert both.amounts_exact is not None and both.amounts_exact["read"] == 2 * (
+        Decimal(2**60) + Decimal("0.5")
+    )
 
 
 def test_amounts_are_conserved_to_the_cent_on_a_messy_file(tmp_path: Path) -> None:
@@ -303,7 +405,9 @@ def test_amounts_are_conserved_to_the_cent_on_a_messy_file(tmp_path: Path) -> No
     assert exact > Decimal("4e12")
     assert r.amounts_exact is not None
     cents = {k: v * 100 for k, v in r.amounts_exact.items()}
-    assert abs(cents["read"] - exact * 100) < Decimal("0.01"), f"{cents['read'] - exact * 100} cents off"
+    assert abs(cents["read"] - exact * 100) < Decimal("0.01"), (
+        f"{cents['read'] - exact * 100} cents off"
+    )
     assert abs(Decimal(repr(r.amount_read)) - exact) * 100 < Decimal("0.5")  # the float total too
     assert r.amount_unparsed == unreadable
     # to the cent, exactly: accepted + rejected == read == the decimal sum
@@ -350,8 +454,11 @@ def _valid_xlsx() -> bytes:
 
     wb = Workbook()
     ws = wb.active
-    for r in [["country", "year", "institution_code", "phase", "amount", "currency"],
-              ["SLV", 2019, "PNC", "Devengado", 12.5, "USD"], ["SLV", 2020, "FGR", "votado", "1.234,5", "USD"]]:
+    for r in [
+        ["country", "year", "institution_code", "phase", "amount", "currency"],
+        ["SLV", 2019, "PNC", "Devengado", 12.5, "USD"],
+        ["SLV", 2020, "FGR", "votado", "1.234,5", "USD"],
+    ]:
         ws.append(r)
     buf = io.BytesIO()
     wb.save(buf)
@@ -360,7 +467,9 @@ def _valid_xlsx() -> bytes:
 
 def _valid_parquet() -> bytes:
     buf = io.BytesIO()
-    pd.DataFrame({"country": ["SLV"], "year": [2019], "population": [6.3e6], "amount": [1.0]}).to_parquet(buf)
+    pd.DataFrame(
+        {"country": ["SLV"], "year": [2019], "population": [6.3e6], "amount": [1.0]}
+    ).to_parquet(buf)
     return buf.getvalue()
 
 
@@ -386,7 +495,11 @@ def _mutate(data: bytes, draw: st.DrawFn) -> bytes:
         elif op == "dup":
             b[i:i] = b[i : i + draw(st.integers(1, 64))]
         else:
-            b[i:i] = draw(st.sampled_from([b'"', b"\x00", b"\n", b",", b";", b"\r", b"\xff\xfe", b"PK\x03\x04", b"TOTAL"]))
+            b[i:i] = draw(
+                st.sampled_from(
+                    [b'"', b"\x00", b"\n", b",", b";", b"\r", b"\xff\xfe", b"PK\x03\x04", b"TOTAL"]
+                )
+            )
     return bytes(b)
 
 
@@ -409,7 +522,11 @@ def hostile_files(draw: st.DrawFn) -> tuple[str, bytes]:
     return ext, _mutate(data, draw)
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=120,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(case=hostile_files(), reader=st.sampled_from(READERS), streamed=st.booleans())
 def test_every_reader_meets_random_and_mutated_files_with_only_peir_errors(
     tmp_path_factory: pytest.TempPathFactory, case: tuple[str, bytes], reader: Any, streamed: bool
@@ -434,12 +551,32 @@ def test_every_reader_meets_random_and_mutated_files_with_only_peir_errors(
 
 
 @settings(max_examples=40, deadline=None)
-@given(cells=st.lists(st.one_of(st.none(), st.text(max_size=8), st.floats(allow_nan=True), st.integers(-10**20, 10**20),
-                                st.lists(st.integers(), max_size=2), st.dictionaries(st.text(max_size=2), st.integers(), max_size=1),
-                                st.booleans()), min_size=1, max_size=12))
+@given(
+    cells=st.lists(
+        st.one_of(
+            st.none(),
+            st.text(max_size=8),
+            st.floats(allow_nan=True),
+            st.integers(-(10**20), 10**20),
+            st.lists(st.integers(), max_size=2),
+            st.dictionaries(st.text(max_size=2), st.integers(), max_size=1),
+            st.booleans(),
+        ),
+        min_size=1,
+        max_size=12,
+    )
+)
 def test_dataframes_of_any_cells_get_only_peir_errors(cells: list[Any]) -> None:
-    df = pd.DataFrame({"country": "SLV", "year": 2019, "institution_code": pd.Series(cells, dtype=object),
-                       "phase": "approved", "amount": pd.Series(list(reversed(cells)), dtype=object), "currency": "USD"})
+    df = pd.DataFrame(
+        {
+            "country": "SLV",
+            "year": 2019,
+            "institution_code": pd.Series(cells, dtype=object),
+            "phase": "approved",
+            "amount": pd.Series(list(reversed(cells)), dtype=object),
+            "currency": "USD",
+        }
+    )
     t = peir.read_budget(df)
     r = t.report
     assert r.rows_read == len(cells) == r.rows_accepted + r.rows_rejected

@@ -38,19 +38,40 @@ pytestmark = pytest.mark.xdist_group("injection")
 #: (Not ``@SUM(...)`` in labels: a label that reads "sum ..." marks a total row, set aside.)
 #: (A bare carriage return ends a line in peir's CSV reader, so ``\r=`` goes in the YAML only.)
 PAYLOADS = (
-    "=1+1", "+cmd|' /C calc'!A0", "-2+3", '@HYPERLINK("http://evil.example")', "\t=1+1",
-    "<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "[click](javascript:alert(1))",
-    "![pixel](http://evil.example/p.png)", "**bold** _it_ `code` | pipe", "# heading", "&lt;b&gt;",
+    "=1+1",
+    "+cmd|' /C calc'!A0",
+    "-2+3",
+    '@HYPERLINK("http://evil.example")',
+    "\t=1+1",
+    "<script>alert(1)</script>",
+    "<img src=x onerror=alert(1)>",
+    "[click](javascript:alert(1))",
+    "![pixel](http://evil.example/p.png)",
+    "**bold** _it_ `code` | pipe",
+    "# heading",
+    "&lt;b&gt;",
 )
 #: Columns of the example's files that hold free text (keys such as country, year, phase are
 #: checked against vocabularies and would be rejected, not carried).
 TEXT_COLUMNS = {
-    "budget": ("institution", "program", "func", "region", "funding_source", "transfer_to", "source_ref"),
+    "budget": (
+        "institution",
+        "program",
+        "func",
+        "region",
+        "funding_source",
+        "transfer_to",
+        "source_ref",
+    ),
     "caseload": ("region", "source", "counting_rule", "source_ref"),
     "context": ("population_source", "source_ref"),
     "chain_map": ("basis", "source_ref"),
 }
-REJECTED = ("<script>alert(2)</script>", "=1+1", "@SUM(A1)")  # issues show the first value of a kind
+REJECTED = (
+    "<script>alert(2)</script>",
+    "=1+1",
+    "@SUM(A1)",
+)  # issues show the first value of a kind
 
 
 def _pay(i: int, tail: str) -> str:
@@ -65,12 +86,18 @@ def _poison(frame: pd.DataFrame, col: str, start: int) -> None:
 
 def _project(root: Path) -> Path:
     src = _root() / "el_salvador"
-    frames = {k: pd.read_csv(src / f"{k}.csv", dtype=str, keep_default_na=False) for k in TEXT_COLUMNS}
+    frames = {
+        k: pd.read_csv(src / f"{k}.csv", dtype=str, keep_default_na=False) for k in TEXT_COLUMNS
+    }
     # institution codes are text too: the same payload code in the budget, caseload and chain map
-    codes = sorted(set(frames["budget"]["institution_code"]) | set(frames["caseload"]["institution_code"]))
+    codes = sorted(
+        set(frames["budget"]["institution_code"]) | set(frames["caseload"]["institution_code"])
+    )
     code_map = {c: _pay(i, c) for i, c in enumerate(c for c in codes if c)}
     for k in ("budget", "caseload", "chain_map"):
-        frames[k]["institution_code"] = frames[k]["institution_code"].map(lambda v: code_map.get(v, v))
+        frames[k]["institution_code"] = frames[k]["institution_code"].map(
+            lambda v: code_map.get(v, v)
+        )
     for k, cols in TEXT_COLUMNS.items():
         for j, col in enumerate(cols):
             _poison(frames[k], col, 3 * j)
@@ -86,8 +113,15 @@ def _project(root: Path) -> Path:
         if "reason" in p:
             q["reason"] = f"\r=1+1 {_pay(i + 5, str(p['reason']))}"
         published.append(q)
-    cfg = {"name": _pay(5, "project"), "country": "SLV", "base_year": 2020, "currency": "USD", "econ_scheme": "SLV",
-           "data": {k: {"path": f"{k}.csv"} for k in TEXT_COLUMNS}, "published_figures": published}
+    cfg = {
+        "name": _pay(5, "project"),
+        "country": "SLV",
+        "base_year": 2020,
+        "currency": "USD",
+        "econ_scheme": "SLV",
+        "data": {k: {"path": f"{k}.csv"} for k in TEXT_COLUMNS},
+        "published_figures": published,
+    }
     (root / "peir.yaml").write_text(yaml.safe_dump(cfg, allow_unicode=True), encoding="utf-8")
     return root / "peir.yaml"
 
@@ -102,8 +136,22 @@ def outputs(project: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str
     out: dict[str, Path] = {}
     for lang in ("en", "es"):
         d = tmp_path_factory.mktemp(f"poisoned_{lang}")
-        assert main(["-q", "brief", "--config", str(project), "--out", str(d), "--lang", lang,
-                     "--quote-rejected"]) == 0
+        assert (
+            main(
+                [
+                    "-q",
+                    "brief",
+                    "--config",
+                    str(project),
+                    "--out",
+                    str(d),
+                    "--lang",
+                    lang,
+                    "--quote-rejected",
+                ]
+            )
+            == 0
+        )
         out[lang] = d
     csv_out = tmp_path_factory.mktemp("poisoned_csv") / "indicators.csv"
     assert main(["-q", "indicators", "--config", str(project), "--out", str(csv_out)]) == 0
@@ -117,7 +165,9 @@ def _files(d: Path, pattern: str) -> list[Path]:
     return found
 
 
-def test_the_payloads_are_read_not_refused(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_payloads_are_read_not_refused(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """The poisoned text is data: only the three poisoned amounts are rejected, and their
     messages quote the payload (so the outputs below really carry it)."""
     assert main(["-q", "validate", "--config", str(project), "--json"]) == 1
@@ -140,8 +190,15 @@ def test_no_formula_in_any_workbook(outputs: dict[str, Path]) -> None:
             for ws in wb.worksheets:
                 for row in ws.iter_rows():
                     for cell in row:
-                        assert cell.data_type != "f", (path.name, ws.title, cell.coordinate, cell.value)
-                        if isinstance(cell.value, str) and cell.value.lstrip().startswith(FORMULA_PREFIXES):
+                        assert cell.data_type != "f", (
+                            path.name,
+                            ws.title,
+                            cell.coordinate,
+                            cell.value,
+                        )
+                        if isinstance(cell.value, str) and cell.value.lstrip().startswith(
+                            FORMULA_PREFIXES
+                        ):
                             assert cell.data_type == "s", (path.name, cell.coordinate)
                             payload_cells += 1
     assert payload_cells > 50  # the payloads are in the workbooks, as text
@@ -157,7 +214,9 @@ def runs_as_formula(cell: str) -> bool:
     and is not a plain number (``-12.5`` and Spanish ``-12,5`` are numbers, ``-2+3`` a formula)."""
     if not cell.startswith(("=", "+", "-", "@", "\t", "\r")):
         return False
-    return not re.fullmatch(r"[+-]\d[\d.,]*(e[+-]?\d+)?%?", cell, flags=re.I)  # -5.0, -5,0 (es), -1.2e-05
+    return not re.fullmatch(
+        r"[+-]\d[\d.,]*(e[+-]?\d+)?%?", cell, flags=re.I
+    )  # -5.0, -5,0 (es), -1.2e-05
 
 
 def test_csv_cells_are_neutralised(outputs: dict[str, Path]) -> None:
@@ -192,10 +251,13 @@ def _assert_no_html_from_data(html: str, where: str) -> _Tags:
         assert tag not in ("script", "iframe", "object", "embed"), (where, tag)
         assert not any(k.startswith("on") for k in attrs), (where, tag, attrs)
         if tag == "img":
-            assert str(attrs.get("src", "")).startswith(("data:image/png;base64,", "figures/", "../figures/")), (
-                where, attrs)
+            assert str(attrs.get("src", "")).startswith(
+                ("data:image/png;base64,", "figures/", "../figures/")
+            ), (where, attrs)
         if tag == "a":
-            assert not str(attrs.get("href", "")).lower().lstrip().startswith(("javascript:", "http")), (where, attrs)
+            assert (
+                not str(attrs.get("href", "")).lower().lstrip().startswith(("javascript:", "http"))
+            ), (where, attrs)
     return p
 
 
@@ -238,7 +300,11 @@ def test_figures_carry_no_markup(outputs: dict[str, Path]) -> None:
                 assert el.tag.rsplit("}", 1)[-1] not in ("script", "foreignObject"), svg.name
                 for k, v in el.attrib.items():
                     assert not k.rsplit("}", 1)[-1].startswith("on"), (svg.name, k)
-                    assert not (k.endswith("href") and not v.startswith(("#", "data:"))), (svg.name, k, v)
+                    assert not (k.endswith("href") and not v.startswith(("#", "data:"))), (
+                        svg.name,
+                        k,
+                        v,
+                    )
             n += 1
     assert n >= 6
 
@@ -250,8 +316,13 @@ def test_rejected_rows_have_one_column_per_name(tmp_path: Path) -> None:
     import peir
 
     header = "country,year,institution_code,phase,amount,currency,source_ref,row"
-    lines = [header, "SLV,2019,A,approved,1,USD,ref a,r1", "SLV,2019,B,approved,x,USD,ref b,r2",
-             "SLV,2019,C,approved,2,USD", "SLV,2019,D,approved,3,USD,ref d,r4"]
+    lines = [
+        header,
+        "SLV,2019,A,approved,1,USD,ref a,r1",
+        "SLV,2019,B,approved,x,USD,ref b,r2",
+        "SLV,2019,C,approved,2,USD",
+        "SLV,2019,D,approved,3,USD,ref d,r4",
+    ]
     p = tmp_path / "b.csv"
     p.write_text("\n".join(lines) + "\n", encoding="utf-8")
     t = peir.read_budget(p)
@@ -277,8 +348,20 @@ def test_peir_words_in_annex_tables_are_translated() -> None:
         warnings.simplefilter("ignore")
         h = load_example("el_salvador").harmonize(base_year=2020)
     md = to_markdown(make_brief(h, lang="es"))
-    table = md[md.index("Transferencias consolidadas**"):]
+    table = md[md.index("Transferencias consolidadas**") :]
     table = table[: table.index("\n\n", table.index("|"))]
-    assert "| Programa | Transferencia a |" in table and "| Moneda |" in table and "| Estado |" in table
-    for english in ("kept:", "removed:", "recipient", "| proposed |", "| approved |", "transfer to", "currency"):
+    assert (
+        "| Programa | Transferencia a |" in table
+        and "| Moneda |" in table
+        and "| Estado |" in table
+    )
+    for english in (
+        "kept:",
+        "removed:",
+        "recipient",
+        "| proposed |",
+        "| approved |",
+        "transfer to",
+        "currency",
+    ):
         assert english not in table, english

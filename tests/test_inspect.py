@@ -22,9 +22,31 @@ def _workbook(path: Path) -> Path:
     ws.append(["Ministerio de Hacienda"])
     ws.append(["Ejecución presupuestaria 2020 (en dólares)"])
     ws.append([])
-    ws.append(["Año", "Código institución", "Institución", "Votado", "Modificado", "Devengado", "Pagado", "Avance %"])
+    ws.append(
+        [
+            "Año",
+            "Código institución",
+            "Institución",
+            "Votado",
+            "Modificado",
+            "Devengado",
+            "Pagado",
+            "Avance %",
+        ]
+    )
     for i in range(12):
-        ws.append([2020, f"{1600 + i}", f"Institución {i}", "1.234,50", "1.300,00", "1.100,25", "1.000,00", "85%"])
+        ws.append(
+            [
+                2020,
+                f"{1600 + i}",
+                f"Institución {i}",
+                "1.234,50",
+                "1.300,00",
+                "1.100,25",
+                "1.000,00",
+                "85%",
+            ]
+        )
     wb.save(path)
     return path
 
@@ -35,8 +57,17 @@ def test_inspect_drafts_a_workbook_spec(tmp_path: Path) -> None:
     assert s.sheet == "Ejecución 2020"
     assert s.header_row == 3  # under the title rows
     assert s.decimal == "," and s.thousands == "."
-    assert s.phases == {"Votado": "approved", "Modificado": "modified", "Devengado": "executed", "Pagado": "paid"}
-    assert s.columns == {"year": "Año", "institution_code": "Código institución", "institution": "Institución"}
+    assert s.phases == {
+        "Votado": "approved",
+        "Modificado": "modified",
+        "Devengado": "executed",
+        "Pagado": "paid",
+    }
+    assert s.columns == {
+        "year": "Año",
+        "institution_code": "Código institución",
+        "institution": "Institución",
+    }
     text = draft.to_yaml()
     assert "hidden, not read: 'Notas'" in text
     assert "# constants:" in text and "# country:" in text and "# currency:" in text
@@ -47,27 +78,40 @@ def test_inspect_drafts_a_workbook_spec(tmp_path: Path) -> None:
             assert " # " in line, line
     # the YAML is a spec, and reading with it plus the two constants is clean
     spec = peir.ReadSpec.from_dict(yaml.safe_load(text))
-    t = peir.read_budget(tmp_path / "ejecucion.xlsx", spec, constants={"country": "SLV", "currency": "USD"})
+    t = peir.read_budget(
+        tmp_path / "ejecucion.xlsx", spec, constants={"country": "SLV", "currency": "USD"}
+    )
     assert t.report.ok and len(t.frame) == 48
     assert t.frame["amount"].iloc[0] == 1234.5
-    assert draft.report is not None and not draft.report.ok  # as drafted: country and currency missing
+    assert (
+        draft.report is not None and not draft.report.ok
+    )  # as drafted: country and currency missing
 
 
 def test_inspect_a_cp1252_semicolon_csv(tmp_path: Path) -> None:
     p = tmp_path / "gasto.csv"
     p.write_bytes(
-        ("Reporte de gasto\n\nAño;Institución;Programa;Monto;Fase\n"
-         + "".join(f"2019;Policía {i};Patrullaje;{i},5;Devengado\n" for i in range(20))).encode("cp1252")
+        (
+            "Reporte de gasto\n\nAño;Institución;Programa;Monto;Fase\n"
+            + "".join(f"2019;Policía {i};Patrullaje;{i},5;Devengado\n" for i in range(20))
+        ).encode("cp1252")
     )
     draft = peir.inspect(p)
     s = draft.spec
     assert (s.delimiter, s.encoding, s.header_row, s.decimal) == (";", "cp1252", 2, ",")
-    assert s.columns["phase"] == "Fase" and s.columns["amount"] == "Monto" and s.columns["program"] == "Programa"
+    assert (
+        s.columns["phase"] == "Fase"
+        and s.columns["amount"] == "Monto"
+        and s.columns["program"] == "Programa"
+    )
 
 
 def test_inspect_a_file_without_header_says_so(tmp_path: Path) -> None:
     p = tmp_path / "ley.csv"
-    p.write_text("".join(f"01;0{i};01;21;;;GASTOS EN PERSONAL;{1000 + i};0\n" for i in range(9)), encoding="utf-8")
+    p.write_text(
+        "".join(f"01;0{i};01;21;;;GASTOS EN PERSONAL;{1000 + i};0\n" for i in range(9)),
+        encoding="utf-8",
+    )
     draft = peir.inspect(p)
     assert "no row looks like a header" in draft.to_yaml()
 

@@ -27,54 +27,66 @@ def eg4():
 
 def test_deap_example4_indices(eg4):
     panel, pub, _ = eg4
-    m = malmquist(panel, inputs="x", outputs="y", unit="firm", period="year",
-                  orientation="output").frame
+    m = malmquist(
+        panel, inputs="x", outputs="y", unit="firm", period="year", orientation="output"
+    ).frame
     assert list(m.index.names) == ["firm", "year"]
     m = m.loc[pub.index]
-    for ours, theirs in [("malmquist", "tfpch"), ("efficiency_change", "effch"),
-                         ("technical_change", "techch"), ("pure_efficiency_change", "pech"),
-                         ("scale_efficiency_change", "sech")]:
+    for ours, theirs in [
+        ("malmquist", "tfpch"),
+        ("efficiency_change", "effch"),
+        ("technical_change", "techch"),
+        ("pure_efficiency_change", "pech"),
+        ("scale_efficiency_change", "sech"),
+    ]:
         np.testing.assert_allclose(m[ours], pub[theirs], atol=TOL, err_msg=ours)
     np.testing.assert_allclose(m["malmquist"], m["efficiency_change"] * m["technical_change"])
 
 
 def test_deap_example4_distance_terms(eg4):
     panel, _, dist = eg4
-    m = malmquist(panel, inputs="x", outputs="y", unit="firm", period="year",
-                  orientation="output").frame
+    m = malmquist(
+        panel, inputs="x", outputs="y", unit="firm", period="year", orientation="output"
+    ).frame
     for (firm, year), row in m.iterrows():
         prev = year - 1
         assert row["d_t(t)"] == pytest.approx(dist.loc[(firm, prev), "crs_te_tech_t"], abs=TOL)
         assert row["d_t1(t+1)"] == pytest.approx(dist.loc[(firm, year), "crs_te_tech_t"], abs=TOL)
         # period-(t+1) data against the period-t frontier
         assert row["d_t(t+1)"] == pytest.approx(
-            dist.loc[(firm, year), "crs_te_tech_tminus1"], abs=TOL)
+            dist.loc[(firm, year), "crs_te_tech_tminus1"], abs=TOL
+        )
         # period-t data against the period-(t+1) frontier
         assert row["d_t1(t)"] == pytest.approx(
-            dist.loc[(firm, prev), "crs_te_tech_tplus1"], abs=TOL)
+            dist.loc[(firm, prev), "crs_te_tech_tplus1"], abs=TOL
+        )
 
 
 def test_crs_index_does_not_depend_on_orientation(eg4):
     panel, _, _ = eg4
     a = malmquist(panel, inputs="x", outputs="y", unit="firm", period="year").frame
-    b = malmquist(panel, inputs="x", outputs="y", unit="firm", period="year",
-                  orientation="output").frame
+    b = malmquist(
+        panel, inputs="x", outputs="y", unit="firm", period="year", orientation="output"
+    ).frame
     cols = ["malmquist", "efficiency_change", "technical_change"]
     np.testing.assert_allclose(a[cols], b[cols], rtol=1e-9)
 
 
 def test_unbalanced_panel_and_errors():
-    panel = pd.DataFrame({
-        "u": ["a", "b", "c", "a", "b", "d"],
-        "t": [1, 1, 1, 2, 2, 2],
-        "x": [2.0, 3, 4, 2, 3, 5],
-        "y": [1.0, 2, 2, 2, 2, 3],
-    })
+    panel = pd.DataFrame(
+        {
+            "u": ["a", "b", "c", "a", "b", "d"],
+            "t": [1, 1, 1, 2, 2, 2],
+            "x": [2.0, 3, 4, 2, 3, 5],
+            "y": [1.0, 2, 2, 2, 2, 3],
+        }
+    )
     m = malmquist(panel, inputs=["x"], outputs=["y"], unit="u", period="t").frame
     assert set(m.index.get_level_values("u")) == {"a", "b"}
     with pytest.raises(peir.InputError, match="duplicate"):
-        malmquist(pd.concat([panel, panel.iloc[[0]]]), inputs="x", outputs="y", unit="u",
-                  period="t")
+        malmquist(
+            pd.concat([panel, panel.iloc[[0]]]), inputs="x", outputs="y", unit="u", period="t"
+        )
     with pytest.raises(peir.InputError, match="no column"):
         malmquist(panel, inputs="z", outputs="y", unit="u", period="t")
     with pytest.raises(peir.InputError, match="at least two"):

@@ -38,14 +38,20 @@ def jupyter_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
-def test_notebook_executes(path: Path, jupyter_path: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setenv("JUPYTER_PATH", str(jupyter_path) + os.pathsep + os.environ.get("JUPYTER_PATH", ""))
+def test_notebook_executes(
+    path: Path, jupyter_path: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv(
+        "JUPYTER_PATH", str(jupyter_path) + os.pathsep + os.environ.get("JUPYTER_PATH", "")
+    )
     # the backend a notebook has by default: figures must show inline, not print <Figure ...>
     monkeypatch.setenv("MPLBACKEND", "module://matplotlib_inline.backend_inline")
     monkeypatch.setenv("PYDEVD_DISABLE_FILE_VALIDATION", "1")
     nb = nbformat.read(path, as_version=4)
     needs_shared = bool(nb.metadata.get("peir", {}).get("needs_shared")) or any(
-        "shared/data" in c.source or "PEIR_SHARED" in c.source for c in nb.cells if c.cell_type == "code"
+        "shared/data" in c.source or "PEIR_SHARED" in c.source
+        for c in nb.cells
+        if c.cell_type == "code"
     )
     if needs_shared and not SHARED_DATA.is_dir():
         pytest.skip(f"{path.name} needs ../shared/data, which is absent")
@@ -59,14 +65,27 @@ def test_notebook_executes(path: Path, jupyter_path: Path, monkeypatch: pytest.M
     client.execute()
     elapsed = time.perf_counter() - t0
     errors = [
-        o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.get("output_type") == "error"
+        o
+        for c in nb.cells
+        if c.cell_type == "code"
+        for o in c.get("outputs", [])
+        if o.get("output_type") == "error"
     ]
     assert not errors
     print(f"{path.name}: {elapsed:.1f} s")
-    texts = [str(o.get("data", {}).get("text/plain", "")) for c in nb.cells if c.cell_type == "code"
-             for o in c.get("outputs", []) if "image/png" not in o.get("data", {})]
+    texts = [
+        str(o.get("data", {}).get("text/plain", ""))
+        for c in nb.cells
+        if c.cell_type == "code"
+        for o in c.get("outputs", [])
+        if "image/png" not in o.get("data", {})
+    ]
     assert not [x for x in texts if x.startswith("<Figure")], "a figure printed as text, not shown"
-    plotting = [c for c in nb.cells if c.cell_type == "code" and (".plot(" in c.source or "charts." in c.source)]
+    plotting = [
+        c
+        for c in nb.cells
+        if c.cell_type == "code" and (".plot(" in c.source or "charts." in c.source)
+    ]
     for c in plotting:  # every cell that draws shows its figure
         assert any("image/png" in o.get("data", {}) for o in c.get("outputs", [])), c.source[:200]
     # the quickstart's time is printed, not asserted (BRIEF: no wall-clock assertions in

@@ -31,7 +31,11 @@ def test_unknown_names_raise_attribute_error() -> None:
 
 def _modules_after(code: str) -> set[str]:
     out = subprocess.run(
-        [sys.executable, "-c", f"{code}\nimport sys\nprint(' '.join(m for m in sys.modules if m.startswith('peir')))"],
+        [
+            sys.executable,
+            "-c",
+            f"{code}\nimport sys\nprint(' '.join(m for m in sys.modules if m.startswith('peir')))",
+        ],
         check=True,
         capture_output=True,
         text=True,
@@ -50,5 +54,7 @@ def test_efficiency_loads_no_pipeline_dataset_indicators_or_report_module() -> N
 
 
 def test_from_peir_import_star_and_names() -> None:
-    loaded = _modules_after("from peir import *\nfrom peir import Dataset, ReadSpec, HarmonizeOptions")
+    loaded = _modules_after(
+        "from peir import *\nfrom peir import Dataset, ReadSpec, HarmonizeOptions"
+    )
     assert {"peir.dataset", "peir.readspec", "peir.pipeline.harmonize"} <= loaded

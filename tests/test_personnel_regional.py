@@ -44,18 +44,48 @@ LINKS = {"PNC": "patrol", "OJ": "judicial", "FGR": "investigation"}
 
 
 def _personnel() -> pd.DataFrame:
-    return pd.DataFrame([{"country": "SLV", "year": 2020, "institution_code": i, "category": c,
-                          "headcount": n, "wage_bill": w, "currency": "USD", "source_ref": "test"}
-                         for i, c, n, w in STAFF])
+    return pd.DataFrame(
+        [
+            {
+                "country": "SLV",
+                "year": 2020,
+                "institution_code": i,
+                "category": c,
+                "headcount": n,
+                "wage_bill": w,
+                "currency": "USD",
+                "source_ref": "test",
+            }
+            for i, c, n, w in STAFF
+        ]
+    )
 
 
 @pytest.fixture(scope="module")
 def out() -> pd.DataFrame:
-    budget = pd.DataFrame([{"country": "SLV", "year": 2020, "institution_code": i, "phase": "executed",
-                            "amount": a, "currency": "USD", "source_ref": "t"} for i, a in SPEND.items()])
-    cm = pd.DataFrame([{"institution_code": i, "link": lk, "share": 1.0, "basis": "t", "source_ref": "t"}
-                       for i, lk in LINKS.items()])
-    context = pd.DataFrame({"country": ["SLV"], "year": [2020], "population": [6.3e6], "gdp_lcu": [25e9]})
+    budget = pd.DataFrame(
+        [
+            {
+                "country": "SLV",
+                "year": 2020,
+                "institution_code": i,
+                "phase": "executed",
+                "amount": a,
+                "currency": "USD",
+                "source_ref": "t",
+            }
+            for i, a in SPEND.items()
+        ]
+    )
+    cm = pd.DataFrame(
+        [
+            {"institution_code": i, "link": lk, "share": 1.0, "basis": "t", "source_ref": "t"}
+            for i, lk in LINKS.items()
+        ]
+    )
+    context = pd.DataFrame(
+        {"country": ["SLV"], "year": [2020], "population": [6.3e6], "gdp_lcu": [25e9]}
+    )
     ds = peir.Dataset(budget=budget, chain_map=cm, context=context, personnel=_personnel())
     assert ds.personnel is not None and ds.personnel.report.ok
     with warnings.catch_warnings():
@@ -66,14 +96,22 @@ def out() -> pd.DataFrame:
 
 
 def _v(out: pd.DataFrame, indicator: str, group: str = "", region: str = "") -> float:
-    rows = out[(out["indicator"] == indicator) & (out["group"] == group) & (out["region"] == region)]
+    rows = out[
+        (out["indicator"] == indicator) & (out["group"] == group) & (out["region"] == region)
+    ]
     assert len(rows) == 1, (indicator, group, rows)
     return float(rows.iloc[0]["value"])
 
 
 def test_the_schema_and_the_category_vocabulary_agree() -> None:
     assert set(load_schema("personnel").field("category").enum or ()) == set(CATEGORIES)
-    assert peir.PersonnelTable.schema().primary_key == ("country", "year", "institution_code", "category", "region")
+    assert peir.PersonnelTable.schema().primary_key == (
+        "country",
+        "year",
+        "institution_code",
+        "category",
+        "region",
+    )
 
 
 def test_reader_rejects_unknown_categories_with_a_reason() -> None:
@@ -95,7 +133,9 @@ def test_headcount_wages_and_ratios_by_hand(out: pd.DataFrame) -> None:
 
 def test_by_category_and_by_institution(out: pd.DataFrame) -> None:
     assert _v(out, "headcount_category", "police_officer") == 20_000
-    assert _v(out, "headcount_per_100k_category", "police_officer") == pytest.approx(20_000 / 6.3e6 * 1e5)
+    assert _v(out, "headcount_per_100k_category", "police_officer") == pytest.approx(
+        20_000 / 6.3e6 * 1e5
+    )
     assert _v(out, "headcount_per_100k_category", "judge") == pytest.approx(700 / 6.3e6 * 1e5)
     assert _v(out, "avg_wage_category", "judge") == pytest.approx(50_000.0)
     assert _v(out, "headcount_category", "civilian_staff") == 10_000
@@ -118,15 +158,55 @@ REGIONS = {"A": (100.0, 1000, 50), "B": (300.0, 2000, 40), "C": (200.0, 4000, 40
 
 @pytest.fixture(scope="module")
 def regional_out() -> pd.DataFrame:
-    budget = pd.DataFrame([{"country": "XRG", "year": 2020, "institution_code": "POLICE", "region": r,
-                            "phase": "executed", "amount": a, "currency": "USD", "source_ref": f"t {r}"}
-                           for r, (a, _p, _c) in REGIONS.items()])
-    context = pd.DataFrame([{"country": "XRG", "year": 2020, "region": None, "population": 7000},
-                            *[{"country": "XRG", "year": 2020, "region": r, "population": p}
-                              for r, (_a, p, _c) in REGIONS.items()]])
-    caseload = pd.DataFrame([{"country": "XRG", "year": 2020, "region": r, "measure": "crimes_recorded",
-                              "value": c, "source": "test", "source_ref": "t"} for r, (_a, _p, c) in REGIONS.items()])
-    cm = pd.DataFrame([{"institution_code": "POLICE", "link": "patrol", "share": 1.0, "basis": "t", "source_ref": "t"}])
+    budget = pd.DataFrame(
+        [
+            {
+                "country": "XRG",
+                "year": 2020,
+                "institution_code": "POLICE",
+                "region": r,
+                "phase": "executed",
+                "amount": a,
+                "currency": "USD",
+                "source_ref": f"t {r}",
+            }
+            for r, (a, _p, _c) in REGIONS.items()
+        ]
+    )
+    context = pd.DataFrame(
+        [
+            {"country": "XRG", "year": 2020, "region": None, "population": 7000},
+            *[
+                {"country": "XRG", "year": 2020, "region": r, "population": p}
+                for r, (_a, p, _c) in REGIONS.items()
+            ],
+        ]
+    )
+    caseload = pd.DataFrame(
+        [
+            {
+                "country": "XRG",
+                "year": 2020,
+                "region": r,
+                "measure": "crimes_recorded",
+                "value": c,
+                "source": "test",
+                "source_ref": "t",
+            }
+            for r, (_a, _p, c) in REGIONS.items()
+        ]
+    )
+    cm = pd.DataFrame(
+        [
+            {
+                "institution_code": "POLICE",
+                "link": "patrol",
+                "share": 1.0,
+                "basis": "t",
+                "source_ref": "t",
+            }
+        ]
+    )
     ds = peir.Dataset(budget=budget, context=context, caseload=caseload, chain_map=cm)
     assert ds.context is not None and ds.context.report.ok, ds.context.report.lines()
     with warnings.catch_warnings():
@@ -138,24 +218,37 @@ def test_per_capita_spending_by_region(regional_out: pd.DataFrame) -> None:
     assert _v(regional_out, "exp_per_capita") == pytest.approx(600 / 7000)
     for r, (a, p, _c) in REGIONS.items():
         assert _v(regional_out, "exp_per_capita", region=r) == pytest.approx(a / p)
-        rows = regional_out[(regional_out["indicator"] == "exp_link_per_capita") & (regional_out["region"] == r)]
+        rows = regional_out[
+            (regional_out["indicator"] == "exp_link_per_capita") & (regional_out["region"] == r)
+        ]
         assert rows.set_index("link").loc["patrol", "value"] == pytest.approx(a / p)
     # indicators that need national figures are not computed per region
     assert set(regional_out.loc[regional_out["indicator"] == "exp_pct_gdp", "region"]) <= {""}
 
 
 def test_dispersion_and_correlation_by_hand(regional_out: pd.DataFrame) -> None:
-    assert _v(regional_out, "regional_dispersion") == pytest.approx(math.sqrt(0.005 / 3) / 0.1 * 100)
+    assert _v(regional_out, "regional_dispersion") == pytest.approx(
+        math.sqrt(0.005 / 3) / 0.1 * 100
+    )
     assert _v(regional_out, "regional_max_min_ratio") == pytest.approx(3.0)
     sxx, syy = 0.005, 2333.3333**2 + 666.6667**2 + 1666.6667**2
-    assert _v(regional_out, "regional_spending_crime_correlation") == pytest.approx(50 / math.sqrt(sxx * syy), rel=1e-6)
+    assert _v(regional_out, "regional_spending_crime_correlation") == pytest.approx(
+        50 / math.sqrt(sxx * syy), rel=1e-6
+    )
     assert _v(regional_out, "crime_rate", region="A") == pytest.approx(5000.0)
 
 
 def test_one_region_has_no_dispersion() -> None:
     from peir.indicators.regional import add_dispersion
 
-    main = pd.DataFrame({"country": ["X", "X"], "year": [2020, 2020], "region": ["", "A"],
-                         "spending": [10.0, 10.0], "population": [100.0, 100.0]})
+    main = pd.DataFrame(
+        {
+            "country": ["X", "X"],
+            "year": [2020, 2020],
+            "region": ["", "A"],
+            "spending": [10.0, 10.0],
+            "population": [100.0, 100.0],
+        }
+    )
     out = add_dispersion(main)
     assert np.isnan(out.loc[0, "regional_cv"]) and out.loc[0, "regional_n"] == 1

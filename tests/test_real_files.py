@@ -23,7 +23,9 @@ SPECS = ROOT / "specs"
 def _close(a: pd.Series, b: pd.Series, rtol: float = 1e-12) -> None:
     a, b = a.sort_index(), b.sort_index()
     assert list(a.index) == list(b.index)
-    np.testing.assert_allclose(a.to_numpy(dtype=float), b.to_numpy(dtype=float), rtol=rtol, atol=0.01)
+    np.testing.assert_allclose(
+        a.to_numpy(dtype=float), b.to_numpy(dtype=float), rtol=rtol, atol=0.01
+    )
 
 
 # ------------------------------------------------------------------------------------------
@@ -31,8 +33,13 @@ def _close(a: pd.Series, b: pd.Series, rtol: float = 1e-12) -> None:
 # ------------------------------------------------------------------------------------------
 
 PERU = Path("real/pe_mef_consulta_amigable_gn_ejecutoras/EJECUCION_GASTO_GN_X_SECTORES.xlsx")
-PERU_PHASES = {"PIA": "approved", "PIM": "modified", "Compromiso Anual": "committed", "Devengado": "executed",
-               "Girado": "paid"}
+PERU_PHASES = {
+    "PIA": "approved",
+    "PIM": "modified",
+    "Compromiso Anual": "committed",
+    "Devengado": "executed",
+    "Girado": "paid",
+}
 
 
 def test_peru_inspect_drafts_the_spec(shared_data: Path) -> None:
@@ -41,18 +48,26 @@ def test_peru_inspect_drafts_the_spec(shared_data: Path) -> None:
     assert draft.spec.phases == spec.phases == PERU_PHASES  # girado is paid, not executed
     assert draft.spec.columns["year"] == spec.columns["year"] == "Año"
     assert draft.spec.thousands == spec.thousands == ","
-    assert {t.key for t in draft.todo} == {"constants.country", "constants.currency", "columns.institution_code"}
+    assert {t.key for t in draft.todo} == {
+        "constants.country",
+        "constants.currency",
+        "columns.institution_code",
+    }
     assert "# constants:" in draft.to_yaml() and "Certificación" in draft.to_yaml()
 
 
 def test_peru_totals_by_year_institution_and_phase(shared_data: Path) -> None:
-    t = peir.read_budget(shared_data / PERU, SPECS / "pe_mef_consulta_amigable_gn_ejecutoras/budget.yaml")
+    t = peir.read_budget(
+        shared_data / PERU, SPECS / "pe_mef_consulta_amigable_gn_ejecutoras/budget.yaml"
+    )
     r = t.report
     assert r.ok and r.rows_rejected == 0, r
     # independent read: pandas, every cell as text, commas stripped
     raw = pd.read_excel(shared_data / PERU, dtype=str)
     assert len(raw) == 3941
-    long = raw.melt(id_vars=["Año", "Pliego"], value_vars=list(PERU_PHASES), var_name="col", value_name="v")
+    long = raw.melt(
+        id_vars=["Año", "Pliego"], value_vars=list(PERU_PHASES), var_name="col", value_name="v"
+    )
     long = long[long["v"].notna() & (long["v"].str.strip() != "")]
     long["amount"] = long["v"].str.replace(",", "", regex=False).astype(float)
     long["phase"] = long["col"].map(PERU_PHASES)
@@ -78,7 +93,13 @@ MX_PHASES = {"Aprobado": "approved", "Modificado": "modified", "Devengado": "exe
 
 
 def _mx_spec(year: int) -> Path:
-    name = "budget.yaml" if year >= 2016 else "budget_2015.yaml" if year == 2015 else "budget_2013_2014.yaml"
+    name = (
+        "budget.yaml"
+        if year >= 2016
+        else "budget_2015.yaml"
+        if year == 2015
+        else "budget_2013_2014.yaml"
+    )
     return SPECS / "mx_shcp_cuenta_publica_programatica" / name
 
 
@@ -108,22 +129,38 @@ def test_mexico_programme_lines_equal_the_files_own_totals(shared_data: Path, ye
     levels = [c for c in ("SUBRAMO", "RAMO", "ENTE") if c in raw.columns]
     inst = raw[levels].bfill(axis=1).iloc[:, 0]
     econ = [c for c in raw.columns if c.startswith(("GC_", "GI_")) and not c.endswith("_SUMA")]
-    cells = raw[econ].apply(lambda c: pd.to_numeric(c.str.strip().replace("", None), errors="coerce"))
+    cells = raw[econ].apply(
+        lambda c: pd.to_numeric(c.str.strip().replace("", None), errors="coerce")
+    )
     flagged = set(inst.iloc[mismatched - 2])
     assert flagged == MX_MERGED_BLOCKS.get(year, set())
     raw = raw.assign(inst=inst, amount=cells.sum(axis=1), phase=raw["PRESUPUESTO"].map(MX_PHASES))
-    raw = raw[raw["phase"].notna() & raw["PROGRAMA"].str.fullmatch(r"TOTAL|(?:[0-9]+-)?[A-Z][0-9]{3}")]
-    lines = raw[raw["PROGRAMA"] != "TOTAL"].groupby([raw["CICLO"].astype(int), "inst", "phase"])["amount"].sum()
-    own = raw[raw["PROGRAMA"] == "TOTAL"].groupby([raw["CICLO"].astype(int), "inst", "phase"])["amount"].sum()
+    raw = raw[
+        raw["phase"].notna() & raw["PROGRAMA"].str.fullmatch(r"TOTAL|(?:[0-9]+-)?[A-Z][0-9]{3}")
+    ]
+    lines = (
+        raw[raw["PROGRAMA"] != "TOTAL"]
+        .groupby([raw["CICLO"].astype(int), "inst", "phase"])["amount"]
+        .sum()
+    )
+    own = (
+        raw[raw["PROGRAMA"] == "TOTAL"]
+        .groupby([raw["CICLO"].astype(int), "inst", "phase"])["amount"]
+        .sum()
+    )
     got = t.frame.groupby(["year", "institution_code", "phase"])["amount"].sum()
     lines.index.names = own.index.names = got.index.names
     _close(got, lines)  # peir's lines = the lines pandas reads
     both = own.index.intersection(got.index)
     both = both[~both.get_level_values("institution_code").isin(flagged)]
     assert len(both) > 0.9 * len(got) - 3 * len(flagged)
-    _close(got.loc[both], own.loc[both], rtol=1e-10)  # = the file's own total rows (each rounded to the cent)
+    _close(
+        got.loc[both], own.loc[both], rtol=1e-10
+    )  # = the file's own total rows (each rounded to the cent)
     # the file's TOTAL column of those rows agrees too (the sum columns were left out)
-    total_col = raw[raw["PROGRAMA"] == "TOTAL"].assign(t=lambda d: pd.to_numeric(d["TOTAL"].str.strip(), errors="coerce"))
+    total_col = raw[raw["PROGRAMA"] == "TOTAL"].assign(
+        t=lambda d: pd.to_numeric(d["TOTAL"].str.strip(), errors="coerce")
+    )
     own_total = total_col.groupby([total_col["CICLO"].astype(int), "inst", "phase"])["t"].sum()
     own_total.index.names = got.index.names
     _close(got.loc[both], own_total.loc[both], rtol=1e-10)
@@ -133,7 +170,9 @@ def test_mexico_judiciary_and_prosecution_2019(shared_data: Path) -> None:
     t = peir.read_budget(shared_data / MX / "2019.csv", _mx_spec(2019))
     f = t.frame[t.frame["phase"] == "executed"].groupby("institution_code")["amount"].sum()
     assert f["Consejo de la Judicatura Federal"] > 5e10  # tens of billions of pesos
-    assert "Procuraduría General de la República (ahora Fiscalía General de la República)" in f.index
+    assert (
+        "Procuraduría General de la República (ahora Fiscalía General de la República)" in f.index
+    )
     assert "Seguridad y Protección Ciudadana" in f.index
 
 
@@ -142,8 +181,17 @@ def test_mexico_judiciary_and_prosecution_2019(shared_data: Path) -> None:
 # ------------------------------------------------------------------------------------------
 
 CL = Path("real/cl_dipres_ley_presupuestos_2017/budgetLaw.csv")
-CL_NAMES = ["Partida", "Capítulo", "Programa", "Subtítulo", "Item", "Asignación", "Denominación", "Monto Pesos",
-            "Monto Dólar"]
+CL_NAMES = [
+    "Partida",
+    "Capítulo",
+    "Programa",
+    "Subtítulo",
+    "Item",
+    "Asignación",
+    "Denominación",
+    "Monto Pesos",
+    "Monto Dólar",
+]
 
 
 def test_chile_subtitle_lines_equal_the_sum_of_their_items(shared_data: Path) -> None:
@@ -153,10 +201,17 @@ def test_chile_subtitle_lines_equal_the_sum_of_their_items(shared_data: Path) ->
     assert r.ok and r.rows_read == 9283, r
     # SOURCE.txt: Carabineros (05-31-01) subtítulo 21 = 839,274,361 thousand pesos
     f = t.frame
-    assert f[(f["institution_code"] == "05-31") & (f["econ"] == "21")]["amount"].sum() == 839_274_361_000
+    assert (
+        f[(f["institution_code"] == "05-31") & (f["econ"] == "21")]["amount"].sum()
+        == 839_274_361_000
+    )
     # the file's own hierarchy: each subtítulo row equals the sum of its item rows
-    raw = pd.read_csv(shared_data / CL, sep=";", header=None, names=CL_NAMES, dtype=str, keep_default_na=False)
-    raw["amount"] = raw["Monto Pesos"].str.replace(",", ".", regex=False).astype(float) * 1000  # decimal comma
+    raw = pd.read_csv(
+        shared_data / CL, sep=";", header=None, names=CL_NAMES, dtype=str, keep_default_na=False
+    )
+    raw["amount"] = (
+        raw["Monto Pesos"].str.replace(",", ".", regex=False).astype(float) * 1000
+    )  # decimal comma
     raw["inst"] = raw["Partida"] + "-" + raw["Capítulo"]
     exp = raw[(raw["Subtítulo"].astype(int) >= 20)]
     items = exp[(exp["Item"] != "") & (exp["Asignación"] == "")]
@@ -177,7 +232,9 @@ def test_chile_subtitle_lines_equal_the_sum_of_their_items(shared_data: Path) ->
 # ------------------------------------------------------------------------------------------
 
 
-def _decimal_sum(cells: pd.Series, drop: str = "", scale: int = 1, comma_decimal: bool = False) -> Decimal:
+def _decimal_sum(
+    cells: pd.Series, drop: str = "", scale: int = 1, comma_decimal: bool = False
+) -> Decimal:
     """The exact sum of the numbers written in ``cells`` (text), with ``decimal`` only:
     ``drop`` (thousands separators) removed, empty and unreadable cells skipped."""
     total = Decimal(0)
@@ -196,7 +253,9 @@ def _decimal_sum(cells: pd.Series, drop: str = "", scale: int = 1, comma_decimal
     return total * scale
 
 
-def _conserved(r: peir.ValidationReport, read: Decimal, accepted: Decimal, cents: Decimal = Decimal("0.1")) -> None:
+def _conserved(
+    r: peir.ValidationReport, read: Decimal, accepted: Decimal, cents: Decimal = Decimal("0.1")
+) -> None:
     """peir's exact read / accepted / rejected totals equal the independent sums within
     ``cents``, and read == accepted + rejected to far below a cent."""
     exact = r.amounts_exact
@@ -208,7 +267,9 @@ def _conserved(r: peir.ValidationReport, read: Decimal, accepted: Decimal, cents
 
 
 def test_peru_amounts_are_conserved_to_the_cent(shared_data: Path) -> None:
-    t = peir.read_budget(shared_data / PERU, SPECS / "pe_mef_consulta_amigable_gn_ejecutoras/budget.yaml")
+    t = peir.read_budget(
+        shared_data / PERU, SPECS / "pe_mef_consulta_amigable_gn_ejecutoras/budget.yaml"
+    )
     raw = pd.read_excel(shared_data / PERU, dtype=str)
     read = sum((_decimal_sum(raw[c], drop=",") for c in PERU_PHASES), Decimal(0))
     _conserved(t.report, read, read)
@@ -223,7 +284,9 @@ def test_mexico_amounts_are_conserved_to_the_cent(shared_data: Path, year: int) 
     t = peir.read_budget(shared_data / MX / f"{year}.csv", spec)
     raw = pd.read_csv(shared_data / MX / f"{year}.csv", dtype=str, keep_default_na=False)
     cols = [c for c in spec.melt["econ"] if c in raw.columns]
-    keep = raw["PRESUPUESTO"].isin(list(MX_PHASES)) & raw["PROGRAMA"].str.fullmatch(r"(?:[0-9]+-)?[A-Z][0-9]{3}")
+    keep = raw["PRESUPUESTO"].isin(list(MX_PHASES)) & raw["PROGRAMA"].str.fullmatch(
+        r"(?:[0-9]+-)?[A-Z][0-9]{3}"
+    )
     read = sum((_decimal_sum(raw[c]) for c in cols), Decimal(0))
     accepted = sum((_decimal_sum(raw.loc[keep, c]) for c in cols), Decimal(0))
     assert read > Decimal("2e13")
@@ -232,7 +295,9 @@ def test_mexico_amounts_are_conserved_to_the_cent(shared_data: Path, year: int) 
 
 def test_chile_amounts_are_conserved_to_the_cent(shared_data: Path) -> None:
     t = peir.read_budget(shared_data / CL, SPECS / "cl_dipres_ley_presupuestos_2017/budget.yaml")
-    raw = pd.read_csv(shared_data / CL, sep=";", header=None, names=CL_NAMES, dtype=str, keep_default_na=False)
+    raw = pd.read_csv(
+        shared_data / CL, sep=";", header=None, names=CL_NAMES, dtype=str, keep_default_na=False
+    )
     keep = (raw["Item"] == "") & ~raw["Subtítulo"].str.fullmatch("0[0-9]|1[0-9]")
     read = _decimal_sum(raw["Monto Pesos"], scale=1000, comma_decimal=True)
     accepted = _decimal_sum(raw.loc[keep, "Monto Pesos"], scale=1000, comma_decimal=True)
@@ -245,11 +310,14 @@ def test_boost_amounts_are_conserved(shared_data: Path) -> None:
     1e15 amount is parsed to the nearest 1/8, so the whole file (1.5e16 in 98 currencies) is
     conserved to the float's precision of each amount, and the lines kept to the cent."""
     path = shared_data / "real/wb_boost_cross_country_judiciary/budget_execution.csv"
-    t = peir.read_budget(path, SPECS / "wb_boost_cross_country_judiciary/budget_execution_central_america.yaml")
+    t = peir.read_budget(
+        path, SPECS / "wb_boost_cross_country_judiciary/budget_execution_central_america.yaml"
+    )
     raw = pd.read_csv(path, dtype=str, keep_default_na=False)
     values = ["approved_value", "executed_value"]
     keep = raw["country_code"].isin(["SLV", "CRI", "GTM", "HND", "PAN"]) & raw["budget_line"].isin(
-        ["Spending in judiciary", "Spending in wages in judiciary"])
+        ["Spending in judiciary", "Spending in wages in judiciary"]
+    )
     read = sum((_decimal_sum(raw[c]) for c in values), Decimal(0))
     accepted = sum((_decimal_sum(raw.loc[keep, c]) for c in values), Decimal(0))
     r = t.report
@@ -258,7 +326,9 @@ def test_boost_amounts_are_conserved(shared_data: Path) -> None:
     floats = pd.concat([pd.to_numeric(raw[c], errors="coerce") for c in values]).dropna().abs()
     bound = Decimal(float(np.spacing(floats).sum())) / 2  # half an ulp of every amount, added up
     assert abs(r.amounts_exact["read"] - read) <= bound
-    assert abs(r.amounts_exact["read"] - r.amounts_exact["accepted"] - r.amounts_exact["rejected"]) < Decimal("1e-4")
+    assert abs(
+        r.amounts_exact["read"] - r.amounts_exact["accepted"] - r.amounts_exact["rejected"]
+    ) < Decimal("1e-4")
 
 
 # ------------------------------------------------------------------------------------------
@@ -266,7 +336,10 @@ def test_boost_amounts_are_conserved(shared_data: Path) -> None:
 # ------------------------------------------------------------------------------------------
 
 AR = Path("real/ar_mecon_gasto_publico_consolidado_funcion/raw")
-AR_SPECS = {"budget_1980_1986.yaml": (range(1980, 1987), 1000), "budget_1987_2017.yaml": (range(1987, 2018), 10**6)}
+AR_SPECS = {
+    "budget_1980_1986.yaml": (range(1980, 1987), 1000),
+    "budget_1987_2017.yaml": (range(1987, 2018), 10**6),
+}
 
 
 def test_argentina_inspect_reads_the_xls_as_a_workbook(shared_data: Path) -> None:
@@ -289,7 +362,12 @@ def test_argentina_functions_by_year_and_amounts_conserved(shared_data: Path, le
     codes = [str(c).strip() for c in sheet.col_values(0)]
     for name, (years, mult) in AR_SPECS.items():
         spec = peir.ReadSpec.from_yaml(SPECS / "ar_mecon_gasto_publico_consolidado_funcion" / name)
-        t = peir.read_budget(path, spec.model_copy(update={"constants": {**spec.constants, "institution_code": level.upper()}}))
+        t = peir.read_budget(
+            path,
+            spec.model_copy(
+                update={"constants": {**spec.constants, "institution_code": level.upper()}}
+            ),
+        )
         r = t.report
         assert r.ok and not (r.issues["severity"] != "info").any(), r
         assert set(t.frame["func"]) == {"1.1.2", "1.1.3"} and set(t.frame["year"]) == set(years)
@@ -303,7 +381,9 @@ def test_argentina_functions_by_year_and_amounts_conserved(shared_data: Path, le
                     read += Decimal(repr(v)) * mult
                     if codes[i] in ("1.1.2", "1.1.3"):
                         accepted += Decimal(repr(v)) * mult
-                        got = t.frame[(t.frame["year"] == int(h)) & (t.frame["func"] == codes[i])]["amount"]
+                        got = t.frame[(t.frame["year"] == int(h)) & (t.frame["func"] == codes[i])][
+                            "amount"
+                        ]
                         assert got.tolist() == [pytest.approx(v * mult, rel=1e-15)]
         assert accepted > 0 or level == "municipal"  # the municipalities spend nothing on either
         _conserved(r, read, accepted)

@@ -28,7 +28,9 @@ def us(shared_data: Path) -> dict[str, Any]:
         h = us_states_dataset(shared_data).harmonize(base_year=2016)
         brief = make_brief(h, lang="en", country="USA")
     jeee = pd.read_csv(shared_data / "real" / "us_bjs_jeee" / "us_jeee_state_2013_2016.csv")
-    ucr = pd.read_csv(shared_data / "real" / "us_states_ucr_crimes" / "crime_rates_1985_2017_ucr_us_states.csv")
+    ucr = pd.read_csv(
+        shared_data / "real" / "us_states_ucr_crimes" / "crime_rates_1985_2017_ucr_us_states.csv"
+    )
     src = jeee.merge(ucr, on=["state", "year"])
     src = src[src["year"] == 2016].set_index("state")
     return {"md": to_markdown(brief), "src": src, "brief": brief}
@@ -36,7 +38,7 @@ def us(shared_data: Path) -> dict[str, Any]:
 
 def _regions(md: str) -> str:
     n = section_number("sec.regions")
-    return md[md.index(f"\n## {n}. "): md.index(f"\n## {n + 1}. ")]
+    return md[md.index(f"\n## {n}. ") : md.index(f"\n## {n + 1}. ")]
 
 
 def _f(v: float, d: int) -> str:
@@ -52,7 +54,11 @@ def test_every_state_has_its_row_with_the_source_figures(us: dict[str, Any]) -> 
         per_capita = spending / r["population"]
         crime = r["violent.crime.rate"] + r["property.crime.rate"]  # the UCR's published rates
         homicide = r["murder.and.nonnegligent.manslaughter.rate"]
-        staff = (r["emp_police"] + r["emp_judicial_legal"] + r["emp_corrections"]) / r["population"] * 1e5
+        staff = (
+            (r["emp_police"] + r["emp_judicial_legal"] + r["emp_corrections"])
+            / r["population"]
+            * 1e5
+        )
         row = f"| {state} | {_f(per_capita, 2)} | {_f(crime, 1)} | {_f(homicide, 1)} | {_f(staff, 1)} |"
         assert row in part, row
     assert "| Alabama | 489.33 | 3,479.8 | 8.4 |" in part  # 2016, literal
@@ -61,7 +67,11 @@ def test_every_state_has_its_row_with_the_source_figures(us: dict[str, Any]) -> 
 def test_dispersion_and_correlation_by_hand(us: dict[str, Any]) -> None:
     part = _regions(us["md"])
     src = us["src"]
-    pc = (src["exp_police_k"] + src["exp_judicial_legal_k"] + src["exp_corrections_k"]) * 1000 / src["population"]
+    pc = (
+        (src["exp_police_k"] + src["exp_judicial_legal_k"] + src["exp_corrections_k"])
+        * 1000
+        / src["population"]
+    )
     crime = (src["violent.crime.total"] + src["property.crime.total"]) / src["population"] * 1e5
     cv = pc.std(ddof=0) / pc.mean() * 100
     r = np.corrcoef(pc, crime)[0, 1]
@@ -69,8 +79,10 @@ def test_dispersion_and_correlation_by_hand(us: dict[str, Any]) -> None:
     assert f"correlate at r = {_f(r, 2)} in 2016" in part
     assert f"| 2016 | {_f(cv, 1)} | {_f(pc.max() / pc.min(), 2)} | {_f(r, 2)} |" in part
     top, low = pc.idxmax(), pc.idxmin()
-    assert (f"Across 51 regions in 2016, spending per inhabitant ranges from {_f(pc.min(), 0)} ({low}) "
-            f"to {_f(pc.max(), 0)} ({top}).") in part
+    assert (
+        f"Across 51 regions in 2016, spending per inhabitant ranges from {_f(pc.min(), 0)} ({low}) "
+        f"to {_f(pc.max(), 0)} ({top})."
+    ) in part
 
 
 def test_the_regional_charts_are_drawn(us: dict[str, Any]) -> None:

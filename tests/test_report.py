@@ -81,7 +81,14 @@ def test_number_formats_per_language() -> None:
 
 
 def test_translation_table_complete_and_distinct() -> None:
-    same_ok = {"fig.indicator_trend", "msg.indicator_value", "col.amount_real", "w.no", "w.error", "ax.total"}
+    same_ok = {
+        "fig.indicator_trend",
+        "msg.indicator_value",
+        "col.amount_real",
+        "w.no",
+        "w.error",
+        "ax.total",
+    }
     for key, (en, es) in TEXT.items():
         assert en and es, key
         if key not in same_ok:
@@ -146,7 +153,10 @@ def _check_numbers(out: Path, h: Any, peers: Any = None, comp: dict[str, Any] | 
     md = (out / "brief.md").read_text("utf-8")
     assert len(nums) > 0
     if comp is None:
-        comp = {"main": _national(compute(h)), "peers": _national(compute(peers)) if peers is not None else None}
+        comp = {
+            "main": _national(compute(h)),
+            "peers": _national(compute(peers)) if peers is not None else None,
+        }
     checked = 0
     for r in nums.itertuples(index=False):
         assert str(r.text) in md, f"{r.text!r} ({r.indicator}) is not printed in brief.md"
@@ -154,7 +164,11 @@ def _check_numbers(out: Path, h: Any, peers: Any = None, comp: dict[str, Any] | 
         if r.origin == "compute":
             src = comp[r.dataset]
             assert src is not None
-            sel = src[(src["indicator"] == r.indicator) & (src["country"] == r.country) & (src["year"] == int(r.year))]
+            sel = src[
+                (src["indicator"] == r.indicator)
+                & (src["country"] == r.country)
+                & (src["year"] == int(r.year))
+            ]
             link = str(r.link) if isinstance(r.link, str) and r.link else key.get("link", "")
             if link:
                 sel = sel[sel["link"] == link]
@@ -162,16 +176,25 @@ def _check_numbers(out: Path, h: Any, peers: Any = None, comp: dict[str, Any] | 
                 sel = sel[sel["group"].astype(str) == str(key["group"])]
             assert len(sel) >= 1, f"no computed value for {r}"
             expected = float(sel["value"].iloc[0])
-            assert math.isclose(float(r.value), expected, rel_tol=1e-9, abs_tol=1e-12), (r, expected)
+            assert math.isclose(float(r.value), expected, rel_tol=1e-9, abs_tol=1e-12), (
+                r,
+                expected,
+            )
             checked += 1
         elif r.origin == "derived" and "from" in key:
             src = comp[r.dataset]
             assert src is not None
-            s = src[(src["indicator"] == r.indicator) & (src["country"] == r.country)].set_index("year")["value"]
+            s = src[(src["indicator"] == r.indicator) & (src["country"] == r.country)].set_index(
+                "year"
+            )["value"]
             expected = (s[key["to"]] / s[key["from"]] - 1) * 100
             assert math.isclose(float(r.value), float(expected), rel_tol=1e-9), r
             checked += 1
-        elif r.origin == "funnel" and r.indicator in ("count", "ratio_to_first", "ratio_to_previous"):
+        elif r.origin == "funnel" and r.indicator in (
+            "count",
+            "ratio_to_first",
+            "ratio_to_previous",
+        ):
             from peir.allocation import funnel
 
             f = funnel(h, country=r.country, year=int(r.year))
@@ -208,7 +231,9 @@ def _template_numbers(lang: str) -> set[str]:
 
 
 @pytest.mark.parametrize("lang", ["en", "es"])
-def test_every_number_in_the_prose_is_recorded(slv_briefs: dict[str, Any], sim_brief: Path, lang: str) -> None:
+def test_every_number_in_the_prose_is_recorded(
+    slv_briefs: dict[str, Any], sim_brief: Path, lang: str
+) -> None:
     dirs = [slv_briefs[lang]] + ([sim_brief] if lang == "en" else [])
     for d in dirs:
         md = (d / "brief.md").read_text("utf-8")
@@ -218,7 +243,9 @@ def test_every_number_in_the_prose_is_recorded(slv_briefs: dict[str, Any], sim_b
         assert not missing, f"numbers printed without a record in numbers.csv: {missing}"
 
 
-def test_numbers_printed_are_those_computed_el_salvador(slv: tuple[Any, Any], slv_briefs: dict[str, Any]) -> None:
+def test_numbers_printed_are_those_computed_el_salvador(
+    slv: tuple[Any, Any], slv_briefs: dict[str, Any]
+) -> None:
     """Consistency, not a golden test: every number the brief records is the value the named
     model computes on the same data (the literal golden values of the El Salvador brief, with
     their sources, are in test_report_elsalvador.py)."""
@@ -232,7 +259,14 @@ def test_numbers_printed_are_those_computed_simulated(sim: Any, sim_brief: Path)
     assert _check_numbers(sim_brief, sim) > 50
     nums = pd.read_csv(sim_brief / "numbers.csv")
     # the rich data fills every section
-    assert {"spending", "composition", "credibility", "performance", "efficiency", "results-matrix"} <= set(nums["section"])
+    assert {
+        "spending",
+        "composition",
+        "credibility",
+        "performance",
+        "efficiency",
+        "results-matrix",
+    } <= set(nums["section"])
     md = (sim_brief / "brief.md").read_text("utf-8")
     assert "PEFA PI-1: score" in md
     assert "comparable units were scored by DEA" in md
@@ -307,13 +341,17 @@ def test_spanish_brief_has_no_english_labels(slv_briefs: dict[str, Any]) -> None
     english = _english_labels()
     for text in p.texts:
         for en in english:
-            assert not re.search(rf"\b{re.escape(en)}\b", text), f"English {en!r} in Spanish label {text!r}"
+            assert not re.search(rf"\b{re.escape(en)}\b", text), (
+                f"English {en!r} in Spanish label {text!r}"
+            )
     # sentence templates: no English sentence fragment anywhere in the Spanish document
     for key, (en, _es) in TEXT.items():
         if key.startswith(("msg.", "na.", "limit.", "rm.", "annex.", "doc.", "note.")):
             for part in re.split(r"{\w+}", en):
                 if len(part.strip()) >= 15:
-                    assert part.strip() not in html, f"English sentence part of {key} in Spanish brief"
+                    assert part.strip() not in html, (
+                        f"English sentence part of {key} in Spanish brief"
+                    )
 
 
 def test_spanish_brief_of_rich_data_has_no_english_labels(sim: Any) -> None:
@@ -322,19 +360,27 @@ def test_spanish_brief_of_rich_data_has_no_english_labels(sim: Any) -> None:
 
     md = to_markdown(make_brief(sim, lang="es"))
     labels = re.findall(r"^#{1,3} (.+)$", md, flags=re.M)
-    labels += [c.strip() for line in re.findall(r"^\|(.+)\|$", md, flags=re.M) for c in line.split("|")]
-    labels += re.findall(r"^\*\*(.+)\*\*$", md, flags=re.M) + re.findall(r"^_(.+)_$", md, flags=re.M)
+    labels += [
+        c.strip() for line in re.findall(r"^\|(.+)\|$", md, flags=re.M) for c in line.split("|")
+    ]
+    labels += re.findall(r"^\*\*(.+)\*\*$", md, flags=re.M) + re.findall(
+        r"^_(.+)_$", md, flags=re.M
+    )
     english = _english_labels()
     for text in labels:
         if text.startswith(("synthetic", "XSA")) or re.fullmatch(r"[\d.,%–\s-]*", text):
             continue  # data values
         for en in english:
-            assert not re.search(rf"\b{re.escape(en)}\b", text), f"English {en!r} in Spanish label {text!r}"
+            assert not re.search(rf"\b{re.escape(en)}\b", text), (
+                f"English {en!r} in Spanish label {text!r}"
+            )
     for key, (en, _es) in TEXT.items():
         if key.startswith(("msg.", "na.", "limit.", "rm.", "annex.", "doc.", "note.")):
             for part in re.split(r"{\w+}", en):
                 if len(part.strip()) >= 15:
-                    assert part.strip() not in md, f"English sentence part of {key} in Spanish brief"
+                    assert part.strip() not in md, (
+                        f"English sentence part of {key} in Spanish brief"
+                    )
 
 
 def test_spanish_figures_have_spanish_labels(slv_briefs: dict[str, Any]) -> None:
@@ -405,8 +451,14 @@ def _thin_dataset(*, spending: bool = True, caseload: bool = True) -> Any:
             "headline": [True],
         }
     )
-    ctx = pd.DataFrame({"country": ["AAA", "AAA"], "year": [2020, 2021], "population": [1e6, 1.01e6],
-                        "gdp_lcu": [1e4, 1.1e4]})
+    ctx = pd.DataFrame(
+        {
+            "country": ["AAA", "AAA"],
+            "year": [2020, 2021],
+            "population": [1e6, 1.01e6],
+            "gdp_lcu": [1e4, 1.1e4],
+        }
+    )
     return HarmonizedDataset(
         spending=sp if spending else sp.iloc[0:0],
         caseload=cl if caseload else cl.iloc[0:0],
@@ -418,14 +470,26 @@ def _thin_dataset(*, spending: bool = True, caseload: bool = True) -> Any:
 
 
 @pytest.mark.parametrize(
-    "spending,caseload,lang", [(True, True, "en"), (False, True, "es"), (True, False, "es"), (False, False, "en")]
+    "spending,caseload,lang",
+    [(True, True, "en"), (False, True, "es"), (True, False, "es"), (False, False, "en")],
 )
 def test_thin_data_never_crashes(spending: bool, caseload: bool, lang: str, tmp_path: Path) -> None:
     h = _thin_dataset(spending=spending, caseload=caseload)
     brief = make_brief(h, lang=lang)
     assert [s.id for s in brief.sections] == [
-        "key-messages", "spending", "composition", "personnel", "funding", "credibility", "performance",
-        "regions", "efficiency", "outlook", "results-matrix", "reconciliation", "annex",
+        "key-messages",
+        "spending",
+        "composition",
+        "personnel",
+        "funding",
+        "credibility",
+        "performance",
+        "regions",
+        "efficiency",
+        "outlook",
+        "results-matrix",
+        "reconciliation",
+        "annex",
     ]
     from peir.report.render import to_markdown
 
@@ -444,7 +508,13 @@ def test_thin_data_never_crashes(spending: bool, caseload: bool, lang: str, tmp_
 def test_progress_callback_and_bad_arguments(tmp_path: Path) -> None:
     h = _thin_dataset()
     calls: list[tuple[str, int, int]] = []
-    path = build_brief(h, out_dir=tmp_path, lang="es", formats=("md",), progress=lambda s, i, n: calls.append((s, i, n)))
+    path = build_brief(
+        h,
+        out_dir=tmp_path,
+        lang="es",
+        formats=("md",),
+        progress=lambda s, i, n: calls.append((s, i, n)),
+    )
     assert path.name == "brief.md" and not (tmp_path / "brief.html").exists()
     assert calls and calls[0][1] == 1 and all(n == calls[0][2] for _, _, n in calls)
     with pytest.raises(peir.PeirError):
@@ -458,7 +528,9 @@ def test_other_countries_of_the_dataset_are_the_peers() -> None:
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        h = simulate(seed=1, countries=3, n_regions=2, years=range(2021, 2023)).harmonize(base_year=2021)
+        h = simulate(seed=1, countries=3, n_regions=2, years=range(2021, 2023)).harmonize(
+            base_year=2021
+        )
     brief = make_brief(h, lang="en", country="XSB")
     peers = brief.numbers[brief.numbers["dataset"] == "peers"]
     assert len(peers) >= 3 and set(peers["country"]) >= {"XSA", "XSB", "XSC"}
@@ -487,4 +559,3 @@ def test_dea_section_recovers_the_hidden_efficiency() -> None:
 def test_synthetic_data_is_labelled(sim_brief: Path) -> None:
     html = (sim_brief / "brief.html").read_text("utf-8")
     assert t("doc.synthetic", "en") in html
-

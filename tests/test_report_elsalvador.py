@@ -44,7 +44,9 @@ PER_CAPITA_2012 = "99.0"  # 605,554,902.92 / 6,113,975 = 99.04
 PCT_GDP_2011 = "2.93%"  # 593,908,278.00 / 20,283,780,000 * 100 = 2.9280
 DIFF_2011 = "+0.13 pp"  # 2.93 - 2.8 (the published figure)
 HOMICIDE_RATE_2012 = "42.4"  # 2,594 / 6,113,975 * 100,000 = 42.43
-PI1_2010_2012 = "105.0%, 102.0%, 98.8%"  # executed / approved, the three years before the as-of year
+PI1_2010_2012 = (
+    "105.0%, 102.0%, 98.8%"  # executed / approved, the three years before the as-of year
+)
 
 
 @pytest.fixture(scope="module")
@@ -62,8 +64,15 @@ def briefs(slv: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> dic
     out = {}
     for lang in ("en", "es"):
         d = tmp_path_factory.mktemp(f"slv2012_{lang}")
-        build_brief(slv["h"], out_dir=d, lang=lang, peers=slv["peers"], as_of=AS_OF,
-                    published=slv["ds"].meta["published_figures"], requests=slv["ds"].meta["data_requests"])
+        build_brief(
+            slv["h"],
+            out_dir=d,
+            lang=lang,
+            peers=slv["peers"],
+            as_of=AS_OF,
+            published=slv["ds"].meta["published_figures"],
+            requests=slv["ds"].meta["data_requests"],
+        )
         out[lang] = d
     return out
 
@@ -71,14 +80,16 @@ def briefs(slv: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> dic
 def _section(md: str, n: int) -> str:
     start = md.index(f"\n## {n}. ")
     nxt = md.find(f"\n## {n + 1}. ", start + 1)
-    return md[start: nxt if nxt > 0 else None]
+    return md[start : nxt if nxt > 0 else None]
 
 
 def test_key_messages_are_from_2011_and_2012(briefs: dict[str, Path]) -> None:
     md = (briefs["en"] / "brief.md").read_text("utf-8")
     key = _section(md, 1)
-    assert f"In 2012, El Salvador spent {EXECUTED_2012_M} million USD on security and justice (executed), " \
-           f"{PCT_GDP_2012} of GDP and {PER_CAPITA_2012} USD per inhabitant." in key
+    assert (
+        f"In 2012, El Salvador spent {EXECUTED_2012_M} million USD on security and justice (executed), "
+        f"{PCT_GDP_2012} of GDP and {PER_CAPITA_2012} USD per inhabitant." in key
+    )
     assert f"The homicide rate was {HOMICIDE_RATE_2012} per 100,000 inhabitants in 2012" in key
     # the projection looks forward from the as-of year by design; every other message looks back
     past = "\n".join(p for p in key.split("\n\n") if not p.startswith("In the baseline"))
@@ -87,7 +98,9 @@ def test_key_messages_are_from_2011_and_2012(briefs: dict[str, Path]) -> None:
     assert "constant prices of 2012" in md  # prices default to the as-of year
     assert "as of 2012" in md.splitlines()[2]
     nums = pd.read_csv(briefs["en"] / "numbers.csv")
-    assert nums.loc[nums["section"] != "outlook", "year"].dropna().max() <= AS_OF  # outlook: forward
+    assert (
+        nums.loc[nums["section"] != "outlook", "year"].dropna().max() <= AS_OF
+    )  # outlook: forward
     assert f"PEFA PI-1: score A. Aggregate outturn was {PI1_2010_2012} of the approved budget" in md
 
 
@@ -95,7 +108,9 @@ def test_reconciliation_row_for_2_8_percent_of_gdp(briefs: dict[str, Path]) -> N
     md = (briefs["en"] / "brief.md").read_text("utf-8")
     rec = _section(md, section_number("sec.reconciliation"))
     assert "Reconciliation with published figures" in rec
-    row = next(line for line in rec.splitlines() if line.startswith("| Spending as % of GDP | 2011 |"))
+    row = next(
+        line for line in rec.splitlines() if line.startswith("| Spending as % of GDP | 2011 |")
+    )
     cells = [c.strip() for c in row.strip("|").split(" | ")]
     assert cells[2] == "2.8%" and cells[4] == PCT_GDP_2011 and cells[5] == DIFF_2011, cells
     assert "GDP vintage" in cells[6]
@@ -150,12 +165,18 @@ def test_no_link_share_before_the_split_in_a_2012_brief(briefs: dict[str, Path])
     link-share baseline; the composition by institution is the sector's."""
     md = (briefs["en"] / "brief.md").read_text("utf-8")
     comp = _section(md, section_number("sec.composition"))
-    assert "The data does not split the sector's spending by link: in 2012, 55.6% of it " \
-           "(Ministerio de Justicia y Seguridad Pública (MJSP)) is not split by unit" in comp
+    assert (
+        "The data does not split the sector's spending by link: in 2012, 55.6% of it "
+        "(Ministerio de Justicia y Seguridad Pública (MJSP)) is not split by unit" in comp
+    )
     assert "composition_by_link.png" not in md
     assert not (briefs["en"] / "figures" / "composition_by_link.png").exists()
-    assert "Share of spending by link" not in _section(md, section_number("sec.results"))  # no baseline from an unsplit year
-    link_rows = [ln for ln in comp.splitlines() if ln.startswith("| 20") and "| Unallocated |" in ln]
+    assert "Share of spending by link" not in _section(
+        md, section_number("sec.results")
+    )  # no baseline from an unsplit year
+    link_rows = [
+        ln for ln in comp.splitlines() if ln.startswith("| 20") and "| Unallocated |" in ln
+    ]
     assert link_rows and all(ln.rstrip().endswith("| – |") for ln in link_rows), link_rows
 
 
@@ -163,8 +184,10 @@ def test_peers_are_named_as_the_judiciary(briefs: dict[str, Path]) -> None:
     """central_america is BOOST *judiciary* spending: SLV 2012 = 0.97 % of GDP (BOOST), i.e. the
     Órgano Judicial (208.1 M / 21,386.15 M GDP = 0.973 % in the main data), never the sector."""
     md = (briefs["en"] / "brief.md").read_text("utf-8")
-    peers = md[md.index("### Comparison with peers"):md.index("## 3. ")]
-    assert "In 2012, El Salvador spent 0.97% of GDP on Judiciary (BOOST functional aggregate)" in peers
+    peers = md[md.index("### Comparison with peers") : md.index("## 3. ")]
+    assert (
+        "In 2012, El Salvador spent 0.97% of GDP on Judiciary (BOOST functional aggregate)" in peers
+    )
     assert "not of the security and justice sector" in peers
     assert "Comparison with peers: Judiciary (BOOST functional aggregate), % of GDP (2012)" in peers
     assert "on judicial process" not in md and "on security and justice; the median" not in md
@@ -195,15 +218,31 @@ def test_five_packs_are_written(briefs: dict[str, Path]) -> None:
     for lang in ("en", "es"):
         groups = briefs[lang] / "groups"
         assert sorted(p.name for p in groups.iterdir()) == sorted(
-            f"{lk.value}.{ext}" for lk in CHAIN_LINKS for ext in ("html", "xlsx"))
+            f"{lk.value}.{ext}" for lk in CHAIN_LINKS for ext in ("html", "xlsx")
+        )
         for lk in CHAIN_LINKS:
             html = (groups / f"{lk.value}.html").read_text("utf-8")
             assert lk.label(lang) in html
-            for key in ("pk.spending", "pk.indicators", "pk.peers", "pk.efficiency", "pk.position",
-                        "pk.outlook", "pk.cost_of_crime", "pk.results", "pk.requests"):
+            for key in (
+                "pk.spending",
+                "pk.indicators",
+                "pk.peers",
+                "pk.efficiency",
+                "pk.position",
+                "pk.outlook",
+                "pk.cost_of_crime",
+                "pk.results",
+                "pk.requests",
+            ):
                 assert t(key, lang) in html, (lk.value, key)
-            for key in ("col.timeframe", "col.cost", "col.funding_source", "col.responsible_institution",
-                        "col.budget_line", "col.baseline"):
+            for key in (
+                "col.timeframe",
+                "col.cost",
+                "col.funding_source",
+                "col.responsible_institution",
+                "col.budget_line",
+                "col.baseline",
+            ):
                 assert t(key, lang) in html, (lk.value, key)
             wb = load_workbook(groups / f"{lk.value}.xlsx")
             assert len(wb.sheetnames) >= 3
@@ -262,11 +301,20 @@ def _data_texts(slv: dict[str, Any]) -> list[str]:
     """Text that comes from the data (names, sources, notes, the example's prose): not peir's."""
     h = slv["h"]
     out: set[str] = set()
-    for frame in (h.spending, h.caseload, h.context, h.discrepancies, h.transfers, slv["peers"].spending,
-                  slv["peers"].context):
+    for frame in (
+        h.spending,
+        h.caseload,
+        h.context,
+        h.discrepancies,
+        h.transfers,
+        slv["peers"].spending,
+        slv["peers"].context,
+    ):
         for col in frame.columns:
-            if pd.api.types.is_object_dtype(frame[col]) or pd.api.types.is_string_dtype(frame[col]) or isinstance(
-                frame[col].dtype, pd.CategoricalDtype
+            if (
+                pd.api.types.is_object_dtype(frame[col])
+                or pd.api.types.is_string_dtype(frame[col])
+                or isinstance(frame[col].dtype, pd.CategoricalDtype)
             ):
                 out |= {str(v) for v in frame[col].dropna().unique() if len(str(v)) > 2}
     meta = slv["ds"].meta
@@ -275,7 +323,9 @@ def _data_texts(slv: dict[str, Any]) -> list[str]:
     out |= {str(v) for v in h.provenance.get("series_used", {}).get("population_source", [])}
     from peir.report.names import budget_sources
 
-    out |= set(budget_sources(h.spending, limit=100)) | set(budget_sources(slv["peers"].spending, limit=100))
+    out |= set(budget_sources(h.spending, limit=100)) | set(
+        budget_sources(slv["peers"].spending, limit=100)
+    )
     return sorted((x for x in out if len(x) > 5), key=len, reverse=True)
 
 
@@ -285,8 +335,11 @@ def _untranslated(texts: list[str], data: list[str]) -> list[str]:
         for d in data:
             if d in text:
                 text = text.replace(d, " ")
-        text = re.sub(r"peir[\w.]*|brief\.xlsx|numbers\.csv|quote_rejected(=True)?|published_figures|peir\.yaml",
-                      " ", text)
+        text = re.sub(
+            r"peir[\w.]*|brief\.xlsx|numbers\.csv|quote_rejected(=True)?|published_figures|peir\.yaml",
+            " ",
+            text,
+        )
         text = re.sub(r"\b[a-z]+(?:_[a-z]+)+\b", " ", text)  # configuration keys (cost_of_crime)
         words = set(re.findall(r"[^\W\d_]+", text.lower()))
         bad = words & ENGLISH
@@ -295,7 +348,9 @@ def _untranslated(texts: list[str], data: list[str]) -> list[str]:
     return found
 
 
-def test_spanish_outputs_have_no_untranslated_english(slv: dict[str, Any], briefs: dict[str, Path]) -> None:
+def test_spanish_outputs_have_no_untranslated_english(
+    slv: dict[str, Any], briefs: dict[str, Path]
+) -> None:
     d = briefs["es"]
     data = _data_texts(slv)
     texts: list[str] = []
@@ -361,9 +416,17 @@ def test_rejected_text_is_quoted_only_on_request() -> None:
     from peir.tables import ValidationReport
 
     h = peir.load_example("el_salvador").harmonize(base_year=2020)
-    issues = pd.DataFrame({"source_ref": ["budget.csv"], "row": [7], "column": ["amount"],
-                           "value": ["SECRET-7 victim name"], "code": ["not_a_number"], "severity": ["error"],
-                           "message": ["amount='SECRET-7 victim name' is not a number"]})
+    issues = pd.DataFrame(
+        {
+            "source_ref": ["budget.csv"],
+            "row": [7],
+            "column": ["amount"],
+            "value": ["SECRET-7 victim name"],
+            "code": ["not_a_number"],
+            "severity": ["error"],
+            "message": ["amount='SECRET-7 victim name' is not a number"],
+        }
+    )
     rep = ValidationReport(issues=issues)
     h2 = replace(h, report=rep)
     from peir.report.render import to_markdown
@@ -374,7 +437,9 @@ def test_rejected_text_is_quoted_only_on_request() -> None:
     assert "SECRET-7" in quoted
 
 
-def test_the_harmonised_dataset_carries_the_published_figures(slv: dict[str, Any], tmp_path: Path) -> None:
+def test_the_harmonised_dataset_carries_the_published_figures(
+    slv: dict[str, Any], tmp_path: Path
+) -> None:
     """HarmonizedDataset.meta holds the example's meta, so build_brief needs no published=;
     the meta survives the Parquet round trip."""
     from peir.dataset import read_harmonized
@@ -399,11 +464,13 @@ def test_the_harmonised_dataset_carries_the_published_figures(slv: dict[str, Any
 #: 326,018,640 = 103.24; Órgano Judicial 208,127,730.57 / 226,861,385 = 91.74; FGR
 #: 34,344,038.24 / 33,550,440 = 102.37; PGR 20,757,722.58 / 20,443,535 = 101.54; CNJ
 #: 5,756,604.75 / 5,814,600 = 99.00.
-EXEC_2012 = {"Ministerio de Justicia y Seguridad Pública (MJSP)": "103.2",
-             "Órgano Judicial (Corte Suprema de Justicia)": "91.7",
-             "Fiscalía General de la República (FGR)": "102.4",
-             "Procuraduría General de la República (PGR)": "101.5",
-             "Consejo Nacional de la Judicatura (CNJ)": "99.0"}
+EXEC_2012 = {
+    "Ministerio de Justicia y Seguridad Pública (MJSP)": "103.2",
+    "Órgano Judicial (Corte Suprema de Justicia)": "91.7",
+    "Fiscalía General de la República (FGR)": "102.4",
+    "Procuraduría General de la República (PGR)": "101.5",
+    "Consejo Nacional de la Judicatura (CNJ)": "99.0",
+}
 
 
 def _later_years(text: str) -> set[int]:
@@ -419,18 +486,29 @@ def test_no_figure_later_than_the_as_of_year(briefs: dict[str, Path], slv: dict[
     requests += [str(f["source"]) for f in slv["ds"].meta["published_figures"]]
     for name in ("brief.md", "brief.html"):
         text = (briefs["en"] / name).read_text("utf-8")
-        text = re.sub(r"<style.*?</style>|<img[^>]*>|Generated by peir[^\n<]*|\w+ 20\d\d vintage"
-                      r"|…–20\d\d|rebased from.{0,80}?20\d\d|\(20\d\d=100\)|base year of constant prices.{0,80}?20\d\d"
-                      r"|In the baseline, [^\n]*|[^\n]*Constitución de la República[^\n]*|\| ….20\d\d \||WEO \w+ 20\d\d|\d{4}-\d\d-\d\d|20\d\d-20\d\d|20\d\d–20\d\d", " ", text,
-                      flags=re.S)
+        text = re.sub(
+            r"<style.*?</style>|<img[^>]*>|Generated by peir[^\n<]*|\w+ 20\d\d vintage"
+            r"|…–20\d\d|rebased from.{0,80}?20\d\d|\(20\d\d=100\)|base year of constant prices.{0,80}?20\d\d"
+            r"|In the baseline, [^\n]*|[^\n]*Constitución de la República[^\n]*|\| ….20\d\d \||WEO \w+ 20\d\d|\d{4}-\d\d-\d\d|20\d\d-20\d\d|20\d\d–20\d\d",
+            " ",
+            text,
+            flags=re.S,
+        )
         for r in requests:
             text = text.replace(r, " ").replace(r.replace("_", "\\_"), " ")
-        proj = re.search(r"(### |<h3[^>]*>)Baseline projection and fiscal envelope.*?(### |<h3)", text, flags=re.S)
+        proj = re.search(
+            r"(### |<h3[^>]*>)Baseline projection and fiscal envelope.*?(### |<h3)",
+            text,
+            flags=re.S,
+        )
         assert proj is not None, name
         assert _later_years(proj.group(0)) <= set(range(AS_OF + 1, AS_OF + 6)), name
-        rest = text[:proj.start()] + text[proj.end():]
-        assert not _later_years(rest), (name, sorted(_later_years(rest)),
-                                        [ln[:160] for ln in rest.splitlines() if _later_years(ln)][:5])
+        rest = text[: proj.start()] + text[proj.end() :]
+        assert not _later_years(rest), (
+            name,
+            sorted(_later_years(rest)),
+            [ln[:160] for ln in rest.splitlines() if _later_years(ln)][:5],
+        )
     nums = pd.read_csv(briefs["en"] / "numbers.csv")
     later = nums[nums["year"] > AS_OF]
     assert set(later["origin"]) <= {"outlook"}, later[["origin", "indicator", "year"]].head()
@@ -442,17 +520,26 @@ def test_the_outlook_starts_at_the_as_of_year(slv: dict[str, Any]) -> None:
     from peir.outlook import OutlookSpec
     from peir.report.render import to_markdown
 
-    md = to_markdown(make_brief(slv["h"], lang="en", as_of=AS_OF,
-                                outlook=OutlookSpec(base_year=2020, horizon=3)))
+    md = to_markdown(
+        make_brief(slv["h"], lang="en", as_of=AS_OF, outlook=OutlookSpec(base_year=2020, horizon=3))
+    )
     n = section_number("sec.outlook")
-    out = md[md.index(f"## {n}. "):md.index(f"## {n + 1}. ")]
-    assert "The outlook block sets the base year 2020, after the year of this brief (2012); " \
-           "the projection starts from 2012" in out
+    out = md[md.index(f"## {n}. ") : md.index(f"## {n + 1}. ")]
+    assert (
+        "The outlook block sets the base year 2020, after the year of this brief (2012); "
+        "the projection starts from 2012" in out
+    )
     assert "executed sector spending of 605.6 USD million in 2012" in out
-    assert "| 2015 |" in out and "| 2016 |" not in out and "2020" not in out.replace("base year 2020", "")
+    assert (
+        "| 2015 |" in out
+        and "| 2016 |" not in out
+        and "2020" not in out.replace("base year 2020", "")
+    )
 
 
-def test_execution_is_shown_by_institution_where_the_link_split_is_assumed(briefs: dict[str, Path]) -> None:
+def test_execution_is_shown_by_institution_where_the_link_split_is_assumed(
+    briefs: dict[str, Path],
+) -> None:
     """coverage[0].executed_by_link says the executed split is assumed: no execution rate by
     link is shown; the observed rates by institution are (2012, by hand: EXEC_2012)."""
     md = (briefs["en"] / "brief.md").read_text("utf-8")
@@ -460,7 +547,11 @@ def test_execution_is_shown_by_institution_where_the_link_split_is_assumed(brief
     assert "Execution rate by link" not in cred
     assert "Execution by link is not observed in this data" in cred
     head = next(ln for ln in cred.splitlines() if ln.startswith("| Year |") and "MJSP" in ln)
-    row = next(ln for ln in cred.splitlines() if ln.startswith("| 2012 |") and ln.count("|") == head.count("|"))
+    row = next(
+        ln
+        for ln in cred.splitlines()
+        if ln.startswith("| 2012 |") and ln.count("|") == head.count("|")
+    )
     cols = [c.strip() for c in head.strip("|").split(" | ")]
     vals = dict(zip(cols, [c.strip() for c in row.strip("|").split(" | ")]))
     for inst, rate in EXEC_2012.items():
@@ -486,6 +577,8 @@ def test_packs_have_the_outlook_and_the_requests(slv: dict[str, Any], tmp_path: 
     text = " ".join(str(p.text) for s in pack.sections for p in s.blocks if hasattr(p, "text"))
     assert "In the brief's baseline projection, spending on Judicial process of" in text
     req = next(t_ for t_ in pack.tables if t_.key == "data_requests").frame
-    assert "Ley de Presupuesto by unidad presupuestaria and línea de trabajo, 2008-2016" in set(req["what"])
+    assert "Ley de Presupuesto by unidad presupuestaria and línea de trabajo, 2008-2016" in set(
+        req["what"]
+    )
     old = make_brief(slv["h"], lang="en", as_of=AS_OF, outlook=spec).packs["patrol"]
     assert not any(t_.key == "link_projection" for t_ in old.tables)

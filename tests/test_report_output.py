@@ -68,7 +68,9 @@ def _poisoned() -> Any:
         warnings.simplefilter("ignore")
         h = simulate(seed=3, n_regions=6, years=range(2020, 2023)).harmonize(base_year=2020)
     sp = h.spending.copy()
-    for j, col in enumerate(("institution", "program", "funding_source", "basis", "source_ref", "region")):
+    for j, col in enumerate(
+        ("institution", "program", "funding_source", "basis", "source_ref", "region")
+    ):
         codes = sp["institution_code"].astype(str) if col == "institution" else sp[col].astype(str)
         mapping = {v: _payload(i + j, f" {v}") for i, v in enumerate(sorted(set(codes)))}
         sp[col] = codes.map(mapping)
@@ -80,11 +82,20 @@ def _poisoned() -> Any:
     cx = h.context.copy()
     cx["population_source"] = _payload(6, " population")
     cx["source_ref"] = _payload(0, " context")
-    disc = pd.DataFrame({"country": ["XSA"], "year": [2021], "measure": ["homicides"],
-                         "headline_source": [_payload(7)], "note": [_payload(1)]})
+    disc = pd.DataFrame(
+        {
+            "country": ["XSA"],
+            "year": [2021],
+            "measure": ["homicides"],
+            "headline_source": [_payload(7)],
+            "note": [_payload(1)],
+        }
+    )
     from dataclasses import replace
 
-    return replace(h, spending=sp, caseload=cl, context=cx, discrepancies=disc, name=_payload(6, " name"))
+    return replace(
+        h, spending=sp, caseload=cl, context=cx, discrepancies=disc, name=_payload(6, " name")
+    )
 
 
 @pytest.fixture(scope="module")
@@ -111,7 +122,9 @@ def _assert_no_raw_html(html: str) -> None:
     for tag, attrs in p.tags:
         assert not any(k.startswith("on") for k in attrs), (tag, attrs)
         if tag == "img":
-            assert str(attrs.get("src", "")).startswith(("data:image/png;base64,", "figures/")), attrs
+            assert str(attrs.get("src", "")).startswith(("data:image/png;base64,", "figures/")), (
+                attrs
+            )
         if tag == "a":
             assert not str(attrs.get("href", "")).lower().startswith("javascript:"), attrs
 
@@ -135,7 +148,9 @@ def test_csv_cells_are_neutralised(poisoned_brief: Path, tmp_path: Path) -> None
     bad = [c for c in cells if c.startswith(FORMULA_PREFIXES) and not _is_number(c)]
     assert not bad, bad[:5]
     # `peir indicators --out` writes through the same rule
-    assert csv_text("=1+1") == "'=1+1" and csv_text("-12.5") == "-12.5" and csv_text("\r=1") == "'\r=1"
+    assert (
+        csv_text("=1+1") == "'=1+1" and csv_text("-12.5") == "-12.5" and csv_text("\r=1") == "'\r=1"
+    )
 
 
 def _is_number(cell: str) -> bool:
@@ -182,8 +197,11 @@ def _assert_consistent(out: Path) -> dict[str, Any] | None:
     """A folder with a manifest is complete: every listed file exists with its bytes and
     sha256, and no other output file of peir's is there. Returns the manifest (or None)."""
     man = read_manifest(out)
-    present = {p.relative_to(out).as_posix() for p in out.rglob("*")
-               if p.is_file() and not p.relative_to(out).as_posix().startswith(".peir-tmp-")}
+    present = {
+        p.relative_to(out).as_posix()
+        for p in out.rglob("*")
+        if p.is_file() and not p.relative_to(out).as_posix().startswith(".peir-tmp-")
+    }
     if man is None:
         return None
     files = man["files"]
@@ -212,12 +230,13 @@ def test_manifest_lists_every_file_and_stale_files_go(small: Any, tmp_path: Path
     build_brief(small, out_dir=out, lang="es")
     man = _assert_consistent(out)
     assert man is not None and {"brief.html", "brief.md", "brief.xlsx", "numbers.csv"} <= {
-        e["file"] for e in man["files"]}
+        e["file"] for e in man["files"]
+    }
     (out / "notes.txt").write_text("mine")  # a file of the user's: kept
     build_brief(small, out_dir=out, lang="en", formats=("html",))
     man = _assert_consistent_except(out, {"notes.txt"})
     assert not (out / "brief.md").exists() and not (out / "brief.xlsx").exists()
-    assert "lang=\"en\"" in (out / "brief.html").read_text("utf-8")
+    assert 'lang="en"' in (out / "brief.html").read_text("utf-8")
     assert (out / "notes.txt").read_text() == "mine"
     assert not list(out.glob(".peir-tmp-*"))
 
@@ -236,8 +255,9 @@ def _assert_consistent_except(out: Path, keep: set[str]) -> dict[str, Any]:
             (out / name).write_bytes(data)
 
 
-def test_crash_while_moving_files_leaves_no_manifest(small: Any, tmp_path: Path,
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_crash_while_moving_files_leaves_no_manifest(
+    small: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     out = tmp_path / "out"
     build_brief(small, out_dir=out, lang="en", formats=("md",))
     old = _assert_consistent(out)
@@ -259,7 +279,9 @@ def test_crash_while_moving_files_leaves_no_manifest(small: Any, tmp_path: Path,
     assert read_manifest(out) is None  # not presented as complete
     # every file there is whole: the old one, or a new one moved in complete
     md = (out / "brief.md").read_text("utf-8")
-    assert _sha(out / "brief.md") == old_sha["brief.md"] or md.rstrip().splitlines()[-1].startswith("Generado")
+    assert _sha(out / "brief.md") == old_sha["brief.md"] or md.rstrip().splitlines()[-1].startswith(
+        "Generado"
+    )
     if (out / "brief.html").exists():
         assert (out / "brief.html").read_text("utf-8").rstrip().endswith("</html>")
     build_brief(small, out_dir=out, lang="es", formats=("md",))  # the next run repairs it
@@ -269,8 +291,20 @@ def test_crash_while_moving_files_leaves_no_manifest(small: Any, tmp_path: Path,
 
 def _cli(out: Path, *extra: str) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [sys.executable, "-m", "peir.cli", "-q", "brief", "--example", "el_salvador", "--out", str(out), *extra],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        [
+            sys.executable,
+            "-m",
+            "peir.cli",
+            "-q",
+            "brief",
+            "--example",
+            "el_salvador",
+            "--out",
+            str(out),
+            *extra,
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
 
 
@@ -314,8 +348,9 @@ def _enospc_after(n: int) -> Any:
     return store
 
 
-def test_full_disk_simulated(small: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                             capsys: pytest.CaptureFixture[str]) -> None:
+def test_full_disk_simulated(
+    small: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "out"
     build_brief(small, out_dir=out, lang="en", formats=("md",))
     before = _assert_consistent(out)
@@ -337,8 +372,12 @@ def _tiny_tmpfs(path: Path, size: str) -> Iterator[Path]:
     path.mkdir()
     if os.geteuid() != 0:
         pytest.skip("mounting a tmpfs needs root")
-    r = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)],
-                       capture_output=True, text=True, check=False)
+    r = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if r.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here: {r.stderr.strip()}")
     try:
@@ -361,8 +400,9 @@ def test_full_disk_real(small: Any, tmp_path: Path) -> None:
         assert not list(out.glob(".peir-tmp-*"))
 
 
-def test_unwritable_out_is_one_clear_error(small: Any, tmp_path: Path,
-                                           capsys: pytest.CaptureFixture[str]) -> None:
+def test_unwritable_out_is_one_clear_error(
+    small: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     blocker = tmp_path / "a_file"
     blocker.write_text("x")
     with pytest.raises(OutputError, match="not a folder"):
@@ -370,12 +410,16 @@ def test_unwritable_out_is_one_clear_error(small: Any, tmp_path: Path,
     assert main(["-q", "brief", "--example", "el_salvador", "--out", str(blocker / "out")]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and str(blocker / "out") in err[0], err
-    assert main(["-q", "indicators", "--example", "el_salvador", "--out", str(blocker / "x.csv")]) == 1
+    assert (
+        main(["-q", "indicators", "--example", "el_salvador", "--out", str(blocker / "x.csv")]) == 1
+    )
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "not a folder" in err[0], err
 
 
-def test_indicators_csv_is_neutralised_and_atomic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_indicators_csv_is_neutralised_and_atomic(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import peir.cli
 
     real = peir.cli.compute
@@ -397,7 +441,11 @@ def test_indicators_csv_is_neutralised_and_atomic(tmp_path: Path, monkeypatch: p
 def test_closed_pipe_ends_quietly() -> None:
     proc = subprocess.run(
         f"{sys.executable} -m peir.cli -q indicators --example central_america | head -1",
-        shell=True, capture_output=True, text=True, timeout=300, check=False,
+        shell=True,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
     assert proc.stdout.startswith("country,year")
     assert "Error" not in proc.stderr and "internal error" not in proc.stderr, proc.stderr

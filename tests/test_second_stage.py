@@ -37,8 +37,12 @@ def test_truncated_regression_maximises_the_likelihood_written_out():
         a = (1 - mu) / t[2]
         return -stats.truncnorm.logpdf(d, a, np.inf, loc=mu, scale=t[2]).sum()
 
-    ref = optimize.minimize(nll, [1.0, 1.0, 0.4], method="Nelder-Mead",
-                            options={"xatol": 1e-10, "fatol": 1e-12, "maxiter": 20000})
+    ref = optimize.minimize(
+        nll,
+        [1.0, 1.0, 0.4],
+        method="Nelder-Mead",
+        options={"xatol": 1e-10, "fatol": 1e-12, "maxiter": 20000},
+    )
     np.testing.assert_allclose(np.r_[beta, sigma], ref.x, rtol=1e-4)
 
 

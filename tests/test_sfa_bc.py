@@ -18,8 +18,12 @@ from peir.efficiency import load_sfa, sfa, sfa_panel
 
 PUB = TEST_DATA / "published"
 RICE = pd.read_csv(PUB / "riceProdPhil.csv")
-RICE = RICE.assign(lPROD=np.log(RICE["PROD"]), lAREA=np.log(RICE["AREA"]),
-                   lLABOR=np.log(RICE["LABOR"]), lNPK=np.log(RICE["NPK"]))
+RICE = RICE.assign(
+    lPROD=np.log(RICE["PROD"]),
+    lAREA=np.log(RICE["AREA"]),
+    lLABOR=np.log(RICE["LABOR"]),
+    lNPK=np.log(RICE["NPK"]),
+)
 XCOLS = ["lAREA", "lLABOR", "lNPK"]
 
 
@@ -41,11 +45,20 @@ def test_bc95_matches_frontier41(bc95):
     # β and γ to the printed 6 digits; the δ's and σ² sit on a flat ridge of the likelihood
     # (their standard errors exceed the estimates), where FRONTIER's own convergence
     # tolerance (1e-5) leaves the 5th digit
-    for ours, theirs in [("const", "(Intercept)"), ("lAREA", "lAREA"), ("lLABOR", "lLABOR"),
-                         ("lNPK", "lNPK"), ("gamma", "gamma")]:
+    for ours, theirs in [
+        ("const", "(Intercept)"),
+        ("lAREA", "lAREA"),
+        ("lLABOR", "lLABOR"),
+        ("lNPK", "lNPK"),
+        ("gamma", "gamma"),
+    ]:
         assert got[ours] == pytest.approx(want[theirs], abs=2e-6), ours
-    for ours, theirs in [("z_const", "Z_(Intercept)"), ("z_EDYRS", "Z_EDYRS"),
-                         ("z_BANRAT", "Z_BANRAT"), ("sigma2", "sigmaSq")]:
+    for ours, theirs in [
+        ("z_const", "Z_(Intercept)"),
+        ("z_EDYRS", "Z_EDYRS"),
+        ("z_BANRAT", "Z_BANRAT"),
+        ("sigma2", "sigmaSq"),
+    ]:
         assert got[ours] == pytest.approx(want[theirs], rel=5e-5), ours
     assert r.llf == pytest.approx(want["logLik"], abs=6e-4)  # printed to 3 decimals
     te = pd.read_csv(PUB / "frontier_rice_bc95_te.csv")["te_frontier"]
@@ -76,10 +89,17 @@ def test_bc95_recovers_known_parameters():
     a = (0 - mu) / su  # u ~ N+(mu, su^2): a normal truncated at 0
     u = stats.truncnorm.rvs(a, np.inf, loc=mu, scale=su, random_state=rng)
     y = beta[0] + beta[1] * x + rng.normal(0, sv, n) - u
-    r = sfa(pd.Series(y), pd.DataFrame({"x": x}), z=pd.DataFrame({"z": zv}),
-            dist="truncated-normal")
-    truth = {"const": beta[0], "x": beta[1], "z_const": delta[0], "z_z": delta[1],
-             "sigma2": su**2 + sv**2, "gamma": su**2 / (su**2 + sv**2)}
+    r = sfa(
+        pd.Series(y), pd.DataFrame({"x": x}), z=pd.DataFrame({"z": zv}), dist="truncated-normal"
+    )
+    truth = {
+        "const": beta[0],
+        "x": beta[1],
+        "z_const": delta[0],
+        "z_z": delta[1],
+        "sigma2": su**2 + sv**2,
+        "gamma": su**2 / (su**2 + sv**2),
+    }
     for name, value in truth.items():
         # within 3 standard errors of the truth
         assert abs(r.params[name] - value) < 3 * r.bse[name], (name, r.params[name], value)
@@ -92,8 +112,13 @@ DROPPED = [(1, 3), (1, 5), (14, 7), (28, 6)]  # the unbalanced panel of frontier
 
 def _check_against_frontier(r, coef_file, te_file, atol_beta, atol_te):
     want = _coef(coef_file)
-    pairs = [("const", "(Intercept)"), ("lAREA", "lAREA"), ("lLABOR", "lLABOR"),
-             ("lNPK", "lNPK"), ("eta", "time")]
+    pairs = [
+        ("const", "(Intercept)"),
+        ("lAREA", "lAREA"),
+        ("lLABOR", "lLABOR"),
+        ("lNPK", "lNPK"),
+        ("eta", "time"),
+    ]
     for ours, theirs in pairs:
         assert r.params[ours] == pytest.approx(want[theirs], abs=atol_beta), ours
     # σ², γ and μ on the likelihood's flat ridge (their standard errors are as large as them)
@@ -101,24 +126,32 @@ def _check_against_frontier(r, coef_file, te_file, atol_beta, atol_te):
         assert r.params[ours] == pytest.approx(want[theirs], rel=3e-4, abs=atol_beta), ours
     assert r.llf == pytest.approx(want["logLik"], abs=6e-4)
     te = pd.read_csv(PUB / te_file).set_index(["FMERCODE", "YEARDUM"])["te_frontier"]
-    np.testing.assert_allclose(r.efficiency.loc[te.index].to_numpy(), te.to_numpy(),
-                               atol=atol_te)
+    np.testing.assert_allclose(r.efficiency.loc[te.index].to_numpy(), te.to_numpy(), atol=atol_te)
 
 
 def test_bc92_balanced_matches_frontier41():
     r = sfa_panel(RICE, **PANEL_ARGS)
     assert r.converged and r.nobs == 344 and r.n_units == 43
-    _check_against_frontier(r, "frontier_rice_bc92_coef.csv", "frontier_rice_bc92_te.csv",
-                            atol_beta=1e-5, atol_te=1.5e-5)
+    _check_against_frontier(
+        r,
+        "frontier_rice_bc92_coef.csv",
+        "frontier_rice_bc92_te.csv",
+        atol_beta=1e-5,
+        atol_te=1.5e-5,
+    )
     # standard errors: FRONTIER inverts its quasi-Newton approximation; ours the exact Hessian
     se = pd.read_csv(PUB / "frontier_rice_bc92_coef.csv", index_col="parameter")["std_error"]
-    np.testing.assert_allclose(r.bse[["const", "lAREA", "lLABOR", "lNPK", "eta"]],
-                               se[["(Intercept)", "lAREA", "lLABOR", "lNPK", "time"]], rtol=0.03)
+    np.testing.assert_allclose(
+        r.bse[["const", "lAREA", "lLABOR", "lNPK", "eta"]],
+        se[["(Intercept)", "lAREA", "lLABOR", "lNPK", "time"]],
+        rtol=0.03,
+    )
     # eta > 0: efficiency rises every year, as FRONTIER's mean efficiency of each year
     by = r.mean_efficiency_by_period()
     assert (np.diff(by.to_numpy()) > 0).all()
     assert by.iloc[0] == pytest.approx(0.80004, abs=2e-5) and by.iloc[-1] == pytest.approx(
-        0.86405, abs=2e-5)
+        0.86405, abs=2e-5
+    )
     assert "Battese & Coelli 1992" in r.summary().as_text()
 
 
@@ -127,9 +160,13 @@ def test_bc92_unbalanced_matches_frontier41():
     r = sfa_panel(RICE[keep], **PANEL_ARGS)
     assert r.nobs == 340
     # FRONTIER's estimates of this model are printed to 4 decimals
-    _check_against_frontier(r, "frontier_rice_bc92_unbalanced_coef.csv",
-                            "frontier_rice_bc92_unbalanced_te.csv", atol_beta=6e-5,
-                            atol_te=1.5e-5)
+    _check_against_frontier(
+        r,
+        "frontier_rice_bc92_unbalanced_coef.csv",
+        "frontier_rice_bc92_unbalanced_te.csv",
+        atol_beta=6e-5,
+        atol_te=1.5e-5,
+    )
 
 
 def _integrated_loglik(params, y, X, unit, t):
@@ -162,8 +199,9 @@ def test_bc92_likelihood_and_optimum_against_a_direct_integration():
     unit, t = sub["FMERCODE"].to_numpy(), sub["YEARDUM"].to_numpy(float)
     p = r.params
     su2, sv2 = p["gamma"] * p["sigma2"], (1 - p["gamma"]) * p["sigma2"]
-    th = np.r_[p[["const", *XCOLS]].to_numpy(), 0.5 * math.log(su2), 0.5 * math.log(sv2),
-               p["mu"], p["eta"]]
+    th = np.r_[
+        p[["const", *XCOLS]].to_numpy(), 0.5 * math.log(su2), 0.5 * math.log(sv2), p["mu"], p["eta"]
+    ]
     # the closed-form likelihood of peir equals the integrated one at its optimum...
     assert _integrated_loglik(th, y, X, unit, t) == pytest.approx(r.llf, abs=1e-6)
     # ...and a step either way along any parameter lowers the integrated likelihood: peir's

@@ -245,9 +245,11 @@ def test_peir_dea_agrees_with_reference_lp() -> None:
     d = simulate(seed=0, n_regions=8, years=[2020])
     assert d.budget is not None and d.caseload is not None
     b, cl = d.budget.frame, d.caseload.frame
-    spend = b[(b[C.PHASE] == "executed") & (b[C.INSTITUTION_CODE] == "COURT")].groupby(
-        C.REGION
-    )[C.AMOUNT].sum()
+    spend = (
+        b[(b[C.PHASE] == "executed") & (b[C.INSTITUTION_CODE] == "COURT")]
+        .groupby(C.REGION)[C.AMOUNT]
+        .sum()
+    )
     w = cl.pivot_table(index=C.REGION, columns=C.MEASURE, values=C.VALUE, aggfunc="first")
     x = pd.DataFrame({"spending": spend.loc[w.index], "judges": w["judges"]})
     y = w[["cases_resolved"]]

@@ -84,7 +84,9 @@ def data() -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def spark() -> Iterator[Any]:
     if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
-        pytest.skip("no Java runtime (Spark needs Java 17+; .ci/run installs openjdk-17-jre-headless)")
+        pytest.skip(
+            "no Java runtime (Spark needs Java 17+; .ci/run installs openjdk-17-jre-headless)"
+        )
     pytest.importorskip("pyspark", reason="PySpark not installed (pip install -e '.[spark]')")
     from pyspark.sql import SparkSession
 
@@ -120,7 +122,9 @@ def _to_spark(spark: Any, frame: pd.DataFrame) -> Any:
 
 def _sorted(frame: pd.DataFrame) -> pd.DataFrame:
     f = frame[list(SPENDING_COLUMNS)]
-    return f.sort_values([*TEXT, C.YEAR, C.AMOUNT_LCU], na_position="last", kind="stable").reset_index(drop=True)
+    return f.sort_values(
+        [*TEXT, C.YEAR, C.AMOUNT_LCU], na_position="last", kind="stable"
+    ).reset_index(drop=True)
 
 
 def _assert_same(got: pd.DataFrame, expected: pd.DataFrame) -> float:
@@ -131,7 +135,9 @@ def _assert_same(got: pd.DataFrame, expected: pd.DataFrame) -> float:
         left = a[c].astype(object).where(a[c].notna(), None)
         right = b[c].astype(object).where(b[c].notna(), None)
         bad = left.to_numpy() != right.to_numpy()
-        assert not bad.any(), f"{c}: {int(bad.sum())} rows differ, e.g. {left[bad].iloc[0]!r} != {right[bad].iloc[0]!r}"
+        assert not bad.any(), (
+            f"{c}: {int(bad.sum())} rows differ, e.g. {left[bad].iloc[0]!r} != {right[bad].iloc[0]!r}"
+        )
     np.testing.assert_array_equal(a[C.YEAR].to_numpy(np.int64), b[C.YEAR].to_numpy(np.int64))
     worst = 0.0
     for c in FLOATS:
@@ -175,7 +181,11 @@ def test_missing_pyspark_is_a_clear_peir_error() -> None:
 
 @pytest.mark.parametrize(
     ("by", "sort"),
-    [((C.COUNTRY, C.YEAR), True), ((C.COUNTRY, C.YEAR, C.PHASE), True), ((C.COUNTRY, C.YEAR), False)],
+    [
+        ((C.COUNTRY, C.YEAR), True),
+        ((C.COUNTRY, C.YEAR, C.PHASE), True),
+        ((C.COUNTRY, C.YEAR), False),
+    ],
 )
 def test_partition_function_reproduces_in_process(by: tuple[str, ...], sort: bool) -> None:
     """The function Spark maps over groups, mapped by pandas: same rows, transfers included.
@@ -191,7 +201,9 @@ def test_partition_function_reproduces_in_process(by: tuple[str, ...], sort: boo
     h = _in_process(ds)
     status = h.transfers["status"].str.split(":").str[0].value_counts()
     assert status.get("removed", 0) > 0 and status.get("kept", 0) > 0
-    fn = partition_function(cm, context, base_year=h.base_year, currency="USD", sort=sort, econ_scheme="GFS")
+    fn = partition_function(
+        cm, context, base_year=h.base_year, currency="USD", sort=sort, econ_scheme="GFS"
+    )
     parts = [fn(p) for _, p in budget.groupby(list(by), sort=True)]
     got = pd.concat(parts, ignore_index=True)
     assert (got[C.LINK] == "unallocated").any()
@@ -209,12 +221,18 @@ def test_spark_harmonize_matches_in_process(spark: Any, data: dict[str, Any]) ->
     assert len(budget) >= MIN_LINES
     assert budget[C.COUNTRY].nunique() >= 3
     expected = h.spending
-    assert (expected[C.LINK] == "unallocated").any(), "the comparison must include unallocated spending"
+    assert (expected[C.LINK] == "unallocated").any(), (
+        "the comparison must include unallocated spending"
+    )
     assert h.transfers["status"].str.startswith("removed").any()
     assert expected[C.ECON_GFS].notna().all()
 
-    sdf = _to_spark(spark, budget[[c for c in budget.columns if c in peir.BudgetTable.schema().names]])
-    out_sdf = harmonize(sdf, chain_map=data["chain_map"], context=data["context"], currency="USD", econ_scheme="GFS")
+    sdf = _to_spark(
+        spark, budget[[c for c in budget.columns if c in peir.BudgetTable.schema().names]]
+    )
+    out_sdf = harmonize(
+        sdf, chain_map=data["chain_map"], context=data["context"], currency="USD", econ_scheme="GFS"
+    )
     assert out_sdf.columns == list(SPENDING_COLUMNS)
     got = out_sdf.toPandas()
 
@@ -250,7 +268,9 @@ def test_boost_wide_table_recipe(spark: Any) -> None:
 
     ds, budget, context, cm = _simulate(20_000, years=range(2022, 2025))
     keys = ["country", "year", "institution_code", "program", "econ", "func", "region"]
-    wide = budget.pivot_table(index=keys, columns="phase", values="amount", aggfunc="sum").reset_index()
+    wide = budget.pivot_table(
+        index=keys, columns="phase", values="amount", aggfunc="sum"
+    ).reset_index()
     boost_names = {
         "country": "country_code",
         "institution_code": "admin1",
@@ -276,10 +296,14 @@ def test_boost_wide_table_recipe(spark: Any) -> None:
         "concat('boost:', country_code, ':', CAST(id AS STRING)) AS source_ref",
         "stack(3, 'approved', approved, 'modified', revised, 'executed', executed) AS (phase, amount)",
     ).where("amount IS NOT NULL")
-    got = harmonize(lines, chain_map=cm, context=context, currency="USD", econ_scheme="GFS").toPandas()
+    got = harmonize(
+        lines, chain_map=cm, context=context, currency="USD", econ_scheme="GFS"
+    ).toPandas()
 
     long = lines.toPandas()
-    h = _in_process(peir.Dataset(budget=peir.BudgetTable(long), context=ds.context, chain_map=ds.chain_map))
+    h = _in_process(
+        peir.Dataset(budget=peir.BudgetTable(long), context=ds.context, chain_map=ds.chain_map)
+    )
     assert len(long) == int(wide[["approved", "revised", "executed"]].notna().sum().sum())
     _assert_same(got, h.spending)
 
@@ -300,11 +324,15 @@ def test_spark_harmonize_options_match_in_process(spark: Any, options: dict[str,
     ds, budget, context, cm = _simulate(6_000, years=range(2022, 2025))
     if opts.pop("drop_deflator", False):
         context = context.drop(columns=[C.GDP_DEFLATOR])
-        ds = peir.Dataset(budget=ds.budget, context=peir.ContextTable(context), chain_map=ds.chain_map)
+        ds = peir.Dataset(
+            budget=ds.budget, context=peir.ContextTable(context), chain_map=ds.chain_map
+        )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", peir.PeirWarning)
         h = ds.harmonize(**opts)
-    got = harmonize(_to_spark(spark, budget), chain_map=cm, context=context, econ_scheme=ds.econ_scheme, **opts).toPandas()
+    got = harmonize(
+        _to_spark(spark, budget), chain_map=cm, context=context, econ_scheme=ds.econ_scheme, **opts
+    ).toPandas()
     _assert_same(got, h.spending)
     if "base_year" not in opts:
         assert h.base_year is None and got[C.AMOUNT_REAL].isna().all()

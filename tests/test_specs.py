@@ -15,7 +15,13 @@ def test_readspec_defaults_and_from_dict() -> None:
     s = ReadSpec()
     assert s.encoding == "auto" and s.decimal == "." and s.thousands is None
     assert s.unit_multiplier == 1.0 and s.header_row == 0 and s.skip_footer == 0
-    s = ReadSpec.from_dict({"columns": {"amount": "Monto"}, "phases": {"Votado": "votado", "Dev": "Devengado"}, "delimiter": "tab"})
+    s = ReadSpec.from_dict(
+        {
+            "columns": {"amount": "Monto"},
+            "phases": {"Votado": "votado", "Dev": "Devengado"},
+            "delimiter": "tab",
+        }
+    )
     assert s.phases == {"Votado": "approved", "Dev": "executed"}
     assert s.delimiter == "\t"
     assert s.melt_dims() == {"phase": {"Votado": "approved", "Dev": "executed"}}
@@ -111,7 +117,9 @@ def test_project_config_loads_dataset(tmp_path: Path) -> None:
     assert ds.name == "Test review"
 
 
-def test_project_config_from_another_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_project_config_from_another_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     cfg_path = _project(tmp_path / "proj")
     monkeypatch.chdir(tmp_path)
     ds = ProjectConfig.from_yaml(Path("proj") / "peir.yaml").load_dataset()
@@ -160,7 +168,6 @@ def test_project_config_several_files_per_table(tmp_path: Path) -> None:
     assert ds.context is not None
     assert ds.context.frame["year"].tolist() == [2019, 2020]
     assert ds.context.report.rows_read == 2
-
 
 
 def test_old_specs_module_is_a_deprecated_alias() -> None:

@@ -23,21 +23,48 @@ def frames(draw: st.DrawFn) -> pd.DataFrame:
     n = draw(st.integers(0, 30))
     return pd.DataFrame(
         {
-            "country": pd.Series(draw(st.lists(st.sampled_from(["SLV", "GTM", "XSA"]), min_size=n, max_size=n)), dtype="str"),
-            "year": pd.Series(draw(st.lists(st.integers(1950, 2100), min_size=n, max_size=n)), dtype="int64"),
+            "country": pd.Series(
+                draw(st.lists(st.sampled_from(["SLV", "GTM", "XSA"]), min_size=n, max_size=n)),
+                dtype="str",
+            ),
+            "year": pd.Series(
+                draw(st.lists(st.integers(1950, 2100), min_size=n, max_size=n)), dtype="int64"
+            ),
             "amount": pd.Series(
-                draw(st.lists(st.floats(allow_nan=True, allow_infinity=False, width=64), min_size=n, max_size=n)),
+                draw(
+                    st.lists(
+                        st.floats(allow_nan=True, allow_infinity=False, width=64),
+                        min_size=n,
+                        max_size=n,
+                    )
+                ),
                 dtype="float64",
             ),
-            "label": pd.Series(draw(st.lists(st.one_of(st.none(), text), min_size=n, max_size=n)), dtype="str"),
-            "count": pd.array(draw(st.lists(st.one_of(st.none(), st.integers(-(2**40), 2**40)), min_size=n, max_size=n)), dtype="Int64"),
+            "label": pd.Series(
+                draw(st.lists(st.one_of(st.none(), text), min_size=n, max_size=n)), dtype="str"
+            ),
+            "count": pd.array(
+                draw(
+                    st.lists(
+                        st.one_of(st.none(), st.integers(-(2**40), 2**40)), min_size=n, max_size=n
+                    )
+                ),
+                dtype="Int64",
+            ),
         }
     )
 
 
-@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(frame=frames(), prov=st.dictionaries(st.sampled_from(["source", "note", "n"]), st.one_of(text, st.integers())))
-def test_round_trip(tmp_path_factory: pytest.TempPathFactory, frame: pd.DataFrame, prov: dict[str, object]) -> None:
+@settings(
+    max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    frame=frames(),
+    prov=st.dictionaries(st.sampled_from(["source", "note", "n"]), st.one_of(text, st.integers())),
+)
+def test_round_trip(
+    tmp_path_factory: pytest.TempPathFactory, frame: pd.DataFrame, prov: dict[str, object]
+) -> None:
     path = tmp_path_factory.mktemp("store") / "t.parquet"
     write_parquet(frame, path, schema_id="peir:test:v1", provenance=prov)
     back, meta = read_parquet(path)
@@ -53,9 +80,16 @@ def test_round_trip(tmp_path_factory: pytest.TempPathFactory, frame: pd.DataFram
 
 def test_table_from_reader_round_trips(tmp_path: Path) -> None:
     p = tmp_path / "b.csv"
-    p.write_text("country,year,institution_code,phase,amount,currency\nSLV,2019,A,Devengado,1.5,USD\nSLV,2020,B,votado,2,USD\n")
+    p.write_text(
+        "country,year,institution_code,phase,amount,currency\nSLV,2019,A,Devengado,1.5,USD\nSLV,2020,B,votado,2,USD\n"
+    )
     t = peir.read_budget(p)
-    out = write_parquet(t.frame, tmp_path / "budget.parquet", schema_id=peir.BudgetTable.schema().id, provenance={"source": "b.csv"})
+    out = write_parquet(
+        t.frame,
+        tmp_path / "budget.parquet",
+        schema_id=peir.BudgetTable.schema().id,
+        provenance={"source": "b.csv"},
+    )
     back, meta = read_parquet(out)
     pd.testing.assert_frame_equal(back, t.frame)
     assert meta["schema_id"] == "peir:budget:v1"

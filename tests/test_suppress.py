@@ -44,7 +44,9 @@ def sim() -> Any:
         h = simulate(seed=2, n_regions=6, years=range(2021, 2023)).harmonize(base_year=2021)
     cl = h.caseload.copy()
     for year in (2021, 2022):
-        rows = cl.index[(cl["measure"] == "prison_admissions") & (cl["year"] == year) & cl["headline"]]
+        rows = cl.index[
+            (cl["measure"] == "prison_admissions") & (cl["year"] == year) & cl["headline"]
+        ]
         assert len(rows) == len(ADMISSIONS)
         cl.loc[rows, "value"] = [float(v) for v in ADMISSIONS]
     return replace(h, caseload=cl)
@@ -54,10 +56,14 @@ def test_suppression_never_changes_a_number(sim: Any) -> None:
     suppressed, n = suppress_small_counts(sim, N)
     assert n > 10
     key = ["country", "year", "region", "link", "group", "indicator"]
-    both = compute(sim).merge(compute(suppressed), on=key, suffixes=("", "_s"), validate="one_to_one")
+    both = compute(sim).merge(
+        compute(suppressed), on=key, suffixes=("", "_s"), validate="one_to_one"
+    )
     kept = both["value_s"].notna()
     assert kept.sum() > 100
-    changed = both[kept & ~np.isclose(both["value"], both["value_s"], rtol=1e-12, atol=0, equal_nan=True)]
+    changed = both[
+        kept & ~np.isclose(both["value"], both["value_s"], rtol=1e-12, atol=0, equal_nan=True)
+    ]
     assert changed.empty, changed[[*key, "value", "value_s"]].head(10).to_string()
     # the national homicide rate is that of the whole country, not of the regions left
     nat = both[(both["indicator"] == "homicide_rate") & (both["region"].fillna("") == "")]
@@ -80,15 +86,22 @@ def _texts(d: Path) -> dict[str, str]:
             cells = []
             for ws in load_workbook(p).worksheets:
                 for row in ws.iter_rows():
-                    cells += [str(int(c.value)) if isinstance(c.value, float) and c.value.is_integer() else str(c.value)
-                              for c in row if c.value is not None]
+                    cells += [
+                        str(int(c.value))
+                        if isinstance(c.value, float) and c.value.is_integer()
+                        else str(c.value)
+                        for c in row
+                        if c.value is not None
+                    ]
             out[rel] = "\n".join(cells)
     return out
 
 
 def _admissions(d: Path) -> pd.DataFrame:
     nums = pd.read_csv(d / "numbers.csv", dtype={"key": str})
-    return nums[(nums["origin"] == "funnel") & nums["key"].fillna("").str.contains("prison_admissions")]
+    return nums[
+        (nums["origin"] == "funnel") & nums["key"].fillna("").str.contains("prison_admissions")
+    ]
 
 
 def test_small_counts_reach_no_output(sim: Any, tmp_path: Path) -> None:
@@ -112,12 +125,26 @@ def test_small_counts_reach_no_output(sim: Any, tmp_path: Path) -> None:
 
 
 def test_a_difference_goes_with_the_count_it_reveals(sim: Any) -> None:
-    disc = pd.DataFrame({"country": ["XSA", "XSA"], "year": [2021, 2021], "region": ["", ""],
-                         "measure": ["homicides", "homicides"], "headline_source": ["a", "a"],
-                         "headline_value": [150.0, 900.0], "source": ["b", "b"], "value": [400.0, 950.0],
-                         "diff_abs": [250.0, 50.0], "diff_pct": [166.7, 5.6]})
+    disc = pd.DataFrame(
+        {
+            "country": ["XSA", "XSA"],
+            "year": [2021, 2021],
+            "region": ["", ""],
+            "measure": ["homicides", "homicides"],
+            "headline_source": ["a", "a"],
+            "headline_value": [150.0, 900.0],
+            "source": ["b", "b"],
+            "value": [400.0, 950.0],
+            "diff_abs": [250.0, 50.0],
+            "diff_pct": [166.7, 5.6],
+        }
+    )
     out, _ = suppress_small_counts(replace(sim, discrepancies=disc), N)
     d = out.discrepancies
-    assert np.isnan(d.loc[0, "headline_value"]) and np.isnan(d.loc[0, "diff_abs"]) and np.isnan(d.loc[0, "diff_pct"])
+    assert (
+        np.isnan(d.loc[0, "headline_value"])
+        and np.isnan(d.loc[0, "diff_abs"])
+        and np.isnan(d.loc[0, "diff_pct"])
+    )
     assert d.loc[0, "value"] == 400.0  # the other count is not small
     assert d.loc[1].tolist() == disc.loc[1].tolist()  # nothing small: unchanged

@@ -32,8 +32,12 @@ def _linprog_scores(cur: pd.DataFrame, ref: pd.DataFrame, rts: str = "crs") -> p
     """Input efficiency of ``cur``'s units against ``ref``'s technology, one scipy LP each."""
     xr, yr = ref[["x1", "x2"]].to_numpy(float), ref[["y"]].to_numpy(float)
     return pd.Series(
-        [envelopment_linprog(r[["x1", "x2"]].to_numpy(float), r[["y"]].to_numpy(float),
-                             xr, yr, rts, "input") for _, r in cur.iterrows()],
+        [
+            envelopment_linprog(
+                r[["x1", "x2"]].to_numpy(float), r[["y"]].to_numpy(float), xr, yr, rts, "input"
+            )
+            for _, r in cur.iterrows()
+        ],
         index=cur["unit"].to_numpy(),
     )
 
@@ -41,22 +45,32 @@ def _linprog_scores(cur: pd.DataFrame, ref: pd.DataFrame, rts: str = "crs") -> p
 def test_track_columns_and_values(panel):
     """Every number of track() against an independent computation: per-period envelopment LPs
     with scipy's linprog, combined with the Färe et al. (1994) formulas written out here."""
-    tr = track(panel, inputs=["x1", "x2"], outputs="y", unit="unit", period="year",
-               base_period=2016)
+    tr = track(
+        panel, inputs=["x1", "x2"], outputs="y", unit="unit", period="year", base_period=2016
+    )
     assert isinstance(tr, TrackResult)
     f = tr.to_frame()
-    assert list(f.columns) == ["unit", "year", "efficiency_base", "efficiency_own",
-                               "malmquist", "efficiency_change", "technical_change"]
+    assert list(f.columns) == [
+        "unit",
+        "year",
+        "efficiency_base",
+        "efficiency_own",
+        "malmquist",
+        "efficiency_change",
+        "technical_change",
+    ]
     assert len(f) == 8 * 4
     got = f.set_index(["unit", "year"])
     by_year = {y: g for y, g in panel.groupby("year")}
     for year, cur in by_year.items():
         base = _linprog_scores(cur, by_year[2016])
         own = _linprog_scores(cur, cur)
-        np.testing.assert_allclose(got.xs(year, level="year").loc[base.index, "efficiency_base"],
-                                   base, rtol=1e-9)
-        np.testing.assert_allclose(got.xs(year, level="year").loc[own.index, "efficiency_own"],
-                                   own, rtol=1e-9)
+        np.testing.assert_allclose(
+            got.xs(year, level="year").loc[base.index, "efficiency_base"], base, rtol=1e-9
+        )
+        np.testing.assert_allclose(
+            got.xs(year, level="year").loc[own.index, "efficiency_own"], own, rtol=1e-9
+        )
     for t, t1 in [(2016, 2017), (2017, 2018), (2018, 2019)]:
         a, b = by_year[t], by_year[t1]
         d_tt, d_t1t1 = _linprog_scores(a, a), _linprog_scores(b, b)
@@ -74,8 +88,16 @@ def test_track_columns_and_values(panel):
 
 
 def test_track_plot_summary_and_pooled_base(panel):
-    tr = track(panel, inputs=["x1", "x2"], outputs="y", unit="unit", period="year",
-               base_period=[2016, 2017], rts="vrs", orientation="output")
+    tr = track(
+        panel,
+        inputs=["x1", "x2"],
+        outputs="y",
+        unit="unit",
+        period="year",
+        base_period=[2016, 2017],
+        rts="vrs",
+        orientation="output",
+    )
     assert "Tracking 8 units" in tr.summary().as_text()
     assert "<table" in tr._repr_html_()
     import matplotlib.pyplot as plt
@@ -85,5 +107,4 @@ def test_track_plot_summary_and_pooled_base(panel):
     tr.plot(units=["A", "B"], column="efficiency_own")
     plt.close("all")
     with pytest.raises(peir.InputError, match="base_period"):
-        track(panel, inputs=["x1", "x2"], outputs="y", unit="unit", period="year",
-              base_period=2030)
+        track(panel, inputs=["x1", "x2"], outputs="y", unit="unit", period="year", base_period=2030)

@@ -23,7 +23,9 @@ GOOD = st.fixed_dictionaries(
         "year": st.integers(1995, 2030).map(str),
         "institution_code": st.sampled_from(["PNC", "FGR", "OJ", "DGCP"]),
         "phase": st.sampled_from(["approved", "modified", "executed", "Devengado", "VOTADO"]),
-        "amount": st.floats(-1e9, 1e12, allow_nan=False, allow_infinity=False).map(lambda v: f"{v:.2f}"),
+        "amount": st.floats(-1e9, 1e12, allow_nan=False, allow_infinity=False).map(
+            lambda v: f"{v:.2f}"
+        ),
         "currency": st.just("USD"),
     }
 )
@@ -57,9 +59,13 @@ def _parsed_amount(text: str) -> float:
     return v if math.isfinite(v) else 0.0
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(data=rows())
-def test_conservation_of_rows_and_amounts(tmp_path_factory: pytest.TempPathFactory, data: list[dict[str, str]]) -> None:
+def test_conservation_of_rows_and_amounts(
+    tmp_path_factory: pytest.TempPathFactory, data: list[dict[str, str]]
+) -> None:
     """Every row is accepted or rejected, every amount read is accepted or rejected."""
     path = tmp_path_factory.mktemp("prop") / "b.csv"
     frame = pd.DataFrame(data, columns=HEADER, dtype=str)
@@ -70,8 +76,12 @@ def test_conservation_of_rows_and_amounts(tmp_path_factory: pytest.TempPathFacto
     assert r.rows_read == r.rows_accepted + r.rows_rejected
     assert len(t.frame) == r.rows_accepted
     assert len(t.rejected) == r.rows_rejected
-    assert r.amount_read == pytest.approx(r.amount_accepted + r.amount_rejected, rel=1e-15, abs=1e-9)
-    assert r.amount_read == pytest.approx(sum(_parsed_amount(d["amount"]) for d in data), rel=1e-9, abs=1e-3)
+    assert r.amount_read == pytest.approx(
+        r.amount_accepted + r.amount_rejected, rel=1e-15, abs=1e-9
+    )
+    assert r.amount_read == pytest.approx(
+        sum(_parsed_amount(d["amount"]) for d in data), rel=1e-9, abs=1e-3
+    )
     assert r.amount_accepted == pytest.approx(float(t.frame["amount"].sum()), rel=1e-9, abs=1e-3)
     # every rejected row names a reason and its line; every error points at a rejected row
     assert t.rejected["reason"].notna().all() if len(t.rejected) else True
@@ -95,7 +105,9 @@ def test_conservation_for_dataframes(data: list[dict[str, str]]) -> None:
     t = peir.read_budget(frame)
     r = t.report
     assert r.rows_read == len(data) == r.rows_accepted + r.rows_rejected
-    assert r.amount_read == pytest.approx(r.amount_accepted + r.amount_rejected, rel=1e-15, abs=1e-9)
+    assert r.amount_read == pytest.approx(
+        r.amount_accepted + r.amount_rejected, rel=1e-15, abs=1e-9
+    )
     assert np.isfinite(t.frame["amount"]).all()
 
 
@@ -127,9 +139,25 @@ def _tables() -> dict[str, pd.DataFrame]:
             "currency": ["USD", "USD", "SVC"],
         }
     )
-    context = pd.DataFrame({"country": ["SLV", "SLV"], "year": [2019, 2020], "population": [6.3e6, 6.3e6], "currency": ["USD", "USD"]})
-    chain = pd.DataFrame({"institution_code": ["PNC", "FGR"], "link": ["patrol", "investigation"], "share": [1.0, 1.0], "basis": ["x", "y"]})
-    caseload = pd.DataFrame({"country": ["SLV"], "year": [2022], "measure": ["homicides"], "value": [1.0]})
+    context = pd.DataFrame(
+        {
+            "country": ["SLV", "SLV"],
+            "year": [2019, 2020],
+            "population": [6.3e6, 6.3e6],
+            "currency": ["USD", "USD"],
+        }
+    )
+    chain = pd.DataFrame(
+        {
+            "institution_code": ["PNC", "FGR"],
+            "link": ["patrol", "investigation"],
+            "share": [1.0, 1.0],
+            "basis": ["x", "y"],
+        }
+    )
+    caseload = pd.DataFrame(
+        {"country": ["SLV"], "year": [2022], "measure": ["homicides"], "value": [1.0]}
+    )
     return {"budget": budget, "context": context, "chain_map": chain, "caseload": caseload}
 
 
@@ -180,11 +208,15 @@ def test_table_checks_with_chunk_hints_equal_without() -> None:
             "amount": rng.uniform(1, 100, n).round(1),
         }
     )
-    key = rng.integers(0, 400, n).astype(np.uint64) * np.uint64(2**32) + rng.integers(0, 3, n).astype(np.uint64)
+    key = rng.integers(0, 400, n).astype(np.uint64) * np.uint64(2**32) + rng.integers(
+        0, 3, n
+    ).astype(np.uint64)
     line = key // np.uint64(2)
     flags = _phase_flags(frame["phase"].tolist())
     rows = np.arange(2, n + 2)
-    row = key * np.uint64(1_000_003) + (frame["amount"].to_numpy() * 10).astype(np.uint64)  # key + amount
+    row = key * np.uint64(1_000_003) + (frame["amount"].to_numpy() * 10).astype(
+        np.uint64
+    )  # key + amount
     whole = ChunkKeys(key, line, row, flags)
     plain, _ = table_checks("budget", frame, rows, TableKeys([(whole, None)]))
     parts = []
@@ -199,10 +231,14 @@ def test_table_checks_with_chunk_hints_equal_without() -> None:
     assert (a["code"] == "executed_above_modified").any() and (a["code"] == "duplicate_key").any()
     # reference: pandas groupby on the full 64-bit line codes
     g = pd.DataFrame({"line": line, "phase": frame["phase"], "amount": frame["amount"]})
-    sums = g.pivot_table(index="line", columns="phase", values="amount", aggfunc="sum", fill_value=0.0)
+    sums = g.pivot_table(
+        index="line", columns="phase", values="amount", aggfunc="sum", fill_value=0.0
+    )
     far = sums.index[(sums["modified"] > 0) & (sums["executed"] > 1.5 * sums["modified"])]
     expected = rows[(g["phase"] == "executed").to_numpy() & g["line"].isin(far).to_numpy()]
-    assert sorted(a.loc[a["code"] == "executed_above_modified", "row"].tolist()) == sorted(expected.tolist())
+    assert sorted(a.loc[a["code"] == "executed_above_modified", "row"].tolist()) == sorted(
+        expected.tolist()
+    )
     # _repeats against pandas: which rows repeat a code, the first row of each, which are repeats
     pos, first, again = _repeats(key, rows)
     s = pd.Series(key)
@@ -260,8 +296,17 @@ def test_issue_vocabulary_and_the_docs_table_agree() -> None:
 def test_the_regional_population_note_gives_no_impossible_advice() -> None:
     """The note used to say "add a caseload measure 'population'", which the caseload reader
     rejects (not in the measure vocabulary)."""
-    t = peir.read_caseload(pd.DataFrame({"country": ["SLV"], "year": [2019], "region": ["R1"],
-                                         "measure": ["population"], "value": [1e5]}))
+    t = peir.read_caseload(
+        pd.DataFrame(
+            {
+                "country": ["SLV"],
+                "year": [2019],
+                "region": ["R1"],
+                "measure": ["population"],
+                "value": [1e5],
+            }
+        )
+    )
     assert t.report.errors["code"].tolist() == ["unknown_measure"]
     ds = peir.datasets.simulate(seed=1, n_regions=3, years=range(2019, 2021))
     out = peir.indicators.compute(ds.harmonize())

@@ -70,7 +70,9 @@ if TYPE_CHECKING:  # for type checkers only: the same names, imported eagerly
 #: Public name -> the module that defines it (imported when the name is first used).
 _EXPORTS: dict[str, str] = {
     **dict.fromkeys(("MEASURES", "Link", "Measure", "Phase"), "peir.chain"),
-    **dict.fromkeys(("Dataset", "HarmonizeOptions", "HarmonizedDataset", "read_harmonized"), "peir.dataset"),
+    **dict.fromkeys(
+        ("Dataset", "HarmonizeOptions", "HarmonizedDataset", "read_harmonized"), "peir.dataset"
+    ),
     **dict.fromkeys(("list_examples", "load_example"), "peir.datasets"),
     **dict.fromkeys(
         (
@@ -88,17 +90,36 @@ _EXPORTS: dict[str, str] = {
         ),
         "peir.errors",
     ),
-    **dict.fromkeys(("read_budget", "read_caseload", "read_chain_map", "read_context", "read_personnel"), "peir.pipeline.ingest"),
+    **dict.fromkeys(
+        ("read_budget", "read_caseload", "read_chain_map", "read_context", "read_personnel"),
+        "peir.pipeline.ingest",
+    ),
     **dict.fromkeys(("Inspection", "inspect"), "peir.pipeline.inspect"),
     "FiscalYear": "peir.pipeline.prices",
     "ReadSpec": "peir.readspec",
     **dict.fromkeys(
-        ("BudgetTable", "CaseloadTable", "ChainMap", "ContextTable", "PersonnelTable", "ValidationReport"), "peir.tables"
+        (
+            "BudgetTable",
+            "CaseloadTable",
+            "ChainMap",
+            "ContextTable",
+            "PersonnelTable",
+            "ValidationReport",
+        ),
+        "peir.tables",
     ),
 }
 
 _SUBPACKAGES = (
-    "allocation", "costs", "datasets", "econ", "efficiency", "indicators", "outlook", "report", "spark"
+    "allocation",
+    "costs",
+    "datasets",
+    "econ",
+    "efficiency",
+    "indicators",
+    "outlook",
+    "report",
+    "spark",
 )
 
 # a literal list, so that type checkers see the re-exports; tests/test_package.py checks it against

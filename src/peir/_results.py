@@ -118,9 +118,7 @@ class Result:
                 if len(frame) > len(shown)
                 else "to_frame():"
             )
-            out += f"<p>{html.escape(label)}</p>" + shown.to_html(
-                float_format=lambda v: f"{v:.4f}"
-            )
+            out += f"<p>{html.escape(label)}</p>" + shown.to_html(float_format=lambda v: f"{v:.4f}")
         return out
 
     def __setattr__(self, name: str, value: Any) -> None:

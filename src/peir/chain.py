@@ -45,7 +45,6 @@ class Link(StrEnum):
     CORRECTIONS = "corrections"
     UNALLOCATED = "unallocated"
 
-
     @property
     def label_en(self) -> str:
         return _LINK_LABELS[self][0]
@@ -324,25 +323,88 @@ MEASURES: dict[str, Measure] = {
         _m("homicides", _V, "victims", "flow", "Intentional homicides", "Homicidios intencionales"),
         _m("arrests", _V, "persons", "flow", "Arrests", "Detenciones"),
         _m("suspects", _I, "persons", "flow", "Suspects identified", "Sospechosos identificados"),
-        _m("cases_received", _I, "cases", "flow", "Cases received by prosecution", "Casos recibidos por la fiscalía"),
+        _m(
+            "cases_received",
+            _I,
+            "cases",
+            "flow",
+            "Cases received by prosecution",
+            "Casos recibidos por la fiscalía",
+        ),
         _m("indictments", _I, "cases", "flow", "Formal indictments", "Acusaciones formales"),
         _m("cases_incoming", _J, "cases", "flow", "Incoming court cases", "Casos ingresados"),
         _m("cases_resolved", _J, "cases", "flow", "Resolved court cases", "Casos resueltos"),
-        _m("cases_pending_start", _J, "cases", "stock", "Pending cases at start of period", "Casos pendientes al inicio"),
-        _m("cases_pending_end", _J, "cases", "stock", "Pending cases at end of period", "Casos pendientes al final"),
+        _m(
+            "cases_pending_start",
+            _J,
+            "cases",
+            "stock",
+            "Pending cases at start of period",
+            "Casos pendientes al inicio",
+        ),
+        _m(
+            "cases_pending_end",
+            _J,
+            "cases",
+            "stock",
+            "Pending cases at end of period",
+            "Casos pendientes al final",
+        ),
         _m("convictions", _J, "persons", "flow", "Convictions", "Condenas"),
-        _m("homicide_convictions", _J, "persons", "flow", "Convictions for homicide", "Condenas por homicidio"),
+        _m(
+            "homicide_convictions",
+            _J,
+            "persons",
+            "flow",
+            "Convictions for homicide",
+            "Condenas por homicidio",
+        ),
         _m("prison_admissions", _C, "persons", "flow", "Prison admissions", "Ingresos a prisión"),
-        _m("prisoners_total", _C, "persons", "stock", "Prisoners (total held)", "Población privada de libertad"),
-        _m("prisoners_unsentenced", _C, "persons", "stock", "Unsentenced detainees", "Personas detenidas sin condena"),
-        _m("prison_capacity", _C, "places", "stock", "Official prison capacity", "Capacidad oficial penitenciaria"),
-        _m("prevention_beneficiaries", _P, "persons", "flow", "Prevention programme beneficiaries", "Beneficiarios de programas de prevención"),
+        _m(
+            "prisoners_total",
+            _C,
+            "persons",
+            "stock",
+            "Prisoners (total held)",
+            "Población privada de libertad",
+        ),
+        _m(
+            "prisoners_unsentenced",
+            _C,
+            "persons",
+            "stock",
+            "Unsentenced detainees",
+            "Personas detenidas sin condena",
+        ),
+        _m(
+            "prison_capacity",
+            _C,
+            "places",
+            "stock",
+            "Official prison capacity",
+            "Capacidad oficial penitenciaria",
+        ),
+        _m(
+            "prevention_beneficiaries",
+            _P,
+            "persons",
+            "flow",
+            "Prevention programme beneficiaries",
+            "Beneficiarios de programas de prevención",
+        ),
         _m("police_officers", _V, "staff", "stock", "Police officers", "Agentes de policía"),
         _m("prosecutors", _I, "staff", "stock", "Prosecutors", "Fiscales"),
         _m("judges", _J, "staff", "stock", "Judges", "Jueces"),
         _m("public_defenders", _J, "staff", "stock", "Public defenders", "Defensores públicos"),
         _m("prison_staff", _C, "staff", "stock", "Prison staff", "Personal penitenciario"),
-        _m("court_staff", _J, "staff", "stock", "Court staff (non-judges)", "Personal judicial (no jueces)"),
+        _m(
+            "court_staff",
+            _J,
+            "staff",
+            "stock",
+            "Court staff (non-judges)",
+            "Personal judicial (no jueces)",
+        ),
     )
 }
 

@@ -74,7 +74,10 @@ class _Status:
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="peir", description="Public expenditure and institutional reviews of the security and justice sector.")
+    p = _Parser(
+        prog="peir",
+        description="Public expenditure and institutional reviews of the security and justice sector.",
+    )
     p.add_argument("--version", action="version", version=f"peir {__version__}")
     p.add_argument("--debug", action="store_true", help="show Python tracebacks")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
@@ -82,20 +85,36 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("examples", help="list the embedded examples")
 
-    v = sub.add_parser("validate", help="validate a file, an example or a project; exit 1 on errors")
+    v = sub.add_parser(
+        "validate", help="validate a file, an example or a project; exit 1 on errors"
+    )
     v.add_argument("file", nargs="?", help="a CSV/TXT/XLSX/Parquet file")
     v.add_argument("--kind", choices=KINDS, help="what the file holds (with FILE)")
     v.add_argument("--spec", help="read spec (YAML) for FILE")
     _source_args(v, required=False)
     v.add_argument("--json", action="store_true", help="print the report as JSON on stdout")
-    v.add_argument("--max-lines", type=int, default=200, help="at most this many problem lines (default 200; 0 = all)")
-    v.add_argument("--all-issues", action="store_true",
-                   help="one line (JSON record) per issue, not one per code and column with a count")
+    v.add_argument(
+        "--max-lines",
+        type=int,
+        default=200,
+        help="at most this many problem lines (default 200; 0 = all)",
+    )
+    v.add_argument(
+        "--all-issues",
+        action="store_true",
+        help="one line (JSON record) per issue, not one per code and column with a count",
+    )
 
-    n = sub.add_parser("inspect", help="draft a read spec (YAML, a comment on every guess) for a file")
+    n = sub.add_parser(
+        "inspect", help="draft a read spec (YAML, a comment on every guess) for a file"
+    )
     n.add_argument("file", help="a CSV/TXT or XLSX file")
-    n.add_argument("--kind", choices=KINDS, default="budget", help="the table the file fills (default budget)")
-    n.add_argument("--out", metavar="SPEC_YAML", help="write the draft here (default: print it on stdout)")
+    n.add_argument(
+        "--kind", choices=KINDS, default="budget", help="the table the file fills (default budget)"
+    )
+    n.add_argument(
+        "--out", metavar="SPEC_YAML", help="write the draft here (default: print it on stdout)"
+    )
 
     i = sub.add_parser("indicators", help="compute indicators on the harmonised data")
     _source_args(i, required=True)
@@ -103,22 +122,50 @@ def _parser() -> argparse.ArgumentParser:
     i.add_argument("--country", help="ISO3 code(s), comma-separated")
     i.add_argument("--years", help="a year, a range 2015-2020 or a list 2015,2018")
     i.add_argument("--base-year", type=int, help="constant-price base year")
-    i.add_argument("--allow-gaps", action="store_true", help="country-years without context are flagged (NaN), not an error")
+    i.add_argument(
+        "--allow-gaps",
+        action="store_true",
+        help="country-years without context are flagged (NaN), not an error",
+    )
     i.add_argument("--out", help="write CSV here (default: print to stdout)")
 
     b = sub.add_parser("brief", help="build the PEIR-style background brief")
     _source_args(b, required=True)
     b.add_argument("--out", required=True, help="output folder")
-    b.add_argument("--lang", choices=("en", "es"), help="language (default: the project's, else en)")
+    b.add_argument(
+        "--lang", choices=("en", "es"), help="language (default: the project's, else en)"
+    )
     b.add_argument("--formats", default="html,md,xlsx", help="comma-separated: html,md,xlsx")
-    b.add_argument("--peers", help="embedded example with the peer countries (e.g. central_america)")
-    b.add_argument("--base-year", type=int, help="constant-price base year (default: --as-of, else the project's)")
-    b.add_argument("--allow-gaps", action="store_true", help="country-years without context are flagged (NaN), not an error")
-    b.add_argument("--as-of", type=int, metavar="YEAR", help="use only data up to YEAR (default: the project's as_of)")
-    b.add_argument("--suppress-below", type=int, metavar="N",
-                   help="suppress caseload counts below N in every output (default: the project's)")
-    b.add_argument("--quote-rejected", action="store_true",
-                   help="quote the original text of rejected cells in the annex")
+    b.add_argument(
+        "--peers", help="embedded example with the peer countries (e.g. central_america)"
+    )
+    b.add_argument(
+        "--base-year",
+        type=int,
+        help="constant-price base year (default: --as-of, else the project's)",
+    )
+    b.add_argument(
+        "--allow-gaps",
+        action="store_true",
+        help="country-years without context are flagged (NaN), not an error",
+    )
+    b.add_argument(
+        "--as-of",
+        type=int,
+        metavar="YEAR",
+        help="use only data up to YEAR (default: the project's as_of)",
+    )
+    b.add_argument(
+        "--suppress-below",
+        type=int,
+        metavar="N",
+        help="suppress caseload counts below N in every output (default: the project's)",
+    )
+    b.add_argument(
+        "--quote-rejected",
+        action="store_true",
+        help="quote the original text of rejected cells in the annex",
+    )
     return p
 
 
@@ -136,7 +183,9 @@ def _source_args(p: argparse.ArgumentParser, *, required: bool) -> None:
 def _load(args: argparse.Namespace, status: _Status) -> tuple[Any, Any]:
     """(Dataset, ProjectConfig or None) from --example or --config."""
     if args.example and args.example not in list_examples():
-        raise _UsageError(f"--example {args.example!r}: no such example; one of {', '.join(list_examples())}")
+        raise _UsageError(
+            f"--example {args.example!r}: no such example; one of {', '.join(list_examples())}"
+        )
     if args.config:
         status(f"reading project {args.config}")
         cfg = ProjectConfig.from_yaml(args.config)
@@ -190,7 +239,9 @@ def _parse_years(text: str | None) -> list[int] | None:
             elif part:
                 years.append(int(part))
     except ValueError:
-        raise _UsageError(f"--years {text!r}: expected a year, a range such as 2015-2020, or a list 2015,2018") from None
+        raise _UsageError(
+            f"--years {text!r}: expected a year, a range such as 2015-2020, or a list 2015,2018"
+        ) from None
     return years
 
 
@@ -257,7 +308,9 @@ def _cmd_validate(args: argparse.Namespace, status: _Status) -> int:
             print(line, file=sys.stderr)
         total = len(report.issues_all()) if args.all_issues else len(report.issues)
         if limit is not None and total > limit:
-            print(f"... and {total - limit} more problems (--max-lines 0 shows all)", file=sys.stderr)
+            print(
+                f"... and {total - limit} more problems (--max-lines 0 shows all)", file=sys.stderr
+            )
         print(report.summary())
     return 0 if report.ok else 1
 
@@ -267,7 +320,9 @@ def _cmd_indicators(args: argparse.Namespace, status: _Status) -> int:
     unknown = [i for i in _split(args.ids) or [] if i not in REGISTRY]
     if unknown:
         hints = {i: difflib.get_close_matches(i, list(REGISTRY), n=1) for i in unknown}
-        said = ", ".join(f"{i!r}" + (f" (did you mean {h[0]!r}?)" if h else "") for i, h in hints.items())
+        said = ", ".join(
+            f"{i!r}" + (f" (did you mean {h[0]!r}?)" if h else "") for i, h in hints.items()
+        )
         raise _UsageError(f"--ids: unknown indicator {said}; see peir.indicators.catalog()")
     ds, cfg = _load(args, status)
     h = _harmonize(ds, cfg, args, status)
@@ -287,7 +342,9 @@ def _cmd_brief(args: argparse.Namespace, status: _Status) -> int:
     formats = _split(args.formats) or ["html"]
     bad = [f for f in formats if f not in FORMATS]
     if bad:
-        raise _UsageError(f"--formats {args.formats!r}: unknown {', '.join(bad)}; any of {', '.join(FORMATS)}")
+        raise _UsageError(
+            f"--formats {args.formats!r}: unknown {', '.join(bad)}; any of {', '.join(FORMATS)}"
+        )
     as_of = args.as_of
     ds, cfg = _load(args, status)
     lang = args.lang or (cfg.lang if cfg is not None else "en")
@@ -295,7 +352,11 @@ def _cmd_brief(args: argparse.Namespace, status: _Status) -> int:
         as_of = cfg.as_of
     if args.suppress_below is not None and args.suppress_below < 0:
         raise _UsageError(f"--suppress-below {args.suppress_below}: expected a count >= 0")
-    suppress = args.suppress_below if args.suppress_below is not None else (cfg.suppress_below if cfg else None)
+    suppress = (
+        args.suppress_below
+        if args.suppress_below is not None
+        else (cfg.suppress_below if cfg else None)
+    )
     if as_of is not None and args.base_year is None and (cfg is None or cfg.base_year is None):
         args.base_year = as_of  # prices of the as-of year unless a base year is given
     h = _harmonize(ds, cfg, args, status)
@@ -306,9 +367,15 @@ def _cmd_brief(args: argparse.Namespace, status: _Status) -> int:
         peers = _harmonize(load_example(peers_name), None, args, status)
     published = [*(ds.meta.get("published_figures") or []), *(cfg.published_figures if cfg else [])]
     kwargs: dict[str, Any] = {
-        "out_dir": args.out, "lang": lang, "formats": tuple(formats), "as_of": as_of, "base_year": h.base_year,
-        "published": published, "requests": list(ds.meta.get("data_requests") or []),
-        "suppress_below": suppress, "quote_rejected": bool(args.quote_rejected),
+        "out_dir": args.out,
+        "lang": lang,
+        "formats": tuple(formats),
+        "as_of": as_of,
+        "base_year": h.base_year,
+        "published": published,
+        "requests": list(ds.meta.get("data_requests") or []),
+        "suppress_below": suppress,
+        "quote_rejected": bool(args.quote_rejected),
     }
     if peers is not None:
         kwargs["peers"] = peers
@@ -357,7 +424,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(exc.code) if isinstance(exc.code, int) else 2
     if not args.command:
         parser.print_usage(sys.stderr)
-        print("peir: error: a command is required (examples, validate, indicators, brief)", file=sys.stderr)
+        print(
+            "peir: error: a command is required (examples, validate, indicators, brief)",
+            file=sys.stderr,
+        )
         return 2
     status = _Status(sys.stderr, args.quiet)
     try:
@@ -381,8 +451,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.debug:
             traceback.print_exc()
         else:
-            print(f"peir {args.command}: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
-            print("peir: this is a bug in peir; run again with --debug for the traceback", file=sys.stderr)
+            print(
+                f"peir {args.command}: internal error: {type(exc).__name__}: {exc}", file=sys.stderr
+            )
+            print(
+                "peir: this is a bug in peir; run again with --debug for the traceback",
+                file=sys.stderr,
+            )
         return 1
 
 

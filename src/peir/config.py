@@ -57,7 +57,9 @@ class DataEntry(BaseModel):
         unknown = [k for k in extra if k not in ReadSpec.model_fields]
         if unknown:
             key = unknown[0]
-            close = difflib.get_close_matches(key, [*ReadSpec.model_fields, "path", "spec"], n=1, cutoff=0.6)
+            close = difflib.get_close_matches(
+                key, [*ReadSpec.model_fields, "path", "spec"], n=1, cutoff=0.6
+            )
             hint = f"; did you mean {close[0]!r}?" if close else ""
             raise ValueError(
                 f"unknown key {key!r}{hint} (expected path, spec or a read-spec field: {', '.join(ReadSpec.model_fields)})"
@@ -180,7 +182,9 @@ class ProjectConfig(BaseModel):
         out = [p.strip().upper() for p in v]
         bad = [p for p in out if not is_country(p)]
         if bad:
-            raise ValueError(f"expected ISO 3166 alpha-3 country codes; not valid: {', '.join(bad)}")
+            raise ValueError(
+                f"expected ISO 3166 alpha-3 country codes; not valid: {', '.join(bad)}"
+            )
         return out
 
     @field_validator("econ_scheme")
@@ -210,7 +214,9 @@ class ProjectConfig(BaseModel):
         return _resolve(self._base_dir, entry.path)
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any], *, base_dir: str | Path | None = None, where: str = "") -> ProjectConfig:
+    def from_dict(
+        cls, data: Mapping[str, Any], *, base_dir: str | Path | None = None, where: str = ""
+    ) -> ProjectConfig:
         try:
             cfg = cls.model_validate(dict(data))
         except ValidationError as exc:

@@ -78,7 +78,9 @@ class Dataset:
         self.caseload: CaseloadTable | None = _as_table(caseload, CaseloadTable, "read_caseload")
         self.context: ContextTable | None = _as_table(context, ContextTable, "read_context")
         self.chain_map: ChainMap | None = _as_table(chain_map, ChainMap, "read_chain_map")
-        self.personnel: PersonnelTable | None = _as_table(personnel, PersonnelTable, "read_personnel")
+        self.personnel: PersonnelTable | None = _as_table(
+            personnel, PersonnelTable, "read_personnel"
+        )
         self.name = name
         self.meta: dict[str, Any] = dict(meta or {})
 
@@ -131,9 +133,13 @@ class Dataset:
         :func:`peir.pipeline.harmonize.harmonize`.
         """
         if options is None:
-            opts = HarmonizeOptions.from_keywords(base_year=base_year, currency=currency, ppp=ppp, **keywords)
+            opts = HarmonizeOptions.from_keywords(
+                base_year=base_year, currency=currency, ppp=ppp, **keywords
+            )
         elif keywords or base_year is not None or currency is not None or ppp:
-            raise InputError("Dataset.harmonize: give options=HarmonizeOptions(...) or keywords, not both")
+            raise InputError(
+                "Dataset.harmonize: give options=HarmonizeOptions(...) or keywords, not both"
+            )
         else:
             opts = options
         if opts.source_priority is None and self.meta.get("source_priority"):
@@ -251,11 +257,22 @@ class HarmonizedDataset:
         if s.empty:
             return s
         u = s[s[C.LINK] == "unallocated"]
-        return u.groupby([C.COUNTRY, C.YEAR, C.PHASE], as_index=False, observed=True)[[C.AMOUNT]].sum()
+        return u.groupby([C.COUNTRY, C.YEAR, C.PHASE], as_index=False, observed=True)[
+            [C.AMOUNT]
+        ].sum()
 
     @property
     def countries(self) -> list[str]:
-        return sorted(pd.unique(pd.concat([self.spending.get(C.COUNTRY, pd.Series(dtype=object)), self.caseload.get(C.COUNTRY, pd.Series(dtype=object))]).dropna()))
+        return sorted(
+            pd.unique(
+                pd.concat(
+                    [
+                        self.spending.get(C.COUNTRY, pd.Series(dtype=object)),
+                        self.caseload.get(C.COUNTRY, pd.Series(dtype=object)),
+                    ]
+                ).dropna()
+            )
+        )
 
     @property
     def synthetic(self) -> bool:
@@ -342,7 +359,9 @@ class HarmonizedDataset:
         local currency); see :func:`peir.pipeline.prices.rebase_amounts`.
         """
         if self.base_year is None:
-            raise ValueError("this HarmonizedDataset has no base year (nominal only); harmonize with base_year=")
+            raise ValueError(
+                "this HarmonizedDataset has no base year (nominal only); harmonize with base_year="
+            )
         s = self.spending.copy()
         if len(s):
             s[C.AMOUNT_REAL] = rebase_amounts(
@@ -368,9 +387,22 @@ class HarmonizedDataset:
             "name": self.name,
             "meta": self.meta,
         }
-        for name in ("spending", "caseload", "context", "transfers", "discrepancies", "gaps", "personnel"):
+        for name in (
+            "spending",
+            "caseload",
+            "context",
+            "transfers",
+            "discrepancies",
+            "gaps",
+            "personnel",
+        ):
             frame = getattr(self, name)
-            write_parquet(frame, d / f"{name}.parquet", schema_id=f"peir:harmonized:{name}:v1", provenance=prov)
+            write_parquet(
+                frame,
+                d / f"{name}.parquet",
+                schema_id=f"peir:harmonized:{name}:v1",
+                provenance=prov,
+            )
         return d
 
     def summary(self) -> str:
@@ -404,7 +436,15 @@ def read_harmonized(directory: str | Path) -> HarmonizedDataset:
     d = Path(directory)
     frames: dict[str, pd.DataFrame] = {}
     meta: dict[str, Any] = {}
-    for name in ("spending", "caseload", "context", "transfers", "discrepancies", "gaps", "personnel"):
+    for name in (
+        "spending",
+        "caseload",
+        "context",
+        "transfers",
+        "discrepancies",
+        "gaps",
+        "personnel",
+    ):
         p = d / f"{name}.parquet"
         if p.exists():
             frames[name], m = read_parquet(p)

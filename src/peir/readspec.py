@@ -49,13 +49,17 @@ def spec_error(exc: ValidationError, model: type[BaseModel], where: str) -> Spec
             fields = _fields_at(model, err["loc"][:-1])
             close = difflib.get_close_matches(key, fields, n=1, cutoff=0.6)
             hint = f"; did you mean {close[0]!r}?" if close else ""
-            lines.append(f"unknown key {loc!r}{hint} (expected one of: {', '.join(sorted(fields))})")
+            lines.append(
+                f"unknown key {loc!r}{hint} (expected one of: {', '.join(sorted(fields))})"
+            )
         else:
             msg = str(err["msg"])
             if msg.startswith("Value error, "):
                 msg = msg[len("Value error, ") :]
             got = err.get("input")
-            got_txt = f" (got {got!r})" if got is not None and not isinstance(got, dict | list) else ""
+            got_txt = (
+                f" (got {got!r})" if got is not None and not isinstance(got, dict | list) else ""
+            )
             lines.append(f"{loc}: {msg}{got_txt}")
     head = f"invalid {model.__name__}{(' in ' + where) if where else ''}"
     return SpecError(head + ": " + "; ".join(lines))
@@ -71,7 +75,11 @@ def _fields_at(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
         if not fields or part not in fields:
             break
         ann = fields[part].annotation
-        inner = [a for a in getattr(ann, "__args__", (ann,)) if isinstance(a, type) and issubclass(a, BaseModel)]
+        inner = [
+            a
+            for a in getattr(ann, "__args__", (ann,))
+            if isinstance(a, type) and issubclass(a, BaseModel)
+        ]
         if not inner:
             break
         current = inner[0]
@@ -95,7 +103,9 @@ def load_yaml_mapping(path: str | Path) -> dict[str, Any]:
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise SpecError(f"{p}: expected a mapping of keys to values at the top level, got {type(data).__name__}")
+        raise SpecError(
+            f"{p}: expected a mapping of keys to values at the top level, got {type(data).__name__}"
+        )
     return data
 
 
@@ -247,7 +257,9 @@ class ReadSpec(BaseModel):
     @classmethod
     def _check_thousands(cls, v: str | None) -> str | None:
         if v is not None and v not in _THOUSANDS:
-            raise ValueError("thousands must be one of ',', '.', ' ', \"'\", a non-breaking space, '' or null")
+            raise ValueError(
+                "thousands must be one of ',', '.', ' ', \"'\", a non-breaking space, '' or null"
+            )
         return v
 
     @field_validator("encoding")
@@ -257,7 +269,9 @@ class ReadSpec(BaseModel):
             try:
                 codecs.lookup(v)
             except LookupError:
-                raise ValueError(f"unknown encoding {v!r}; use 'auto', 'utf-8', 'cp1252', 'latin-1'...") from None
+                raise ValueError(
+                    f"unknown encoding {v!r}; use 'auto', 'utf-8', 'cp1252', 'latin-1'..."
+                ) from None
         return v
 
     @field_validator("unit_multiplier")
@@ -300,7 +314,9 @@ class ReadSpec(BaseModel):
 
     @field_validator("columns")
     @classmethod
-    def _check_columns(cls, v: dict[str, str | list[str] | None]) -> dict[str, str | list[str] | None]:
+    def _check_columns(
+        cls, v: dict[str, str | list[str] | None]
+    ) -> dict[str, str | list[str] | None]:
         for k, src in v.items():
             if isinstance(src, list) and not src:
                 raise ValueError(f"columns[{k!r}]: an empty list of source columns")
@@ -311,11 +327,19 @@ class ReadSpec(BaseModel):
     def _check_compose(cls, v: dict[str, str]) -> dict[str, str]:
         for k, template in v.items():
             try:
-                fields = [f for _lit, f, _spec, _conv in string.Formatter().parse(template) if f is not None]
+                fields = [
+                    f
+                    for _lit, f, _spec, _conv in string.Formatter().parse(template)
+                    if f is not None
+                ]
             except ValueError as exc:
-                raise ValueError(f"compose[{k!r}]: {template!r} is not a template ({exc})") from None
+                raise ValueError(
+                    f"compose[{k!r}]: {template!r} is not a template ({exc})"
+                ) from None
             if not fields or any(not f for f in fields):
-                raise ValueError(f"compose[{k!r}]: {template!r} names no source column (write {{Header}})")
+                raise ValueError(
+                    f"compose[{k!r}]: {template!r} names no source column (write {{Header}})"
+                )
         return v
 
     @field_validator("column_names")
@@ -336,7 +360,9 @@ class ReadSpec(BaseModel):
             try:
                 re.compile(pattern)
             except re.error as exc:
-                raise ValueError(f"exclude[{col!r}]: {pattern!r} is not a valid regular expression ({exc})") from None
+                raise ValueError(
+                    f"exclude[{col!r}]: {pattern!r} is not a valid regular expression ({exc})"
+                ) from None
         return v
 
     @model_validator(mode="after")
@@ -347,12 +373,18 @@ class ReadSpec(BaseModel):
             if any(c != cols[0] for c in cols[1:]):
                 raise ValueError("every melt dimension must name the same source columns")
         if self.phases and self.melt and "phase" in self.melt:
-            raise ValueError("give wide phase columns either as 'phases' or as melt['phase'], not both")
+            raise ValueError(
+                "give wide phase columns either as 'phases' or as melt['phase'], not both"
+            )
         if len(dims) == 1:
             ((name, mapping),) = dims.items()
-            _one_column_per_value(mapping, "phases" if name == "phase" and self.phases else f"melt[{name!r}]")
+            _one_column_per_value(
+                mapping, "phases" if name == "phase" and self.phases else f"melt[{name!r}]"
+            )
         elif dims:
-            combos = {src: tuple(str(m[src]) for m in dims.values()) for src in next(iter(dims.values()))}
+            combos = {
+                src: tuple(str(m[src]) for m in dims.values()) for src in next(iter(dims.values()))
+            }
             _one_column_per_value({k: " / ".join(v) for k, v in combos.items()}, "melt")
         return self
 
@@ -371,7 +403,11 @@ class ReadSpec(BaseModel):
         um = self.unit_multiplier
         if isinstance(um, dict):
             return float(um.get(column, 1.0))
-        main = {"budget": ("amount",), "caseload": ("value",), "context": ("gdp_lcu", "gov_expenditure_lcu")}
+        main = {
+            "budget": ("amount",),
+            "caseload": ("value",),
+            "context": ("gdp_lcu", "gov_expenditure_lcu"),
+        }
         return float(um) if column in main.get(kind, ()) else 1.0
 
     def patched(self, **overrides: Any) -> ReadSpec:
@@ -398,7 +434,9 @@ class ReadSpec(BaseModel):
         return cls.from_dict(load_yaml_mapping(path), where=str(path))
 
     @classmethod
-    def coerce(cls, spec: ReadSpec | Mapping[str, Any] | str | Path | None, **overrides: Any) -> ReadSpec:
+    def coerce(
+        cls, spec: ReadSpec | Mapping[str, Any] | str | Path | None, **overrides: Any
+    ) -> ReadSpec:
         """Accept a spec, a mapping, a path to YAML or None, and apply ``overrides``."""
         if spec is None:
             base = cls()
@@ -409,5 +447,7 @@ class ReadSpec(BaseModel):
         elif isinstance(spec, str | Path):
             base = cls.from_yaml(spec)
         else:
-            raise SpecError(f"spec must be a ReadSpec, a mapping or a path to YAML, got {type(spec).__name__}")
+            raise SpecError(
+                f"spec must be a ReadSpec, a mapping or a path to YAML, got {type(spec).__name__}"
+            )
         return base.patched(**overrides)

@@ -108,7 +108,9 @@ def _frame(obj: Any, what: str) -> pd.DataFrame | None:
         return obj.frame
     if isinstance(obj, pd.DataFrame):
         return obj
-    raise InputError(f"{what}: expected a peir table, a pandas DataFrame or None, got {type(obj).__name__}")
+    raise InputError(
+        f"{what}: expected a peir table, a pandas DataFrame or None, got {type(obj).__name__}"
+    )
 
 
 def _conform(out: pd.DataFrame) -> pd.DataFrame:
@@ -160,10 +162,14 @@ def partition_function(
         within the partition and no warnings.
     """
     opts = _options(options, keywords)
-    inputs = PartitionInputs.resolve(_frame(chain_map, "chain_map"), _frame(context, "context"), opts)
+    inputs = PartitionInputs.resolve(
+        _frame(chain_map, "chain_map"), _frame(context, "context"), opts
+    )
 
     def fn(budget: pd.DataFrame) -> pd.DataFrame:
-        return _conform(partition_spending(budget, inputs, opts, consolidate=True, warn=False).spending)
+        return _conform(
+            partition_spending(budget, inputs, opts, consolidate=True, warn=False).spending
+        )
 
     return fn
 
@@ -181,7 +187,9 @@ def _options(options: HarmonizeOptions | None, keywords: dict[str, Any]) -> Harm
 
 def _budget_columns(budget_sdf: Any) -> list[str]:
     present = set(budget_sdf.columns)
-    missing = [c for c in (C.COUNTRY, C.YEAR, C.INSTITUTION_CODE, C.PHASE, C.AMOUNT) if c not in present]
+    missing = [
+        c for c in (C.COUNTRY, C.YEAR, C.INSTITUTION_CODE, C.PHASE, C.AMOUNT) if c not in present
+    ]
     if missing:
         raise InputError(
             f"budget_sdf lacks required canonical column(s) {', '.join(missing)}; it has "
@@ -249,19 +257,27 @@ def harmonize(
     from pyspark.sql import functions as F  # optional extra, as above
 
     if options is None:
-        opts = _options(None, {"base_year": base_year, "currency": currency, "ppp": ppp, **keywords})
+        opts = _options(
+            None, {"base_year": base_year, "currency": currency, "ppp": ppp, **keywords}
+        )
     elif keywords or base_year is not None or currency is not None or ppp:
-        raise InputError("peir.spark.harmonize: give options=HarmonizeOptions(...) or keywords, not both")
+        raise InputError(
+            "peir.spark.harmonize: give options=HarmonizeOptions(...) or keywords, not both"
+        )
     else:
         opts = options
     if not hasattr(budget_sdf, "groupBy") or not hasattr(budget_sdf, "columns"):
-        raise InputError(f"budget_sdf: expected a pyspark.sql.DataFrame, got {type(budget_sdf).__name__}")
+        raise InputError(
+            f"budget_sdf: expected a pyspark.sql.DataFrame, got {type(budget_sdf).__name__}"
+        )
     ctx_frame = _frame(context, "context")
     if opts.base_year is None:
         latest = budget_sdf.agg(F.max(F.col(C.YEAR)).alias("y")).collect()[0]["y"]
         opts = opts.replace(
             base_year=default_base_year(
-                align_context(ctx_frame if ctx_frame is not None else pd.DataFrame(), opts.fiscal_year),
+                align_context(
+                    ctx_frame if ctx_frame is not None else pd.DataFrame(), opts.fiscal_year
+                ),
                 None if latest is None else int(latest),
                 deflator=opts.deflator,
             )
@@ -272,4 +288,3 @@ def harmonize(
     sdf = sdf.withColumn(C.YEAR, F.col(C.YEAR).cast(types.LongType()))
     sdf = sdf.withColumn(C.AMOUNT, F.col(C.AMOUNT).cast(types.DoubleType()))
     return sdf.groupBy(C.COUNTRY, C.YEAR).applyInPandas(fn, schema=spending_schema())
-

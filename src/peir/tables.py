@@ -85,7 +85,9 @@ class Template:
         fns = [self.show.get(k) for k in keys]
         out = []
         for vals in zip(*cols, strict=True):
-            shown = {k: (f(v) if f is not None else v) for k, f, v in zip(keys, fns, vals, strict=True)}
+            shown = {
+                k: (f(v) if f is not None else v) for k, f, v in zip(keys, fns, vals, strict=True)
+            }
             out.append(self.fmt.format(**shown))
         return out
 
@@ -133,7 +135,11 @@ class IssueBlock:
     def frame(self) -> pd.DataFrame:
         """One row per issue."""
         k = len(self)
-        row = pd.array([pd.NA], dtype="Int64") if self.rows is None else pd.array(self.rows, dtype="Int64")
+        row = (
+            pd.array([pd.NA], dtype="Int64")
+            if self.rows is None
+            else pd.array(self.rows, dtype="Int64")
+        )
         return pd.DataFrame(
             {
                 "source_ref": [self.source] * k,
@@ -166,20 +172,33 @@ def issue_blocks(frame: pd.DataFrame) -> list[IssueBlock]:
     f = frame.reset_index(drop=True)
     out = []
     keys = ["source_ref", "code", "severity", "column"]
-    for key, g in f.groupby([f[k].astype(object).where(f[k].notna(), None) for k in keys], sort=False, dropna=False):
+    for key, g in f.groupby(
+        [f[k].astype(object).where(f[k].notna(), None) for k in keys], sort=False, dropna=False
+    ):
         src, code, sev = (str(x) for x in key[:3])  # type: ignore[index]
         col = None if key[3] is None else str(key[3])  # type: ignore[index]
         rows = g["row"].astype("Int64")
         if rows.isna().all() and len(g) == 1:
-            out.append(IssueBlock(src, code, sev, col, None, g["value"].iloc[0], g["message"].iloc[0]))
+            out.append(
+                IssueBlock(src, code, sev, col, None, g["value"].iloc[0], g["message"].iloc[0])
+            )
             continue
         for is_na, part in g.groupby(rows.isna().to_numpy(), sort=False):
             if is_na:
                 for _, r in part.iterrows():
                     out.append(IssueBlock(src, code, sev, col, None, r["value"], r["message"]))
             else:
-                out.append(IssueBlock(src, code, sev, col, part["row"].astype("int64").to_numpy(),
-                                      part["value"].to_numpy(dtype=object), part["message"].to_numpy(dtype=object)))
+                out.append(
+                    IssueBlock(
+                        src,
+                        code,
+                        sev,
+                        col,
+                        part["row"].astype("int64").to_numpy(),
+                        part["value"].to_numpy(dtype=object),
+                        part["message"].to_numpy(dtype=object),
+                    )
+                )
     return out
 
 
@@ -201,7 +220,10 @@ def _add_exact(a: ValidationReport, b: ValidationReport) -> dict[str, Decimal] |
     parts = [r.amounts_exact for r in (a, b) if r.amounts_exact is not None or r.rows_read]
     if any(p is None for p in parts):
         return None
-    return {k: sum((p[k] for p in parts if p is not None), Decimal(0)) for k in ("read", "accepted", "rejected")}
+    return {
+        k: sum((p[k] for p in parts if p is not None), Decimal(0))
+        for k in ("read", "accepted", "rejected")
+    }
 
 
 class ValidationReport:
@@ -249,10 +271,14 @@ class ValidationReport:
         self.amount_accepted = amount_accepted
         self.amount_rejected = amount_rejected
         self.amount_unparsed = amount_unparsed if unparsed_amounts is None else unparsed_amounts
-        self.amounts_exact: dict[str, Decimal] | None = None if amounts_exact is None else dict(amounts_exact)
+        self.amounts_exact: dict[str, Decimal] | None = (
+            None if amounts_exact is None else dict(amounts_exact)
+        )
         self.encoding = encoding
         self.meta: dict[str, Any] = dict(meta or {})
-        self.blocks: list[IssueBlock] = list(blocks or []) + issue_blocks(issues if issues is not None else empty_issues())
+        self.blocks: list[IssueBlock] = list(blocks or []) + issue_blocks(
+            issues if issues is not None else empty_issues()
+        )
         self._aggregated: pd.DataFrame | None = None
 
     # -- issues ----------------------------------------------------------------------------
@@ -299,9 +325,13 @@ class ValidationReport:
             row, value, message = firsts[0]
             amounts = [b.amount() for b in blocks]
             known = [a for a in amounts if not math.isnan(a)]
-            example_rows = tuple(dict.fromkeys(r for r, _v, _m in firsts if r is not None))[:EXAMPLES]
+            example_rows = tuple(dict.fromkeys(r for r, _v, _m in firsts if r is not None))[
+                :EXAMPLES
+            ]
             if count > 1:
-                more = f"{count - 1:,} more" + (f" (rows {', '.join(map(str, example_rows))}, …)" if example_rows else "")
+                more = f"{count - 1:,} more" + (
+                    f" (rows {', '.join(map(str, example_rows))}, …)" if example_rows else ""
+                )
                 message = f"{message} [and {more}]"
             b0 = blocks[0]
             records.append(
@@ -323,7 +353,9 @@ class ValidationReport:
         out = pd.DataFrame(records, columns=list(AGGREGATE_COLUMNS))
         out["row"] = out["row"].astype("Int64")
         order = pd.DataFrame({"s": pd.factorize(out["source_ref"])[0], "r": out["row"]})
-        return out.loc[order.sort_values(["s", "r"], kind="stable", na_position="first").index].reset_index(drop=True)
+        return out.loc[
+            order.sort_values(["s", "r"], kind="stable", na_position="first").index
+        ].reset_index(drop=True)
 
     # -- summaries -------------------------------------------------------------------------
     @property
@@ -402,8 +434,12 @@ class ValidationReport:
         )
         if self.table == "budget":
             exact = self.amounts_exact or {}
-            read, acc, rej = (exact.get(k, getattr(self, f"amount_{k}")) for k in ("read", "accepted", "rejected"))
-            text += f"; amount read {_money(read)} = accepted {_money(acc)} + rejected {_money(rej)}"
+            read, acc, rej = (
+                exact.get(k, getattr(self, f"amount_{k}")) for k in ("read", "accepted", "rejected")
+            )
+            text += (
+                f"; amount read {_money(read)} = accepted {_money(acc)} + rejected {_money(rej)}"
+            )
             if self.amount_unparsed:
                 text += f" ({self.amount_unparsed} amount(s) could not be read)"
         if self.encoding:
@@ -423,7 +459,10 @@ class ValidationReport:
         errs = self.errors
         first = [self._line(r) for r in errs.head(10).to_dict("records")]
         n = self._count("error")
-        msg = f"{n} validation error(s) in {self.table or 'table'} from {self.source or '<frame>'}:\n" + "\n".join(first)
+        msg = (
+            f"{n} validation error(s) in {self.table or 'table'} from {self.source or '<frame>'}:\n"
+            + "\n".join(first)
+        )
         if len(errs) > 10:
             msg += f"\n... and {len(errs) - 10} more kinds of error (see .report.issues, .report.issues_all())"
         raise SchemaValidationError(msg, report=self)
@@ -456,9 +495,11 @@ class Table:
         return self.frame.copy()
 
     def _repr_html_(self) -> str:
-        title = f"<p><b>{type(self).__name__}</b>: {len(self.frame)} rows" + (
-            f", {len(self.rejected)} rejected" if len(self.rejected) else ""
-        ) + "</p>"
+        title = (
+            f"<p><b>{type(self).__name__}</b>: {len(self.frame)} rows"
+            + (f", {len(self.rejected)} rejected" if len(self.rejected) else "")
+            + "</p>"
+        )
         return title + self.frame.head(20).to_html(index=False, na_rep="")
 
     def __repr__(self) -> str:

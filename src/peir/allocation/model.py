@@ -38,7 +38,13 @@ from peir.schema import C
 if TYPE_CHECKING:  # pragma: no cover
     from peir.dataset import HarmonizedDataset
 
-__all__ = ["DEFAULT_LINK_MEASURES", "FINAL_MEASURES", "PHYSICAL_LIMITS", "ChainModel", "national_caseload"]
+__all__ = [
+    "DEFAULT_LINK_MEASURES",
+    "FINAL_MEASURES",
+    "PHYSICAL_LIMITS",
+    "ChainModel",
+    "national_caseload",
+]
 
 #: Per link, candidate (capacity measure, demand measure) pairs, first available wins.
 #: The capacity measure is what the link processes (its unit cost is spending ÷ this);
@@ -183,7 +189,11 @@ class ChainModel:
             if bad:
                 raise InputError(
                     f"{col} is missing or not a number for link(s) {bad}"
-                    + ("; only a link with demand ratio 0 may have no unit cost" if col == "unit_cost" else "")
+                    + (
+                        "; only a link with demand ratio 0 may have no unit cost"
+                        if col == "unit_cost"
+                        else ""
+                    )
                 )
             df[col] = v.astype(float)
         if (df["budget"] < 0).any():
@@ -195,7 +205,9 @@ class ChainModel:
         if "limit" in df.columns:
             lim = pd.to_numeric(df["limit"], errors="coerce").astype(float)
             if (lim <= 0).any():
-                raise InputError(f"limit must be > 0 (or NaN for none); not for {df.index[lim <= 0].tolist()}")
+                raise InputError(
+                    f"limit must be > 0 (or NaN for none); not for {df.index[lim <= 0].tolist()}"
+                )
             df["limit"] = lim
         if (df["demand_ratio"] < 0).any():
             raise InputError(
@@ -512,7 +524,9 @@ class ChainModel:
         mc: float | pd.Series | dict[str, float] | None = (
             dict(max_change) if isinstance(max_change, Mapping) else max_change
         )
-        fl: dict[str, float] = {str(k): float(v) for k, v in dict(floors).items()} if floors is not None else {}
+        fl: dict[str, float] = (
+            {str(k): float(v) for k, v in dict(floors).items()} if floors is not None else {}
+        )
         notes: list[str] = []
         prevention = Link.PREVENTION.value
         if prevention in self.links.index and prevention not in fl:
@@ -521,13 +535,24 @@ class ChainModel:
                 "prevention is kept at least at its current budget (it has no measured output); "
                 "floors={'prevention': ...} sets another floor"
             )
-        lim = self.limit if limits is None else pd.Series(dict(limits), dtype=float).reindex(self.links.index)
+        lim = (
+            self.limit
+            if limits is None
+            else pd.Series(dict(limits), dtype=float).reindex(self.links.index)
+        )
         unknown = sorted(set(limits or {}) - set(self.links.index)) if limits is not None else []
         if unknown:
-            raise InputError(f"limits name unknown link(s) {unknown}; links are {list(self.links.index)}")
+            raise InputError(
+                f"limits name unknown link(s) {unknown}; links are {list(self.links.index)}"
+            )
         res = solve_allocation(
-            self.links, total_budget=total_budget, max_change=mc, floors=fl, returns=beta,
-            limits=lim, capacity_cost=dict(capacity_cost) if capacity_cost else None,
+            self.links,
+            total_budget=total_budget,
+            max_change=mc,
+            floors=fl,
+            returns=beta,
+            limits=lim,
+            capacity_cost=dict(capacity_cost) if capacity_cost else None,
             value_per_output=dict(value_per_output) if value_per_output else None,
         )
         res.notes[:0] = notes

@@ -136,7 +136,9 @@ class AllocationResult:
             f"throughput {self.current_throughput:,.4g} -> {self.throughput:,.4g} "
             f"({100 * self.gain:+.2f} %); dT/dB = {self.budget_dual:.4g} per currency unit",
             *(
-                [f"value {self.current_value:,.6g} -> {self.value:,.6g} (value per output weighted)"]
+                [
+                    f"value {self.current_value:,.6g} -> {self.value:,.6g} (value per output weighted)"
+                ]
                 if self.value is not None and self.current_value is not None
                 else []
             ),
@@ -371,7 +373,12 @@ def _b_of_t(t: float, a: FloatArray, r: FloatArray, beta: FloatArray) -> FloatAr
 
 
 def _solve_convex(
-    a: FloatArray, r: FloatArray, beta: FloatArray, total: float, lo: FloatArray, hi: FloatArray,
+    a: FloatArray,
+    r: FloatArray,
+    beta: FloatArray,
+    total: float,
+    lo: FloatArray,
+    hi: FloatArray,
     t_limit: float = math.inf,
 ) -> tuple[FloatArray, float]:
     """Water-filling solution of max T s.t. r T <= a b^beta, T <= t_limit, sum b = B, lo <= b <= hi."""
@@ -441,13 +448,19 @@ def solve_allocation(
     cost = _per_link(capacity_cost, idx, "capacity_cost")
     value = _per_link(value_per_output, idx, "value_per_output")
     if capacity_cost and not np.isfinite(limit[np.isfinite(cost)]).all():
-        raise InputError("capacity_cost is for links with a limit (e.g. prison places); "
-                         f"limits are {dict(zip(map(str, idx), limit))}")
+        raise InputError(
+            "capacity_cost is for links with a limit (e.g. prison places); "
+            f"limits are {dict(zip(map(str, idx), limit))}"
+        )
     if (returns is not None) and (capacity_cost or value_per_output):
-        raise InputError("capacity_cost and value_per_output work with the linear model only (returns=None)")
+        raise InputError(
+            "capacity_cost and value_per_output work with the linear model only (returns=None)"
+        )
     if value_per_output and (np.isnan(c[(r == 0) & np.isfinite(value) & (value != 0)])).any():
-        raise InputError("value_per_output for a link with demand ratio 0 needs its unit cost "
-                         "(currency per unit of its output) to count its output")
+        raise InputError(
+            "value_per_output for a link with demand ratio 0 needs its unit cost "
+            "(currency per unit of its output) to count its output"
+        )
     total = float(b0.sum()) if total_budget is None else float(total_budget)
     if not math.isfinite(total) or total <= 0:
         raise InputError(f"total_budget must be a positive number; got {total_budget!r}")
@@ -467,8 +480,14 @@ def solve_allocation(
         )
 
     def result(
-        b: FloatArray, t: float, t0: float, sp: FloatArray, bdual: float, method: str,
-        beta: FloatArray | None = None, added: FloatArray | None = None,
+        b: FloatArray,
+        t: float,
+        t0: float,
+        sp: FloatArray,
+        bdual: float,
+        method: str,
+        beta: FloatArray | None = None,
+        added: FloatArray | None = None,
         values: tuple[float, float] | None = None,
     ) -> AllocationResult:
         return AllocationResult(
@@ -485,7 +504,9 @@ def solve_allocation(
             returns=None if beta is None else pd.Series(beta, index=idx, name="beta"),
             notes=notes,
             limits=pd.Series(limit, index=idx, name="limit"),
-            capacity_added=None if added is None else pd.Series(added, index=idx, name="capacity_added"),
+            capacity_added=None
+            if added is None
+            else pd.Series(added, index=idx, name="capacity_added"),
             value=None if values is None else values[1],
             current_value=None if values is None else values[0],
         )
@@ -494,24 +515,39 @@ def solve_allocation(
         held = [f"{lk} ({v:,.6g})" for lk, v in zip(map(str, idx), limit) if np.isfinite(v)]
         notes.append(
             f"limits: {', '.join(held)} units of output at most"
-            + (" plus capacity bought at capacity_cost" if capacity_cost else " (no budget for new capacity)")
+            + (
+                " plus capacity bought at capacity_cost"
+                if capacity_cost
+                else " (no budget for new capacity)"
+            )
         )
     base = np.asarray(b0, dtype=np.float64)
     if returns is None:
         weight_t = float(np.nansum(np.where(r > 0, value * r, 0.0))) if value_per_output else 1.0
-        weight_b = np.where((r == 0) & np.isfinite(value), np.nan_to_num(value) / np.where(np.isfinite(c), c, 1), 0.0)
+        weight_b = np.where(
+            (r == 0) & np.isfinite(value),
+            np.nan_to_num(value) / np.where(np.isfinite(c), c, 1),
+            0.0,
+        )
         b, t, x, duals, bdual = _solve_lp(cr, r, total, lo, hi, limit, cost, weight_t, weight_b)
         if not value_per_output:
             x = np.where(x > 0, np.maximum(r * t - np.nan_to_num(limit), 0.0), 0.0)  # what T* needs
             # second stage: of the budgets reaching T*, keep the one closest to the current
             need = np.maximum(lo, cr * t * (1 - 1e-10))
-            b = _closest(base, np.minimum(need, hi), hi, total - float(np.nansum(np.where(x > 0, cost * x, 0.0))))
+            b = _closest(
+                base,
+                np.minimum(need, hi),
+                hi,
+                total - float(np.nansum(np.where(x > 0, cost * x, 0.0))),
+            )
         t = _throughput(b, cr, r, limit + x)
         t0 = _throughput(base, cr, r, limit)
         values = None
         if value_per_output:
             values = (weight_t * t0 + float(weight_b @ base), weight_t * t + float(weight_b @ b))
-        return result(b, t, t0, duals, bdual, "lp-highs", added=x if (x > 0).any() else None, values=values)
+        return result(
+            b, t, t0, duals, bdual, "lp-highs", added=x if (x > 0).any() else None, values=values
+        )
     beta_s = (
         pd.Series(float(returns), index=idx)
         if isinstance(returns, int | float)
@@ -534,7 +570,9 @@ def solve_allocation(
         )
     cc = np.where(np.isfinite(c), c, 1.0)  # links with r = 0 never use it
     a = np.where(base > 0, base ** (1 - beta) / cc, 1.0 / cc)
-    t_lim = float(np.min(np.where(np.isfinite(limit) & (r > 0), limit / np.where(r > 0, r, 1), np.inf)))
+    t_lim = float(
+        np.min(np.where(np.isfinite(limit) & (r > 0), limit / np.where(r > 0, r, 1), np.inf))
+    )
     b, t_star = _solve_convex(a, r, beta, total, lo, hi, t_lim)
     need = np.maximum(lo, np.minimum(_b_of_t(t_star * (1 - 1e-10), a, r, beta), hi))
     b = _closest(base, need, hi, total)

@@ -126,7 +126,10 @@ class ReturnsEstimate(Result):
             header.append(("Rows dropped", f"{self.dropped} (non-positive or missing)"))
         if np.isfinite(self.within_share):
             header.append(
-                ("Spending variance left", f"{100 * self.within_share:.1f} % after the fixed effects")
+                (
+                    "Spending variance left",
+                    f"{100 * self.within_share:.1f} % after the fixed effects",
+                )
             )
         notes = [
             "What the data supports: " + self.supports + ".",

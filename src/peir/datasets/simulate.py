@@ -30,8 +30,12 @@ _COUNTRY_RE = re.compile(r"^X[A-Z]{2}$")
 FORENSIC_SOURCE = "synthetic:forensic institute"
 POLICE_SOURCE = "synthetic:police"
 ECON_CODES: tuple[str, ...] = ("21", "22", "28", "31")
-_ECON_LABEL = {"21": "compensation of employees", "22": "use of goods and services",
-               "28": "other expense", "31": "fixed assets"}
+_ECON_LABEL = {
+    "21": "compensation of employees",
+    "22": "use of goods and services",
+    "28": "other expense",
+    "31": "fixed assets",
+}
 #: Mean and spread of the execution rate (executed / modified) by economic class.
 _EXEC_MEAN = np.array([0.98, 0.90, 0.93, 0.72])
 _EXEC_SD = np.array([0.015, 0.05, 0.04, 0.12])
@@ -51,31 +55,91 @@ class _Programme:
 _STAFF = (0.72, 0.18, 0.03, 0.07)
 _PROGRAMMES: tuple[_Programme, ...] = (
     _Programme("POL", "Police (synthetic)", "POL-01", "Patrol", "03.1", 0.50 * 0.62, _STAFF),
-    _Programme("POL", "Police (synthetic)", "POL-02", "Criminal investigation", "03.1",
-               0.50 * 0.22, _STAFF),
-    _Programme("POL", "Police (synthetic)", "POL-03", "Community prevention", "03.1",
-               0.50 * 0.04, (0.60, 0.30, 0.05, 0.05)),
-    _Programme("POL", "Police (synthetic)", "POL-99", "Administration", "03.1", 0.50 * 0.12,
-               (0.55, 0.30, 0.05, 0.10)),
-    _Programme("PROS", "Prosecution service (synthetic)", "PROS-01", "Prosecution", "03.3",
-               0.08, _STAFF),
-    _Programme("COURT", "Courts (synthetic)", "COURT-01", "Criminal courts", "03.3",
-               0.18 * 0.85, _STAFF),
-    _Programme("COURT", "Courts (synthetic)", "COURT-99", "Court administration", "03.3",
-               0.18 * 0.15, (0.50, 0.35, 0.05, 0.10)),
-    _Programme("DEF", "Public defence (synthetic)", "DEF-01", "Public defence", "03.3", 0.03,
-               _STAFF),
-    _Programme("PRIS", "Prison service (synthetic)", "PRIS-01", "Custody", "03.4", 0.12 * 0.80,
-               (0.55, 0.35, 0.02, 0.08)),
-    _Programme("PRIS", "Prison service (synthetic)", "PRIS-02", "Rehabilitation", "03.4",
-               0.12 * 0.20, (0.50, 0.40, 0.05, 0.05)),
-    _Programme("MIN", "Ministry of security (synthetic)", "MIN-01", "Violence prevention",
-               "03.6", 0.06 * 0.60, (0.35, 0.25, 0.30, 0.10)),
+    _Programme(
+        "POL", "Police (synthetic)", "POL-02", "Criminal investigation", "03.1", 0.50 * 0.22, _STAFF
+    ),
+    _Programme(
+        "POL",
+        "Police (synthetic)",
+        "POL-03",
+        "Community prevention",
+        "03.1",
+        0.50 * 0.04,
+        (0.60, 0.30, 0.05, 0.05),
+    ),
+    _Programme(
+        "POL",
+        "Police (synthetic)",
+        "POL-99",
+        "Administration",
+        "03.1",
+        0.50 * 0.12,
+        (0.55, 0.30, 0.05, 0.10),
+    ),
+    _Programme(
+        "PROS", "Prosecution service (synthetic)", "PROS-01", "Prosecution", "03.3", 0.08, _STAFF
+    ),
+    _Programme(
+        "COURT", "Courts (synthetic)", "COURT-01", "Criminal courts", "03.3", 0.18 * 0.85, _STAFF
+    ),
+    _Programme(
+        "COURT",
+        "Courts (synthetic)",
+        "COURT-99",
+        "Court administration",
+        "03.3",
+        0.18 * 0.15,
+        (0.50, 0.35, 0.05, 0.10),
+    ),
+    _Programme(
+        "DEF", "Public defence (synthetic)", "DEF-01", "Public defence", "03.3", 0.03, _STAFF
+    ),
+    _Programme(
+        "PRIS",
+        "Prison service (synthetic)",
+        "PRIS-01",
+        "Custody",
+        "03.4",
+        0.12 * 0.80,
+        (0.55, 0.35, 0.02, 0.08),
+    ),
+    _Programme(
+        "PRIS",
+        "Prison service (synthetic)",
+        "PRIS-02",
+        "Rehabilitation",
+        "03.4",
+        0.12 * 0.20,
+        (0.50, 0.40, 0.05, 0.05),
+    ),
+    _Programme(
+        "MIN",
+        "Ministry of security (synthetic)",
+        "MIN-01",
+        "Violence prevention",
+        "03.6",
+        0.06 * 0.60,
+        (0.35, 0.25, 0.30, 0.10),
+    ),
     # MIN-02 has no chain-map rule on purpose: its spending is harmonised as unallocated.
-    _Programme("MIN", "Ministry of security (synthetic)", "MIN-02", "Central administration",
-               "03.6", 0.06 * 0.40, (0.45, 0.35, 0.10, 0.10)),
-    _Programme("FOR", "Forensic institute (synthetic)", "FOR-01", "Forensic services", "03.3",
-               0.03, (0.60, 0.30, 0.02, 0.08)),
+    _Programme(
+        "MIN",
+        "Ministry of security (synthetic)",
+        "MIN-02",
+        "Central administration",
+        "03.6",
+        0.06 * 0.40,
+        (0.45, 0.35, 0.10, 0.10),
+    ),
+    _Programme(
+        "FOR",
+        "Forensic institute (synthetic)",
+        "FOR-01",
+        "Forensic services",
+        "03.3",
+        0.03,
+        (0.60, 0.30, 0.02, 0.08),
+    ),
 )
 #: Programmes that the synthetic chain map leaves unmapped (-> ``unallocated``).
 UNMAPPED_PROGRAMMES: tuple[str, ...] = ("MIN-02",)
@@ -84,18 +148,30 @@ _L = Link
 #: Chain-map rules: institution, programme pattern, [(link, share)], basis.
 _CHAIN_RULES: tuple[tuple[str, str, tuple[tuple[Link, float], ...], str], ...] = (
     ("POL", "POL-01*", ((_L.PATROL, 1.0),), "synthetic: programme line (patrol)"),
-    ("POL", "POL-02*", ((_L.INVESTIGATION, 1.0),),
-     "synthetic: programme line (criminal investigation)"),
+    (
+        "POL",
+        "POL-02*",
+        ((_L.INVESTIGATION, 1.0),),
+        "synthetic: programme line (criminal investigation)",
+    ),
     ("POL", "POL-03*", ((_L.PREVENTION, 1.0),), "synthetic: programme line (prevention)"),
-    ("POL", "POL-99*", ((_L.PATROL, 0.70), (_L.INVESTIGATION, 0.25), (_L.PREVENTION, 0.05)),
-     "synthetic: administration pro rata to direct programme cost"),
+    (
+        "POL",
+        "POL-99*",
+        ((_L.PATROL, 0.70), (_L.INVESTIGATION, 0.25), (_L.PREVENTION, 0.05)),
+        "synthetic: administration pro rata to direct programme cost",
+    ),
     ("PROS", "", ((_L.INVESTIGATION, 1.0),), "synthetic: whole institution (prosecution)"),
     ("COURT", "", ((_L.JUDICIAL, 1.0),), "synthetic: whole institution (courts)"),
     ("DEF", "", ((_L.JUDICIAL, 1.0),), "synthetic: whole institution (public defence)"),
     ("PRIS", "", ((_L.CORRECTIONS, 1.0),), "synthetic: whole institution (prisons)"),
     ("MIN", "MIN-01*", ((_L.PREVENTION, 1.0),), "synthetic: programme line (prevention)"),
-    ("FOR", "", ((_L.INVESTIGATION, 0.80), (_L.JUDICIAL, 0.20)),
-     "synthetic: staff shares (autopsies for investigation, expert testimony in court)"),
+    (
+        "FOR",
+        "",
+        ((_L.INVESTIGATION, 0.80), (_L.JUDICIAL, 0.20)),
+        "synthetic: staff shares (autopsies for investigation, expert testimony in court)",
+    ),
 )
 
 
@@ -288,7 +364,8 @@ def simulate_frames(
     size = pop * crime_factor * rng.lognormal(0, 0.01, shape)
     pop_ct = pop.sum(axis=2)  # (c, t)
     gdp_ct = (
-        pop_ct * cp["gdp_pc"][:, None]
+        pop_ct
+        * cp["gdp_pc"][:, None]
         * ((1 + cp["growth"][:, None]) * (1 + cp["deflator_infl"][:, None])) ** t_idx[:, :, 0]
     )
 
@@ -309,7 +386,9 @@ def simulate_frames(
     for p, k in zip(prog_of_act.tolist(), act_no.tolist(), strict=True):
         pr = _PROGRAMMES[p]
         labels.append(
-            f"{pr.code} {pr.name}" if acts[p] == 1 else f"{pr.code} {pr.name} / activity {k + 1:03d}"
+            f"{pr.code} {pr.name}"
+            if acts[p] == 1
+            else f"{pr.code} {pr.name} / activity {k + 1:03d}"
         )
     n_act = len(prog_of_act)
     line_prog = np.repeat(prog_of_act, n_econ)
@@ -345,8 +424,9 @@ def simulate_frames(
     ln = np.tile(np.arange(n_lines), n_units * n_phase)
     amounts = np.round(np.concatenate([approved.ravel(), modified.ravel(), executed.ravel()]), 2)
     inst_codes = sorted({p.institution_code for p in _PROGRAMMES})
-    inst_names = [next(p.institution for p in _PROGRAMMES if p.institution_code == ic)
-                  for ic in inst_codes]
+    inst_names = [
+        next(p.institution for p in _PROGRAMMES if p.institution_code == ic) for ic in inst_codes
+    ]
     prog_inst = np.array([inst_codes.index(p.institution_code) for p in _PROGRAMMES])
     funcs = sorted({p.func for p in _PROGRAMMES})
     prog_func = np.array([funcs.index(p.func) for p in _PROGRAMMES])
@@ -406,7 +486,11 @@ def simulate_frames(
     # courts are staffed and funded in proportion to the expected workload (size); what they
     # resolve with those resources depends on the hidden efficiency of the region
     expected_incoming = size * per_c(
-        cp["crime_rate"] / 1e5 * attr["suspects"] * attr["received"] * attr["indicted"]
+        cp["crime_rate"]
+        / 1e5
+        * attr["suspects"]
+        * attr["received"]
+        * attr["indicted"]
         * attr["incoming"]
     )
     judges = np.maximum(np.round(expected_incoming / per_c(cp["case_load"]) * noise()), 1.0)
@@ -427,7 +511,11 @@ def simulate_frames(
     )
     homicide_conv = step(homicides, "homicide_convicted", 0.1)
     prisoners = np.round(
-        pop * per_c(cp["prison_rate"]) / 1e5 * (1.03 ** t_idx) * rng.lognormal(0, 0.15, (n_c, 1, n_r))
+        pop
+        * per_c(cp["prison_rate"])
+        / 1e5
+        * (1.03**t_idx)
+        * rng.lognormal(0, 0.15, (n_c, 1, n_r))
         * noise(0.02)
     )
     occupancy = rng.uniform(0.9, 2.2, (n_c, 1, n_r))
@@ -453,12 +541,22 @@ def simulate_frames(
         ("cases_pending_start", pending_start, "COURT", "synthetic:courts", "on 1 January"),
         ("cases_pending_end", pending_end, "COURT", "synthetic:courts", "on 31 December"),
         ("convictions", convictions, "COURT", "synthetic:courts", "persons convicted"),
-        ("homicide_convictions", homicide_conv, "COURT", "synthetic:courts",
-         "persons convicted of intentional homicide"),
+        (
+            "homicide_convictions",
+            homicide_conv,
+            "COURT",
+            "synthetic:courts",
+            "persons convicted of intentional homicide",
+        ),
         ("prison_admissions", admissions, "PRIS", "synthetic:prisons", "sentenced admissions"),
         ("prisoners_total", prisoners, "PRIS", "synthetic:prisons", "persons held on 31 December"),
-        ("prisoners_unsentenced", unsentenced, "PRIS", "synthetic:prisons",
-         "held without a final sentence on 31 December"),
+        (
+            "prisoners_unsentenced",
+            unsentenced,
+            "PRIS",
+            "synthetic:prisons",
+            "held without a final sentence on 31 December",
+        ),
         ("prison_capacity", capacity, "PRIS", "synthetic:prisons", "official capacity"),
         ("police_officers", police, "POL", POLICE_SOURCE, "sworn officers on 31 December"),
         ("prosecutors", prosecutors, "PROS", "synthetic:prosecution", "prosecutors in post"),

@@ -231,16 +231,22 @@ def crosswalk(scheme: str) -> Crosswalk:
                 "note": "",
             }
         )
-        return Crosswalk("GFS", meta.get("title", ""), meta.get("classifier", ""), meta.get("url", ""), table)
+        return Crosswalk(
+            "GFS", meta.get("title", ""), meta.get("classifier", ""), meta.get("url", ""), table
+        )
     meta, rows = read_crosswalk_file(f"{s}.csv")
     table = pd.DataFrame(rows, columns=["code", "gfs", "name", "note"]).fillna("")
     table.insert(1, "key", [normalize(c, scheme=s) for c in table["code"]])
     if table["key"].duplicated().any():  # pragma: no cover - guarded by the tests
-        raise RuntimeError(f"crosswalk {s}: duplicate codes {sorted(table.loc[table['key'].duplicated(), 'code'])}")
+        raise RuntimeError(
+            f"crosswalk {s}: duplicate codes {sorted(table.loc[table['key'].duplicated(), 'code'])}"
+        )
     bad = sorted(set(table["gfs"]) - set(GFS_CLASSES))
     if bad:  # pragma: no cover - guarded by the tests
         raise RuntimeError(f"crosswalk {s}: unknown GFS classes {bad}")
-    return Crosswalk(s, meta.get("title", ""), meta.get("classifier", ""), meta.get("url", ""), table)
+    return Crosswalk(
+        s, meta.get("title", ""), meta.get("classifier", ""), meta.get("url", ""), table
+    )
 
 
 def _distinct(codes: Iterable[object]) -> tuple[pd.Series, list[object]]:
@@ -335,4 +341,6 @@ def scheme_for(country: str, schemes: str | Mapping[str, str] | None) -> str | N
     if isinstance(schemes, Mapping):
         s = schemes.get(country, schemes.get("*"))
         return None if s is None else _check_scheme(s)
-    raise InputError(f"econ_scheme={schemes!r}: expected a scheme name or a mapping country -> scheme")
+    raise InputError(
+        f"econ_scheme={schemes!r}: expected a scheme name or a mapping country -> scheme"
+    )

@@ -24,7 +24,13 @@ import pandas as pd
 
 from peir.econ.crosswalk import UNMAPPED, read_crosswalk_file
 
-__all__ = ["FUNDING_CLASSES", "FUNDING_NAMES", "FUNDING_SCHEMES", "funding_class", "funding_crosswalk"]
+__all__ = [
+    "FUNDING_CLASSES",
+    "FUNDING_NAMES",
+    "FUNDING_SCHEMES",
+    "funding_class",
+    "funding_crosswalk",
+]
 
 #: The funding classes, in reporting order.
 FUNDING_CLASSES: tuple[str, ...] = (
@@ -73,7 +79,9 @@ def _code(value: object) -> str:
     return text.lstrip("0") or text
 
 
-def funding_class(values: Iterable[object] | pd.Series, *, country: str | None = None) -> list[str | None]:
+def funding_class(
+    values: Iterable[object] | pd.Series, *, country: str | None = None
+) -> list[str | None]:
     """The funding class of each ``funding_source`` value.
 
     Parameters
@@ -94,7 +102,9 @@ def funding_class(values: Iterable[object] | pd.Series, *, country: str | None =
     >>> funding_class(["1", "2", "3", "5", "external_grant", "9", None], country="SLV")
     ['domestic', 'own_revenue', 'external_loan', 'external_grant', 'external_grant', 'unmapped', None]
     """
-    series = pd.Series(list(values) if not isinstance(values, pd.Series) else values, dtype="object")
+    series = pd.Series(
+        list(values) if not isinstance(values, pd.Series) else values, dtype="object"
+    )
     table = funding_crosswalk(country) if country is not None else funding_crosswalk("")
     codes = {_code(c): k for c, k in zip(table["code"], table["class"])}
     out: list[str | None] = []

@@ -90,7 +90,9 @@ def _column_problems(m: Matrix, role: str, *, technology: bool) -> list[str]:
         if nan.size:
             rows = ", ".join(str(m.index[i]) for i in nan[:5])
             more = f" and {nan.size - 5} more" if nan.size > 5 else ""
-            problems.append(f"{role} column '{name}': missing (NaN) values for unit(s) {rows}{more}.")
+            problems.append(
+                f"{role} column '{name}': missing (NaN) values for unit(s) {rows}{more}."
+            )
         inf = np.flatnonzero(np.isinf(col))
         if inf.size:
             rows = ", ".join(str(m.index[i]) for i in inf[:5])

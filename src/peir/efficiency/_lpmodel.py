@@ -14,9 +14,9 @@ __all__ = ["Array", "rts_rows", "solve"]
 Array = np.ndarray[Any, np.dtype[np.float64]]
 
 
-def rts_rows(rts: str, n_before: int, n_lambda: int, n_after: int = 0) -> tuple[
-    Array | None, Array | None, Array | None, Array | None
-]:
+def rts_rows(
+    rts: str, n_before: int, n_lambda: int, n_after: int = 0
+) -> tuple[Array | None, Array | None, Array | None, Array | None]:
     """(A_ub, b_ub, A_eq, b_eq) rows of the returns-to-scale constraint on Σλ, for LP columns
     laid out as [n_before other columns, n_lambda λ's, n_after other columns]."""
     row = np.r_[np.zeros(n_before), np.ones(n_lambda), np.zeros(n_after)][None, :]

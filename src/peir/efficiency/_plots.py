@@ -39,15 +39,21 @@ def ranking(
     else:
         fig = ax.figure
     vals = finite.to_numpy(dtype=float)
-    colors = ["#1b7837" if v >= 1 - 1e-9 else "#5aae61" if v >= 0.8 else "#c2a5cf"
-              for v in vals]
+    colors = ["#1b7837" if v >= 1 - 1e-9 else "#5aae61" if v >= 0.8 else "#c2a5cf" for v in vals]
     pos = np.arange(len(finite))
     ax.barh(pos, vals, color=colors)
     if lower is not None and upper is not None:
         lo = lower.reindex(finite.index).to_numpy(dtype=float)
         hi = upper.reindex(finite.index).to_numpy(dtype=float)
-        ax.errorbar((lo + hi) / 2, pos, xerr=(hi - lo) / 2, fmt="none", ecolor="0.2",
-                    elinewidth=0.9, capsize=2)
+        ax.errorbar(
+            (lo + hi) / 2,
+            pos,
+            xerr=(hi - lo) / 2,
+            fmt="none",
+            ecolor="0.2",
+            elinewidth=0.9,
+            capsize=2,
+        )
     ax.set_yticks(pos)
     ax.set_yticklabels([str(u) for u in finite.index], fontsize=8 if len(finite) > 30 else 9)
     ax.axvline(1.0, color="0.3", lw=0.8, ls="--")
@@ -57,8 +63,14 @@ def ranking(
     if n_inf:
         extra.append(f"{n_inf} unit(s) with an infinite score not shown")
     if extra:
-        ax.annotate("; ".join(extra), xy=(0, -0.12), xycoords="axes fraction", fontsize=7,
-                    color="0.35", va="top")
+        ax.annotate(
+            "; ".join(extra),
+            xy=(0, -0.12),
+            xycoords="axes fraction",
+            fontsize=7,
+            color="0.35",
+            va="top",
+        )
     fig.tight_layout()
     return fig
 
@@ -82,16 +94,33 @@ def estimates(
     est = table["estimate"].to_numpy(dtype=float)
     lo = table["lower"].to_numpy(dtype=float)
     hi = table["upper"].to_numpy(dtype=float)
-    ax.errorbar(est, pos, xerr=np.vstack([est - lo, hi - est]), fmt="o", color="#2166ac",
-                ecolor="0.25", elinewidth=1.0, capsize=3, ms=5)
+    ax.errorbar(
+        est,
+        pos,
+        xerr=np.vstack([est - lo, hi - est]),
+        fmt="o",
+        color="#2166ac",
+        ecolor="0.25",
+        elinewidth=1.0,
+        capsize=3,
+        ms=5,
+    )
     ax.axvline(0.0, color="0.3", lw=0.8, ls="--")
     ax.set_yticks(pos)
     ax.set_yticklabels([str(i) for i in table.index])
     ax.set_xlabel(xlabel)
     ax.set_title(title, pad=16 if note else 6)
     if note:
-        ax.text(0.5, 1.01, note, transform=ax.transAxes, ha="center", va="bottom", fontsize=7.5,
-                color="0.35")
+        ax.text(
+            0.5,
+            1.01,
+            note,
+            transform=ax.transAxes,
+            ha="center",
+            va="bottom",
+            fontsize=7.5,
+            color="0.35",
+        )
     fig.tight_layout()
     return fig
 
@@ -103,8 +132,9 @@ def distribution(scores: pd.Series, *, ax: Any = None, xlabel: str, title: str) 
     vals = scores.replace([np.inf, -np.inf], np.nan).dropna().to_numpy(dtype=float)
     ax.hist(vals, bins=min(40, max(10, vals.size // 8)), color="#5aae61", edgecolor="white")
     ax.axvline(float(vals.mean()), color="#1b7837", lw=1.8, label=f"mean {vals.mean():.3f}")
-    ax.axvline(float(np.median(vals)), color="0.2", lw=1.2, ls=":",
-               label=f"median {np.median(vals):.3f}")
+    ax.axvline(
+        float(np.median(vals)), color="0.2", lw=1.2, ls=":", label=f"median {np.median(vals):.3f}"
+    )
     ax.set_xlabel(xlabel)
     ax.set_ylabel(f"units (of {vals.size})")
     ax.set_title(title)
@@ -123,8 +153,15 @@ def over_periods(
     x = wide.index.to_numpy()
     for u in wide.columns:
         ax.plot(x, wide[u].to_numpy(dtype=float), color="0.75", lw=0.8)
-    ax.plot(x, wide.mean(axis=1).to_numpy(dtype=float), color="#1b7837", lw=2.2, marker="o",
-            ms=4, label=f"mean of {wide.shape[1]} {unit} value(s)")
+    ax.plot(
+        x,
+        wide.mean(axis=1).to_numpy(dtype=float),
+        color="#1b7837",
+        lw=2.2,
+        marker="o",
+        ms=4,
+        label=f"mean of {wide.shape[1]} {unit} value(s)",
+    )
     ax.axhline(1.0, color="0.3", lw=0.8, ls="--")
     ax.set_xlabel(period)
     ax.set_ylabel(ylabel)

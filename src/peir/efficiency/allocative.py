@@ -71,7 +71,9 @@ def _prices(prices: Any, m: Matrix, what: str) -> Array:
         if len(prices) != n:
             raise InputError(f"{what}: {len(prices)} rows of prices for {n} units.")
         arr = prices.to_numpy(dtype=float)
-    elif isinstance(prices, pd.Series) and m.is_frame and set(m.names) <= set(map(str, prices.index)):
+    elif (
+        isinstance(prices, pd.Series) and m.is_frame and set(m.names) <= set(map(str, prices.index))
+    ):
         arr = np.asarray(prices[m.names], dtype=float)
     else:
         arr = np.asarray(prices, dtype=float)
@@ -108,12 +110,20 @@ class _PriceResult(Result):
             (f"Mean {self.KIND.replace('_', ' ')}", f"{f[self.KIND].mean():.4f}"),
         ]
         notes = [f"{self.KIND.replace('_', ' ')} = technical × allocative efficiency."]
-        return Summary(self.KIND.replace("_", " ").capitalize(), header,
-                       f[cols].describe().T[["mean", "std", "min", "50%", "max"]], notes)
+        return Summary(
+            self.KIND.replace("_", " ").capitalize(),
+            header,
+            f[cols].describe().T[["mean", "std", "min", "50%", "max"]],
+            notes,
+        )
 
     def plot(self, ax: Any = None) -> Figure:
-        return ranking(self._overall(), ax=ax, title=self.KIND.replace("_", " ").capitalize(),
-                       xlabel=f"{self.KIND.replace('_', ' ')} ({self.rts.upper()})")
+        return ranking(
+            self._overall(),
+            ax=ax,
+            title=self.KIND.replace("_", " ").capitalize(),
+            xlabel=f"{self.KIND.replace('_', ' ')} ({self.rts.upper()})",
+        )
 
 
 @dataclass(frozen=True, repr=False, eq=False)
@@ -133,13 +143,15 @@ class CostEfficiencyResult(_PriceResult):
         return self.cost_efficiency
 
     def to_frame(self) -> pd.DataFrame:
-        df = pd.DataFrame({
-            "cost_efficiency": self.cost_efficiency,
-            "technical_efficiency": self.technical_efficiency,
-            "allocative_efficiency": self.allocative_efficiency,
-            "actual_cost": self.actual_cost,
-            "min_cost": self.min_cost,
-        })
+        df = pd.DataFrame(
+            {
+                "cost_efficiency": self.cost_efficiency,
+                "technical_efficiency": self.technical_efficiency,
+                "allocative_efficiency": self.allocative_efficiency,
+                "actual_cost": self.actual_cost,
+                "min_cost": self.min_cost,
+            }
+        )
         for c in self.optimal_inputs.columns:
             df[f"optimal_{c}"] = self.optimal_inputs[c].to_numpy()
         return df
@@ -162,13 +174,15 @@ class RevenueEfficiencyResult(_PriceResult):
         return self.revenue_efficiency
 
     def to_frame(self) -> pd.DataFrame:
-        df = pd.DataFrame({
-            "revenue_efficiency": self.revenue_efficiency,
-            "technical_efficiency": self.technical_efficiency,
-            "allocative_efficiency": self.allocative_efficiency,
-            "actual_revenue": self.actual_revenue,
-            "max_revenue": self.max_revenue,
-        })
+        df = pd.DataFrame(
+            {
+                "revenue_efficiency": self.revenue_efficiency,
+                "technical_efficiency": self.technical_efficiency,
+                "allocative_efficiency": self.allocative_efficiency,
+                "actual_revenue": self.actual_revenue,
+                "max_revenue": self.max_revenue,
+            }
+        )
         for c in self.optimal_outputs.columns:
             df[f"optimal_{c}"] = self.optimal_outputs[c].to_numpy()
         return df
@@ -178,8 +192,9 @@ def _radial(xm: Matrix, ym: Matrix, rts: str, orientation: str) -> pd.Series:
     """Technical efficiency of the same units (the sample-size warning was given already)."""
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*Cooper's rule", category=PeirWarning)
-        eff: pd.Series = dea(xm.frame(), ym.frame(), rts=rts, orientation=orientation,
-                             slacks=False).efficiency
+        eff: pd.Series = dea(
+            xm.frame(), ym.frame(), rts=rts, orientation=orientation, slacks=False
+        ).efficiency
     return eff
 
 
@@ -233,7 +248,9 @@ def cost_efficiency(
     actual = (w * x).sum(axis=1)
     if np.any(actual <= 0):
         bad = [str(xm.index[i]) for i in np.flatnonzero(actual <= 0)[:5]]
-        raise InputError(f"cost_efficiency: the cost at the given prices is zero for {', '.join(bad)}.")
+        raise InputError(
+            f"cost_efficiency: the cost at the given prices is zero for {', '.join(bad)}."
+        )
     sy = y.mean(axis=0)
     value = w @ x.T  # (n units, n reference): cost of reference unit j at unit k's prices
     best, lam = _optimise(value, -(y / sy).T, -(y / sy), rts, 1.0)
@@ -242,7 +259,9 @@ def cost_efficiency(
     ce = best / actual
     return CostEfficiencyResult(
         technical_efficiency=te.rename("technical_efficiency"),
-        allocative_efficiency=pd.Series(ce / te.to_numpy(), index=idx, name="allocative_efficiency"),
+        allocative_efficiency=pd.Series(
+            ce / te.to_numpy(), index=idx, name="allocative_efficiency"
+        ),
         lambdas=pd.DataFrame(lam, index=idx, columns=idx),
         rts=rts,
         cost_efficiency=pd.Series(ce, index=idx, name="cost_efficiency"),
@@ -287,8 +306,9 @@ def revenue_efficiency(
         re = actual / best
     return RevenueEfficiencyResult(
         technical_efficiency=te.rename("technical_efficiency"),
-        allocative_efficiency=pd.Series(re / te.to_numpy(), index=idx,
-                                        name="allocative_efficiency"),
+        allocative_efficiency=pd.Series(
+            re / te.to_numpy(), index=idx, name="allocative_efficiency"
+        ),
         lambdas=pd.DataFrame(lam, index=idx, columns=idx),
         rts=rts,
         revenue_efficiency=pd.Series(re, index=idx, name="revenue_efficiency"),

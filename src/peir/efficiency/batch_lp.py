@@ -98,8 +98,7 @@ def _start(
             # ratios over outputs with y_r0 = 0 impose nothing on φ
             phi = np.full((g_count, n, n_ref), np.inf)
             for r in range(s):
-                phi = np.minimum(phi, np.where(ye[:, :, r, None] > 0, ratios(ref_y, ye, r),
-                                               np.inf))
+                phi = np.minimum(phi, np.where(ye[:, :, r, None] > 0, ratios(ref_y, ye, r), np.inf))
             if crs:
                 lam = np.full_like(phi, np.inf)
                 for k in range(m):
@@ -208,9 +207,18 @@ def batch_scores(
     limit = max_iter if max_iter is not None else 60 + 12 * rows
     # the LPs still iterating, by global index; all of them while the batch is dense
     ids = np.arange(L)
-    st = _State(ids, basis0.reshape(L, rows), a_ref, e_cols, score_col, rhs,
-                np.repeat(np.arange(g_count), n),
-                dense=(g_count, n), c0=c0, cost=cost)
+    st = _State(
+        ids,
+        basis0.reshape(L, rows),
+        a_ref,
+        e_cols,
+        score_col,
+        rhs,
+        np.repeat(np.arange(g_count), n),
+        dense=(g_count, n),
+        c0=c0,
+        cost=cost,
+    )
     ok = st.refactor()
     good &= ok & np.all(st.xb >= -TOL, axis=1)
     st.keep(good)
@@ -230,8 +238,18 @@ def batch_scores(
             st.compact()
     good[st.ids] = False  # hit the iteration limit
     # verify every LP from scratch: refactorise, primal and dual feasibility
-    fin = _State(np.arange(L), st.final_basis(), a_ref, e_cols,
-                 score_col, rhs, np.repeat(np.arange(g_count), n), dense=(g_count, n), c0=c0, cost=cost)
+    fin = _State(
+        np.arange(L),
+        st.final_basis(),
+        a_ref,
+        e_cols,
+        score_col,
+        rhs,
+        np.repeat(np.arange(g_count), n),
+        dense=(g_count, n),
+        c0=c0,
+        cost=cost,
+    )
     ok = fin.refactor()
     d = fin.reduced()
     good &= ok & np.all(fin.xb >= -TOL, axis=1) & (d.min(axis=1) >= -TOL)
@@ -259,8 +277,9 @@ def scores_many(
     for gi in np.flatnonzero(~solved.all(axis=1)):
         todo = np.flatnonzero(~solved[gi])
         xr, yr = refs[int(gi)]
-        sc, st = lp.solve_scores(xr, yr, xe[todo], ye[todo], rts=rts, orientation=orientation,
-                                 highs=highs)
+        sc, st = lp.solve_scores(
+            xr, yr, xe[todo], ye[todo], rts=rts, orientation=orientation, highs=highs
+        )
         score[gi, todo] = sc
         status[gi, todo] = st
     return score, status
@@ -397,8 +416,9 @@ class _State:
         d[:, 0] = self.c0 - np.einsum("lr,lr->l", pi, self.sc)
         if self.dense is not None:
             g, k = self.dense
-            d[:, 1 : 1 + self.n_ref] = -np.matmul(pi.reshape(g, k, self.rows),
-                                                  self.a_ref).reshape(n, self.n_ref)
+            d[:, 1 : 1 + self.n_ref] = -np.matmul(pi.reshape(g, k, self.rows), self.a_ref).reshape(
+                n, self.n_ref
+            )
         else:
             d[:, 1 : 1 + self.n_ref] = -np.einsum("lr,lrn->ln", pi, self.a_ref[self.group])
         d[:, 1 + self.n_ref :] = -pi @ self.e_cols

@@ -141,9 +141,7 @@ def daraio_simar_bandwidth(delta: Array) -> float:
     return float(h_2m * (2 * m / d.size) ** 0.2 * sd_n / sd_r)
 
 
-def smoothed_distances(
-    delta: Array, h: float, rng: np.random.Generator
-) -> tuple[Array, Array]:
+def smoothed_distances(delta: Array, h: float, rng: np.random.Generator) -> tuple[Array, Array]:
     """One replication's draws (Daraio & Simar 2007, p. 62, [2]–[4]): the smoothed distances
     δ** before the reflection and δ* ≥ 1 after it. Draws n indices into the reflected set, then
     n standard normals, from ``rng``."""
@@ -190,10 +188,13 @@ def _replicate_block(stars: Array) -> Array:
         # the LP screen: fewer reference columns make every LP of the block cheaper and less
         # degenerate (n = 1,000: about 220 Pareto-efficient pseudo-units, 100 extreme ones,
         # 4x faster for the screen's cost included)
-        refs = [(xr[k], yr[k]) for (xr, yr), k in zip(refs, batch_lp.extreme_units(refs, w["rts"]),
-                                                      strict=True)]
-    score, status = batch_lp.scores_many(refs, xe, ye, rts=w["rts"],
-                                         orientation=w["orientation"], highs=w["highs"])
+        refs = [
+            (xr[k], yr[k])
+            for (xr, yr), k in zip(refs, batch_lp.extreme_units(refs, w["rts"]), strict=True)
+        ]
+    score, status = batch_lp.scores_many(
+        refs, xe, ye, rts=w["rts"], orientation=w["orientation"], highs=w["highs"]
+    )
     score = np.where(status == lp.OPTIMAL, score, np.nan)
     # distances: Shephard input 1/θ, Farrell output φ
     with np.errstate(divide="ignore"):
@@ -271,8 +272,11 @@ class BootstrapResult(LegacyFrame):
         f = self.frame
         width = f["upper"] - f["lower"]
         header = [
-            ("Model", f"Simar–Wilson bootstrap of DEA, {RTS_NAMES[self.rts]}, "
-                      f"{self.orientation} orientation"),
+            (
+                "Model",
+                f"Simar–Wilson bootstrap of DEA, {RTS_NAMES[self.rts]}, "
+                f"{self.orientation} orientation",
+            ),
             ("Units", f"{len(f)}"),
             ("Replications", f"{self.n_boot:,}"),
             ("Bandwidth (Daraio & Simar 2007)", f"{self.bandwidth:.6g}"),
@@ -288,16 +292,23 @@ class BootstrapResult(LegacyFrame):
             "In a Monte Carlo study (docs/methodology.md) the 95% intervals covered the true "
             "efficiency only 67-78% of the time for 50-200 units: read them as indicative.",
         ]
-        return Summary("DEA bootstrap (Simar & Wilson 1998)", header,
-                       table[["mean", "std", "min", "50%", "max"]], notes)
+        return Summary(
+            "DEA bootstrap (Simar & Wilson 1998)",
+            header,
+            table[["mean", "std", "min", "50%", "max"]],
+            notes,
+        )
 
     def plot(self, ax: Any = None) -> Figure:
         """Bias-corrected efficiency of each unit (bars) with its interval; returns the Figure."""
         f = self.frame
         return ranking(
-            f["bias_corrected"], ax=ax, lower=f["lower"], upper=f["upper"],
+            f["bias_corrected"],
+            ax=ax,
+            lower=f["lower"],
+            upper=f["upper"],
             xlabel=f"bias-corrected efficiency with {1 - self.alpha:.0%} interval "
-                   f"({self.orientation}, {self.rts.upper()})",
+            f"({self.orientation}, {self.rts.upper()})",
             title="DEA efficiency after the Simar–Wilson bootstrap",
         )
 
@@ -376,8 +387,17 @@ def bootstrap_dea(
     x, y = validate_pair(inputs, outputs, technology=True)
     check_sample_size(len(x.index), len(x.names), len(y.names), what="bootstrap_dea")
     xv, yv = x.values, y.values
-    raw = evaluate(xv, yv, xv, yv, scale_x=xv.mean(axis=0), scale_y=yv.mean(axis=0), rts=rts,
-                   orientation=orientation, slacks=False)
+    raw = evaluate(
+        xv,
+        yv,
+        xv,
+        yv,
+        scale_x=xv.mean(axis=0),
+        scale_y=yv.mean(axis=0),
+        rts=rts,
+        orientation=orientation,
+        slacks=False,
+    )
     theta, _, feasible = to_efficiency(raw, orientation)
     if not np.all(feasible) or not np.all((theta > 0) & np.isfinite(theta)):
         raise InputError(
@@ -402,8 +422,9 @@ def bootstrap_dea(
     init = (xv, yv, delta, rts, orientation)
     with tqdm(total=n_boot, disable=not show, desc="bootstrap", unit="rep") as bar:
         if jobs > 1 and work >= PARALLEL_WORK:
-            with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker,
-                                     initargs=init) as pool:
+            with ProcessPoolExecutor(
+                max_workers=jobs, initializer=_init_worker, initargs=init
+            ) as pool:
                 a = 0
                 for block in pool.map(_replicate_block, _blocks(stars, _block_size(n))):
                     boot[a : a + len(block)] = block
@@ -430,8 +451,9 @@ def bootstrap_dea(
             stacklevel=2,
         )
     bias_d = np.nanmean(boot, axis=0) - delta
-    q_lo, q_hi = np.nanquantile(boot - delta, np.array([alpha / 2, 1 - alpha / 2]), axis=0,
-                                method=QUANTILE_METHOD)
+    q_lo, q_hi = np.nanquantile(
+        boot - delta, np.array([alpha / 2, 1 - alpha / 2]), axis=0, method=QUANTILE_METHOD
+    )
     corrected = _recip(delta - bias_d)
     frame = pd.DataFrame(
         {

@@ -128,8 +128,11 @@ class MalmquistBootstrapResult(Result):
             regress=("malmquist_upper", lambda s: int((s < 1).sum())),
         )
         header = [
-            ("Model", f"bootstrapped Malmquist index (Simar & Wilson 1999), "
-                      f"{RTS_NAMES[self.rts]}, {self.orientation} orientation"),
+            (
+                "Model",
+                f"bootstrapped Malmquist index (Simar & Wilson 1999), "
+                f"{RTS_NAMES[self.rts]}, {self.orientation} orientation",
+            ),
             ("Replications", f"{self.n_boot:,}"),
             ("Interval level", f"{1 - self.alpha:.0%}"),
             ("Significant changes", f"{int(f['malmquist_significant'].sum())} of {len(f)}"),
@@ -154,14 +157,20 @@ class MalmquistBootstrapResult(Result):
         m = f["malmquist"].to_numpy()
         lo, hi = f["malmquist_lower"].to_numpy(), f["malmquist_upper"].to_numpy()
         colors = np.where(lo > 1, "#1b7837", np.where(hi < 1, "#b2182b", "0.45"))
-        ax.errorbar(m, pos, xerr=[np.maximum(m - lo, 0), np.maximum(hi - m, 0)], fmt="none",
-                    ecolor="0.6", elinewidth=0.9, capsize=2)
+        ax.errorbar(
+            m,
+            pos,
+            xerr=[np.maximum(m - lo, 0), np.maximum(hi - m, 0)],
+            fmt="none",
+            ecolor="0.6",
+            elinewidth=0.9,
+            capsize=2,
+        )
         ax.scatter(m, pos, c=colors, s=18, zorder=3)
         ax.axvline(1.0, color="0.3", lw=0.8, ls="--")
         ax.set_yticks(pos)
         ax.set_yticklabels([str(u) for u in f.index], fontsize=8 if len(f) > 30 else 9)
-        ax.set_xlabel(f"Malmquist index {p} with {1 - self.alpha:.0%} interval "
-                      "(> 1 = improvement)")
+        ax.set_xlabel(f"Malmquist index {p} with {1 - self.alpha:.0%} interval (> 1 = improvement)")
         ax.set_title("Productivity change with bootstrap intervals")
         fig.tight_layout()
         return fig
@@ -243,11 +252,13 @@ def bootstrap_malmquist(
             ys = [v / sy for v in ys]
             n = len(common)
 
-            def eff(k: int, refs: list[tuple[Array, Array]], xs: list[Array] = xs,
-                    ys: list[Array] = ys) -> Array:
+            def eff(
+                k: int, refs: list[tuple[Array, Array]], xs: list[Array] = xs, ys: list[Array] = ys
+            ) -> Array:
                 """Efficiencies of period k's original data against each reference set."""
-                score, status = batch_lp.scores_many(refs, xs[k], ys[k], rts=rts,
-                                                     orientation=orientation)
+                score, status = batch_lp.scores_many(
+                    refs, xs[k], ys[k], rts=rts, orientation=orientation
+                )
                 return _distances(score, status, orientation)
 
             own = [eff(k, [(xs[k], ys[k])])[0] for k in (0, 1)]
@@ -287,19 +298,22 @@ def bootstrap_malmquist(
             diff = boot - est[None]
             with np.errstate(invalid="ignore"):
                 bias = np.nanmean(diff, axis=0)
-                q_lo, q_hi = np.nanquantile(diff, np.array([alpha / 2, 1 - alpha / 2]), axis=0,
-                                            method=QUANTILE_METHOD)
+                q_lo, q_hi = np.nanquantile(
+                    diff, np.array([alpha / 2, 1 - alpha / 2]), axis=0, method=QUANTILE_METHOD
+                )
             cols: dict[str, Array] = {}
             for i, name in enumerate(INDICES):
                 cols[name] = est[i]
                 cols[f"{name}_bias_corrected"] = est[i] - bias[i]
                 cols[f"{name}_lower"] = est[i] - q_hi[i]
                 cols[f"{name}_upper"] = est[i] - q_lo[i]
-            df = pd.DataFrame(cols, index=pd.MultiIndex.from_arrays(
-                [common, [t1] * n], names=[unit, period]))
+            df = pd.DataFrame(
+                cols, index=pd.MultiIndex.from_arrays([common, [t1] * n], names=[unit, period])
+            )
             df["malmquist_significant"] = (df["malmquist_lower"] > 1) | (df["malmquist_upper"] < 1)
             frames.append(df)
     if not frames:
         raise InputError("no pair of consecutive periods shares three units; nothing to compare.")
-    return MalmquistBootstrapResult(pd.concat(frames), unit, period, rts, orientation,
-                                    float(alpha), n_boot, bandwidth)
+    return MalmquistBootstrapResult(
+        pd.concat(frames), unit, period, rts, orientation, float(alpha), n_boot, bandwidth
+    )

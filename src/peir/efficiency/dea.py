@@ -115,9 +115,14 @@ def dea(
     if reference is None:
         xe, ye = validate_pair(inputs, outputs, technology=True)
         check_sample_size(len(xe.index), len(xe.names), len(ye.names))
-        technology = Frontier.from_data(xe.frame(), ye.frame(), rts=rts,
-                                        orientation=orientation, slacks=slacks,
-                                        units=given_units(inputs, outputs, None))
+        technology = Frontier.from_data(
+            xe.frame(),
+            ye.frame(),
+            rts=rts,
+            orientation=orientation,
+            slacks=slacks,
+            units=given_units(inputs, outputs, None),
+        )
         own = True
     elif isinstance(reference, Frontier):
         xe, ye = validate_pair(inputs, outputs, technology=False)
@@ -128,9 +133,7 @@ def dea(
         try:
             ref_in, ref_out = reference
         except (TypeError, ValueError) as exc:
-            raise InputError(
-                "reference must be (ref_inputs, ref_outputs) or a Frontier."
-            ) from exc
+            raise InputError("reference must be (ref_inputs, ref_outputs) or a Frontier.") from exc
         xe, ye = validate_pair(inputs, outputs, technology=False)
         xr, yr = validate_pair(ref_in, ref_out, technology=True, what="reference ")
         # names are matched when the reference has them; bare arrays match by position
@@ -140,8 +143,17 @@ def dea(
             yr = align_columns(yr, ye.names, "reference outputs")
         xe = align_columns(xe, xr.names, "inputs")
         ye = align_columns(ye, yr.names, "outputs")
-        technology = Frontier.from_data(xr.frame(), yr.frame(), rts=rts,
-                                        orientation=orientation, slacks=slacks)
+        technology = Frontier.from_data(
+            xr.frame(), yr.frame(), rts=rts, orientation=orientation, slacks=slacks
+        )
         own = False
-    return technology.evaluate(xe, ye, rts=rts, orientation=orientation, slacks=slacks, own=own,
-                               n_jobs=n_jobs, slack_weights=slack_weights)
+    return technology.evaluate(
+        xe,
+        ye,
+        rts=rts,
+        orientation=orientation,
+        slacks=slacks,
+        own=own,
+        n_jobs=n_jobs,
+        slack_weights=slack_weights,
+    )

@@ -99,8 +99,12 @@ class DirectionalResult(Result):
             ("Mean β", f"{b[np.isfinite(b)].mean():.4f}"),
         ]
         desc = b.replace([np.inf, -np.inf], np.nan).describe().to_frame("beta").T
-        return Summary("Directional distance function", header, desc,
-                       ["β is the share of the direction the unit could move: 0 = frontier."])
+        return Summary(
+            "Directional distance function",
+            header,
+            desc,
+            ["β is the share of the direction the unit could move: 0 = frontier."],
+        )
 
     def plot(self, ax: Any = None) -> Figure:
         """β per unit, largest at the bottom (0 = on the frontier); returns the Figure."""
@@ -137,8 +141,9 @@ def _direction(direction: Any, x: Array, y: Array) -> tuple[Array, Array, str]:
     try:
         gx, gy = direction
     except (TypeError, ValueError) as exc:
-        raise InputError("direction must be 'input', 'output', 'both' or (g_inputs, "
-                         "g_outputs).") from exc
+        raise InputError(
+            "direction must be 'input', 'output', 'both' or (g_inputs, g_outputs)."
+        ) from exc
     gx = np.broadcast_to(np.asarray(gx, dtype=float), x.shape).copy()
     gy = np.broadcast_to(np.asarray(gy, dtype=float), y.shape).copy()
     if not (np.isfinite(gx).all() and np.isfinite(gy).all()) or (gx < 0).any() or (gy < 0).any():

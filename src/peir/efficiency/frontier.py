@@ -68,8 +68,7 @@ def _card(
         units=dict(units or {}),
         years=list(years) if years is not None else [],
         notes=notes,
-        options={"rts": rts, "orientation": orientation, "slacks": slacks,
-                 "n_reference": len(xr)},
+        options={"rts": rts, "orientation": orientation, "slacks": slacks, "n_reference": len(xr)},
     )
 
 
@@ -119,12 +118,32 @@ class Frontier(Result):
         """The technology spanned by the reference units' (validated) data; the solver's
         column divisors default to the columns' means."""
         sx = ref_inputs.to_numpy(dtype=float).mean(axis=0) if scale_inputs is None else scale_inputs
-        sy = (ref_outputs.to_numpy(dtype=float).mean(axis=0) if scale_outputs is None
-              else scale_outputs)
-        card = _card(ref_inputs, ref_outputs, fingerprint(ref_inputs, ref_outputs), units=units,
-                     notes=notes, years=years, rts=rts, orientation=orientation, slacks=slacks)
-        return cls(ref_inputs, ref_outputs, rts, orientation, np.asarray(sx, dtype=float),
-                   np.asarray(sy, dtype=float), card, slacks)
+        sy = (
+            ref_outputs.to_numpy(dtype=float).mean(axis=0)
+            if scale_outputs is None
+            else scale_outputs
+        )
+        card = _card(
+            ref_inputs,
+            ref_outputs,
+            fingerprint(ref_inputs, ref_outputs),
+            units=units,
+            notes=notes,
+            years=years,
+            rts=rts,
+            orientation=orientation,
+            slacks=slacks,
+        )
+        return cls(
+            ref_inputs,
+            ref_outputs,
+            rts,
+            orientation,
+            np.asarray(sx, dtype=float),
+            np.asarray(sy, dtype=float),
+            card,
+            slacks,
+        )
 
     @classmethod
     def from_result(
@@ -166,8 +185,17 @@ class Frontier(Result):
         r = self.rts if rts is None else rts
         o = self.orientation if orientation is None else orientation
         sl = self.slacks if slacks is None else slacks
-        card = _card(self.ref_inputs, self.ref_outputs, self.card.fingerprint, units=u,
-                     notes=notes, years=years, rts=r, orientation=o, slacks=sl)
+        card = _card(
+            self.ref_inputs,
+            self.ref_outputs,
+            self.card.fingerprint,
+            units=u,
+            notes=notes,
+            years=years,
+            rts=r,
+            orientation=o,
+            slacks=sl,
+        )
         return replace(self, rts=r, orientation=o, slacks=sl, card=card)
 
     # ------------------------------------------------------------------ accessors
@@ -220,7 +248,10 @@ class Frontier(Result):
     ) -> tuple[Matrix, Matrix]:
         """Check that data to score has this frontier's variables (and units); reorder them."""
         problems = []
-        for m, names, role in ((xe, self.input_names, "inputs"), (ye, self.output_names, "outputs")):
+        for m, names, role in (
+            (xe, self.input_names, "inputs"),
+            (ye, self.output_names, "outputs"),
+        ):
             if m.is_frame and sorted(m.names) != sorted(names):
                 missing = [n for n in names if n not in m.names]
                 extra = [n for n in m.names if n not in names]
@@ -240,11 +271,14 @@ class Frontier(Result):
             ]
             if diff:
                 raise PeirError(
-                    "Cannot score against this frontier: units differ: " + "; ".join(diff)
+                    "Cannot score against this frontier: units differ: "
+                    + "; ".join(diff)
                     + ". Convert the data to the frontier's units first."
                 )
-        return (align_columns(xe, self.input_names, "inputs"),
-                align_columns(ye, self.output_names, "outputs"))
+        return (
+            align_columns(xe, self.input_names, "inputs"),
+            align_columns(ye, self.output_names, "outputs"),
+        )
 
     # ------------------------------------------------------------------ use
     def evaluate(
@@ -261,17 +295,38 @@ class Frontier(Result):
     ) -> DEAResult:
         """Score validated, aligned data against this technology with the options given (the
         one path of :func:`peir.efficiency.dea` and :meth:`score`)."""
-        weights, rule = slack_weight_vectors(slack_weights, self.scale_inputs, self.scale_outputs,
-                                             xe.values.mean(axis=0), ye.values.mean(axis=0))
+        weights, rule = slack_weight_vectors(
+            slack_weights,
+            self.scale_inputs,
+            self.scale_outputs,
+            xe.values.mean(axis=0),
+            ye.values.mean(axis=0),
+        )
         raw = evaluate(
-            xe.values, ye.values, self.ref_inputs.to_numpy(dtype=float),
-            self.ref_outputs.to_numpy(dtype=float), scale_x=self.scale_inputs,
-            scale_y=self.scale_outputs, rts=rts, orientation=orientation, slacks=slacks,
-            n_jobs=n_jobs, slack_weights=None if rule == "mean" else weights,
+            xe.values,
+            ye.values,
+            self.ref_inputs.to_numpy(dtype=float),
+            self.ref_outputs.to_numpy(dtype=float),
+            scale_x=self.scale_inputs,
+            scale_y=self.scale_outputs,
+            rts=rts,
+            orientation=orientation,
+            slacks=slacks,
+            n_jobs=n_jobs,
+            slack_weights=None if rule == "mean" else weights,
         )
         label = rule if str(slack_weights).lower() != "auto" else f"{rule} (auto)"
-        return build_result(raw, xe, ye, self, rts=rts, orientation=orientation, slacks=slacks,
-                            own=own, slack_weights=label)
+        return build_result(
+            raw,
+            xe,
+            ye,
+            self,
+            rts=rts,
+            orientation=orientation,
+            slacks=slacks,
+            own=own,
+            slack_weights=label,
+        )
 
     def score(
         self,
@@ -299,8 +354,14 @@ class Frontier(Result):
         xe, ye = validate_pair(inputs, outputs, technology=False)
         xe, ye = self.align(xe, ye, given_units(inputs, outputs, units))
         use_slacks = self.slacks if slacks is None else bool(slacks)
-        return self.evaluate(xe, ye, rts=self.rts, orientation=self.orientation,
-                             slacks=use_slacks, slack_weights=slack_weights)
+        return self.evaluate(
+            xe,
+            ye,
+            rts=self.rts,
+            orientation=self.orientation,
+            slacks=use_slacks,
+            slack_weights=slack_weights,
+        )
 
     def save(self, path: str | Path) -> Path:
         """Save to directory ``path``: ``frontier.json`` (card, options) + ``data.parquet``."""

@@ -376,7 +376,9 @@ def _solve_block(
     return score, status, r, c, v, np.asarray(slack_failed, dtype=np.int64)
 
 
-def _solve_block_star(args: tuple[Any, ...]) -> tuple[Array, IntArray, IntArray, IntArray, Array, IntArray]:
+def _solve_block_star(
+    args: tuple[Any, ...],
+) -> tuple[Array, IntArray, IntArray, IntArray, Array, IntArray]:
     return _solve_block(*args)
 
 
@@ -405,8 +407,17 @@ def solve_units(
     if jobs > 1 and n >= PARALLEL_MIN_UNITS:
         bounds = np.linspace(0, n, jobs + 1).astype(int)
         tasks = [
-            (xr, yr, xe[a:b], ye[a:b], rts, orientation, slacks,
-             None if exclude is None else exclude[a:b], weights)
+            (
+                xr,
+                yr,
+                xe[a:b],
+                ye[a:b],
+                rts,
+                orientation,
+                slacks,
+                None if exclude is None else exclude[a:b],
+                weights,
+            )
             for a, b in itertools.pairwise(bounds)
             if b > a
         ]

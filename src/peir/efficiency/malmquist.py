@@ -92,15 +92,20 @@ class MalmquistResult(LegacyFrame):
     def summary(self) -> Summary:
         f = self.frame
         header = [
-            ("Model", f"Malmquist index (Färe et al. 1994), {RTS_NAMES[self.rts]}, "
-                      f"{self.orientation} orientation"),
+            (
+                "Model",
+                f"Malmquist index (Färe et al. 1994), {RTS_NAMES[self.rts]}, "
+                f"{self.orientation} orientation",
+            ),
             ("Units", f"{f.index.get_level_values(self.unit).nunique()}"),
             ("Pairs of periods", f"{f.index.get_level_values(self.period).nunique()}"),
             ("Undefined indices (a distance infeasible)", f"{int(f['malmquist'].isna().sum())}"),
             ("Geometric mean Malmquist", f"{geometric_mean(f['malmquist']):.4f}"),
         ]
-        notes = ["Values above 1 are improvements; geometric means over units by period.",
-                 "A distance beyond a period's technology (+inf) leaves the index undefined."]
+        notes = [
+            "Values above 1 are improvements; geometric means over units by period.",
+            "A distance beyond a period's technology (+inf) leaves the index undefined.",
+        ]
         return Summary("Malmquist productivity index", header, self.by_period(), notes)
 
     def plot(self, ax: Any = None) -> Figure:
@@ -112,11 +117,20 @@ class MalmquistResult(LegacyFrame):
         else:
             fig = ax.figure
         g = self.by_period()
-        styles = {"malmquist": ("#1b7837", "-"), "efficiency_change": ("#762a83", "--"),
-                  "technical_change": ("#e08214", ":")}
+        styles = {
+            "malmquist": ("#1b7837", "-"),
+            "efficiency_change": ("#762a83", "--"),
+            "technical_change": ("#e08214", ":"),
+        }
         for col, (color, ls) in styles.items():
-            ax.plot([str(p) for p in g.index], g[col].to_numpy(), marker="o", color=color,
-                    ls=ls, label=col.replace("_", " "))
+            ax.plot(
+                [str(p) for p in g.index],
+                g[col].to_numpy(),
+                marker="o",
+                color=color,
+                ls=ls,
+                label=col.replace("_", " "),
+            )
         ax.axhline(1.0, color="0.3", lw=0.8)
         ax.set_xlabel(str(self.period))
         ax.set_ylabel("index (geometric mean over units; > 1 = improvement)")
@@ -124,6 +138,7 @@ class MalmquistResult(LegacyFrame):
         ax.legend(fontsize=8)
         fig.tight_layout()
         return fig
+
 
 Array = np.ndarray[Any, np.dtype[np.float64]]
 BoolArray = np.ndarray[Any, np.dtype[np.bool_]]
@@ -176,8 +191,14 @@ def period_scores(
     """Efficiency of units (xe, ye) against the technology of (xr, yr); may exceed 1 or be +inf."""
     xrv, yrv = xr.to_numpy(dtype=float), yr.to_numpy(dtype=float)
     raw = evaluate(
-        xe.to_numpy(dtype=float), ye.to_numpy(dtype=float), xrv, yrv,
-        scale_x=xrv.mean(axis=0), scale_y=yrv.mean(axis=0), rts=rts, orientation=orientation,
+        xe.to_numpy(dtype=float),
+        ye.to_numpy(dtype=float),
+        xrv,
+        yrv,
+        scale_x=xrv.mean(axis=0),
+        scale_y=yrv.mean(axis=0),
+        rts=rts,
+        orientation=orientation,
         slacks=False,
     )
     eff, _, _ = to_efficiency(raw, orientation)
@@ -191,8 +212,9 @@ def _usable(d: Array) -> BoolArray:
     return out
 
 
-def _indices(d_t_t: Array, d_t_t1: Array, d_t1_t: Array, d_t1_t1: Array
-             ) -> tuple[Array, Array, Array]:
+def _indices(
+    d_t_t: Array, d_t_t1: Array, d_t1_t: Array, d_t1_t1: Array
+) -> tuple[Array, Array, Array]:
     """(M, EC, TC) of Färe et al. (1994); NaN where a distance they use is not usable."""
     with np.errstate(divide="ignore", invalid="ignore"):
         m = np.sqrt((d_t_t1 / d_t_t) * (d_t1_t1 / d_t1_t))

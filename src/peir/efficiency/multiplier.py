@@ -86,22 +86,31 @@ class MultiplierResult(Result):
 
     def summary(self) -> Summary:
         e = self.efficiency
-        bounds = "; ".join(f"{lo:g} ≤ {a}/{b} ≤ {hi:g}"
-                           for (a, b), (lo, hi) in self.ratio_bounds.items()) or "none"
+        bounds = (
+            "; ".join(
+                f"{lo:g} ≤ {a}/{b} ≤ {hi:g}" for (a, b), (lo, hi) in self.ratio_bounds.items()
+            )
+            or "none"
+        )
         header = [
-            ("Model", f"DEA multiplier form, {RTS_NAMES[self.rts]}, {self.orientation} "
-                      "orientation"),
+            (
+                "Model",
+                f"DEA multiplier form, {RTS_NAMES[self.rts]}, {self.orientation} orientation",
+            ),
             ("Units", f"{len(e)}"),
             ("Weight restrictions", bounds),
             ("Efficient units (score = 1)", f"{int(np.isclose(e, 1.0, atol=1e-9).sum())}"),
             ("Mean efficiency", f"{e.mean():.4f}"),
         ]
-        return Summary("DEA multiplier form", header,
-                       e.describe().to_frame("efficiency").T)
+        return Summary("DEA multiplier form", header, e.describe().to_frame("efficiency").T)
 
     def plot(self, ax: Any = None) -> Figure:
-        return ranking(self.efficiency, ax=ax, title="DEA efficiency (multiplier form)",
-                       xlabel=f"efficiency ({self.orientation}, {self.rts.upper()})")
+        return ranking(
+            self.efficiency,
+            ax=ax,
+            title="DEA efficiency (multiplier form)",
+            xlabel=f"efficiency ({self.orientation}, {self.rts.upper()})",
+        )
 
 
 def _bound_rows(
@@ -125,14 +134,15 @@ def _bound_rows(
         a, b = str(a), str(b)
         for nm in (a, b):
             if nm not in names:
-                raise InputError(f"ratio_bounds: {nm!r} is not an input or output "
-                                 f"({', '.join(names)}).")
+                raise InputError(
+                    f"ratio_bounds: {nm!r} is not an input or output ({', '.join(names)})."
+                )
         if (a in in_names) != (b in in_names):
-            raise InputError(f"ratio_bounds: {a!r} and {b!r} must both be inputs or both "
-                             "outputs.")
+            raise InputError(f"ratio_bounds: {a!r} and {b!r} must both be inputs or both outputs.")
         if not (0 <= lo <= hi) or not np.isfinite(hi):
-            raise InputError(f"ratio_bounds for {a}/{b}: need 0 <= low <= high < inf, got "
-                             f"({lo}, {hi}).")
+            raise InputError(
+                f"ratio_bounds for {a}/{b}: need 0 <= low <= high < inf, got ({lo}, {hi})."
+            )
         ia, ib = names.index(a), names.index(b)
         # the LP weighs rescaled columns x_k / s_k: its weight ṽ_k is s_k times the weight in
         # the data's own units, w_k = ṽ_k / s_k; w_a − hi·w_b ≤ 0 and lo·w_b − w_a ≤ 0
@@ -184,13 +194,15 @@ def dea_multiplier(
     inp = orientation == "input"
     # columns: v (m), u (s), free weight w; the free weight's bounds give the RTS
     if inp:
-        free = {"crs": (0.0, 0.0), "vrs": (None, None), "nirs": (None, 0.0),
-                "ndrs": (0.0, None)}[rts]
+        free = {"crs": (0.0, 0.0), "vrs": (None, None), "nirs": (None, 0.0), "ndrs": (0.0, None)}[
+            rts
+        ]
         # u y_j - v x_j + w <= 0
         a_ub = np.c_[-xs, ys, np.ones(n)]
     else:
-        free = {"crs": (0.0, 0.0), "vrs": (None, None), "nirs": (0.0, None),
-                "ndrs": (None, 0.0)}[rts]
+        free = {"crs": (0.0, 0.0), "vrs": (None, None), "nirs": (0.0, None), "ndrs": (None, 0.0)}[
+            rts
+        ]
         # -(v x_j + w - u y_j) <= 0
         a_ub = np.c_[-xs, ys, -np.ones(n)]
     if ar.shape[0]:

@@ -35,7 +35,6 @@ Array = np.ndarray[Any, np.dtype[np.float64]]
 DENSE_LAMBDA_CELLS = 4_000_000
 
 
-
 @dataclass(frozen=True, repr=False, eq=False)
 class DEAResult(Result):
     """Result of :func:`peir.efficiency.dea` (read-only).
@@ -177,27 +176,39 @@ class DEAResult(Result):
         header = [
             ("Model", f"DEA, {RTS_NAMES[self.rts]}, {self.orientation} orientation"),
             ("Units", f"{len(eff)}"),
-            ("Reference units", f"{len(self.ref_inputs)}"
-             + ("" if self.own_reference else " (external reference)")),
+            (
+                "Reference units",
+                f"{len(self.ref_inputs)}" + ("" if self.own_reference else " (external reference)"),
+            ),
             ("Inputs", ", ".join(self.input_names)),
             ("Outputs", ", ".join(self.output_names)),
-            ("Second stage", f"max-slack, {self.slack_weights} weights" if self.slacks
-             else "none (radial only)"),
+            (
+                "Second stage",
+                f"max-slack, {self.slack_weights} weights" if self.slacks else "none (radial only)",
+            ),
             ("Efficient units (score = 1)", f"{int(np.isclose(eff, 1.0, atol=1e-9).sum())}"),
             ("Mean efficiency", f"{finite.mean():.4f}" if len(finite) else "n/a"),
         ]
         if (~self.feasible).any():
             header.append(("Infeasible units (+inf)", f"{int((~self.feasible).sum())}"))
         if self.slacks_maximal is not None and not self.slacks_maximal.all():
-            header.append(("Slacks not maximal (second stage failed)",
-                           f"{int((~self.slacks_maximal).sum())}: see .slacks_maximal"))
+            header.append(
+                (
+                    "Slacks not maximal (second stage failed)",
+                    f"{int((~self.slacks_maximal).sum())}: see .slacks_maximal",
+                )
+            )
         desc = eff.replace([np.inf, -np.inf], np.nan).describe().to_frame("efficiency").T
         return Summary("DEA results", header, desc)
 
     def plot(self, ax: Any = None) -> Figure:
         """Ranking of units by efficiency (horizontal bars, best on top); returns the Figure."""
-        return ranking(self.efficiency, ax=ax, title="DEA efficiency ranking",
-                       xlabel=f"efficiency ({self.orientation} orientation, {self.rts.upper()})")
+        return ranking(
+            self.efficiency,
+            ax=ax,
+            title="DEA efficiency ranking",
+            xlabel=f"efficiency ({self.orientation} orientation, {self.rts.upper()})",
+        )
 
     # ------------------------------------------------------------------ reuse
     def frontier(
@@ -220,8 +231,12 @@ class DEAResult(Result):
             Periods the reference data covers.
         """
         return self.technology.derive(
-            rts=self.rts, orientation=self.orientation, slacks=self.slacks,
-            units=units, notes=notes, years=years,
+            rts=self.rts,
+            orientation=self.orientation,
+            slacks=self.slacks,
+            units=units,
+            notes=notes,
+            years=years,
         )
 
 

@@ -79,9 +79,7 @@ def _fdh(
             pick = np.where(cand, cost[None, :] if slacks else 0.0, np.inf).argmin(axis=1)
             score[a:b] = np.where(ok, best, np.inf)
             unbounded = np.isposinf(best) if orientation == "output" else np.zeros_like(ok)
-            status[a:b] = np.where(
-                ok, lp.OPTIMAL, np.where(unbounded, lp.UNBOUNDED, lp.INFEASIBLE)
-            )
+            status[a:b] = np.where(ok, lp.OPTIMAL, np.where(unbounded, lp.UNBOUNDED, lp.INFEASIBLE))
             peer[a:b] = np.where(ok, pick, -1)
     rows = np.flatnonzero(peer >= 0)
     lam = sp.csr_matrix((np.ones(rows.size), (rows, peer[rows])), shape=(n, nr))
@@ -118,19 +116,40 @@ def evaluate(
             keep = lp.pareto_screen(sxr, syr)
         else:
             keep = np.arange(sxr.shape[0])
-        raw = _fdh(sxr[keep], syr[keep], sxe, sye, orientation, slacks,
-                   None if exclude is None else exclude, slack_weights)
+        raw = _fdh(
+            sxr[keep],
+            syr[keep],
+            sxe,
+            sye,
+            orientation,
+            slacks,
+            None if exclude is None else exclude,
+            slack_weights,
+        )
     else:
-        keep = (lp.screen_reference(sxr, syr, rts, n_eval=sxe.shape[0]) if do_screen
-                else np.arange(sxr.shape[0]))
+        keep = (
+            lp.screen_reference(sxr, syr, rts, n_eval=sxe.shape[0])
+            if do_screen
+            else np.arange(sxr.shape[0])
+        )
         res = lp.solve_units(
-            sxr[keep], syr[keep], sxe, sye, rts=rts, orientation=orientation, slacks=slacks,
-            exclude=exclude, n_jobs=n_jobs, weights=slack_weights,
+            sxr[keep],
+            syr[keep],
+            sxe,
+            sye,
+            rts=rts,
+            orientation=orientation,
+            slacks=slacks,
+            exclude=exclude,
+            n_jobs=n_jobs,
+            weights=slack_weights,
         )
         raw = Raw(res.score, res.status, res.lam, res.slack_failed)
     if keep.size != sxr.shape[0]:
         coo = raw.lam.tocoo()
-        raw.lam = sp.csr_matrix((coo.data, (coo.row, keep[coo.col])), shape=(xe.shape[0], xr.shape[0]))
+        raw.lam = sp.csr_matrix(
+            (coo.data, (coo.row, keep[coo.col])), shape=(xe.shape[0], xr.shape[0])
+        )
     return raw
 
 

@@ -84,8 +84,9 @@ def truncated_regression(
         f, g = _nll_grad(t, delta, Z)
         return f / n, g / n
 
-    res = optimize.minimize(mean_nll, start, jac=True, method="BFGS",
-                            options={"gtol": 1e-9, "maxiter": 500})
+    res = optimize.minimize(
+        mean_nll, start, jac=True, method="BFGS", options={"gtol": 1e-9, "maxiter": 500}
+    )
     x = np.asarray(res.x, dtype=float)
     return x[:-1], math.exp(x[-1]), bool(res.success)
 
@@ -125,8 +126,14 @@ class SecondStageResult(Result):
 
     def to_frame(self) -> pd.DataFrame:
         ci = self.conf_int()
-        return pd.DataFrame({"estimate": self.params, "bootstrap_se": self.bse,
-                             "lower": ci["lower"], "upper": ci["upper"]}).rename_axis("parameter")
+        return pd.DataFrame(
+            {
+                "estimate": self.params,
+                "bootstrap_se": self.bse,
+                "lower": ci["lower"],
+                "upper": ci["upper"],
+            }
+        ).rename_axis("parameter")
 
     def summary(self) -> Summary:
         header = [
@@ -137,19 +144,30 @@ class SecondStageResult(Result):
             ("Bootstrap replications", f"{len(self.replicates):,}"),
             ("Interval level", f"{1 - self.alpha:.0%}"),
         ]
-        notes = ["A positive coefficient means more inefficiency (a larger distance to the "
-                 "frontier).", "Intervals: bootstrap percentiles (parametric bootstrap)."]
-        return Summary("Second stage: environmental variables", header, self.to_frame(), notes,
-                       float_format=".5g")
+        notes = [
+            "A positive coefficient means more inefficiency (a larger distance to the frontier).",
+            "Intervals: bootstrap percentiles (parametric bootstrap).",
+        ]
+        return Summary(
+            "Second stage: environmental variables",
+            header,
+            self.to_frame(),
+            notes,
+            float_format=".5g",
+        )
 
     def plot(self, ax: Any = None) -> Figure:
         """The environmental variables' coefficients with their bootstrap intervals (the
         constant and σ left out); an interval clear of 0 is an effect."""
         tab = self.to_frame().drop(index=["const", "sigma"])
-        return estimates(tab, ax=ax, xlabel="effect on the distance to the frontier (1/efficiency)",
-                         title="Second stage (Simar & Wilson 2007)",
-                         note=f"{1 - self.alpha:.0%} bootstrap percentile intervals, "
-                              f"{len(self.replicates):,} replications; > 0: more inefficiency")
+        return estimates(
+            tab,
+            ax=ax,
+            xlabel="effect on the distance to the frontier (1/efficiency)",
+            title="Second stage (Simar & Wilson 2007)",
+            note=f"{1 - self.alpha:.0%} bootstrap percentile intervals, "
+            f"{len(self.replicates):,} replications; > 0: more inefficiency",
+        )
 
 
 def second_stage(
@@ -188,15 +206,17 @@ def second_stage(
         efficiency = efficiency.efficiency
     if orientation not in ("input", "output"):
         raise InputError(f"orientation={orientation!r} is not 'input' or 'output'.")
-    eff = efficiency if isinstance(efficiency, pd.Series) else pd.Series(
-        np.asarray(efficiency, dtype=float).ravel())
+    eff = (
+        efficiency
+        if isinstance(efficiency, pd.Series)
+        else pd.Series(np.asarray(efficiency, dtype=float).ravel())
+    )
     Zf = _as_frame(Z).copy()
     if len(Zf) != len(eff):
         raise InputError(f"Z has {len(Zf)} rows but there are {len(eff)} efficiencies.")
     if isinstance(Z, pd.DataFrame) and isinstance(efficiency, pd.Series):
         if set(Zf.index) != set(eff.index):
-            raise InputError("Z and the efficiencies have different units (indexes); align "
-                             "them.")
+            raise InputError("Z and the efficiencies have different units (indexes); align them.")
         Zf = Zf.loc[eff.index]
     Zf.columns = [str(c) for c in Zf.columns]
     if "const" in Zf.columns:
@@ -205,14 +225,18 @@ def second_stage(
     Za = _check_numeric(Zf, "Z")
     e = eff.to_numpy(dtype=float)
     if not np.all(np.isfinite(e) & (e > 0) & (e <= 1 + 1e-9)):
-        raise InputError("efficiency must be in (0, 1] (DEA scores against the units' own "
-                         "frontier); infinite or zero scores cannot enter the regression.")
+        raise InputError(
+            "efficiency must be in (0, 1] (DEA scores against the units' own "
+            "frontier); infinite or zero scores cannot enter the regression."
+        )
     delta = 1.0 / np.minimum(e, 1.0)
     used = delta > 1.0 + EFFICIENT_TOL
     m, p = int(used.sum()), Za.shape[1]
     if m < p + 5:
-        raise InputError(f"only {m} inefficient units for {p} coefficients; the truncated "
-                         "regression needs many more.")
+        raise InputError(
+            f"only {m} inefficient units for {p} coefficients; the truncated "
+            "regression needs many more."
+        )
     if np.linalg.matrix_rank(Za[used]) < p:
         raise InputError("Z (with its constant) is collinear on the inefficient units.")
     if int(n_boot) < 2 or not 0 < alpha < 1:

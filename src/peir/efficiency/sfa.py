@@ -116,7 +116,9 @@ def _unpack(theta: FloatArray, k: int, spec: _Spec) -> tuple[FloatArray, float, 
     return beta, su, sv, mu
 
 
-def _loglik_obs(theta: FloatArray, y: FloatArray, X: FloatArray, s: float, spec: _Spec) -> FloatArray:
+def _loglik_obs(
+    theta: FloatArray, y: FloatArray, X: FloatArray, s: float, spec: _Spec
+) -> FloatArray:
     """Per-observation log-likelihood at internal parameters ``theta``."""
     k = X.shape[1]
     beta, su, sv, mu = _unpack(theta, k, spec)
@@ -140,7 +142,9 @@ def _loglik_obs(theta: FloatArray, y: FloatArray, X: FloatArray, s: float, spec:
     )
 
 
-def _score_obs(theta: FloatArray, y: FloatArray, X: FloatArray, s: float, spec: _Spec) -> FloatArray:
+def _score_obs(
+    theta: FloatArray, y: FloatArray, X: FloatArray, s: float, spec: _Spec
+) -> FloatArray:
     """Analytic per-observation score (n x p) at internal parameters ``theta``.
 
     Derivatives are taken with respect to ``e``, ``sigma_u``, ``sigma_v`` (and ``mu``) and
@@ -215,9 +219,7 @@ def _conditional_u(
     return np.asarray(mstar, dtype=float), np.full(e.shape, sstar)
 
 
-def _efficiency(
-    e: FloatArray, su: float, sv: float, mu: Any, dist: str, method: str
-) -> FloatArray:
+def _efficiency(e: FloatArray, su: float, sv: float, mu: Any, dist: str, method: str) -> FloatArray:
     mstar, sstar = _conditional_u(e, su, sv, mu, dist)
     z = mstar / sstar
     if method == "bc":
@@ -461,9 +463,7 @@ class SFAResult(Result):
         beta = self.params[self.exog_names].to_numpy(dtype=float)
         return np.asarray(s * (ya - Xa @ beta), dtype=float)
 
-    def _eff_from(
-        self, ya: FloatArray, Xa: FloatArray, method: str, mu: Any = None
-    ) -> FloatArray:
+    def _eff_from(self, ya: FloatArray, Xa: FloatArray, method: str, mu: Any = None) -> FloatArray:
         if method not in ("bc", "jlms"):
             raise InputError(f"efficiency method must be 'bc' or 'jlms', not {method!r}")
         e = self._residual_e(ya, Xa)
@@ -534,8 +534,10 @@ class SFAResult(Result):
             Xf.columns = expected
         _ys, _Xf, ya, Xa = _prepare(y, Xf, self.add_constant)
         if self.z_names and z is None:
-            raise InputError("this is an efficiency-effects model (Battese & Coelli 1995): "
-                             "give the observations' determinants z")
+            raise InputError(
+                "this is an efficiency-effects model (Battese & Coelli 1995): "
+                "give the observations' determinants z"
+            )
         mu = self.mu_of(z) if self.z_names else None
         return pd.Series(self._eff_from(ya, Xa, method, mu), index=_ys.index, name="efficiency")
 
@@ -563,9 +565,11 @@ class SFAResult(Result):
         """
         kind = "cost" if self.cost else "production"
         header = [
-            ("Model", f"stochastic {kind} frontier, u ~ "
-                      + ("N+(z delta, sigma_u^2) (Battese & Coelli 1995)" if self.z_names
-                         else self.dist)),
+            (
+                "Model",
+                f"stochastic {kind} frontier, u ~ "
+                + ("N+(z delta, sigma_u^2) (Battese & Coelli 1995)" if self.z_names else self.dist),
+            ),
             ("Dependent variable", self.endog_name),
             ("Observations", f"{self.nobs}"),
             ("Log-likelihood", f"{self.llf:.6f}"),
@@ -587,10 +591,18 @@ class SFAResult(Result):
         label = "E[exp(-u) | e]" if method == "bc" else "exp(-E[u | e])"
         scores = self.efficiency(method)
         if len(scores) > RANK_MAX:
-            return distribution(scores, ax=ax, xlabel=f"efficiency, {label}",
-                                title=f"Stochastic {kind} frontier: efficiencies")
-        return ranking(scores, ax=ax, xlabel=f"efficiency, {label}",
-                       title=f"Stochastic {kind} frontier: efficiency by unit")
+            return distribution(
+                scores,
+                ax=ax,
+                xlabel=f"efficiency, {label}",
+                title=f"Stochastic {kind} frontier: efficiencies",
+            )
+        return ranking(
+            scores,
+            ax=ax,
+            xlabel=f"efficiency, {label}",
+            title=f"Stochastic {kind} frontier: efficiency by unit",
+        )
 
     def __repr__(self) -> str:
         kind = "cost" if self.cost else "production"
@@ -973,8 +985,12 @@ def sfa(
         units=dict(units or {}),
         years=list(years or []),
         notes=card_notes,
-        options={"dist": dist, "cost": cost, "add_constant": add_constant,
-                 "z": [] if Zf is None else [str(c) for c in Zf.columns]},
+        options={
+            "dist": dist,
+            "cost": cost,
+            "add_constant": add_constant,
+            "z": [] if Zf is None else [str(c) for c in Zf.columns],
+        },
     )
     return SFAResult(
         params=params,
@@ -1013,6 +1029,7 @@ def _z_design(z: Any, index: pd.Index, n: int) -> pd.DataFrame:
     Zf.insert(0, "const", 1.0)
     Za = _check_numeric(Zf, "z")
     if np.linalg.matrix_rank(Za) < Za.shape[1]:
-        raise InputError("z does not have full column rank (with its constant); drop the "
-                         "redundant column(s)")
+        raise InputError(
+            "z does not have full column rank (with its constant); drop the redundant column(s)"
+        )
     return Zf

@@ -76,8 +76,7 @@ class _Panel:
     s: float
 
 
-def _pieces(theta: FloatArray, d: _Panel, time_varying: bool, truncated: bool
-            ) -> tuple[Any, ...]:
+def _pieces(theta: FloatArray, d: _Panel, time_varying: bool, truncated: bool) -> tuple[Any, ...]:
     k = d.X.shape[1]
     beta = theta[:k]
     su, sv = math.exp(theta[k]), math.exp(theta[k + 1])
@@ -94,8 +93,7 @@ def _pieces(theta: FloatArray, d: _Panel, time_varying: bool, truncated: bool
     return beta, su, sv, mu, eta, e, et, a, b, ss
 
 
-def _loglik_units(theta: FloatArray, d: _Panel, time_varying: bool, truncated: bool
-                  ) -> FloatArray:
+def _loglik_units(theta: FloatArray, d: _Panel, time_varying: bool, truncated: bool) -> FloatArray:
     """ln L_i of every unit (the module's formula)."""
     _, su, sv, mu, _, _, _, a, b, ss = _pieces(theta, d, time_varying, truncated)
     su2, sv2 = su * su, sv * sv
@@ -116,16 +114,19 @@ def _loglik_units(theta: FloatArray, d: _Panel, time_varying: bool, truncated: b
     return np.asarray(out, dtype=float)
 
 
-def _efficiencies(theta: FloatArray, d: _Panel, time_varying: bool, truncated: bool
-                  ) -> FloatArray:
+def _efficiencies(theta: FloatArray, d: _Panel, time_varying: bool, truncated: bool) -> FloatArray:
     _, su, sv, mu, _, _, et, a, b, _ = _pieces(theta, d, time_varying, truncated)
     su2, sv2 = su * su, sv * sv
     den = sv2 + su2 * b
     mstar = ((mu * sv2 - su2 * a) / den)[d.unit]
     sstar = np.sqrt(sv2 * su2 / den)[d.unit]
     z = mstar / sstar
-    log_te = special.log_ndtr(z - et * sstar) - special.log_ndtr(z) - et * mstar \
+    log_te = (
+        special.log_ndtr(z - et * sstar)
+        - special.log_ndtr(z)
+        - et * mstar
         + 0.5 * (et * sstar) ** 2
+    )
     return np.asarray(np.exp(log_te), dtype=float)
 
 
@@ -196,18 +197,24 @@ class SFAPanelResult(Result):
         if not 0 < level < 1:
             raise InputError(f"level must be in (0, 1); got {level}")
         q = float(stats.norm.ppf(0.5 + level / 2))
-        return pd.DataFrame({"lower": self.params - q * self.bse,
-                             "upper": self.params + q * self.bse})
+        return pd.DataFrame(
+            {"lower": self.params - q * self.bse, "upper": self.params + q * self.bse}
+        )
 
     def to_frame(self) -> pd.DataFrame:
         """Parameter table: estimate, std_error, z, p, lower, upper."""
         ci = self.conf_int()
         zv = self.params / self.bse
-        return pd.DataFrame({
-            "estimate": self.params, "std_error": self.bse, "z": zv,
-            "p": 2 * stats.norm.sf(np.abs(zv.to_numpy())),
-            "lower": ci["lower"], "upper": ci["upper"],
-        }).rename_axis("parameter")
+        return pd.DataFrame(
+            {
+                "estimate": self.params,
+                "std_error": self.bse,
+                "z": zv,
+                "p": 2 * stats.norm.sf(np.abs(zv.to_numpy())),
+                "lower": ci["lower"],
+                "upper": ci["upper"],
+            }
+        ).rename_axis("parameter")
 
     def mean_efficiency_by_period(self) -> pd.Series:
         out: pd.Series = self.efficiency.groupby(level=self.period).mean()
@@ -224,16 +231,25 @@ class SFAPanelResult(Result):
             ("Mean efficiency", f"{self.efficiency.mean():.5f}"),
             ("Mean efficiency by period", by),
         ]
-        notes = ["u_it = exp(-eta (t - T)) u_i, u_i ~ N+(mu, sigma_u^2); eta > 0: inefficiency "
-                 "falls over time.", "sigma2 = sigma_u^2 + sigma_v^2; gamma = sigma_u^2/sigma2."]
-        return Summary("Panel stochastic frontier", header, self.to_frame(), notes,
-                       float_format=".6g")
+        notes = [
+            "u_it = exp(-eta (t - T)) u_i, u_i ~ N+(mu, sigma_u^2); eta > 0: inefficiency "
+            "falls over time.",
+            "sigma2 = sigma_u^2 + sigma_v^2; gamma = sigma_u^2/sigma2.",
+        ]
+        return Summary(
+            "Panel stochastic frontier", header, self.to_frame(), notes, float_format=".6g"
+        )
 
     def plot(self, ax: Any = None) -> Figure:
         """Each unit's efficiency over the periods (grey) and their mean (bold)."""
-        return over_periods(self.efficiency, period=self.period, unit=self.unit, ax=ax,
-                            ylabel="efficiency E[exp(-u_it) | e_i]",
-                            title=f"Panel frontier (Battese & Coelli 1992), eta = {self.eta:.4g}")
+        return over_periods(
+            self.efficiency,
+            period=self.period,
+            unit=self.unit,
+            ax=ax,
+            ylabel="efficiency E[exp(-u_it) | e_i]",
+            title=f"Panel frontier (Battese & Coelli 1992), eta = {self.eta:.4g}",
+        )
 
 
 def sfa_panel(
@@ -280,8 +296,9 @@ def sfa_panel(
     if missing:
         raise InputError(f"panel has no column(s) {', '.join(missing)}.")
     if panel.duplicated([unit, period]).any():
-        raise InputError("panel has duplicate (unit, period) rows; give one row per unit and "
-                         "period.")
+        raise InputError(
+            "panel has duplicate (unit, period) rows; give one row per unit and period."
+        )
     df = panel.sort_values([unit, period], kind="stable")
     Xf = df[xs].copy()
     if add_constant:
@@ -324,9 +341,13 @@ def sfa_panel(
     best: tuple[FloatArray, float] | None = None
     with np.errstate(all="ignore"):
         for t0 in starts[:2]:
-            res = optimize.minimize(lambda t: nll(t) / d.y.size, t0, method="BFGS",
-                                    jac=lambda t: _grad(nll, t) / d.y.size,
-                                    options={"gtol": 1e-9, "maxiter": 2000})
+            res = optimize.minimize(
+                lambda t: nll(t) / d.y.size,
+                t0,
+                method="BFGS",
+                jac=lambda t: _grad(nll, t) / d.y.size,
+                options={"gtol": 1e-9, "maxiter": 2000},
+            )
             f = nll(res.x)
             if best is None or f < best[1]:
                 best = (np.asarray(res.x, dtype=float), f)
@@ -355,8 +376,12 @@ def sfa_panel(
             else:
                 break
     if not converged:
-        warnings.warn("sfa_panel: the likelihood did not converge to a tight optimum; treat "
-                      "the estimates with care", ConvergenceWarning, stacklevel=2)
+        warnings.warn(
+            "sfa_panel: the likelihood did not converge to a tight optimum; treat "
+            "the estimates with care",
+            ConvergenceWarning,
+            stacklevel=2,
+        )
     Hn = _hess(nll, theta)  # Hessian of the negative log-likelihood
     try:
         cov_int = np.linalg.inv(Hn)
@@ -380,10 +405,10 @@ def sfa_panel(
     cov = 0.5 * (cov + cov.T)
     with np.errstate(invalid="ignore"):
         bse = np.sqrt(np.diag(cov))
-    idx = pd.MultiIndex.from_arrays([df[unit].to_numpy(), df[period].to_numpy()],
-                                    names=[unit, period])
-    eff = pd.Series(_efficiencies(theta, d, time_varying, truncated), index=idx,
-                    name="efficiency")
+    idx = pd.MultiIndex.from_arrays(
+        [df[unit].to_numpy(), df[period].to_numpy()], names=[unit, period]
+    )
+    eff = pd.Series(_efficiencies(theta, d, time_varying, truncated), index=idx, name="efficiency")
     return SFAPanelResult(
         params=pd.Series(values, index=names, name="parameter", dtype=float),
         bse=pd.Series(bse, index=names, name="std_error"),

@@ -79,11 +79,16 @@ class SuperEfficiencyResult(LegacyFrame):
     def summary(self) -> Summary:
         s = self.scores
         header = [
-            ("Model", f"super-efficiency (Andersen & Petersen 1993), {RTS_NAMES[self.rts]}, "
-                      f"{self.orientation} orientation"),
+            (
+                "Model",
+                f"super-efficiency (Andersen & Petersen 1993), {RTS_NAMES[self.rts]}, "
+                f"{self.orientation} orientation",
+            ),
             ("Units", f"{len(s)}"),
-            ("Efficient units (score = 1)",
-             f"{int(np.isclose(self.efficiency, 1.0, atol=1e-9).sum())}"),
+            (
+                "Efficient units (score = 1)",
+                f"{int(np.isclose(self.efficiency, 1.0, atol=1e-9).sum())}",
+            ),
             ("Super-efficient (> 1)", f"{int((s > 1 + 1e-9).sum())}"),
             ("Outside the others' technology (+inf)", f"{int(np.isposinf(s).sum())}"),
         ]
@@ -92,8 +97,12 @@ class SuperEfficiencyResult(LegacyFrame):
 
     def plot(self, ax: Any = None) -> Figure:
         """Ranking by super-efficiency (bars; units beyond 1 are the ranked efficient ones)."""
-        return ranking(self.scores, ax=ax, title="Super-efficiency ranking",
-                       xlabel=f"super-efficiency ({self.orientation}, {self.rts.upper()})")
+        return ranking(
+            self.scores,
+            ax=ax,
+            title="Super-efficiency ranking",
+            xlabel=f"super-efficiency ({self.orientation}, {self.rts.upper()})",
+        )
 
 
 def super_efficiency(
@@ -128,16 +137,32 @@ def super_efficiency(
     x, y = validate_pair(inputs, outputs, technology=True)
     check_sample_size(len(x.index), len(x.names), len(y.names), what="super_efficiency")
     sx, sy = x.values.mean(axis=0), y.values.mean(axis=0)
-    first = evaluate(x.values, y.values, x.values, y.values, scale_x=sx, scale_y=sy, rts=rts,
-                     orientation=orientation, slacks=False)
+    first = evaluate(
+        x.values,
+        y.values,
+        x.values,
+        y.values,
+        scale_x=sx,
+        scale_y=sy,
+        rts=rts,
+        orientation=orientation,
+        slacks=False,
+    )
     eff, _, _ = to_efficiency(first, orientation)
     out = eff.copy()
     # only units on the frontier change when removed from their own reference set
     on_frontier = np.flatnonzero(~(eff < 1.0 - lp.SCREEN_TOL) & (first.status == lp.OPTIMAL))
     if on_frontier.size:
         raw = evaluate(
-            x.values[on_frontier], y.values[on_frontier], x.values, y.values, scale_x=sx,
-            scale_y=sy, rts=rts, orientation=orientation, slacks=False,
+            x.values[on_frontier],
+            y.values[on_frontier],
+            x.values,
+            y.values,
+            scale_x=sx,
+            scale_y=sy,
+            rts=rts,
+            orientation=orientation,
+            slacks=False,
             exclude=on_frontier.astype(np.int64),
         )
         e2, _, _ = to_efficiency(raw, orientation)

@@ -120,8 +120,10 @@ class TrackResult(Result):
         for u in chosen:
             ax.plot(wide.index, wide[u].to_numpy(), marker="o", ms=3, lw=1.2, label=str(u))
         ax.axhline(1.0, color="0.3", lw=0.8, ls="--")
-        label = {"efficiency_base": "efficiency vs fixed base frontier",
-                 "efficiency_own": "efficiency vs own-period frontier"}.get(column, column)
+        label = {
+            "efficiency_base": "efficiency vs fixed base frontier",
+            "efficiency_own": "efficiency vs own-period frontier",
+        }.get(column, column)
         ax.set_ylabel(label)
         ax.set_xlabel(str(self.period))
         ax.set_title(f"Paths against the {', '.join(map(str, self.base_period))} frontier")
@@ -189,13 +191,28 @@ def track(
     for p, (x, y) in parts.items():
         eb = period_scores(x, y, xb, yb, rts, orientation)
         eo = period_scores(x, y, x, y, rts, orientation)
-        frames.append(pd.DataFrame({unit: x.index, period: p, "efficiency_base": eb.to_numpy(),
-                                    "efficiency_own": eo.to_numpy()}))
+        frames.append(
+            pd.DataFrame(
+                {
+                    unit: x.index,
+                    period: p,
+                    "efficiency_base": eb.to_numpy(),
+                    "efficiency_own": eo.to_numpy(),
+                }
+            )
+        )
     table = pd.concat(frames, ignore_index=True)
     if len(parts) >= 2:
         try:
-            m = malmquist(panel, inputs=xin, outputs=yout, unit=unit, period=period, rts=rts,
-                          orientation=orientation)
+            m = malmquist(
+                panel,
+                inputs=xin,
+                outputs=yout,
+                unit=unit,
+                period=period,
+                rts=rts,
+                orientation=orientation,
+            )
             mm = m.frame[["malmquist", "efficiency_change", "technical_change"]].reset_index()
             table = table.merge(mm, on=[unit, period], how="left")
         except InputError:

@@ -74,7 +74,9 @@ def econ_totals(level: pd.DataFrame, spending: pd.DataFrame, by: list[str]) -> p
         out[col] = total(text == code)
     out["econ_recurrent"] = total(text.str.startswith("2"))
     everything = amount.groupby(keys, observed=True).sum(min_count=1).reindex(out.index)
-    out["econ_unclassified"] = (everything - total(text.isin(list(ECON_CODES.values())))).where(known)
+    out["econ_unclassified"] = (everything - total(text.isin(list(ECON_CODES.values())))).where(
+        known
+    )
     sg = (
         spending[C.ECON_GFS].astype("object")
         if C.ECON_GFS in spending.columns
@@ -84,7 +86,12 @@ def econ_totals(level: pd.DataFrame, spending: pd.DataFrame, by: list[str]) -> p
         rows = spending[(spending[C.PHASE] == phase) & sg.notna()]
         rkeys = [rows[k] for k in by]
         seen = rows.groupby(rkeys, observed=True).size().reindex(out.index).notna()
-        v = rows[C.AMOUNT].where(sg[rows.index] == "31").groupby(rkeys, observed=True).sum(min_count=1)
+        v = (
+            rows[C.AMOUNT]
+            .where(sg[rows.index] == "31")
+            .groupby(rkeys, observed=True)
+            .sum(min_count=1)
+        )
         out[f"capital_{phase}"] = v.reindex(out.index).fillna(0.0).where(seen)
     return out
 
@@ -198,7 +205,9 @@ INDICATORS: list[Indicator] = [
 ]
 
 
-def econ_split(spending: pd.DataFrame, *, by: str = C.ECON_GFS, phase: str | None = None) -> pd.DataFrame:
+def econ_split(
+    spending: pd.DataFrame, *, by: str = C.ECON_GFS, phase: str | None = None
+) -> pd.DataFrame:
     """Spending by country, year, phase and economic code, with the share of the total.
 
     The composition of a phase whose lines carry an economic code even when the level phase

@@ -99,7 +99,9 @@ class LegalFloor(BaseModel):
         return [codes] if isinstance(codes, str) else list(codes)
 
     def in_force(self, year: int) -> bool:
-        return (self.year_from is None or year >= self.year_from) and (self.year_to is None or year <= self.year_to)
+        return (self.year_from is None or year >= self.year_from) and (
+            self.year_to is None or year <= self.year_to
+        )
 
 
 #: El Salvador, Constitución de la República (1983), art. 172: the Órgano Judicial (1600) gets
@@ -125,8 +127,9 @@ SLV_JUDICIARY_FLOOR = LegalFloor(
 SHIPPED_FLOORS: dict[str, tuple[LegalFloor, ...]] = {"SLV": (SLV_JUDICIARY_FLOOR,)}
 
 
-def floors_for(country: str, declared: list[LegalFloor] | tuple[LegalFloor, ...] | None = None
-               ) -> list[LegalFloor]:
+def floors_for(
+    country: str, declared: list[LegalFloor] | tuple[LegalFloor, ...] | None = None
+) -> list[LegalFloor]:
     """The rules for ``country``: the declared ones (``rules:`` of ``peir.yaml``) that apply to
     it, else the shipped ones (:data:`SHIPPED_FLOORS`)."""
     mine = [r for r in (declared or ()) if r.country == country.upper()]
@@ -171,7 +174,9 @@ def check_floors(
             if rule.of in c.columns
             else pd.Series(dtype="float64")
         )
-        years = sorted({int(y) for y in (*amount.index, *base.dropna().index) if rule.in_force(int(y))})
+        years = sorted(
+            {int(y) for y in (*amount.index, *base.dropna().index) if rule.in_force(int(y))}
+        )
         for y in years:
             a = float(amount.get(y, np.nan))
             b = float(base.get(y, np.nan))
@@ -182,12 +187,27 @@ def check_floors(
             elif np.isnan(b):
                 note = f"missing {rule.of} for {rule.country} {y} (context)"
             compliant: object = pd.NA if np.isnan(share) else bool(share >= rule.min_share - 1e-9)
-            shortfall = b * rule.min_share / 100 - a if compliant is False else (0.0 if compliant is True else np.nan)
-            rows.append({
-                "rule": rule.id, C.COUNTRY: rule.country, C.YEAR: y, C.PHASE: rule.phase, "amount": a,
-                "base": b, "share": share, "min_share": rule.min_share, "compliant": compliant,
-                "shortfall": shortfall, "basis": rule.basis, "note": note,
-            })
+            shortfall = (
+                b * rule.min_share / 100 - a
+                if compliant is False
+                else (0.0 if compliant is True else np.nan)
+            )
+            rows.append(
+                {
+                    "rule": rule.id,
+                    C.COUNTRY: rule.country,
+                    C.YEAR: y,
+                    C.PHASE: rule.phase,
+                    "amount": a,
+                    "base": b,
+                    "share": share,
+                    "min_share": rule.min_share,
+                    "compliant": compliant,
+                    "shortfall": shortfall,
+                    "basis": rule.basis,
+                    "note": note,
+                }
+            )
     out = pd.DataFrame(rows, columns=list(FLOOR_COLUMNS))
     out["compliant"] = out["compliant"].astype("boolean")
     return out

@@ -25,7 +25,10 @@ from peir.schema import C
 __all__ = ["FUNDING_COLUMNS", "INDICATORS", "funding_classes", "funding_split", "funding_totals"]
 
 #: Every column :func:`funding_totals` adds.
-FUNDING_COLUMNS: tuple[str, ...] = (*(f"funding_{c}" for c in FUNDING_CLASSES), "funding_unclassified")
+FUNDING_COLUMNS: tuple[str, ...] = (
+    *(f"funding_{c}" for c in FUNDING_CLASSES),
+    "funding_unclassified",
+)
 
 
 def funding_classes(spending: pd.DataFrame) -> pd.Series:
@@ -36,15 +39,20 @@ def funding_classes(spending: pd.DataFrame) -> pd.Series:
     if C.FUNDING_SOURCE not in spending.columns or spending.empty:
         return pd.Series(None, index=spending.index, dtype="object")
     src = spending[C.FUNDING_SOURCE].astype("object")
-    pairs = pd.DataFrame({"c": spending[C.COUNTRY].astype(str), "s": src}).dropna().drop_duplicates()
+    pairs = (
+        pd.DataFrame({"c": spending[C.COUNTRY].astype(str), "s": src}).dropna().drop_duplicates()
+    )
     lookup: dict[tuple[str, object], str | None] = {}
     for country, g in pairs.groupby("c", sort=False):
         values = g["s"].tolist()
         for v, k in zip(values, funding_class(values, country=str(country))):
             lookup[(str(country), v)] = k
     keys = zip(spending[C.COUNTRY].astype(str), src)
-    return pd.Series([lookup.get(k) if k[1] is not None and k[1] == k[1] else None for k in keys],
-                     index=spending.index, dtype="object")
+    return pd.Series(
+        [lookup.get(k) if k[1] is not None and k[1] == k[1] else None for k in keys],
+        index=spending.index,
+        dtype="object",
+    )
 
 
 def funding_totals(level: pd.DataFrame, by: list[str]) -> pd.DataFrame:
@@ -90,18 +98,35 @@ def funding_split(spending: pd.DataFrame, *, phase: str | None = None) -> pd.Dat
         return pd.DataFrame(columns=cols)
     cls = funding_classes(s).fillna(UNMAPPED)
     key = [s[C.COUNTRY].astype(str), s[C.YEAR].astype(int), s[C.PHASE].astype(str)]
-    g = s[C.AMOUNT].groupby([*key, cls.rename("funding_class")], observed=True).sum().rename(C.AMOUNT)
+    g = (
+        s[C.AMOUNT]
+        .groupby([*key, cls.rename("funding_class")], observed=True)
+        .sum()
+        .rename(C.AMOUNT)
+    )
     out = g.reset_index()
     out.columns = [C.COUNTRY, C.YEAR, C.PHASE, "funding_class", C.AMOUNT]
     total = out.groupby([C.COUNTRY, C.YEAR, C.PHASE])[C.AMOUNT].transform("sum")
     out["share"] = F.share(out[C.AMOUNT], total)
     order = {c: i for i, c in enumerate((*FUNDING_CLASSES, UNMAPPED))}
     out["_o"] = out["funding_class"].map(order)
-    return out.sort_values([C.COUNTRY, C.YEAR, C.PHASE, "_o"]).drop(columns="_o").reset_index(drop=True)[cols]
+    return (
+        out.sort_values([C.COUNTRY, C.YEAR, C.PHASE, "_o"])
+        .drop(columns="_o")
+        .reset_index(drop=True)[cols]
+    )
 
 
-def _f(id: str, en: str, es: str, formula: str, description: str, requires: tuple[str, ...],
-       fn: object, frame: str) -> Indicator:
+def _f(
+    id: str,
+    en: str,
+    es: str,
+    formula: str,
+    description: str,
+    requires: tuple[str, ...],
+    fn: object,
+    frame: str,
+) -> Indicator:
     return Indicator(
         id=id,
         name_en=en,
@@ -120,7 +145,9 @@ def _f(id: str, en: str, es: str, formula: str, description: str, requires: tupl
 
 
 def _external(d: pd.DataFrame) -> pd.Series:
-    out: pd.Series = F.share(d["funding_external_loan"] + d["funding_external_grant"], d["spending"])
+    out: pd.Series = F.share(
+        d["funding_external_loan"] + d["funding_external_grant"], d["spending"]
+    )
     return out
 
 

@@ -75,7 +75,9 @@ def caseload_frame(
         index=cols, columns=C.MEASURE, values=C.VALUE, aggfunc="sum", observed=True
     )
     # a blank value (a suppressed small count) stays blank: a sum of nothing is not 0
-    counted = cl.pivot_table(index=cols, columns=C.MEASURE, values=C.VALUE, aggfunc="count", observed=True)
+    counted = cl.pivot_table(
+        index=cols, columns=C.MEASURE, values=C.VALUE, aggfunc="count", observed=True
+    )
     wide = wide.where(counted.reindex(index=wide.index, columns=wide.columns).fillna(0) > 0)
     wide.columns = wide.columns.astype(str)
     wide.columns.name = None

@@ -20,8 +20,18 @@ from peir.indicators._base import Indicator
 __all__ = ["INDICATORS"]
 
 
-def _p(id: str, en: str, es: str, unit: str, formula: str, description: str,
-       requires: tuple[str, ...], fn: object, frame: str, standard: str) -> Indicator:
+def _p(
+    id: str,
+    en: str,
+    es: str,
+    unit: str,
+    formula: str,
+    description: str,
+    requires: tuple[str, ...],
+    fn: object,
+    frame: str,
+    standard: str,
+) -> Indicator:
     return Indicator(
         id=id,
         name_en=en,

@@ -130,7 +130,9 @@ class PEFAResult(Result):
         ]
         table = self.to_frame().set_index("year")[["value", "used_for_score"]]
         table = table.rename(columns={"value": "value (%)"})
-        return Summary(f"PEFA 2016 {title}", header, table, notes=[self.explanation], float_format=".1f")
+        return Summary(
+            f"PEFA 2016 {title}", header, table, notes=[self.explanation], float_format=".1f"
+        )
 
     def to_frame(self) -> pd.DataFrame:
         """One row per year: indicator, year, value (%), used_for_score, and the score."""

@@ -57,17 +57,38 @@ CATEGORIES: dict[str, Category] = {
         Category("police_officer", "frontline", "patrol", "Police officers", "Agentes policiales"),
         Category("prosecutor", "frontline", "investigation", "Prosecutors", "Fiscales"),
         Category("judge", "frontline", "judicial", "Judges", "Jueces"),
-        Category("public_defender", "frontline", "judicial", "Public defenders", "Defensores públicos"),
-        Category("prison_officer", "frontline", "corrections", "Prison officers", "Custodios penitenciarios"),
-        Category("civilian_staff", "support", None, "Civilian and support staff", "Personal civil y de apoyo"),
-        Category("all_staff", "total", None, "All staff (not split)", "Todo el personal (sin desglose)"),
+        Category(
+            "public_defender", "frontline", "judicial", "Public defenders", "Defensores públicos"
+        ),
+        Category(
+            "prison_officer",
+            "frontline",
+            "corrections",
+            "Prison officers",
+            "Custodios penitenciarios",
+        ),
+        Category(
+            "civilian_staff",
+            "support",
+            None,
+            "Civilian and support staff",
+            "Personal civil y de apoyo",
+        ),
+        Category(
+            "all_staff", "total", None, "All staff (not split)", "Todo el personal (sin desglose)"
+        ),
     )
 }
 
 _EMPTY = (C.COUNTRY, C.YEAR, C.REGION)
 
 #: Columns :func:`personnel_frames` gives the main frame.
-MAIN_COLUMNS: tuple[str, ...] = ("headcount", "wage_bill_personnel", "headcount_frontline", "headcount_support")
+MAIN_COLUMNS: tuple[str, ...] = (
+    "headcount",
+    "wage_bill_personnel",
+    "headcount_frontline",
+    "headcount_support",
+)
 
 
 def _prepare(personnel: pd.DataFrame | None, country: str | None) -> pd.DataFrame:
@@ -76,17 +97,24 @@ def _prepare(personnel: pd.DataFrame | None, country: str | None) -> pd.DataFram
     p = personnel if country is None else personnel[personnel[C.COUNTRY] == country]
     if p.empty:
         return pd.DataFrame()
-    region = p[C.REGION].astype("object") if C.REGION in p.columns else pd.Series(None, index=p.index, dtype="object")
-    out = pd.DataFrame({
-        C.COUNTRY: p[C.COUNTRY].astype(str),
-        C.YEAR: p[C.YEAR].astype(int),
-        C.REGION: region.where(region.notna(), "").astype(str).str.strip(),
-        C.INSTITUTION_CODE: p[C.INSTITUTION_CODE].astype(str),
-        "category": p["category"].astype(str),
-        "headcount": pd.to_numeric(p["headcount"], errors="coerce").astype("float64"),
-        "wage_bill": pd.to_numeric(p["wage_bill"], errors="coerce").astype("float64")
-        if "wage_bill" in p.columns else np.nan,
-    })
+    region = (
+        p[C.REGION].astype("object")
+        if C.REGION in p.columns
+        else pd.Series(None, index=p.index, dtype="object")
+    )
+    out = pd.DataFrame(
+        {
+            C.COUNTRY: p[C.COUNTRY].astype(str),
+            C.YEAR: p[C.YEAR].astype(int),
+            C.REGION: region.where(region.notna(), "").astype(str).str.strip(),
+            C.INSTITUTION_CODE: p[C.INSTITUTION_CODE].astype(str),
+            "category": p["category"].astype(str),
+            "headcount": pd.to_numeric(p["headcount"], errors="coerce").astype("float64"),
+            "wage_bill": pd.to_numeric(p["wage_bill"], errors="coerce").astype("float64")
+            if "wage_bill" in p.columns
+            else np.nan,
+        }
+    )
     out["role"] = out["category"].map({k: c.role for k, c in CATEGORIES.items()})
     # an institution-year-region with an 'all_staff' row counts that total only
     key = [C.COUNTRY, C.YEAR, C.REGION, C.INSTITUTION_CODE]
@@ -106,25 +134,42 @@ def personnel_frames(
     p = _prepare(personnel, country)
     if p.empty:
         empty = pd.DataFrame(columns=list(_EMPTY))
-        return empty, pd.DataFrame(columns=[*_EMPTY, "group"]), pd.DataFrame(columns=[C.COUNTRY, C.YEAR, "group"])
+        return (
+            empty,
+            pd.DataFrame(columns=[*_EMPTY, "group"]),
+            pd.DataFrame(columns=[C.COUNTRY, C.YEAR, "group"]),
+        )
     national = p[p[C.REGION] == ""]
     regional = p[p[C.REGION] != ""]
     if not regional.empty:
-        have = set(map(tuple, national[[C.COUNTRY, C.YEAR, C.INSTITUTION_CODE, "category"]].to_numpy()))
-        add = regional[[(k not in have) for k in map(tuple, regional[[C.COUNTRY, C.YEAR, C.INSTITUTION_CODE, "category"]].to_numpy())]]
+        have = set(
+            map(tuple, national[[C.COUNTRY, C.YEAR, C.INSTITUTION_CODE, "category"]].to_numpy())
+        )
+        add = regional[
+            [
+                (k not in have)
+                for k in map(
+                    tuple, regional[[C.COUNTRY, C.YEAR, C.INSTITUTION_CODE, "category"]].to_numpy()
+                )
+            ]
+        ]
         national = pd.concat([national, add.assign(**{C.REGION: ""})], ignore_index=True)
     both = pd.concat([national, regional], ignore_index=True)
 
-    def total(frame: pd.DataFrame, by: list[str], col: str, mask: pd.Series | None = None) -> pd.Series:
+    def total(
+        frame: pd.DataFrame, by: list[str], col: str, mask: pd.Series | None = None
+    ) -> pd.Series:
         f = frame if mask is None else frame[mask]
         return f.groupby(by, observed=True)[col].sum(min_count=1)
 
     key = [C.COUNTRY, C.YEAR, C.REGION]
     counted = both[both["counted"]]
-    main = pd.DataFrame({
-        "headcount": total(counted, key, "headcount"),
-        "wage_bill_personnel": total(counted, key, "wage_bill"),
-    })
+    main = pd.DataFrame(
+        {
+            "headcount": total(counted, key, "headcount"),
+            "wage_bill_personnel": total(counted, key, "wage_bill"),
+        }
+    )
     split = both[both["role"] != "total"]
     for role in ("frontline", "support"):
         v = total(split, key, "headcount", split["role"] == role).reindex(main.index)
@@ -132,19 +177,35 @@ def personnel_frames(
         main[f"headcount_{role}"] = v.fillna(0.0).where(any_split)
     main = main.reset_index()
 
-    cat = both.groupby([*key, "category"], observed=True)[["headcount", "wage_bill"]].sum(min_count=1)
+    cat = both.groupby([*key, "category"], observed=True)[["headcount", "wage_bill"]].sum(
+        min_count=1
+    )
     cat = cat.reset_index().rename(columns={"category": "group"})
 
     nat = national[national["counted"]]
-    inst = nat.groupby([C.COUNTRY, C.YEAR, C.INSTITUTION_CODE], observed=True)[["headcount", "wage_bill"]].sum(min_count=1)
+    inst = nat.groupby([C.COUNTRY, C.YEAR, C.INSTITUTION_CODE], observed=True)[
+        ["headcount", "wage_bill"]
+    ].sum(min_count=1)
     inst = inst.rename(columns={"wage_bill": "wage_bill_personnel"}).reset_index()
     inst = inst.rename(columns={C.INSTITUTION_CODE: "group"})
     return main, cat, inst
 
 
-def _p(id: str, en: str, es: str, unit: str, formula: str, description: str, requires: tuple[str, ...],
-       fn: object, *, frame: str = "main", regional: bool = False, link: str = "sector",
-       standard: str = "PER practice") -> Indicator:
+def _p(
+    id: str,
+    en: str,
+    es: str,
+    unit: str,
+    formula: str,
+    description: str,
+    requires: tuple[str, ...],
+    fn: object,
+    *,
+    frame: str = "main",
+    regional: bool = False,
+    link: str = "sector",
+    standard: str = "PER practice",
+) -> Indicator:
     return Indicator(
         id=id,
         name_en=en,
@@ -167,63 +228,128 @@ _CATS = ", ".join(CATEGORIES)
 
 
 def _avg_wage_gdp_pc(d: pd.DataFrame) -> pd.Series:
-    out: pd.Series = F.ratio(F.ratio(d["wage_bill_personnel"], d["headcount"]), F.ratio(d["gdp_lcu"], d["population"]))
+    out: pd.Series = F.ratio(
+        F.ratio(d["wage_bill_personnel"], d["headcount"]), F.ratio(d["gdp_lcu"], d["population"])
+    )
     return out
 
 
 INDICATORS: list[Indicator] = [
-    _p("headcount", "Staff in post", "Personal en funciones", "staff",
-       "Σ headcount (all_staff where given, else the categories)",
-       "Staff of the sector's institutions in the personnel table (persons or full-time "
-       "equivalents, as the source counts them).",
-       ("headcount",), lambda d: d["headcount"], regional=True),
-    _p("headcount_per_100k", "Staff per 100,000 inhabitants", "Personal por 100.000 habitantes",
-       "per 100,000 inhabitants", "headcount ÷ population × 100,000",
-       "Sector staff per 100,000 inhabitants (by region where the table has regions).",
-       ("headcount", "population"), lambda d: F.rate_per_100k(d["headcount"], d["population"]),
-       regional=True, standard="UNODC/SDG"),
-    _p("headcount_category", "Staff by category", "Personal por categoría", "staff",
-       "Σ headcount of the category",
-       f"Staff in post by category ({_CATS}); the category is in the `group` column.",
-       ("headcount",), lambda d: d["headcount"], frame="personnel", regional=True),
-    _p("headcount_per_100k_category", "Staff per 100,000 inhabitants by category",
-       "Personal por 100.000 habitantes por categoría", "per 100,000 inhabitants",
-       "headcount[category] ÷ population × 100,000",
-       "Police officers, judges, prosecutors, defenders, prison officers and support staff per "
-       "100,000 inhabitants (UN-CTS, CEPEJ), from the personnel table.",
-       ("headcount", "population"), lambda d: F.rate_per_100k(d["headcount"], d["population"]),
-       frame="personnel", regional=True, standard="UNODC/SDG"),
-    _p("avg_wage", "Average wage", "Salario promedio", _LCU, "wage_bill ÷ headcount",
-       "Annual wage bill per staff member, in local currency (the personnel table's wage_bill).",
-       ("wage_bill_personnel", "headcount"), lambda d: F.ratio(d["wage_bill_personnel"], d["headcount"])),
-    _p("avg_wage_category", "Average wage by category", "Salario promedio por categoría", _LCU,
-       "wage_bill[category] ÷ headcount[category]",
-       "Annual wage bill per staff member of each category, in local currency.",
-       ("wage_bill", "headcount"), lambda d: F.ratio(d["wage_bill"], d["headcount"]), frame="personnel"),
-    _p("avg_wage_gdp_pc", "Average wage relative to GDP per capita",
-       "Salario promedio en relación con el PIB per cápita", "ratio",
-       "(wage_bill ÷ headcount) ÷ (gdp_lcu ÷ population)",
-       "The average wage as a multiple of GDP per capita, the usual yardstick for comparing public "
-       "pay across countries.",
-       ("wage_bill_personnel", "headcount", "gdp_lcu", "population"), _avg_wage_gdp_pc),
-    _p("wage_bill_share", "Personnel wage bill as % of spending",
-       "Masa salarial del personal como % del gasto", "%",
-       "wage_bill (personnel table) ÷ spending_lcu × 100",
-       "The personnel table's wage bill relative to sector spending in local currency; "
-       "exp_wage_share is the budget-side share (GFS 21 through econ_gfs). The two differ where "
-       "the budget books pay outside the wage heading or the table leaves staff out.",
-       ("wage_bill_personnel", "spending_lcu"), lambda d: F.share(d["wage_bill_personnel"], d["spending_lcu"])),
-    _p("wage_bill_share_institution", "Personnel wage bill as % of spending by institution",
-       "Masa salarial del personal como % del gasto por institución", "%",
-       "wage_bill[institution] ÷ spending_lcu[institution] × 100",
-       "Each institution's wage bill (personnel table) relative to its spending in local currency.",
-       ("wage_bill_personnel", "spending_lcu"), lambda d: F.share(d["wage_bill_personnel"], d["spending_lcu"]),
-       frame="institution"),
-    _p("support_frontline_ratio", "Support staff per frontline officer",
-       "Personal de apoyo por funcionario operativo", "ratio",
-       "headcount[civilian_staff] ÷ headcount[police officers, judges, prosecutors, defenders, prison officers]",
-       "Support (civilian) staff for each frontline officer; institutions that give only all_staff "
-       "are in neither count.",
-       ("headcount_support", "headcount_frontline"),
-       lambda d: F.ratio(d["headcount_support"], d["headcount_frontline"]), regional=True),
+    _p(
+        "headcount",
+        "Staff in post",
+        "Personal en funciones",
+        "staff",
+        "Σ headcount (all_staff where given, else the categories)",
+        "Staff of the sector's institutions in the personnel table (persons or full-time "
+        "equivalents, as the source counts them).",
+        ("headcount",),
+        lambda d: d["headcount"],
+        regional=True,
+    ),
+    _p(
+        "headcount_per_100k",
+        "Staff per 100,000 inhabitants",
+        "Personal por 100.000 habitantes",
+        "per 100,000 inhabitants",
+        "headcount ÷ population × 100,000",
+        "Sector staff per 100,000 inhabitants (by region where the table has regions).",
+        ("headcount", "population"),
+        lambda d: F.rate_per_100k(d["headcount"], d["population"]),
+        regional=True,
+        standard="UNODC/SDG",
+    ),
+    _p(
+        "headcount_category",
+        "Staff by category",
+        "Personal por categoría",
+        "staff",
+        "Σ headcount of the category",
+        f"Staff in post by category ({_CATS}); the category is in the `group` column.",
+        ("headcount",),
+        lambda d: d["headcount"],
+        frame="personnel",
+        regional=True,
+    ),
+    _p(
+        "headcount_per_100k_category",
+        "Staff per 100,000 inhabitants by category",
+        "Personal por 100.000 habitantes por categoría",
+        "per 100,000 inhabitants",
+        "headcount[category] ÷ population × 100,000",
+        "Police officers, judges, prosecutors, defenders, prison officers and support staff per "
+        "100,000 inhabitants (UN-CTS, CEPEJ), from the personnel table.",
+        ("headcount", "population"),
+        lambda d: F.rate_per_100k(d["headcount"], d["population"]),
+        frame="personnel",
+        regional=True,
+        standard="UNODC/SDG",
+    ),
+    _p(
+        "avg_wage",
+        "Average wage",
+        "Salario promedio",
+        _LCU,
+        "wage_bill ÷ headcount",
+        "Annual wage bill per staff member, in local currency (the personnel table's wage_bill).",
+        ("wage_bill_personnel", "headcount"),
+        lambda d: F.ratio(d["wage_bill_personnel"], d["headcount"]),
+    ),
+    _p(
+        "avg_wage_category",
+        "Average wage by category",
+        "Salario promedio por categoría",
+        _LCU,
+        "wage_bill[category] ÷ headcount[category]",
+        "Annual wage bill per staff member of each category, in local currency.",
+        ("wage_bill", "headcount"),
+        lambda d: F.ratio(d["wage_bill"], d["headcount"]),
+        frame="personnel",
+    ),
+    _p(
+        "avg_wage_gdp_pc",
+        "Average wage relative to GDP per capita",
+        "Salario promedio en relación con el PIB per cápita",
+        "ratio",
+        "(wage_bill ÷ headcount) ÷ (gdp_lcu ÷ population)",
+        "The average wage as a multiple of GDP per capita, the usual yardstick for comparing public "
+        "pay across countries.",
+        ("wage_bill_personnel", "headcount", "gdp_lcu", "population"),
+        _avg_wage_gdp_pc,
+    ),
+    _p(
+        "wage_bill_share",
+        "Personnel wage bill as % of spending",
+        "Masa salarial del personal como % del gasto",
+        "%",
+        "wage_bill (personnel table) ÷ spending_lcu × 100",
+        "The personnel table's wage bill relative to sector spending in local currency; "
+        "exp_wage_share is the budget-side share (GFS 21 through econ_gfs). The two differ where "
+        "the budget books pay outside the wage heading or the table leaves staff out.",
+        ("wage_bill_personnel", "spending_lcu"),
+        lambda d: F.share(d["wage_bill_personnel"], d["spending_lcu"]),
+    ),
+    _p(
+        "wage_bill_share_institution",
+        "Personnel wage bill as % of spending by institution",
+        "Masa salarial del personal como % del gasto por institución",
+        "%",
+        "wage_bill[institution] ÷ spending_lcu[institution] × 100",
+        "Each institution's wage bill (personnel table) relative to its spending in local currency.",
+        ("wage_bill_personnel", "spending_lcu"),
+        lambda d: F.share(d["wage_bill_personnel"], d["spending_lcu"]),
+        frame="institution",
+    ),
+    _p(
+        "support_frontline_ratio",
+        "Support staff per frontline officer",
+        "Personal de apoyo por funcionario operativo",
+        "ratio",
+        "headcount[civilian_staff] ÷ headcount[police officers, judges, prosecutors, defenders, prison officers]",
+        "Support (civilian) staff for each frontline officer; institutions that give only all_staff "
+        "are in neither count.",
+        ("headcount_support", "headcount_frontline"),
+        lambda d: F.ratio(d["headcount_support"], d["headcount_frontline"]),
+        regional=True,
+    ),
 ]

@@ -25,10 +25,21 @@ from peir.indicators import formulas as F
 from peir.indicators._base import Indicator
 from peir.schema import C
 
-__all__ = ["DISPERSION_COLUMNS", "INDICATORS", "MIN_REGIONS_CORR", "add_dispersion", "regional_table"]
+__all__ = [
+    "DISPERSION_COLUMNS",
+    "INDICATORS",
+    "MIN_REGIONS_CORR",
+    "add_dispersion",
+    "regional_table",
+]
 
 #: Columns :func:`add_dispersion` adds to the national rows.
-DISPERSION_COLUMNS: tuple[str, ...] = ("regional_cv", "regional_max_min", "regional_n", "regional_corr_crime")
+DISPERSION_COLUMNS: tuple[str, ...] = (
+    "regional_cv",
+    "regional_max_min",
+    "regional_n",
+    "regional_corr_crime",
+)
 
 #: Regions needed for a correlation.
 MIN_REGIONS_CORR = 3
@@ -41,16 +52,22 @@ def regional_table(main: pd.DataFrame) -> pd.DataFrame:
     if main.empty or C.REGION not in main.columns:
         return pd.DataFrame(columns=cols)
     reg = main[(main[C.REGION] != "") & main["spending"].notna()]
-    crime = reg["crimes_recorded"] if "crimes_recorded" in reg.columns else pd.Series(np.nan, index=reg.index)
-    out = pd.DataFrame({
-        C.COUNTRY: reg[C.COUNTRY],
-        C.YEAR: reg[C.YEAR],
-        C.REGION: reg[C.REGION],
-        "spending": reg["spending"],
-        C.POPULATION: reg[C.POPULATION],
-        "per_capita": F.ratio(reg["spending"], reg[C.POPULATION]),
-        "crime_rate": F.rate_per_100k(crime, reg[C.POPULATION]),
-    })
+    crime = (
+        reg["crimes_recorded"]
+        if "crimes_recorded" in reg.columns
+        else pd.Series(np.nan, index=reg.index)
+    )
+    out = pd.DataFrame(
+        {
+            C.COUNTRY: reg[C.COUNTRY],
+            C.YEAR: reg[C.YEAR],
+            C.REGION: reg[C.REGION],
+            "spending": reg["spending"],
+            C.POPULATION: reg[C.POPULATION],
+            "per_capita": F.ratio(reg["spending"], reg[C.POPULATION]),
+            "crime_rate": F.rate_per_100k(crime, reg[C.POPULATION]),
+        }
+    )
     return out.reset_index(drop=True)[cols]
 
 
@@ -66,7 +83,14 @@ def _summary(g: pd.DataFrame) -> pd.Series:
         if len(both) >= MIN_REGIONS_CORR and both.std(ddof=0).gt(0).all()
         else np.nan
     )
-    return pd.Series({"regional_cv": cv, "regional_max_min": mm, "regional_n": float(n), "regional_corr_crime": corr})
+    return pd.Series(
+        {
+            "regional_cv": cv,
+            "regional_max_min": mm,
+            "regional_n": float(n),
+            "regional_corr_crime": corr,
+        }
+    )
 
 
 def add_dispersion(main: pd.DataFrame) -> pd.DataFrame:
@@ -79,14 +103,24 @@ def add_dispersion(main: pd.DataFrame) -> pd.DataFrame:
     summary = table.groupby([C.COUNTRY, C.YEAR])[["per_capita", "crime_rate"]].apply(_summary)
     summary = summary.reset_index()
     summary[C.REGION] = ""
-    merged = main[[C.COUNTRY, C.YEAR, C.REGION]].merge(summary, on=[C.COUNTRY, C.YEAR, C.REGION], how="left")
+    merged = main[[C.COUNTRY, C.YEAR, C.REGION]].merge(
+        summary, on=[C.COUNTRY, C.YEAR, C.REGION], how="left"
+    )
     for col in DISPERSION_COLUMNS:
         main[col] = merged[col].to_numpy(dtype="float64")
     return main
 
 
-def _r(id: str, en: str, es: str, unit: str, formula: str, description: str,
-       requires: tuple[str, ...], column: str) -> Indicator:
+def _r(
+    id: str,
+    en: str,
+    es: str,
+    unit: str,
+    formula: str,
+    description: str,
+    requires: tuple[str, ...],
+    column: str,
+) -> Indicator:
     return Indicator(
         id=id,
         name_en=en,
@@ -105,21 +139,36 @@ def _r(id: str, en: str, es: str, unit: str, formula: str, description: str,
 
 
 INDICATORS: list[Indicator] = [
-    _r("regional_dispersion", "Regional dispersion of spending per capita (CV)",
-       "Dispersión regional del gasto per cápita (CV)", "%",
-       "σ(spending_r ÷ population_r) ÷ μ(spending_r ÷ population_r) × 100 over regions r (ddof = 0, unweighted)",
-       "Coefficient of variation of per-capita spending across the regions of the country: 0 when "
-       "every region gets the same per inhabitant.",
-       ("regional_cv",), "regional_cv"),
-    _r("regional_max_min_ratio", "Highest to lowest regional spending per capita",
-       "Relación entre el mayor y el menor gasto per cápita regional", "ratio",
-       "max_r(spending_r ÷ population_r) ÷ min_r(spending_r ÷ population_r)",
-       "How many times the best-funded region's per-capita spending is the least-funded one's.",
-       ("regional_max_min",), "regional_max_min"),
-    _r("regional_spending_crime_correlation", "Correlation of spending per capita with crime across regions",
-       "Correlación del gasto per cápita con la delincuencia entre regiones", "ratio",
-       "Pearson r over regions of (spending_r ÷ population_r, crimes_recorded_r ÷ population_r × 100,000)",
-       "Whether regions with more recorded crime per inhabitant also get more spending per "
-       f"inhabitant (at least {MIN_REGIONS_CORR} regions with both); a description, not a cause.",
-       ("regional_corr_crime",), "regional_corr_crime"),
+    _r(
+        "regional_dispersion",
+        "Regional dispersion of spending per capita (CV)",
+        "Dispersión regional del gasto per cápita (CV)",
+        "%",
+        "σ(spending_r ÷ population_r) ÷ μ(spending_r ÷ population_r) × 100 over regions r (ddof = 0, unweighted)",
+        "Coefficient of variation of per-capita spending across the regions of the country: 0 when "
+        "every region gets the same per inhabitant.",
+        ("regional_cv",),
+        "regional_cv",
+    ),
+    _r(
+        "regional_max_min_ratio",
+        "Highest to lowest regional spending per capita",
+        "Relación entre el mayor y el menor gasto per cápita regional",
+        "ratio",
+        "max_r(spending_r ÷ population_r) ÷ min_r(spending_r ÷ population_r)",
+        "How many times the best-funded region's per-capita spending is the least-funded one's.",
+        ("regional_max_min",),
+        "regional_max_min",
+    ),
+    _r(
+        "regional_spending_crime_correlation",
+        "Correlation of spending per capita with crime across regions",
+        "Correlación del gasto per cápita con la delincuencia entre regiones",
+        "ratio",
+        "Pearson r over regions of (spending_r ÷ population_r, crimes_recorded_r ÷ population_r × 100,000)",
+        "Whether regions with more recorded crime per inhabitant also get more spending per "
+        f"inhabitant (at least {MIN_REGIONS_CORR} regions with both); a description, not a cause.",
+        ("regional_corr_crime",),
+        "regional_corr_crime",
+    ),
 ]

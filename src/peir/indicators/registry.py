@@ -84,7 +84,15 @@ _CONTEXT_COLS = (
 
 _HAS_SPENDING = "_has_spending"
 _HAS_CASELOAD = "_has_caseload"
-_SPENDING_PREFIXES = ("spending", "sector_spending", "econ_", "cv_", "capital_", "funding_", "regional_")
+_SPENDING_PREFIXES = (
+    "spending",
+    "sector_spending",
+    "econ_",
+    "cv_",
+    "capital_",
+    "funding_",
+    "regional_",
+)
 
 #: Context inputs: a row is not reported for them alone.
 _CONTEXT_INPUTS = frozenset({C.POPULATION, C.GDP_LCU, C.GOV_EXPENDITURE_LCU})
@@ -151,12 +159,16 @@ def _regional_population(h: HarmonizedDataset) -> pd.DataFrame:
     if ctx is None or ctx.empty or C.REGION not in ctx.columns or C.POPULATION not in ctx.columns:
         return pd.DataFrame(columns=cols)
     reg = ctx[ctx[C.REGION].notna() & (ctx[C.REGION].astype(str).str.strip() != "")]
-    out = pd.DataFrame({
-        C.COUNTRY: reg[C.COUNTRY].astype(str).to_numpy(),
-        C.YEAR: reg[C.YEAR].astype(int).to_numpy(),
-        C.REGION: reg[C.REGION].astype(str).str.strip().to_numpy(),
-        justice.REGIONAL_POPULATION: pd.to_numeric(reg[C.POPULATION], errors="coerce").to_numpy(dtype="float64"),
-    })
+    out = pd.DataFrame(
+        {
+            C.COUNTRY: reg[C.COUNTRY].astype(str).to_numpy(),
+            C.YEAR: reg[C.YEAR].astype(int).to_numpy(),
+            C.REGION: reg[C.REGION].astype(str).str.strip().to_numpy(),
+            justice.REGIONAL_POPULATION: pd.to_numeric(reg[C.POPULATION], errors="coerce").to_numpy(
+                dtype="float64"
+            ),
+        }
+    )
     return out.drop_duplicates([C.COUNTRY, C.YEAR, C.REGION])
 
 
@@ -219,7 +231,9 @@ def _frames(
     )
     ctx_reg = _regional_population(h)
     if not ctx_reg.empty:  # regional populations from the context, where the caseload has none
-        from_ctx = main[[C.COUNTRY, C.YEAR, C.REGION]].merge(ctx_reg, on=[C.COUNTRY, C.YEAR, C.REGION], how="left")
+        from_ctx = main[[C.COUNTRY, C.YEAR, C.REGION]].merge(
+            ctx_reg, on=[C.COUNTRY, C.YEAR, C.REGION], how="left"
+        )
         reg_pop = pd.Series(reg_pop, index=main.index, dtype="float64").fillna(
             pd.Series(from_ctx[justice.REGIONAL_POPULATION].to_numpy(), index=main.index)
         )
@@ -244,7 +258,9 @@ def _frames(
         # regional link rows: the region's population (and no national GDP or staff)
         reg = (link[C.REGION] != "").to_numpy()
         if reg.any():
-            pop = link[[*key, C.REGION]].merge(main[[*key, C.REGION, C.POPULATION]], on=[*key, C.REGION], how="left")
+            pop = link[[*key, C.REGION]].merge(
+                main[[*key, C.REGION, C.POPULATION]], on=[*key, C.REGION], how="left"
+            )
             link.loc[reg, C.POPULATION] = pop.loc[reg, C.POPULATION].to_numpy()
             link.loc[reg, [C.GDP_LCU, *justice.STAFF_MEASURES]] = np.nan
         staff = pd.Series(np.nan, index=link.index, dtype="float64")

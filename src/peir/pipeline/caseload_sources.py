@@ -107,11 +107,17 @@ def pick_headline(
     best = cl.groupby(gkeys, dropna=False)["source_rank"].transform("min")
     cl[C.HEADLINE] = (cl["source_rank"] == best).to_numpy(dtype=bool)
     # dense rank within each group (0 = headline)
-    cl["source_rank"] = cl.groupby(gkeys, dropna=False)["source_rank"].rank(method="dense").astype(np.int64) - 1
-    cl = cl.sort_values([*gkeys, "source_rank"], kind="stable", na_position="last").reset_index(drop=True)
+    cl["source_rank"] = (
+        cl.groupby(gkeys, dropna=False)["source_rank"].rank(method="dense").astype(np.int64) - 1
+    )
+    cl = cl.sort_values([*gkeys, "source_rank"], kind="stable", na_position="last").reset_index(
+        drop=True
+    )
 
     tot = cl.assign(_src=cl[C.SOURCE].astype("str").fillna(_NO_SOURCE))
-    per_src = tot.groupby([*gkeys, "_src", "source_rank"], dropna=False, as_index=False)[C.VALUE].sum()
+    per_src = tot.groupby([*gkeys, "_src", "source_rank"], dropna=False, as_index=False)[
+        C.VALUE
+    ].sum()
     nsrc = per_src.groupby(gkeys, dropna=False)["_src"].transform("nunique")
     multi = per_src[nsrc > 1]
     if multi.empty:

@@ -189,7 +189,12 @@ def _describe(row: pd.Series) -> str:
     if pd.notna(yf) or pd.notna(yt):
         parts.append(f"years {'' if pd.isna(yf) else int(yf)}..{'' if pd.isna(yt) else int(yt)}")
     where = row.get(C.SOURCE_REF)
-    return "rule(" + (", ".join(parts) or "any line") + ")" + (f" [{where}]" if isinstance(where, str) else "")
+    return (
+        "rule("
+        + (", ".join(parts) or "any line")
+        + ")"
+        + (f" [{where}]" if isinstance(where, str) else "")
+    )
 
 
 def _rule_text(rules: pd.DataFrame, key: int) -> str:
@@ -238,7 +243,8 @@ def _normalize_rules(frame: pd.DataFrame, tier: int, origin: str) -> pd.DataFram
     n_bad = int((bad_link | bad_share | bad_basis | bad_years).sum())
     if problems:
         raise ChainMapError(
-            f"{origin}: {n_bad} invalid rule row(s):\n" + "\n".join(problems)
+            f"{origin}: {n_bad} invalid rule row(s):\n"
+            + "\n".join(problems)
             + ("\n..." if n_bad > 10 else "")
         )
     return out
@@ -252,7 +258,9 @@ def _check_rules(rules: pd.DataFrame) -> pd.DataFrame:
     sums = r.groupby("rule_key")[C.SHARE].sum()
     bad = sums[(sums - 1.0).abs() > SHARE_TOLERANCE]
     if len(bad):
-        lines = [f"{_rule_text(r, int(str(k)))}: shares sum to {v:.12g}" for k, v in bad.head(20).items()]
+        lines = [
+            f"{_rule_text(r, int(str(k)))}: shares sum to {v:.12g}" for k, v in bad.head(20).items()
+        ]
         raise ChainMapError(
             f"shares of {len(bad)} chain-map rule key(s) do not sum to 1 (± {SHARE_TOLERANCE:g}):\n"
             + "\n".join(lines)
@@ -269,12 +277,18 @@ def _check_rules(rules: pd.DataFrame) -> pd.DataFrame:
     heads = r.drop_duplicates("rule_key").copy()
     heads["_pat"] = heads[C.PROGRAM_PATTERN].str.lower()
     same = ["tier", "score", C.COUNTRY, C.INSTITUTION_CODE, "_pat", C.FUNC]
-    h2 = heads[[*same, "rule_key", C.YEAR_FROM, C.YEAR_TO]].fillna({c: "\x00" for c in (C.COUNTRY, C.INSTITUTION_CODE, "_pat", C.FUNC)})
+    h2 = heads[[*same, "rule_key", C.YEAR_FROM, C.YEAR_TO]].fillna(
+        {c: "\x00" for c in (C.COUNTRY, C.INSTITUTION_CODE, "_pat", C.FUNC)}
+    )
     pairs = h2.merge(h2, on=same, suffixes=("_a", "_b"))
     pairs = pairs[pairs["rule_key_a"] < pairs["rule_key_b"]]
     if len(pairs):
-        lo = np.maximum(pairs[f"{C.YEAR_FROM}_a"].fillna(-(10**6)), pairs[f"{C.YEAR_FROM}_b"].fillna(-(10**6)))
-        hi = np.minimum(pairs[f"{C.YEAR_TO}_a"].fillna(10**6), pairs[f"{C.YEAR_TO}_b"].fillna(10**6))
+        lo = np.maximum(
+            pairs[f"{C.YEAR_FROM}_a"].fillna(-(10**6)), pairs[f"{C.YEAR_FROM}_b"].fillna(-(10**6))
+        )
+        hi = np.minimum(
+            pairs[f"{C.YEAR_TO}_a"].fillna(10**6), pairs[f"{C.YEAR_TO}_b"].fillna(10**6)
+        )
         overl = pairs[np.asarray(lo <= hi, dtype=bool)]
         if len(overl):
             a, b = int(overl.iloc[0]["rule_key_a"]), int(overl.iloc[0]["rule_key_b"])
@@ -318,7 +332,9 @@ def effective_chain_map(
     parts: list[pd.DataFrame] = []
     has_country = chain_map is not None and len(chain_map) > 0
     if has_country and chain_map is not None and "tier" in chain_map.columns:
-        parts.append(_normalize_rules(chain_map, 1, "chain map").assign(tier=chain_map["tier"].to_numpy()))
+        parts.append(
+            _normalize_rules(chain_map, 1, "chain map").assign(tier=chain_map["tier"].to_numpy())
+        )
     else:
         if has_country and chain_map is not None:
             parts.append(_normalize_rules(chain_map, 1, "chain map"))
@@ -348,7 +364,9 @@ def _func_prefixes(funcs: pd.Series) -> pd.DataFrame:
             for k in range(1, len(parts) + 1):
                 pos.append(i)
                 pre.append(".".join(parts[:k]))
-    return pd.DataFrame({"_pos": np.asarray(pos, dtype=np.int64), C.FUNC: pd.Series(pre, dtype="str")})
+    return pd.DataFrame(
+        {"_pos": np.asarray(pos, dtype=np.int64), C.FUNC: pd.Series(pre, dtype="str")}
+    )
 
 
 def _program_matches(programs: pd.Series, patterns: pd.Series) -> np.ndarray:
@@ -428,7 +446,9 @@ def match_keys(keys: pd.DataFrame, rules: pd.DataFrame) -> pd.DataFrame:
         cand = cand.merge(cond, on="rule_key").merge(
             k.drop(columns=[C.INSTITUTION_CODE]), on="key_id", suffixes=("", "_line")
         )
-        ok = (cand[C.COUNTRY].isna() | (cand[C.COUNTRY] == cand[f"{C.COUNTRY}_line"])).to_numpy(dtype=bool)
+        ok = (cand[C.COUNTRY].isna() | (cand[C.COUNTRY] == cand[f"{C.COUNTRY}_line"])).to_numpy(
+            dtype=bool
+        )
         yr = cand[C.YEAR].to_numpy(dtype=np.int64)
         yf = cand[C.YEAR_FROM].astype("float64").to_numpy()
         yt = cand[C.YEAR_TO].astype("float64").to_numpy()
@@ -445,7 +465,9 @@ def match_keys(keys: pd.DataFrame, rules: pd.DataFrame) -> pd.DataFrame:
             pm = _program_matches(cand[f"{C.PROGRAM}_line"], cand[C.PROGRAM_PATTERN])
             cand = cand[pm]
     else:
-        cand = pd.DataFrame({"key_id": pd.Series(dtype=np.int64), "rule_key": pd.Series(dtype=np.int64)})
+        cand = pd.DataFrame(
+            {"key_id": pd.Series(dtype=np.int64), "rule_key": pd.Series(dtype=np.int64)}
+        )
     if len(cand):
         rank = cand["tier"].to_numpy(dtype=np.int64) * 1024 + cand["score"].to_numpy(dtype=np.int64)
         cand = cand.assign(_rank=rank)
@@ -466,7 +488,9 @@ def match_keys(keys: pd.DataFrame, rules: pd.DataFrame) -> pd.DataFrame:
             )
         win = win[["key_id", "rule_key"]]
     else:
-        win = pd.DataFrame({"key_id": pd.Series(dtype=np.int64), "rule_key": pd.Series(dtype=np.int64)})
+        win = pd.DataFrame(
+            {"key_id": pd.Series(dtype=np.int64), "rule_key": pd.Series(dtype=np.int64)}
+        )
     placed = win.merge(
         rules[["rule_key", C.LINK, C.SHARE, C.BASIS, C.SOURCE_REF]], on="rule_key"
     ).rename(columns={C.SOURCE_REF: "rule_ref"})
@@ -482,8 +506,12 @@ def match_keys(keys: pd.DataFrame, rules: pd.DataFrame) -> pd.DataFrame:
             "rule_ref": pd.Series([None] * len(missing), dtype="str"),
         }
     )
-    out = pd.concat([placed[["key_id", C.LINK, C.SHARE, C.BASIS, "rule_ref"]], unalloc], ignore_index=True)
-    order = np.lexsort((out[C.BASIS].fillna("").to_numpy(), link_order(out[C.LINK]), out["key_id"].to_numpy()))
+    out = pd.concat(
+        [placed[["key_id", C.LINK, C.SHARE, C.BASIS, "rule_ref"]], unalloc], ignore_index=True
+    )
+    order = np.lexsort(
+        (out[C.BASIS].fillna("").to_numpy(), link_order(out[C.LINK]), out["key_id"].to_numpy())
+    )
     out = out.iloc[order].reset_index(drop=True)
     for col in (C.LINK, C.BASIS, "rule_ref"):
         out[col] = out[col].astype("str")

@@ -12,7 +12,14 @@ from functools import cache
 
 from peir.chain import normalize_label
 
-__all__ = ["COUNTRIES", "CURRENCIES", "country_hint", "is_country", "is_currency", "is_user_assigned"]
+__all__ = [
+    "COUNTRIES",
+    "CURRENCIES",
+    "country_hint",
+    "is_country",
+    "is_currency",
+    "is_user_assigned",
+]
 
 # alpha-3, alpha-2, English short name
 _COUNTRY_TABLE = """

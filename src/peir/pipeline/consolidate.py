@@ -78,13 +78,21 @@ def consolidate_transfers(budget: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFr
     probe = tr[[C.COUNTRY, C.YEAR, C.PHASE, C.TRANSFER_TO]].copy()
     probe[C.TRANSFER_TO] = probe[C.TRANSFER_TO].astype("str")
     present[C.TRANSFER_TO] = present[C.TRANSFER_TO].astype("str")
-    hit = probe.merge(present, on=[C.COUNTRY, C.YEAR, C.PHASE, C.TRANSFER_TO], how="left")["_present"]
+    hit = probe.merge(present, on=[C.COUNTRY, C.YEAR, C.PHASE, C.TRANSFER_TO], how="left")[
+        "_present"
+    ]
     hit_arr = hit.fillna(False).to_numpy(dtype=bool)
-    to_self = (tr[C.TRANSFER_TO].astype("str") == tr[C.INSTITUTION_CODE].astype("str")).to_numpy(dtype=bool)
+    to_self = (tr[C.TRANSFER_TO].astype("str") == tr[C.INSTITUTION_CODE].astype("str")).to_numpy(
+        dtype=bool
+    )
     removed = hit_arr & ~to_self
     status = np.where(removed, REMOVED, np.where(to_self, KEPT_SELF, KEPT_ABSENT))
     report = pd.DataFrame(
-        {c: (tr[c].to_numpy() if c in tr.columns else np.full(len(tr), None)) for c in TRANSFER_COLUMNS if c != "status"}
+        {
+            c: (tr[c].to_numpy() if c in tr.columns else np.full(len(tr), None))
+            for c in TRANSFER_COLUMNS
+            if c != "status"
+        }
     )
     report["status"] = pd.Series(status, dtype="str")
     for c in TRANSFER_COLUMNS:
@@ -96,6 +104,7 @@ def consolidate_transfers(budget: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFr
     drop[np.flatnonzero(is_tr)[removed]] = True
     kept = budget[~drop]
     report = report.sort_values(
-        [C.COUNTRY, C.YEAR, C.PHASE, C.INSTITUTION_CODE, C.TRANSFER_TO, C.SOURCE_REF, C.AMOUNT], kind="stable"
+        [C.COUNTRY, C.YEAR, C.PHASE, C.INSTITUTION_CODE, C.TRANSFER_TO, C.SOURCE_REF, C.AMOUNT],
+        kind="stable",
     ).reset_index(drop=True)
     return kept, report

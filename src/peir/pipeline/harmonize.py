@@ -197,6 +197,7 @@ def _canonical_budget(budget: pd.DataFrame | None) -> pd.DataFrame:
             cols[c] = pd.Series(_nulls(n), index=b.index)
     if cols[C.CURRENCY].isna().any():
         cols[C.CURRENCY] = cols[C.CURRENCY].fillna("LCU")
+
     def where(i: int) -> str:
         ref = cols[C.SOURCE_REF].iloc[i]
         return f"budget row {i + 1}" + (f" ({ref})" if isinstance(ref, str) else "")
@@ -204,7 +205,9 @@ def _canonical_budget(budget: pd.DataFrame | None) -> pd.DataFrame:
     year = pd.to_numeric(b[C.YEAR], errors="coerce")
     if year.isna().any():
         i = int(np.flatnonzero(year.isna().to_numpy())[0])
-        raise InputError(f"{where(i)}: year {b[C.YEAR].iloc[i]!r} is not a year (expected an integer)")
+        raise InputError(
+            f"{where(i)}: year {b[C.YEAR].iloc[i]!r} is not a year (expected an integer)"
+        )
     cols[C.YEAR] = year.astype(np.int64)
     amt = b[C.AMOUNT]
     if amt.dtype != np.float64:
@@ -314,7 +317,9 @@ def _take_text(s: pd.Series, idx: np.ndarray) -> pd.Series:
     """``s[idx]`` for a (short) text Series, as ``str``."""
     codes, uniques = pd.factorize(s, use_na_sentinel=True)
     small = codes.astype(np.int16 if len(uniques) < 2**15 else np.int32)
-    return _take_levels(uniques.array.astype(_STR) if len(uniques) else pd.array([], dtype=_STR), small[idx])
+    return _take_levels(
+        uniques.array.astype(_STR) if len(uniques) else pd.array([], dtype=_STR), small[idx]
+    )
 
 
 def _used_key_columns(rules: pd.DataFrame) -> list[str]:
@@ -518,7 +523,11 @@ def _spending(
         pkeys, ctx, base_year=base_year, currency=currency, ppp=ppp, deflator=options.deflator
     )
     cur = cache[C.CURRENCY]
-    cur_sum = np.bincount(cur.take, weights=np.nan_to_num(b[C.AMOUNT].to_numpy(dtype=float)), minlength=len(cur.levels))
+    cur_sum = np.bincount(
+        cur.take,
+        weights=np.nan_to_num(b[C.AMOUNT].to_numpy(dtype=float)),
+        minlength=len(cur.levels),
+    )
     lines_total = {str(v): float(t) for v, t in zip(cur.levels, cur_sum)}
     if len(gaps):
         if not options.allow_gaps:
@@ -565,7 +574,9 @@ def _spending(
     # the text columns are gathered by independent tasks, in threads on large partitions
     # (source_ref, the costliest, first so that the others share the remaining threads)
     texts: dict[str, Callable[[], pd.Series]] = {
-        C.SOURCE_REF: partial(_take_levels, b[C.SOURCE_REF].array, line_idx)  # nearly unique: not factorised
+        C.SOURCE_REF: partial(
+            _take_levels, b[C.SOURCE_REF].array, line_idx
+        )  # nearly unique: not factorised
     }
     for c in SPENDING_COLUMNS:
         if c in (C.LINK, C.BASIS, "rule_ref"):
@@ -604,7 +615,11 @@ def _spending(
         sums_arr = np.bincount(uc, weights=amount_lcu[uncovered], minlength=len(cur.levels))
         sums = pd.Series(sums_arr, index=[str(v) for v in cur.levels])
         sums = sums[np.bincount(uc, minlength=len(cur.levels)) > 0]
-        inst = cache[C.INSTITUTION_CODE] if C.INSTITUTION_CODE in cache else _codes(b[C.INSTITUTION_CODE])
+        inst = (
+            cache[C.INSTITUTION_CODE]
+            if C.INSTITUTION_CODE in cache
+            else _codes(b[C.INSTITUTION_CODE])
+        )
         first_inst = pd.unique(inst.take[line_idx[uncovered]])[:5]
         uncovered_amount = {str(k): float(v) for k, v in sums.items()}
         if warn:
@@ -628,7 +643,12 @@ def _spending(
 
 
 def _econ_gfs(
-    b: pd.DataFrame, cache: _Factors, options: HarmonizeOptions, order: np.ndarray, rep: np.ndarray, total: int
+    b: pd.DataFrame,
+    cache: _Factors,
+    options: HarmonizeOptions,
+    order: np.ndarray,
+    rep: np.ndarray,
+    total: int,
 ) -> pd.Series:
     """The GFS 2014 class of each output row (:mod:`peir.pipeline.econ`): one small table of
     (country, econ) levels, taken in sorted line order like the other text columns."""
@@ -821,13 +841,17 @@ def harmonize(
     inputs = PartitionInputs.resolve(chain_map, context_in, opts)
     ctx, rules = inputs.context, inputs.rules
     if opts.base_year is None and len(b):
-        opts = opts.replace(base_year=default_base_year(ctx, int(b[C.YEAR].max()), deflator=opts.deflator))
+        opts = opts.replace(
+            base_year=default_base_year(ctx, int(b[C.YEAR].max()), deflator=opts.deflator)
+        )
     base_year, currency, ppp = opts.base_year, opts.currency, opts.ppp
     kept, transfers = consolidate_transfers(b)
     rows = _spending(kept, inputs, opts, warn=True)
     spending = rows.spending
     headline, discrepancies = (
-        pick_headline(caseload, opts.source_priority) if caseload is not None else (pd.DataFrame(), pd.DataFrame())
+        pick_headline(caseload, opts.source_priority)
+        if caseload is not None
+        else (pd.DataFrame(), pd.DataFrame())
     )
     label = _target_label(currency, ppp, b[C.CURRENCY])
     dcol = deflator_column(opts.deflator)
@@ -838,12 +862,16 @@ def harmonize(
     if conversion:
         series["conversion"] = conversion
     if C.POPULATION_SOURCE in ctx.columns:
-        series["population_source"] = sorted(str(v) for v in pd.unique(ctx[C.POPULATION_SOURCE].dropna()))
+        series["population_source"] = sorted(
+            str(v) for v in pd.unique(ctx[C.POPULATION_SOURCE].dropna())
+        )
     if C.GOV_EXPENDITURE_SCOPE in ctx.columns:
         series["gov_expenditure_scope"] = sorted(
             str(v) for v in pd.unique(ctx[C.GOV_EXPENDITURE_SCOPE].dropna())
         )
-    removed = transfers[transfers["status"].str.startswith("removed")] if len(transfers) else transfers
+    removed = (
+        transfers[transfers["status"].str.startswith("removed")] if len(transfers) else transfers
+    )
     used_default = bool((rules["tier"] == 0).any()) if len(rules) else False
     provenance: dict[str, Any] = {
         "peir_version": __version__,

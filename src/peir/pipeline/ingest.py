@@ -82,17 +82,55 @@ SpecLike = ReadSpec | Mapping[str, Any] | str | Path | None
 #: lower case, no accents, punctuation as spaces).
 SYNONYMS: dict[str, tuple[str, ...]] = {
     C.COUNTRY: ("pais", "country code", "iso3", "iso", "country iso3", "cod pais"),
-    C.YEAR: ("ano", "anio", "year", "ejercicio", "exercicio", "fiscal year", "gestion", "periodo", "ciclo"),
-    C.INSTITUTION_CODE: (
-        "institution code", "codigo institucion", "cod institucion", "codigo de institucion",
-        "institucion codigo", "admin code", "ramo", "codigo entidad", "unidad primaria",
+    C.YEAR: (
+        "ano",
+        "anio",
+        "year",
+        "ejercicio",
+        "exercicio",
+        "fiscal year",
+        "gestion",
+        "periodo",
+        "ciclo",
     ),
-    C.INSTITUTION: ("institucion", "entidad", "organismo", "orgao", "ministerio", "institution name", "pliego"),
+    C.INSTITUTION_CODE: (
+        "institution code",
+        "codigo institucion",
+        "cod institucion",
+        "codigo de institucion",
+        "institucion codigo",
+        "admin code",
+        "ramo",
+        "codigo entidad",
+        "unidad primaria",
+    ),
+    C.INSTITUTION: (
+        "institucion",
+        "entidad",
+        "organismo",
+        "orgao",
+        "ministerio",
+        "institution name",
+        "pliego",
+    ),
     C.PROGRAM: ("programa", "programme", "programa presupuestario", "program name"),
-    C.ECON: ("economico", "clasificador economico", "econ code", "economic classification", "objeto del gasto", "rubro"),
+    C.ECON: (
+        "economico",
+        "clasificador economico",
+        "econ code",
+        "economic classification",
+        "objeto del gasto",
+        "rubro",
+    ),
     C.FUNC: ("funcion", "cofog", "clasificacion funcional", "function", "funcao"),
     C.REGION: ("departamento", "region", "provincia", "estado", "uf", "municipio"),
-    C.FUNDING_SOURCE: ("fuente", "fuente de financiamiento", "fonte", "fonte de recursos", "source of funds"),
+    C.FUNDING_SOURCE: (
+        "fuente",
+        "fuente de financiamiento",
+        "fonte",
+        "fonte de recursos",
+        "source of funds",
+    ),
     C.PHASE: ("fase", "etapa", "momento", "momento del gasto", "estado del presupuesto"),
     C.AMOUNT: ("monto", "importe", "valor", "value", "amount usd", "monto usd"),
     C.CURRENCY: ("moneda", "moeda", "currency code"),
@@ -103,7 +141,15 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     C.POPULATION: ("poblacion", "populacao"),
     C.SHARE: ("proporcion", "porcentaje", "participacion"),
     C.LINK: ("eslabon", "eslabon de la cadena", "chain link"),
-    C.HEADCOUNT: ("plazas", "dotacion", "efectivos", "numero de empleados", "employees", "staff", "fte"),
+    C.HEADCOUNT: (
+        "plazas",
+        "dotacion",
+        "efectivos",
+        "numero de empleados",
+        "employees",
+        "staff",
+        "fte",
+    ),
     C.WAGE_BILL: ("masa salarial", "remuneraciones", "planilla", "payroll", "wage bill"),
     C.CATEGORY: ("categoria", "categoria de personal", "staff category"),
 }
@@ -211,7 +257,10 @@ def _check_spec_names(kind: str, spec: ReadSpec) -> None:
         ("constants", list(spec.constants)),
         ("values", list(spec.values)),
         ("melt", list((spec.melt or {}).keys())),
-        ("unit_multiplier", list(spec.unit_multiplier) if isinstance(spec.unit_multiplier, dict) else []),
+        (
+            "unit_multiplier",
+            list(spec.unit_multiplier) if isinstance(spec.unit_multiplier, dict) else [],
+        ),
     ):
         for k in keys:
             if k not in names:
@@ -221,7 +270,9 @@ def _check_spec_names(kind: str, spec: ReadSpec) -> None:
                     f"{section}: {k!r} is not a column of the {kind} table{hint} (columns: {', '.join(names)})"
                 )
     if spec.melt_dims() and kind not in _VALUE_COLUMN:
-        raise SpecError(f"phases/melt (wide columns) apply to budget and caseload tables, not {kind}")
+        raise SpecError(
+            f"phases/melt (wide columns) apply to budget and caseload tables, not {kind}"
+        )
 
 
 def _phase_of_header(header: str, key: str | None = None) -> Any:
@@ -298,7 +349,9 @@ class _Headers:
             hits: Counter[int] = Counter()
             for g in _trigrams(key):
                 hits.update(self._grams.get(g, ()))
-            best = [i for i, _c in hits.most_common() if not skip or self.headers[i] not in skip][: self.SCREEN]
+            best = [i for i, _c in hits.most_common() if not skip or self.headers[i] not in skip][
+                : self.SCREEN
+            ]
             pool = {self.norm[i]: self.headers[i] for i in reversed(best)}
             for hit in difflib.get_close_matches(key, list(pool), n=3, cutoff=0.4):
                 if pool[hit] not in out:
@@ -334,7 +387,11 @@ class _Plan:
 
 
 def _plan(
-    kind: str, headers: list[str], spec: ReadSpec, source_name: str, duplicates: Mapping[str, list[int]] | None = None
+    kind: str,
+    headers: list[str],
+    spec: ReadSpec,
+    source_name: str,
+    duplicates: Mapping[str, list[int]] | None = None,
 ) -> _Plan:
     schema = load_schema(kind)
     plan = _Plan()
@@ -407,8 +464,16 @@ def _plan(
         and C.AMOUNT not in spec.constants
         and C.PHASE not in plan.mapping
         and C.PHASE not in spec.constants
-        and not any(k in (C.AMOUNT, *SYNONYMS[C.AMOUNT]) for h, k in zip(headers, index.norm, strict=True) if h not in used)
-        and not any(k in (C.PHASE, *SYNONYMS[C.PHASE]) for h, k in zip(headers, index.norm, strict=True) if h not in used)
+        and not any(
+            k in (C.AMOUNT, *SYNONYMS[C.AMOUNT])
+            for h, k in zip(headers, index.norm, strict=True)
+            if h not in used
+        )
+        and not any(
+            k in (C.PHASE, *SYNONYMS[C.PHASE])
+            for h, k in zip(headers, index.norm, strict=True)
+            if h not in used
+        )
     ):
         wide = {
             h: p.value
@@ -433,7 +498,11 @@ def _plan(
     # auto-map headers that carry a canonical name or a synonym
     for f in schema.fields:
         canon = f.name
-        if canon in plan.mapping or canon in plan.melt or (canon == value_col and plan.melt_sources):
+        if (
+            canon in plan.mapping
+            or canon in plan.melt
+            or (canon == value_col and plan.melt_sources)
+        ):
             continue
         if canon in spec.columns:  # mapped but missing: do not guess
             continue
@@ -445,7 +514,9 @@ def _plan(
                 used.add(h)
                 break
     for name, positions in (duplicates or {}).items():
-        users = [c for c, h in plan.mapping.items() if h == name] + (["wide columns"] if name in plan.melt_sources else [])
+        users = [c for c, h in plan.mapping.items() if h == name] + (
+            ["wide columns"] if name in plan.melt_sources else []
+        )
         where = ", ".join(str(p) for p in positions)
         if users:
             plan.ambiguous.append(f"the header {name!r} is on columns {where}")
@@ -500,7 +571,9 @@ def _plan(
 # ------------------------------------------------------------------------------------------
 
 
-def _typed_columns(schema: TableSchema, plan: _Plan, spec: ReadSpec, raw: RawSource) -> dict[str, Any]:
+def _typed_columns(
+    schema: TableSchema, plan: _Plan, spec: ReadSpec, raw: RawSource
+) -> dict[str, Any]:
     """Source columns a streamed text file can hand over already parsed as numbers.
 
     Only plain numbers in the default locale (``decimal="."``), for number and integer
@@ -533,7 +606,9 @@ def _is_missing(col: pd.Series, markers: tuple[str, ...]) -> np.ndarray:
     if pd.api.types.is_numeric_dtype(col.dtype) and not pd.api.types.is_bool_dtype(col.dtype):
         return np.asarray(col.isna().to_numpy(), dtype=bool)
     s = pc.utf8_trim_whitespace(to_string_array(col))
-    m = pc.or_kleene(pc.is_null(s), pc.is_in(s, value_set=pa.array(sorted(set(markers) | {""}), type=s.type)))
+    m = pc.or_kleene(
+        pc.is_null(s), pc.is_in(s, value_set=pa.array(sorted(set(markers) | {""}), type=s.type))
+    )
     return np.asarray(m.fill_null(True).to_numpy(zero_copy_only=False), dtype=bool)
 
 
@@ -543,7 +618,11 @@ def _recode(col: pd.Series, mapping: dict[str, str]) -> pd.Series:
     codes, uniques = pd.factorize(col, use_na_sentinel=True)
     new = []
     for u in uniques:
-        key = u if isinstance(u, str) else (str(int(u)) if isinstance(u, float) and u.is_integer() else str(u))
+        key = (
+            u
+            if isinstance(u, str)
+            else (str(int(u)) if isinstance(u, float) and u.is_integer() else str(u))
+        )
         if key in exact:
             new.append(exact[key])
         elif key.strip() in exact:
@@ -575,7 +654,9 @@ class _Facts:
         self.empty_wide_cells += other.empty_wide_cells
         self.blank_rows += other.blank_rows
         self.comment_lines += other.comment_lines
-        self.exclude_unmatched += [k for k in other.exclude_unmatched if k not in self.exclude_unmatched]
+        self.exclude_unmatched += [
+            k for k in other.exclude_unmatched if k not in self.exclude_unmatched
+        ]
 
 
 @dataclass
@@ -654,7 +735,9 @@ class _Reader:
         self.markers = tuple(self.schema.missing_values) + tuple(spec.na_values)
         self.plan = _plan(kind, raw.columns, spec, raw.name, raw.duplicate_headers)
         self.value_col = _VALUE_COLUMN.get(kind)
-        self.value_sources = [self.plan.mapping[self.value_col]] if self.value_col in self.plan.mapping else []
+        self.value_sources = (
+            [self.plan.mapping[self.value_col]] if self.value_col in self.plan.mapping else []
+        )
         self.value_sources += list(self.plan.melt_sources)
 
     # -- the whole table -------------------------------------------------------------------
@@ -705,16 +788,30 @@ class _Reader:
         """Duplicates, executed above modified, chain-map shares, and total rows against the
         lines they total."""
         iss, reject = table_checks(self.kind, acc.frame, acc.rows, acc.keys)
-        amounts = acc.frame[C.AMOUNT].to_numpy(dtype="float64", na_value=np.nan) if self.kind == "budget" else None
+        amounts = (
+            acc.frame[C.AMOUNT].to_numpy(dtype="float64", na_value=np.nan)
+            if self.kind == "budget"
+            else None
+        )
         blocks = iss.blocks(acc.rows, self.raw.name, amounts)
         totals = [p.totals for p in collected.parts if p.totals is not None]
         summary = None
         if totals:
             t_frame = pd.concat([t.frame for t in totals], ignore_index=True)
             t_rows = np.concatenate([t.rows for t in totals])
-            t_iss, summary = check_totals(self.kind, acc.frame, t_frame, np.concatenate([t.flagged for t in totals]),
-                                          acc.rows, t_rows)
-            t_amounts = t_frame[self.value_col].to_numpy(dtype="float64", na_value=np.nan) if self.value_col else None
+            t_iss, summary = check_totals(
+                self.kind,
+                acc.frame,
+                t_frame,
+                np.concatenate([t.flagged for t in totals]),
+                acc.rows,
+                t_rows,
+            )
+            t_amounts = (
+                t_frame[self.value_col].to_numpy(dtype="float64", na_value=np.nan)
+                if self.value_col
+                else None
+            )
             blocks += t_iss.blocks(t_rows, self.raw.name, t_amounts)
         rejected = None
         if reject.any():
@@ -734,20 +831,35 @@ class _Reader:
         rejected_total = ExactTotal.sum(p.rejected_total for p in parts)
         if t_reject.any():
             if self.kind == "budget":
-                rejected_total = rejected_total + ExactTotal.of(frame[C.AMOUNT].to_numpy(dtype="float64")[t_reject])
+                rejected_total = rejected_total + ExactTotal.of(
+                    frame[C.AMOUNT].to_numpy(dtype="float64")[t_reject]
+                )
             frame = frame.iloc[np.flatnonzero(~t_reject)].reset_index(drop=True)
             rows = rows[~t_reject]
         rejected_parts = [p.rejected for p in parts if p.rejected is not None]
         if t_rejected is not None:
             rejected_parts.append(t_rejected)
-        names = [*self.raw.columns, "source_ref", "row", "reason"]  # one block: 8,000 columns cost ms, not s
-        rejected = pd.concat(rejected_parts, ignore_index=True) if rejected_parts else pd.DataFrame(
-            np.empty((0, len(names)), dtype=object), columns=names)
+        names = [
+            *self.raw.columns,
+            "source_ref",
+            "row",
+            "reason",
+        ]  # one block: 8,000 columns cost ms, not s
+        rejected = (
+            pd.concat(rejected_parts, ignore_index=True)
+            if rejected_parts
+            else pd.DataFrame(np.empty((0, len(names)), dtype=object), columns=names)
+        )
         blocks: list[IssueBlock] = []
         if self.plan.table_issues:
             blocks += issue_blocks(
-                pd.DataFrame([{"source_ref": self.raw.name, "row": None, **i} for i in self.plan.table_issues],
-                             columns=list(ISSUE_COLUMNS))
+                pd.DataFrame(
+                    [
+                        {"source_ref": self.raw.name, "row": None, **i}
+                        for i in self.plan.table_issues
+                    ],
+                    columns=list(ISSUE_COLUMNS),
+                )
             )
         for p in parts:
             blocks += p.blocks
@@ -771,14 +883,21 @@ class _Reader:
             report.amount_accepted = accepted.value()
             report.amount_rejected = rejected_total.value()
             report.amount_unparsed = sum(p.unparsed for p in parts)
-            report.amounts_exact = {"read": read.decimal(), "accepted": accepted.decimal(),
-                                    "rejected": rejected_total.decimal()}
+            report.amounts_exact = {
+                "read": read.decimal(),
+                "accepted": accepted.decimal(),
+                "rejected": rejected_total.decimal(),
+            }
             assert read.matches(accepted + rejected_total), "amount accounting broken"
-        assert report.rows_read == report.rows_accepted + report.rows_rejected, "row accounting broken"
+        assert report.rows_read == report.rows_accepted + report.rows_rejected, (
+            "row accounting broken"
+        )
         return _TABLES[self.kind](frame=frame, report=report, rejected=rejected)
 
     # -- one chunk -------------------------------------------------------------------------
-    def _stage(self, chunk: RawChunk, facts: _Facts) -> tuple[dict[str, pd.Series], np.ndarray, np.ndarray]:
+    def _stage(
+        self, chunk: RawChunk, facts: _Facts
+    ) -> tuple[dict[str, pd.Series], np.ndarray, np.ndarray]:
         """Canonical columns as read (positionally indexed Series, no frame built); returns
         (staged, raw positions, row numbers)."""
         frame = chunk.frame
@@ -813,7 +932,9 @@ class _Reader:
                 cols[canon] = _recode(cols[canon], mapping)
         return cols, idx, chunk.rows[idx]
 
-    def _melt(self, frame: pd.DataFrame, staged: pd.DataFrame, facts: _Facts) -> tuple[pd.DataFrame, np.ndarray]:
+    def _melt(
+        self, frame: pd.DataFrame, staged: pd.DataFrame, facts: _Facts
+    ) -> tuple[pd.DataFrame, np.ndarray]:
         srcs = self.plan.melt_sources
         assert self.value_col is not None
         n, k = len(frame), len(srcs)
@@ -855,7 +976,11 @@ class _Reader:
         facts = _Facts(blank_rows=chunk.blank, comment_lines=chunk.comments)
         staged, idx, rows = self._stage(chunk, facts)
         n = len(idx)
-        excluded_raw = self._excluded(chunk.frame, facts) if self.spec.exclude else np.zeros(len(chunk.frame), bool)
+        excluded_raw = (
+            self._excluded(chunk.frame, facts)
+            if self.spec.exclude
+            else np.zeros(len(chunk.frame), bool)
+        )
         excluded = excluded_raw[idx] if len(idx) else np.zeros(0, bool)
         check = check_rows(
             self.kind,
@@ -870,13 +995,22 @@ class _Reader:
         )
         iss = self._cell_notes(chunk, idx, staged, check.issues)
         # rows set aside on purpose (exclude rule, total rows): only that is reported for them
-        totals = np.zeros(n, dtype=bool) if check.total_column is None else pd.notna(check.total_column)
+        totals = (
+            np.zeros(n, dtype=bool) if check.total_column is None else pd.notna(check.total_column)
+        )
         totals &= ~excluded
         aside = excluded | totals
         if aside.any():
             iss = iss.without(aside)
         if excluded.any():
-            iss.add(np.flatnonzero(excluded), None, None, IssueCode.EXCLUDED, INFO, "set aside by the spec's exclude rule")
+            iss.add(
+                np.flatnonzero(excluded),
+                None,
+                None,
+                IssueCode.EXCLUDED,
+                INFO,
+                "set aside by the spec's exclude rule",
+            )
         reasons_total: np.ndarray | None = None
         if totals.any():
             pos = np.flatnonzero(totals)
@@ -884,7 +1018,10 @@ class _Reader:
             flagged = check.total_column[pos]
             labels = _staged_values(staged, flagged, pos)
             reasons_total = np.asarray(
-                [f"a total row ({c} {v!r}): set aside so that it is not counted twice" for c, v in zip(flagged, labels, strict=True)],
+                [
+                    f"a total row ({c} {v!r}): set aside so that it is not counted twice"
+                    for c, v in zip(flagged, labels, strict=True)
+                ],
                 dtype=object,
             )
             iss.add(pos, None, labels, IssueCode.TOTAL_ROW, INFO, reasons_total)
@@ -896,23 +1033,45 @@ class _Reader:
         blocking = self.plan.blocking
         if blocking:
             reject[:] = True
-            reasons = np.asarray([blocking if r is None else f"{blocking}; {r}" for r in reasons], dtype=object) if n else reasons
+            reasons = (
+                np.asarray(
+                    [blocking if r is None else f"{blocking}; {r}" for r in reasons], dtype=object
+                )
+                if n
+                else reasons
+            )
         amounts = check.amounts if check.amounts is not None else np.full(n, np.nan)
         blocks = iss.blocks(rows, self.raw.name, amounts if self.kind == "budget" else None)
-        blocks += [IssueBlock(self.raw.name, note.code, WARNING, None, np.asarray([note.row], dtype=np.int64), note.value,
-                              note.message) for note in chunk.line_notes]
+        blocks += [
+            IssueBlock(
+                self.raw.name,
+                note.code,
+                WARNING,
+                None,
+                np.asarray([note.row], dtype=np.int64),
+                note.value,
+                note.message,
+            )
+            for note in chunk.line_notes
+        ]
         typed = pa.table(check.columns)
         total_rows = None
         if totals.any() and not blocking:
             pos = np.flatnonzero(totals)
             assert check.total_column is not None
-            total_rows = _TotalRows(_to_pandas(typed.take(pa.array(pos)), self.schema), rows[pos], check.total_column[pos])
+            total_rows = _TotalRows(
+                _to_pandas(typed.take(pa.array(pos)), self.schema),
+                rows[pos],
+                check.total_column[pos],
+            )
         # accepted
         acc_mask = ~reject
         all_ok = bool(acc_mask.all())
         accepted = typed if all_ok else typed.filter(pa.array(acc_mask))
         acc_rows = rows if all_ok else rows[acc_mask]
-        accepted = _fill_source_ref(accepted, acc_rows, self.raw.name)  # given, else "<file>:<row>"; in the worker
+        accepted = _fill_source_ref(
+            accepted, acc_rows, self.raw.name
+        )  # given, else "<file>:<row>"; in the worker
         keys = check.keys.select(acc_mask)
         # rejected, with original values
         rejected = None
@@ -921,7 +1080,9 @@ class _Reader:
         if reject.any():
             rej_pos = np.flatnonzero(reject)
             src = chunk.frame
-            rej = pd.DataFrame(src.iloc[idx[rej_pos]].to_numpy(dtype=object), columns=src.columns)  # one block
+            rej = pd.DataFrame(
+                src.iloc[idx[rej_pos]].to_numpy(dtype=object), columns=src.columns
+            )  # one block
             for dim in self.plan.melt:
                 if dim in staged:
                     name = dim if dim not in rej.columns else f"{dim} (melted)"
@@ -933,7 +1094,11 @@ class _Reader:
         n_rows, n_rejected = n, int(reject.sum())
         if chunk.bad:
             bad_frame, bad_blocks, bad_amounts = self._malformed(chunk.bad)
-            rejected = bad_frame if rejected is None else pd.concat([rejected, bad_frame], ignore_index=True)
+            rejected = (
+                bad_frame
+                if rejected is None
+                else pd.concat([rejected, bad_frame], ignore_index=True)
+            )
             blocks += bad_blocks
             read = read + ExactTotal.of(bad_amounts)
             rejected_total = rejected_total + ExactTotal.of(bad_amounts)
@@ -944,9 +1109,19 @@ class _Reader:
         if self.kind != "budget":
             read, rejected_total, unparsed = ExactTotal(), ExactTotal(), 0
         return _ChunkResult(
-            n=n_rows, n_rejected=n_rejected, blocks=blocks, accepted=accepted, rows=acc_rows, keys=keys,
-            sorted_keys=keys.sorted(), rejected=rejected, read=read, rejected_total=rejected_total, unparsed=unparsed,
-            facts=facts, totals=total_rows,
+            n=n_rows,
+            n_rejected=n_rejected,
+            blocks=blocks,
+            accepted=accepted,
+            rows=acc_rows,
+            keys=keys,
+            sorted_keys=keys.sorted(),
+            rejected=rejected,
+            read=read,
+            rejected_total=rejected_total,
+            unparsed=unparsed,
+            facts=facts,
+            totals=total_rows,
         )
 
     def _malformed(self, bad: list[BadRecord]) -> tuple[pd.DataFrame, list[IssueBlock], np.ndarray]:
@@ -966,10 +1141,16 @@ class _Reader:
         }
         rej = _with_extra(rej, extra)
         amounts = self._amounts_of(rej) if self.value_sources else np.full(len(bad), np.nan)
-        block = IssueBlock(self.raw.name, IssueCode.MALFORMED_ROW, ERROR, None, rows,
-                           np.asarray([b.text for b in bad], dtype=object),
-                           np.asarray([f"{b.reason}; the line was not read" for b in bad], dtype=object),
-                           amounts if self.kind == "budget" else None)
+        block = IssueBlock(
+            self.raw.name,
+            IssueCode.MALFORMED_ROW,
+            ERROR,
+            None,
+            rows,
+            np.asarray([b.text for b in bad], dtype=object),
+            np.asarray([f"{b.reason}; the line was not read" for b in bad], dtype=object),
+            amounts if self.kind == "budget" else None,
+        )
         return rej, [block], amounts
 
     def _amounts_of(self, rej: pd.DataFrame) -> np.ndarray:
@@ -980,14 +1161,20 @@ class _Reader:
         total = np.zeros(len(rej))
         found = np.zeros(len(rej), dtype=bool)
         for h in self.value_sources:
-            p = parse_numbers(rej[h].astype(object), decimal=self.spec.decimal, thousands=self.spec.thousands,
-                              missing=self.markers)
+            p = parse_numbers(
+                rej[h].astype(object),
+                decimal=self.spec.decimal,
+                thousands=self.spec.thousands,
+                missing=self.markers,
+            )
             ok = (p.status == OK) & np.isfinite(p.values)
             total += np.where(ok, p.values * mult, 0.0)
             found |= ok
         return np.where(found, total, np.nan)
 
-    def _cell_notes(self, chunk: RawChunk, idx: np.ndarray, staged: Mapping[str, pd.Series], iss: Issues) -> Issues:
+    def _cell_notes(
+        self, chunk: RawChunk, idx: np.ndarray, staged: Mapping[str, pd.Series], iss: Issues
+    ) -> Issues:
         """The source's notes on cells (formula without a value, a container instead of a
         value) as errors on the canonical columns they feed, replacing what the value check
         said about those cells; notes on whole rows (hidden) as warnings on their first row."""
@@ -1006,11 +1193,23 @@ class _Reader:
             if note.pos >= len(first_of) or first_of[note.pos] < 0:
                 continue
             if note.column is None:
-                out.add(np.asarray([first_of[note.pos]]), None, note.value, note.code, WARNING, note.message)
+                out.add(
+                    np.asarray([first_of[note.pos]]),
+                    None,
+                    note.value,
+                    note.code,
+                    WARNING,
+                    note.message,
+                )
                 continue
             targets = [(c, idx == note.pos) for c in by_header.get(note.column, [])]
             if self.value_col and melt_col is not None and note.column in self.plan.melt_sources:
-                targets.append((self.value_col, (idx == note.pos) & (melt_col.to_numpy(dtype=object) == note.column)))
+                targets.append(
+                    (
+                        self.value_col,
+                        (idx == note.pos) & (melt_col.to_numpy(dtype=object) == note.column),
+                    )
+                )
             for canon, sel in targets:
                 if not sel.any():
                     continue
@@ -1019,12 +1218,19 @@ class _Reader:
         return out
 
     def _rejected_frame(
-        self, rej: pd.DataFrame, rows: np.ndarray, reasons: np.ndarray, staged: Mapping[str, pd.Series], pos: np.ndarray
+        self,
+        rej: pd.DataFrame,
+        rows: np.ndarray,
+        reasons: np.ndarray,
+        staged: Mapping[str, pd.Series],
+        pos: np.ndarray,
     ) -> pd.DataFrame:
         src = None
         if C.SOURCE_REF in staged:
             s = staged[C.SOURCE_REF].to_numpy(dtype=object)[pos]
-            src = np.asarray([v if isinstance(v, str) and v.strip() else None for v in s], dtype=object)
+            src = np.asarray(
+                [v if isinstance(v, str) and v.strip() else None for v in s], dtype=object
+            )
         auto = np.asarray([f"{self.raw.name}:{r}" for r in rows], dtype=object)
         extra = {
             "source_ref": auto if src is None else np.where(pd.isna(src), auto, src),
@@ -1064,7 +1270,9 @@ class _Reader:
         return m
 
 
-def _composed(frame: pd.DataFrame, parts: list[tuple[str, str | None]], markers: tuple[str, ...]) -> pd.Series:
+def _composed(
+    frame: pd.DataFrame, parts: list[tuple[str, str | None]], markers: tuple[str, ...]
+) -> pd.Series:
     """A compose template filled row by row (an empty cell gives an empty part; a row whose
     every column part is empty is empty)."""
     n = len(frame)
@@ -1076,7 +1284,12 @@ def _composed(frame: pd.DataFrame, parts: list[tuple[str, str | None]], markers:
             continue
         col = frame[h]
         miss = _is_missing(col, markers)
-        text = pd.Series(to_string_array(col).to_pandas(), dtype=object).fillna("").str.strip().to_numpy(dtype=object, copy=True)
+        text = (
+            pd.Series(to_string_array(col).to_pandas(), dtype=object)
+            .fillna("")
+            .str.strip()
+            .to_numpy(dtype=object, copy=True)
+        )
         text[miss] = ""
         out = out + text
         any_value |= ~miss
@@ -1084,7 +1297,9 @@ def _composed(frame: pd.DataFrame, parts: list[tuple[str, str | None]], markers:
     return pd.Series(out, dtype=object)
 
 
-def _staged_values(staged: Mapping[str, pd.Series], columns: np.ndarray, pos: np.ndarray) -> list[Any]:
+def _staged_values(
+    staged: Mapping[str, pd.Series], columns: np.ndarray, pos: np.ndarray
+) -> list[Any]:
     """The staged value of ``columns[i]`` at row ``pos[i]``, for each i."""
     return [staged[c].iat[int(p)] for c, p in zip(columns, pos, strict=True)]
 
@@ -1120,7 +1335,12 @@ def _to_pandas(table: pa.Table, schema: TableSchema) -> pd.DataFrame:
 
     df: pd.DataFrame = table.to_pandas(types_mapper=mapper)
     for f in schema.fields:
-        if f.type == "integer" and f.required and f.name in df.columns and not df[f.name].isna().any():
+        if (
+            f.type == "integer"
+            and f.required
+            and f.name in df.columns
+            and not df[f.name].isna().any()
+        ):
             df[f.name] = df[f.name].astype("int64")
     return df
 
@@ -1154,9 +1374,11 @@ def concat_tables(tables: list[Table]) -> Table:
     if any(type(t) is not cls for t in tables):
         raise SpecError("concat_tables: all tables must be of the same kind")
     frame = pd.concat([t.frame for t in tables], ignore_index=True)
-    rejected = pd.concat([t.rejected for t in tables if len(t.rejected)], ignore_index=True) if any(
-        len(t.rejected) for t in tables
-    ) else tables[0].rejected
+    rejected = (
+        pd.concat([t.rejected for t in tables if len(t.rejected)], ignore_index=True)
+        if any(len(t.rejected) for t in tables)
+        else tables[0].rejected
+    )
     report = tables[0].report
     for t in tables[1:]:
         report = report.merge(t.report)

@@ -162,7 +162,9 @@ def _grid(path: Path, limits: Limits) -> _Grid:
         best: tuple[int, str] | None = None
         for name in visible:
             sheet = read_xlsx(path, name, limits)
-            filled = sum(1 for r in sheet.rows[: SCAN_ROWS + SAMPLE_ROWS] for v in r if v not in (None, ""))
+            filled = sum(
+                1 for r in sheet.rows[: SCAN_ROWS + SAMPLE_ROWS] for v in r if v not in (None, "")
+            )
             if best is None or filled > best[0]:
                 best = (filled, name)
         if best is None:
@@ -172,7 +174,9 @@ def _grid(path: Path, limits: Limits) -> _Grid:
         if hidden:
             note += f" (hidden, not read: {', '.join(map(repr, hidden))})"
         rows: list[list[Any]] = []
-        for number, r in zip(sheet.numbers, sheet.rows, strict=True):  # by spreadsheet row: gaps are rows
+        for number, r in zip(
+            sheet.numbers, sheet.rows, strict=True
+        ):  # by spreadsheet row: gaps are rows
             rows.extend([] for _ in range(number - 1 - len(rows)))
             rows.append(list(r))
         return _Grid(rows, sheet=best[1], sheets_note=note, typed=True)
@@ -180,12 +184,22 @@ def _grid(path: Path, limits: Limits) -> _Grid:
         sheets = read_xls_sheets(path)
         if not sheets:
             raise ReadError(f"{path.name}: no sheet")
-        name = max(sheets, key=lambda n: sum(1 for r in sheets[n][: SCAN_ROWS + SAMPLE_ROWS]
-                                             for v in r if v not in (None, "")))
-        return _Grid(sheets[name], sheet=name, sheets_note=f"the sheet with the most data of {len(sheets)}",
-                     typed=True)
+        name = max(
+            sheets,
+            key=lambda n: sum(
+                1 for r in sheets[n][: SCAN_ROWS + SAMPLE_ROWS] for v in r if v not in (None, "")
+            ),
+        )
+        return _Grid(
+            sheets[name],
+            sheet=name,
+            sheets_note=f"the sheet with the most data of {len(sheets)}",
+            typed=True,
+        )
     if head.startswith(b"PAR1"):
-        raise ReadError(f"{path.name}: a Parquet file has typed, named columns: read it without a spec")
+        raise ReadError(
+            f"{path.name}: a Parquet file has typed, named columns: read it without a spec"
+        )
     dec = decode_text(path.read_bytes()[: 8 * 2**20], "auto", name=path.name)
     lines = dec.lines[: SCAN_ROWS + SAMPLE_ROWS + 1]
     scores = []
@@ -215,7 +229,9 @@ def _filled(r: list[Any]) -> list[Any]:
 def _header_row(rows: list[list[Any]]) -> tuple[int, str]:
     """The 0-based header row and why: mostly text, known words score, and rows below it with
     about as many cells, some of them numbers."""
-    vocab = {normalize_label(c) for f in ("budget", "caseload", "context") for c in load_schema(f).names}
+    vocab = {
+        normalize_label(c) for f in ("budget", "caseload", "context") for c in load_schema(f).names
+    }
     vocab |= {s for syn in SYNONYMS.values() for s in syn}
     best = (-1.0, 0, "")
     for i, r in enumerate(rows[:SCAN_ROWS]):
@@ -225,7 +241,9 @@ def _header_row(rows: list[list[Any]]) -> tuple[int, str]:
         text = [v for v in cells if not _is_number_cell(v)]
         if len(text) < 0.6 * len(cells):
             continue
-        known = sum(1 for v in text if normalize_label(v) in vocab or _phase_of_header(str(v)) is not None)
+        known = sum(
+            1 for v in text if normalize_label(v) in vocab or _phase_of_header(str(v)) is not None
+        )
         below = [_filled(x) for x in rows[i + 1 : i + 11]]
         below = [b for b in below if b]
         if not below:
@@ -254,7 +272,11 @@ def _decimal(values: list[Any]) -> tuple[str, str | None, str]:
         return ",", ".", f"{comma} of {len(texts)} text amounts are written like 1.234,56"
     if dot or grouped_comma:
         th = "," if any("," in t for t in texts) else None
-        return ".", th, f"{max(dot, grouped_comma)} of {len(texts)} text amounts are written like 1,234.56"
+        return (
+            ".",
+            th,
+            f"{max(dot, grouped_comma)} of {len(texts)} text amounts are written like 1,234.56",
+        )
     return ".", None, "the text amounts are plain numbers"
 
 
@@ -297,19 +319,29 @@ def inspect(path: str | Path, *, kind: str = "budget", try_read: bool = True) ->
     if grid.encoding is not None:
         guesses.append(Guess("encoding", grid.encoding, "decoded as such (auto would find it too)"))
     if grid.delimiter is not None:
-        guesses.append(Guess("delimiter", grid.delimiter, "splits the header and the lines below it alike"))
+        guesses.append(
+            Guess("delimiter", grid.delimiter, "splits the header and the lines below it alike")
+        )
     h, why = _header_row(grid.rows)
     header_rows = 1
     above = _filled(grid.rows[h - 1]) if h > 0 else []
     cells = grid.rows[h] if h < len(grid.rows) else []
     _names, dups = _build_headers_dups([cells])
-    if h > 0 and above and len(above) < len(_filled(cells)) and all(not _is_number_cell(v) for v in above) and dups:
+    if (
+        h > 0
+        and above
+        and len(above) < len(_filled(cells))
+        and all(not _is_number_cell(v) for v in above)
+        and dups
+    ):
         header_rows = 2
         h -= 1
         why += "; the row above labels groups of columns (two header lines)"
     guesses.append(Guess("header_row", h, why))
     if header_rows > 1:
-        guesses.append(Guess("header_rows", header_rows, "two lines joined into one name per column"))
+        guesses.append(
+            Guess("header_rows", header_rows, "two lines joined into one name per column")
+        )
     headers, _dups = _build_headers_dups(grid.rows[h : h + header_rows])
     data = [r for r in grid.rows[h + header_rows : h + header_rows + SAMPLE_ROWS] if _filled(r)]
 
@@ -332,7 +364,9 @@ def inspect(path: str | Path, *, kind: str = "budget", try_read: bool = True) ->
         seen: dict[str, str] = {}
         for x, ph in list(phases.items()):
             if ph in seen:
-                notes.append(f"{seen[ph]!r} and {x!r} both read as {ph}: only the first is kept, check which one is meant")
+                notes.append(
+                    f"{seen[ph]!r} and {x!r} both read as {ph}: only the first is kept, check which one is meant"
+                )
                 del phases[x]
                 used.discard(x)
             else:
@@ -348,7 +382,9 @@ def inspect(path: str | Path, *, kind: str = "budget", try_read: bool = True) ->
             used.add(x)
             vals = column(j)
             sample = ", ".join(repr(v) for v in vals[:2])
-            guesses.append(Guess(f"columns.{f.name}", x, f"header {x!r} names the {f.name} ({sample})"))
+            guesses.append(
+                Guess(f"columns.{f.name}", x, f"header {x!r} names the {f.name} ({sample})")
+            )
             break
     for x, ph in phases.items():
         guesses.append(Guess(f"phases.{x}", ph, f"header {x!r} names the phase {ph}"))
@@ -391,26 +427,58 @@ def inspect(path: str | Path, *, kind: str = "budget", try_read: bool = True) ->
     # what is left out
     left = [x for x in headers if x not in used]
     if left:
-        notes.append("left out (not mapped): " + ", ".join(map(repr, left[:20])) + (" ..." if len(left) > 20 else ""))
+        notes.append(
+            "left out (not mapped): "
+            + ", ".join(map(repr, left[:20]))
+            + (" ..." if len(left) > 20 else "")
+        )
     # required columns the file lacks: to fill in
     present = set(columns) | ({C.PHASE, value_col} if phases else set())
     for x, k in zip(headers, norm, strict=True):
         words = k.split()
-        if x not in used and words and words[0] in ("certificacion", "certificado", "certified", "atencion"):
-            notes.append(f"{x!r} is a stage peir has no phase for (certified / monthly commitments): left out")
+        if (
+            x not in used
+            and words
+            and words[0] in ("certificacion", "certificado", "certified", "atencion")
+        ):
+            notes.append(
+                f"{x!r} is a stage peir has no phase for (certified / monthly commitments): left out"
+            )
     for f in schema.fields:
-        if f.name == C.INSTITUTION_CODE and f.required and f.name not in present and C.INSTITUTION in columns:
+        if (
+            f.name == C.INSTITUTION_CODE
+            and f.required
+            and f.name not in present
+            and C.INSTITUTION in columns
+        ):
             inst = columns[C.INSTITUTION]
-            todo.append(Guess("columns.institution_code", inst, f"required: the column of institution codes; {inst!r}"
-                              " may do when its names are unique (and short)"))
+            todo.append(
+                Guess(
+                    "columns.institution_code",
+                    inst,
+                    f"required: the column of institution codes; {inst!r}"
+                    " may do when its names are unique (and short)",
+                )
+            )
             continue
         if f.required and f.name not in present:
             if kind == "caseload" and f.name in (C.LINK, C.UNIT, C.KIND):
                 continue  # filled from the measure vocabulary
-            hint = {C.COUNTRY: "ISO 3166 alpha-3, e.g. PER", C.CURRENCY: "ISO 4217, e.g. PEN", C.YEAR: "the fiscal year",
-                    C.PHASE: "approved, modified, executed..."}.get(f.name, "")
-            todo.append(Guess(f"constants.{f.name}", "...", f"required and not in the file: set it ({hint})" if hint
-                              else "required and not in the file: set it (or map a column)"))
+            hint = {
+                C.COUNTRY: "ISO 3166 alpha-3, e.g. PER",
+                C.CURRENCY: "ISO 4217, e.g. PEN",
+                C.YEAR: "the fiscal year",
+                C.PHASE: "approved, modified, executed...",
+            }.get(f.name, "")
+            todo.append(
+                Guess(
+                    f"constants.{f.name}",
+                    "...",
+                    f"required and not in the file: set it ({hint})"
+                    if hint
+                    else "required and not in the file: set it (or map a column)",
+                )
+            )
     data_spec: dict[str, Any] = {}
     for g in guesses:
         if "." in g.key:

@@ -21,7 +21,14 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["ExactTotal", "NumberParse", "numeric_cells", "parse_numbers", "parse_years", "to_string_array"]
+__all__ = [
+    "ExactTotal",
+    "NumberParse",
+    "numeric_cells",
+    "parse_numbers",
+    "parse_years",
+    "to_string_array",
+]
 
 OK, MISSING, INVALID = 0, 1, 2
 
@@ -52,7 +59,9 @@ def _one_array(values: pa.ChunkedArray) -> pa.Array:
     """A chunked array as one array (no copy when there is a single chunk; dictionary chunks,
     which may each have their own dictionary, are decoded)."""
     if pa.types.is_dictionary(values.type):
-        values = pa.chunked_array([c.dictionary_decode() for c in values.chunks], type=values.type.value_type)
+        values = pa.chunked_array(
+            [c.dictionary_decode() for c in values.chunks], type=values.type.value_type
+        )
     if values.num_chunks == 1:
         return values.chunk(0)
     return values.combine_chunks()
@@ -71,7 +80,11 @@ def to_string_array(values: pd.Series | pa.Array | pa.ChunkedArray) -> pa.Array:
     s = values
     if isinstance(s.dtype, pd.ArrowDtype):
         return to_string_array(pa.array(s.array))
-    if isinstance(s.dtype, pd.StringDtype) or s.dtype == object or str(s.dtype) in ("str", "string"):
+    if (
+        isinstance(s.dtype, pd.StringDtype)
+        or s.dtype == object
+        or str(s.dtype) in ("str", "string")
+    ):
         if s.dtype == object:
             try:  # all strings (or missing): converted in C, no Python loop
                 arr = pa.array(s, type=pa.large_string(), from_pandas=True)
@@ -80,7 +93,11 @@ def to_string_array(values: pd.Series | pa.Array | pa.ChunkedArray) -> pa.Array:
                 pass
             s = s.map(_cell_to_str, na_action="ignore")
             mask = s.isna().to_numpy()
-            return pa.array(s.where(~mask, None).to_numpy(dtype=object), type=pa.large_string(), from_pandas=True)
+            return pa.array(
+                s.where(~mask, None).to_numpy(dtype=object),
+                type=pa.large_string(),
+                from_pandas=True,
+            )
         arr = pa.array(s, type=pa.large_string(), from_pandas=True)
         return _one_array(arr) if isinstance(arr, pa.ChunkedArray) else arr
     if isinstance(s.dtype, pd.CategoricalDtype):
@@ -89,7 +106,11 @@ def to_string_array(values: pd.Series | pa.Array | pa.ChunkedArray) -> pa.Array:
         return pc.take(cats, codes) if len(cats) else pa.nulls(len(s), pa.large_string())
     if pd.api.types.is_float_dtype(s.dtype):
         return to_string_array(s.astype(object))
-    return pa.array(s.astype(object).map(_cell_to_str, na_action="ignore"), type=pa.large_string(), from_pandas=True)
+    return pa.array(
+        s.astype(object).map(_cell_to_str, na_action="ignore"),
+        type=pa.large_string(),
+        from_pandas=True,
+    )
 
 
 def _cell_to_str(v: object) -> object:
@@ -149,7 +170,9 @@ def parse_numbers(
         text = _text_cells(values, is_num)
         rest = parse_numbers(text, decimal=decimal, thousands=thousands, missing=missing)
         v = np.where(is_num, nums, rest.values)
-        status = np.where(is_num, np.where(np.isnan(nums), MISSING, OK), rest.status).astype(np.int8)
+        status = np.where(is_num, np.where(np.isnan(nums), MISSING, OK), rest.status).astype(
+            np.int8
+        )
         return NumberParse(v, status, rest.hint)
 
     s = pc.utf8_trim_whitespace(to_string_array(values))
@@ -186,7 +209,11 @@ def numeric_cells(values: object) -> tuple[np.ndarray, np.ndarray] | None:
         return None
     arr = values.to_numpy(dtype=object)
     is_num = np.fromiter(
-        (isinstance(v, int | float | np.integer | np.floating | Decimal) and not isinstance(v, bool | np.bool_) for v in arr),
+        (
+            isinstance(v, int | float | np.integer | np.floating | Decimal)
+            and not isinstance(v, bool | np.bool_)
+            for v in arr
+        ),
         dtype=bool,
         count=len(arr),
     )
@@ -223,13 +250,17 @@ def _parse_slow(
     neg = pc.or_(pc.or_(neg_paren, neg_trail), neg_lead)
 
     dec_re = r"\." if decimal == "." else ","
-    plain = rf"^(?:[0-9]+(?:{dec_re}[0-9]*)?|{dec_re}[0-9]+)(?:[eE][-+]?[0-9]+)?$|^(?i:inf|infinity)$"
+    plain = (
+        rf"^(?:[0-9]+(?:{dec_re}[0-9]*)?|{dec_re}[0-9]+)(?:[eE][-+]?[0-9]+)?$|^(?i:inf|infinity)$"
+    )
     if thousands is None:
         groups = [",", " "] if decimal == "." else [r"\.", " "]
         grouped = "|".join(rf"[0-9]{{1,3}}(?:{g}[0-9]{{3}})+(?:{dec_re}[0-9]*)?" for g in groups)
         pattern = rf"{plain}|^(?:{grouped})$"
         good = pc.match_substring_regex(t, pattern=pattern)
-        body = pc.replace_substring_regex(t, pattern="[ ,]" if decimal == "." else r"[ .]", replacement="")
+        body = pc.replace_substring_regex(
+            t, pattern="[ ,]" if decimal == "." else r"[ .]", replacement=""
+        )
     else:
         if thousands:
             body = pc.replace_substring(t, pattern=thousands, replacement="")
@@ -257,7 +288,9 @@ def _parse_slow(
         other = "," if decimal == "." else "."
         alt = _parse_slow(s, miss, n, other, None, hint=False)
         if int((alt.status == INVALID).sum()) < (n_bad + 1) // 2:
-            text = f"the values look like decimal {other!r} (set decimal: {other!r} in the read spec)"
+            text = (
+                f"the values look like decimal {other!r} (set decimal: {other!r} in the read spec)"
+            )
     return NumberParse(arr, status, text)
 
 
@@ -275,7 +308,9 @@ def parse_years(
         is_num, nums = typed
         rest = parse_years(_text_cells(values, is_num), missing=missing)
         v = np.where(is_num, nums, rest.values)
-        status = np.where(is_num, np.where(np.isnan(nums), MISSING, OK), rest.status).astype(np.int8)
+        status = np.where(is_num, np.where(np.isnan(nums), MISSING, OK), rest.status).astype(
+            np.int8
+        )
         p = NumberParse(v, status)
     else:
         raw = to_string_array(values)
@@ -288,7 +323,9 @@ def parse_years(
             status = np.append(d.status, MISSING).astype(np.int8)[idx]
             return NumberParse(vals, status)
         s = pc.utf8_trim_whitespace(raw)
-        split = pc.extract_regex(s, pattern=r"^(?:FY|AF|EF)?\s*(?P<a>[0-9]{4})\s*[/-]\s*(?P<b>[0-9]{2}|[0-9]{4})$")
+        split = pc.extract_regex(
+            s, pattern=r"^(?:FY|AF|EF)?\s*(?P<a>[0-9]{4})\s*[/-]\s*(?P<b>[0-9]{2}|[0-9]{4})$"
+        )
         a = pc.struct_field(split, "a")
         b = pc.struct_field(split, "b")
         end = pc.if_else(
@@ -362,7 +399,9 @@ class ExactTotal:
         big = np.abs(v) >= _INT64_SAFE / _SCALE
         units = 0
         if big.any():  # Python integers: exact at any magnitude, no overflow
-            units += sum(int(x) * 2**FIXED_BITS + round((x - int(x)) * _SCALE) for x in v[big].tolist())
+            units += sum(
+                int(x) * 2**FIXED_BITS + round((x - int(x)) * _SCALE) for x in v[big].tolist()
+            )
             v = v[~big]
         scaled = np.rint(v * _SCALE)
         ints = scaled.astype(np.int64)
@@ -372,12 +411,20 @@ class ExactTotal:
         return cls(units, residual, count)
 
     def __add__(self, other: ExactTotal) -> ExactTotal:
-        return ExactTotal(self.units + other.units, math.fsum([self.residual, other.residual]), self.count + other.count)
+        return ExactTotal(
+            self.units + other.units,
+            math.fsum([self.residual, other.residual]),
+            self.count + other.count,
+        )
 
     @classmethod
     def sum(cls, parts: Iterable[ExactTotal]) -> ExactTotal:
         parts = list(parts)
-        return cls(sum(p.units for p in parts), math.fsum(p.residual for p in parts), sum(p.count for p in parts))
+        return cls(
+            sum(p.units for p in parts),
+            math.fsum(p.residual for p in parts),
+            sum(p.count for p in parts),
+        )
 
     def value(self) -> float:
         """The total as a float (correctly rounded integer part plus the residual)."""
@@ -391,7 +438,9 @@ class ExactTotal:
         plus the residual, so it is right to far below a cent at any magnitude (a float holds
         cents only up to about 9e13)."""
         with localcontext() as ctx:
-            ctx.prec = max(40, len(str(abs(self.units))) + 20)  # exact: units / 1024 ends in 10 digits
+            ctx.prec = max(
+                40, len(str(abs(self.units))) + 20
+            )  # exact: units / 1024 ends in 10 digits
             return Decimal(self.units) / Decimal(2**FIXED_BITS) + Decimal(self.residual)
 
     def matches(self, other: ExactTotal) -> bool:

@@ -101,7 +101,9 @@ class HarmonizeOptions:
                 raise InputError(f"base_year={by!r}: expected a year (an integer) or None")
             object.__setattr__(self, "base_year", int(by))
         if self.currency is not None and not isinstance(self.currency, str):
-            raise InputError(f"currency={self.currency!r}: expected a currency code such as 'USD' or None")
+            raise InputError(
+                f"currency={self.currency!r}: expected a currency code such as 'USD' or None"
+            )
         for name in ("ppp", "allow_gaps", "sort"):
             value = getattr(self, name)
             if not isinstance(value, bool | np.bool_):
@@ -109,7 +111,9 @@ class HarmonizeOptions:
             object.__setattr__(self, name, bool(value))
         deflator_column(str(self.deflator))  # InputError for anything but "gdp" / "cpi"
         if self.cofog not in _COFOG:
-            raise InputError(f"cofog={self.cofog!r}: expected one of {', '.join(map(repr, _COFOG))}")
+            raise InputError(
+                f"cofog={self.cofog!r}: expected one of {', '.join(map(repr, _COFOG))}"
+            )
         object.__setattr__(self, "source_priority", _priority(self.source_priority))
         object.__setattr__(self, "fiscal_year", _fiscal_year(self.fiscal_year))
         object.__setattr__(self, "econ_scheme", check_econ_scheme(self.econ_scheme))
@@ -146,7 +150,9 @@ class HarmonizeOptions:
             "fiscal_year": _fy_text(self.fiscal_year),
             "cofog": self.cofog,
             "sort": self.sort,
-            "econ_scheme": self.econ_scheme if not isinstance(self.econ_scheme, Mapping) else dict(self.econ_scheme),
+            "econ_scheme": self.econ_scheme
+            if not isinstance(self.econ_scheme, Mapping)
+            else dict(self.econ_scheme),
         }
 
 
@@ -154,7 +160,9 @@ def _priority(value: Mapping[str, Sequence[str]] | None) -> dict[str, tuple[str,
     if value is None:
         return None
     if not isinstance(value, Mapping):
-        raise InputError(f"source_priority: expected a mapping measure -> sources, got {type(value).__name__}")
+        raise InputError(
+            f"source_priority: expected a mapping measure -> sources, got {type(value).__name__}"
+        )
     out: dict[str, tuple[str, ...]] = {}
     for measure, sources in value.items():
         if isinstance(sources, str) or not isinstance(sources, Sequence):

@@ -242,16 +242,24 @@ def price_factors(
     dcol = deflator_column(deflator)
     country = keys[C.COUNTRY].astype("str").to_numpy(dtype=object)
     year = pd.to_numeric(keys[C.YEAR]).to_numpy(dtype=np.int64)
-    line_cur = keys[C.CURRENCY].astype("str").to_numpy(dtype=object) if C.CURRENCY in keys else np.full(n, None)
+    line_cur = (
+        keys[C.CURRENCY].astype("str").to_numpy(dtype=object)
+        if C.CURRENCY in keys
+        else np.full(n, None)
+    )
 
     def lookup(col: str, yrs: np.ndarray) -> np.ndarray:
         if ctx.empty or col not in ctx.columns:
             return np.full(n, np.nan)
         table = ctx[[C.COUNTRY, C.YEAR, col]].dropna(subset=[col])
         table = table.drop_duplicates([C.COUNTRY, C.YEAR], keep="last")
-        idx = pd.MultiIndex.from_arrays([table[C.COUNTRY].astype("str"), table[C.YEAR].astype(np.int64)])
+        idx = pd.MultiIndex.from_arrays(
+            [table[C.COUNTRY].astype("str"), table[C.YEAR].astype(np.int64)]
+        )
         s = pd.Series(table[col].to_numpy(dtype=float), index=idx)
-        probe = pd.MultiIndex.from_arrays([pd.Index(country, dtype="str"), pd.Index(yrs, dtype=np.int64)])
+        probe = pd.MultiIndex.from_arrays(
+            [pd.Index(country, dtype="str"), pd.Index(yrs, dtype=np.int64)]
+        )
         return s.reindex(probe).to_numpy(dtype=float)
 
     gap_rows: list[tuple[str, int, str, str]] = []
@@ -390,4 +398,6 @@ def rebase_amounts(
     if missing:
         raise MissingContextError("cannot rebase: " + "; ".join(missing[:10]))
     fac = spending[C.COUNTRY].astype("str").map(factors).to_numpy(dtype=float)
-    return pd.Series(spending[column].to_numpy(dtype=float) * fac, index=spending.index, name=column)
+    return pd.Series(
+        spending[column].to_numpy(dtype=float) * fac, index=spending.index, name=column
+    )

@@ -299,7 +299,9 @@ def open_source(source: Any, spec: ReadSpec, *, chunk_rows: int | None = None) -
     if isinstance(source, pd.DataFrame):
         return _from_frame(source, "<DataFrame>", first_row=2, fmt="frame")
     if not isinstance(source, str | os.PathLike):
-        raise ReadError(f"cannot read a table from a {type(source).__name__}; give a file path or a pandas DataFrame")
+        raise ReadError(
+            f"cannot read a table from a {type(source).__name__}; give a file path or a pandas DataFrame"
+        )
     path = Path(source)
     if not path.exists():
         raise ReadError(f"{path}: no such file")
@@ -322,14 +324,18 @@ def open_source(source: Any, spec: ReadSpec, *, chunk_rows: int | None = None) -
     if head.startswith(XLS_MAGIC):
         return _open_xls(path, spec)
     if ext in _EXCEL_EXT:
-        raise ReadError(f"{path.name}: not a readable Excel workbook (the file is not an .xlsx archive)")
+        raise ReadError(
+            f"{path.name}: not a readable Excel workbook (the file is not an .xlsx archive)"
+        )
     if ext in _PARQUET_EXT:
         raise ReadError(f"{path.name}: not a Parquet file (missing the PAR1 signature)")
     if ext == ".xls":
         raise ReadError(f"{path.name}: not a readable .xls workbook")
     utf16_bom = head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
     if not utf16_bom and not wide_codec and _looks_binary(head):
-        raise ReadError(f"{path.name}: looks like a binary file, not a text table (CSV/TXT), an Excel workbook or Parquet")
+        raise ReadError(
+            f"{path.name}: looks like a binary file, not a text table (CSV/TXT), an Excel workbook or Parquet"
+        )
     streamable = spec.encoding in ("auto", *_UTF8) and not utf16_bom
     if size >= ARROW_MIN_BYTES and streamable:
         return _open_text_stream(path, spec, size, chunk_rows or CHUNK_ROWS)
@@ -357,9 +363,13 @@ def _looks_binary(head: bytes) -> bool:
     return ctrl > max(8, len(sample) // 20)
 
 
-def _from_frame(df: pd.DataFrame, name: str, *, first_row: int, fmt: str, path: Path | None = None) -> RawSource:
+def _from_frame(
+    df: pd.DataFrame, name: str, *, first_row: int, fmt: str, path: Path | None = None
+) -> RawSource:
     frame = df.reset_index(drop=True)
-    headers, dups = _build_headers_dups([[str(c) for c in frame.columns]]) if len(frame.columns) else ([], {})
+    headers, dups = (
+        _build_headers_dups([[str(c) for c in frame.columns]]) if len(frame.columns) else ([], {})
+    )
     frame.columns = headers
     rows = RowMap.sequential(first_row, len(frame))
     notes: list[CellNote] = []
@@ -380,8 +390,24 @@ def _from_frame(df: pd.DataFrame, name: str, *, first_row: int, fmt: str, path: 
 
 #: Kinds of values pandas' ``infer_dtype`` gives for object columns that hold only scalars.
 _SCALAR_KINDS = frozenset(
-    {"string", "empty", "integer", "floating", "mixed-integer-float", "decimal", "boolean", "datetime",
-     "datetime64", "date", "time", "timedelta", "timedelta64", "period", "bytes", "categorical"}
+    {
+        "string",
+        "empty",
+        "integer",
+        "floating",
+        "mixed-integer-float",
+        "decimal",
+        "boolean",
+        "datetime",
+        "datetime64",
+        "date",
+        "time",
+        "timedelta",
+        "timedelta64",
+        "period",
+        "bytes",
+        "categorical",
+    }
 )
 
 
@@ -391,7 +417,11 @@ def _containers(col: pd.Series, header: str) -> tuple[pd.Series, list[CellNote]]
     if col.dtype != object or pd.api.types.infer_dtype(col, skipna=True) in _SCALAR_KINDS:
         return col, []
     values = col.to_numpy(dtype=object)
-    hit = [i for i, v in enumerate(values) if isinstance(v, list | dict | set | frozenset | tuple | np.ndarray | pd.Series)]
+    hit = [
+        i
+        for i, v in enumerate(values)
+        if isinstance(v, list | dict | set | frozenset | tuple | np.ndarray | pd.Series)
+    ]
     if not hit:
         return col, []
     notes = []
@@ -400,7 +430,13 @@ def _containers(col: pd.Series, header: str) -> tuple[pd.Series, list[CellNote]]
         text = repr(v.tolist() if isinstance(v, np.ndarray | pd.Series) else v)
         text = text if len(text) <= 80 else text[:77] + "..."
         notes.append(
-            CellNote(i, header, IssueCode.NOT_A_SCALAR, text, f"{header}: the cell holds a {type(v).__name__}, not one value")
+            CellNote(
+                i,
+                header,
+                IssueCode.NOT_A_SCALAR,
+                text,
+                f"{header}: the cell holds a {type(v).__name__}, not one value",
+            )
         )
     out = values.copy()
     out[hit] = None
@@ -436,8 +472,10 @@ def read_xls_sheets(path: Path) -> dict[str, list[list[Any]]]:
             sheets = pd.read_excel(path, sheet_name=None, header=None, dtype=object, engine="xlrd")
     except Exception as exc:  # pragma: no cover - depends on xlrd
         raise ReadError(f"{path.name}: not a readable .xls workbook ({exc})") from None
-    return {str(name): [[None if _is_nan(v) else v for v in r] for r in frame.itertuples(index=False)]
-            for name, frame in sheets.items()}
+    return {
+        str(name): [[None if _is_nan(v) else v for v in r] for r in frame.itertuples(index=False)]
+        for name, frame in sheets.items()
+    }
 
 
 def _is_nan(v: Any) -> bool:
@@ -454,8 +492,16 @@ def _open_xls(path: Path, spec: ReadSpec) -> RawSource:
 
 def _open_excel(path: Path, spec: ReadSpec) -> RawSource:
     sheet = read_xlsx(path, spec.sheet, spec.limits)
-    raw = _grid_source(path, spec, sheet.rows, sheet.numbers, sheet.name, fmt="excel",
-                       hidden=sheet.hidden_rows, uncached=sheet.uncached)
+    raw = _grid_source(
+        path,
+        spec,
+        sheet.rows,
+        sheet.numbers,
+        sheet.name,
+        fmt="excel",
+        hidden=sheet.hidden_rows,
+        uncached=sheet.uncached,
+    )
     if sheet.skipped:
         raw.meta["hidden_sheets_skipped"] = list(sheet.skipped)
     if sheet.hidden:
@@ -494,8 +540,11 @@ def _grid_source(
     h0 = spec.header_row + 1
     n_header = 0 if spec.column_names else spec.header_rows
     header_lines = (
-        [list(spec.column_names)] if spec.column_names
-        else [grid[by_number[n]] if n in by_number else [] for n in range(h0, h0 + spec.header_rows)]
+        [list(spec.column_names)]
+        if spec.column_names
+        else [
+            grid[by_number[n]] if n in by_number else [] for n in range(h0, h0 + spec.header_rows)
+        ]
     )
     if not any(not _is_blank(h) for h in header_lines):
         raise ReadError(
@@ -532,7 +581,11 @@ def _grid_source(
             if not _is_blank(list(extra)):
                 text = " | ".join("" if v is None else str(v) for v in vals)
                 fields = ["" if v is None else str(v) for v in vals]
-                bad.append(BadRecord(n, text, f"the row has values beyond the {width} header columns", fields))
+                bad.append(
+                    BadRecord(
+                        n, text, f"the row has values beyond the {width} header columns", fields
+                    )
+                )
                 continue
             vals = vals[:width]
         rows_out.append(list(vals) + [None] * (width - len(vals)))
@@ -543,15 +596,31 @@ def _grid_source(
         if r in pos_of and c <= width:
             h = headers[c - 1]
             notes.append(
-                CellNote(pos_of[r], h, IssueCode.FORMULA_WITHOUT_VALUE, text,
-                         f"{h}: the formula {text} has no saved value (the workbook was not calculated);"
-                         " open and save it in Excel, or export the values")
+                CellNote(
+                    pos_of[r],
+                    h,
+                    IssueCode.FORMULA_WITHOUT_VALUE,
+                    text,
+                    f"{h}: the formula {text} has no saved value (the workbook was not calculated);"
+                    " open and save it in Excel, or export the values",
+                )
             )
     for r in sorted(hidden or ()):
         if r in pos_of:
-            notes.append(CellNote(pos_of[r], None, IssueCode.HIDDEN_ROW, None,
-                                  "the row is hidden in the workbook; it is read like the others"))
-    frame = pd.DataFrame(rows_out, columns=headers, dtype=object) if rows_out else pd.DataFrame({h: pd.Series(dtype=object) for h in headers})
+            notes.append(
+                CellNote(
+                    pos_of[r],
+                    None,
+                    IssueCode.HIDDEN_ROW,
+                    None,
+                    "the row is hidden in the workbook; it is read like the others",
+                )
+            )
+    frame = (
+        pd.DataFrame(rows_out, columns=headers, dtype=object)
+        if rows_out
+        else pd.DataFrame({h: pd.Series(dtype=object) for h in headers})
+    )
     for h in headers:
         col, found = _containers(frame[h], h)
         if found:
@@ -589,8 +658,12 @@ def _mixed_notes(dec: Decoded, first_line: int) -> list[LineNote]:
         return []
     other = dec.other_encoding
     return [
-        LineNote(first_line + i, IssueCode.MIXED_ENCODING, dec.lines[i].rstrip("\r\n")[:80],
-                 f"the line is {other}, the file {dec.encoding}; it was decoded as {other}")
+        LineNote(
+            first_line + i,
+            IssueCode.MIXED_ENCODING,
+            dec.lines[i].rstrip("\r\n")[:80],
+            f"the line is {other}, the file {dec.encoding}; it was decoded as {other}",
+        )
         for i in dec.other_lines
     ]
 
@@ -601,7 +674,9 @@ def _strings_table(headers: list[str], rows: list[list[str]]) -> Any:
     import pyarrow as pa
 
     cols = list(zip(*rows, strict=True)) if rows else [() for _h in headers]
-    return pa.table({f"{i}": pa.array(c, type=pa.large_string()) for i, c in enumerate(cols)}).rename_columns(headers)
+    return pa.table(
+        {f"{i}": pa.array(c, type=pa.large_string()) for i, c in enumerate(cols)}
+    ).rename_columns(headers)
 
 
 def _strings_frame(headers: list[str], rows: list[list[str]]) -> pd.DataFrame:
@@ -617,15 +692,38 @@ def _open_text(path: Path, spec: ReadSpec) -> RawSource:
         raise ReadError(f"{path.name}: cannot be read ({exc.strerror or exc})") from None
     dec = decode_text(data, spec.encoding, name=path.name)
     lines = dec.lines
-    delim = spec.delimiter or sniff_delimiter(lines[spec.header_row : spec.header_row + spec.header_rows + 30])
-    hdr = parse_header(lines, header_row=spec.header_row, header_rows=spec.header_rows, skip_rows=spec.skip_rows,
-                       delim=delim, name=path.name, names=spec.column_names)
+    delim = spec.delimiter or sniff_delimiter(
+        lines[spec.header_row : spec.header_row + spec.header_rows + 30]
+    )
+    hdr = parse_header(
+        lines,
+        header_row=spec.header_row,
+        header_rows=spec.header_rows,
+        skip_rows=spec.skip_rows,
+        delim=delim,
+        name=path.name,
+        names=spec.column_names,
+    )
     headers, dups = _build_headers_dups(_strip_unnamed_tail(hdr.columns))
     stop = max(hdr.data_start, footer_start(lines, spec.skip_footer))
-    parsed = parse_records(lines, start=hdr.data_start, stop=stop, first_line=hdr.data_start + 1, delim=delim,
-                           width=len(headers), comment=spec.comment, at_end=True)
-    chunk = RawChunk(_strings_frame(headers, parsed.rows), RowMap.of(parsed.numbers), parsed.bad,
-                     line_notes=_mixed_notes(dec, 1), blank=parsed.blank, comments=parsed.comments)
+    parsed = parse_records(
+        lines,
+        start=hdr.data_start,
+        stop=stop,
+        first_line=hdr.data_start + 1,
+        delim=delim,
+        width=len(headers),
+        comment=spec.comment,
+        at_end=True,
+    )
+    chunk = RawChunk(
+        _strings_frame(headers, parsed.rows),
+        RowMap.of(parsed.numbers),
+        parsed.bad,
+        line_notes=_mixed_notes(dec, 1),
+        blank=parsed.blank,
+        comments=parsed.comments,
+    )
     return RawSource(
         name=path.name,
         path=path,
@@ -648,7 +746,9 @@ MIN_BLOCK_BYTES = 1024
 #: Largest head of a file read to find its header.
 MAX_HEAD_BYTES = 64 * 1024 * 1024
 _LINE_END = re.compile(rb"\r\n|\r|\n")
-_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+_UTF8_MULTIBYTE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
+)
 
 
 def _raw_lines(data: bytes) -> list[bytes]:
@@ -714,16 +814,27 @@ def _read_head(path: Path, spec: ReadSpec, size: int) -> _Head:
             if bom and texts:
                 texts[0] = texts[0].removeprefix("\ufeff")
             try:
-                delim = spec.delimiter or sniff_delimiter(texts[spec.header_row : spec.header_row + spec.header_rows + 30])
-                hdr = parse_header(texts, header_row=spec.header_row, header_rows=spec.header_rows,
-                                   skip_rows=spec.skip_rows, delim=delim, name=path.name, names=spec.column_names)
+                delim = spec.delimiter or sniff_delimiter(
+                    texts[spec.header_row : spec.header_row + spec.header_rows + 30]
+                )
+                hdr = parse_header(
+                    texts,
+                    header_row=spec.header_row,
+                    header_rows=spec.header_rows,
+                    skip_rows=spec.skip_rows,
+                    delim=delim,
+                    name=path.name,
+                    names=spec.column_names,
+                )
                 if hdr.data_start < len(texts) or len(data) < n:
                     break
             except ReadError:
                 if len(data) < n or n >= MAX_HEAD_BYTES:
                     raise
             if n >= MAX_HEAD_BYTES:
-                raise ReadError(f"{path.name}: no complete header within the first {MAX_HEAD_BYTES // 2**20} MiB")
+                raise ReadError(
+                    f"{path.name}: no complete header within the first {MAX_HEAD_BYTES // 2**20} MiB"
+                )
             n *= 4
     offset = sum(len(line) for line in complete[: hdr.data_start])
     headers, dups = _build_headers_dups(_strip_unnamed_tail(hdr.columns))
@@ -789,7 +900,9 @@ def _block(buf: bytearray | bytes, size: int, first_line: int, at_end: bool) -> 
     return _Block(buf, size, first_line, breaks, bare, quotes, at_end)
 
 
-def _read_blocks(path: Path, start: int, stop: int, block_bytes: int, first_line: int) -> Iterator[_Block]:
+def _read_blocks(
+    path: Path, start: int, stop: int, block_bytes: int, first_line: int
+) -> Iterator[_Block]:
     """The bytes ``[start, stop)`` of the file in blocks of about ``block_bytes`` that end at a
     record boundary.
 
@@ -857,7 +970,9 @@ class _BlockParser:
     """Parse the blocks of one streamed file: simple ones with Arrow, the others with the
     Python parser of small files (the same semantics, see the module docstring)."""
 
-    def __init__(self, path: Path, spec: ReadSpec, head: _Head, column_types: Mapping[str, Any]) -> None:
+    def __init__(
+        self, path: Path, spec: ReadSpec, head: _Head, column_types: Mapping[str, Any]
+    ) -> None:
         import pyarrow as pa
         import pyarrow.csv as pacsv
 
@@ -865,7 +980,9 @@ class _BlockParser:
         self.path, self.spec, self.head = path, spec, head
         self.main = "utf-8" if head.encoding in _UTF8 else head.encoding
         self.invalid = 0
-        self.parse_opts = pacsv.ParseOptions(delimiter=head.delimiter, invalid_row_handler=self._on_invalid)
+        self.parse_opts = pacsv.ParseOptions(
+            delimiter=head.delimiter, invalid_row_handler=self._on_invalid
+        )
         strings = {h: pa.large_string() for h in head.headers}  # pandas' own string storage
         self.string_opts = pacsv.ConvertOptions(
             column_types=strings, strings_can_be_null=False, quoted_strings_can_be_null=False
@@ -873,8 +990,10 @@ class _BlockParser:
         self.typed_opts = None
         if column_types:
             self.typed_opts = pacsv.ConvertOptions(
-                column_types={**strings, **column_types}, null_values=[""],
-                strings_can_be_null=False, quoted_strings_can_be_null=False,
+                column_types={**strings, **column_types},
+                null_values=[""],
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
             )
         self.arrow_blocks = 0
         self.python_blocks = 0
@@ -897,7 +1016,12 @@ class _BlockParser:
         and (in a cp1252 file) no UTF-8 line. Counted once per block (numpy), the NUL found
         with ``memchr``: a few milliseconds per block."""
         buf, n = block.buf, block.size
-        if self.spec.comment is not None or block.quotes % 2 or block.bare_cr or buf.find(b"\x00", 0, n) >= 0:
+        if (
+            self.spec.comment is not None
+            or block.quotes % 2
+            or block.bare_cr
+            or buf.find(b"\x00", 0, n) >= 0
+        ):
             return False
         if self.main != "utf-8":
             view = block.view()
@@ -920,18 +1044,31 @@ class _BlockParser:
         self.invalid = 0
         if self.typed_opts is not None:
             try:
-                tbl = pacsv.read_csv(pa.py_buffer(block.view()), read_options=read_opts,
-                                     parse_options=self.parse_opts, convert_options=self.typed_opts)
-            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # not plain numbers: this block and the rest as strings
+                tbl = pacsv.read_csv(
+                    pa.py_buffer(block.view()),
+                    read_options=read_opts,
+                    parse_options=self.parse_opts,
+                    convert_options=self.typed_opts,
+                )
+            except (
+                pa.ArrowInvalid,
+                pa.ArrowNotImplementedError,
+            ):  # not plain numbers: this block and the rest as strings
                 self.typed_opts = None
                 self.invalid = 0
         if tbl is None:
             try:
-                tbl = pacsv.read_csv(pa.py_buffer(block.view()), read_options=read_opts,
-                                     parse_options=self.parse_opts, convert_options=self.string_opts)
+                tbl = pacsv.read_csv(
+                    pa.py_buffer(block.view()),
+                    read_options=read_opts,
+                    parse_options=self.parse_opts,
+                    convert_options=self.string_opts,
+                )
             except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeDecodeError):
                 return None
-        if self.invalid or tbl.num_rows != block.breaks + (0 if bytes(block.view()[-1:]) in (b"\n", b"\r") else 1):
+        if self.invalid or tbl.num_rows != block.breaks + (
+            0 if bytes(block.view()[-1:]) in (b"\n", b"\r") else 1
+        ):
             return None
         if tbl.num_rows and _empty_rows(tbl).any():
             return None
@@ -942,9 +1079,22 @@ class _BlockParser:
         if self.head.encoding == "utf-8-sig" and block.first_line == self.head.data_line:
             data = data.removeprefix(codecs.BOM_UTF8)
         dec = decode_by_line(data, main=self.main)
-        parsed = parse_records(dec.lines, start=0, stop=None, first_line=block.first_line, delim=self.head.delimiter,
-                               width=len(self.head.headers), comment=self.spec.comment, at_end=block.at_end)
-        chunk = RawChunk(None, RowMap.of(parsed.numbers), parsed.bad, table=_strings_table(self.head.headers, parsed.rows))
+        parsed = parse_records(
+            dec.lines,
+            start=0,
+            stop=None,
+            first_line=block.first_line,
+            delim=self.head.delimiter,
+            width=len(self.head.headers),
+            comment=self.spec.comment,
+            at_end=block.at_end,
+        )
+        chunk = RawChunk(
+            None,
+            RowMap.of(parsed.numbers),
+            parsed.bad,
+            table=_strings_table(self.head.headers, parsed.rows),
+        )
         chunk.line_notes = _mixed_notes(dec, block.first_line)
         chunk.blank, chunk.comments = parsed.blank, parsed.comments
         return chunk
@@ -981,7 +1131,9 @@ def _open_text_stream(path: Path, spec: ReadSpec, size: int, chunk_rows: int) ->
     def read(column_types: Mapping[str, Any]) -> Iterator[RawChunk]:
         parser = _BlockParser(path, spec, head, column_types)
         try:
-            for block in _read_blocks(path, head.data_offset, head.data_end, block_bytes, head.data_line):
+            for block in _read_blocks(
+                path, head.data_offset, head.data_end, block_bytes, head.data_line
+            ):
                 yield parser.parse(block)
         except OSError as exc:
             raise ReadError(f"{path.name}: cannot be read ({exc.strerror or exc})") from None

@@ -129,7 +129,7 @@ def decode_text(data: bytes, encoding: str = "auto", *, name: str = "") -> Decod
             text = data.decode(encoding)
         except UnicodeDecodeError as exc:
             raise ReadError(
-                f"{name}: not valid {encoding} text (byte {exc.start}: {data[exc.start:exc.start + 1]!r});"
+                f"{name}: not valid {encoding} text (byte {exc.start}: {data[exc.start : exc.start + 1]!r});"
                 " try encoding: auto"
             ) from None
         except LookupError:
@@ -144,7 +144,9 @@ def decode_text(data: bytes, encoding: str = "auto", *, name: str = "") -> Decod
         try:
             return Decoded(split_lines(data.decode("utf-16").removeprefix("\ufeff")), "utf-16")
         except UnicodeDecodeError as exc:
-            raise ReadError(f"{name}: a UTF-16 byte-order mark, but not valid UTF-16 text ({exc.reason})") from None
+            raise ReadError(
+                f"{name}: a UTF-16 byte-order mark, but not valid UTF-16 text ({exc.reason})"
+            ) from None
     try:
         return Decoded(split_lines(data.decode("utf-8")), "utf-8")
     except UnicodeDecodeError:
@@ -274,10 +276,20 @@ def parse_records(
             for begin, text, rec in records:
                 number = first_line + begin
                 spans = records.pos - begin
-                if spans > 1 and records.pos >= len(sub) and (at_end or len(text) > MAX_RECORD_BYTES) and _unclosed(text, delim):
+                if (
+                    spans > 1
+                    and records.pos >= len(sub)
+                    and (at_end or len(text) > MAX_RECORD_BYTES)
+                    and _unclosed(text, delim)
+                ):
                     first = sub[begin].rstrip("\r\n")
                     out.bad.append(
-                        BadRecord(number, first, "a quote opened on this line is never closed", _split_one(first, delim))
+                        BadRecord(
+                            number,
+                            first,
+                            "a quote opened on this line is never closed",
+                            _split_one(first, delim),
+                        )
                     )
                     restart = begin + 1
                     break
@@ -289,14 +301,34 @@ def parse_records(
                     continue
                 raw = text.rstrip("\r\n")
                 if "\x00" in text:
-                    out.bad.append(BadRecord(number, raw.replace("\x00", "\\x00"), "the line holds a NUL byte (binary data?)",
-                                             [f.replace("\x00", "") for f in rec]))
+                    out.bad.append(
+                        BadRecord(
+                            number,
+                            raw.replace("\x00", "\\x00"),
+                            "the line holds a NUL byte (binary data?)",
+                            [f.replace("\x00", "") for f in rec],
+                        )
+                    )
                     continue
                 if len(rec) > width and any(f.strip() for f in rec[width:]):
-                    out.bad.append(BadRecord(number, raw, f"the line has {len(rec)} fields, the header has {width}", rec))
+                    out.bad.append(
+                        BadRecord(
+                            number,
+                            raw,
+                            f"the line has {len(rec)} fields, the header has {width}",
+                            rec,
+                        )
+                    )
                     continue
                 if len(rec) < width:
-                    out.bad.append(BadRecord(number, raw, f"the line has {len(rec)} fields, the header has {width}", rec))
+                    out.bad.append(
+                        BadRecord(
+                            number,
+                            raw,
+                            f"the line has {len(rec)} fields, the header has {width}",
+                            rec,
+                        )
+                    )
                     continue
                 out.rows.append(rec[:width] if len(rec) > width else rec)
                 out.numbers.append(number)
@@ -320,7 +352,13 @@ def _split_one(line: str, delim: str) -> list[str] | None:
 
 
 def parse_header(
-    lines: list[str], *, header_row: int, header_rows: int, skip_rows: int, delim: str, name: str,
+    lines: list[str],
+    *,
+    header_row: int,
+    header_rows: int,
+    skip_rows: int,
+    delim: str,
+    name: str,
     names: list[str] | None = None,
 ) -> Header:
     """The header records (blank lines before them skipped) and the index of the first data
@@ -330,7 +368,9 @@ def parse_header(
         start = min(len(lines), header_row + skip_rows)
         return Header([list(names)], start, header_row + 1)
     if len(lines) <= header_row:
-        raise ReadError(f"{name}: header_row={header_row} but the file has only {len(lines)} line(s)")
+        raise ReadError(
+            f"{name}: header_row={header_row} but the file has only {len(lines)} line(s)"
+        )
     pos = header_row
     while pos < len(lines) and not lines[pos].strip():
         pos += 1
@@ -344,9 +384,13 @@ def parse_header(
                 if len(columns) == header_rows:
                     break
         except csv.Error as exc:  # pragma: no cover - csv accepts any text with these settings
-            raise ReadError(f"{name}: line {first + 1}: the header cannot be parsed ({exc})") from None
+            raise ReadError(
+                f"{name}: line {first + 1}: the header cannot be parsed ({exc})"
+            ) from None
     if not columns or all(not any(h.strip() for h in r) for r in columns):
-        raise ReadError(f"{name}: no header found on line {header_row + 1} (header_row={header_row})")
+        raise ReadError(
+            f"{name}: no header found on line {header_row + 1} (header_row={header_row})"
+        )
     return Header(columns, min(len(lines), records.pos + skip_rows), first + 1)
 
 

@@ -149,7 +149,14 @@ class Issues:
                 out.sets.append(b)
             elif sel.any():
                 out.sets.append(
-                    IssueSet(b.pos[sel], b.column, _select(b.values, sel), b.code, b.severity, _select(b.message, sel))
+                    IssueSet(
+                        b.pos[sel],
+                        b.column,
+                        _select(b.values, sel),
+                        b.code,
+                        b.severity,
+                        _select(b.message, sel),
+                    )
                 )
         return out
 
@@ -172,20 +179,36 @@ class Issues:
             out[b.pos] = np.asarray(joined, dtype=object)
         return out
 
-    def blocks(self, rows: np.ndarray, source: str, amounts: np.ndarray | None = None) -> list[IssueBlock]:
+    def blocks(
+        self, rows: np.ndarray, source: str, amounts: np.ndarray | None = None
+    ) -> list[IssueBlock]:
         """The issues as report blocks: positions become source ``rows``; ``amounts`` (per
         position) gives each block the amounts its rows hold."""
         out = []
         for b in self.sets:
             if b.pos is None:
-                out.append(IssueBlock(source, b.code, b.severity, b.column, None, b.values, b.message))
+                out.append(
+                    IssueBlock(source, b.code, b.severity, b.column, None, b.values, b.message)
+                )
                 continue
             k = len(b.pos)
             values = b.values if not _is_many(b.values) else _broadcast(b.values, k)
-            message = b.message if isinstance(b.message, Template) or not _is_many(b.message) else _broadcast(b.message, k)
+            message = (
+                b.message
+                if isinstance(b.message, Template) or not _is_many(b.message)
+                else _broadcast(b.message, k)
+            )
             out.append(
-                IssueBlock(source, b.code, b.severity, b.column, np.asarray(rows[b.pos], dtype=np.int64), values, message,
-                           None if amounts is None else np.asarray(amounts, dtype="float64")[b.pos])
+                IssueBlock(
+                    source,
+                    b.code,
+                    b.severity,
+                    b.column,
+                    np.asarray(rows[b.pos], dtype=np.int64),
+                    values,
+                    message,
+                    None if amounts is None else np.asarray(amounts, dtype="float64")[b.pos],
+                )
             )
         return out
 
@@ -196,9 +219,9 @@ class Issues:
 
 
 def _is_many(v: Any) -> bool:
-    return isinstance(v, np.ndarray | list | tuple | pd.Series | pd.Index | pa.Array | pa.ChunkedArray | Template) or (
-        isinstance(v, pd.api.extensions.ExtensionArray)
-    )
+    return isinstance(
+        v, np.ndarray | list | tuple | pd.Series | pd.Index | pa.Array | pa.ChunkedArray | Template
+    ) or (isinstance(v, pd.api.extensions.ExtensionArray))
 
 
 def _select(v: Any, sel: np.ndarray) -> Any:
@@ -215,8 +238,19 @@ def _broadcast(v: Any, k: int) -> np.ndarray:
         return np.asarray(v.render(), dtype=object)
     if isinstance(v, np.ndarray):
         return v.astype(object)
-    if isinstance(v, pd.Series | pd.Index | pd.api.extensions.ExtensionArray | pa.Array | pa.ChunkedArray | list | tuple):
-        arr = np.asarray(v.to_pylist() if isinstance(v, pa.Array | pa.ChunkedArray) else list(v), dtype=object)
+    if isinstance(
+        v,
+        pd.Series
+        | pd.Index
+        | pd.api.extensions.ExtensionArray
+        | pa.Array
+        | pa.ChunkedArray
+        | list
+        | tuple,
+    ):
+        arr = np.asarray(
+            v.to_pylist() if isinstance(v, pa.Array | pa.ChunkedArray) else list(v), dtype=object
+        )
         return arr
     out = np.empty(k, dtype=object)
     out[:] = [v] * k
@@ -257,7 +291,11 @@ def _msg_not_number(name: str, hint: str, x: object) -> str:
 
 
 def _msg_bound(name: str, what: str, x: float) -> str:
-    return f"{name} {_fmt(x)}: {what}" if not what.startswith(("must", "is ")) else f"{name} {_fmt(x)} {what}"
+    return (
+        f"{name} {_fmt(x)}: {what}"
+        if not what.startswith(("must", "is "))
+        else f"{name} {_fmt(x)} {what}"
+    )
 
 
 def _msg_pattern(name: str, pattern: str, v: object) -> str:
@@ -316,7 +354,13 @@ def _phase_choices() -> list[str]:
 
 #: Classification columns in which a label can mark a total or subtotal row.
 TOTAL_LABEL_COLUMNS: tuple[str, ...] = (
-    C.INSTITUTION_CODE, C.INSTITUTION, C.PROGRAM, C.ECON, C.FUNC, C.REGION, C.FUNDING_SOURCE,
+    C.INSTITUTION_CODE,
+    C.INSTITUTION,
+    C.PROGRAM,
+    C.ECON,
+    C.FUNC,
+    C.REGION,
+    C.FUNDING_SOURCE,
 )
 
 _TOTAL_RE = re.compile(
@@ -359,8 +403,18 @@ def check_totals(
     value = C.AMOUNT if kind == "budget" else C.VALUE
     iss = Issues()
     n = len(totals)
-    amounts = totals[value].to_numpy(dtype="float64", na_value=np.nan) if value in totals else np.full(n, np.nan)
-    summary: dict[str, Any] = {"rows": n, "amount": float(np.nansum(amounts)), "equal": 0, "differ": 0, "without_lines": 0}
+    amounts = (
+        totals[value].to_numpy(dtype="float64", na_value=np.nan)
+        if value in totals
+        else np.full(n, np.nan)
+    )
+    summary: dict[str, Any] = {
+        "rows": n,
+        "amount": float(np.nansum(amounts)),
+        "equal": 0,
+        "differ": 0,
+        "without_lines": 0,
+    }
     if n == 0 or value not in lines.columns:
         summary["without_lines"] = n
         return iss, summary
@@ -378,7 +432,9 @@ def check_totals(
         m = np.asarray(members)
         if pat:
             both = pd.concat([lines[list(pat)], totals.iloc[m][list(pat)]], ignore_index=True)
-            kid, _u = pd.factorize(pd.MultiIndex.from_frame(both.astype(object).where(both.notna(), None)))
+            kid, _u = pd.factorize(
+                pd.MultiIndex.from_frame(both.astype(object).where(both.notna(), None))
+            )
         else:
             kid = np.zeros(len(lines) + len(m), dtype=np.int64)
         k_lines, k_tot = kid[: len(lines)], kid[len(lines) :]
@@ -388,13 +444,21 @@ def check_totals(
         sums[m] = whole[k_tot]
         counts[m] = size[k_tot]
         if line_rows is not None and total_rows is not None:
-            block_ok[m] = _block_totals(k_lines, np.asarray(line_rows), line_values, k_tot,
-                                        np.asarray(total_rows)[m], amounts[m])
+            block_ok[m] = _block_totals(
+                k_lines,
+                np.asarray(line_rows),
+                line_values,
+                k_tot,
+                np.asarray(total_rows)[m],
+                amounts[m],
+            )
     has_lines = counts > 0
     diff = amounts - np.where(has_lines, sums, 0.0)
     equal = has_lines & ((np.abs(diff) <= _total_tolerance(amounts, counts)) | block_ok)
     differ = has_lines & ~equal
-    summary.update(equal=int(equal.sum()), differ=int(differ.sum()), without_lines=int((~has_lines).sum()))
+    summary.update(
+        equal=int(equal.sum()), differ=int(differ.sum()), without_lines=int((~has_lines).sum())
+    )
     pos = np.flatnonzero(differ)
     if len(pos):
         msgs = [
@@ -414,7 +478,12 @@ def _total_tolerance(amounts: np.ndarray, counts: np.ndarray) -> np.ndarray:
 
 
 def _block_totals(
-    k_lines: np.ndarray, r_lines: np.ndarray, v_lines: np.ndarray, k_tot: np.ndarray, r_tot: np.ndarray, a_tot: np.ndarray
+    k_lines: np.ndarray,
+    r_lines: np.ndarray,
+    v_lines: np.ndarray,
+    k_tot: np.ndarray,
+    r_tot: np.ndarray,
+    a_tot: np.ndarray,
 ) -> np.ndarray:
     """Per total row: does it equal the lines with its key between it and the next total row of
     that key (below it), or between the previous one and it (above it)?"""
@@ -426,7 +495,9 @@ def _block_totals(
     k_s, t_s = kids[order], is_tot[order]
     starts = np.r_[True, k_s[1:] != k_s[:-1]]
     seg = np.cumsum(t_s)
-    seg = seg - np.maximum.accumulate(np.where(starts, seg - t_s, 0))  # totals seen so far in the key
+    seg = seg - np.maximum.accumulate(
+        np.where(starts, seg - t_s, 0)
+    )  # totals seen so far in the key
     seg_of = np.empty_like(seg)
     seg_of[order] = seg
     seg_lines, seg_tot = seg_of[: len(k_lines)], seg_of[len(k_lines) :]
@@ -441,7 +512,9 @@ def _block_totals(
         i = np.searchsorted(uniq, c)
         i = np.minimum(i, len(uniq) - 1) if len(uniq) else i
         hit = (len(uniq) > 0) & (uniq[i] == c) if len(uniq) else np.zeros(len(c), dtype=bool)
-        return np.where(hit, sums[i] if len(uniq) else 0.0, 0.0), np.where(hit, cnts[i] if len(uniq) else 0, 0)
+        return np.where(hit, sums[i] if len(uniq) else 0.0, 0.0), np.where(
+            hit, cnts[i] if len(uniq) else 0, 0
+        )
 
     base = k_tot.astype(np.int64) * width
     after, n_after = lookup(base + seg_tot)  # lines after this total, before the next
@@ -500,15 +573,23 @@ class _Coded:
         if isinstance(col, pd.Series) and isinstance(col.dtype, pd.CategoricalDtype):
             # already coded (a pandas category column): take its codes as they are
             codes = np.asarray(col.cat.codes.to_numpy(), dtype=np.int64)
-            return cls._from_dictionary(to_string_array(pd.Series(col.cat.categories)), codes, missing, None)
+            return cls._from_dictionary(
+                to_string_array(pd.Series(col.cat.categories)), codes, missing, None
+            )
         arr = to_string_array(col)
         enc = pc.dictionary_encode(arr)
         ind = enc.indices
-        idx = (ind.fill_null(-1) if ind.null_count else ind).to_numpy(zero_copy_only=False).astype(np.int64)
+        idx = (
+            (ind.fill_null(-1) if ind.null_count else ind)
+            .to_numpy(zero_copy_only=False)
+            .astype(np.int64)
+        )
         return cls._from_dictionary(enc.dictionary, idx, missing, arr)
 
     @classmethod
-    def _from_dictionary(cls, dictionary: pa.Array, idx: np.ndarray, missing: tuple[str, ...], arr: pa.Array | None) -> _Coded:
+    def _from_dictionary(
+        cls, dictionary: pa.Array, idx: np.ndarray, missing: tuple[str, ...], arr: pa.Array | None
+    ) -> _Coded:
         """Trim the distinct values and null the missing markers; keep ``arr`` (the column as
         read) when that changes nothing. The dictionary is small, so this runs on Python
         values (Arrow's calls cost more than the work on a few hundred values)."""
@@ -542,9 +623,17 @@ class _Coded:
         whether the value was present but unknown (``fn`` returned None)."""
         values = self._values()
         mapped = [None if v is None else fn(v) for v in values]
-        unknown_d = np.asarray([v is not None and m is None for v, m in zip(values, mapped, strict=True)] + [False], dtype=bool)
+        unknown_d = np.asarray(
+            [v is not None and m is None for v, m in zip(values, mapped, strict=True)] + [False],
+            dtype=bool,
+        )
         same = self.original is not None and mapped == values
-        new = _Coded(pa.array(mapped, type=pa.large_string()), self.idx, self.original if same else None, mapped)
+        new = _Coded(
+            pa.array(mapped, type=pa.large_string()),
+            self.idx,
+            self.original if same else None,
+            mapped,
+        )
         return new, unknown_d[self.idx]
 
     def array(self) -> pa.Array:
@@ -630,16 +719,27 @@ def check_rows(
             coded = _check_string_field(f, coded, miss, iss, raw_values)
             if f.required and name in present:
                 pos = np.flatnonzero(miss)
-                iss.add(pos, name, raw_values(name, pos), IssueCode.MISSING_VALUE, ERROR, f"{name} is required but empty")
+                iss.add(
+                    pos,
+                    name,
+                    raw_values(name, pos),
+                    IssueCode.MISSING_VALUE,
+                    ERROR,
+                    f"{name} is required but empty",
+                )
             if find_totals and name in TOTAL_LABEL_COLUMNS and col is not None:
-                flagged = np.asarray([v is not None and is_total_label(v) for v in coded._values()] + [False])[coded.idx]
+                flagged = np.asarray(
+                    [v is not None and is_total_label(v) for v in coded._values()] + [False]
+                )[coded.idx]
                 if flagged.any():
                     if total_column is None:
                         total_column = np.full(n, None, dtype=object)
                     total_column[flagged & pd.isna(total_column)] = name
             out[name] = coded.array()
             if name == C.PHASE:
-                phase_flags = np.append(_phase_flags(coded._values()), np.int8(PhaseFlag.OTHER))[coded.idx]
+                phase_flags = np.append(_phase_flags(coded._values()), np.int8(PhaseFlag.OTHER))[
+                    coded.idx
+                ]
             if want(name):
                 hashes[name] = coded.hashes()
         elif f.type == "integer":
@@ -650,20 +750,42 @@ def check_rows(
                 continue
             p = parse_years(col, missing=missing_markers)
             bad = np.flatnonzero(p.status == INVALID)
-            iss.add(bad, name, raw_values(name, bad), IssueCode.NOT_A_YEAR if "year" in name else IssueCode.NOT_AN_INTEGER, ERROR,
-                    _by_unique(raw_values(name, bad), partial(_msg_not_integer, name)))
+            iss.add(
+                bad,
+                name,
+                raw_values(name, bad),
+                IssueCode.NOT_A_YEAR if "year" in name else IssueCode.NOT_AN_INTEGER,
+                ERROR,
+                _by_unique(raw_values(name, bad), partial(_msg_not_integer, name)),
+            )
             v = p.values
             ok = p.status == OK
             lo, hi = f.minimum, f.maximum
             if lo is not None or hi is not None:
-                out_of = ok & (((v < lo) if lo is not None else False) | ((v > hi) if hi is not None else False))
+                out_of = ok & (
+                    ((v < lo) if lo is not None else False)
+                    | ((v > hi) if hi is not None else False)
+                )
                 pos = np.flatnonzero(out_of)
-                iss.add(pos, name, raw_values(name, pos), IssueCode.IMPLAUSIBLE_YEAR if "year" in name else IssueCode.OUT_OF_RANGE, ERROR,
-                        _by_unique(v[pos], partial(_msg_range, name, lo, hi)))
+                iss.add(
+                    pos,
+                    name,
+                    raw_values(name, pos),
+                    IssueCode.IMPLAUSIBLE_YEAR if "year" in name else IssueCode.OUT_OF_RANGE,
+                    ERROR,
+                    _by_unique(v[pos], partial(_msg_range, name, lo, hi)),
+                )
                 ok = ok & ~out_of
             if f.required and name in present:
                 pos = np.flatnonzero(p.status == MISSING)
-                iss.add(pos, name, raw_values(name, pos), IssueCode.MISSING_VALUE, ERROR, f"{name} is required but empty")
+                iss.add(
+                    pos,
+                    name,
+                    raw_values(name, pos),
+                    IssueCode.MISSING_VALUE,
+                    ERROR,
+                    f"{name} is required but empty",
+                )
             ints = np.where(ok, np.nan_to_num(v), 0).astype(np.int64)
             out[name] = pa.array(ints, mask=~ok)
             if want(name):
@@ -683,19 +805,39 @@ def check_rows(
                 v = v * mult
             bad = np.flatnonzero(p.status == INVALID)
             hint = f"; {p.hint}" if p.hint else ""
-            iss.add(bad, name, raw_values(name, bad), IssueCode.NOT_A_NUMBER, ERROR,
-                    _by_unique(raw_values(name, bad), partial(_msg_not_number, name, hint)))
+            iss.add(
+                bad,
+                name,
+                raw_values(name, bad),
+                IssueCode.NOT_A_NUMBER,
+                ERROR,
+                _by_unique(raw_values(name, bad), partial(_msg_not_number, name, hint)),
+            )
             ok = p.status == OK
             nonfinite = ok & ~np.isfinite(np.where(ok, v, 0.0))
             pos = np.flatnonzero(nonfinite)
-            iss.add(pos, name, raw_values(name, pos), IssueCode.NOT_FINITE, ERROR, f"{name} must be a finite number")
+            iss.add(
+                pos,
+                name,
+                raw_values(name, pos),
+                IssueCode.NOT_FINITE,
+                ERROR,
+                f"{name} must be a finite number",
+            )
             ok = ok & ~nonfinite
             if kind == "budget" and name == C.AMOUNT:
                 amounts = np.where(ok, v, np.nan)
             _check_bounds(kind, f, v, ok, iss, raw_values)
             if f.required and name in present:
                 pos = np.flatnonzero(p.status == MISSING)
-                iss.add(pos, name, raw_values(name, pos), IssueCode.MISSING_VALUE, ERROR, f"{name} is required but empty")
+                iss.add(
+                    pos,
+                    name,
+                    raw_values(name, pos),
+                    IssueCode.MISSING_VALUE,
+                    ERROR,
+                    f"{name} is required but empty",
+                )
             vv = np.where(ok, v, np.nan)
             out[name] = pa.array(vv, mask=~ok)
             if want(name):
@@ -715,27 +857,65 @@ def check_rows(
 
 
 def _check_bounds(
-    kind: str, f: FieldSpec, v: np.ndarray, ok: np.ndarray, iss: Issues, raw_values: Callable[[str, np.ndarray], np.ndarray]
+    kind: str,
+    f: FieldSpec,
+    v: np.ndarray,
+    ok: np.ndarray,
+    iss: Issues,
+    raw_values: Callable[[str, np.ndarray], np.ndarray],
 ) -> None:
     name = f.name
     if kind == "budget" and name == C.AMOUNT:
         pos = np.flatnonzero(ok & (v < 0))
-        iss.add(pos, name, raw_values(name, pos), IssueCode.NEGATIVE_AMOUNT, WARNING,
-                "negative amount (a refund or correction?); kept")
+        iss.add(
+            pos,
+            name,
+            raw_values(name, pos),
+            IssueCode.NEGATIVE_AMOUNT,
+            WARNING,
+            "negative amount (a refund or correction?); kept",
+        )
         return
     if f.minimum is not None:
         pos = np.flatnonzero(ok & (v < f.minimum))
-        what = "a count cannot be negative" if f.minimum == 0 else f"is below the minimum {_fmt(f.minimum)}"
-        iss.add(pos, name, raw_values(name, pos), IssueCode.NEGATIVE_COUNT if f.minimum == 0 else IssueCode.OUT_OF_RANGE, ERROR,
-                _by_unique(v[pos], partial(_msg_bound, name, what)))
+        what = (
+            "a count cannot be negative"
+            if f.minimum == 0
+            else f"is below the minimum {_fmt(f.minimum)}"
+        )
+        iss.add(
+            pos,
+            name,
+            raw_values(name, pos),
+            IssueCode.NEGATIVE_COUNT if f.minimum == 0 else IssueCode.OUT_OF_RANGE,
+            ERROR,
+            _by_unique(v[pos], partial(_msg_bound, name, what)),
+        )
     if f.exclusive_minimum is not None:
         pos = np.flatnonzero(ok & (v <= f.exclusive_minimum))
-        iss.add(pos, name, raw_values(name, pos), IssueCode.OUT_OF_RANGE, ERROR,
-                _by_unique(v[pos], partial(_msg_bound, name, f"must be greater than {_fmt(f.exclusive_minimum)}")))
+        iss.add(
+            pos,
+            name,
+            raw_values(name, pos),
+            IssueCode.OUT_OF_RANGE,
+            ERROR,
+            _by_unique(
+                v[pos],
+                partial(_msg_bound, name, f"must be greater than {_fmt(f.exclusive_minimum)}"),
+            ),
+        )
     if f.maximum is not None:
         pos = np.flatnonzero(ok & (v > f.maximum))
-        iss.add(pos, name, raw_values(name, pos), IssueCode.OUT_OF_RANGE, ERROR,
-                _by_unique(v[pos], partial(_msg_bound, name, f"is above the maximum {_fmt(f.maximum)}")))
+        iss.add(
+            pos,
+            name,
+            raw_values(name, pos),
+            IssueCode.OUT_OF_RANGE,
+            ERROR,
+            _by_unique(
+                v[pos], partial(_msg_bound, name, f"is above the maximum {_fmt(f.maximum)}")
+            ),
+        )
 
 
 def _check_string_field(
@@ -754,42 +934,89 @@ def _check_string_field(
         recoded, unknown = coded.recode(partial(_upper_if, checker))
         pos = np.flatnonzero(unknown)
         if name == C.COUNTRY:
-            iss.add(pos, name, raw_values(name, pos), IssueCode.UNKNOWN_COUNTRY, ERROR, _by_unique(raw_values(name, pos), _country_message))
+            iss.add(
+                pos,
+                name,
+                raw_values(name, pos),
+                IssueCode.UNKNOWN_COUNTRY,
+                ERROR,
+                _by_unique(raw_values(name, pos), _country_message),
+            )
         else:
-            iss.add(pos, name, raw_values(name, pos), IssueCode.UNKNOWN_CURRENCY, ERROR,
-                    _by_unique(raw_values(name, pos), lambda v: f"{v!r} is not an ISO 4217 currency code (e.g. USD, GTQ, CRC)"))
+            iss.add(
+                pos,
+                name,
+                raw_values(name, pos),
+                IssueCode.UNKNOWN_CURRENCY,
+                ERROR,
+                _by_unique(
+                    raw_values(name, pos),
+                    lambda v: f"{v!r} is not an ISO 4217 currency code (e.g. USD, GTQ, CRC)",
+                ),
+            )
         return recoded
     if name == C.PHASE:
         recoded, unknown = coded.recode(lambda v: p.value if (p := parse_phase(v)) else None)
         pos = np.flatnonzero(unknown)
-        iss.add(pos, name, raw_values(name, pos), IssueCode.UNKNOWN_PHASE, ERROR, _by_unique(raw_values(name, pos), _phase_message))
+        iss.add(
+            pos,
+            name,
+            raw_values(name, pos),
+            IssueCode.UNKNOWN_PHASE,
+            ERROR,
+            _by_unique(raw_values(name, pos), _phase_message),
+        )
         return recoded
     if name == C.LINK:
         recoded, unknown = coded.recode(lambda v: lk.value if (lk := parse_link(v)) else None)
         pos = np.flatnonzero(unknown)
         choices = [lk.value for lk in Link]
-        iss.add(pos, name, raw_values(name, pos), IssueCode.UNKNOWN_LINK, ERROR,
-                _by_unique(raw_values(name, pos), lambda v: _unknown_message(name, v, choices)))
+        iss.add(
+            pos,
+            name,
+            raw_values(name, pos),
+            IssueCode.UNKNOWN_LINK,
+            ERROR,
+            _by_unique(raw_values(name, pos), lambda v: _unknown_message(name, v, choices)),
+        )
         return recoded
     if name == C.MEASURE:
         recoded, unknown = coded.recode(resolve_measure)
         pos = np.flatnonzero(unknown)
-        iss.add(pos, name, raw_values(name, pos), IssueCode.UNKNOWN_MEASURE, ERROR,
-                _by_unique(raw_values(name, pos), lambda v: _unknown_message(name, v, list(MEASURES))))
+        iss.add(
+            pos,
+            name,
+            raw_values(name, pos),
+            IssueCode.UNKNOWN_MEASURE,
+            ERROR,
+            _by_unique(raw_values(name, pos), lambda v: _unknown_message(name, v, list(MEASURES))),
+        )
         return recoded
     if f.enum is not None:
         choices = list(f.enum)
         recoded, unknown = coded.recode(partial(_lower_in, choices))
         pos = np.flatnonzero(unknown)
-        iss.add(pos, name, raw_values(name, pos), IssueCode.NOT_IN_ENUM, ERROR,
-                _by_unique(raw_values(name, pos), partial(_unknown_for, name, choices)))
+        iss.add(
+            pos,
+            name,
+            raw_values(name, pos),
+            IssueCode.NOT_IN_ENUM,
+            ERROR,
+            _by_unique(raw_values(name, pos), partial(_unknown_for, name, choices)),
+        )
         return recoded
     if f.pattern is not None:
         rx = re.compile(f.pattern)
         recoded, unknown = coded.recode(partial(_if_match, rx))
         pos = np.flatnonzero(unknown)
-        iss.add(pos, name, raw_values(name, pos), IssueCode.PATTERN, ERROR,
-                _by_unique(raw_values(name, pos), partial(_msg_pattern, name, f.pattern)))
+        iss.add(
+            pos,
+            name,
+            raw_values(name, pos),
+            IssueCode.PATTERN,
+            ERROR,
+            _by_unique(raw_values(name, pos), partial(_msg_pattern, name, f.pattern)),
+        )
         return recoded
     return coded
 
@@ -807,7 +1034,15 @@ def _phase_message(v: object) -> str:
     close = closest(v, _phase_choices())
     text = f"unknown phase {v!r}; expected proposed, approved, modified or executed"
     if close:
-        mapped = [f"{c}" + (f" (= {PHASE_ALIASES[c].value})" if c in PHASE_ALIASES and c != PHASE_ALIASES[c].value else "") for c in close]
+        mapped = [
+            f"{c}"
+            + (
+                f" (= {PHASE_ALIASES[c].value})"
+                if c in PHASE_ALIASES and c != PHASE_ALIASES[c].value
+                else ""
+            )
+            for c in close
+        ]
         text += f"; closest: {', '.join(mapped)}"
     return text
 
@@ -823,7 +1058,12 @@ def _unknown_message(column: str, v: object, choices: list[str]) -> str:
     return text
 
 
-def _caseload_fill(out: dict[str, pa.Array], iss: Issues, raw_values: Callable[[str, np.ndarray], np.ndarray], n: int) -> None:
+def _caseload_fill(
+    out: dict[str, pa.Array],
+    iss: Issues,
+    raw_values: Callable[[str, np.ndarray], np.ndarray],
+    n: int,
+) -> None:
     """Fill link, unit and kind from the measure vocabulary where the source lacks them."""
     measure = out[C.MEASURE]
     names = sorted(MEASURES)
@@ -839,15 +1079,33 @@ def _caseload_fill(out: dict[str, pa.Array], iss: Issues, raw_values: Callable[[
             if len(pos):
                 mvals = _np_strings(measure)[pos]
                 gvals = _np_strings(given)[pos]
-                iss.add(pos, col, gvals, IssueCode.KIND_MISMATCH, WARNING,
-                        [f"{m} is a {MEASURES[m].kind} in the vocabulary, the source says {g}" for m, g in zip(mvals, gvals, strict=True)])
+                iss.add(
+                    pos,
+                    col,
+                    gvals,
+                    IssueCode.KIND_MISMATCH,
+                    WARNING,
+                    [
+                        f"{m} is a {MEASURES[m].kind} in the vocabulary, the source says {g}"
+                        for m, g in zip(mvals, gvals, strict=True)
+                    ],
+                )
         out[col] = pc.coalesce(given, filled)
     # rows whose measure is known always get link/unit/kind; rows with an unknown measure are
     # already rejected, so a missing link/unit/kind now means a known measure could not fill it
     for col in (C.LINK, C.UNIT, C.KIND):
-        pos = np.flatnonzero(np.asarray(pc.is_null(out[col]).to_numpy(zero_copy_only=False), dtype=bool)
-                             & np.asarray(pc.is_valid(measure).to_numpy(zero_copy_only=False), dtype=bool))
-        iss.add(pos, col, raw_values(col, pos), IssueCode.MISSING_VALUE, ERROR, f"{col} is required but empty")
+        pos = np.flatnonzero(
+            np.asarray(pc.is_null(out[col]).to_numpy(zero_copy_only=False), dtype=bool)
+            & np.asarray(pc.is_valid(measure).to_numpy(zero_copy_only=False), dtype=bool)
+        )
+        iss.add(
+            pos,
+            col,
+            raw_values(col, pos),
+            IssueCode.MISSING_VALUE,
+            ERROR,
+            f"{col} is required but empty",
+        )
 
 
 # ------------------------------------------------------------------------------------------
@@ -924,7 +1182,9 @@ class ChunkKeys:
     phase: np.ndarray | None = None
 
     @classmethod
-    def build(cls, hashes: Mapping[str, np.ndarray], sets: KeyColumns, n: int, phase: np.ndarray | None) -> ChunkKeys:
+    def build(
+        cls, hashes: Mapping[str, np.ndarray], sets: KeyColumns, n: int, phase: np.ndarray | None
+    ) -> ChunkKeys:
         """From per-column hashes; the key continues the line's codes (the phase is the key's
         last column in the budget schema) and the row's continue the key's."""
         line = combine_hashes(hashes, sets.line, n)
@@ -947,7 +1207,12 @@ class ChunkKeys:
         """The keys of the rows where ``mask`` is True (the accepted rows)."""
         if mask.all():
             return self
-        return ChunkKeys(self.key[mask], self.line[mask], self.row[mask], None if self.phase is None else self.phase[mask])
+        return ChunkKeys(
+            self.key[mask],
+            self.line[mask],
+            self.row[mask],
+            None if self.phase is None else self.phase[mask],
+        )
 
     def sorted(self) -> SortedKeys:
         """The sorting the checks across rows need, done for this chunk (in the reader's
@@ -956,7 +1221,11 @@ class ChunkKeys:
         if self.phase is None:
             return SortedKeys(key)
         line = _high(self.line)
-        return SortedKeys(key, np.sort(line[self.phase == PhaseFlag.EXECUTED]), np.sort(line[self.phase == PhaseFlag.MODIFIED]))
+        return SortedKeys(
+            key,
+            np.sort(line[self.phase == PhaseFlag.EXECUTED]),
+            np.sort(line[self.phase == PhaseFlag.MODIFIED]),
+        )
 
 
 @dataclass(frozen=True)
@@ -986,7 +1255,9 @@ class TableKeys:
         self.key = _join([k.key for k, _s in parts], np.uint64)
         self.line = _join([k.line for k, _s in parts], np.uint64)
         self.row = _join([k.row for k, _s in parts], np.uint64)
-        self.phase: np.ndarray | None = _join([k.phase for k, _s in parts if k.phase is not None], np.int8) if budget else None
+        self.phase: np.ndarray | None = (
+            _join([k.phase for k, _s in parts if k.phase is not None], np.int8) if budget else None
+        )
 
     @classmethod
     def of_frame(cls, kind: str, frame: pd.DataFrame) -> TableKeys:
@@ -995,7 +1266,9 @@ class TableKeys:
         hashes = frame_hashes(kind, frame)
         phase = None
         if kind == "budget" and C.PHASE in frame.columns:
-            phase = _phase_flags(frame[C.PHASE].astype(object).where(frame[C.PHASE].notna(), None).tolist())
+            phase = _phase_flags(
+                frame[C.PHASE].astype(object).where(frame[C.PHASE].notna(), None).tolist()
+            )
         keys = ChunkKeys.build(hashes, sets, len(frame), phase)
         return cls([(keys, None)])
 
@@ -1054,7 +1327,9 @@ def frame_hashes(kind: str, frame: pd.DataFrame) -> dict[str, np.ndarray]:
             continue
         col = frame[f.name]
         if f.type in ("number", "integer"):
-            out[f.name] = _hash_numbers(pd.to_numeric(col, errors="coerce").to_numpy(dtype="float64", na_value=np.nan))
+            out[f.name] = _hash_numbers(
+                pd.to_numeric(col, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+            )
         else:
             out[f.name] = _Coded.from_column(col, ()).hashes()
     return out
@@ -1118,11 +1393,19 @@ def _duplicates(
     if kind == "context":
         pos = sub[dup_key]
         region = frame[C.REGION] if C.REGION in frame.columns else pd.Series([None] * len(frame))
-        iss.add(pos, ",".join(key), None, IssueCode.DUPLICATE_KEY, ERROR,
-                [f"a second row for {frame[C.COUNTRY].iat[int(i)]} {frame[C.YEAR].iat[int(i)]}"
-                 + (f" {region.iat[int(i)]}" if isinstance(region.iat[int(i)], str) else "")
-                 + f" (first on row {f}); rejected"
-                 for i, f in zip(pos, first_k[dup_key], strict=True)])
+        iss.add(
+            pos,
+            ",".join(key),
+            None,
+            IssueCode.DUPLICATE_KEY,
+            ERROR,
+            [
+                f"a second row for {frame[C.COUNTRY].iat[int(i)]} {frame[C.YEAR].iat[int(i)]}"
+                + (f" {region.iat[int(i)]}" if isinstance(region.iat[int(i)], str) else "")
+                + f" (first on row {f}); rejected"
+                for i, f in zip(pos, first_k[dup_key], strict=True)
+            ],
+        )
         reject[pos] = True
         return iss
     # exact duplicates: among the rows whose key repeats, those whose whole row repeats
@@ -1132,14 +1415,29 @@ def _duplicates(
     first_f = np.zeros(len(sub), dtype=np.int64)
     first_f[in_sub] = first_r
     if dup_exact.any():
-        iss.add(sub[dup_exact], None, None, IssueCode.DUPLICATE_ROW, WARNING,
-                Template("same values as row {first}: counted twice if both are real", first=first_f[dup_exact]))
+        iss.add(
+            sub[dup_exact],
+            None,
+            None,
+            IssueCode.DUPLICATE_ROW,
+            WARNING,
+            Template(
+                "same values as row {first}: counted twice if both are real",
+                first=first_f[dup_exact],
+            ),
+        )
     other = dup_key & ~dup_exact
     if other.any():
         shown = [c for c in key if c in frame.columns]
         label = ", ".join(shown).replace("{", "{{").replace("}", "}}")
-        iss.add(sub[other], ",".join(shown), None, IssueCode.DUPLICATE_KEY, WARNING,
-                Template(f"same {label} as row {{first}} with other values", first=first_k[other]))
+        iss.add(
+            sub[other],
+            ",".join(shown),
+            None,
+            IssueCode.DUPLICATE_KEY,
+            WARNING,
+            Template(f"same {label} as row {{first}} with other values", first=first_k[other]),
+        )
     return iss
 
 
@@ -1161,7 +1459,8 @@ def take_rows(frame: pd.DataFrame, pos: np.ndarray) -> pd.DataFrame:
                 which = np.searchsorted(ends, pos, side="right")
                 starts = ends - np.asarray([len(ch) for ch in data.chunks])
                 parts = [
-                    data.chunk(int(k)).take(pa.array(pos[which == k] - starts[k])) for k in np.unique(which)
+                    data.chunk(int(k)).take(pa.array(pos[which == k] - starts[k]))
+                    for k in np.unique(which)
                 ]
                 taken = pa.concat_arrays(parts) if parts else pa.array([], type=data.type)
                 cols[c] = pd.Series(pd.arrays.ArrowStringArray(taken, dtype=s.dtype), copy=False)  # type: ignore[call-arg]
@@ -1170,7 +1469,9 @@ def take_rows(frame: pd.DataFrame, pos: np.ndarray) -> pd.DataFrame:
     return pd.DataFrame(cols, columns=frame.columns)
 
 
-def _repeats(codes: np.ndarray, rows: np.ndarray, ordered: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _repeats(
+    codes: np.ndarray, rows: np.ndarray, ordered: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The rows whose code occurs more than once: their positions, the source row number of
     the first row with the same code, and whether the row repeats an earlier one.
 
@@ -1261,14 +1562,29 @@ def _executed_vs_modified(frame: pd.DataFrame, keys: TableKeys) -> Issues:
     pos = sub[hit]
     if len(pos):
         e, m = ex_sum[g[hit]], mod_sum[g[hit]]
-        iss.add(pos, C.AMOUNT, amt[hit], IssueCode.EXECUTED_ABOVE_MODIFIED, WARNING,
-                Template("executed {e} is {ratio:.1f}× the modified budget {m} for the same line",
-                         {"e": _fmt, "m": _fmt}, e=e, ratio=e / m, m=m))
+        iss.add(
+            pos,
+            C.AMOUNT,
+            amt[hit],
+            IssueCode.EXECUTED_ABOVE_MODIFIED,
+            WARNING,
+            Template(
+                "executed {e} is {ratio:.1f}× the modified budget {m} for the same line",
+                {"e": _fmt, "m": _fmt},
+                e=e,
+                ratio=e / m,
+                m=m,
+            ),
+        )
     return iss
 
 
 def _share_sums(frame: pd.DataFrame, iss: Issues) -> None:
-    key = [c for c in (C.COUNTRY, C.INSTITUTION_CODE, C.PROGRAM, C.FUNC, C.YEAR_FROM, C.YEAR_TO) if c in frame.columns]
+    key = [
+        c
+        for c in (C.COUNTRY, C.INSTITUTION_CODE, C.PROGRAM, C.FUNC, C.YEAR_FROM, C.YEAR_TO)
+        if c in frame.columns
+    ]
     if not key or C.SHARE not in frame.columns:
         return
     g = frame.groupby(key, dropna=False, sort=False, observed=True)[C.SHARE]
@@ -1277,8 +1593,17 @@ def _share_sums(frame: pd.DataFrame, iss: Issues) -> None:
     bad = first & (np.abs(total - 1.0) > SHARE_TOLERANCE)
     pos = np.flatnonzero(bad)
     if len(pos):
-        iss.add(pos, C.SHARE, total[pos], IssueCode.SHARES_NOT_ONE, WARNING,
-                [f"the shares of this rule ({_rule_label(frame, key, int(i))}) sum to {total[i]:.4g}, not 1" for i in pos])
+        iss.add(
+            pos,
+            C.SHARE,
+            total[pos],
+            IssueCode.SHARES_NOT_ONE,
+            WARNING,
+            [
+                f"the shares of this rule ({_rule_label(frame, key, int(i))}) sum to {total[i]:.4g}, not 1"
+                for i in pos
+            ],
+        )
 
 
 def _rule_label(frame: pd.DataFrame, key: list[str], i: int) -> str:
@@ -1306,7 +1631,9 @@ def _issue_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
 def _pairs(frame: pd.DataFrame, cols: list[str]) -> set[tuple[Any, ...]]:
     if frame is None or frame.empty or not all(c in frame.columns for c in cols):
         return set()
-    return set(map(tuple, frame[cols].dropna().drop_duplicates().itertuples(index=False, name=None)))
+    return set(
+        map(tuple, frame[cols].dropna().drop_duplicates().itertuples(index=False, name=None))
+    )
 
 
 def cross_validate(tables: Mapping[str, Table], *, name: str = "") -> ValidationReport:
@@ -1391,7 +1718,12 @@ def cross_validate(tables: Mapping[str, Table], *, name: str = "") -> Validation
                             f" ({len(sub)} budget rows, {_fmt(float(sub[C.AMOUNT].sum()))}): its spending will be unallocated",
                         }
                     )
-    if budget is not None and context is not None and C.CURRENCY in context.columns and not budget.empty:
+    if (
+        budget is not None
+        and context is not None
+        and C.CURRENCY in context.columns
+        and not budget.empty
+    ):
         ctx_cur = context[[C.COUNTRY, C.CURRENCY]].dropna().drop_duplicates()
         if not ctx_cur.empty:
             bud_cur = budget[[C.COUNTRY, C.CURRENCY]].dropna().drop_duplicates()

@@ -29,8 +29,19 @@ from peir.readspec import Limits
 __all__ = ["Sheet", "check_archive", "pick_sheet", "read_xlsx"]
 
 #: What openpyxl raises on damaged XML (ElementTree's ParseError is a SyntaxError).
-_BROKEN = (SyntaxError, KeyError, ValueError, TypeError, IndexError, AttributeError, OverflowError, EOFError,
-           zipfile.BadZipFile, zlib.error, OSError)
+_BROKEN = (
+    SyntaxError,
+    KeyError,
+    ValueError,
+    TypeError,
+    IndexError,
+    AttributeError,
+    OverflowError,
+    EOFError,
+    zipfile.BadZipFile,
+    zlib.error,
+    OSError,
+)
 
 #: Parts smaller than this are not checked for their compression ratio (small XML parts
 #: of real workbooks compress very well).
@@ -67,7 +78,9 @@ def check_archive(path: Path, limits: Limits) -> None:
             f" (limits: {{max_uncompressed_mb: {max(total / 1e6 * 1.1, 1):.0f}}})"
         )
     for i in infos:
-        if i.file_size >= RATIO_MIN_BYTES and i.file_size > limits.max_compression_ratio * max(i.compress_size, 1):
+        if i.file_size >= RATIO_MIN_BYTES and i.file_size > limits.max_compression_ratio * max(
+            i.compress_size, 1
+        ):
             ratio = i.file_size / max(i.compress_size, 1)
             raise ReadError(
                 f"{path.name}: the part {i.filename} expands {ratio:,.0f} times ({i.compress_size:,} bytes to"
@@ -84,7 +97,9 @@ def pick_sheet(names: list[str], visible: list[str], sheet: str | int | None, fn
         raise ReadError(f"{fname}: the workbook has no sheets")
     if sheet is None:
         if not visible:
-            raise ReadError(f"{fname}: every sheet is hidden ({', '.join(map(repr, names))}); name one with sheet:")
+            raise ReadError(
+                f"{fname}: every sheet is hidden ({', '.join(map(repr, names))}); name one with sheet:"
+            )
         return visible[0]
     if isinstance(sheet, int):
         if 0 <= sheet < len(names):
@@ -98,7 +113,9 @@ def pick_sheet(names: list[str], visible: list[str], sheet: str | int | None, fn
     for n in names:
         if normalize_label(n) == normalize_label(sheet):
             return n
-    raise ReadError(f"{fname}: no sheet named {sheet!r}; sheets present: {', '.join(map(repr, names))}")
+    raise ReadError(
+        f"{fname}: no sheet named {sheet!r}; sheets present: {', '.join(map(repr, names))}"
+    )
 
 
 def read_xlsx(path: Path, sheet: str | int | None, limits: Limits) -> Sheet:
@@ -116,7 +133,9 @@ def read_xlsx(path: Path, sheet: str | int | None, limits: Limits) -> Sheet:
         states = {ws.title: getattr(ws, "sheet_state", "visible") for ws in wb.worksheets}
         visible = [n for n in names if states.get(n, "visible") == "visible"]
         name = pick_sheet(names, visible, sheet, path.name)
-        skipped = [n for n in names[: names.index(name)] if n not in visible] if sheet is None else []
+        skipped = (
+            [n for n in names[: names.index(name)] if n not in visible] if sheet is None else []
+        )
         out = Sheet(name=name, rows=[], numbers=[], skipped=skipped, hidden=name not in visible)
         ws = wb[name]
         try:
@@ -124,13 +143,17 @@ def read_xlsx(path: Path, sheet: str | int | None, limits: Limits) -> Sheet:
                 out.rows.append(cells)
                 out.numbers.append(number)
         except _BROKEN as exc:  # what openpyxl raises on a damaged or hostile sheet
-            raise ReadError(f"{path.name}[{name}]: the sheet cannot be read ({type(exc).__name__}: {exc})") from None
+            raise ReadError(
+                f"{path.name}[{name}]: the sheet cannot be read ({type(exc).__name__}: {exc})"
+            ) from None
     finally:
         wb.close()
     return out
 
 
-def _parse_rows(wb: Any, ws: Any, out: Sheet, limits: Limits, fname: str) -> Iterator[tuple[int, list[Any]]]:
+def _parse_rows(
+    wb: Any, ws: Any, out: Sheet, limits: Limits, fname: str
+) -> Iterator[tuple[int, list[Any]]]:
     """(spreadsheet row number, cell values) for every row present in the sheet's XML.
 
     Uses openpyxl's own sheet parser (the one its read-only mode runs) so that hidden rows and

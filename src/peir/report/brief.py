@@ -81,7 +81,11 @@ class _Progress:
 
 
 def _prepare(
-    h: HarmonizedDataset, peers: HarmonizedDataset | None, *, as_of: int | None, base_year: int | None,
+    h: HarmonizedDataset,
+    peers: HarmonizedDataset | None,
+    *,
+    as_of: int | None,
+    base_year: int | None,
     suppress_below: int | None,
 ) -> tuple[HarmonizedDataset, HarmonizedDataset | None, int]:
     """The data the brief may show: prices of ``base_year`` (default: the as-of year), years up
@@ -138,8 +142,9 @@ def make_brief(
         country = country or _main_country(h)
         if peers is None and len(h.countries) > 1:
             peers = h  # the other countries of the dataset are the peers
-        h, peers, n_suppressed = _prepare(h, peers, as_of=as_of, base_year=base_year,
-                                          suppress_below=suppress_below)
+        h, peers, n_suppressed = _prepare(
+            h, peers, as_of=as_of, base_year=base_year, suppress_below=suppress_below
+        )
         prog.step(t("step.indicators", lang))
         ind = compute(h, country=country or None)
         ind_peers = compute(peers) if peers is not None else pd.DataFrame()
@@ -155,15 +160,29 @@ def make_brief(
         if as_of is not None and not pub.empty:
             pub = pub[pub["year"] <= int(as_of)].reset_index(drop=True)
         log = NumberLog(lang)
-        ctx = BriefContext(h=h, lang=lang, country=country, ind=ind, catalog=catalog(), log=log,
-                           peers=peers, ind_peers=ind_peers, source=source or "", published=pub,
-                           suppressed=(int(suppress_below or 0), n_suppressed), quote_rejected=quote_rejected,
-                           requests=[dict(r) for r in (requests or [])], outlook=outlook,
-                           rules=list(rules or []),
-                           econ_scheme=dict(econ_scheme) if isinstance(econ_scheme, Mapping) else econ_scheme,
-                           cost_of_crime=cost_of_crime,
-                           config_dir=Path(config_dir) if config_dir is not None else None)
-        sections = build_sections(ctx, step=lambda heading: prog.step(f"{t('step.sections', lang)}: {heading}"))
+        ctx = BriefContext(
+            h=h,
+            lang=lang,
+            country=country,
+            ind=ind,
+            catalog=catalog(),
+            log=log,
+            peers=peers,
+            ind_peers=ind_peers,
+            source=source or "",
+            published=pub,
+            suppressed=(int(suppress_below or 0), n_suppressed),
+            quote_rejected=quote_rejected,
+            requests=[dict(r) for r in (requests or [])],
+            outlook=outlook,
+            rules=list(rules or []),
+            econ_scheme=dict(econ_scheme) if isinstance(econ_scheme, Mapping) else econ_scheme,
+            cost_of_crime=cost_of_crime,
+            config_dir=Path(config_dir) if config_dir is not None else None,
+        )
+        sections = build_sections(
+            ctx, step=lambda heading: prog.step(f"{t('step.sections', lang)}: {heading}")
+        )
         name = country_name(country, lang) if country else (h.name or "")
         if as_of is not None:
             name = t("doc.as_of", lang, name=name, year=int(as_of))
@@ -173,9 +192,18 @@ def make_brief(
         base = h.base_year
         today = dt.date.today().isoformat()
         meta = (
-            t("doc.generated", lang, version=__version__, date=today, currency=h.currency, base_year=base)
+            t(
+                "doc.generated",
+                lang,
+                version=__version__,
+                date=today,
+                currency=h.currency,
+                base_year=base,
+            )
             if base is not None
-            else t("doc.generated_nominal", lang, version=__version__, date=today, currency=h.currency)
+            else t(
+                "doc.generated_nominal", lang, version=__version__, date=today, currency=h.currency
+            )
         )
         return Brief(
             title=title or t("doc.title", lang),
@@ -316,12 +344,26 @@ def build_brief(
     prog = _Progress(progress, len(BODY) + 3 + len(formats), lang)
     try:
         with OutputFolder(out) as folder:
-            brief = make_brief(h, lang=lang, peers=peers, country=country, title=title, source=source,
-                               as_of=as_of, base_year=base_year, published=published, requests=requests,
-                               rules=rules, econ_scheme=econ_scheme,
-                               suppress_below=suppress_below, quote_rejected=quote_rejected,
-                               outlook=outlook, cost_of_crime=cost_of_crime, config_dir=config_dir,
-                               progress=prog)
+            brief = make_brief(
+                h,
+                lang=lang,
+                peers=peers,
+                country=country,
+                title=title,
+                source=source,
+                as_of=as_of,
+                base_year=base_year,
+                published=published,
+                requests=requests,
+                rules=rules,
+                econ_scheme=econ_scheme,
+                suppress_below=suppress_below,
+                quote_rejected=quote_rejected,
+                outlook=outlook,
+                cost_of_crime=cost_of_crime,
+                config_dir=config_dir,
+                progress=prog,
+            )
             prog.step(t("step.figures", lang))
             for fb in brief.figures:
                 folder.write_bytes(f"figures/{fb.key}.png", fb.png)

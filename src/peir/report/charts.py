@@ -166,15 +166,35 @@ def _pct_formatter(lang: str) -> FuncFormatter:
 def _annotate_bar(ax: Axes, bar: Any, text: str, *, horizontal: bool) -> None:
     """Write ``text`` just past the end of ``bar`` (right of a horizontal bar, above a vertical one)."""
     if horizontal:
-        ax.annotate(text, (bar.get_width(), bar.get_y() + bar.get_height() / 2),
-                    xytext=(3, 0), textcoords="offset points", va="center", fontsize=7.5)
+        ax.annotate(
+            text,
+            (bar.get_width(), bar.get_y() + bar.get_height() / 2),
+            xytext=(3, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize=7.5,
+        )
     else:
-        ax.annotate(text, (bar.get_x() + bar.get_width() / 2, bar.get_height()),
-                    xytext=(0, 2), textcoords="offset points", ha="center", fontsize=7.5)
+        ax.annotate(
+            text,
+            (bar.get_x() + bar.get_width() / 2, bar.get_height()),
+            xytext=(0, 2),
+            textcoords="offset points",
+            ha="center",
+            fontsize=7.5,
+        )
 
 
-def _label_bars(ax: Axes, bars: Any, values: Sequence[float], lang: str, *, decimals: int = 1,
-                suffix: str = "", horizontal: bool = False) -> None:
+def _label_bars(
+    ax: Axes,
+    bars: Any,
+    values: Sequence[float],
+    lang: str,
+    *,
+    decimals: int = 1,
+    suffix: str = "",
+    horizontal: bool = False,
+) -> None:
     for bar, v in zip(bars, values):
         if v is None or not np.isfinite(v):
             continue
@@ -217,8 +237,13 @@ def _segments(d: pd.DataFrame) -> list[pd.DataFrame]:
 def _mark_breaks(ax: Axes, breaks: Sequence[float], lang: str, key: str) -> None:
     """A dotted vertical line at each break of a series (between two years), in the legend once."""
     for i, x in enumerate(breaks):
-        ax.axvline(float(x), color="#777777", linestyle=":", linewidth=1.1,
-                   label=t(key, lang) if i == 0 else None)
+        ax.axvline(
+            float(x),
+            color="#777777",
+            linestyle=":",
+            linewidth=1.1,
+            label=t(key, lang) if i == 0 else None,
+        )
 
 
 def spending_trend(
@@ -247,12 +272,24 @@ def spending_trend(
         fig, ax, own = _setup(ax)
         has_real = "amount_real" in data and data["amount_real"].notna().any()
         for i, d in enumerate(_segments(data)):
-            ax.plot(d["year"], d["amount"] / 1e6, marker="o", color=OKABE_ITO["blue"],
-                    label=t("ax.nominal", lang) if i == 0 else None)
+            ax.plot(
+                d["year"],
+                d["amount"] / 1e6,
+                marker="o",
+                color=OKABE_ITO["blue"],
+                label=t("ax.nominal", lang) if i == 0 else None,
+            )
             if has_real:
-                ax.plot(d["year"], d["amount_real"] / 1e6, marker="s", linestyle="--",
-                        color=OKABE_ITO["orange"],
-                        label=t("ax.real", lang, base_year=base_year if base_year else "–") if i == 0 else None)
+                ax.plot(
+                    d["year"],
+                    d["amount_real"] / 1e6,
+                    marker="s",
+                    linestyle="--",
+                    color=OKABE_ITO["orange"],
+                    label=t("ax.real", lang, base_year=base_year if base_year else "–")
+                    if i == 0
+                    else None,
+                )
         _mark_breaks(ax, [y - 0.5 for y in breaks], lang, "ax.coverage_break")
         d = data.sort_values("year")
         ax.set_xlabel(t("ax.year", lang))
@@ -292,9 +329,16 @@ def composition_by_link(
             vals = d[link].fillna(0).to_numpy(dtype=float)
             if not percent:
                 vals = vals / 1e6
-            ax.bar(years, vals, bottom=bottom, color=LINK_COLORS.get(str(link), OKABE_ITO["black"]),
-                   label=_wrap(link_label(str(link), lang), 28), width=0.7, edgecolor="white",
-                   linewidth=0.5)
+            ax.bar(
+                years,
+                vals,
+                bottom=bottom,
+                color=LINK_COLORS.get(str(link), OKABE_ITO["black"]),
+                label=_wrap(link_label(str(link), lang), 28),
+                width=0.7,
+                edgecolor="white",
+                linewidth=0.5,
+            )
             bottom = bottom + vals
         ax.set_xlabel(t("ax.year", lang))
         if percent:
@@ -377,22 +421,46 @@ def projection_envelope(
         bottom = np.zeros(len(d))
         for link in d.columns:
             vals = d[link].fillna(0).to_numpy(dtype=float) / 1e6
-            ax.bar(years, vals, bottom=bottom, color=LINK_COLORS.get(str(link), OKABE_ITO["black"]),
-                   label=_wrap(link_label(str(link), lang), 28), width=0.7, edgecolor="white",
-                   linewidth=0.5)
+            ax.bar(
+                years,
+                vals,
+                bottom=bottom,
+                color=LINK_COLORS.get(str(link), OKABE_ITO["black"]),
+                label=_wrap(link_label(str(link), lang), 28),
+                width=0.7,
+                edgecolor="white",
+                linewidth=0.5,
+            )
             bottom = bottom + vals
         if ceiling is not None:
             c = ceiling.reindex(d.index).to_numpy(dtype=float) / 1e6
             if np.isfinite(c).any():
-                ax.plot(years, c, color="#333333", linestyle="--", marker="o", linewidth=1.2,
-                        label=t("ax.ceiling", lang))
+                ax.plot(
+                    years,
+                    c,
+                    color="#333333",
+                    linestyle="--",
+                    marker="o",
+                    linewidth=1.2,
+                    label=t("ax.ceiling", lang),
+                )
         if pct_gdp is not None:
             for x, top, v in zip(years, bottom, pct_gdp.reindex(d.index).to_numpy(dtype=float)):
                 if np.isfinite(v):
-                    ax.annotate(t("ax.pct_gdp_value", lang, value=fmt_number(v, lang, 2)), (x, top),
-                                xytext=(0, 3), textcoords="offset points", ha="center", fontsize=7,
-                                bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none",
-                                      "alpha": 0.85})
+                    ax.annotate(
+                        t("ax.pct_gdp_value", lang, value=fmt_number(v, lang, 2)),
+                        (x, top),
+                        xytext=(0, 3),
+                        textcoords="offset points",
+                        ha="center",
+                        fontsize=7,
+                        bbox={
+                            "boxstyle": "round,pad=0.15",
+                            "fc": "white",
+                            "ec": "none",
+                            "alpha": 0.85,
+                        },
+                    )
         ax.set_xlabel(t("ax.year", lang))
         ax.set_ylabel(t("ax.amount_millions", lang, currency=currency))
         ax.yaxis.set_major_formatter(_num_formatter(lang))
@@ -425,8 +493,9 @@ def cost_components(
         flags = list(public)[::-1] if public is not None else [False] * len(d)
         fig, ax, own = _setup(ax, (7.0, max(2.4, 0.38 * len(d) + 1.3)))
         colors = [OKABE_ITO["blue"] if f else OKABE_ITO["orange"] for f in flags]
-        bars = ax.barh([_wrap(str(c), 40) for c in d.index], d.to_numpy(dtype=float), color=colors,
-                       height=0.6)
+        bars = ax.barh(
+            [_wrap(str(c), 40) for c in d.index], d.to_numpy(dtype=float), color=colors, height=0.6
+        )
         _label_bars(ax, bars, d.tolist(), lang, decimals=2, horizontal=True)
         _grid_along_x(ax)
         ax.set_xlabel(t("col.pct_gdp", lang))
@@ -466,16 +535,31 @@ def execution_rate(
             width = 0.8 / n
             for i, c in enumerate(cols):
                 vals = d[c].to_numpy(dtype=float)
-                bars = ax.bar(x + (i - (n - 1) / 2) * width, np.nan_to_num(vals), width=width * 0.95,
-                              color=_series_color(c, i), label=_series_label(c, lang))
+                bars = ax.bar(
+                    x + (i - (n - 1) / 2) * width,
+                    np.nan_to_num(vals),
+                    width=width * 0.95,
+                    color=_series_color(c, i),
+                    label=_series_label(c, lang),
+                )
                 _label_bars(ax, bars, vals.tolist(), lang, decimals=1, suffix="%")
         else:
             for i, c in enumerate(cols):
                 vals = d[c].to_numpy(dtype=float)
                 total = c == "total"
-                ax.plot(x, vals, color=_series_color(c, i), marker="o", markersize=4 if not total else 5,
-                        linewidth=2.4 if total else 1.4, label=_series_label(c, lang), zorder=3 if total else 2)
-        ax.axhline(100, color="#333333", linestyle="--", linewidth=1, label=t("ax.full_execution", lang))
+                ax.plot(
+                    x,
+                    vals,
+                    color=_series_color(c, i),
+                    marker="o",
+                    markersize=4 if not total else 5,
+                    linewidth=2.4 if total else 1.4,
+                    label=_series_label(c, lang),
+                    zorder=3 if total else 2,
+                )
+        ax.axhline(
+            100, color="#333333", linestyle="--", linewidth=1, label=t("ax.full_execution", lang)
+        )
         years = [str(int(y)) for y in d.index]
         step = 1 if len(years) <= 10 else 2
         ax.set_xticks(x[::step], years[::step])
@@ -492,7 +576,9 @@ def execution_rate(
 
 
 def _series_color(c: object, i: int) -> str:
-    return LINK_COLORS.get(str(c), OKABE_ITO["black"] if c == "total" else _CYCLE[i % (len(_CYCLE) - 1)])
+    return LINK_COLORS.get(
+        str(c), OKABE_ITO["black"] if c == "total" else _CYCLE[i % (len(_CYCLE) - 1)]
+    )
 
 
 def _series_label(c: object, lang: str) -> str:
@@ -523,7 +609,11 @@ def chain_funnel(
         links = list(d["link"])[::-1] if "link" in d else [None] * len(d)
         colors = [LINK_COLORS.get(str(lk), OKABE_ITO["blue"]) for lk in links]
         bars = ax.barh(labels, counts, color=colors, height=0.62)
-        ratios = d["ratio_to_first"].to_numpy(dtype=float)[::-1] if "ratio_to_first" in d else [np.nan] * len(d)
+        ratios = (
+            d["ratio_to_first"].to_numpy(dtype=float)[::-1]
+            if "ratio_to_first" in d
+            else [np.nan] * len(d)
+        )
         for bar, c, r in zip(bars, counts, ratios):
             text = fmt_number(c, lang, 0)
             if np.isfinite(r):
@@ -636,9 +726,16 @@ def indicator_trend(
         groups = d.groupby("series", sort=False) if "series" in d else [("", d)]
         for i, (name, g) in enumerate(groups):
             color = (colors or {}).get(str(name), _CYCLE[i % len(_CYCLE)])
-            for j, v in enumerate(_segments(g[[c for c in ("year", "value", "segment") if c in g]])):
-                ax.plot(v["year"], v["value"].to_numpy(dtype=float), marker="o", color=color,
-                        label=(str(name) or None) if j == 0 else None)
+            for j, v in enumerate(
+                _segments(g[[c for c in ("year", "value", "segment") if c in g]])
+            ):
+                ax.plot(
+                    v["year"],
+                    v["value"].to_numpy(dtype=float),
+                    marker="o",
+                    color=color,
+                    label=(str(name) or None) if j == 0 else None,
+                )
         _mark_breaks(ax, breaks, lang, "ax.source_break")
         if ("series" in d and d["series"].nunique() > 1) or len(breaks):
             ax.legend(loc="best")
@@ -673,7 +770,9 @@ def figure_svg(fig: Figure) -> str:
     return buf.getvalue()
 
 
-def save_figure(fig: Figure, path_stem: str | Path, *, formats: Sequence[str] = ("png", "svg")) -> list[Path]:
+def save_figure(
+    fig: Figure, path_stem: str | Path, *, formats: Sequence[str] = ("png", "svg")
+) -> list[Path]:
     """Write ``fig`` as ``<path_stem>.png`` / ``.svg``; returns the paths written."""
     stem = Path(path_stem)
     stem.parent.mkdir(parents=True, exist_ok=True)

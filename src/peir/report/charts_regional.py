@@ -51,8 +51,15 @@ def regional_dots(
             nat = (national or {}).get(col)
             if nat is not None and np.isfinite(nat):
                 ax.axvline(nat, color="#333333", linestyle="--", linewidth=0.9, zorder=0)
-                ax.annotate(fmt_number(nat, lang, 0), (nat, n - 0.4), xytext=(3, 0), textcoords="offset points",
-                            fontsize=7, color="#333333", va="bottom")
+                ax.annotate(
+                    fmt_number(nat, lang, 0),
+                    (nat, n - 0.4),
+                    xytext=(3, 0),
+                    textcoords="offset points",
+                    fontsize=7,
+                    color="#333333",
+                    va="bottom",
+                )
             ax.grid(axis="y", visible=False)
             ax.grid(axis="x", visible=True)
             ax.set_xlim(left=0)
@@ -86,12 +93,19 @@ def spending_vs_crime(
         ax = fig.add_subplot()
         ax.scatter(d["per_capita"], d["crime_rate"], s=22, color=OKABE_ITO["blue"], alpha=0.85)
         if len(d) >= 2:
-            z = ((d[["per_capita", "crime_rate"]] - d[["per_capita", "crime_rate"]].mean())
-                 / d[["per_capita", "crime_rate"]].std(ddof=0).replace(0, 1))
+            z = (d[["per_capita", "crime_rate"]] - d[["per_capita", "crime_rate"]].mean()) / d[
+                ["per_capita", "crime_rate"]
+            ].std(ddof=0).replace(0, 1)
             far = (z**2).sum(axis=1).sort_values(ascending=False).index[:label_n]
             for i in far:
-                ax.annotate(str(d.loc[i, "region"]), (d.loc[i, "per_capita"], d.loc[i, "crime_rate"]),
-                            xytext=(4, 3), textcoords="offset points", fontsize=7.5, color="#333333")
+                ax.annotate(
+                    str(d.loc[i, "region"]),
+                    (d.loc[i, "per_capita"], d.loc[i, "crime_rate"]),
+                    xytext=(4, 3),
+                    textcoords="offset points",
+                    fontsize=7.5,
+                    color="#333333",
+                )
         ax.grid(axis="x", visible=True)
         ax.set_xlabel(x_label)
         ax.set_ylabel(y_label)

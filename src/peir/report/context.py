@@ -162,8 +162,9 @@ class BriefContext:
         v = c.loc[c["id"] == indicator, "link"].iloc[0]
         return "" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v)
 
-    def rows(self, indicator: str, *, peers: bool = False, link: str | None = None,
-             national: bool = True) -> pd.DataFrame:
+    def rows(
+        self, indicator: str, *, peers: bool = False, link: str | None = None, national: bool = True
+    ) -> pd.DataFrame:
         """Rows of the computed indicators for ``indicator`` (national rows by default)."""
         d = self.ind_peers if peers else self.ind
         if d.empty:
@@ -178,8 +179,14 @@ class BriefContext:
             d = d[d[C.LINK].astype(str) == link]
         return d
 
-    def series(self, indicator: str, *, link: str | None = None, peers: bool = False,
-               country: str | None = None) -> pd.Series:
+    def series(
+        self,
+        indicator: str,
+        *,
+        link: str | None = None,
+        peers: bool = False,
+        country: str | None = None,
+    ) -> pd.Series:
         """Non-missing values by year of one indicator for one country (main by default)."""
         d = self.rows(indicator, peers=peers, link=link)
         if d.empty:
@@ -190,8 +197,9 @@ class BriefContext:
         d = d.dropna(subset=[C.VALUE])
         return d.groupby(C.YEAR)[C.VALUE].first().sort_index()
 
-    def latest(self, indicator: str, *, link: str | None = None, year: int | None = None
-               ) -> tuple[float, int] | None:
+    def latest(
+        self, indicator: str, *, link: str | None = None, year: int | None = None
+    ) -> tuple[float, int] | None:
         """The latest finite value of ``indicator`` and its year (or that of ``year``)."""
         s = self.series(indicator, link=link)
         if year is not None:
@@ -214,32 +222,74 @@ class BriefContext:
         """A registry unit in the brief's language."""
         return unit_label(unit, self.lang)
 
-    def num(self, indicator: str, value: float, year: int, *, link: str = "", decimals: int | None = None,
-            unit: str | None = None, scale: float = 1.0, country: str | None = None,
-            dataset: str = "main") -> str:
+    def num(
+        self,
+        indicator: str,
+        value: float,
+        year: int,
+        *,
+        link: str = "",
+        decimals: int | None = None,
+        unit: str | None = None,
+        scale: float = 1.0,
+        country: str | None = None,
+        dataset: str = "main",
+    ) -> str:
         """Format and record one value of ``compute``."""
         u = self.unit(indicator) if unit is None else unit
-        return self.log.fmt(value, u, origin="compute", dataset=dataset, indicator=indicator,
-                            country=country or self.country, year=year, link=link,
-                            decimals=decimals, scale=scale)
+        return self.log.fmt(
+            value,
+            u,
+            origin="compute",
+            dataset=dataset,
+            indicator=indicator,
+            country=country or self.country,
+            year=year,
+            link=link,
+            decimals=decimals,
+            scale=scale,
+        )
 
     def count(self, n: int, what: str, *, dataset: str = "main", indicator: str = "") -> str:
         """Format and record a count (of units, peers, issues) printed in a sentence."""
         text = fmt_number(n, self.lang, 0)
-        self.log.record(n, "count", text, origin="count", dataset=dataset, indicator=indicator,
-                        country=self.country, key={"what": what})
+        self.log.record(
+            n,
+            "count",
+            text,
+            origin="count",
+            dataset=dataset,
+            indicator=indicator,
+            country=self.country,
+            key={"what": what},
+        )
         return text
 
     def figure(self, key: str, title: str, fig: Figure, *, alt: str = "") -> FigureBlock:
         self._n_fig += 1
         return FigureBlock(key=key, title=title, fig=fig, number=self._n_fig, alt=alt or title)
 
-    def table(self, key: str, title: str, frame: pd.DataFrame, columns: list[Column], *,
-              note: str = "", max_rows: int | None = None) -> TableBlock:
+    def table(
+        self,
+        key: str,
+        title: str,
+        frame: pd.DataFrame,
+        columns: list[Column],
+        *,
+        note: str = "",
+        max_rows: int | None = None,
+    ) -> TableBlock:
         self._n_tab += 1
         cols = [c for c in columns if c.key in frame.columns]
-        return TableBlock(key=key, title=title, frame=frame.reset_index(drop=True), columns=cols,
-                          number=self._n_tab, note=note, max_rows=max_rows)
+        return TableBlock(
+            key=key,
+            title=title,
+            frame=frame.reset_index(drop=True),
+            columns=cols,
+            number=self._n_tab,
+            note=note,
+            max_rows=max_rows,
+        )
 
     def record_gap(self, need: str, section: str) -> None:
         """Note that the section headed ``section`` could not be (wholly) filled for lack of ``need``."""
@@ -253,15 +303,18 @@ class BriefContext:
         if s.empty or C.INSTITUTION not in s or C.INSTITUTION_CODE not in s:
             return {}
         d = s[[C.INSTITUTION_CODE, C.INSTITUTION]].dropna().drop_duplicates(C.INSTITUTION_CODE)
-        return {str(k): (str(v)[:88] + "…" if len(str(v)) > 90 else str(v))
-                for k, v in zip(d[C.INSTITUTION_CODE], d[C.INSTITUTION])}
+        return {
+            str(k): (str(v)[:88] + "…" if len(str(v)) > 90 else str(v))
+            for k, v in zip(d[C.INSTITUTION_CODE], d[C.INSTITUTION])
+        }
 
     def country_label(self, code: str | None = None) -> str:
         """The name of ``code`` (default: the review's country) in the brief's language."""
         return country_name(code or self.country, self.lang)
 
-    def source_text(self, *, budget: bool = False, measures: tuple[str, ...] = (),
-                    population: bool = False) -> str:
+    def source_text(
+        self, *, budget: bool = False, measures: tuple[str, ...] = (), population: bool = False
+    ) -> str:
         """The source line of a chart: the publishers of the figures it draws on, read from
         the data (budget lines, the headline caseload rows of ``measures``, the population
         series), then "Computed with peir". A ``source`` given to the brief replaces it."""
@@ -269,8 +322,11 @@ class BriefContext:
             return self.source
         parts: list[str] = []
         if budget:
-            parts += budget_sources(self.h.spending[self.h.spending[C.COUNTRY] == self.country]
-                                    if not self.h.spending.empty else self.h.spending)
+            parts += budget_sources(
+                self.h.spending[self.h.spending[C.COUNTRY] == self.country]
+                if not self.h.spending.empty
+                else self.h.spending
+            )
         if measures:
             cl = self.h.headline_caseload()
             if not cl.empty:
@@ -343,7 +399,11 @@ def coverage(h: HarmonizedDataset, country: str) -> dict[int, str]:
     for y, g in s.groupby(C.YEAR):
         yi = int(str(y))
         g = g[g[C.PHASE].astype(str) == lp.get(yi, "")]
-        codes = sorted({str(c) for c in g[C.INSTITUTION_CODE].dropna()}) if C.INSTITUTION_CODE in g else []
+        codes = (
+            sorted({str(c) for c in g[C.INSTITUTION_CODE].dropna()})
+            if C.INSTITUTION_CODE in g
+            else []
+        )
         out[yi] = ", ".join(codes[:6]) + (" …" if len(codes) > 6 else "")
     return out
 
@@ -374,33 +434,74 @@ def year_span(years: pd.Series) -> str:
 
 
 _COL_KEYS = {
-    "country": "col.country", "year": "col.year", "link": "col.link", "phase": "col.phase",
-    "amount": "col.value", "measure": "col.measure", "source": "col.source",
-    "counting_rule": "col.counting_rule", "severity": "col.severity", "code": "col.code",
-    "message": "col.message", "column": "col.item", "row": "col.rows", "source_ref": "col.source",
-    "value": "col.value", "values": "col.values", "difference": "col.difference", "missing": "col.missing",
-    "lines": "col.lines", "headline_source": "col.headline_source",
-    "headline_value": "col.headline_value", "diff_abs": "col.diff_abs", "diff_pct": "col.diff_pct",
-    "institution_code": "col.institution", "region": "col.region",
-    "unit": "col.unit", "note": "col.note", "years": "col.years", "detail": "col.detail",
-    "description": "col.description", "program": "col.program", "transfer_to": "col.transfer_to",
-    "currency": "col.currency", "status": "col.status", "econ": "col.econ", "funding_source": "col.funding_source",
+    "country": "col.country",
+    "year": "col.year",
+    "link": "col.link",
+    "phase": "col.phase",
+    "amount": "col.value",
+    "measure": "col.measure",
+    "source": "col.source",
+    "counting_rule": "col.counting_rule",
+    "severity": "col.severity",
+    "code": "col.code",
+    "message": "col.message",
+    "column": "col.item",
+    "row": "col.rows",
+    "source_ref": "col.source",
+    "value": "col.value",
+    "values": "col.values",
+    "difference": "col.difference",
+    "missing": "col.missing",
+    "lines": "col.lines",
+    "headline_source": "col.headline_source",
+    "headline_value": "col.headline_value",
+    "diff_abs": "col.diff_abs",
+    "diff_pct": "col.diff_pct",
+    "institution_code": "col.institution",
+    "region": "col.region",
+    "unit": "col.unit",
+    "note": "col.note",
+    "years": "col.years",
+    "detail": "col.detail",
+    "description": "col.description",
+    "program": "col.program",
+    "transfer_to": "col.transfer_to",
+    "currency": "col.currency",
+    "status": "col.status",
+    "econ": "col.econ",
+    "funding_source": "col.funding_source",
 }
 #: Values that peir itself writes into a table (the consolidation status), by their English text.
-_VALUE_KEYS = {TEXT[k][0]: k for k in ("transfer.removed", "transfer.kept_absent", "transfer.kept_self")}
+_VALUE_KEYS = {
+    TEXT[k][0]: k for k in ("transfer.removed", "transfer.kept_absent", "transfer.kept_self")
+}
 
 
-def generic_table(ctx: BriefContext, key: str, title: str, frame: pd.DataFrame, max_rows: int = 40) -> TableBlock:
+def generic_table(
+    ctx: BriefContext, key: str, title: str, frame: pd.DataFrame, max_rows: int = 40
+) -> TableBlock:
     """A table of a frame as it is: empty columns dropped, labels translated where known,
     integral numbers without decimals."""
-    frame = frame.loc[:, [c for c in frame.columns
-                          if not (frame[c].isna() | (frame[c].astype(str).str.strip() == "")).all()]]
-    if "phase" in frame.columns or "status" in frame.columns:  # peir's own words, in the brief's language
+    frame = frame.loc[
+        :,
+        [
+            c
+            for c in frame.columns
+            if not (frame[c].isna() | (frame[c].astype(str).str.strip() == "")).all()
+        ],
+    ]
+    if (
+        "phase" in frame.columns or "status" in frame.columns
+    ):  # peir's own words, in the brief's language
         frame = frame.copy()
         if "phase" in frame.columns:
-            frame["phase"] = [v if pd.isna(v) else phase_label(str(v), ctx.lang) for v in frame["phase"]]
+            frame["phase"] = [
+                v if pd.isna(v) else phase_label(str(v), ctx.lang) for v in frame["phase"]
+            ]
         if "status" in frame.columns:
-            frame["status"] = [ctx.t(_VALUE_KEYS[v]) if v in _VALUE_KEYS else v for v in frame["status"]]
+            frame["status"] = [
+                ctx.t(_VALUE_KEYS[v]) if v in _VALUE_KEYS else v for v in frame["status"]
+            ]
     cols = []
     for c in frame.columns:
         kind: ColumnKind = "text"

@@ -33,7 +33,14 @@ import pandas as pd
 from peir.dataset import HarmonizedDataset
 from peir.schema import C
 
-__all__ = ["Coverage", "SeriesBreaks", "executed_by_link_assumed", "runs", "source_breaks", "spending_coverage"]
+__all__ = [
+    "Coverage",
+    "SeriesBreaks",
+    "executed_by_link_assumed",
+    "runs",
+    "source_breaks",
+    "spending_coverage",
+]
 
 _LEVEL_PHASES = ("executed", "approved")
 
@@ -129,7 +136,11 @@ def spending_coverage(h: HarmonizedDataset, country: str) -> Coverage:
         yi = int(str(y))
         g = g[g[C.PHASE].astype(str) == ph]
         phase[yi] = ph
-        inst[yi] = frozenset(str(c) for c in g[C.INSTITUTION_CODE].dropna()) if C.INSTITUTION_CODE in g else frozenset()
+        inst[yi] = (
+            frozenset(str(c) for c in g[C.INSTITUTION_CODE].dropna())
+            if C.INSTITUTION_CODE in g
+            else frozenset()
+        )
         by_link = g.groupby(g[C.LINK].astype(str), observed=True)[C.AMOUNT].sum()
         cats[yi] = frozenset(str(k) for k, v in by_link.items() if v > 0)
     years = sorted(phase)
@@ -142,8 +153,16 @@ def spending_coverage(h: HarmonizedDataset, country: str) -> Coverage:
         split = [y for y in whole if y >= links_from]
         widest = max((len(cats[y]) for y in split), default=0)
         shares = frozenset(y for y in split if widest > 0 and len(cats[y]) == widest)
-    return Coverage(segments=runs({y: (phase[y], inst[y]) for y in years}), phase=phase, institutions=inst,
-                    categories=cats, whole=whole, shares=shares, links_from=links_from, links_note=note)
+    return Coverage(
+        segments=runs({y: (phase[y], inst[y]) for y in years}),
+        phase=phase,
+        institutions=inst,
+        categories=cats,
+        whole=whole,
+        shares=shares,
+        links_from=links_from,
+        links_note=note,
+    )
 
 
 def executed_by_link_assumed(h: HarmonizedDataset) -> bool:
@@ -177,7 +196,9 @@ def _links_from(windows: object, years: list[int]) -> tuple[int | None, str]:
         if not isinstance(w, dict) or w.get("links_from") is None:
             continue
         lo, hi = w.get("from"), w.get("to")
-        if years and ((lo is not None and int(lo) > years[-1]) or (hi is not None and int(hi) < years[0])):
+        if years and (
+            (lo is not None and int(lo) > years[-1]) or (hi is not None and int(hi) < years[0])
+        ):
             continue
         lf = int(w["links_from"])
         if found[0] is None or lf > found[0]:

@@ -93,14 +93,20 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
         "Outlook: projection, needs and the cost of crime",
         "Perspectivas: proyección, necesidades y costo del crimen",
     ),
-    "sub.projection": ("Baseline projection and fiscal envelope", "Proyección de base y espacio fiscal"),
+    "sub.projection": (
+        "Baseline projection and fiscal envelope",
+        "Proyección de base y espacio fiscal",
+    ),
     "sub.needs": ("Needs implied by the caseload", "Necesidades que implica la carga de trabajo"),
     "sub.cost_of_crime": ("The cost of crime", "El costo del crimen"),
     "sub.by_link": ("By link of the chain", "Por eslabón de la cadena"),
     "sub.by_institution": ("By institution", "Por institución"),
     "sub.by_econ": ("By economic classification", "Por clasificación económica"),
     "sub.execution": ("Execution rates", "Tasas de ejecución"),
-    "sub.pefa": ("PEFA budget credibility (PI-1, PI-2)", "Credibilidad presupuestaria PEFA (ID-1, ID-2)"),
+    "sub.pefa": (
+        "PEFA budget credibility (PI-1, PI-2)",
+        "Credibilidad presupuestaria PEFA (ID-1, ID-2)",
+    ),
     "sub.funnel": ("The chain funnel", "El embudo de la cadena"),
     "sub.chain_indicators": ("Chain indicators", "Indicadores de la cadena"),
     "sub.dea": ("Comparative efficiency (DEA)", "Eficiencia comparada (DEA)"),
@@ -119,9 +125,15 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "sub.numbers": ("Numbers shown in this brief", "Cifras mostradas en esta nota"),
     # --- table / chart titles ---------------------------------------------------------------
     "tab.spending": ("Security and justice spending", "Gasto en seguridad y justicia"),
-    "tab.envelope": ("Projected spending and the fiscal envelope", "Gasto proyectado y espacio fiscal"),
+    "tab.envelope": (
+        "Projected spending and the fiscal envelope",
+        "Gasto proyectado y espacio fiscal",
+    ),
     "tab.scenarios": ("Scenarios of the projection", "Escenarios de la proyección"),
-    "tab.assumptions": ("Assumptions of the baseline projection", "Supuestos de la proyección de base"),
+    "tab.assumptions": (
+        "Assumptions of the baseline projection",
+        "Supuestos de la proyección de base",
+    ),
     "tab.needs": (
         "Judges and prison places implied by the caseload",
         "Jueces y plazas penitenciarias que implica la carga de trabajo",
@@ -235,11 +247,17 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "col.total_m": ("Total ({currency} million)", "Total (millones de {currency})"),
     "col.gdp_m": ("GDP ({currency} million)", "PIB (millones de {currency})"),
     "col.ceiling_m": ("Ceiling ({currency} million)", "Techo (millones de {currency})"),
-    "col.gap_m": ("Gap to the ceiling ({currency} million)", "Brecha respecto del techo (millones de {currency})"),
+    "col.gap_m": (
+        "Gap to the ceiling ({currency} million)",
+        "Brecha respecto del techo (millones de {currency})",
+    ),
     "col.cost_m": ("Annual cost ({currency} million)", "Costo anual (millones de {currency})"),
     "col.parameter": ("Assumption", "Supuesto"),
     "col.scenario": ("Scenario", "Escenario"),
-    "col.scenario_total": ("{name}: total ({currency} million)", "{name}: total (millones de {currency})"),
+    "col.scenario_total": (
+        "{name}: total ({currency} million)",
+        "{name}: total (millones de {currency})",
+    ),
     "col.scenario_pct": ("{name}: % of GDP", "{name}: % del PIB"),
     "col.component": ("Component", "Componente"),
     "col.needed": ("Needed", "Necesarios"),
@@ -254,7 +272,10 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "ax.percent": ("Percent (%)", "Porcentaje (%)"),
     "ax.execution": ("Executed ÷ approved (%)", "Devengado ÷ votado (%)"),
     "ax.count": ("Count (cases, persons)", "Cantidad (casos, personas)"),
-    "ax.efficiency": ("Efficiency score (1 = on the frontier)", "Puntaje de eficiencia (1 = en la frontera)"),
+    "ax.efficiency": (
+        "Efficiency score (1 = on the frontier)",
+        "Puntaje de eficiencia (1 = en la frontera)",
+    ),
     "ax.budget": ("Budget ({currency} millions)", "Presupuesto (millones de {currency})"),
     "ax.nominal": ("Nominal", "Corriente"),
     "ax.real": ("Real ({base_year} prices)", "Real (precios de {base_year})"),
@@ -351,12 +372,12 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
         "La varianza en la composición por institución fue del {values} en los años evaluados.",
     ),
     "msg.homicide_rate": (
-        'The homicide rate was {value} per 100,000 inhabitants in {year} ({change} since {y0}, source {source}).',
-        'La tasa de homicidios fue de {value} por cada 100.000 habitantes en {year} ({change} desde {y0}, fuente {source}).',
+        "The homicide rate was {value} per 100,000 inhabitants in {year} ({change} since {y0}, source {source}).",
+        "La tasa de homicidios fue de {value} por cada 100.000 habitantes en {year} ({change} desde {y0}, fuente {source}).",
     ),
     "msg.homicide_rate_single": (
-        'The homicide rate was {value} per 100,000 inhabitants in {year} (source {source}).',
-        'La tasa de homicidios fue de {value} por cada 100.000 habitantes en {year} (fuente {source}).',
+        "The homicide rate was {value} per 100,000 inhabitants in {year} (source {source}).",
+        "La tasa de homicidios fue de {value} por cada 100.000 habitantes en {year} (fuente {source}).",
     ),
     "msg.occupancy": (
         "Prisons held {value} of their official capacity in {year}.",
@@ -393,7 +414,10 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
         "Los datos no contienen lo que esta sección requiere: {what}.",
     ),
     "na.reason": ("In this data: {reason}.", "En estos datos: {reason}."),
-    "na.request": ("To fill it, request the data from {holder}.", "Para completarla, solicítense los datos a {holder}."),
+    "na.request": (
+        "To fill it, request the data from {holder}.",
+        "Para completarla, solicítense los datos a {holder}.",
+    ),
     "na.dea": (
         "{n} comparable unit(s) with {what}, so no efficiency frontier can be estimated; a "
         "single national total cannot be benchmarked against itself",
@@ -406,7 +430,10 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
         "budget lines by institution and year, with their phase (approved, executed)",
         "líneas presupuestarias por institución y año, con su fase (votado, devengado)",
     ),
-    "need.context": ("population and GDP by year (context table)", "población y PIB por año (tabla de contexto)"),
+    "need.context": (
+        "population and GDP by year (context table)",
+        "población y PIB por año (tabla de contexto)",
+    ),
     "need.execution": (
         "both approved and executed amounts for the same year",
         "montos votados y devengados para un mismo año",
@@ -417,8 +444,14 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
         "montos votados y devengados para al menos un año (PEFA evalúa los tres últimos años "
         "concluidos)",
     ),
-    "need.econ": ("an economic classification of budget lines", "una clasificación económica de las líneas"),
-    "need.institution": ("institution names on budget lines", "nombres de institución en las líneas"),
+    "need.econ": (
+        "an economic classification of budget lines",
+        "una clasificación económica de las líneas",
+    ),
+    "need.institution": (
+        "institution names on budget lines",
+        "nombres de institución en las líneas",
+    ),
     "need.link_split": (
         "the split of each shared institution's spending across the links of the chain (by "
         "programme, staff or payroll)",
@@ -431,7 +464,10 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
         "homicide counts by year with their counting rule",
         "conteos de homicidios por año con su regla de conteo",
     ),
-    "need.police": ("police strength (officers) and recorded crimes", "efectivos policiales y delitos registrados"),
+    "need.police": (
+        "police strength (officers) and recorded crimes",
+        "efectivos policiales y delitos registrados",
+    ),
     "need.prosecution": (
         "cases received, indictments and prosecutors",
         "casos recibidos, acusaciones y fiscales",
@@ -496,7 +532,10 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
         "the police, the prosecution service, the courts and the prison service",
         "la policía, la fiscalía, los tribunales y el sistema penitenciario",
     ),
-    "from.forensic": ("the forensic institute and the police", "el instituto de medicina legal y la policía"),
+    "from.forensic": (
+        "the forensic institute and the police",
+        "el instituto de medicina legal y la policía",
+    ),
     "from.police": ("the police", "la policía"),
     "from.prosecution": ("the prosecution service", "la fiscalía"),
     "from.courts": ("the courts' statistics unit", "la unidad de estadística judicial"),
@@ -517,7 +556,10 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
         "Ningún indicador de este eslabón pudo calcularse con los datos, por lo que la línea de "
         "base queda en blanco.",
     ),
-    "na.no_issues": ("No validation issues were recorded.", "No se registraron problemas de validación."),
+    "na.no_issues": (
+        "No validation issues were recorded.",
+        "No se registraron problemas de validación.",
+    ),
     "na.no_gaps": ("No data gaps were flagged.", "No se señalaron vacíos de datos."),
     "na.no_discrepancies": (
         "No caseload sources disagree.",
@@ -594,14 +636,20 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "prov.ppp": ("purchasing power parity", "paridad de poder adquisitivo"),
     "prov.deflator": ("deflator", "deflactor"),
     "prov.allow_gaps": ("gaps in context allowed", "vacíos de contexto permitidos"),
-    "prov.source_priority": ("caseload source priority", "prioridad de fuentes de carga de trabajo"),
+    "prov.source_priority": (
+        "caseload source priority",
+        "prioridad de fuentes de carga de trabajo",
+    ),
     "prov.fiscal_year": ("fiscal year", "año fiscal"),
     "prov.cofog": ("COFOG crosswalk", "correspondencia COFOG"),
     "prov.sort": ("deterministic row order", "orden determinista de filas"),
     "prov.conversion": ("currency conversion", "conversión de moneda"),
     "prov.series_used": ("series used", "series utilizadas"),
     "prov.population_source": ("population series", "serie de población"),
-    "prov.gov_expenditure_scope": ("government expenditure scope", "alcance del gasto del gobierno"),
+    "prov.gov_expenditure_scope": (
+        "government expenditure scope",
+        "alcance del gasto del gobierno",
+    ),
     "prov.chain_map": ("chain map", "mapa de la cadena"),
     "prov.rules": ("rules", "reglas"),
     "prov.country_map": ("country map given", "mapa del país proporcionado"),
@@ -627,7 +675,10 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "val.gdp": ("GDP deflator", "deflactor del PIB"),
     "val.gdp_deflator": ("GDP deflator", "deflactor del PIB"),
     "val.cpi": ("consumer price index", "índice de precios al consumidor"),
-    "val.fx_lcu_per_usd": ("official exchange rate (LCU per USD)", "tipo de cambio oficial (moneda local por USD)"),
+    "val.fx_lcu_per_usd": (
+        "official exchange rate (LCU per USD)",
+        "tipo de cambio oficial (moneda local por USD)",
+    ),
     "val.ppp_lcu_per_intl": ("PPP conversion factor", "factor de conversión PPA"),
     "val.general": ("general government", "gobierno general"),
     "val.central": ("central government", "gobierno central"),
@@ -635,27 +686,69 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "val.fallback": ("under the country map", "bajo el mapa del país"),
     "val.off": ("not used", "no utilizada"),
     # --- reconciliation, allocation scenario, sources ------------------------------------
-    "sec.reconciliation": ("Reconciliation with published figures", "Conciliación con cifras publicadas"),
-    "tab.reconciliation": ("Published figures and peir's values", 'Cifras publicadas y valores de peir'),
+    "sec.reconciliation": (
+        "Reconciliation with published figures",
+        "Conciliación con cifras publicadas",
+    ),
+    "tab.reconciliation": (
+        "Published figures and peir's values",
+        "Cifras publicadas y valores de peir",
+    ),
     "col.published": ("Published", "Publicado"),
     "col.publication": ("Publication", "Publicación"),
     "col.peir_value": ("peir", "peir (valor calculado)"),
     "col.reason": ("Reason for the difference", "Motivo de la diferencia"),
-    "need.published": ("published figures to reconcile with (published_figures in peir.yaml)", "cifras publicadas con que conciliar (published_figures en peir.yaml)"),
-    "from.publications": ("the review team (the figures published by earlier reviews and the ministries)", "el equipo de la revisión (las cifras publicadas por revisiones anteriores y los ministerios)"),
-    "rec.intro": ("{n} published figure(s) are set beside peir's values; {n_agree} agree to the published precision. Each difference has its reason.", 'Se comparan {n} cifra(s) publicada(s) con los valores de peir; {n_agree} coinciden con la precisión publicada. Cada diferencia tiene su motivo.'),
+    "need.published": (
+        "published figures to reconcile with (published_figures in peir.yaml)",
+        "cifras publicadas con que conciliar (published_figures en peir.yaml)",
+    ),
+    "from.publications": (
+        "the review team (the figures published by earlier reviews and the ministries)",
+        "el equipo de la revisión (las cifras publicadas por revisiones anteriores y los ministerios)",
+    ),
+    "rec.intro": (
+        "{n} published figure(s) are set beside peir's values; {n_agree} agree to the published precision. Each difference has its reason.",
+        "Se comparan {n} cifra(s) publicada(s) con los valores de peir; {n_agree} coinciden con la precisión publicada. Cada diferencia tiene su motivo.",
+    ),
     "rec.agrees": ("agrees (to the published precision)", "coincide (con la precisión publicada)"),
     "rec.not_computed": ("not computed by peir", "peir no calcula esta cifra"),
-    "rec.coverage_missing": ("coverage: the data has no value for {year}", "cobertura: los datos no tienen valor para {year}"),
-    "rec.coverage_other_year": ("coverage: the data has no value for {year}; the nearest year is {other}", "cobertura: los datos no tienen valor para {year}; el año más cercano es {other}"),
-    "rec.coverage_partial": ("coverage: the data's spending for {year} covers only part of the sector", 'cobertura: el gasto de {year} en los datos cubre solo parte del sector'),
-    "rec.denominator_gdp": ("denominator (GDP vintage): for the same spending ({numerator}) the published figure implies a GDP of {implied}; peir divides by {used}", "denominador (versión del PIB): para el mismo gasto ({numerator}) la cifra publicada implica un PIB de {implied}; peir divide por {used}"),
-    "rec.denominator_budget": ("denominator (scope): the published figure is a share of the total budget (implied {implied}); peir divides by the expenditure of the {scope} ({used})", "denominador (alcance): la cifra publicada es una parte del presupuesto total (implícito {implied}); peir divide por el gasto del {scope} ({used})"),
-    "rec.denominator_gov": ("denominator: the published figure implies government expenditure of {implied}; peir divides by that of the {scope} ({used})", "denominador: la cifra publicada implica un gasto del gobierno de {implied}; peir divide por el del {scope} ({used})"),
+    "rec.coverage_missing": (
+        "coverage: the data has no value for {year}",
+        "cobertura: los datos no tienen valor para {year}",
+    ),
+    "rec.coverage_other_year": (
+        "coverage: the data has no value for {year}; the nearest year is {other}",
+        "cobertura: los datos no tienen valor para {year}; el año más cercano es {other}",
+    ),
+    "rec.coverage_partial": (
+        "coverage: the data's spending for {year} covers only part of the sector",
+        "cobertura: el gasto de {year} en los datos cubre solo parte del sector",
+    ),
+    "rec.denominator_gdp": (
+        "denominator (GDP vintage): for the same spending ({numerator}) the published figure implies a GDP of {implied}; peir divides by {used}",
+        "denominador (versión del PIB): para el mismo gasto ({numerator}) la cifra publicada implica un PIB de {implied}; peir divide por {used}",
+    ),
+    "rec.denominator_budget": (
+        "denominator (scope): the published figure is a share of the total budget (implied {implied}); peir divides by the expenditure of the {scope} ({used})",
+        "denominador (alcance): la cifra publicada es una parte del presupuesto total (implícito {implied}); peir divide por el gasto del {scope} ({used})",
+    ),
+    "rec.denominator_gov": (
+        "denominator: the published figure implies government expenditure of {implied}; peir divides by that of the {scope} ({used})",
+        "denominador: la cifra publicada implica un gasto del gobierno de {implied}; peir divide por el del {scope} ({used})",
+    ),
     "rec.scope_unknown": ("government (scope not stated)", "gobierno (alcance no indicado)"),
-    "rec.phase": ("phase: the published figure is {phase}; peir's is {ours}", 'fase: la cifra publicada es {phase}; la de peir es {ours}'),
-    "rec.source": ("source: peir's headline count is from {source}; the publication cites another count", 'fuente: el conteo principal de peir proviene de {source}; la publicación cita otro conteo'),
-    "rec.differs": ("differs; no reason could be inferred from the data", "difiere; no pudo inferirse el motivo a partir de los datos"),
+    "rec.phase": (
+        "phase: the published figure is {phase}; peir's is {ours}",
+        "fase: la cifra publicada es {phase}; la de peir es {ours}",
+    ),
+    "rec.source": (
+        "source: peir's headline count is from {source}; the publication cites another count",
+        "fuente: el conteo principal de peir proviene de {source}; la publicación cita otro conteo",
+    ),
+    "rec.differs": (
+        "differs; no reason could be inferred from the data",
+        "difiere; no pudo inferirse el motivo a partir de los datos",
+    ),
     "w.pp": ("pp", "p. p."),
     "sub.requests": ("Data to request", "Datos por solicitar"),
     "col.why": ("Why", "Para qué"),
@@ -665,28 +758,58 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
         "Lo que los datos no pudieron aportar, a quién solicitarlo y para qué (las necesidades "
         "encontradas arriba y luego la lista propia del conjunto de datos):",
     ),
-    "annex.no_requests": ("No data request was recorded.", "No se registró ninguna solicitud de datos."),
+    "annex.no_requests": (
+        "No data request was recorded.",
+        "No se registró ninguna solicitud de datos.",
+    ),
     "annex.request_missing_in": ("missing in: {sections}", "falta en: {sections}"),
     "w.proposed": ("proposed", "proyecto"),
-    "rec.institution_budget": ("Budget of {institution} ({phase})", "Presupuesto de {institution} ({phase})"),
+    "rec.institution_budget": (
+        "Budget of {institution} ({phase})",
+        "Presupuesto de {institution} ({phase})",
+    ),
     "w.billion": ("billion", "mil millones"),
     "w.approved": ("approved", "votado"),
     "w.executed": ("executed", "devengado"),
     "w.modified": ("modified", "modificado"),
     "doc.source_computed": ("{sources}. Computed with peir", "{sources}. Calculado con peir"),
     "sub.scenario": ("A reallocation scenario", "Un escenario de reasignación"),
-    "scn.intro": ("This is a scenario computed by the chain model, not a recommendation. It assumes:", "Este es un escenario calculado con el modelo de la cadena, no una recomendación. Supone:"),
-    "scn.costs": ("unit costs and demand ratios stay those of {year}, and the total budget is unchanged", "los costos unitarios y las razones de demanda siguen siendo los de {year}, y el presupuesto total no cambia"),
-    "scn.bounds": ("each link's budget stays within ±{max_change} of its current budget", 'el presupuesto de cada eslabón se mantiene dentro de ±{max_change} del actual'),
-    "scn.prevention": ("prevention keeps at least its current budget, since its outputs are not measured", "la prevención conserva al menos su presupuesto actual, ya que sus productos no se miden"),
-    "scn.limit": ("{link} cannot hold more than its official capacity of {places} (occupancy now {occupancy}), and no budget for new capacity is assumed", "{link} no puede albergar más que su capacidad oficial de {places} (ocupación actual: {occupancy}), y no se supone presupuesto para nueva capacidad"),
-    "scn.limit_plain": ("{link} cannot hold more than {places}, and no budget for new capacity is assumed", "{link} no puede albergar más de {places}, y no se supone presupuesto para nueva capacidad"),
-    "msg.scenario_gain": ("Under these assumptions the chain's modelled throughput ({measure}) would change from {t0} to {t1} a year.", 'Con estos supuestos, el rendimiento modelado de la cadena ({measure}) pasaría de {t0} a {t1} por año.'),
-    "msg.scenario_none": ("Under these assumptions no reallocation raises the chain's modelled throughput ({measure}, {t0} a year): {link} is the binding constraint.", 'Con estos supuestos ninguna reasignación eleva el rendimiento modelado de la cadena ({measure}, {t0} por año): {link} es la restricción que limita.'),
+    "scn.intro": (
+        "This is a scenario computed by the chain model, not a recommendation. It assumes:",
+        "Este es un escenario calculado con el modelo de la cadena, no una recomendación. Supone:",
+    ),
+    "scn.costs": (
+        "unit costs and demand ratios stay those of {year}, and the total budget is unchanged",
+        "los costos unitarios y las razones de demanda siguen siendo los de {year}, y el presupuesto total no cambia",
+    ),
+    "scn.bounds": (
+        "each link's budget stays within ±{max_change} of its current budget",
+        "el presupuesto de cada eslabón se mantiene dentro de ±{max_change} del actual",
+    ),
+    "scn.prevention": (
+        "prevention keeps at least its current budget, since its outputs are not measured",
+        "la prevención conserva al menos su presupuesto actual, ya que sus productos no se miden",
+    ),
+    "scn.limit": (
+        "{link} cannot hold more than its official capacity of {places} (occupancy now {occupancy}), and no budget for new capacity is assumed",
+        "{link} no puede albergar más que su capacidad oficial de {places} (ocupación actual: {occupancy}), y no se supone presupuesto para nueva capacidad",
+    ),
+    "scn.limit_plain": (
+        "{link} cannot hold more than {places}, and no budget for new capacity is assumed",
+        "{link} no puede albergar más de {places}, y no se supone presupuesto para nueva capacidad",
+    ),
+    "msg.scenario_gain": (
+        "Under these assumptions the chain's modelled throughput ({measure}) would change from {t0} to {t1} a year.",
+        "Con estos supuestos, el rendimiento modelado de la cadena ({measure}) pasaría de {t0} a {t1} por año.",
+    ),
+    "msg.scenario_none": (
+        "Under these assumptions no reallocation raises the chain's modelled throughput ({measure}, {t0} a year): {link} is the binding constraint.",
+        "Con estos supuestos ninguna reasignación eleva el rendimiento modelado de la cadena ({measure}, {t0} por año): {link} es la restricción que limita.",
+    ),
     "col.budget_scenario": ("Scenario budget", "Presupuesto del escenario"),
     "note.partial_shares": (
-        'Shares are shown only for years that cover the whole sector; in {years} the data covers part of it, so its shares would not be sector shares.',
-        'Las participaciones se muestran solo para los años que cubren todo el sector; en {years} los datos cubren una parte, por lo que sus participaciones no serían del sector.',
+        "Shares are shown only for years that cover the whole sector; in {years} the data covers part of it, so its shares would not be sector shares.",
+        "Las participaciones se muestran solo para los años que cubren todo el sector; en {years} los datos cubren una parte, por lo que sus participaciones no serían del sector.",
     ),
     "note.links_from": (
         "The data splits spending by link only from {year}: in {years} part of the sector (a ministry not "
@@ -717,8 +840,10 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
         "Antes de la distribución por eslabón, el {share} del gasto del sector en {year} ({institutions}) "
         "no está desagregado por unidad: las participaciones por eslabón de esos años no se muestran.",
     ),
-    "fig.composition_from": ("{title}, from {year} (the data's split by link)",
-                             "{title}, desde {year} (la distribución por eslabón de los datos)"),
+    "fig.composition_from": (
+        "{title}, from {year} (the data's split by link)",
+        "{title}, desde {year} (la distribución por eslabón de los datos)",
+    ),
     "w.peers_institution_what": ("{name}, {unit}", "{name}, en {unit}"),
     "note.peers_institution": (
         "The peers' data covers one institution only, {name}: the comparison is of that "
@@ -755,8 +880,10 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
         "In the brief's cost of crime for {year}, public spending on {link} is {pct} of GDP.",
         "En el costo del crimen del informe para {year}, el gasto público en {link} es el {pct} del PIB.",
     ),
-    "pk.tab_cost": ("Public spending on {link} in the cost of crime ({year})",
-                    "Gasto público en {link} en el costo del crimen ({year})"),
+    "pk.tab_cost": (
+        "Public spending on {link} in the cost of crime ({year})",
+        "Gasto público en {link} en el costo del crimen ({year})",
+    ),
     "w.press_source": ("{name}, a press compilation", "{name}, recopilación de prensa"),
     "pk.note_links_from": (
         "The data splits spending by link only from {year}: in {years} {link} holds only the "
@@ -786,212 +913,275 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
         "{year}, posterior al año de este informe ({as_of}).",
     ),
     "w.whole_sector": (
-        'whole sector',
-        'todo el sector',
+        "whole sector",
+        "todo el sector",
     ),
     "w.partial": (
-        'partial',
-        'parcial',
+        "partial",
+        "parcial",
     ),
     "col.coverage": (
-        'Coverage',
-        'Cobertura',
+        "Coverage",
+        "Cobertura",
     ),
     "na.request_split": (
-        'To place it, request {holder}: the split of their spending by link (programme, staff or payroll).',
-        'Para asignarlo, solicítese a {holder} la distribución de su gasto por eslabón (programa, personal o planilla).',
+        "To place it, request {holder}: the split of their spending by link (programme, staff or payroll).",
+        "Para asignarlo, solicítese a {holder} la distribución de su gasto por eslabón (programa, personal o planilla).",
     ),
     "msg.published_pct_gdp": (
-        '(Published: {value}; see the reconciliation with published figures.)',
-        '(Cifra publicada: {value}; véase la conciliación con cifras publicadas.)',
+        "(Published: {value}; see the reconciliation with published figures.)",
+        "(Cifra publicada: {value}; véase la conciliación con cifras publicadas.)",
     ),
     "msg.series_breaks": (
-        'Since {first} the series changes source or counting rule in {years}; changes are computed within one source only, and the chart breaks the line there.',
-        'Desde {first} la serie cambia de fuente o de regla de conteo en {years}; las variaciones se calculan solo dentro de una misma fuente, y el gráfico corta la línea allí.',
+        "Since {first} the series changes source or counting rule in {years}; changes are computed within one source only, and the chart breaks the line there.",
+        "Desde {first} la serie cambia de fuente o de regla de conteo en {years}; las variaciones se calculan solo dentro de una misma fuente, y el gráfico corta la línea allí.",
     ),
     "ax.coverage_break": (
-        'coverage changes',
-        'cambio de cobertura',
+        "coverage changes",
+        "cambio de cobertura",
     ),
     "ax.source_break": (
-        'change of source or counting rule',
-        'cambio de fuente o de regla de conteo',
+        "change of source or counting rule",
+        "cambio de fuente o de regla de conteo",
     ),
     # --- working-group packs ---------------------------------------------------------------
     "need.prevention_units": (
-        'the same measured outputs for several comparable prevention programmes or municipalities',
-        'los mismos productos medidos de varios programas de prevención o municipios comparables',
+        "the same measured outputs for several comparable prevention programmes or municipalities",
+        "los mismos productos medidos de varios programas de prevención o municipios comparables",
     ),
     "need.patrol_units": (
-        'officers, spending and recorded crimes for several comparable police regions',
-        'efectivos, gasto y delitos registrados de varias regiones policiales comparables',
+        "officers, spending and recorded crimes for several comparable police regions",
+        "efectivos, gasto y delitos registrados de varias regiones policiales comparables",
     ),
     "need.investigation_units": (
-        'prosecutors, cases received and indictments for several comparable prosecution offices',
-        'fiscales, casos recibidos y acusaciones de varias fiscalías comparables',
+        "prosecutors, cases received and indictments for several comparable prosecution offices",
+        "fiscales, casos recibidos y acusaciones de varias fiscalías comparables",
     ),
     "need.corrections_units": (
-        'staff, spending, capacity and prisoners for several comparable prisons',
-        'personal, gasto, capacidad y población de varios centros penitenciarios comparables',
+        "staff, spending, capacity and prisoners for several comparable prisons",
+        "personal, gasto, capacidad y población de varios centros penitenciarios comparables",
     ),
     "pk.title": (
-        'Working group pack: {link}',
-        'Paquete de la mesa de trabajo: {link}',
+        "Working group pack: {link}",
+        "Paquete de la mesa de trabajo: {link}",
     ),
     "pk.intro": (
         "This pack gathers, for the working group on {link}, the spending, the indicators, the comparisons and the chain model's figures of that link, the results-matrix template to fill in and the data still to request. Every number comes from the same harmonised data as the background brief.",
-        'Este paquete reúne, para la mesa de trabajo de {link}, el gasto, los indicadores, las comparaciones y las cifras del modelo de la cadena de ese eslabón, la plantilla de matriz de resultados por completar y los datos que aún deben solicitarse. Cada cifra proviene de los mismos datos armonizados que la nota de antecedentes.',
+        "Este paquete reúne, para la mesa de trabajo de {link}, el gasto, los indicadores, las comparaciones y las cifras del modelo de la cadena de ese eslabón, la plantilla de matriz de resultados por completar y los datos que aún deben solicitarse. Cada cifra proviene de los mismos datos armonizados que la nota de antecedentes.",
     ),
     "pk.spending": (
-        'Spending on this link',
-        'Gasto de este eslabón',
+        "Spending on this link",
+        "Gasto de este eslabón",
     ),
     "pk.indicators": (
-        'Indicators of this link',
-        'Indicadores de este eslabón',
+        "Indicators of this link",
+        "Indicadores de este eslabón",
     ),
     "pk.peers": (
-        'Comparison with peers',
-        'Comparación con países pares',
+        "Comparison with peers",
+        "Comparación con países pares",
     ),
     "pk.efficiency": (
-        'Efficiency',
-        'Eficiencia',
+        "Efficiency",
+        "Eficiencia",
     ),
     "pk.position_text": (
-        'In the chain model of {year}, {link} uses {util} of its capacity: it ranks {rank} of {n} links by utilisation and {binding}.',
-        'En el modelo de la cadena de {year}, {link} utiliza el {util} de su capacidad: ocupa el lugar {rank} de {n} eslabones por utilización y {binding}.',
+        "In the chain model of {year}, {link} uses {util} of its capacity: it ranks {rank} of {n} links by utilisation and {binding}.",
+        "En el modelo de la cadena de {year}, {link} utiliza el {util} de su capacidad: ocupa el lugar {rank} de {n} eslabones por utilización y {binding}.",
     ),
     "pk.position": ("Position in the chain", "Posición en la cadena"),
     "pk.results": (
-        'Results matrix template',
-        'Plantilla de matriz de resultados',
+        "Results matrix template",
+        "Plantilla de matriz de resultados",
     ),
     "pk.requests": (
-        'Data to request',
-        'Datos por solicitar',
+        "Data to request",
+        "Datos por solicitar",
     ),
     "pk.tab_spending": (
-        'Spending on {link}',
-        'Gasto en {link}',
+        "Spending on {link}",
+        "Gasto en {link}",
     ),
     "pk.tab_institutions": (
-        'Institutions on this link ({year})',
-        'Instituciones en este eslabón ({year})',
+        "Institutions on this link ({year})",
+        "Instituciones en este eslabón ({year})",
     ),
     "pk.tab_indicators": (
-        'Latest value of each indicator',
-        'Último valor de cada indicador',
+        "Latest value of each indicator",
+        "Último valor de cada indicador",
     ),
     "pk.dea": (
-        '{n} comparable units were scored by DEA; {n_eff} lie on the frontier (see the brief for the model).',
-        'Se evaluaron {n} unidades comparables con DEA; {n_eff} están en la frontera (véase la nota para el modelo).',
+        "{n} comparable units were scored by DEA; {n_eff} lie on the frontier (see the brief for the model).",
+        "Se evaluaron {n} unidades comparables con DEA; {n_eff} están en la frontera (véase la nota para el modelo).",
     ),
     "pk.position_none": (
         "{link} has no measured output in the chain model: it does not constrain the chain's throughput, and the allocation scenario keeps its budget.",
-        '{link} no tiene un producto medido en el modelo de la cadena: no limita el rendimiento de la cadena, y el escenario de asignación mantiene su presupuesto.',
+        "{link} no tiene un producto medido en el modelo de la cadena: no limita el rendimiento de la cadena, y el escenario de asignación mantiene su presupuesto.",
     ),
     "pk.binding": (
-        'is the binding link',
-        'es el eslabón que limita',
+        "is the binding link",
+        "es el eslabón que limita",
     ),
     "pk.not_binding": (
-        'is not the binding link',
-        'no es el eslabón que limita',
+        "is not the binding link",
+        "no es el eslabón que limita",
     ),
     "pk.results_intro": (
-        'Baselines are computed from the data; the group fills in the issue, the action, its timeframe, its cost and funding source, the responsible institution, the budget line that finances it, and the target.',
-        'Las líneas de base se calculan con los datos; la mesa completa el problema, la acción, su plazo, su costo y fuente de financiamiento, la institución responsable, la línea presupuestaria que la financia y la meta.',
+        "Baselines are computed from the data; the group fills in the issue, the action, its timeframe, its cost and funding source, the responsible institution, the budget line that finances it, and the target.",
+        "Las líneas de base se calculan con los datos; la mesa completa el problema, la acción, su plazo, su costo y fuente de financiamiento, la institución responsable, la línea presupuestaria que la financia y la meta.",
     ),
     "pk.requests_intro": (
-        'What the data could not supply for this link, and from whom to request it:',
-        'Lo que los datos no pudieron aportar para este eslabón, y a quién solicitarlo:',
+        "What the data could not supply for this link, and from whom to request it:",
+        "Lo que los datos no pudieron aportar para este eslabón, y a quién solicitarlo:",
     ),
     "pk.no_requests": (
-        'No data gap was met for this link.',
-        'No se encontró ningún vacío de datos para este eslabón.',
+        "No data gap was met for this link.",
+        "No se encontró ningún vacío de datos para este eslabón.",
     ),
     "col.timeframe": (
-        'Timeframe',
-        'Plazo',
+        "Timeframe",
+        "Plazo",
     ),
     "col.cost": (
-        'Cost',
-        'Costo',
+        "Cost",
+        "Costo",
     ),
     "col.funding_source": (
-        'Funding source',
-        'Fuente de financiamiento',
+        "Funding source",
+        "Fuente de financiamiento",
     ),
     "col.responsible_institution": (
-        'Responsible institution',
-        'Institución responsable',
+        "Responsible institution",
+        "Institución responsable",
     ),
     "col.budget_line": (
-        'Budget line',
-        'Línea presupuestaria',
+        "Budget line",
+        "Línea presupuestaria",
     ),
     "col.what": (
-        'Data needed',
-        'Datos requeridos',
+        "Data needed",
+        "Datos requeridos",
     ),
     "col.holder": (
-        'Request from',
-        'Solicitar a',
+        "Request from",
+        "Solicitar a",
     ),
     "col.where_missing": (
-        'Missing in',
-        'Faltan en',
+        "Missing in",
+        "Faltan en",
     ),
     "step.packs": (
-        'Building the working-group packs',
-        'Preparando los paquetes de las mesas de trabajo',
+        "Building the working-group packs",
+        "Preparando los paquetes de las mesas de trabajo",
     ),
     "doc.as_of": (
-        '{name}, as of {year}',
-        '{name}, a {year}',
+        "{name}, as of {year}",
+        "{name}, a {year}",
     ),
     # --- validation issues (peir.errors.IssueCode), for the annex --------------------------
-    "issue.missing_column": ('a required column is not in the file', 'falta una columna requerida en el archivo'),
-    "issue.duplicate_header": ('two columns carry the same header', 'dos columnas tienen el mismo encabezado'),
-    "issue.missing_value": ('a required cell is empty', 'una celda requerida está vacía'),
-    "issue.not_a_number": ('a number cannot be read', 'no puede leerse un número'),
-    "issue.not_finite": ('a number is infinite', 'un número es infinito'),
-    "issue.not_an_integer": ('a whole number is expected', 'se espera un número entero'),
-    "issue.not_a_year": ('the year is not a whole number', 'el año no es un número entero'),
-    "issue.implausible_year": ('a year outside 1950–2100', 'un año fuera de 1950–2100'),
-    "issue.not_a_scalar": ('a cell holds more than one value', 'una celda contiene más de un valor'),
-    "issue.formula_without_value": ('a formula cell has no saved value', 'una celda con fórmula no tiene valor guardado'),
-    "issue.unknown_country": ('not an ISO 3166 country code', 'no es un código de país ISO 3166'),
-    "issue.unknown_currency": ('not an ISO 4217 currency code', 'no es un código de moneda ISO 4217'),
-    "issue.unknown_phase": ('not a known budget phase', 'no es una fase presupuestaria conocida'),
-    "issue.unknown_measure": ('not a known caseload measure', 'no es una medida de carga de trabajo conocida'),
-    "issue.unknown_link": ('not a link of the chain', 'no es un eslabón de la cadena'),
-    "issue.not_in_enum": ('not one of the allowed values', 'no es uno de los valores permitidos'),
-    "issue.negative_count": ('a count below zero', 'un conteo menor que cero'),
-    "issue.out_of_range": ('a value outside its allowed range', 'un valor fuera de su rango permitido'),
-    "issue.pattern": ('a value does not have the expected form', 'un valor no tiene la forma esperada'),
-    "issue.malformed_row": ('a line of the file cannot be split into its columns', 'una línea del archivo no puede dividirse en sus columnas'),
-    "issue.mixed_encoding": ('the file mixes text encodings', 'el archivo mezcla codificaciones de texto'),
-    "issue.hidden_row": ('a hidden row of the workbook', 'una fila oculta del libro'),
-    "issue.duplicate_key": ('a second row for the same key', 'una segunda fila para la misma clave'),
-    "issue.duplicate_row": ('a row repeated exactly', 'una fila repetida exactamente'),
-    "issue.negative_amount": ('a negative amount', 'un monto negativo'),
-    "issue.executed_above_modified": ('executed above the modified budget', 'devengado por encima del presupuesto modificado'),
-    "issue.shares_not_one": ('the link shares of a rule do not add up to 1', 'las participaciones por eslabón de una regla no suman 1'),
-    "issue.kind_mismatch": ('a measure given as the wrong kind (flow or stock)', 'una medida dada con el tipo equivocado (flujo o saldo)'),
-    "issue.total_row": ('a total or subtotal row, set aside', 'una fila de total o subtotal, apartada'),
-    "issue.total_mismatch": ('a total row does not match the sum of its lines', 'una fila de total no coincide con la suma de sus líneas'),
-    "issue.excluded": ('a row set aside on purpose', 'una fila apartada a propósito'),
-    "issue.missing_context": ('a year without population or GDP', 'un año sin población o PIB'),
-    "issue.no_context": ('no context table for these years', 'no hay tabla de contexto para estos años'),
-    "issue.unmapped_institution": ('an institution no chain-map rule places', 'una institución que ninguna regla del mapa de la cadena asigna'),
-    "issue.currency_mismatch": ('currencies that do not match', 'monedas que no coinciden'),
+    "issue.missing_column": (
+        "a required column is not in the file",
+        "falta una columna requerida en el archivo",
+    ),
+    "issue.duplicate_header": (
+        "two columns carry the same header",
+        "dos columnas tienen el mismo encabezado",
+    ),
+    "issue.missing_value": ("a required cell is empty", "una celda requerida está vacía"),
+    "issue.not_a_number": ("a number cannot be read", "no puede leerse un número"),
+    "issue.not_finite": ("a number is infinite", "un número es infinito"),
+    "issue.not_an_integer": ("a whole number is expected", "se espera un número entero"),
+    "issue.not_a_year": ("the year is not a whole number", "el año no es un número entero"),
+    "issue.implausible_year": ("a year outside 1950–2100", "un año fuera de 1950–2100"),
+    "issue.not_a_scalar": (
+        "a cell holds more than one value",
+        "una celda contiene más de un valor",
+    ),
+    "issue.formula_without_value": (
+        "a formula cell has no saved value",
+        "una celda con fórmula no tiene valor guardado",
+    ),
+    "issue.unknown_country": ("not an ISO 3166 country code", "no es un código de país ISO 3166"),
+    "issue.unknown_currency": (
+        "not an ISO 4217 currency code",
+        "no es un código de moneda ISO 4217",
+    ),
+    "issue.unknown_phase": ("not a known budget phase", "no es una fase presupuestaria conocida"),
+    "issue.unknown_measure": (
+        "not a known caseload measure",
+        "no es una medida de carga de trabajo conocida",
+    ),
+    "issue.unknown_link": ("not a link of the chain", "no es un eslabón de la cadena"),
+    "issue.not_in_enum": ("not one of the allowed values", "no es uno de los valores permitidos"),
+    "issue.negative_count": ("a count below zero", "un conteo menor que cero"),
+    "issue.out_of_range": (
+        "a value outside its allowed range",
+        "un valor fuera de su rango permitido",
+    ),
+    "issue.pattern": (
+        "a value does not have the expected form",
+        "un valor no tiene la forma esperada",
+    ),
+    "issue.malformed_row": (
+        "a line of the file cannot be split into its columns",
+        "una línea del archivo no puede dividirse en sus columnas",
+    ),
+    "issue.mixed_encoding": (
+        "the file mixes text encodings",
+        "el archivo mezcla codificaciones de texto",
+    ),
+    "issue.hidden_row": ("a hidden row of the workbook", "una fila oculta del libro"),
+    "issue.duplicate_key": (
+        "a second row for the same key",
+        "una segunda fila para la misma clave",
+    ),
+    "issue.duplicate_row": ("a row repeated exactly", "una fila repetida exactamente"),
+    "issue.negative_amount": ("a negative amount", "un monto negativo"),
+    "issue.executed_above_modified": (
+        "executed above the modified budget",
+        "devengado por encima del presupuesto modificado",
+    ),
+    "issue.shares_not_one": (
+        "the link shares of a rule do not add up to 1",
+        "las participaciones por eslabón de una regla no suman 1",
+    ),
+    "issue.kind_mismatch": (
+        "a measure given as the wrong kind (flow or stock)",
+        "una medida dada con el tipo equivocado (flujo o saldo)",
+    ),
+    "issue.total_row": (
+        "a total or subtotal row, set aside",
+        "una fila de total o subtotal, apartada",
+    ),
+    "issue.total_mismatch": (
+        "a total row does not match the sum of its lines",
+        "una fila de total no coincide con la suma de sus líneas",
+    ),
+    "issue.excluded": ("a row set aside on purpose", "una fila apartada a propósito"),
+    "issue.missing_context": ("a year without population or GDP", "un año sin población o PIB"),
+    "issue.no_context": (
+        "no context table for these years",
+        "no hay tabla de contexto para estos años",
+    ),
+    "issue.unmapped_institution": (
+        "an institution no chain-map rule places",
+        "una institución que ninguna regla del mapa de la cadena asigna",
+    ),
+    "issue.currency_mismatch": ("currencies that do not match", "monedas que no coinciden"),
     "w.info": ("set aside", "apartado"),
     "col.description": ("What was wrong", "Qué estaba mal"),
-    "annex.quoted": ("The original text of rejected cells is quoted (quote_rejected).", "Se cita el texto original de las celdas rechazadas (quote_rejected)."),
-    "annex.not_quoted": ("The annex names file, row and column of each issue; the original text of rejected cells is not quoted (quote_rejected=True quotes it).", "El anexo indica archivo, fila y columna de cada problema; no se cita el texto original de las celdas rechazadas (quote_rejected=True lo cita)."),
-    "annex.suppressed": ("Caseload counts below {n} are suppressed in every output ({cells} cells).", "Los conteos de carga de trabajo menores que {n} se suprimen en todas las salidas ({cells} celdas)."),
+    "annex.quoted": (
+        "The original text of rejected cells is quoted (quote_rejected).",
+        "Se cita el texto original de las celdas rechazadas (quote_rejected).",
+    ),
+    "annex.not_quoted": (
+        "The annex names file, row and column of each issue; the original text of rejected cells is not quoted (quote_rejected=True quotes it).",
+        "El anexo indica archivo, fila y columna de cada problema; no se cita el texto original de las celdas rechazadas (quote_rejected=True lo cita).",
+    ),
+    "annex.suppressed": (
+        "Caseload counts below {n} are suppressed in every output ({cells} cells).",
+        "Los conteos de carga de trabajo menores que {n} se suprimen en todas las salidas ({cells} celdas).",
+    ),
     # --- units of the indicator registry (word by word) -------------------------------------
     "unit.per 100,000 inhabitants": ("per 100,000 inhabitants", "por 100.000 habitantes"),
     "unit.days": ("days", "días"),
@@ -1096,11 +1286,23 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     ),
     "basis.given": ("as set in the project configuration", "según la configuración del proyecto"),
     "par.base": ("Base year and phase", "Año base y fase"),
-    "par.base_amount": ("Base spending ({currency} million)", "Gasto base (millones de {currency})"),
-    "par.base_gdp": ("GDP of the base year ({currency} million)", "PIB del año base (millones de {currency})"),
+    "par.base_amount": (
+        "Base spending ({currency} million)",
+        "Gasto base (millones de {currency})",
+    ),
+    "par.base_gdp": (
+        "GDP of the base year ({currency} million)",
+        "PIB del año base (millones de {currency})",
+    ),
     "par.inflation": ("Inflation (% a year)", "Inflación (% anual)"),
-    "par.real_wage_growth": ("Real wage growth (% a year)", "Crecimiento real de los salarios (% anual)"),
-    "par.headcount_growth": ("Headcount growth (% a year)", "Crecimiento de la plantilla (% anual)"),
+    "par.real_wage_growth": (
+        "Real wage growth (% a year)",
+        "Crecimiento real de los salarios (% anual)",
+    ),
+    "par.headcount_growth": (
+        "Headcount growth (% a year)",
+        "Crecimiento de la plantilla (% anual)",
+    ),
     "par.gdp_real_growth": ("Real GDP growth (% a year)", "Crecimiento real del PIB (% anual)"),
     "par.capital": ("Capital spending", "Gasto de capital"),
     "par.new_capacity": ("New capacity", "Nueva capacidad"),
@@ -1148,24 +1350,42 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
         "datos presupuestarios armonizados: {n} instituciones; cobertura parcial aceptada en la configuración",
     ),
     "src.harmonised": ("harmonised budget data", "datos presupuestarios armonizados"),
-    "src.harmonised_year": ("harmonised executed spending, {year}", "gasto devengado armonizado, {year}"),
+    "src.harmonised_year": (
+        "harmonised executed spending, {year}",
+        "gasto devengado armonizado, {year}",
+    ),
     "src.context": ("context table (as cited there)", "tabla de contexto (según sus fuentes)"),
     "src.default": ("default: no change", "valor por defecto: sin cambio"),
-    "src.given": ("project configuration (source not stated)", "configuración del proyecto (fuente no indicada)"),
+    "src.given": (
+        "project configuration (source not stated)",
+        "configuración del proyecto (fuente no indicada)",
+    ),
     "src.econ_gfs": ("GFS classes of the budget lines", "clases GFS de las líneas presupuestarias"),
     "src.econ_codes": (
         "two-digit GFS codes in the budget's economic classification; national codes not mapped",
         "códigos GFS de dos dígitos en la clasificación económica; códigos nacionales no convertidos",
     ),
-    "src.victims": ("victims by age: {victims}; earnings: {earnings}", "víctimas por edad: {victims}; ingresos: {earnings}"),
+    "src.victims": (
+        "victims by age: {victims}; earnings: {earnings}",
+        "víctimas por edad: {victims}; ingresos: {earnings}",
+    ),
     "src.gdp_per_capita": (
         "GDP per inhabitant (proxy, not a measured wage)",
         "PIB por habitante (aproximación, no un salario medido)",
     ),
-    "src.caseload_prisoners": ("caseload, persons held in {year}", "carga de trabajo, población privada de libertad en {year}"),
+    "src.caseload_prisoners": (
+        "caseload, persons held in {year}",
+        "carga de trabajo, población privada de libertad en {year}",
+    ),
     "cc.public": ("Public spending: {link}", "Gasto público: {link}"),
-    "cc.victims_lost_income": ("Lost income of homicide victims", "Ingresos perdidos de las víctimas de homicidio"),
-    "cc.prisoners_lost_income": ("Lost income of prisoners", "Ingresos perdidos de la población privada de libertad"),
+    "cc.victims_lost_income": (
+        "Lost income of homicide victims",
+        "Ingresos perdidos de las víctimas de homicidio",
+    ),
+    "cc.prisoners_lost_income": (
+        "Lost income of prisoners",
+        "Ingresos perdidos de la población privada de libertad",
+    ),
     "cc.private_security": ("Private security", "Seguridad privada"),
     "note.projection": (
         "Amounts in current prices of each year. A projection carries the base year's spending "
@@ -1187,7 +1407,7 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     ),
     "note.coverage": (
         "Coverage changes in {years} (columns 'Coverage' and 'Institutions covered'): totals are compared, growth computed and lines drawn only between years with the same institutions; the chart marks each change with a dotted line.",
-        'La cobertura cambia en {years} (columnas «Cobertura» e «Instituciones cubiertas»): los totales se comparan, el crecimiento se calcula y las líneas se trazan solo entre años con las mismas instituciones; el gráfico marca cada cambio con una línea punteada.',
+        "La cobertura cambia en {years} (columnas «Cobertura» e «Instituciones cubiertas»): los totales se comparan, el crecimiento se calcula y las líneas se trazan solo entre años con las mismas instituciones; el gráfico marca cada cambio con una línea punteada.",
     ),
     "rm.hint": (
         "The groups can fill in these templates in the workbook, or in Python with "
@@ -1212,9 +1432,15 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "sub.floors": ("Legal spending floors", "Asignaciones mínimas legales"),
     "sub.by_region": ("Spending and crime by region", "Gasto y delincuencia por región"),
     "sub.dispersion": ("Dispersion across regions", "Dispersión entre regiones"),
-    "tab.personnel": ("Staff, wages and the wage bill by year", "Personal, salarios y masa salarial por año"),
+    "tab.personnel": (
+        "Staff, wages and the wage bill by year",
+        "Personal, salarios y masa salarial por año",
+    ),
     "tab.personnel_category": ("Staff by category", "Personal por categoría"),
-    "tab.funding_shares": ("Funding shares of spending by year", "Participación de las fuentes en el gasto por año"),
+    "tab.funding_shares": (
+        "Funding shares of spending by year",
+        "Participación de las fuentes en el gasto por año",
+    ),
     "tab.funding_split": ("Spending by funding class", "Gasto por clase de financiamiento"),
     "tab.payments": ("Commitment and payment by year", "Compromiso y pago por año"),
     "tab.floors": ("Legal spending floors by year", "Asignaciones mínimas legales por año"),
@@ -1226,8 +1452,14 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
         "Economic composition by national heading, with its GFS class",
         "Composición económica por rubro nacional, con su clase GFS",
     ),
-    "tab.by_region": ("Spending per capita and rates by region, {year}", "Gasto per cápita y tasas por región, {year}"),
-    "tab.regional_dispersion": ("Dispersion across regions by year", "Dispersión entre regiones por año"),
+    "tab.by_region": (
+        "Spending per capita and rates by region, {year}",
+        "Gasto per cápita y tasas por región, {year}",
+    ),
+    "tab.regional_dispersion": (
+        "Dispersion across regions by year",
+        "Dispersión entre regiones por año",
+    ),
     "note.personnel_units": (
         "Average wages in {currency} per staff member and year (the personnel table's wage bill ÷ "
         "headcount); ratios are unitless.",
@@ -1246,17 +1478,30 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
         "El presupuesto {level} no tiene clasificación económica en estos datos: la composición es la de "
         "las fases indicadas, no la del gasto.",
     ),
-    "msg.headcount": ("The sector's institutions had {n} staff in {year}.",
-                      "Las instituciones del sector tenían {n} funcionarios en {year}."),
-    "msg.headcount_rate": ("That is {rate} per 100,000 inhabitants.", "Son {rate} por cada 100.000 habitantes."),
-    "msg.avg_wage_gdp_pc": ("The average wage is {ratio} times GDP per capita.",
-                            "El salario promedio equivale a {ratio} veces el PIB per cápita."),
-    "msg.wage_bill_share": ("The wage bill of the personnel table is {share} of spending.",
-                            "La masa salarial de la tabla de personal es el {share} del gasto."),
-    "msg.police_per_100k_staff": ("In {year} there were {rate} police officers per 100,000 inhabitants.",
-                                  "En {year} había {rate} agentes policiales por cada 100.000 habitantes."),
-    "msg.external_share": ("External loans and grants financed {share} of spending in {year}.",
-                           "Los préstamos y donaciones externos financiaron el {share} del gasto en {year}."),
+    "msg.headcount": (
+        "The sector's institutions had {n} staff in {year}.",
+        "Las instituciones del sector tenían {n} funcionarios en {year}.",
+    ),
+    "msg.headcount_rate": (
+        "That is {rate} per 100,000 inhabitants.",
+        "Son {rate} por cada 100.000 habitantes.",
+    ),
+    "msg.avg_wage_gdp_pc": (
+        "The average wage is {ratio} times GDP per capita.",
+        "El salario promedio equivale a {ratio} veces el PIB per cápita.",
+    ),
+    "msg.wage_bill_share": (
+        "The wage bill of the personnel table is {share} of spending.",
+        "La masa salarial de la tabla de personal es el {share} del gasto.",
+    ),
+    "msg.police_per_100k_staff": (
+        "In {year} there were {rate} police officers per 100,000 inhabitants.",
+        "En {year} había {rate} agentes policiales por cada 100.000 habitantes.",
+    ),
+    "msg.external_share": (
+        "External loans and grants financed {share} of spending in {year}.",
+        "Los préstamos y donaciones externos financiaron el {share} del gasto en {year}.",
+    ),
     "msg.funding_split": (
         "In the {phase} budget of {year}, external loans and grants financed {share} of the total.",
         "En el presupuesto {phase} de {year}, los préstamos y donaciones externos financiaron el {share} del total.",
@@ -1267,19 +1512,33 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
         "El presupuesto {level} no tiene fuente de financiamiento en estos datos: esta es la distribución "
         "del presupuesto votado o propuesto, no la del gasto.",
     ),
-    "msg.payment_rate": ("In {year}, {rate} of accrued spending was paid by the close of the year.",
-                         "En {year} se pagó el {rate} del gasto devengado antes del cierre del ejercicio."),
-    "msg.arrears": ("Accrued but unpaid spending (a proxy of new arrears, PEFA PI-22): {amount} million {currency}.",
-                    "Gasto devengado no pagado (aproximación de nuevos atrasos, PEFA PI-22): {amount} millones de {currency}."),
-    "tab.floor_rules": ("Legal spending floors checked", "Asignaciones mínimas legales verificadas"),
+    "msg.payment_rate": (
+        "In {year}, {rate} of accrued spending was paid by the close of the year.",
+        "En {year} se pagó el {rate} del gasto devengado antes del cierre del ejercicio.",
+    ),
+    "msg.arrears": (
+        "Accrued but unpaid spending (a proxy of new arrears, PEFA PI-22): {amount} million {currency}.",
+        "Gasto devengado no pagado (aproximación de nuevos atrasos, PEFA PI-22): {amount} millones de {currency}.",
+    ),
+    "tab.floor_rules": (
+        "Legal spending floors checked",
+        "Asignaciones mínimas legales verificadas",
+    ),
     "col.base": ("Base (context column)", "Base (columna de contexto)"),
     "col.in_force": ("In force", "Vigencia"),
     "col.basis": ("Legal basis", "Fundamento legal"),
-    "msg.floors": ("Of {n} year(s) checked, the floor was missed in {missed}.",
-                   "De {n} año(s) verificados, la asignación mínima no se cumplió en {missed}."),
-    "na.floors_no_years": ("no year of the data falls in the period the rule was in force",
-                           "ningún año de los datos cae en el período de vigencia de la regla"),
-    "na.floor_base": ("the context has no {base} for {years}", "el contexto no tiene {base} para {years}"),
+    "msg.floors": (
+        "Of {n} year(s) checked, the floor was missed in {missed}.",
+        "De {n} año(s) verificados, la asignación mínima no se cumplió en {missed}.",
+    ),
+    "na.floors_no_years": (
+        "no year of the data falls in the period the rule was in force",
+        "ningún año de los datos cae en el período de vigencia de la regla",
+    ),
+    "na.floor_base": (
+        "the context has no {base} for {years}",
+        "el contexto no tiene {base} para {years}",
+    ),
     "msg.econ_phase": (
         "In the {phase} budget of {year}, compensation of employees takes {wages} and capital "
         "(GFS 31) {capital} of the total.",
@@ -1290,31 +1549,46 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
         "Across {n} regions in {year}, spending per inhabitant ranges from {low_v} ({low}) to {top_v} ({top}).",
         "Entre {n} regiones en {year}, el gasto por habitante va de {low_v} ({low}) a {top_v} ({top}).",
     ),
-    "msg.regional_cv": ("The coefficient of variation across regions is {cv}.",
-                        "El coeficiente de variación entre regiones es {cv}."),
+    "msg.regional_cv": (
+        "The coefficient of variation across regions is {cv}.",
+        "El coeficiente de variación entre regiones es {cv}.",
+    ),
     "msg.spending_crime": (
         "Across regions, spending per capita and recorded crime per 100,000 inhabitants correlate at "
         "r = {r} in {year} (a description, not a cause).",
         "Entre regiones, el gasto per cápita y los delitos registrados por 100.000 habitantes tienen una "
         "correlación de r = {r} en {year} (una descripción, no una causa).",
     ),
-    "fig.regions": ("Spending per capita and recorded crime by region, {year}",
-                    "Gasto per cápita y delitos registrados por región, {year}"),
+    "fig.regions": (
+        "Spending per capita and recorded crime by region, {year}",
+        "Gasto per cápita y delitos registrados por región, {year}",
+    ),
     "fig.regions_alt": (
         "Dot plot: one row per region, ordered by spending per capita ({year}); dashed line = national value",
         "Gráfico de puntos: una fila por región, ordenadas por gasto per cápita ({year}); línea discontinua = valor nacional",
     ),
-    "fig.spending_crime": ("Spending per capita against recorded crime across regions, {year}",
-                           "Gasto per cápita frente a delitos registrados entre regiones, {year}"),
+    "fig.spending_crime": (
+        "Spending per capita against recorded crime across regions, {year}",
+        "Gasto per cápita frente a delitos registrados entre regiones, {year}",
+    ),
     "col.category": ("Category", "Categoría"),
     "col.funding_class": ("Funding class", "Clase de financiamiento"),
-    "col.arrears_m": ("Accrued, unpaid ({currency} million)", "Devengado no pagado (millones de {currency})"),
+    "col.arrears_m": (
+        "Accrued, unpaid ({currency} million)",
+        "Devengado no pagado (millones de {currency})",
+    ),
     "col.rule": ("Rule", "Regla"),
-    "col.allocation_lcu_m": ("Allocation (local currency, million)", "Asignación (moneda local, millones)"),
+    "col.allocation_lcu_m": (
+        "Allocation (local currency, million)",
+        "Asignación (moneda local, millones)",
+    ),
     "col.base_lcu_m": ("Base (local currency, million)", "Base (moneda local, millones)"),
     "col.min_share": ("Floor (%)", "Mínimo (%)"),
     "col.compliant": ("Met", "Cumplida"),
-    "col.shortfall_lcu_m": ("Shortfall (local currency, million)", "Faltante (moneda local, millones)"),
+    "col.shortfall_lcu_m": (
+        "Shortfall (local currency, million)",
+        "Faltante (moneda local, millones)",
+    ),
     "col.econ_name": ("National heading", "Rubro nacional"),
     "col.gfs_class": ("GFS 2014 class", "Clase GFS 2014"),
     "econ.expense_unsettled": ("Expense, GFS class not settled", "Gasto, clase GFS no determinada"),
@@ -1325,23 +1599,38 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
         "personal en funciones y masa salarial por institución y categoría (agentes policiales, jueces, "
         "fiscales, defensores, custodios, personal civil): la tabla de personal",
     ),
-    "need.funding": ("the funding source of each budget line (funding_source)",
-                     "la fuente de financiamiento de cada línea (funding_source)"),
-    "need.payments": ("the committed and paid phases of the budget (compromiso, pagado)",
-                      "las fases comprometida y pagada del presupuesto (compromiso, pagado)"),
-    "need.floors": ("the legal spending floors that apply (rules: in peir.yaml)",
-                    "las asignaciones mínimas legales aplicables (rules: en peir.yaml)"),
-    "need.revenue": ("the base of the legal floors (current revenue by year, context column revenue_current)",
-                     "la base de las asignaciones mínimas (ingresos corrientes por año, columna revenue_current)"),
+    "need.funding": (
+        "the funding source of each budget line (funding_source)",
+        "la fuente de financiamiento de cada línea (funding_source)",
+    ),
+    "need.payments": (
+        "the committed and paid phases of the budget (compromiso, pagado)",
+        "las fases comprometida y pagada del presupuesto (compromiso, pagado)",
+    ),
+    "need.floors": (
+        "the legal spending floors that apply (rules: in peir.yaml)",
+        "las asignaciones mínimas legales aplicables (rules: en peir.yaml)",
+    ),
+    "need.revenue": (
+        "the base of the legal floors (current revenue by year, context column revenue_current)",
+        "la base de las asignaciones mínimas (ingresos corrientes por año, columna revenue_current)",
+    ),
     "need.regions": (
         "budget lines by region and the population of each region (context rows with region)",
         "líneas presupuestarias por región y la población de cada región (filas de contexto con región)",
     ),
-    "from.payroll": ("the payroll system and the institutions' human resources units",
-                     "el sistema de planillas y las unidades de recursos humanos de las instituciones"),
-    "from.treasury": ("the treasury (the execution of payments)", "la tesorería (la ejecución de pagos)"),
-    "from.legal": ("the review team and the ministry of finance's legal office",
-                   "el equipo de la revisión y la unidad jurídica del ministerio de hacienda"),
+    "from.payroll": (
+        "the payroll system and the institutions' human resources units",
+        "el sistema de planillas y las unidades de recursos humanos de las instituciones",
+    ),
+    "from.treasury": (
+        "the treasury (the execution of payments)",
+        "la tesorería (la ejecución de pagos)",
+    ),
+    "from.legal": (
+        "the review team and the ministry of finance's legal office",
+        "el equipo de la revisión y la unidad jurídica del ministerio de hacienda",
+    ),
     # --- words -------------------------------------------------------------------------------
     "w.and": ("and", "y"),
     "w.input": ("input", "insumo"),
@@ -1360,12 +1649,18 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "col.transfer_to": ("Transfer to", "Transferencia a"),
     "col.currency": ("Currency", "Moneda"),
     "col.status": ("Status", "Estado"),
-    "transfer.removed": ("removed: recipient's spending is in the data",
-                         "eliminada: el gasto de la institución receptora está en los datos"),
-    "transfer.kept_absent": ("kept: recipient's spending is not in the data",
-                             "conservada: el gasto de la institución receptora no está en los datos"),
-    "transfer.kept_self": ("kept: transfer to the institution itself",
-                           "conservada: transferencia a la propia institución"),
+    "transfer.removed": (
+        "removed: recipient's spending is in the data",
+        "eliminada: el gasto de la institución receptora está en los datos",
+    ),
+    "transfer.kept_absent": (
+        "kept: recipient's spending is not in the data",
+        "conservada: el gasto de la institución receptora no está en los datos",
+    ),
+    "transfer.kept_self": (
+        "kept: transfer to the institution itself",
+        "conservada: transferencia a la propia institución",
+    ),
 }
 
 
@@ -1449,7 +1744,9 @@ def unit_label(unit: str, lang: str = "en") -> str:
     m = re.search(r"constant (\d{4}) prices", out)
     if m:
         out = out.replace(m.group(0), t("unit.constant {year} prices", lang, year=m.group(1)))
-    keys = sorted((k for k in TEXT if k.startswith("unit.") and "{" not in k), key=len, reverse=True)
+    keys = sorted(
+        (k for k in TEXT if k.startswith("unit.") and "{" not in k), key=len, reverse=True
+    )
     for k in keys:
         en, es = TEXT[k]
         out = re.sub(rf"(?<![\w-]){re.escape(en)}(?![\w-])", es, out)

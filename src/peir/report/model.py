@@ -107,7 +107,7 @@ class Column:
             "num1": "#,##0.0",
             "num2": "#,##0.00",
             "pct": '0.0"%"',
-            "millions": '#,##0.0,,',
+            "millions": "#,##0.0,,",
         }[self.kind]
 
 
@@ -252,8 +252,16 @@ class NumberLog:
         shown = float(value) / scale
         text = fmt_value(shown, unit, self.lang, decimals)
         self.record(
-            value, unit, text, origin=origin, dataset=dataset, indicator=indicator,
-            country=country, year=year, link=link, key=key,
+            value,
+            unit,
+            text,
+            origin=origin,
+            dataset=dataset,
+            indicator=indicator,
+            country=country,
+            year=year,
+            link=link,
+            key=key,
         )
         return text
 
@@ -325,7 +333,9 @@ class NumberLog:
                     cols[ck].format(v, self.lang),
                     origin=origin,
                     dataset=fields.pop("dataset", dataset),
-                    indicator=str(row[fields.pop("indicator_column")]) if "indicator_column" in fields else fields.pop("indicator", ""),
+                    indicator=str(row[fields.pop("indicator_column")])
+                    if "indicator_column" in fields
+                    else fields.pop("indicator", ""),
                     country=str(base.get("country", "")),
                     year=base.get("year"),
                     link=str(base.get("link", "")) if "link" in base else "",

@@ -18,7 +18,14 @@ import pandas as pd
 from peir.report.i18n import t
 from peir.schema import C
 
-__all__ = ["COUNTRY_NAMES", "budget_sources", "caseload_sources", "context_sources", "country_name", "source_label"]
+__all__ = [
+    "COUNTRY_NAMES",
+    "budget_sources",
+    "caseload_sources",
+    "context_sources",
+    "country_name",
+    "source_label",
+]
 
 #: ISO 3166 alpha-3 -> (English, Spanish).
 COUNTRY_NAMES: dict[str, tuple[str, str]] = {
@@ -91,7 +98,9 @@ def _publisher(ref: str) -> str:
     return text[:60].strip(" ,")
 
 
-def _ranked(values: Iterable[str], weights: Iterable[float] | None = None, limit: int = 3) -> list[str]:
+def _ranked(
+    values: Iterable[str], weights: Iterable[float] | None = None, limit: int = 3
+) -> list[str]:
     w = list(weights) if weights is not None else None
     s = pd.Series(w if w is not None else 1.0, index=list(values), dtype=float)
     s = s[[bool(str(k).strip()) for k in s.index]]

@@ -105,7 +105,11 @@ def _institutions(ctx: BriefContext, links: tuple[str, ...]) -> list[str]:
     if s.empty:
         return []
     names = ctx.institution_names()
-    by = s.groupby(s[C.INSTITUTION_CODE].astype(str), observed=True)[C.AMOUNT].sum().sort_values(ascending=False)
+    by = (
+        s.groupby(s[C.INSTITUTION_CODE].astype(str), observed=True)[C.AMOUNT]
+        .sum()
+        .sort_values(ascending=False)
+    )
     return [names.get(str(code), str(code)) for code in by.index[:3]]
 
 
@@ -137,10 +141,12 @@ def request_rows(ctx: BriefContext, link: str | None = None) -> pd.DataFrame:
         need = NEEDS[need_id]
         if link is not None and (not need.in_packs or (need.links and link not in need.links)):
             continue
-        rows.append({
-            "need": need.id,
-            "what": ctx.t(f"need.{need.id}"),
-            "holder": holder_text(ctx, need),
-            "sections": ", ".join(sections),
-        })
+        rows.append(
+            {
+                "need": need.id,
+                "what": ctx.t(f"need.{need.id}"),
+                "holder": holder_text(ctx, need),
+                "sections": ", ".join(sections),
+            }
+        )
     return pd.DataFrame(rows, columns=["need", "what", "holder", "sections"])

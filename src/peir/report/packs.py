@@ -37,14 +37,32 @@ __all__ = ["PACK_FIELDS", "build_packs"]
 
 #: The fields of a pack's results-matrix template that the working group fills in.
 PACK_FIELDS: tuple[str, ...] = (
-    "issue", "action", "responsible", "timeframe", "cost", "funding_source", "budget_line", "target", "target_year",
+    "issue",
+    "action",
+    "responsible",
+    "timeframe",
+    "cost",
+    "funding_source",
+    "budget_line",
+    "target",
+    "target_year",
 )
 
 #: The data need that fills a link's indicators, and the one for its comparable units.
-_INDICATOR_NEED = {"prevention": "prevention_outputs", "patrol": "police", "investigation": "prosecution",
-                   "judicial": "courts", "corrections": "prisons"}
-_UNITS_NEED = {"prevention": "prevention_units", "patrol": "patrol_units", "investigation": "investigation_units",
-               "judicial": "courts_units", "corrections": "corrections_units"}
+_INDICATOR_NEED = {
+    "prevention": "prevention_outputs",
+    "patrol": "police",
+    "investigation": "prosecution",
+    "judicial": "courts",
+    "corrections": "prisons",
+}
+_UNITS_NEED = {
+    "prevention": "prevention_units",
+    "patrol": "patrol_units",
+    "investigation": "investigation_units",
+    "judicial": "courts_units",
+    "corrections": "corrections_units",
+}
 #: Link-level spending indicators (computed per link).
 _LINK_SPENDING = ("exp_link_per_capita", "exp_link_pct_gdp", "exec_rate_link", "exp_per_staff_link")
 
@@ -55,25 +73,57 @@ def build_packs(ctx: BriefContext, subtitle: str = "") -> dict[str, Brief]:
 
 
 def _pack(ctx: BriefContext, lk: Link, subtitle: str) -> Brief:
-    pctx = replace(ctx, log=NumberLog(ctx.lang), messages=[], gaps={k: list(v) for k, v in ctx.gaps.items()},
-                   _n_fig=0, _n_tab=0)
+    pctx = replace(
+        ctx,
+        log=NumberLog(ctx.lang),
+        messages=[],
+        gaps={k: list(v) for k, v in ctx.gaps.items()},
+        _n_fig=0,
+        _n_tab=0,
+    )
     link = lk.value
     sections = [
         section(pctx, "spending", "pk.spending", [(None, lambda c, s: _spending(c, s, link))]),
-        section(pctx, "indicators", "pk.indicators", [(None, lambda c, s: _indicators(c, s, link))]),
+        section(
+            pctx, "indicators", "pk.indicators", [(None, lambda c, s: _indicators(c, s, link))]
+        ),
         section(pctx, "peers", "pk.peers", [(None, lambda c, s: _peers(c, s, link))]),
-        section(pctx, "efficiency", "pk.efficiency", [(None, lambda c, s: _efficiency(c, s, link))]),
+        section(
+            pctx, "efficiency", "pk.efficiency", [(None, lambda c, s: _efficiency(c, s, link))]
+        ),
         section(pctx, "position", "pk.position", [(None, lambda c, s: _position(c, s, link))]),
-        section(pctx, "outlook", "pk.outlook", [(None, lambda c, s: _outlook(c, s, link)),
-                                                ("pk.cost_of_crime", lambda c, s: _cost(c, s, link))]),
+        section(
+            pctx,
+            "outlook",
+            "pk.outlook",
+            [
+                (None, lambda c, s: _outlook(c, s, link)),
+                ("pk.cost_of_crime", lambda c, s: _cost(c, s, link)),
+            ],
+        ),
         section(pctx, "results-matrix", "pk.results", [(None, lambda c, s: _results(c, s, link))]),
     ]
     sections.append(_requests(pctx, link))  # last: it lists the gaps met above
     today = dt.date.today().isoformat()
     base = ctx.h.base_year
-    meta = (t("doc.generated", ctx.lang, version=__version__, date=today, currency=ctx.currency, base_year=base)
-            if base is not None else
-            t("doc.generated_nominal", ctx.lang, version=__version__, date=today, currency=ctx.currency))
+    meta = (
+        t(
+            "doc.generated",
+            ctx.lang,
+            version=__version__,
+            date=today,
+            currency=ctx.currency,
+            base_year=base,
+        )
+        if base is not None
+        else t(
+            "doc.generated_nominal",
+            ctx.lang,
+            version=__version__,
+            date=today,
+            currency=ctx.currency,
+        )
+    )
     return Brief(
         title=t("pk.title", ctx.lang, link=lk.label(ctx.lang)),
         subtitle=subtitle or t("doc.subtitle", ctx.lang, name=ctx.country_label()),
@@ -98,34 +148,80 @@ def _spending(ctx: BriefContext, sec: Section, link: str) -> None:
     whole = spending_coverage(ctx.h, ctx.country).shares
     share = ctx.series("exp_link_share", link=link)
     real = ctx.series("exp_link_real", link=link)
-    frame = rows[[C.COUNTRY, C.YEAR, C.LINK, C.VALUE]].rename(columns={C.VALUE: "exp_link"}).sort_values(C.YEAR)
+    frame = (
+        rows[[C.COUNTRY, C.YEAR, C.LINK, C.VALUE]]
+        .rename(columns={C.VALUE: "exp_link"})
+        .sort_values(C.YEAR)
+    )
     frame["exp_link_real"] = [real.get(y, np.nan) for y in frame[C.YEAR]]
-    frame["exp_link_share"] = [share.get(y, np.nan) if int(y) in whole else np.nan for y in frame[C.YEAR]]
-    tb = ctx.table("link_spending", ctx.t("pk.tab_spending", link=link_label(link, ctx.lang)), frame, [
-        Column(C.YEAR, ctx.t("col.year"), "year"),
-        Column("exp_link", ctx.t("col.amount_m", currency=ctx.currency), "millions"),
-        Column("exp_link_real", ctx.t("col.amount_real_m", currency=ctx.currency, base_year=ctx.base_year or "–"),
-               "millions"),
-        Column("exp_link_share", ctx.t("col.share"), "num1"),
-    ], note=_spending_note(ctx, link, [int(y) for y in frame[C.YEAR] if int(y) not in whole]))
-    ctx.log.record_table(tb, origin="compute", row_keys=[C.COUNTRY, C.YEAR, C.LINK], value_columns={
-        "exp_link": {"indicator": "exp_link"}, "exp_link_real": {"indicator": "exp_link_real"},
-        "exp_link_share": {"indicator": "exp_link_share", "unit": "%"}})
+    frame["exp_link_share"] = [
+        share.get(y, np.nan) if int(y) in whole else np.nan for y in frame[C.YEAR]
+    ]
+    tb = ctx.table(
+        "link_spending",
+        ctx.t("pk.tab_spending", link=link_label(link, ctx.lang)),
+        frame,
+        [
+            Column(C.YEAR, ctx.t("col.year"), "year"),
+            Column("exp_link", ctx.t("col.amount_m", currency=ctx.currency), "millions"),
+            Column(
+                "exp_link_real",
+                ctx.t("col.amount_real_m", currency=ctx.currency, base_year=ctx.base_year or "–"),
+                "millions",
+            ),
+            Column("exp_link_share", ctx.t("col.share"), "num1"),
+        ],
+        note=_spending_note(ctx, link, [int(y) for y in frame[C.YEAR] if int(y) not in whole]),
+    )
+    ctx.log.record_table(
+        tb,
+        origin="compute",
+        row_keys=[C.COUNTRY, C.YEAR, C.LINK],
+        value_columns={
+            "exp_link": {"indicator": "exp_link"},
+            "exp_link_real": {"indicator": "exp_link_real"},
+            "exp_link_share": {"indicator": "exp_link_share", "unit": "%"},
+        },
+    )
     sec.blocks.append(tb)
     s = ctx.h.spending
     s = s[(s[C.COUNTRY] == ctx.country) & (s[C.LINK].astype(str) == link)]
     year = int(frame[C.YEAR].max())
-    s = s[(s[C.YEAR] == year) & (s[C.PHASE].astype(str) == spending_coverage(ctx.h, ctx.country).phase.get(year, ""))]
+    s = s[
+        (s[C.YEAR] == year)
+        & (s[C.PHASE].astype(str) == spending_coverage(ctx.h, ctx.country).phase.get(year, ""))
+    ]
     if not s.empty:
         names = ctx.institution_names()
-        by = s.groupby(s[C.INSTITUTION_CODE].astype(str), observed=True)[C.AMOUNT].sum().sort_values(ascending=False)
-        inst = pd.DataFrame({"institution": [names.get(k, k) for k in by.index], "amount": by.to_numpy(),
-                             C.YEAR: year, C.COUNTRY: ctx.country, "code": by.index})
-        tb2 = ctx.table("link_institutions", ctx.t("pk.tab_institutions", year=year), inst, [
-            Column("institution", ctx.t("col.institution")),
-            Column("amount", ctx.t("col.amount_m", currency=ctx.currency), "millions")])
-        ctx.log.record_table(tb2, origin="aggregate", row_keys=[C.COUNTRY, C.YEAR, "code"],
-                             value_columns={"amount": {"indicator": "link_institution_amount"}})
+        by = (
+            s.groupby(s[C.INSTITUTION_CODE].astype(str), observed=True)[C.AMOUNT]
+            .sum()
+            .sort_values(ascending=False)
+        )
+        inst = pd.DataFrame(
+            {
+                "institution": [names.get(k, k) for k in by.index],
+                "amount": by.to_numpy(),
+                C.YEAR: year,
+                C.COUNTRY: ctx.country,
+                "code": by.index,
+            }
+        )
+        tb2 = ctx.table(
+            "link_institutions",
+            ctx.t("pk.tab_institutions", year=year),
+            inst,
+            [
+                Column("institution", ctx.t("col.institution")),
+                Column("amount", ctx.t("col.amount_m", currency=ctx.currency), "millions"),
+            ],
+        )
+        ctx.log.record_table(
+            tb2,
+            origin="aggregate",
+            row_keys=[C.COUNTRY, C.YEAR, "code"],
+            value_columns={"amount": {"indicator": "link_institution_amount"}},
+        )
         sec.blocks.append(tb2)
 
 
@@ -138,10 +234,17 @@ def _spending_note(ctx: BriefContext, link: str, partial: list[int]) -> str:
     lf = spending_coverage(ctx.h, ctx.country).links_from
     before = [y for y in partial if lf is not None and y < lf]
     if before and lf is not None and max(int(y) for y in ctx.h.spending[C.YEAR]) >= lf:
-        return ctx.t("pk.note_links_from", year=lf, link=link_label(link, ctx.lang),
-                     years=f"{before[0]}–{before[-1]}" if len(before) > 1 else str(before[0]))
+        return ctx.t(
+            "pk.note_links_from",
+            year=lf,
+            link=link_label(link, ctx.lang),
+            years=f"{before[0]}–{before[-1]}" if len(before) > 1 else str(before[0]),
+        )
     if before:
-        return ctx.t("note.links_unsplit", years=f"{before[0]}–{before[-1]}" if len(before) > 1 else str(before[0]))
+        return ctx.t(
+            "note.links_unsplit",
+            years=f"{before[0]}–{before[-1]}" if len(before) > 1 else str(before[0]),
+        )
     return ctx.t("note.partial_shares", years=", ".join(map(str, partial)))
 
 
@@ -164,20 +267,42 @@ def _indicators(ctx: BriefContext, sec: Section, link: str) -> None:
         s = s[np.isfinite(s.to_numpy(dtype=float))]
         if s.empty:
             continue
-        rows.append({"indicator": ind, "name": ctx.name(ind), C.COUNTRY: ctx.country,
-                     C.LINK: link if ind in _LINK_SPENDING else "", C.YEAR: int(s.index[-1]),
-                     "value": float(s.iloc[-1]), "unit": ctx.unit_text(ctx.unit(ind)),
-                     "years": f"{int(s.index[0])}–{int(s.index[-1])}" if len(s) > 1 else str(int(s.index[0]))})
+        rows.append(
+            {
+                "indicator": ind,
+                "name": ctx.name(ind),
+                C.COUNTRY: ctx.country,
+                C.LINK: link if ind in _LINK_SPENDING else "",
+                C.YEAR: int(s.index[-1]),
+                "value": float(s.iloc[-1]),
+                "unit": ctx.unit_text(ctx.unit(ind)),
+                "years": f"{int(s.index[0])}–{int(s.index[-1])}"
+                if len(s) > 1
+                else str(int(s.index[0])),
+            }
+        )
     if not [r for r in rows if r["indicator"] not in _LINK_SPENDING]:
         ctx.record_gap(_INDICATOR_NEED[link], sec.heading)
         if not rows:
             raise DataGap(_INDICATOR_NEED[link])
-    tb = ctx.table("link_indicators", ctx.t("pk.tab_indicators"), pd.DataFrame(rows), [
-        Column("name", ctx.t("col.indicator")), Column(C.YEAR, ctx.t("col.year"), "year"),
-        Column("value", ctx.t("col.value"), "num2"), Column("unit", ctx.t("col.unit")),
-        Column("years", ctx.t("col.years"))])
-    ctx.log.record_table(tb, origin="compute", row_keys=[C.COUNTRY, C.YEAR, C.LINK],
-                         value_columns={"value": {"indicator_column": "indicator"}})
+    tb = ctx.table(
+        "link_indicators",
+        ctx.t("pk.tab_indicators"),
+        pd.DataFrame(rows),
+        [
+            Column("name", ctx.t("col.indicator")),
+            Column(C.YEAR, ctx.t("col.year"), "year"),
+            Column("value", ctx.t("col.value"), "num2"),
+            Column("unit", ctx.t("col.unit")),
+            Column("years", ctx.t("col.years")),
+        ],
+    )
+    ctx.log.record_table(
+        tb,
+        origin="compute",
+        row_keys=[C.COUNTRY, C.YEAR, C.LINK],
+        value_columns={"value": {"indicator_column": "indicator"}},
+    )
     sec.blocks.append(tb)
 
 
@@ -189,7 +314,9 @@ def _peers(ctx: BriefContext, sec: Section, link: str) -> None:
     if inst:  # one institution (BOOST's judiciary): named as such, never as the link
         sec.note(ctx.t("pk.peers_institution", name=inst, link=link_label(link, ctx.lang)))
     for ind in _link_indicator_ids(ctx, link):
-        rows = ctx.rows(ind, peers=True, link=link if ind in _LINK_SPENDING else None).dropna(subset=[C.VALUE])
+        rows = ctx.rows(ind, peers=True, link=link if ind in _LINK_SPENDING else None).dropna(
+            subset=[C.VALUE]
+        )
         if rows.empty or rows[C.COUNTRY].nunique() < 2:
             continue
         counts = rows.groupby(C.YEAR)[C.COUNTRY].nunique()
@@ -202,11 +329,22 @@ def _peers(ctx: BriefContext, sec: Section, link: str) -> None:
         if inst and ind in _LINK_SPENDING:
             what = " ".join(ctx.name(ind).replace(ctx.t("w.by_link_suffix"), "").split())
             title = f"{inst}: {what} ({year})"
-        tb = ctx.table(f"peers_{ind}", title, frame, [
-            Column("country_label", ctx.t("col.country")),
-            Column(C.VALUE, ctx.unit_text(ctx.unit(ind)) or ctx.t("col.value"), "num2")])
-        ctx.log.record_table(tb, origin="compute", dataset="peers", row_keys=[C.COUNTRY, C.YEAR, C.LINK],
-                             value_columns={C.VALUE: {"indicator": ind}})
+        tb = ctx.table(
+            f"peers_{ind}",
+            title,
+            frame,
+            [
+                Column("country_label", ctx.t("col.country")),
+                Column(C.VALUE, ctx.unit_text(ctx.unit(ind)) or ctx.t("col.value"), "num2"),
+            ],
+        )
+        ctx.log.record_table(
+            tb,
+            origin="compute",
+            dataset="peers",
+            row_keys=[C.COUNTRY, C.YEAR, C.LINK],
+            value_columns={C.VALUE: {"indicator": ind}},
+        )
         sec.blocks.append(tb)
         done += 1
         if done >= 4:
@@ -219,14 +357,35 @@ def _efficiency(ctx: BriefContext, sec: Section, link: str) -> None:
     if link != "judicial" or ctx.dea_scores is None:
         raise DataGap(_UNITS_NEED[link])
     scores = ctx.dea_scores
-    frame = scores.rename("efficiency").rename_axis("unit").reset_index().sort_values("efficiency", ascending=False)
+    frame = (
+        scores.rename("efficiency")
+        .rename_axis("unit")
+        .reset_index()
+        .sort_values("efficiency", ascending=False)
+    )
     frame[C.COUNTRY] = ctx.country
-    sec.p(ctx.t("pk.dea", n=ctx.count(len(scores), "dea units"),
-                n_eff=ctx.count(int((scores >= 1 - 1e-6).sum()), "dea units on the frontier")))
-    tb = ctx.table("dea", ctx.t("tab.dea"), frame, [Column("unit", ctx.t("col.unit_dmu")),
-                                                    Column("efficiency", ctx.t("col.efficiency"), "num2")])
-    ctx.log.record_table(tb, origin="dea", row_keys=[C.COUNTRY, "unit"],
-                         value_columns={"efficiency": {"indicator": "efficiency"}})
+    sec.p(
+        ctx.t(
+            "pk.dea",
+            n=ctx.count(len(scores), "dea units"),
+            n_eff=ctx.count(int((scores >= 1 - 1e-6).sum()), "dea units on the frontier"),
+        )
+    )
+    tb = ctx.table(
+        "dea",
+        ctx.t("tab.dea"),
+        frame,
+        [
+            Column("unit", ctx.t("col.unit_dmu")),
+            Column("efficiency", ctx.t("col.efficiency"), "num2"),
+        ],
+    )
+    ctx.log.record_table(
+        tb,
+        origin="dea",
+        row_keys=[C.COUNTRY, "unit"],
+        value_columns={"efficiency": {"indicator": "efficiency"}},
+    )
     sec.blocks.append(tb)
 
 
@@ -241,11 +400,25 @@ def _position(ctx: BriefContext, sec: Section, link: str) -> None:
     if link == "prevention" or not np.isfinite(float(row["utilisation"])):
         sec.p(ctx.t("pk.position_none", link=link_label(link, ctx.lang)))
     else:
-        sec.p(ctx.t("pk.position_text", link=link_label(link, ctx.lang), year=year,
-                    util=ctx.log.fmt(100 * float(row["utilisation"]), "%", origin="chain_model",
-                                     indicator="utilisation_pct", country=ctx.country, year=year, link=link),
-                    rank=ctx.count(i + 1, "bottleneck rank"), n=ctx.count(len(ranked), "links in the model"),
-                    binding=ctx.t("pk.binding") if bool(row["binding"]) else ctx.t("pk.not_binding")))
+        sec.p(
+            ctx.t(
+                "pk.position_text",
+                link=link_label(link, ctx.lang),
+                year=year,
+                util=ctx.log.fmt(
+                    100 * float(row["utilisation"]),
+                    "%",
+                    origin="chain_model",
+                    indicator="utilisation_pct",
+                    country=ctx.country,
+                    year=year,
+                    link=link,
+                ),
+                rank=ctx.count(i + 1, "bottleneck rank"),
+                n=ctx.count(len(ranked), "links in the model"),
+                binding=ctx.t("pk.binding") if bool(row["binding"]) else ctx.t("pk.not_binding"),
+            )
+        )
     sec.blocks.append(bottleneck_table(ctx, "position", ranked, year))
 
 
@@ -256,28 +429,75 @@ def _outlook(ctx: BriefContext, sec: Section, link: str) -> None:
         raise DataGap("projection")
     cover = spending_coverage(ctx.h, ctx.country)
     wide, real = p.by_link(), p.by_link(real=True)
-    if link not in wide.columns or (cover.links_from is not None and p.base_year < cover.links_from):
+    if link not in wide.columns or (
+        cover.links_from is not None and p.base_year < cover.links_from
+    ):
         raise DataGap("link_split")  # the base year's spending is not split onto this link
     years = [int(y) for y in wide.index]
-    frame = pd.DataFrame({C.YEAR: years, C.COUNTRY: ctx.country, C.LINK: link,
-                          "amount": wide[link].to_numpy(dtype=float),
-                          "amount_real": real[link].reindex(wide.index).to_numpy(dtype=float)})
+    frame = pd.DataFrame(
+        {
+            C.YEAR: years,
+            C.COUNTRY: ctx.country,
+            C.LINK: link,
+            "amount": wide[link].to_numpy(dtype=float),
+            "amount_real": real[link].reindex(wide.index).to_numpy(dtype=float),
+        }
+    )
     b, end = years[0], years[-1]
-    sec.p(ctx.t("pk.outlook_text", link=link_label(link, ctx.lang), base_year=b, end_year=end,
-                amount=ctx.log.fmt(float(frame["amount"].iloc[0]), ctx.currency, origin="outlook",
-                                   indicator="projection_link", country=ctx.country, year=b, link=link,
-                                   decimals=1, scale=1e6),
-                amount_end=ctx.log.fmt(float(frame["amount"].iloc[-1]), ctx.currency, origin="outlook",
-                                       indicator="projection_link", country=ctx.country, year=end, link=link,
-                                       decimals=1, scale=1e6),
-                currency=ctx.currency))
-    tb = ctx.table("link_projection", ctx.t("pk.tab_outlook", link=link_label(link, ctx.lang)), frame, [
-        Column(C.YEAR, ctx.t("col.year"), "year"),
-        Column("amount", ctx.t("col.amount_m", currency=ctx.currency), "millions"),
-        Column("amount_real", ctx.t("col.amount_real_m", currency=ctx.currency, base_year=b), "millions")])
-    ctx.log.record_table(tb, origin="outlook", row_keys=[C.COUNTRY, C.YEAR, C.LINK], value_columns={
-        "amount": {"indicator": "projection_link", "unit": ctx.currency},
-        "amount_real": {"indicator": "projection_link_real", "unit": ctx.currency}})
+    sec.p(
+        ctx.t(
+            "pk.outlook_text",
+            link=link_label(link, ctx.lang),
+            base_year=b,
+            end_year=end,
+            amount=ctx.log.fmt(
+                float(frame["amount"].iloc[0]),
+                ctx.currency,
+                origin="outlook",
+                indicator="projection_link",
+                country=ctx.country,
+                year=b,
+                link=link,
+                decimals=1,
+                scale=1e6,
+            ),
+            amount_end=ctx.log.fmt(
+                float(frame["amount"].iloc[-1]),
+                ctx.currency,
+                origin="outlook",
+                indicator="projection_link",
+                country=ctx.country,
+                year=end,
+                link=link,
+                decimals=1,
+                scale=1e6,
+            ),
+            currency=ctx.currency,
+        )
+    )
+    tb = ctx.table(
+        "link_projection",
+        ctx.t("pk.tab_outlook", link=link_label(link, ctx.lang)),
+        frame,
+        [
+            Column(C.YEAR, ctx.t("col.year"), "year"),
+            Column("amount", ctx.t("col.amount_m", currency=ctx.currency), "millions"),
+            Column(
+                "amount_real",
+                ctx.t("col.amount_real_m", currency=ctx.currency, base_year=b),
+                "millions",
+            ),
+        ],
+    )
+    ctx.log.record_table(
+        tb,
+        origin="outlook",
+        row_keys=[C.COUNTRY, C.YEAR, C.LINK],
+        value_columns={
+            "amount": {"indicator": "projection_link", "unit": ctx.currency},
+            "amount_real": {"indicator": "projection_link_real", "unit": ctx.currency},
+        },
+    )
     sec.blocks.append(tb)
     sec.note(ctx.t("pk.outlook_note"))
 
@@ -293,19 +513,54 @@ def _cost(ctx: BriefContext, sec: Section, link: str) -> None:
     if row.empty or (cover.links_from is not None and int(c.year) < cover.links_from):
         raise DataGap("link_split")  # the year's spending is not split onto this link
     r = row.iloc[0]
-    frame = pd.DataFrame([{C.COUNTRY: ctx.country, C.YEAR: int(c.year), C.LINK: link,
-                           "value": float(r["value"]), "pct_gdp": float(r["pct_gdp"]),
-                           "source": str(r.get("source", ""))}])
-    sec.p(ctx.t("pk.cost_text", link=link_label(link, ctx.lang), year=int(c.year),
-                pct=ctx.log.fmt(float(r["pct_gdp"]), "%", origin="cost_of_crime", indicator=f"public_{link}",
-                                country=ctx.country, year=int(c.year), link=link, decimals=2)))
-    tb = ctx.table("link_cost_of_crime", ctx.t("pk.tab_cost", link=link_label(link, ctx.lang), year=int(c.year)),
-                   frame, [Column("value", ctx.t("col.amount_m", currency=ctx.currency), "millions"),
-                           Column("pct_gdp", ctx.t("col.pct_gdp"), "num2"),
-                           Column("source", ctx.t("col.source"))])
-    ctx.log.record_table(tb, origin="cost_of_crime", row_keys=[C.COUNTRY, C.YEAR, C.LINK], value_columns={
-        "value": {"indicator": f"public_{link}", "unit": ctx.currency},
-        "pct_gdp": {"indicator": f"public_{link}_pct_gdp", "unit": "%"}})
+    frame = pd.DataFrame(
+        [
+            {
+                C.COUNTRY: ctx.country,
+                C.YEAR: int(c.year),
+                C.LINK: link,
+                "value": float(r["value"]),
+                "pct_gdp": float(r["pct_gdp"]),
+                "source": str(r.get("source", "")),
+            }
+        ]
+    )
+    sec.p(
+        ctx.t(
+            "pk.cost_text",
+            link=link_label(link, ctx.lang),
+            year=int(c.year),
+            pct=ctx.log.fmt(
+                float(r["pct_gdp"]),
+                "%",
+                origin="cost_of_crime",
+                indicator=f"public_{link}",
+                country=ctx.country,
+                year=int(c.year),
+                link=link,
+                decimals=2,
+            ),
+        )
+    )
+    tb = ctx.table(
+        "link_cost_of_crime",
+        ctx.t("pk.tab_cost", link=link_label(link, ctx.lang), year=int(c.year)),
+        frame,
+        [
+            Column("value", ctx.t("col.amount_m", currency=ctx.currency), "millions"),
+            Column("pct_gdp", ctx.t("col.pct_gdp"), "num2"),
+            Column("source", ctx.t("col.source")),
+        ],
+    )
+    ctx.log.record_table(
+        tb,
+        origin="cost_of_crime",
+        row_keys=[C.COUNTRY, C.YEAR, C.LINK],
+        value_columns={
+            "value": {"indicator": f"public_{link}", "unit": ctx.currency},
+            "pct_gdp": {"indicator": f"public_{link}_pct_gdp", "unit": "%"},
+        },
+    )
     sec.blocks.append(tb)
 
 
@@ -318,18 +573,33 @@ def _results(ctx: BriefContext, sec: Section, link: str) -> None:
     frame = pd.DataFrame(rows)
     for col in PACK_FIELDS:
         frame[col] = ctx.t("rm.fill")
-    tb = ctx.table("results_matrix", ctx.t("tab.results", link=link_label(link, ctx.lang)), frame, [
-        Column("issue", ctx.t("col.issue")), Column("action", ctx.t("col.action")),
-        Column("name", ctx.t("col.indicator")), Column("baseline", ctx.t("col.baseline"), "num1"),
-        Column("unit", ctx.t("col.unit")), Column(C.YEAR, ctx.t("col.baseline_year"), "year"),
-        Column("target", ctx.t("col.target")), Column("target_year", ctx.t("col.target_year")),
-        Column("timeframe", ctx.t("col.timeframe")), Column("cost", ctx.t("col.cost")),
-        Column("funding_source", ctx.t("col.funding_source")),
-        Column("responsible", ctx.t("col.responsible_institution")),
-        Column("budget_line", ctx.t("col.budget_line"))])
+    tb = ctx.table(
+        "results_matrix",
+        ctx.t("tab.results", link=link_label(link, ctx.lang)),
+        frame,
+        [
+            Column("issue", ctx.t("col.issue")),
+            Column("action", ctx.t("col.action")),
+            Column("name", ctx.t("col.indicator")),
+            Column("baseline", ctx.t("col.baseline"), "num1"),
+            Column("unit", ctx.t("col.unit")),
+            Column(C.YEAR, ctx.t("col.baseline_year"), "year"),
+            Column("target", ctx.t("col.target")),
+            Column("target_year", ctx.t("col.target_year")),
+            Column("timeframe", ctx.t("col.timeframe")),
+            Column("cost", ctx.t("col.cost")),
+            Column("funding_source", ctx.t("col.funding_source")),
+            Column("responsible", ctx.t("col.responsible_institution")),
+            Column("budget_line", ctx.t("col.budget_line")),
+        ],
+    )
     if frame["indicator"].astype(str).str.len().gt(0).any():
-        ctx.log.record_table(tb, origin="compute", row_keys=[C.COUNTRY, C.YEAR, C.LINK],
-                             value_columns={"baseline": {"indicator_column": "indicator"}})
+        ctx.log.record_table(
+            tb,
+            origin="compute",
+            row_keys=[C.COUNTRY, C.YEAR, C.LINK],
+            value_columns={"baseline": {"indicator_column": "indicator"}},
+        )
     sec.blocks.append(tb)
 
 
@@ -337,15 +607,36 @@ def _requests(ctx: BriefContext, link: str) -> Section:
     sec = Section("data-requests", ctx.t("pk.requests"))
     ctx.log.section = sec.id
     req = request_rows(ctx, link)
-    rows = [{"what": r.what, "holder": r.holder, "why": ctx.t("annex.request_missing_in", sections=r.sections)}
-            for r in req.itertuples(index=False)]
-    rows += [{"what": str(r.get("need", "")), "holder": str(r.get("from", "")), "why": str(r.get("why", ""))}
-             for r in ctx.requests]  # the dataset's own list (need, from, why), after the registry's
+    rows = [
+        {
+            "what": r.what,
+            "holder": r.holder,
+            "why": ctx.t("annex.request_missing_in", sections=r.sections),
+        }
+        for r in req.itertuples(index=False)
+    ]
+    rows += [
+        {
+            "what": str(r.get("need", "")),
+            "holder": str(r.get("from", "")),
+            "why": str(r.get("why", "")),
+        }
+        for r in ctx.requests
+    ]  # the dataset's own list (need, from, why), after the registry's
     if not rows:
         sec.p(ctx.t("pk.no_requests"))
         return sec
     sec.p(ctx.t("pk.requests_intro"))
-    sec.blocks.append(ctx.table("data_requests", ctx.t("pk.requests"), pd.DataFrame(rows), [
-        Column("what", ctx.t("col.what")), Column("holder", ctx.t("col.holder")),
-        Column("why", ctx.t("col.why"))]))
+    sec.blocks.append(
+        ctx.table(
+            "data_requests",
+            ctx.t("pk.requests"),
+            pd.DataFrame(rows),
+            [
+                Column("what", ctx.t("col.what")),
+                Column("holder", ctx.t("col.holder")),
+                Column("why", ctx.t("col.why")),
+            ],
+        )
+    )
     return sec

@@ -70,13 +70,25 @@ def _section_html(sec: Section, lang: str, n: int) -> str:
     i = 0
     while i < len(blocks):
         b = blocks[i]
-        if sec.id == "key-messages" and isinstance(b, Paragraph) and b.kind == "p" and i + 1 < len(blocks) and isinstance(blocks[i + 1], FigureBlock):
+        if (
+            sec.id == "key-messages"
+            and isinstance(b, Paragraph)
+            and b.kind == "p"
+            and i + 1 < len(blocks)
+            and isinstance(blocks[i + 1], FigureBlock)
+        ):
             # key messages: message + figure cards in a grid
             items = []
-            while i + 1 < len(blocks) and isinstance(blocks[i], Paragraph) and isinstance(blocks[i + 1], FigureBlock):
+            while (
+                i + 1 < len(blocks)
+                and isinstance(blocks[i], Paragraph)
+                and isinstance(blocks[i + 1], FigureBlock)
+            ):
                 p, f = blocks[i], blocks[i + 1]
                 assert isinstance(p, Paragraph) and isinstance(f, FigureBlock)
-                items.append(f"<li><p>{_esc(str(p.text))}</p>{_figure_html(f, lang, alt=str(p.text))}</li>")
+                items.append(
+                    f"<li><p>{_esc(str(p.text))}</p>{_figure_html(f, lang, alt=str(p.text))}</li>"
+                )
                 i += 2
             parts.append(f'<ol class="messages">{"".join(items)}</ol>')
             continue
@@ -129,7 +141,9 @@ def _table_md(tb: TableBlock, lang: str) -> str:
     lines.append("| " + " | ".join(md_text(c.label) for c in tb.columns) + " |")
     lines.append("|" + "|".join("---:" if c.kind in _NUMERIC else "---" for c in tb.columns) + "|")
     for _, r in frame.iterrows():
-        lines.append("| " + " | ".join(md_text(c.format(r.get(c.key), lang)) for c in tb.columns) + " |")
+        lines.append(
+            "| " + " | ".join(md_text(c.format(r.get(c.key), lang)) for c in tb.columns) + " |"
+        )
     note = ""
     if tb.max_rows is not None and len(tb.frame) > tb.max_rows:
         note += t("annex.truncated", lang, n=tb.max_rows, total=len(tb.frame)) + " "

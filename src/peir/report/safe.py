@@ -40,8 +40,10 @@ def csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     for col in out.columns:
         s = out[col]
-        if pd.api.types.is_object_dtype(s) or pd.api.types.is_string_dtype(s) or isinstance(
-            s.dtype, pd.CategoricalDtype
+        if (
+            pd.api.types.is_object_dtype(s)
+            or pd.api.types.is_string_dtype(s)
+            or isinstance(s.dtype, pd.CategoricalDtype)
         ):
             out[col] = [csv_text(v) if isinstance(v, str) else v for v in s.astype(object)]
     if isinstance(out.columns, pd.Index):

@@ -27,9 +27,17 @@ __all__ = ["workbook_bytes", "write_workbook"]
 
 #: Header key of each column of the numbers sheet.
 _NUMBER_HEADERS: dict[str, str] = {
-    "section": "col.section", "origin": "col.origin", "dataset": "col.dataset", "indicator": "col.indicator_id",
-    "country": "col.country", "year": "col.year", "link": "col.link", "key": "col.key", "value": "col.value",
-    "unit": "col.unit", "text": "col.text",
+    "section": "col.section",
+    "origin": "col.origin",
+    "dataset": "col.dataset",
+    "indicator": "col.indicator_id",
+    "country": "col.country",
+    "year": "col.year",
+    "link": "col.link",
+    "key": "col.key",
+    "value": "col.value",
+    "unit": "col.unit",
+    "text": "col.text",
 }
 
 _HEADER_FILL = PatternFill("solid", fgColor="DCE6F0")
@@ -75,7 +83,9 @@ def _put(ws: Any, row: int, column: int, value: Any) -> Any:
     return cell
 
 
-def _write_table(ws: Any, title: str, frame: pd.DataFrame, columns: list[Column], note: str = "") -> None:
+def _write_table(
+    ws: Any, title: str, frame: pd.DataFrame, columns: list[Column], note: str = ""
+) -> None:
     _put(ws, 1, 1, title).font = _TITLE_FONT
     hdr = 3
     for j, c in enumerate(columns, start=1):
@@ -90,7 +100,11 @@ def _write_table(ws: Any, title: str, frame: pd.DataFrame, columns: list[Column]
             if c.kind != "text":
                 cell.number_format = c.excel_format
     for j, c in enumerate(columns, start=1):
-        values = [len(c.label)] + [len(c.format(v, "en")) for v in frame[c.key].head(200)] if c.key in frame else [len(c.label)]
+        values = (
+            [len(c.label)] + [len(c.format(v, "en")) for v in frame[c.key].head(200)]
+            if c.key in frame
+            else [len(c.label)]
+        )
         ws.column_dimensions[get_column_letter(j)].width = min(60, max(9, max(values) + 2))
     ws.freeze_panes = ws.cell(row=hdr + 1, column=1)
     if note:
@@ -126,7 +140,9 @@ def workbook_bytes(brief: Brief) -> bytes:
     _put(toc, 2, 1, brief.subtitle)
     _put(toc, 3, 1, brief.meta_line)
     hdr = 5
-    for j, label in enumerate((t("doc.table", lang, n="").strip(), t("col.section", lang), t("col.item", lang)), start=1):
+    for j, label in enumerate(
+        (t("doc.table", lang, n="").strip(), t("col.section", lang), t("col.item", lang)), start=1
+    ):
         c = _put(toc, hdr, j, label)
         c.fill, c.font = _HEADER_FILL, _HEADER_FONT
     row = hdr + 1
@@ -135,7 +151,9 @@ def workbook_bytes(brief: Brief) -> bytes:
     for tb in tables:
         name = _sheet_name(f"{tb.number} {tb.title}", used)
         ws = wb.create_sheet(name)
-        _write_table(ws, f"{t('doc.table', lang, n=tb.number)}. {tb.title}", tb.frame, tb.columns, tb.note)
+        _write_table(
+            ws, f"{t('doc.table', lang, n=tb.number)}. {tb.title}", tb.frame, tb.columns, tb.note
+        )
         _put(toc, row, 1, tb.number)
         link = _put(toc, row, 3, tb.title)
         link.hyperlink = f"#'{name}'!A1"
@@ -147,12 +165,19 @@ def workbook_bytes(brief: Brief) -> bytes:
     toc.column_dimensions["C"].width = 60
     # the record of every number printed
     ws = wb.create_sheet(_sheet_name(t("tab.numbers", lang), used))
-    cols = [Column(c, t(_NUMBER_HEADERS[c], lang), "year" if c == "year" else "text") for c in NUMBER_COLUMNS]
+    cols = [
+        Column(c, t(_NUMBER_HEADERS[c], lang), "year" if c == "year" else "text")
+        for c in NUMBER_COLUMNS
+    ]
     frame = brief.numbers.copy()
     _write_table(ws, t("sub.numbers", lang), frame, cols)
     for i in range(len(frame)):  # full precision for the record
         v = frame["value"].iloc[i]
-        ws.cell(row=4 + i, column=NUMBER_COLUMNS.index("value") + 1, value=None if pd.isna(v) else float(v)).number_format = "General"
+        ws.cell(
+            row=4 + i,
+            column=NUMBER_COLUMNS.index("value") + 1,
+            value=None if pd.isna(v) else float(v),
+        ).number_format = "General"
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

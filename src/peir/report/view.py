@@ -102,7 +102,9 @@ def _with_national_totals(caseload: pd.DataFrame) -> pd.DataFrame:
         return cl
     region = cl[C.REGION].astype("object").where(cl[C.REGION].notna(), "").astype(str).str.strip()
     national = region.isin(["", "nan", "None", "<NA>"])
-    headline = cl[C.HEADLINE].astype(bool) if C.HEADLINE in cl.columns else pd.Series(True, index=cl.index)
+    headline = (
+        cl[C.HEADLINE].astype(bool) if C.HEADLINE in cl.columns else pd.Series(True, index=cl.index)
+    )
     keys = [C.COUNTRY, C.YEAR, C.MEASURE]
     regional = cl[~national & headline]
     if regional.empty:
@@ -113,7 +115,9 @@ def _with_national_totals(caseload: pd.DataFrame) -> pd.DataFrame:
     add = grouped.first()
     add[C.VALUE] = grouped[C.VALUE].sum(min_count=1)
     if C.SOURCE in regional.columns:
-        add[C.SOURCE] = grouped[C.SOURCE].agg(lambda s: "; ".join(sorted({str(x) for x in s.dropna()})))
+        add[C.SOURCE] = grouped[C.SOURCE].agg(
+            lambda s: "; ".join(sorted({str(x) for x in s.dropna()}))
+        )
     add = add.reset_index()
     add = add[[tuple(map(str, k)) not in have for k in add[keys].to_numpy()]]
     if add.empty:

@@ -39,7 +39,9 @@ MANIFEST = "manifest.json"
 
 _TMP_PREFIX = ".peir-tmp-"
 #: peir's own output names: removed when a later run does not write them again.
-_OWN = re.compile(r"^(brief\.(html|md|xlsx)|numbers\.csv|figures/[^/]+\.(png|svg)|groups/[^/]+\.(html|xlsx))$")
+_OWN = re.compile(
+    r"^(brief\.(html|md|xlsx)|numbers\.csv|figures/[^/]+\.(png|svg)|groups/[^/]+\.(html|xlsx))$"
+)
 
 
 class OutputError(PeirError):
@@ -153,7 +155,11 @@ class OutputFolder:
         """Move the files into place and write the manifest; returns the manifest's path."""
         assert self.tmp is not None
         entries = [
-            {"file": name, "bytes": (self.tmp / name).stat().st_size, "sha256": _sha256(self.tmp / name)}
+            {
+                "file": name,
+                "bytes": (self.tmp / name).stat().st_size,
+                "sha256": _sha256(self.tmp / name),
+            }
             for name in sorted(self.files)
         ]
         old = self._previous_files()

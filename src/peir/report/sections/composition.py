@@ -21,18 +21,30 @@ __all__ = ["build"]
 
 def build(ctx: BriefContext) -> Section:
     """By link (table, stacked bars, the largest link), by institution, by economic class."""
-    return section(ctx, "composition", "sec.composition", [
-        ("sub.by_link", _by_link), ("sub.by_institution", _by_institution), ("sub.by_econ", economic.by_econ)])
+    return section(
+        ctx,
+        "composition",
+        "sec.composition",
+        [
+            ("sub.by_link", _by_link),
+            ("sub.by_institution", _by_institution),
+            ("sub.by_econ", economic.by_econ),
+        ],
+    )
 
 
-def with_share(ctx: BriefContext, rows: pd.DataFrame, amount: str, share: str, by: str) -> pd.DataFrame:
+def with_share(
+    ctx: BriefContext, rows: pd.DataFrame, amount: str, share: str, by: str
+) -> pd.DataFrame:
     """The rows of ``amount`` (per country, year and ``by``) as column ``amount``, with the
     ``share`` indicator of the same rows beside it (when computed)."""
     key = [C.COUNTRY, C.YEAR, by]
     frame = rows[[*key, C.VALUE]].rename(columns={C.VALUE: amount})
     sh = ctx.rows(share)
     if not sh.empty:
-        frame = frame.merge(sh[[*key, C.VALUE]].rename(columns={C.VALUE: share}), on=key, how="left")
+        frame = frame.merge(
+            sh[[*key, C.VALUE]].rename(columns={C.VALUE: share}), on=key, how="left"
+        )
     return frame
 
 
@@ -43,7 +55,9 @@ def _by_link(ctx: BriefContext, sec: Section) -> None:
     cover = spending_coverage(ctx.h, ctx.country)
     frame = with_share(ctx, lk, "exp_link", "exp_link_share", C.LINK)
     if "exp_link_share" in frame:  # a share of part of the sector is not a sector share
-        frame["exp_link_share"] = frame["exp_link_share"].where(frame[C.YEAR].astype(int).isin(cover.shares))
+        frame["exp_link_share"] = frame["exp_link_share"].where(
+            frame[C.YEAR].astype(int).isin(cover.shares)
+        )
     order = {lk_.value: i for i, lk_ in enumerate(CHAIN_LINKS)}
     frame["_o"] = frame[C.LINK].astype(str).map(order).fillna(99)
     frame = frame.sort_values([C.YEAR, "_o"]).drop(columns="_o")
@@ -53,25 +67,43 @@ def _by_link(ctx: BriefContext, sec: Section) -> None:
     note = ctx.t("note.partial_shares", years=", ".join(map(str, partial))) if partial else ""
     if unsplit:  # the dataset says its link split starts later: the break is marked
         note = _unsplit_note(ctx, cover.links_from, unsplit)
-    tb = ctx.table("by_link", ctx.t("tab.by_link"), frame, [
-        Column(C.YEAR, ctx.t("col.year"), "year"),
-        Column("link_label", ctx.t("col.link")),
-        Column("exp_link", ctx.t("col.amount_m", currency=ctx.currency), "millions"),
-        Column("exp_link_share", ctx.t("col.share"), "num1"),
-    ], note=note)
-    ctx.log.record_table(tb, origin="compute", row_keys=[C.COUNTRY, C.YEAR, C.LINK], value_columns={
-        "exp_link": {"indicator": "exp_link", "unit": ctx.unit("exp_link")},
-        "exp_link_share": {"indicator": "exp_link_share", "unit": "%"},
-    })
-    whole = frame.dropna(subset=["exp_link_share"]) if "exp_link_share" in frame else frame.iloc[0:0]
+    tb = ctx.table(
+        "by_link",
+        ctx.t("tab.by_link"),
+        frame,
+        [
+            Column(C.YEAR, ctx.t("col.year"), "year"),
+            Column("link_label", ctx.t("col.link")),
+            Column("exp_link", ctx.t("col.amount_m", currency=ctx.currency), "millions"),
+            Column("exp_link_share", ctx.t("col.share"), "num1"),
+        ],
+        note=note,
+    )
+    ctx.log.record_table(
+        tb,
+        origin="compute",
+        row_keys=[C.COUNTRY, C.YEAR, C.LINK],
+        value_columns={
+            "exp_link": {"indicator": "exp_link", "unit": ctx.unit("exp_link")},
+            "exp_link_share": {"indicator": "exp_link_share", "unit": "%"},
+        },
+    )
+    whole = (
+        frame.dropna(subset=["exp_link_share"]) if "exp_link_share" in frame else frame.iloc[0:0]
+    )
     if unsplit:
         _say_unsplit(ctx, sec, unsplit[-1], with_shares=not whole.empty)
     if not whole.empty:
-        wide = whole.pivot_table(index=C.YEAR, columns=C.LINK, values="exp_link_share", aggfunc="first")
+        wide = whole.pivot_table(
+            index=C.YEAR, columns=C.LINK, values="exp_link_share", aggfunc="first"
+        )
         cols_order = [x.value for x in CHAIN_LINKS if x.value in wide.columns] + [
-            c for c in wide.columns if c not in {x.value for x in CHAIN_LINKS}]
+            c for c in wide.columns if c not in {x.value for x in CHAIN_LINKS}
+        ]
         wide = wide[cols_order]
-        fig = charts.composition_by_link(wide, percent=True, lang=ctx.lang, source=ctx.source_text(budget=True))
+        fig = charts.composition_by_link(
+            wide, percent=True, lang=ctx.lang, source=ctx.source_text(budget=True)
+        )
         title = ctx.t("fig.composition")
         if unsplit:
             title = ctx.t("fig.composition_from", title=title, year=min(int(y) for y in wide.index))
@@ -81,14 +113,25 @@ def _by_link(ctx: BriefContext, sec: Section) -> None:
         key = ""
         if ry is not None and ry in wide.index:
             row = wide.loc[ry].drop(labels=["unallocated"], errors="ignore").dropna()
-            un = wide.loc[ry].get("unallocated", np.nan) if "unallocated" in wide.columns else np.nan
-            un_txt = (ctx.num("exp_link_share", to_float(un), ry, link="unallocated", unit="%")
-                      if finite(un) and to_float(un) > 0 else "")
+            un = (
+                wide.loc[ry].get("unallocated", np.nan) if "unallocated" in wide.columns else np.nan
+            )
+            un_txt = (
+                ctx.num("exp_link_share", to_float(un), ry, link="unallocated", unit="%")
+                if finite(un) and to_float(un) > 0
+                else ""
+            )
             if not row.empty:
                 top = str(row.idxmax())
                 share = ctx.num("exp_link_share", to_float(row.max()), ry, link=top, unit="%")
-                key = "msg.largest_placed_link" if un_txt and to_float(un) > to_float(row.max()) else "msg.largest_link"
-                msg = ctx.t(key, link=link_label(top, ctx.lang), year=ry, share=share, unallocated=un_txt)
+                key = (
+                    "msg.largest_placed_link"
+                    if un_txt and to_float(un) > to_float(row.max())
+                    else "msg.largest_link"
+                )
+                msg = ctx.t(
+                    key, link=link_label(top, ctx.lang), year=ry, share=share, unallocated=un_txt
+                )
                 sec.p(msg)
             if un_txt and (msg is None or key == "msg.largest_link"):
                 sec.p(ctx.t("msg.unallocated_share", year=ry, share=un_txt))
@@ -113,18 +156,32 @@ def _say_unsplit(ctx: BriefContext, sec: Section, year: int, *, with_shares: boo
     """The years before the dataset's link split: what is not split, how much, and whom to ask."""
     s = ctx.h.spending
     cover = spending_coverage(ctx.h, ctx.country)
-    s = s[(s[C.COUNTRY] == ctx.country) & (s[C.YEAR] == year)
-          & (s[C.PHASE].astype(str) == cover.phase.get(year, ""))]
+    s = s[
+        (s[C.COUNTRY] == ctx.country)
+        & (s[C.YEAR] == year)
+        & (s[C.PHASE].astype(str) == cover.phase.get(year, ""))
+    ]
     total = float(s[C.AMOUNT].sum())
     un = s[s[C.LINK].astype(str) == "unallocated"]
     if total <= 0 or un.empty:
         return
     names = ctx.institution_names()
-    by = un.groupby(un[C.INSTITUTION_CODE].astype(str), observed=True)[C.AMOUNT].sum().sort_values(ascending=False)
+    by = (
+        un.groupby(un[C.INSTITUTION_CODE].astype(str), observed=True)[C.AMOUNT]
+        .sum()
+        .sort_values(ascending=False)
+    )
     who = "; ".join(names.get(k, k) for k in by.index[:3])
-    share = ctx.log.fmt(100 * float(un[C.AMOUNT].sum()) / total, "%", origin="aggregate",
-                        indicator="exp_link_share", country=ctx.country, year=year, link="unallocated",
-                        decimals=1)
+    share = ctx.log.fmt(
+        100 * float(un[C.AMOUNT].sum()) / total,
+        "%",
+        origin="aggregate",
+        indicator="exp_link_share",
+        country=ctx.country,
+        year=year,
+        link="unallocated",
+        decimals=1,
+    )
     key = "msg.links_unsplit_then" if with_shares else "msg.links_unsplit"
     sec.p(ctx.t(key, year=year, share=share, institutions=who))
     ctx.record_gap("link_split", sec.heading)
@@ -140,17 +197,32 @@ def _by_institution(ctx: BriefContext, sec: Section) -> None:
     whole = spending_coverage(ctx.h, ctx.country).whole
     frame = with_share(ctx, inst, "exp_institution", "exp_institution_share", "group")
     if "exp_institution_share" in frame:  # shares only of years that cover the whole sector
-        frame["exp_institution_share"] = frame["exp_institution_share"].where(frame[C.YEAR].astype(int).isin(whole))
+        frame["exp_institution_share"] = frame["exp_institution_share"].where(
+            frame[C.YEAR].astype(int).isin(whole)
+        )
     frame["inst_label"] = [names.get(str(g), str(g)) for g in frame["group"]]
     frame = frame.sort_values([C.YEAR, "exp_institution"], ascending=[True, False])
-    tb = ctx.table("by_institution", ctx.t("tab.by_institution"), frame, [
-        Column(C.YEAR, ctx.t("col.year"), "year"),
-        Column("inst_label", ctx.t("col.institution")),
-        Column("exp_institution", ctx.t("col.amount_m", currency=ctx.currency), "millions"),
-        Column("exp_institution_share", ctx.t("col.share"), "num1"),
-    ])
-    ctx.log.record_table(tb, origin="compute", row_keys=[C.COUNTRY, C.YEAR, "group"], value_columns={
-        "exp_institution": {"indicator": "exp_institution", "unit": ctx.unit("exp_institution")},
-        "exp_institution_share": {"indicator": "exp_institution_share", "unit": "%"},
-    })
+    tb = ctx.table(
+        "by_institution",
+        ctx.t("tab.by_institution"),
+        frame,
+        [
+            Column(C.YEAR, ctx.t("col.year"), "year"),
+            Column("inst_label", ctx.t("col.institution")),
+            Column("exp_institution", ctx.t("col.amount_m", currency=ctx.currency), "millions"),
+            Column("exp_institution_share", ctx.t("col.share"), "num1"),
+        ],
+    )
+    ctx.log.record_table(
+        tb,
+        origin="compute",
+        row_keys=[C.COUNTRY, C.YEAR, "group"],
+        value_columns={
+            "exp_institution": {
+                "indicator": "exp_institution",
+                "unit": ctx.unit("exp_institution"),
+            },
+            "exp_institution_share": {"indicator": "exp_institution_share", "unit": "%"},
+        },
+    )
     sec.blocks.append(tb)

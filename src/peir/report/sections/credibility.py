@@ -24,7 +24,9 @@ _EXEC_IDS = ("exec_rate_approved", "exec_rate_modified", "modification_rate")
 
 def build(ctx: BriefContext) -> Section:
     """Execution rates (total, and by institution or link), then the PEFA scores."""
-    return section(ctx, "credibility", "sec.credibility", [("sub.execution", _execution), ("sub.pefa", _pefa)])
+    return section(
+        ctx, "credibility", "sec.credibility", [("sub.execution", _execution), ("sub.pefa", _pefa)]
+    )
 
 
 def _execution(ctx: BriefContext, sec: Section) -> None:
@@ -39,13 +41,26 @@ def _execution(ctx: BriefContext, sec: Section) -> None:
     inst = _institution_rates(ctx)
     years = sorted(set(ex.index) | set(exl[C.YEAR] if not exl.empty else []))
     frame = year_table(ctx, years, {n: ctx.series(n) for n in _EXEC_IDS})
-    tb = ctx.table("execution", ctx.t("tab.execution"), frame, [
-        Column(C.YEAR, ctx.t("col.year"), "year"),
-        *[Column(n, ctx.name(n) + " (%)", "num1") for n in _EXEC_IDS],
-    ])
-    ctx.log.record_table(tb, origin="compute", row_keys=[C.COUNTRY, C.YEAR],
-                         value_columns={n: {"indicator": n, "unit": "%"} for n in _EXEC_IDS})
-    wide = pd.DataFrame({"total": ex}) if not ex.empty else pd.DataFrame(index=pd.Index([], name=C.YEAR))
+    tb = ctx.table(
+        "execution",
+        ctx.t("tab.execution"),
+        frame,
+        [
+            Column(C.YEAR, ctx.t("col.year"), "year"),
+            *[Column(n, ctx.name(n) + " (%)", "num1") for n in _EXEC_IDS],
+        ],
+    )
+    ctx.log.record_table(
+        tb,
+        origin="compute",
+        row_keys=[C.COUNTRY, C.YEAR],
+        value_columns={n: {"indicator": n, "unit": "%"} for n in _EXEC_IDS},
+    )
+    wide = (
+        pd.DataFrame({"total": ex})
+        if not ex.empty
+        else pd.DataFrame(index=pd.Index([], name=C.YEAR))
+    )
     if inst is not None and (exl.empty or assumed):  # the observed rates: by institution
         names = ctx.institution_names()
         wide = wide.join(inst.rename(columns=lambda c: names.get(str(c), str(c))), how="outer")
@@ -57,7 +72,11 @@ def _execution(ctx: BriefContext, sec: Section) -> None:
     fb = ctx.figure("execution_rate", ctx.t("fig.execution"), fig)
     last = ctx.latest("exec_rate_approved")
     if last:
-        msg = ctx.t("msg.execution", year=last[1], rate=ctx.num("exec_rate_approved", last[0], last[1], unit="%"))
+        msg = ctx.t(
+            "msg.execution",
+            year=last[1],
+            rate=ctx.num("exec_rate_approved", last[0], last[1], unit="%"),
+        )
         sec.p(msg)
         ctx.messages.append(KeyMessage(msg, fb, 4))
     if assumed:
@@ -67,13 +86,28 @@ def _execution(ctx: BriefContext, sec: Section) -> None:
     if inst is not None and (exl.empty or assumed):
         _institution_table(ctx, sec, inst)
     if not exl.empty:
-        lf = exl[[C.COUNTRY, C.YEAR, C.LINK, C.VALUE]].rename(columns={C.VALUE: "exec_rate_link"}).copy()
+        lf = (
+            exl[[C.COUNTRY, C.YEAR, C.LINK, C.VALUE]]
+            .rename(columns={C.VALUE: "exec_rate_link"})
+            .copy()
+        )
         lf["link_label"] = [link_label(str(x), ctx.lang) for x in lf[C.LINK]]
-        tb2 = ctx.table("execution_link", ctx.name("exec_rate_link"), lf, [
-            Column(C.YEAR, ctx.t("col.year"), "year"), Column("link_label", ctx.t("col.link")),
-            Column("exec_rate_link", ctx.t("col.value") + " (%)", "num1")])
-        ctx.log.record_table(tb2, origin="compute", row_keys=[C.COUNTRY, C.YEAR, C.LINK],
-                             value_columns={"exec_rate_link": {"indicator": "exec_rate_link", "unit": "%"}})
+        tb2 = ctx.table(
+            "execution_link",
+            ctx.name("exec_rate_link"),
+            lf,
+            [
+                Column(C.YEAR, ctx.t("col.year"), "year"),
+                Column("link_label", ctx.t("col.link")),
+                Column("exec_rate_link", ctx.t("col.value") + " (%)", "num1"),
+            ],
+        )
+        ctx.log.record_table(
+            tb2,
+            origin="compute",
+            row_keys=[C.COUNTRY, C.YEAR, C.LINK],
+            value_columns={"exec_rate_link": {"indicator": "exec_rate_link", "unit": "%"}},
+        )
         sec.blocks.append(tb2)
 
 
@@ -89,7 +123,10 @@ def _institution_rates(ctx: BriefContext) -> pd.DataFrame | None:
     size = country_rows(ctx, "exp_institution")
     if not size.empty and "group" in size:
         order = size.groupby("group")[C.VALUE].sum().sort_values(ascending=False).index
-        wide = wide[[c for c in order if c in wide.columns] + [c for c in wide.columns if c not in set(order)]]
+        wide = wide[
+            [c for c in order if c in wide.columns]
+            + [c for c in wide.columns if c not in set(order)]
+        ]
     wide.columns = [str(c) for c in wide.columns]
     return wide
 
@@ -99,25 +136,44 @@ def _institution_table(ctx: BriefContext, sec: Section, inst: pd.DataFrame) -> N
     names = ctx.institution_names()
     frame = inst.reset_index()
     frame[C.COUNTRY] = ctx.country
-    cols = [Column(C.YEAR, ctx.t("col.year"), "year"),
-            *[Column(c, names.get(c, c) + " (%)", "num1") for c in inst.columns]]
+    cols = [
+        Column(C.YEAR, ctx.t("col.year"), "year"),
+        *[Column(c, names.get(c, c) + " (%)", "num1") for c in inst.columns],
+    ]
     tb = ctx.table("execution_institution", ctx.name("exec_rate_institution"), frame, cols)
-    ctx.log.record_table(tb, origin="compute", row_keys=[C.COUNTRY, C.YEAR], value_columns={
-        c: {"indicator": "exec_rate_institution", "unit": "%", "key": {"group": c}} for c in inst.columns})
+    ctx.log.record_table(
+        tb,
+        origin="compute",
+        row_keys=[C.COUNTRY, C.YEAR],
+        value_columns={
+            c: {"indicator": "exec_rate_institution", "unit": "%", "key": {"group": c}}
+            for c in inst.columns
+        },
+    )
     sec.blocks.append(tb)
 
 
 def _scored_values(result: PEFAResult) -> list[tuple[int, float]]:
     """(year, value) of a PEFA result for the years its score rests on (finite values only)."""
     scored = {int(x) for x in result.years}
-    return [(int(str(y)), to_float(v)) for y, v in result.values.items() if finite(v) and int(str(y)) in scored]
+    return [
+        (int(str(y)), to_float(v))
+        for y, v in result.values.items()
+        if finite(v) and int(str(y)) in scored
+    ]
 
 
-def _pefa_row(ctx: BriefContext, dim: str, result: PEFAResult, summary: str) -> tuple[str, dict[str, Any]]:
+def _pefa_row(
+    ctx: BriefContext, dim: str, result: PEFAResult, summary: str
+) -> tuple[str, dict[str, Any]]:
     """The sentence and the table row of one scored PEFA dimension (``dim``: "1", "2.1")."""
     pi = f"PI-{dim}" if ctx.lang == "en" else f"ID-{dim}"
     text = ctx.t("msg.pefa", pi=pi, score=result.score, summary=summary)
-    return text, {"dimension": pi, "score": str(result.score), "years": ", ".join(str(y) for y in result.years)}
+    return text, {
+        "dimension": pi,
+        "score": str(result.score),
+        "years": ", ".join(str(y) for y in result.years),
+    }
 
 
 def _pefa(ctx: BriefContext, sec: Section) -> None:
@@ -139,17 +195,30 @@ def _pefa(ctx: BriefContext, sec: Section) -> None:
     if C.INSTITUTION_CODE in sub and sub[C.INSTITUTION_CODE].nunique() > 1:
         wa, we = _by_head(sub, "approved"), _by_head(sub, "executed")
         heads = sorted(set(wa.columns) | set(we.columns))
-        r2 = pefa.pi2(wa.reindex(columns=heads, fill_value=0.0), we.reindex(columns=heads, fill_value=0.0))
-        vals = ", ".join(ctx.log.fmt(v, "%", origin="pefa", indicator="pi2_1", country=ctx.country, year=y)
-                         for y, v in _scored_values(r2))
+        r2 = pefa.pi2(
+            wa.reindex(columns=heads, fill_value=0.0), we.reindex(columns=heads, fill_value=0.0)
+        )
+        vals = ", ".join(
+            ctx.log.fmt(v, "%", origin="pefa", indicator="pi2_1", country=ctx.country, year=y)
+            for y, v in _scored_values(r2)
+        )
         text, row = _pefa_row(ctx, "2.1", r2, ctx.t("msg.pefa_pi2_summary", values=vals))
         texts.append(text)
         rows.append(row)
     for x in texts:
         sec.p(x)
-    sec.blocks.append(ctx.table("pefa", ctx.t("tab.pefa"), pd.DataFrame(rows), [
-        Column("dimension", ctx.t("col.dimension")), Column("score", ctx.t("col.score")),
-        Column("years", ctx.t("col.years"))]))
+    sec.blocks.append(
+        ctx.table(
+            "pefa",
+            ctx.t("tab.pefa"),
+            pd.DataFrame(rows),
+            [
+                Column("dimension", ctx.t("col.dimension")),
+                Column("score", ctx.t("col.score")),
+                Column("years", ctx.t("col.years")),
+            ],
+        )
+    )
 
 
 def _by_head(spending: pd.DataFrame, phase: str) -> pd.DataFrame:

@@ -27,7 +27,9 @@ __all__ = ["by_econ", "split_by_code"]
 
 #: The level-phase indicators of the first table: (indicator, GFS class or "").
 _LEVEL = (
-    ("exp_wage_share", "21"), ("exp_goods_services_share", "22"), ("exp_capital_share", "31"),
+    ("exp_wage_share", "21"),
+    ("exp_goods_services_share", "22"),
+    ("exp_capital_share", "31"),
     ("exp_econ_unclassified_share", ""),
 )
 
@@ -68,25 +70,50 @@ def by_econ(ctx: BriefContext, sec: Section) -> None:
     if not years and split.empty:
         raise DataGap("econ")
     if years:
-        frame = year_table(ctx, years, {**parts, "recurrent_per_capital": ctx.series("recurrent_per_capital")})
-        tb = ctx.table("by_econ", ctx.t("tab.by_econ"), frame, [
-            Column(C.YEAR, ctx.t("col.year"), "year"),
-            *[Column(i, f"{econ_label(code, ctx.lang) if code else ctx.t('econ.unknown')} (%)", "num1")
-              for i, code in _LEVEL],
-            Column("recurrent_per_capital", ctx.name("recurrent_per_capital"), "num2"),
-        ])
+        frame = year_table(
+            ctx, years, {**parts, "recurrent_per_capital": ctx.series("recurrent_per_capital")}
+        )
+        tb = ctx.table(
+            "by_econ",
+            ctx.t("tab.by_econ"),
+            frame,
+            [
+                Column(C.YEAR, ctx.t("col.year"), "year"),
+                *[
+                    Column(
+                        i,
+                        f"{econ_label(code, ctx.lang) if code else ctx.t('econ.unknown')} (%)",
+                        "num1",
+                    )
+                    for i, code in _LEVEL
+                ],
+                Column("recurrent_per_capital", ctx.name("recurrent_per_capital"), "num2"),
+            ],
+        )
         ids = [*(i for i, _c in _LEVEL), "recurrent_per_capital"]
-        ctx.log.record_table(tb, origin="compute", row_keys=[C.COUNTRY, C.YEAR],
-                             value_columns={i: {"indicator": i, "unit": ctx.unit(i)} for i in ids})
+        ctx.log.record_table(
+            tb,
+            origin="compute",
+            row_keys=[C.COUNTRY, C.YEAR],
+            value_columns={i: {"indicator": i, "unit": ctx.unit(i)} for i in ids},
+        )
         w = ctx.latest("exp_wage_share")
         if w:
-            sec.p(ctx.t("msg.wage_share", year=w[1], share=ctx.num("exp_wage_share", w[0], w[1], unit="%")))
+            sec.p(
+                ctx.t(
+                    "msg.wage_share",
+                    year=w[1],
+                    share=ctx.num("exp_wage_share", w[0], w[1], unit="%"),
+                )
+            )
         sec.blocks.append(tb)
     if not split.empty:
         _other_phases(ctx, sec, split, level_shown=bool(years))
 
 
-def _other_phases(ctx: BriefContext, sec: Section, split: pd.DataFrame, *, level_shown: bool) -> None:
+def _other_phases(
+    ctx: BriefContext, sec: Section, split: pd.DataFrame, *, level_shown: bool
+) -> None:
     wide = split.pivot_table(index=[C.YEAR, C.PHASE], columns="code", values="share", aggfunc="sum")
     codes = sorted(wide.columns, key=lambda c: (c == "" or c == "unmapped", c == "2", c))
     frame = wide[codes].reset_index()
@@ -95,25 +122,59 @@ def _other_phases(ctx: BriefContext, sec: Section, split: pd.DataFrame, *, level
     names = {c: _gfs_text(ctx, c) for c in codes}
     cols = {c: f"gfs_{c or 'none'}" for c in codes}
     frame = frame.rename(columns=cols)
-    note = ctx.t("note.econ_phase", level=phase_label("executed", ctx.lang).lower()) if not level_shown else ""
-    tb = ctx.table("econ_by_phase", ctx.t("tab.econ_by_phase"), frame, [
-        Column(C.YEAR, ctx.t("col.year"), "year"),
-        Column("phase_label", ctx.t("col.phase")),
-        *[Column(cols[c], f"{names[c]} (%)", "num1") for c in codes],
-    ], note=note)
-    ctx.log.record_table(tb, origin="econ_split", row_keys=[C.COUNTRY, C.YEAR, C.PHASE], value_columns={
-        cols[c]: {"indicator": "econ_split_share", "unit": "%", "key": {"code": c, "by": C.ECON_GFS}}
-        for c in codes})
+    note = (
+        ctx.t("note.econ_phase", level=phase_label("executed", ctx.lang).lower())
+        if not level_shown
+        else ""
+    )
+    tb = ctx.table(
+        "econ_by_phase",
+        ctx.t("tab.econ_by_phase"),
+        frame,
+        [
+            Column(C.YEAR, ctx.t("col.year"), "year"),
+            Column("phase_label", ctx.t("col.phase")),
+            *[Column(cols[c], f"{names[c]} (%)", "num1") for c in codes],
+        ],
+        note=note,
+    )
+    ctx.log.record_table(
+        tb,
+        origin="econ_split",
+        row_keys=[C.COUNTRY, C.YEAR, C.PHASE],
+        value_columns={
+            cols[c]: {
+                "indicator": "econ_split_share",
+                "unit": "%",
+                "key": {"code": c, "by": C.ECON_GFS},
+            }
+            for c in codes
+        },
+    )
     last = split[split[C.YEAR] == split[C.YEAR].max()]
     y, phase = int(last[C.YEAR].iloc[0]), str(last[C.PHASE].iloc[0])
     last = last[last[C.PHASE] == phase].set_index("code")["share"]
 
     def share(code: str) -> str:
-        return ctx.log.fmt(float(last.get(code, 0.0)), "%", origin="econ_split", indicator="econ_split_share",
-                           country=ctx.country, year=y, key={"code": code, "by": C.ECON_GFS, "phase": phase})
+        return ctx.log.fmt(
+            float(last.get(code, 0.0)),
+            "%",
+            origin="econ_split",
+            indicator="econ_split_share",
+            country=ctx.country,
+            year=y,
+            key={"code": code, "by": C.ECON_GFS, "phase": phase},
+        )
 
-    sec.p(ctx.t("msg.econ_phase", phase=phase_label(phase, ctx.lang).lower(), year=y,
-                wages=share("21"), capital=share("31")))
+    sec.p(
+        ctx.t(
+            "msg.econ_phase",
+            phase=phase_label(phase, ctx.lang).lower(),
+            year=y,
+            wages=share("21"),
+            capital=share("31"),
+        )
+    )
     sec.blocks.append(tb)
     _national_codes(ctx, sec)
 
@@ -133,20 +194,36 @@ def _national_codes(ctx: BriefContext, sec: Section) -> None:
     gfs = ctx.h.spending[[C.ECON, C.ECON_GFS]].dropna().drop_duplicates(C.ECON)
     gfs_of = {str(k).strip(): str(v) for k, v in zip(gfs[C.ECON], gfs[C.ECON_GFS])}
     frame = split.copy()
-    frame["name"] = [named.get(str(c), ("", ""))[0] if c else ctx.t("econ.unknown") for c in frame["code"]]
+    frame["name"] = [
+        named.get(str(c), ("", ""))[0] if c else ctx.t("econ.unknown") for c in frame["code"]
+    ]
     frame["gfs"] = [_gfs_text(ctx, gfs_of.get(str(c), "")) for c in frame["code"]]
     frame["phase_label"] = [phase_label(str(p), ctx.lang) for p in frame[C.PHASE]]
-    tb = ctx.table("econ_national", ctx.t("tab.econ_national"), frame, [
-        Column(C.YEAR, ctx.t("col.year"), "year"),
-        Column("phase_label", ctx.t("col.phase")),
-        Column("code", ctx.t("col.code")),
-        Column("name", ctx.t("col.econ_name")),
-        Column("gfs", ctx.t("col.gfs_class")),
-        Column(C.AMOUNT, ctx.t("col.amount_m", currency=ctx.currency), "millions"),
-        Column("share", ctx.t("col.share"), "num1"),
-    ])
-    ctx.log.record_table(tb, origin="econ_split", row_keys=[C.COUNTRY, C.YEAR, C.PHASE, "code"], value_columns={
-        C.AMOUNT: {"indicator": "econ_split_amount", "unit": ctx.currency, "key": {"by": C.ECON}},
-        "share": {"indicator": "econ_split_share", "unit": "%", "key": {"by": C.ECON}},
-    })
+    tb = ctx.table(
+        "econ_national",
+        ctx.t("tab.econ_national"),
+        frame,
+        [
+            Column(C.YEAR, ctx.t("col.year"), "year"),
+            Column("phase_label", ctx.t("col.phase")),
+            Column("code", ctx.t("col.code")),
+            Column("name", ctx.t("col.econ_name")),
+            Column("gfs", ctx.t("col.gfs_class")),
+            Column(C.AMOUNT, ctx.t("col.amount_m", currency=ctx.currency), "millions"),
+            Column("share", ctx.t("col.share"), "num1"),
+        ],
+    )
+    ctx.log.record_table(
+        tb,
+        origin="econ_split",
+        row_keys=[C.COUNTRY, C.YEAR, C.PHASE, "code"],
+        value_columns={
+            C.AMOUNT: {
+                "indicator": "econ_split_amount",
+                "unit": ctx.currency,
+                "key": {"by": C.ECON},
+            },
+            "share": {"indicator": "econ_split_share", "unit": "%", "key": {"by": C.ECON}},
+        },
+    )
     sec.blocks.append(tb)

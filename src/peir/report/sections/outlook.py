@@ -82,8 +82,15 @@ def _env(p: Projection) -> dict[int, dict[str, float]]:
 
 def _n(ctx: BriefContext, value: float, unit: str, what: str, year: int, decimals: int) -> str:
     """A number of the section's prose, formatted and recorded (origin ``outlook``)."""
-    return ctx.log.fmt(value, unit, origin="outlook", indicator=what, country=ctx.country, year=year,
-                       decimals=decimals)
+    return ctx.log.fmt(
+        value,
+        unit,
+        origin="outlook",
+        indicator=what,
+        country=ctx.country,
+        year=year,
+        decimals=decimals,
+    )
 
 
 def _m(ctx: BriefContext, value: float, year: int, what: str, scenario: str = "baseline") -> str:
@@ -168,7 +175,9 @@ def _projection(ctx: BriefContext, sec: Section) -> None:
                 key,
                 year=end,
                 gap=_m(ctx, abs(gap), end, "projection_gap"),
-                ceiling=_n(ctx, env[end]["ceiling"] / env[end]["gdp"] * 100, "%", "ceiling_pct_gdp", end, 1),
+                ceiling=_n(
+                    ctx, env[end]["ceiling"] / env[end]["gdp"] * 100, "%", "ceiling_pct_gdp", end, 1
+                ),
             )
         )
     other = float(
@@ -177,7 +186,10 @@ def _projection(ctx: BriefContext, sec: Section) -> None:
     total_b = float(env[b]["total"])
     if total_b > 0 and other / total_b > 0.005:
         sentences.append(
-            ctx.t("msg.outlook_other", share=_n(ctx, 100 * other / total_b, "%", "base_without_gfs", b, 0))
+            ctx.t(
+                "msg.outlook_other",
+                share=_n(ctx, 100 * other / total_b, "%", "base_without_gfs", b, 0),
+            )
         )
     unalloc = float(
         base.table.loc[
@@ -186,7 +198,10 @@ def _projection(ctx: BriefContext, sec: Section) -> None:
     )
     if total_b > 0 and unalloc > 0:
         sentences.append(
-            ctx.t("msg.outlook_unallocated", share=_n(ctx, 100 * unalloc / total_b, "%", "base_unallocated", b, 0))
+            ctx.t(
+                "msg.outlook_unallocated",
+                share=_n(ctx, 100 * unalloc / total_b, "%", "base_unallocated", b, 0),
+            )
         )
     for x in sentences:
         sec.p(x)

@@ -42,8 +42,12 @@ _PRISON_MESSAGES = (
 
 def build(ctx: BriefContext) -> Section:
     """The homicide trend, the chain indicators (latest year of each), prisons and the funnel."""
-    return section(ctx, "performance", "sec.performance", [
-        (None, _homicides), ("sub.chain_indicators", _indicators), ("sub.funnel", _funnel)])
+    return section(
+        ctx,
+        "performance",
+        "sec.performance",
+        [(None, _homicides), ("sub.chain_indicators", _indicators), ("sub.funnel", _funnel)],
+    )
 
 
 def _homicides(ctx: BriefContext, sec: Section) -> None:
@@ -53,22 +57,43 @@ def _homicides(ctx: BriefContext, sec: Section) -> None:
     brk = source_breaks(ctx.h, ctx.country, "homicides")
     seg_of = {y: i for i, seg in enumerate(brk.segments) for y in seg}
     me = ctx.country_label()
-    data = pd.DataFrame({"year": hr.index, "value": hr.to_numpy(), "series": me,
-                         "segment": [seg_of.get(int(y), -1) for y in hr.index]})
+    data = pd.DataFrame(
+        {
+            "year": hr.index,
+            "value": hr.to_numpy(),
+            "series": me,
+            "segment": [seg_of.get(int(y), -1) for y in hr.index],
+        }
+    )
     if not ctx.ind_peers.empty and ctx.peers is not None:
         pr = ctx.rows("homicide_rate", peers=True).dropna(subset=[C.VALUE])
         pr = pr[pr[C.COUNTRY] != ctx.country]
         for code, g in pr.groupby(C.COUNTRY):
             pb = source_breaks(ctx.peers, str(code), "homicides")
             pseg = {y: i for i, seg in enumerate(pb.segments) for y in seg}
-            data = pd.concat([data, pd.DataFrame({
-                "year": g[C.YEAR], "value": g[C.VALUE], "series": ctx.country_label(str(code)),
-                "segment": [pseg.get(int(y), -1) for y in g[C.YEAR]]})], ignore_index=True)
-    fig = charts.indicator_trend(data, ylabel=ctx.unit_text("per 100,000 inhabitants"), lang=ctx.lang,
-                                 title=ctx.name("homicide_rate"),
-                                 source=ctx.source_text(measures=("homicides",), population=True),
-                                 colors={me: charts.OKABE_ITO["vermillion"]},
-                                 breaks=[y - 0.5 for y in brk.breaks if y in hr.index])
+            data = pd.concat(
+                [
+                    data,
+                    pd.DataFrame(
+                        {
+                            "year": g[C.YEAR],
+                            "value": g[C.VALUE],
+                            "series": ctx.country_label(str(code)),
+                            "segment": [pseg.get(int(y), -1) for y in g[C.YEAR]],
+                        }
+                    ),
+                ],
+                ignore_index=True,
+            )
+    fig = charts.indicator_trend(
+        data,
+        ylabel=ctx.unit_text("per 100,000 inhabitants"),
+        lang=ctx.lang,
+        title=ctx.name("homicide_rate"),
+        source=ctx.source_text(measures=("homicides",), population=True),
+        colors={me: charts.OKABE_ITO["vermillion"]},
+        breaks=[y - 0.5 for y in brk.breaks if y in hr.index],
+    )
     fb = ctx.figure("homicide_rate", ctx.name("homicide_rate"), fig)
     y1 = int(hr.index[-1])
     v1 = ctx.num("homicide_rate", float(hr.iloc[-1]), y1, decimals=1)
@@ -77,16 +102,27 @@ def _homicides(ctx: BriefContext, sec: Section) -> None:
     if len(same) >= 2:  # the change within one source only
         y0 = same[0]
         ch = (float(hr[y1]) / float(hr[y0]) - 1) * 100
-        ch_txt = ctx.log.fmt(ch, "%", origin="derived", indicator="homicide_rate", country=ctx.country,
-                             year=y1, key={"from": y0, "to": y1, "formula": "(b/a-1)*100"}, decimals=0)
+        ch_txt = ctx.log.fmt(
+            ch,
+            "%",
+            origin="derived",
+            indicator="homicide_rate",
+            country=ctx.country,
+            year=y1,
+            key={"from": y0, "to": y1, "formula": "(b/a-1)*100"},
+            decimals=0,
+        )
         ch_txt = ("+" if ch > 0 else "") + ch_txt
         msg = ctx.t("msg.homicide_rate", value=v1, year=y1, change=ch_txt, y0=y0, source=src)
     else:
         msg = ctx.t("msg.homicide_rate_single", value=v1, year=y1, source=src)
     earlier = [y for y in brk.breaks if y <= y1]
     if earlier:
-        msg += " " + ctx.t("msg.series_breaks", years=", ".join(map(str, earlier)),
-                           first=min(int(y) for y in hr.index))
+        msg += " " + ctx.t(
+            "msg.series_breaks",
+            years=", ".join(map(str, earlier)),
+            first=min(int(y) for y in hr.index),
+        )
     sec.p(msg)
     sec.blocks.append(fb)
     ctx.messages.append(KeyMessage(msg, fb, 2))
@@ -99,8 +135,17 @@ def _indicators(ctx: BriefContext, sec: Section) -> None:
         if lt is None:
             continue
         link = ctx.indicator_link(ind)
-        rows.append({"indicator": ind, "name": ctx.name(ind), C.COUNTRY: ctx.country, C.YEAR: lt[1], "value": lt[0],
-                     "unit": ctx.unit_text(ctx.unit(ind)), "link_label": link_label(link, ctx.lang) if link else ""})
+        rows.append(
+            {
+                "indicator": ind,
+                "name": ctx.name(ind),
+                C.COUNTRY: ctx.country,
+                C.YEAR: lt[1],
+                "value": lt[0],
+                "unit": ctx.unit_text(ctx.unit(ind)),
+                "link_label": link_label(link, ctx.lang) if link else "",
+            }
+        )
     if not rows:
         raise DataGap("caseload")
     prison_msgs = []
@@ -108,14 +153,33 @@ def _indicators(ctx: BriefContext, sec: Section) -> None:
         lt = ctx.latest(ind)
         if lt:
             unit = None if ind == "prisoners_per_100k" else "%"
-            prison_msgs.append(ctx.t(key, year=lt[1], value=ctx.num(ind, lt[0], lt[1], unit=unit,
-                                                                  decimals=0 if unit is None else None)))
-    tb = ctx.table("chain", ctx.t("tab.chain"), pd.DataFrame(rows), [
-        Column("name", ctx.t("col.indicator")), Column("link_label", ctx.t("col.link")),
-        Column(C.YEAR, ctx.t("col.year"), "year"), Column("value", ctx.t("col.value"), "num1"),
-        Column("unit", ctx.t("col.unit"))])
-    ctx.log.record_table(tb, origin="compute", row_keys=[C.COUNTRY, C.YEAR],
-                         value_columns={"value": {"indicator_column": "indicator"}})
+            prison_msgs.append(
+                ctx.t(
+                    key,
+                    year=lt[1],
+                    value=ctx.num(
+                        ind, lt[0], lt[1], unit=unit, decimals=0 if unit is None else None
+                    ),
+                )
+            )
+    tb = ctx.table(
+        "chain",
+        ctx.t("tab.chain"),
+        pd.DataFrame(rows),
+        [
+            Column("name", ctx.t("col.indicator")),
+            Column("link_label", ctx.t("col.link")),
+            Column(C.YEAR, ctx.t("col.year"), "year"),
+            Column("value", ctx.t("col.value"), "num1"),
+            Column("unit", ctx.t("col.unit")),
+        ],
+    )
+    ctx.log.record_table(
+        tb,
+        origin="compute",
+        row_keys=[C.COUNTRY, C.YEAR],
+        value_columns={"value": {"indicator_column": "indicator"}},
+    )
     for m in prison_msgs:
         sec.p(m)
     pfig = _prison_figure(ctx)
@@ -135,10 +199,18 @@ def _prison_figure(ctx: BriefContext) -> FigureBlock | None:
             data = pd.DataFrame({"year": s.index, "value": s.to_numpy()})
             unit = ctx.unit(ind)
             ylabel = ctx.t("ax.percent") if unit.strip() == "%" else ctx.unit_text(unit)
-            measures = ("prisoners_total", "prison_capacity") if ind == "occupancy_rate" else ("prisoners_total",)
-            fig = charts.indicator_trend(data, ylabel=ylabel, lang=ctx.lang, title=ctx.name(ind),
-                                         source=ctx.source_text(measures=measures,
-                                                                population=ind == "prisoners_per_100k"))
+            measures = (
+                ("prisoners_total", "prison_capacity")
+                if ind == "occupancy_rate"
+                else ("prisoners_total",)
+            )
+            fig = charts.indicator_trend(
+                data,
+                ylabel=ylabel,
+                lang=ctx.lang,
+                title=ctx.name(ind),
+                source=ctx.source_text(measures=measures, population=ind == "prisoners_per_100k"),
+            )
             return ctx.figure(f"prisons_{ind}", ctx.name(ind), fig)
     return None
 
@@ -159,29 +231,60 @@ def _funnel(ctx: BriefContext, sec: Section) -> None:
     year, f, _ = best
     f = f.copy()
     f["count"] = pd.to_numeric(f["count"], errors="coerce")
-    f["label"] = [measure_label(str(s), ctx.lang) if str(s) in MEASURES else str(s) for s in f["measure"]]
+    f["label"] = [
+        measure_label(str(s), ctx.lang) if str(s) in MEASURES else str(s) for s in f["measure"]
+    ]
     f[C.YEAR] = year
     f[C.COUNTRY] = ctx.country
-    tb = ctx.table("funnel", f"{ctx.t('tab.funnel')} ({year})", f, [
-        Column("label", ctx.t("col.stage")), Column("count", ctx.t("col.count"), "int"),
-        Column("ratio_to_previous", ctx.t("col.ratio_prev"), "num2"),
-        Column("ratio_to_first", ctx.t("col.ratio_first"), "num2")])
-    ctx.log.record_table(tb, origin="funnel", row_keys=[C.COUNTRY, C.YEAR, "measure"], value_columns={
-        "count": {"indicator": "count"}, "ratio_to_previous": {"indicator": "ratio_to_previous"},
-        "ratio_to_first": {"indicator": "ratio_to_first"}})
+    tb = ctx.table(
+        "funnel",
+        f"{ctx.t('tab.funnel')} ({year})",
+        f,
+        [
+            Column("label", ctx.t("col.stage")),
+            Column("count", ctx.t("col.count"), "int"),
+            Column("ratio_to_previous", ctx.t("col.ratio_prev"), "num2"),
+            Column("ratio_to_first", ctx.t("col.ratio_first"), "num2"),
+        ],
+    )
+    ctx.log.record_table(
+        tb,
+        origin="funnel",
+        row_keys=[C.COUNTRY, C.YEAR, "measure"],
+        value_columns={
+            "count": {"indicator": "count"},
+            "ratio_to_previous": {"indicator": "ratio_to_previous"},
+            "ratio_to_first": {"indicator": "ratio_to_first"},
+        },
+    )
     counted = f.dropna(subset=["count"]).groupby("line", sort=False).size()
     main_line = f[f["line"] == counted.idxmax()]  # the line with the most stages counted
-    fig = charts.chain_funnel(main_line, lang=ctx.lang,
-                              source=ctx.source_text(measures=tuple(str(m) for m in main_line["measure"])))
+    fig = charts.chain_funnel(
+        main_line,
+        lang=ctx.lang,
+        source=ctx.source_text(measures=tuple(str(m) for m in main_line["measure"])),
+    )
     fb = ctx.figure("chain_funnel", f"{ctx.t('fig.funnel')} ({year})", fig)
     valid = main_line.dropna(subset=["count"])
     first, last = valid.iloc[0], valid.iloc[-1]
     if finite(first["count"]) and float(first["count"]) > 0:
         per100 = 100 * float(last["count"]) / float(first["count"])
-        msg = ctx.t("msg.funnel", first=str(first["label"]), last=str(last["label"]), year=year,
-                    per100=ctx.log.fmt(per100, "", origin="funnel", indicator="ratio_to_first_x100",
-                                       country=ctx.country, year=year, key={"stage": str(last["measure"])},
-                                       decimals=1))
+        msg = ctx.t(
+            "msg.funnel",
+            first=str(first["label"]),
+            last=str(last["label"]),
+            year=year,
+            per100=ctx.log.fmt(
+                per100,
+                "",
+                origin="funnel",
+                indicator="ratio_to_first_x100",
+                country=ctx.country,
+                year=year,
+                key={"stage": str(last["measure"])},
+                decimals=1,
+            ),
+        )
         sec.p(msg)
         ctx.messages.append(KeyMessage(msg, fb, 3))
     sec.blocks.append(fb)

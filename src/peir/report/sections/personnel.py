@@ -49,25 +49,39 @@ def _staff(ctx: BriefContext, sec: Section) -> None:
     years = sorted(set().union(*[set(s.index) for s in parts.values()]))
     frame = year_table(ctx, years, parts)
     shown = [(i, kind) for i, kind in _MAIN if frame[i].notna().any()]
-    tb = ctx.table("personnel", ctx.t("tab.personnel"), frame, [
-        Column(C.YEAR, ctx.t("col.year"), "year"),
-        *[Column(i, ctx.name(i), kind) for i, kind in shown],
-    ], note=ctx.t("note.personnel_units", currency=_lcu(ctx)))
-    ctx.log.record_table(tb, origin="compute", row_keys=[C.COUNTRY, C.YEAR],
-                         value_columns={i: {"indicator": i, "unit": ctx.unit(i)} for i, _k in _MAIN})
+    tb = ctx.table(
+        "personnel",
+        ctx.t("tab.personnel"),
+        frame,
+        [
+            Column(C.YEAR, ctx.t("col.year"), "year"),
+            *[Column(i, ctx.name(i), kind) for i, kind in shown],
+        ],
+        note=ctx.t("note.personnel_units", currency=_lcu(ctx)),
+    )
+    ctx.log.record_table(
+        tb,
+        origin="compute",
+        row_keys=[C.COUNTRY, C.YEAR],
+        value_columns={i: {"indicator": i, "unit": ctx.unit(i)} for i, _k in _MAIN},
+    )
     sec.blocks.append(tb)
     y = int(parts["headcount"].index[-1])
     n = ctx.num("headcount", float(parts["headcount"].iloc[-1]), y, decimals=0)
     rate = ctx.latest("headcount_per_100k", year=y)
     text = ctx.t("msg.headcount", year=y, n=n)
     if rate:
-        text += " " + ctx.t("msg.headcount_rate", rate=ctx.num("headcount_per_100k", rate[0], y, decimals=1))
+        text += " " + ctx.t(
+            "msg.headcount_rate", rate=ctx.num("headcount_per_100k", rate[0], y, decimals=1)
+        )
     wage = ctx.latest("avg_wage_gdp_pc", year=y)
     if wage:
         text += " " + ctx.t("msg.avg_wage_gdp_pc", ratio=ctx.num("avg_wage_gdp_pc", wage[0], y))
     share = ctx.latest("wage_bill_share", year=y)
     if share:
-        text += " " + ctx.t("msg.wage_bill_share", share=ctx.num("wage_bill_share", share[0], y, unit="%"))
+        text += " " + ctx.t(
+            "msg.wage_bill_share", share=ctx.num("wage_bill_share", share[0], y, unit="%")
+        )
     sec.p(text)
 
 
@@ -90,29 +104,54 @@ def _by_category(ctx: BriefContext, sec: Section) -> None:
     for ind in ("headcount_per_100k_category", "avg_wage_category"):
         rows = d if ind == "headcount_per_100k_category" else country_rows(ctx, ind)
         if not rows.empty:
-            frame = frame.merge(rows[[*key, C.VALUE]].rename(columns={C.VALUE: ind}), on=key, how="left")
+            frame = frame.merge(
+                rows[[*key, C.VALUE]].rename(columns={C.VALUE: ind}), on=key, how="left"
+            )
     order = {k: i for i, k in enumerate(CATEGORIES)}
     frame["_o"] = frame["group"].astype(str).map(order).fillna(len(order))
     frame = frame.sort_values([C.YEAR, "_o"]).drop(columns="_o")
     frame["category_label"] = [
-        CATEGORIES[str(g)].label(ctx.lang) if str(g) in CATEGORIES else str(g) for g in frame["group"]]
+        CATEGORIES[str(g)].label(ctx.lang) if str(g) in CATEGORIES else str(g)
+        for g in frame["group"]
+    ]
     cols: tuple[tuple[str, ColumnKind], ...] = (
-        ("headcount_category", "num0"), ("headcount_per_100k_category", "num1"),
-        ("avg_wage_category", "num0"))
-    tb = ctx.table("personnel_category", ctx.t("tab.personnel_category"), frame, [
-        Column(C.YEAR, ctx.t("col.year"), "year"),
-        Column("category_label", ctx.t("col.category")),
-        *[Column(i, ctx.name(i), kind) for i, kind in cols],
-    ])
-    ctx.log.record_table(tb, origin="compute", row_keys=key,
-                         value_columns={i: {"indicator": i, "unit": ctx.unit(i)} for i, _k in cols})
+        ("headcount_category", "num0"),
+        ("headcount_per_100k_category", "num1"),
+        ("avg_wage_category", "num0"),
+    )
+    tb = ctx.table(
+        "personnel_category",
+        ctx.t("tab.personnel_category"),
+        frame,
+        [
+            Column(C.YEAR, ctx.t("col.year"), "year"),
+            Column("category_label", ctx.t("col.category")),
+            *[Column(i, ctx.name(i), kind) for i, kind in cols],
+        ],
+    )
+    ctx.log.record_table(
+        tb,
+        origin="compute",
+        row_keys=key,
+        value_columns={i: {"indicator": i, "unit": ctx.unit(i)} for i, _k in cols},
+    )
     sec.blocks.append(tb)
     last = frame[frame[C.YEAR] == frame[C.YEAR].max()]
     police = last[last["group"].astype(str) == "police_officer"]
-    if not police.empty and "headcount_per_100k_category" in police and pd.notna(
-            police["headcount_per_100k_category"].iloc[0]):
+    if (
+        not police.empty
+        and "headcount_per_100k_category" in police
+        and pd.notna(police["headcount_per_100k_category"].iloc[0])
+    ):
         y = int(police[C.YEAR].iloc[0])
         v = float(police["headcount_per_100k_category"].iloc[0])
-        rate = ctx.log.fmt(v, ctx.unit("headcount_per_100k_category"), indicator="headcount_per_100k_category",
-                           country=ctx.country, year=y, key={"group": "police_officer"}, decimals=1)
+        rate = ctx.log.fmt(
+            v,
+            ctx.unit("headcount_per_100k_category"),
+            indicator="headcount_per_100k_category",
+            country=ctx.country,
+            year=y,
+            key={"group": "police_officer"},
+            decimals=1,
+        )
         sec.p(ctx.t("msg.police_per_100k_staff", year=y, rate=rate))

@@ -63,16 +63,35 @@ ALIASES: dict[str, tuple[str, str | None]] = {
 }
 #: ``<acronym>_budget[_<phase>]``: an institution's budget of a phase (approved by default).
 _INSTITUTION_BUDGET = re.compile(r"^([a-z]+)_budget(?:_(approved|proposed|modified|executed))?$")
-_SCALES = (("billion", 1e9), ("bn", 1e9), ("mil millones", 1e9), ("million", 1e6), ("millones", 1e6),
-           ("thousand", 1e3), ("miles", 1e3))
+_SCALES = (
+    ("billion", 1e9),
+    ("bn", 1e9),
+    ("mil millones", 1e9),
+    ("million", 1e6),
+    ("millones", 1e6),
+    ("thousand", 1e3),
+    ("miles", 1e3),
+)
 
 _SHARES = {"exp_pct_gdp": "gdp", "exp_pct_gov": "gov", "exp_link_pct_gdp": "gdp"}
-_PUBLISHED_COLUMNS = ("country", "year", "indicator", "value", "unit", "source", "note", "reason", "reason_es")
+_PUBLISHED_COLUMNS = (
+    "country",
+    "year",
+    "indicator",
+    "value",
+    "unit",
+    "source",
+    "note",
+    "reason",
+    "reason_es",
+)
 
 
 def published_frame(figures: Any) -> pd.DataFrame:
     """Published figures (a list of mappings or a DataFrame) as a frame of known columns."""
-    frame = figures.copy() if isinstance(figures, pd.DataFrame) else pd.DataFrame(list(figures or []))
+    frame = (
+        figures.copy() if isinstance(figures, pd.DataFrame) else pd.DataFrame(list(figures or []))
+    )
     for col in _PUBLISHED_COLUMNS:
         if col not in frame:
             frame[col] = "" if col not in ("year", "value") else np.nan
@@ -150,23 +169,36 @@ def _series_of(ctx: BriefContext, indicator: str) -> tuple[Match, pd.Series, pd.
         if code is None:
             return Match("", indicator), empty, empty
         s = ctx.h.spending
-        s = s[(s[C.COUNTRY] == ctx.country) & (s[C.INSTITUTION_CODE].astype(str) == code)
-              & (s[C.PHASE].astype(str) == phase)]
+        s = s[
+            (s[C.COUNTRY] == ctx.country)
+            & (s[C.INSTITUTION_CODE].astype(str) == code)
+            & (s[C.PHASE].astype(str) == phase)
+        ]
         by = s.groupby(C.YEAR, observed=True)[C.AMOUNT].sum(min_count=1).astype(float)
         return Match("institution", code, phase=phase), by, pd.Series("", index=by.index)
     if not ctx.catalog.empty and name in set(ctx.catalog["id"]):
         v = ctx.series(name, link=link)
-        if name.startswith("exp_link") and link is not None:  # a link share or amount: comparable years only
+        if (
+            name.startswith("exp_link") and link is not None
+        ):  # a link share or amount: comparable years only
             v = v[v.index.isin(spending_coverage(ctx.h, ctx.country).shares)]
         return Match("indicator", name, link=link or ""), v, pd.Series("", index=v.index)
     if name in MEASURES:
         cl = ctx.h.headline_caseload()
-        d = cl[(cl[C.COUNTRY] == ctx.country) & (cl[C.MEASURE].astype(str) == name)] if not cl.empty else cl
+        d = (
+            cl[(cl[C.COUNTRY] == ctx.country) & (cl[C.MEASURE].astype(str) == name)]
+            if not cl.empty
+            else cl
+        )
         if C.REGION in d:
             d = d[d[C.REGION].isna() | (d[C.REGION].astype(str).str.strip() == "")]
         d = d.dropna(subset=[C.VALUE])
         v = d.groupby(C.YEAR)[C.VALUE].first().astype(float)
-        src = d.groupby(C.YEAR)[C.SOURCE].first().astype(str) if C.SOURCE in d else pd.Series("", index=v.index)
+        src = (
+            d.groupby(C.YEAR)[C.SOURCE].first().astype(str)
+            if C.SOURCE in d
+            else pd.Series("", index=v.index)
+        )
         return Match("measure", name), v, src
     return Match("", indicator), empty, empty
 
@@ -215,8 +247,16 @@ def _reconcile(ctx: BriefContext, sec: Section) -> None:
         label = _label(ctx, m, r.indicator)
         unit = "%" if r.percent else ""
         d_pub = _decimals(r.value)
-        pub_txt = ctx.log.fmt(r.value, unit, origin="published", indicator=r.indicator, country=ctx.country,
-                              year=year, key={"source": r.source}, decimals=d_pub)
+        pub_txt = ctx.log.fmt(
+            r.value,
+            unit,
+            origin="published",
+            indicator=r.indicator,
+            country=ctx.country,
+            year=year,
+            key={"source": r.source},
+            decimals=d_pub,
+        )
         if r.unit and not r.percent:
             pub_txt += f" {r.unit}"
         peir_txt, diff_txt = "", ""
@@ -225,19 +265,39 @@ def _reconcile(ctx: BriefContext, sec: Section) -> None:
             shown = m.value / r.scale
             d = max(1, d_pub + 1) if r.percent else (1 if r.scale > 1 else 0)
             if m.kind == "indicator":
-                peir_txt = ctx.log.fmt(m.value, unit, origin="compute", indicator=m.target, country=ctx.country,
-                                       year=m.year, link=m.link, decimals=d, scale=r.scale)
+                peir_txt = ctx.log.fmt(
+                    m.value,
+                    unit,
+                    origin="compute",
+                    indicator=m.target,
+                    country=ctx.country,
+                    year=m.year,
+                    link=m.link,
+                    decimals=d,
+                    scale=r.scale,
+                )
             else:
-                peir_txt = ctx.log.fmt(m.value, unit, origin=m.kind if m.kind != "measure" else "caseload",
-                                       indicator=m.target, country=ctx.country, year=m.year,
-                                       key={"source": m.source, "phase": m.phase}, decimals=d, scale=r.scale)
+                peir_txt = ctx.log.fmt(
+                    m.value,
+                    unit,
+                    origin=m.kind if m.kind != "measure" else "caseload",
+                    indicator=m.target,
+                    country=ctx.country,
+                    year=m.year,
+                    key={"source": m.source, "phase": m.phase},
+                    decimals=d,
+                    scale=r.scale,
+                )
             if m.year != year:
                 peir_txt += f" ({m.year})"
             else:
                 agrees = _agrees(r.value, shown)
                 diff = shown - r.value
-                diff_txt = (("+" if diff > 0 else "") + fmt_number(diff, ctx.lang, d)
-                            + (f" {ctx.t('w.pp')}" if r.percent else ""))
+                diff_txt = (
+                    ("+" if diff > 0 else "")
+                    + fmt_number(diff, ctx.lang, d)
+                    + (f" {ctx.t('w.pp')}" if r.percent else "")
+                )
         if agrees:
             reason = ctx.t("rec.agrees")
         else:
@@ -245,16 +305,42 @@ def _reconcile(ctx: BriefContext, sec: Section) -> None:
             given = r.reason_es if ctx.lang == "es" else r.reason
             inferred = _reason(ctx, m, r.value * r.scale, year, r.unit, cover.whole, cover.phase)
             reason = _before(given, ctx.as_of, inferred) if given else inferred
-        rows.append({"indicator": label, C.YEAR: year, "published": pub_txt, "publication": r.source,
-                     "peir": peir_txt, "difference": diff_txt, "reason": reason})
+        rows.append(
+            {
+                "indicator": label,
+                C.YEAR: year,
+                "published": pub_txt,
+                "publication": r.source,
+                "peir": peir_txt,
+                "difference": diff_txt,
+                "reason": reason,
+            }
+        )
     frame = pd.DataFrame(rows)
     n_agree = sum(1 for r in rows if r["reason"] == ctx.t("rec.agrees"))
-    sec.p(ctx.t("rec.intro", n=ctx.count(len(rows), "published figures"), n_agree=ctx.count(n_agree, "agree")))
-    sec.blocks.append(ctx.table("reconciliation", ctx.t("tab.reconciliation"), frame, [
-        Column("indicator", ctx.t("col.indicator")), Column(C.YEAR, ctx.t("col.year"), "year"),
-        Column("published", ctx.t("col.published")), Column("publication", ctx.t("col.publication")),
-        Column("peir", ctx.t("col.peir_value")), Column("difference", ctx.t("col.difference")),
-        Column("reason", ctx.t("col.reason"))]))
+    sec.p(
+        ctx.t(
+            "rec.intro",
+            n=ctx.count(len(rows), "published figures"),
+            n_agree=ctx.count(n_agree, "agree"),
+        )
+    )
+    sec.blocks.append(
+        ctx.table(
+            "reconciliation",
+            ctx.t("tab.reconciliation"),
+            frame,
+            [
+                Column("indicator", ctx.t("col.indicator")),
+                Column(C.YEAR, ctx.t("col.year"), "year"),
+                Column("published", ctx.t("col.published")),
+                Column("publication", ctx.t("col.publication")),
+                Column("peir", ctx.t("col.peir_value")),
+                Column("difference", ctx.t("col.difference")),
+                Column("reason", ctx.t("col.reason")),
+            ],
+        )
+    )
 
 
 def _before(reason: str, as_of: int | None, inferred: str) -> str:
@@ -264,7 +350,11 @@ def _before(reason: str, as_of: int | None, inferred: str) -> str:
     if as_of is None:
         return reason
     parts = [p for p in re.split(r"(?<=[.;])\s+", reason.strip()) if p]
-    kept = [p for p in parts if not any(int(y) > as_of for y in re.findall(r"\b(1[89]\d\d|20\d\d)\b", p))]
+    kept = [
+        p
+        for p in parts
+        if not any(int(y) > as_of for y in re.findall(r"\b(1[89]\d\d|20\d\d)\b", p))
+    ]
     if len(kept) == len(parts):
         return reason
     tail = " ".join(kept).rstrip(";. ")
@@ -278,8 +368,11 @@ def _label(ctx: BriefContext, m: Match, indicator: str) -> str:
     if m.kind == "measure":
         return measure_label(m.target, ctx.lang)
     if m.kind == "institution":
-        return ctx.t("rec.institution_budget", institution=ctx.institution_names().get(m.target, m.target),
-                     phase=ctx.t(f"w.{m.phase}") if f"w.{m.phase}" in TEXT else m.phase)
+        return ctx.t(
+            "rec.institution_budget",
+            institution=ctx.institution_names().get(m.target, m.target),
+            phase=ctx.t(f"w.{m.phase}") if f"w.{m.phase}" in TEXT else m.phase,
+        )
     return indicator
 
 
@@ -289,8 +382,15 @@ def _money(ctx: BriefContext, v: float) -> str:
     return f"{fmt_number(v / 1e6, ctx.lang, 1)} {ctx.t('w.million')} {ctx.currency}"
 
 
-def _reason(ctx: BriefContext, m: Match, published: float, year: int, unit: str,
-            whole: frozenset[int], phase: dict[int, str]) -> str:
+def _reason(
+    ctx: BriefContext,
+    m: Match,
+    published: float,
+    year: int,
+    unit: str,
+    whole: frozenset[int],
+    phase: dict[int, str],
+) -> str:
     """The inferred reason for a difference (see the module docstring)."""
     if not m.kind:
         return ctx.t("rec.not_computed")
@@ -311,17 +411,27 @@ def _reason(ctx: BriefContext, m: Match, published: float, year: int, unit: str,
             n = float(num.iloc[0])
             implied, used = n / (published / 100), n / (m.value / 100)
             if share == "gdp":
-                return ctx.t("rec.denominator_gdp", implied=_money(ctx, implied), used=_money(ctx, used),
-                             numerator=_money(ctx, n))
+                return ctx.t(
+                    "rec.denominator_gdp",
+                    implied=_money(ctx, implied),
+                    used=_money(ctx, used),
+                    numerator=_money(ctx, n),
+                )
             scope = _gov_scope(ctx)
-            key = "rec.denominator_budget" if "budget" in unit.lower() or "presupuesto" in unit.lower() else "rec.denominator_gov"
+            key = (
+                "rec.denominator_budget"
+                if "budget" in unit.lower() or "presupuesto" in unit.lower()
+                else "rec.denominator_gov"
+            )
             return ctx.t(key, implied=_money(ctx, implied), used=_money(ctx, used), scope=scope)
     if spending:
         ph = phase.get(year, "")
         said = unit.lower()
         for other in ("approved", "executed", "modified"):
             if other in said and other != ph:
-                return ctx.t("rec.phase", phase=ctx.t(f"w.{other}"), ours=ctx.t(f"w.{ph}") if ph else "–")
+                return ctx.t(
+                    "rec.phase", phase=ctx.t(f"w.{other}"), ours=ctx.t(f"w.{ph}") if ph else "–"
+                )
     if m.kind == "measure":
         return ctx.t("rec.source", source=m.source or "–")
     return ctx.t("rec.differs")
@@ -332,4 +442,6 @@ def _gov_scope(ctx: BriefContext) -> str:
     if cx.empty or C.GOV_EXPENDITURE_SCOPE not in cx:
         return ctx.t("rec.scope_unknown")
     scopes = sorted({str(s) for s in cx[C.GOV_EXPENDITURE_SCOPE].dropna()})
-    return ", ".join(ctx.t(f"val.{s}") if f"val.{s}" in TEXT else s for s in scopes) or ctx.t("rec.scope_unknown")
+    return ", ".join(ctx.t(f"val.{s}") if f"val.{s}" in TEXT else s for s in scopes) or ctx.t(
+        "rec.scope_unknown"
+    )

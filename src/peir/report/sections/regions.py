@@ -28,7 +28,11 @@ _REGIONAL: tuple[tuple[str, ColumnKind], ...] = (
     ("prisoners_per_100k", "num1"),
 )
 
-_DISPERSION = ("regional_dispersion", "regional_max_min_ratio", "regional_spending_crime_correlation")
+_DISPERSION = (
+    "regional_dispersion",
+    "regional_max_min_ratio",
+    "regional_spending_crime_correlation",
+)
 
 
 def build(ctx: BriefContext) -> Section:
@@ -63,36 +67,73 @@ def _by_region(ctx: BriefContext, sec: Section) -> None:
         r = regional_frame(ctx, ind)
         r = r[r[C.YEAR] == y]
         if not r.empty:
-            frame = frame.merge(r[[C.REGION, C.VALUE]].rename(columns={C.VALUE: ind}), on=C.REGION, how="left")
+            frame = frame.merge(
+                r[[C.REGION, C.VALUE]].rename(columns={C.VALUE: ind}), on=C.REGION, how="left"
+            )
     frame = frame.sort_values("exp_per_capita", ascending=False).reset_index(drop=True)
     frame[C.COUNTRY] = ctx.country
     shown = [(i, k) for i, k in _REGIONAL if i in frame.columns]
-    tb = ctx.table("by_region", ctx.t("tab.by_region", year=y), frame, [
-        Column(C.REGION, ctx.t("col.region")),
-        *[Column(i, f"{ctx.name(i)} ({ctx.unit_text(ctx.unit(i))})", k) for i, k in shown],
-    ])
-    ctx.log.record_table(tb, origin="regional", row_keys=[C.COUNTRY, C.YEAR, C.REGION], value_columns={
-        i: {"indicator": i, "unit": ctx.unit(i)} for i, _k in shown})
-    panels = [("exp_per_capita", f"{ctx.name('exp_per_capita')} ({ctx.unit_text(ctx.unit('exp_per_capita'))})")]
+    tb = ctx.table(
+        "by_region",
+        ctx.t("tab.by_region", year=y),
+        frame,
+        [
+            Column(C.REGION, ctx.t("col.region")),
+            *[Column(i, f"{ctx.name(i)} ({ctx.unit_text(ctx.unit(i))})", k) for i, k in shown],
+        ],
+    )
+    ctx.log.record_table(
+        tb,
+        origin="regional",
+        row_keys=[C.COUNTRY, C.YEAR, C.REGION],
+        value_columns={i: {"indicator": i, "unit": ctx.unit(i)} for i, _k in shown},
+    )
+    panels = [
+        (
+            "exp_per_capita",
+            f"{ctx.name('exp_per_capita')} ({ctx.unit_text(ctx.unit('exp_per_capita'))})",
+        )
+    ]
     if "crime_rate" in frame and frame["crime_rate"].notna().any():
-        panels.append(("crime_rate", f"{ctx.name('crime_rate')} ({ctx.unit_text(ctx.unit('crime_rate'))})"))
+        panels.append(
+            ("crime_rate", f"{ctx.name('crime_rate')} ({ctx.unit_text(ctx.unit('crime_rate'))})")
+        )
     national = {}
     for col, _label in panels:
         v = ctx.latest(col, year=y)
         if v:
             national[col] = v[0]
     fig = charts_regional.regional_dots(
-        frame, panels, national=national, lang=ctx.lang, title=ctx.t("fig.regions", year=y),
-        source=ctx.source_text(budget=True, measures=("crimes_recorded",), population=True))
-    fb = ctx.figure("regions", ctx.t("fig.regions", year=y), fig, alt=ctx.t("fig.regions_alt", year=y))
+        frame,
+        panels,
+        national=national,
+        lang=ctx.lang,
+        title=ctx.t("fig.regions", year=y),
+        source=ctx.source_text(budget=True, measures=("crimes_recorded",), population=True),
+    )
+    fb = ctx.figure(
+        "regions", ctx.t("fig.regions", year=y), fig, alt=ctx.t("fig.regions_alt", year=y)
+    )
     top, low = frame.iloc[0], frame.iloc[-1]
     n = ctx.count(len(frame), "regions")
-    text = ctx.t("msg.regions", year=y, n=n, top=str(top[C.REGION]), low=str(low[C.REGION]),
-                 top_v=_fmt_regional(ctx, "exp_per_capita", float(top["exp_per_capita"]), y, str(top[C.REGION])),
-                 low_v=_fmt_regional(ctx, "exp_per_capita", float(low["exp_per_capita"]), y, str(low[C.REGION])))
+    text = ctx.t(
+        "msg.regions",
+        year=y,
+        n=n,
+        top=str(top[C.REGION]),
+        low=str(low[C.REGION]),
+        top_v=_fmt_regional(
+            ctx, "exp_per_capita", float(top["exp_per_capita"]), y, str(top[C.REGION])
+        ),
+        low_v=_fmt_regional(
+            ctx, "exp_per_capita", float(low["exp_per_capita"]), y, str(low[C.REGION])
+        ),
+    )
     cv = ctx.latest("regional_dispersion", year=y)
     if cv:
-        text += " " + ctx.t("msg.regional_cv", cv=ctx.num("regional_dispersion", cv[0], y, unit="%"))
+        text += " " + ctx.t(
+            "msg.regional_cv", cv=ctx.num("regional_dispersion", cv[0], y, unit="%")
+        )
     sec.p(text)
     sec.blocks.append(fb)
     message_figure = fb
@@ -100,21 +141,38 @@ def _by_region(ctx: BriefContext, sec: Section) -> None:
         both = frame.rename(columns={"exp_per_capita": "per_capita"})
         corr = ctx.latest("regional_spending_crime_correlation", year=y)
         fig2 = charts_regional.spending_vs_crime(
-            both, x_label=panels[0][1], y_label=panels[1][1], lang=ctx.lang,
+            both,
+            x_label=panels[0][1],
+            y_label=panels[1][1],
+            lang=ctx.lang,
             title=ctx.t("fig.spending_crime", year=y),
-            source=ctx.source_text(budget=True, measures=("crimes_recorded",), population=True))
+            source=ctx.source_text(budget=True, measures=("crimes_recorded",), population=True),
+        )
         message_figure = ctx.figure("spending_crime", ctx.t("fig.spending_crime", year=y), fig2)
         sec.blocks.append(message_figure)
         if corr:
-            sec.p(ctx.t("msg.spending_crime", year=y,
-                        r=ctx.num("regional_spending_crime_correlation", corr[0], y, decimals=2)))
+            sec.p(
+                ctx.t(
+                    "msg.spending_crime",
+                    year=y,
+                    r=ctx.num("regional_spending_crime_correlation", corr[0], y, decimals=2),
+                )
+            )
     ctx.messages.append(KeyMessage(text, message_figure, 6))
     sec.blocks.append(tb)
 
 
 def _fmt_regional(ctx: BriefContext, indicator: str, value: float, year: int, region: str) -> str:
-    return ctx.log.fmt(value, ctx.unit(indicator), origin="regional", indicator=indicator, country=ctx.country,
-                       year=year, key={"region": region}, decimals=0)
+    return ctx.log.fmt(
+        value,
+        ctx.unit(indicator),
+        origin="regional",
+        indicator=indicator,
+        country=ctx.country,
+        year=year,
+        key={"region": region},
+        decimals=0,
+    )
 
 
 def _dispersion(ctx: BriefContext, sec: Section) -> None:
@@ -124,12 +182,25 @@ def _dispersion(ctx: BriefContext, sec: Section) -> None:
         return
     sec.h3(ctx.t("sub.dispersion"))
     frame = year_table(ctx, years, parts)
-    tb = ctx.table("regional_dispersion", ctx.t("tab.regional_dispersion"), frame, [
-        Column(C.YEAR, ctx.t("col.year"), "year"),
-        Column("regional_dispersion", ctx.name("regional_dispersion") + " (%)", "num1"),
-        Column("regional_max_min_ratio", ctx.name("regional_max_min_ratio"), "num2"),
-        Column("regional_spending_crime_correlation", ctx.name("regional_spending_crime_correlation"), "num2"),
-    ])
-    ctx.log.record_table(tb, origin="compute", row_keys=[C.COUNTRY, C.YEAR], value_columns={
-        i: {"indicator": i, "unit": ctx.unit(i)} for i in _DISPERSION})
+    tb = ctx.table(
+        "regional_dispersion",
+        ctx.t("tab.regional_dispersion"),
+        frame,
+        [
+            Column(C.YEAR, ctx.t("col.year"), "year"),
+            Column("regional_dispersion", ctx.name("regional_dispersion") + " (%)", "num1"),
+            Column("regional_max_min_ratio", ctx.name("regional_max_min_ratio"), "num2"),
+            Column(
+                "regional_spending_crime_correlation",
+                ctx.name("regional_spending_crime_correlation"),
+                "num2",
+            ),
+        ],
+    )
+    ctx.log.record_table(
+        tb,
+        origin="compute",
+        row_keys=[C.COUNTRY, C.YEAR],
+        value_columns={i: {"indicator": i, "unit": ctx.unit(i)} for i in _DISPERSION},
+    )
     sec.blocks.append(tb)

@@ -19,13 +19,34 @@ __all__ = ["RM_INDICATORS", "build"]
 #: Baseline indicators per link, in order of priority (the first five with data are shown).
 RM_INDICATORS: dict[str, tuple[str, ...]] = {
     "prevention": ("exp_link_share", "homicide_rate"),
-    "patrol": ("exp_link_share", "police_per_100k", "homicide_rate", "crime_rate", "unit_cost_officer"),
-    "investigation": ("exp_link_share", "prosecutors_per_100k", "attrition_indictments_per_case",
-                      "convictions_per_homicide", "unit_cost_indictment"),
-    "judicial": ("exp_link_share", "clearance_rate", "disposition_time", "judges_per_100k",
-                 "unit_cost_case_resolved"),
-    "corrections": ("exp_link_share", "occupancy_rate", "unsentenced_share", "prisoners_per_100k",
-                    "unit_cost_prisoner_day"),
+    "patrol": (
+        "exp_link_share",
+        "police_per_100k",
+        "homicide_rate",
+        "crime_rate",
+        "unit_cost_officer",
+    ),
+    "investigation": (
+        "exp_link_share",
+        "prosecutors_per_100k",
+        "attrition_indictments_per_case",
+        "convictions_per_homicide",
+        "unit_cost_indictment",
+    ),
+    "judicial": (
+        "exp_link_share",
+        "clearance_rate",
+        "disposition_time",
+        "judges_per_100k",
+        "unit_cost_case_resolved",
+    ),
+    "corrections": (
+        "exp_link_share",
+        "occupancy_rate",
+        "unsentenced_share",
+        "prisoners_per_100k",
+        "unit_cost_prisoner_day",
+    ),
 }
 
 _LINK_INDICATORS = ("exp_link_share", "exp_link", "exec_rate_link")
@@ -47,15 +68,29 @@ def build(ctx: BriefContext) -> Section:
         frame = pd.DataFrame(rows)
         for col in ("issue", "action", "responsible", "target", "target_year"):
             frame[col] = fill
-        tb = ctx.table(f"results_{lk.value}", ctx.t("tab.results", link=lk.label(ctx.lang)), frame, [
-            Column("issue", ctx.t("col.issue")), Column("action", ctx.t("col.action")),
-            Column("responsible", ctx.t("col.responsible")), Column("name", ctx.t("col.indicator")),
-            Column("baseline", ctx.t("col.baseline"), "num1"), Column("unit", ctx.t("col.unit")),
-            Column(C.YEAR, ctx.t("col.baseline_year"), "year"), Column("target", ctx.t("col.target")),
-            Column("target_year", ctx.t("col.target_year"))])
+        tb = ctx.table(
+            f"results_{lk.value}",
+            ctx.t("tab.results", link=lk.label(ctx.lang)),
+            frame,
+            [
+                Column("issue", ctx.t("col.issue")),
+                Column("action", ctx.t("col.action")),
+                Column("responsible", ctx.t("col.responsible")),
+                Column("name", ctx.t("col.indicator")),
+                Column("baseline", ctx.t("col.baseline"), "num1"),
+                Column("unit", ctx.t("col.unit")),
+                Column(C.YEAR, ctx.t("col.baseline_year"), "year"),
+                Column("target", ctx.t("col.target")),
+                Column("target_year", ctx.t("col.target_year")),
+            ],
+        )
         if frame["indicator"].astype(str).str.len().gt(0).any():
-            ctx.log.record_table(tb, origin="compute", row_keys=[C.COUNTRY, C.YEAR, C.LINK],
-                                 value_columns={"baseline": {"indicator_column": "indicator"}})
+            ctx.log.record_table(
+                tb,
+                origin="compute",
+                row_keys=[C.COUNTRY, C.YEAR, C.LINK],
+                value_columns={"baseline": {"indicator_column": "indicator"}},
+            )
         sec.blocks.append(tb)
     return sec
 
@@ -75,8 +110,17 @@ def baseline_rows(ctx: BriefContext, link: str, limit: int = 5) -> list[dict[str
         s = s[np.isfinite(s.to_numpy(dtype=float))]
         if s.empty:
             continue
-        rows.append({"indicator": ind, "name": ctx.name(ind), C.COUNTRY: ctx.country, C.YEAR: int(s.index[-1]),
-                     C.LINK: link_arg or "", "baseline": float(s.iloc[-1]), "unit": ctx.unit_text(ctx.unit(ind))})
+        rows.append(
+            {
+                "indicator": ind,
+                "name": ctx.name(ind),
+                C.COUNTRY: ctx.country,
+                C.YEAR: int(s.index[-1]),
+                C.LINK: link_arg or "",
+                "baseline": float(s.iloc[-1]),
+                "unit": ctx.unit_text(ctx.unit(ind)),
+            }
+        )
         if len(rows) >= limit:
             break
     return rows
