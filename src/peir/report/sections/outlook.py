@@ -212,7 +212,7 @@ def _projection(ctx: BriefContext, sec: Section) -> None:
         pct_gdp=by_year["pct_gdp"],
         currency=ctx.currency,
         lang=ctx.lang,
-        source=ctx.source_text(),
+        source=ctx.source_text(budget=True),  # the base year's budget lines and GDP
     )
     fb = ctx.figure("projection", ctx.t("fig.projection"), fig)
     sec.blocks.append(fb)
@@ -713,7 +713,7 @@ def _cost_of_crime(ctx: BriefContext, sec: Section) -> None:
         pd.Series(frame["pct_gdp"].to_numpy(), index=frame["component"]),
         public=[str(k).startswith("public_") for k in t["component"]],
         lang=ctx.lang,
-        source=ctx.source_text(),
+        source=ctx.source_text(budget=True, measures=("homicides",)),
     )
     fb = ctx.figure("cost_of_crime", ctx.t("fig.cost_of_crime"), fig)
     sec.blocks.append(fb)
