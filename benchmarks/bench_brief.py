@@ -108,15 +108,16 @@ def run(quick: bool = False) -> str:
         [
             "## Brief",
             "",
-            "Two background briefs (English and Spanish) end to end — load, harmonise, compute, eight",
-            "sections, figures as PNG and SVG, HTML + Markdown + Excel — against the baseline of",
-            "harmonising and computing the indicators alone (the numbers the brief prints). The El",
-            "Salvador row runs the `peir brief` command in a fresh process, as a user does.",
+            "Two background briefs (English and Spanish) end to end — load, harmonise, compute,",
+            "eight sections, figures as PNG and SVG, HTML + Markdown + Excel — against the",
+            "baseline of harmonising and computing the indicators alone (the numbers the brief",
+            "prints). The El Salvador row runs the `peir brief` command in a fresh process, as a",
+            "user does.",
             "",
             md_table(rows),
             "",
-            "Most of the extra time is drawing and encoding the figures (each is rendered once to PNG",
-            "for the HTML and once to SVG) and Python start-up in the fresh processes.",
+            "Most of the extra time is drawing and encoding the figures (each is rendered once to",
+            "PNG for the HTML and once to SVG) and Python start-up in the fresh processes.",
         ]
     )
 

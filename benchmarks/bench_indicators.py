@@ -167,7 +167,10 @@ def all_indicators(h: Any) -> pd.DataFrame:
 
 
 def check(peir_out: pd.DataFrame, base: pd.DataFrame) -> tuple[int, float]:
-    """Every baseline value has the same peir value (rtol 1e-9); returns (compared, max rel diff)."""
+    """Every baseline value has the same peir value (rtol 1e-9).
+
+    Returns (compared, max rel diff).
+    """
     key = ["country", "year", "link", "group", "indicator"]
     p = peir_out.assign(
         link=peir_out["link"].astype(str),

@@ -197,8 +197,8 @@ def run(quick: bool = False) -> str:
             "peak memory is the growth of its resident set over both steps, so it includes the "
             "budget frame, the rejected rows, the report and the harmonised spending held at the "
             "same time. Every time here is of a fresh process (cold: first calls, imports done "
-            "inside the call, fresh memory), `pyarrow.csv.read_csv` included; the warm, interleaved "
-            "comparison is the ingest section above. "
+            "inside the call, fresh memory), `pyarrow.csv.read_csv` included; the warm, "
+            "interleaved comparison is the ingest section above. "
             f"Median of 2–3 processes per size. Files: `bench_ingest`'s generator "
             f"(12 canonical columns, {len(COUNTRIES)} countries, {len(YEARS)} years).",
             "",

@@ -108,9 +108,9 @@ def run(quick: bool = False) -> str:
         [
             "## Notebook and simulated data",
             "",
-            "The quickstart notebook as a reader runs it, and the simulated million-line budget that",
-            "the scaling tests and benchmarks start from. These bounds used to be asserted in unit",
-            "tests, where a loaded machine made them fail; they are measured here instead.",
+            "The quickstart notebook as a reader runs it, and the simulated million-line budget",
+            "that the scaling tests and benchmarks start from. These bounds used to be asserted in",
+            "unit tests, where a loaded machine made them fail; they are measured here instead.",
             "",
             md_table(rows),
         ]

@@ -154,11 +154,13 @@ def main() -> None:
             if name != "Benchmarking (reimplemented)"
             else noise
         )
+        score = np.mean([f["bias_corrected"].mean() for f in frames])
+        width = np.mean([(f["upper"] - f["lower"]).mean() for f in frames])
         rows.append(
             {
                 "method": name,
-                "mean bias-corrected score": f"{np.mean([f['bias_corrected'].mean() for f in frames]):.4f}",
-                "mean interval width": f"{np.mean([(f['upper'] - f['lower']).mean() for f in frames]):.4f}",
+                "mean bias-corrected score": f"{score:.4f}",
+                "mean interval width": f"{width:.4f}",
                 "mean abs. difference to Benchmarking": f"{np.mean(vs):.4f}",
                 "seed-to-seed mean abs. difference": f"{np.mean(noise):.4f}" if noise else "",
             }
@@ -168,10 +170,11 @@ def main() -> None:
             "## Bootstrap against R Benchmarking's `dea.boot` (38 Colombian court circuits)",
             "",
             f"VRS, output orientation, inputs judges and workload, output resolved cases; "
-            f"B = {args.boot:,} replications, {args.seeds} seeds per method. Scores on peir's scale "
-            "(1/φ). 'Benchmarking (reimplemented)' follows `R/dea.boot.R` of Benchmarking 0.32 line "
-            "by line (R is not available here); its distances to the pseudo-frontiers are peir's "
-            "LPs. Differences are means over the 38 circuits and over all pairs of runs.",
+            f"B = {args.boot:,} replications, {args.seeds} seeds per method. Scores on peir's "
+            "scale (1/φ). 'Benchmarking (reimplemented)' follows `R/dea.boot.R` of Benchmarking "
+            "0.32 line by line (R is not available here); its distances to the pseudo-frontiers "
+            "are peir's LPs. Differences are means over the 38 circuits and over all pairs of "
+            "runs.",
             "",
             md_table(rows),
         ]

@@ -33,10 +33,10 @@ def assemble() -> Path:
     parts = [
         "# Performance",
         "",
-        "Written by `make bench` (`python -m benchmarks.run`). Every figure is the median of several",
-        "runs, and each is set against a baseline timed in the same run on the same machine, so the",
-        "ratios hold even though the machines are noisy. Peak memory is the growth of resident memory",
-        "in a fresh process while the step runs.",
+        "Written by `make bench` (`python -m benchmarks.run`). Every figure is the median of",
+        "several runs, and each is set against a baseline timed in the same run on the same",
+        "machine, so the ratios hold even though the machines are noisy. Peak memory is the growth",
+        "of resident memory in a fresh process while the step runs.",
         "",
     ]
     for name in available():

@@ -1,4 +1,8 @@
-"""Shared fixtures. Tests that need ../shared data use ``shared_data`` and skip when it is absent."""
+"""Shared fixtures.
+
+Tests that need ../shared data use ``shared_data`` (or ``require_shared`` for a whole module) and
+skip when it is absent.
+"""
 
 from __future__ import annotations
 

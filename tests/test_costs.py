@@ -151,7 +151,7 @@ def test_summary_and_plot_show_the_table() -> None:
     assert np.isclose(sum(widths), c.pct_gdp)
 
 
-# ---------------------------------------------------------------- peir.yaml: the cost_of_crime block
+# ------------------------------------------------------------ peir.yaml: the cost_of_crime block
 
 
 def test_cost_of_crime_block_reads_victims_from_a_file(tmp_path: pytest.TempPathFactory) -> None:

@@ -105,7 +105,10 @@ class Violation:
     def __str__(self) -> str:
         path = self.imp.path
         rel = path.relative_to(SRC.parent) if path.is_relative_to(SRC.parent) else path
-        return f"{rel}:{self.imp.line}: {self.imp.importer} imports {self.imp.imported} ({self.imp.where}): {self.rule}"
+        return (
+            f"{rel}:{self.imp.line}: {self.imp.importer} imports {self.imp.imported} "
+            f"({self.imp.where}): {self.rule}"
+        )
 
 
 def modules(src: Path = SRC) -> dict[str, Path]:
@@ -326,7 +329,8 @@ def test_the_checker_sees_upward_function_level_and_type_checking_imports(tmp_pa
             "pipeline/__init__.py": "",
             "pipeline/harmonize.py": "def f():\n    from peir.dataset import HarmonizedDataset\n",
             "pipeline/validate.py": (
-                "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from peir.dataset import Dataset\n"
+                "from typing import TYPE_CHECKING\n"
+                "if TYPE_CHECKING:\n    from peir.dataset import Dataset\n"
             ),
             "dataset.py": "from peir.pipeline import harmonize\nimport peir\n",
             "efficiency/__init__.py": "from peir.schema import C\n",

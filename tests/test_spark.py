@@ -110,7 +110,7 @@ def spark() -> Iterator[Any]:
 
 
 def _to_spark(spark: Any, frame: pd.DataFrame) -> Any:
-    """A Spark DataFrame from pandas; through an Arrow table on Spark 4 (much faster with pandas 3)."""
+    """A Spark DataFrame from pandas; through an Arrow table on Spark 4 (faster with pandas 3)."""
     import pyspark
 
     if int(pyspark.__version__.split(".")[0]) >= 4:
@@ -136,7 +136,8 @@ def _assert_same(got: pd.DataFrame, expected: pd.DataFrame) -> float:
         right = b[c].astype(object).where(b[c].notna(), None)
         bad = left.to_numpy() != right.to_numpy()
         assert not bad.any(), (
-            f"{c}: {int(bad.sum())} rows differ, e.g. {left[bad].iloc[0]!r} != {right[bad].iloc[0]!r}"
+            f"{c}: {int(bad.sum())} rows differ, "
+            f"e.g. {left[bad].iloc[0]!r} != {right[bad].iloc[0]!r}"
         )
     np.testing.assert_array_equal(a[C.YEAR].to_numpy(np.int64), b[C.YEAR].to_numpy(np.int64))
     worst = 0.0
@@ -294,7 +295,8 @@ def test_boost_wide_table_recipe(spark: Any) -> None:
         "geo1 AS region",
         "'USD' AS currency",
         "concat('boost:', country_code, ':', CAST(id AS STRING)) AS source_ref",
-        "stack(3, 'approved', approved, 'modified', revised, 'executed', executed) AS (phase, amount)",
+        "stack(3, 'approved', approved, 'modified', revised, 'executed', executed) "
+        "AS (phase, amount)",
     ).where("amount IS NOT NULL")
     got = harmonize(
         lines, chain_map=cm, context=context, currency="USD", econ_scheme="GFS"

@@ -3,9 +3,9 @@
 Ingest budget, caseload and context data, validate it, harmonise it along the five links of
 the chain, compute comparable indicators and efficiency models, and produce a PEIR-style brief.
 
-Subpackages (imported on first use): :mod:`peir.indicators`, :mod:`peir.econ`, :mod:`peir.efficiency`,
-:mod:`peir.allocation`, :mod:`peir.outlook`, :mod:`peir.costs`, :mod:`peir.report`,
-:mod:`peir.datasets`, :mod:`peir.spark`.
+Subpackages (imported on first use): :mod:`peir.indicators`, :mod:`peir.econ`,
+:mod:`peir.efficiency`, :mod:`peir.allocation`, :mod:`peir.outlook`, :mod:`peir.costs`,
+:mod:`peir.report`, :mod:`peir.datasets`, :mod:`peir.spark`.
 
 Every public name is imported on first use too (PEP 562): ``import peir`` loads only
 :mod:`peir._version`, so ``import peir.efficiency`` does not load the pipeline. ``from peir

@@ -76,7 +76,9 @@ class _Status:
 def _parser() -> argparse.ArgumentParser:
     p = _Parser(
         prog="peir",
-        description="Public expenditure and institutional reviews of the security and justice sector.",
+        description=(
+            "Public expenditure and institutional reviews of the security and justice sector."
+        ),
     )
     p.add_argument("--version", action="version", version=f"peir {__version__}")
     p.add_argument("--debug", action="store_true", help="show Python tracebacks")

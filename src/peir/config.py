@@ -62,7 +62,8 @@ class DataEntry(BaseModel):
             )
             hint = f"; did you mean {close[0]!r}?" if close else ""
             raise ValueError(
-                f"unknown key {key!r}{hint} (expected path, spec or a read-spec field: {', '.join(ReadSpec.model_fields)})"
+                f"unknown key {key!r}{hint} (expected path, spec or a read-spec field: "
+                f"{', '.join(ReadSpec.model_fields)})"
             )
         return self
 
@@ -132,10 +133,10 @@ class ProjectConfig(BaseModel):
           - {id: oj_6pct, country: SLV, institution_code: "1600", min_share: 6,
              of: revenue_current, phase: approved, year_to: 2025,
              basis: "Constitución, art. 172: no less than 6 % of current revenue"}
-        outlook: {horizon: 5, inflation: history, ceiling_pct_gdp: 3.0}   # see peir.outlook.OutlookSpec
-        cost_of_crime: {year: 2015, victims: victims.csv, ...}           # see peir.costs.CostOfCrimeSpec
-        allow_gaps: false   # true: country-years without context are flagged (NaN), not an error
-        as_of: 2012                   # the brief uses data up to this year (prices of it by default)
+        outlook: {horizon: 5, inflation: history, ceiling_pct_gdp: 3.0}  # peir.outlook.OutlookSpec
+        cost_of_crime: {year: 2015, victims: victims.csv, ...}  # see peir.costs.CostOfCrimeSpec
+        allow_gaps: false   # true: country-years without context are flagged (NaN), no error
+        as_of: 2012                   # the brief uses data up to this year (and its prices)
         suppress_below: 5             # caseload counts below 5 are suppressed in every output
         published_figures:            # reconciled in the brief (beside the example's own)
           - {country: SLV, year: 2011, indicator: exp_pct_gdp, value: 2.8, unit: '% GDP',

@@ -104,7 +104,10 @@ class Dataset:
         return out
 
     def validate(self) -> ValidationReport:
-        """Every table's report plus cross-table checks (unknown institutions, years without context...)."""
+        """Every table's report plus cross-table checks.
+
+        The checks across tables: unknown institutions, years without context...
+        """
         return cross_validate(self.tables, name=self.name)
 
     def harmonize(
@@ -170,7 +173,8 @@ class Dataset:
 
     def _repr_html_(self) -> str:
         rows = "".join(
-            f"<tr><td>{k}</td><td>{len(t)}</td><td>{len(t.rejected)}</td><td>{'yes' if t.report.ok else 'no'}</td></tr>"
+            f"<tr><td>{k}</td><td>{len(t)}</td><td>{len(t.rejected)}</td>"
+            f"<td>{'yes' if t.report.ok else 'no'}</td></tr>"
             for k, t in self.tables.items()
         )
         return (
@@ -188,7 +192,8 @@ class HarmonizedDataset:
     spending
         One row per budget line x link share: ``country, year, institution_code, institution,
         program, econ, econ_gfs`` (the GFS 2014 class of ``econ``, see :func:`peir.econ.to_gfs`;
-        missing without an ``econ_scheme``), ``func, region, funding_source, phase, link, share, basis, amount_lcu``
+        missing without an ``econ_scheme``), ``func, region, funding_source, phase, link, share,
+        basis, amount_lcu``
         (nominal, local currency, after the share), ``amount`` (nominal, in :attr:`currency`),
         ``amount_real`` (constant :attr:`base_year` prices, in :attr:`currency`), ``currency``,
         ``source_ref``, ``rule_ref`` (the chain-map row that placed it; missing for lines no
@@ -408,8 +413,9 @@ class HarmonizedDataset:
     def summary(self) -> str:
         s = self.spending
         lines = [
-            f"HarmonizedDataset {self.name!r}: {len(s)} spending rows, {len(self.caseload)} caseload rows,"
-            f" currency {self.currency}, base year {self.base_year}"
+            f"HarmonizedDataset {self.name!r}: {len(s)} spending rows, "
+            f"{len(self.caseload)} caseload rows, currency {self.currency}, "
+            f"base year {self.base_year}"
         ]
         if not s.empty:
             tot = s.groupby([C.PHASE, C.LINK], observed=True)[C.AMOUNT].sum().unstack(C.LINK)
@@ -419,7 +425,8 @@ class HarmonizedDataset:
     def __repr__(self) -> str:
         return (
             f"HarmonizedDataset({self.name!r}, spending={len(self.spending)} rows,"
-            f" caseload={len(self.caseload)} rows, currency={self.currency}, base_year={self.base_year})"
+            f" caseload={len(self.caseload)} rows, currency={self.currency},"
+            f" base_year={self.base_year})"
         )
 
     def _repr_html_(self) -> str:

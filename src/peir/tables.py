@@ -429,7 +429,8 @@ class ValidationReport:
     def summary(self) -> str:
         text = (
             f"{self.table or 'table'} from {self.source or '<frame>'}: "
-            f"{self.rows_read} rows read, {self.rows_accepted} accepted, {self.rows_rejected} rejected; "
+            f"{self.rows_read} rows read, {self.rows_accepted} accepted, "
+            f"{self.rows_rejected} rejected; "
             f"{self._count('error')} errors, {self._count('warning')} warnings"
         )
         if self.table == "budget":
@@ -464,7 +465,10 @@ class ValidationReport:
             + "\n".join(first)
         )
         if len(errs) > 10:
-            msg += f"\n... and {len(errs) - 10} more kinds of error (see .report.issues, .report.issues_all())"
+            msg += (
+                f"\n... and {len(errs) - 10} more kinds of error "
+                "(see .report.issues, .report.issues_all())"
+            )
         raise SchemaValidationError(msg, report=self)
 
     def _repr_html_(self) -> str:
@@ -503,7 +507,10 @@ class Table:
         return title + self.frame.head(20).to_html(index=False, na_rep="")
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({len(self.frame)} rows, {len(self.rejected)} rejected, ok={self.report.ok})"
+        return (
+            f"{type(self).__name__}({len(self.frame)} rows, {len(self.rejected)} rejected, "
+            f"ok={self.report.ok})"
+        )
 
 
 @dataclass(repr=False)
@@ -536,6 +543,9 @@ class ChainMap(Table):
 
 @dataclass(repr=False)
 class PersonnelTable(Table):
-    """Staff in post and wage bill by institution, category, region and year (schema ``personnel``)."""
+    """Staff in post and wage bill by institution, category, region and year.
+
+    Schema ``personnel``.
+    """
 
     kind: ClassVar[str] = "personnel"

@@ -1,9 +1,9 @@
 """Allocation along the security and justice chain (docs/methodology.md §7).
 
 - :func:`funnel`: attrition of the chain for one country-year (missing stages stay missing);
-- :class:`ChainModel`: links with budget, unit cost and demand ratio; :meth:`~ChainModel.bottleneck`,
-  :meth:`~ChainModel.optimize` (throughput LP solved with HiGHS, or the convex programme with
-  diminishing returns) returning an :class:`AllocationResult`;
+- :class:`ChainModel`: links with budget, unit cost and demand ratio;
+  :meth:`~ChainModel.bottleneck`, :meth:`~ChainModel.optimize` (throughput LP solved with
+  HiGHS, or the convex programme with diminishing returns) returning an :class:`AllocationResult`;
 - :func:`estimate_returns`: elasticity of output with respect to spending from a panel;
 - :class:`Scenario` and :func:`compare_scenarios`: budget scenarios against the baseline;
 - :class:`ResultsMatrix`: what each working group commits to, with baselines and progress.

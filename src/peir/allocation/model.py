@@ -344,8 +344,9 @@ class ChainModel:
             )
             if np.isfinite(limit):
                 notes.append(
-                    f"{name}: {cm} ({cap:,.0f}) is a limit: throughput cannot make the link hold more "
-                    f"than that without budget for new capacity (optimize(capacity_cost=...)); "
+                    f"{name}: {cm} ({cap:,.0f}) is a limit: throughput cannot make the link hold "
+                    f"more than that without budget for new capacity "
+                    f"(optimize(capacity_cost=...)); "
                     f"occupancy now {100 * dem / cap:,.1f} %"
                 )
             used.append(
@@ -372,7 +373,8 @@ class ChainModel:
             notes.append(f"unallocated spending {unalloc:,.0f} is not part of the model")
         if not any(r["demand_ratio"] > 0 for r in rows):
             raise InputError(
-                f"no link of {country} {year} has both spending and caseload; cannot build the chain"
+                f"no link of {country} {year} has both spending and caseload; "
+                "cannot build the chain"
             )
         notes.append(
             "unit costs and demand ratios are calibrated on observed data: a link whose capacity "
@@ -470,7 +472,7 @@ class ChainModel:
         capacity_cost: Mapping[str, float] | None = None,
         value_per_output: Mapping[str, float] | None = None,
     ) -> AllocationResult:
-        """A reallocation scenario: maximise throughput (or value) by moving the budget across links.
+        """A reallocation scenario: maximise throughput (or value) by moving budget across links.
 
         The result is a scenario under the stated assumptions (constant unit costs, fixed demand
         ratios, the bounds below), not a recommendation.

@@ -1,7 +1,8 @@
 """Reallocation along the chain: the throughput LP (HiGHS) and its diminishing-returns variant.
 
 With link budgets ``b_l``, unit costs ``c_l`` and demand ratios ``r_l``
-(docs/methodology.md §7) the chain's throughput ``T`` (units of final output) is limited by every link with ``r_l > 0``::
+(docs/methodology.md §7) the chain's throughput ``T`` (units of final output) is limited by
+every link with ``r_l > 0``::
 
     T <= b_l / (c_l r_l)
 
@@ -137,7 +138,8 @@ class AllocationResult:
             f"({100 * self.gain:+.2f} %); dT/dB = {self.budget_dual:.4g} per currency unit",
             *(
                 [
-                    f"value {self.current_value:,.6g} -> {self.value:,.6g} (value per output weighted)"
+                    f"value {self.current_value:,.6g} -> {self.value:,.6g} "
+                    "(value per output weighted)"
                 ]
                 if self.value is not None and self.current_value is not None
                 else []
@@ -381,7 +383,10 @@ def _solve_convex(
     hi: FloatArray,
     t_limit: float = math.inf,
 ) -> tuple[FloatArray, float]:
-    """Water-filling solution of max T s.t. r T <= a b^beta, T <= t_limit, sum b = B, lo <= b <= hi."""
+    """Water-filling solution of the diminishing-returns programme.
+
+    max T  s.t.  r T <= a b^beta,  T <= t_limit,  sum b = B,  lo <= b <= hi.
+    """
     act = r > 0
     # the largest T any link can support within its upper bound (and the physical limits)
     with np.errstate(divide="ignore"):

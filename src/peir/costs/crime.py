@@ -319,7 +319,8 @@ def gdp_per_capita(h: HarmonizedDataset, *, country: str, year: int) -> tuple[fl
         series = f", population {rows[C.POPULATION_SOURCE].iloc[-1]}"
     value = gdp / float(pop.iloc[-1])
     return value, (
-        f"proxy: GDP per inhabitant {year} ({short_source(gdp_source)}{series}), not a measured wage"
+        f"proxy: GDP per inhabitant {year} ({short_source(gdp_source)}{series}), "
+        "not a measured wage"
     )
 
 

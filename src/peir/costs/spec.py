@@ -91,7 +91,10 @@ class CostOfCrimeSpec(BaseModel):
         return self
 
     def victims_frame(self, base_dir: str | Path = ".") -> pd.DataFrame:
-        """Victims by age (``age, count``), from the list or the CSV file (relative to ``base_dir``)."""
+        """Victims by age (``age, count``), from the list or the CSV file.
+
+        A relative CSV path is read from ``base_dir``.
+        """
         if isinstance(self.victims, dict):
             return pd.DataFrame({"age": list(self.victims), "count": list(self.victims.values())})
         if isinstance(self.victims, list):

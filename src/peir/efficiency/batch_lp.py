@@ -157,8 +157,9 @@ def batch_scores(
     for every group, or G × n × m and G × n × s, each group its own units) against G
     reference sets at once: ``ref_x`` (G × m × N), ``ref_y`` (G × s × N), columns beyond a
     group's size marked False in ``valid`` (G × N); they are replaced by copies of the group's
-    first valid unit, which may enter a basis without changing the optimum. Data column-rescaled, strictly positive
-    inputs of the evaluated units (input orientation) or outputs not all zero (output).
+    first valid unit, which may enter a basis without changing the optimum. Data
+    column-rescaled, strictly positive inputs of the evaluated units (input orientation) or
+    outputs not all zero (output).
 
     Returns (score, solved), both G × n; ``solved`` False where the optimum could not be
     verified (the caller solves those LPs otherwise).

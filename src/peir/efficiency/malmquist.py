@@ -259,7 +259,8 @@ def malmquist(
     -------
     MalmquistResult
         ``.frame``: index (unit, period) with the later period of each pair; columns
-        ``malmquist``, ``efficiency_change``, ``technical_change`` (> 1 = improvement), the four distance terms
+        ``malmquist``, ``efficiency_change``, ``technical_change`` (> 1 = improvement), the four
+        distance terms
         ``d_t(t)``, ``d_t(t+1)``, ``d_t1(t)``, ``d_t1(t+1)`` (``d_s(u)``: efficiency of period-u
         data against the period-s frontier, t1 = t+1) and, under CRS,
         ``pure_efficiency_change`` (VRS) and ``scale_efficiency_change``. A distance that is

@@ -28,8 +28,9 @@ polished with Newton steps on the Hessian obtained by central differences of the
 score. Starting values are corrected OLS (method of moments on the OLS residuals' second and
 third moments) and a grid of starts over ``gamma`` (as FRONTIER 4.1 does); BFGS runs from
 the two best and the better optimum is kept (BFGS works on coefficients rescaled by the
-standard deviation of their regressor; Newton steps are scale-invariant). The covariance matrix is the inverse of the negative Hessian at the
-optimum; the FRONTIER 4.1 parameters ``sigma2 = sigma_u^2 + sigma_v^2`` and
+standard deviation of their regressor; Newton steps are scale-invariant). The covariance
+matrix is the inverse of the negative Hessian at the optimum; the FRONTIER 4.1 parameters
+``sigma2 = sigma_u^2 + sigma_v^2`` and
 ``gamma = sigma_u^2 / sigma2`` get their standard errors by the delta method.
 
 Unit efficiencies use the conditional distribution of ``u`` given ``e``, ``N+(mu*, sigma*^2)``
@@ -313,7 +314,7 @@ def _prepare(
 
 @dataclass
 class SFASummary(Summary):
-    """The SFA summary: the shared :class:`~peir.efficiency.results.Summary`, 6 significant digits."""
+    """The SFA summary: the shared :class:`~peir.efficiency.results.Summary`, 6 digits."""
 
     float_format: str = ".6g"
 

@@ -19,8 +19,10 @@ inefficiency falls over time (u_iT = u_i), η = 0 gives the time-invariant model
 
     \ln L_i = -\tfrac{T_i}{2}\ln 2\pi - \tfrac{T_i - 1}{2}\ln\sigma_v^2
       - \tfrac12\ln(\sigma_v^2 + \sigma_u^2 B_i) - \frac{\sum_t \varepsilon_{it}^2}{2\sigma_v^2}
-      + \tfrac12\left(\frac{\mu_i^*}{\sigma_i^*}\right)^2 - \tfrac12\left(\frac{\mu}{\sigma_u}\right)^2
-      + \ln\Phi\!\left(\frac{\mu_i^*}{\sigma_i^*}\right) - \ln\Phi\!\left(\frac{\mu}{\sigma_u}\right),
+      + \tfrac12\left(\frac{\mu_i^*}{\sigma_i^*}\right)^2
+      - \tfrac12\left(\frac{\mu}{\sigma_u}\right)^2
+      + \ln\Phi\!\left(\frac{\mu_i^*}{\sigma_i^*}\right)
+      - \ln\Phi\!\left(\frac{\mu}{\sigma_u}\right),
 
 and the efficiency of each observation is
 E[exp(−η_it u_i) | ε_i] = Φ(μ*_i/σ*_i − η_it σ*_i) / Φ(μ*_i/σ*_i) · exp(−η_it μ*_i + η_it² σ*_i²/2).

@@ -3,7 +3,7 @@
 .. code-block:: yaml
 
     outlook:
-      base_year: 2018            # default: the latest year of executed spending that is a sound base
+      base_year: 2018      # default: the latest year of executed spending that is a sound base
       horizon: 5
       inflation: history         # or 0.02, or {2019: 0.021, 2020: 0.02, ...}
       gdp_real_growth: history   # "history": the average of the last history_years in the context

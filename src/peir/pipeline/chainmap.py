@@ -481,7 +481,8 @@ def match_keys(keys: pd.DataFrame, rules: pd.DataFrame) -> pd.DataFrame:
             line = keys.iloc[kid]
             raise ChainMapError(
                 f"{len(clash)} budget line key(s) are matched by two chain-map rules of equal "
-                f"specificity, e.g. {_rule_text(heads, int(two[0]))} and {_rule_text(heads, int(two[1]))} both "
+                f"specificity, e.g. {_rule_text(heads, int(two[0]))} and "
+                f"{_rule_text(heads, int(two[1]))} both "
                 f"match country={line[C.COUNTRY]!r}, year={line[C.YEAR]}, "
                 f"institution_code={line[C.INSTITUTION_CODE]!r}, program={line[C.PROGRAM]!r}, "
                 f"func={line[C.FUNC]!r}; make one of them more specific"

@@ -216,7 +216,8 @@ def _canonical_budget(budget: pd.DataFrame | None) -> pd.DataFrame:
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
             raise InputError(
-                f"{where(i)}: amount {amt.iloc[i]!r} is not a number ({int(bad.sum())} such row(s)); "
+                f"{where(i)}: amount {amt.iloc[i]!r} is not a number "
+                f"({int(bad.sum())} such row(s)); "
                 "read the budget with peir.read_budget to parse locale numbers"
             )
         amt = num
@@ -428,8 +429,8 @@ def _gap_message(gaps: pd.DataFrame) -> str:
         f"context is missing for {len(gaps)} country-year value(s) that harmonisation needs:\n"
         + "\n".join(lines)
         + more
-        + "\nAdd them to the context table, or allow gaps to flag them (values NaN): allow_gaps=True,"
-        " allow_gaps: true in peir.yaml, or --allow-gaps on the command line."
+        + "\nAdd them to the context table, or allow gaps to flag them (values NaN): "
+        "allow_gaps=True, allow_gaps: true in peir.yaml, or --allow-gaps on the command line."
     )
 
 
@@ -498,7 +499,10 @@ class PartitionSpending:
 def _spending(
     b: pd.DataFrame, inputs: PartitionInputs, options: HarmonizeOptions, *, warn: bool
 ) -> PartitionSpending:
-    """Spending rows of canonical, consolidated budget lines ``b`` (see :func:`partition_spending`)."""
+    """Spending rows of canonical, consolidated budget lines ``b``.
+
+    See :func:`partition_spending`.
+    """
     rules, ctx = inputs.rules, inputs.context
     base_year, currency, ppp = options.base_year, options.currency, options.ppp
     n = len(b)
@@ -628,7 +632,8 @@ def _spending(
             warnings.warn(
                 UnallocatedWarning(
                     f"{n_uncovered} budget line(s) totalling {total_txt} (nominal, local "
-                    f"currency) are not covered by any chain-map rule and were kept as 'unallocated' "
+                    f"currency) are not covered by any chain-map rule and were kept as "
+                    f"'unallocated' "
                     f"(institutions: {examples}); see HarmonizedDataset.unallocated"
                 ),
                 stacklevel=3,

@@ -180,7 +180,8 @@ def _fiscal_year(value: FiscalYearArg) -> FiscalYearArg:
     if isinstance(value, Mapping) and all(isinstance(v, FiscalYear) for v in value.values()):
         return {str(k): v for k, v in value.items()}
     raise InputError(
-        f"fiscal_year={value!r}: expected a peir.FiscalYear, a mapping country -> FiscalYear, or None"
+        f"fiscal_year={value!r}: expected a peir.FiscalYear, a mapping country -> FiscalYear, "
+        "or None"
     )
 
 
