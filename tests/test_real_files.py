@@ -346,9 +346,13 @@ def test_argentina_inspect_reads_the_xls_as_a_workbook(shared_data: Path) -> Non
     """An .xls is a workbook to peir inspect (it was decoded as latin-1 text: binary headers)."""
     pytest.importorskip("xlrd")
     draft = peir.inspect(shared_data / AR / "gasto_publico_consolidado_1980-2017.xls")
-    assert draft.spec.sheet in ("$ corrientes", "% del PIB", "% del GPC sin Serv. Deuda (IV)")
+    assert draft.spec.sheet == "$ corrientes"  # the amounts, not the shares of GDP
     assert draft.spec.delimiter is None and draft.spec.encoding == "auto"
     assert "\x00" not in draft.to_yaml()
+    # the header is row 4: a label and the years 1980-2017 as number cells (a wide table)
+    assert draft.spec.header_row == 3
+    assert draft.spec.melt == {"year": {str(y): str(y) for y in range(1980, 2018)}}
+    assert "1980-1986: miles de pesos; 1987-2017: millones de pesos" in draft.to_yaml()
 
 
 @pytest.mark.parametrize("level", ["consolidado", "nacional", "provincial", "municipal"])

@@ -9,7 +9,9 @@ draft instead of writing one:
 - **sheet**: the first visible sheet with data (hidden sheets are named in a comment);
 - **header row**: the first row of mostly text cells, under which rows of about as many cells
   hold numbers (title and blank rows above it are skipped); two header lines when the row above
-  labels groups of the columns below it;
+  labels groups of the columns below it. A row of years next to label cells (``FINALIDAD``,
+  1980, 1981, ... as number cells of a workbook or as text) is a header too: the table is wide,
+  one column per year, and the draft melts those columns into ``year``;
 - **delimiter** and **encoding** (text files): as the reader sniffs them;
 - **decimal convention**: from the text amounts (``1.234,56`` vs ``1,234.56``); number cells of a
   workbook need none;
@@ -25,6 +27,7 @@ holds the report of reading the file with the draft.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,6 +57,15 @@ _NUMBER_DOT = re.compile(r"^[-(]?\$?\s*\d{1,3}(,\d{3})+(\.\d+)?\)?$|^[-(]?\d+\.\
 _NUMBER_COMMA = re.compile(r"^[-(]?\$?\s*\d{1,3}(\.\d{3})+(,\d+)?\)?$|^[-(]?\d+,\d+\)?$")
 _PLAIN_INT = re.compile(r"^[-(]?\d+\)?$")
 _YEAR = re.compile(r"^(19[5-9]\d|20\d\d)$")
+_YEAR_HEADER = re.compile(r"^(19\d\d|20\d\d)$")
+#: A sheet named like this holds shares (``% del PIB``), not amounts: ranked after the others.
+_SHARE_SHEET = re.compile(r"%|\bpercent|\bporcentaje|\bshare", re.IGNORECASE)
+#: Words of a title row that state the unit of the amounts.
+_UNIT_WORDS = re.compile(
+    r"\b(miles|millones|thousands?|millions?|billions?|milhares|milh[oõ]es|mil)\b", re.IGNORECASE
+)
+#: Year cells a header row needs to be read as the header of a wide table (one column a year).
+MIN_YEAR_COLUMNS = 3
 
 
 @dataclass
@@ -94,6 +106,12 @@ class Inspection:
             section = g.key.split(".", 1)[0] if "." in g.key else ""
             by_section.setdefault(section, []).append(g)
         for g in by_section.get("", []):
+            if isinstance(g.value, dict):  # a nested mapping (melt): block style, why on top
+                out.append(f"{g.key + ':':<44} # {g.why}")
+                for dim, mapping in g.value.items():
+                    out.append(f"  {_scalar(dim)}:")
+                    out += [f"    {_scalar(k)}: {_scalar(v)}" for k, v in mapping.items()]
+                continue
             out.append(_line(g.key, g.value, g.why, 0))
         for section in ("columns", "phases", "values", "constants"):
             items = by_section.get(section, [])
@@ -159,18 +177,22 @@ def _grid(path: Path, limits: Limits) -> _Grid:
             wb.close()
         visible = [n for n, st in states.items() if st == "visible"]
         hidden = [n for n, st in states.items() if st != "visible"]
-        best: tuple[int, str] | None = None
+        best: tuple[tuple[int, int], str] | None = None
         for name in visible:
             sheet = read_xlsx(path, name, limits)
             filled = sum(
                 1 for r in sheet.rows[: SCAN_ROWS + SAMPLE_ROWS] for v in r if v not in (None, "")
             )
-            if best is None or filled > best[0]:
-                best = (filled, name)
+            rank = (0 if _SHARE_SHEET.search(name) else 1, filled)
+            if best is None or rank > best[0]:
+                best = (rank, name)
         if best is None:
             raise ReadError(f"{path.name}: no visible sheet")
         sheet = read_xlsx(path, best[1], limits)
         note = f"the sheet with the most data of {len(visible)} visible"
+        shares = [n for n in visible if _SHARE_SHEET.search(n)]
+        if shares and best[1] not in shares:
+            note += f"; named as shares, ranked after it: {', '.join(map(repr, shares))}"
         if hidden:
             note += f" (hidden, not read: {', '.join(map(repr, hidden))})"
         rows: list[list[Any]] = []
@@ -186,16 +208,21 @@ def _grid(path: Path, limits: Limits) -> _Grid:
             raise ReadError(f"{path.name}: no sheet")
         name = max(
             sheets,
-            key=lambda n: sum(
-                1 for r in sheets[n][: SCAN_ROWS + SAMPLE_ROWS] for v in r if v not in (None, "")
+            key=lambda n: (
+                not _SHARE_SHEET.search(n),
+                sum(
+                    1
+                    for r in sheets[n][: SCAN_ROWS + SAMPLE_ROWS]
+                    for v in r
+                    if v not in (None, "")
+                ),
             ),
         )
-        return _Grid(
-            sheets[name],
-            sheet=name,
-            sheets_note=f"the sheet with the most data of {len(sheets)}",
-            typed=True,
-        )
+        note = f"the sheet with the most data of {len(sheets)}"
+        shares = [n for n in sheets if _SHARE_SHEET.search(n)]
+        if shares and name not in shares:
+            note += f"; named as shares, ranked after it: {', '.join(map(repr, shares))}"
+        return _Grid(sheets[name], sheet=name, sheets_note=note, typed=True)
     if head.startswith(b"PAR1"):
         raise ReadError(
             f"{path.name}: a Parquet file has typed, named columns: read it without a spec"
@@ -226,6 +253,44 @@ def _filled(r: list[Any]) -> list[Any]:
     return [v for v in r if v is not None and str(v).strip() != ""]
 
 
+def _year_cell(v: Any) -> int | None:
+    """The year a header cell names (1900-2099): an integral number cell (Excel stores a typed
+    1980 as the float 1980.0) or the text ``"1980"``; None otherwise."""
+    if isinstance(v, bool):
+        return None
+    if isinstance(v, int | np.integer):
+        y = int(v)
+    elif isinstance(v, float | np.floating):
+        if not np.isfinite(v) or not float(v).is_integer():
+            return None
+        y = int(v)
+    elif isinstance(v, str) and _YEAR_HEADER.match(v.strip()):
+        y = int(v.strip())
+    else:
+        return None
+    return y if 1900 <= y <= 2099 else None
+
+
+def _year_columns(r: list[Any]) -> dict[int, int]:
+    """0-based position -> year of the cells of header row ``r`` that name years, when they
+    make a header of a wide table: at least :data:`MIN_YEAR_COLUMNS` distinct years in
+    increasing or decreasing order, next to at least one label (text) cell. Empty otherwise
+    (a data row with a year in one column is no header)."""
+    years = {j: y for j, v in enumerate(r) if (y := _year_cell(v)) is not None}
+    if len(years) < MIN_YEAR_COLUMNS or len(set(years.values())) != len(years):
+        return {}
+    seq = list(years.values())
+    steps = {b > a for a, b in itertools.pairwise(seq)}
+    if len(steps) != 1:
+        return {}
+    labels = [
+        v
+        for j, v in enumerate(r)
+        if j not in years and v is not None and str(v).strip() and not _is_number_cell(v)
+    ]
+    return years if labels else {}
+
+
 def _header_row(rows: list[list[Any]]) -> tuple[int, str]:
     """The 0-based header row and why: mostly text, known words score, and rows below it with
     about as many cells, some of them numbers."""
@@ -238,8 +303,9 @@ def _header_row(rows: list[list[Any]]) -> tuple[int, str]:
         cells = _filled(r)
         if len(cells) < 2:
             continue
+        years = _year_columns(r)
         text = [v for v in cells if not _is_number_cell(v)]
-        if len(text) < 0.6 * len(cells):
+        if len(text) + len(years) < 0.6 * len(cells):
             continue
         known = sum(
             1 for v in text if normalize_label(v) in vocab or _phase_of_header(str(v)) is not None
@@ -253,7 +319,18 @@ def _header_row(rows: list[list[Any]]) -> tuple[int, str]:
         fit = min(width, len(cells)) / max(width, len(cells))
         score = len(cells) * fit * (0.5 + numeric) + 3 * known
         if score > best[0]:
-            why = f"row {i + 1}: {len(cells)} text cells ({known} known names) over rows of {int(width)} cells with numbers"
+            if years:
+                ys = sorted(years.values())
+                why = (
+                    f"row {i + 1}: {len(text)} label cell(s) and {len(years)} year cells"
+                    f" ({ys[0]}-{ys[-1]}) over rows of {int(width)} cells with numbers:"
+                    " a wide table, one column per year"
+                )
+            else:
+                why = (
+                    f"row {i + 1}: {len(cells)} text cells ({known} known names) over rows of"
+                    f" {int(width)} cells with numbers"
+                )
             best = (score, i, why)
     if best[0] < 0:
         return 0, "no row looks like a header: the first row is taken"
@@ -338,6 +415,13 @@ def inspect(path: str | Path, *, kind: str = "budget", try_read: bool = True) ->
         h -= 1
         why += "; the row above labels groups of columns (two header lines)"
     guesses.append(Guess("header_row", h, why))
+    for r in grid.rows[:h]:  # a title that states the unit: the multiplier is the user's to set
+        title = " ".join(str(v).strip() for v in _filled(r))
+        if _UNIT_WORDS.search(title):
+            notes.append(
+                f"a title row reads {title[:120]!r}: set unit_multiplier to match (per column"
+                " where the unit changes along the columns)"
+            )
     if header_rows > 1:
         guesses.append(
             Guess("header_rows", header_rows, "two lines joined into one name per column")
@@ -371,8 +455,28 @@ def inspect(path: str | Path, *, kind: str = "budget", try_read: bool = True) ->
                 used.discard(x)
             else:
                 seen[ph] = x
+    # a wide table with one column per year (a header of years next to labels): melted
+    melt: dict[str, str] = {}
+    if value_col is not None and not phases and header_rows == 1:
+        for j, y in _year_columns(cells).items():
+            melt[headers[j]] = str(y)
+            used.add(headers[j])
+        if melt:
+            ys = sorted(melt.values())
+            guesses.append(
+                Guess(
+                    "melt",
+                    {C.YEAR: melt},
+                    f"{len(melt)} columns headed by years ({ys[0]}-{ys[-1]}): one {value_col}"
+                    f" a cell, its year from the header; check the unit of each year (a title"
+                    f" such as 'miles de pesos' may change along the series: unit_multiplier"
+                    f" per column)",
+                )
+            )
     for f in schema.fields:
-        if f.name in (C.SOURCE_REF,) or (value_col == f.name and phases):
+        if f.name in (C.SOURCE_REF,) or (value_col == f.name and (phases or melt)):
+            continue
+        if f.name == C.YEAR and melt:
             continue
         keys = {normalize_label(f.name), *SYNONYMS.get(f.name, ())}
         for j, (x, k) in enumerate(zip(headers, norm, strict=True)):
@@ -406,7 +510,7 @@ def inspect(path: str | Path, *, kind: str = "budget", try_read: bool = True) ->
                 guesses.append(Guess(f"columns.{C.PHASE}", x, why))
                 break
     # years as a column of values when none is named
-    if C.YEAR in schema.names and C.YEAR not in columns:
+    if C.YEAR in schema.names and C.YEAR not in columns and not melt:
         for j, x in enumerate(headers):
             vals = column(j)
             if x not in used and vals and all(_YEAR.match(str(v).split(".")[0]) for v in vals[:50]):
@@ -415,7 +519,9 @@ def inspect(path: str | Path, *, kind: str = "budget", try_read: bool = True) ->
                 guesses.append(Guess(f"columns.{C.YEAR}", x, f"its values are years ({vals[0]!r})"))
                 break
     # amounts' number convention
-    amount_cols = list(phases) or ([columns[value_col]] if value_col in columns else [])
+    amount_cols = (
+        list(phases) or list(melt) or ([columns[value_col]] if value_col in columns else [])
+    )
     amounts = [v for x in amount_cols for v in column(headers.index(x))]
     decimal, thousands, why_dec = _decimal(amounts)
     if decimal != "." or thousands is not None:
@@ -433,7 +539,11 @@ def inspect(path: str | Path, *, kind: str = "budget", try_read: bool = True) ->
             + (" ..." if len(left) > 20 else "")
         )
     # required columns the file lacks: to fill in
-    present = set(columns) | ({C.PHASE, value_col} if phases else set())
+    present = (
+        set(columns)
+        | ({C.PHASE, value_col} if phases else set())
+        | ({C.YEAR, value_col} if melt else set())
+    )
     for x, k in zip(headers, norm, strict=True):
         words = k.split()
         if (
