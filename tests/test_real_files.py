@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -336,10 +337,19 @@ def test_boost_amounts_are_conserved(shared_data: Path) -> None:
 # ------------------------------------------------------------------------------------------
 
 AR = Path("real/ar_mecon_gasto_publico_consolidado_funcion/raw")
-AR_SPECS = {
-    "budget_1980_1986.yaml": (range(1980, 1987), 1000),
-    "budget_1987_2017.yaml": (range(1987, 2018), 10**6),
-}
+AR_SPEC = SPECS / "ar_mecon_gasto_publico_consolidado_funcion" / "budget.yaml"
+AR_LEVELS = ["consolidado", "nacional", "provincial", "municipal"]
+
+
+def _ar_unit(year: int) -> int:
+    """Title row 2 of each file: '1980-1986: miles de pesos; 1987-2017: millones de pesos'."""
+    return 1000 if year <= 1986 else 10**6
+
+
+def _ar_read(path: Path, level: str, **update: Any) -> peir.BudgetTable:
+    spec = peir.ReadSpec.from_yaml(AR_SPEC)
+    update = {"constants": {**spec.constants, "institution_code": level.upper()}, **update}
+    return peir.read_budget(path, spec.model_copy(update=update))
 
 
 def test_argentina_inspect_reads_the_xls_as_a_workbook(shared_data: Path) -> None:
@@ -355,39 +365,70 @@ def test_argentina_inspect_reads_the_xls_as_a_workbook(shared_data: Path) -> Non
     assert "1980-1986: miles de pesos; 1987-2017: millones de pesos" in draft.to_yaml()
 
 
-@pytest.mark.parametrize("level", ["consolidado", "nacional", "provincial", "municipal"])
+@pytest.mark.parametrize("level", AR_LEVELS)
 def test_argentina_functions_by_year_and_amounts_conserved(shared_data: Path, level: str) -> None:
-    """Each unit's spec reads its years; Justicia and Defensa y seguridad are kept, every other
-    row of the hierarchy set aside; the amounts equal an independent xlrd read, in decimal."""
+    """One spec reads the whole series, each year column with its own unit (thousands of pesos
+    up to 1986, millions from 1987); Justicia and Defensa y seguridad are kept, every other row
+    of the hierarchy set aside; the amounts equal an independent xlrd read, in decimal."""
     xlrd = pytest.importorskip("xlrd")
     path = shared_data / AR / f"gasto_publico_{level}_1980-2017.xls"
     sheet = xlrd.open_workbook(path).sheet_by_name("$ corrientes")
+    assert "1980-1986: miles de pesos; 1987-2017: millones de pesos" in sheet.row_values(1)
     header = sheet.row_values(3)
     codes = [str(c).strip() for c in sheet.col_values(0)]
-    for name, (years, mult) in AR_SPECS.items():
-        spec = peir.ReadSpec.from_yaml(SPECS / "ar_mecon_gasto_publico_consolidado_funcion" / name)
-        t = peir.read_budget(
-            path,
-            spec.model_copy(
-                update={"constants": {**spec.constants, "institution_code": level.upper()}}
-            ),
+    t = _ar_read(path, level)
+    r = t.report
+    assert r.ok and not (r.issues["severity"] != "info").any(), r
+    assert set(t.frame["func"]) == {"1.1.2", "1.1.3"}
+    assert set(t.frame["year"]) == set(range(1980, 2018))
+    assert r.meta["unit_multipliers"] == {str(y): float(_ar_unit(y)) for y in range(1980, 2018)}
+    got = t.frame.set_index(["func", "year"])["amount"]
+    read = accepted = Decimal(0)
+    for j, h in enumerate(header):
+        if not isinstance(h, float):
+            continue
+        year, mult = int(h), _ar_unit(int(h))
+        for i in range(4, sheet.nrows):
+            v = sheet.cell_value(i, j)
+            if isinstance(v, float):
+                read += Decimal(repr(v)) * mult
+                if codes[i] in ("1.1.2", "1.1.3"):
+                    accepted += Decimal(repr(v)) * mult
+                    assert got[(codes[i], year)] == pytest.approx(v * mult, rel=1e-15)
+    assert accepted > 0 or level == "municipal"  # the municipalities spend nothing on either
+    _conserved(r, read, accepted)
+
+
+@pytest.mark.parametrize("level", AR_LEVELS)
+def test_argentina_totals_equal_the_files_own_totals(shared_data: Path, level: str) -> None:
+    """Read with every coded row kept (the hierarchy, not only the sector), the file's own
+    totals hold in pesos, year by year, across the unit break: 1.0 GASTO PÚBLICO TOTAL is the
+    sum of the four finalidades, and each finalidad and function the sum of the functions and
+    sub-functions below it (1.4 Servicios de la deuda aside: its one line, 1.4.1 Holdouts, is a
+    'de los cuales'); and the series runs on from 1986 (thousands) to 1987 (millions) without
+    a jump of a thousand."""
+    pytest.importorskip("xlrd")
+    path = shared_data / AR / f"gasto_publico_{level}_1980-2017.xls"
+    t = _ar_read(path, level, exclude={"func": "^$"})  # uncoded rows: the subtotal without debt
+    assert t.report.ok and len(t.frame) > 38 * 30
+    amount = t.frame.groupby(["func", "year"])["amount"].sum()
+    codes = set(t.frame["func"])
+    checked = 0
+    for code in sorted(codes):
+        kids = (
+            ["1.1", "1.2", "1.3", "1.4"]
+            if code == "1.0"
+            else [
+                k for k in codes if k.startswith(code + ".") and k.count(".") == code.count(".") + 1
+            ]
         )
-        r = t.report
-        assert r.ok and not (r.issues["severity"] != "info").any(), r
-        assert set(t.frame["func"]) == {"1.1.2", "1.1.3"} and set(t.frame["year"]) == set(years)
-        read = accepted = Decimal(0)
-        for j, h in enumerate(header):
-            if not (isinstance(h, float) and int(h) in years):
-                continue
-            for i in range(4, sheet.nrows):
-                v = sheet.cell_value(i, j)
-                if isinstance(v, float):
-                    read += Decimal(repr(v)) * mult
-                    if codes[i] in ("1.1.2", "1.1.3"):
-                        accepted += Decimal(repr(v)) * mult
-                        got = t.frame[(t.frame["year"] == int(h)) & (t.frame["func"] == codes[i])][
-                            "amount"
-                        ]
-                        assert got.tolist() == [pytest.approx(v * mult, rel=1e-15)]
-        assert accepted > 0 or level == "municipal"  # the municipalities spend nothing on either
-        _conserved(r, read, accepted)
+        if not kids or code == "1.4":
+            continue
+        for year in range(1980, 2018):
+            whole = amount.get((code, year), 0.0)
+            parts = sum(amount.get((k, year), 0.0) for k in kids)
+            assert parts == pytest.approx(whole, rel=1e-12, abs=1e-3), (code, year)
+            checked += 1
+    assert checked == 38 * 9  # 1.0, 1.1, 1.2, 1.3, 1.2.1, 1.2.2, 1.2.5, 1.2.7, 1.3.4, every year
+    total = amount.xs("1.0", level="func")
+    assert 1.2 < total[1987] / total[1986] < 5  # 1987: inflation ~130 %, not x 1000 or / 1000

@@ -182,7 +182,13 @@ class ReadSpec(BaseModel):
     unit_multiplier
         Multiply amounts (budget ``amount``, caseload ``value``; for context the money columns
         ``gdp_lcu`` and ``gov_expenditure_lcu``) by this, e.g. 1000 for "thousands of dollars";
-        or a mapping canonical column -> multiplier.
+        or a mapping column -> multiplier, whose keys are canonical number columns
+        (``{amount: 1000}``) or wide source columns of ``phases``/``melt``, for a file whose
+        unit changes from column to column (``{amount: 1e6, "1980": 1000, "1981": 1000}``:
+        millions, but thousands in the years 1980 and 1981). A wide column's own multiplier
+        replaces the canonical one for the amounts read from it; a wide column not listed
+        takes the canonical one (1 when none is given). A key that is neither is a spec
+        error naming it.
     phases
         Wide layout: source column -> phase (labels such as "Devengado" or "revised" are
         recognised); each source row becomes one long row per phase column.
@@ -389,6 +395,25 @@ class ReadSpec(BaseModel):
         return self
 
     # -- helpers ---------------------------------------------------------------------------
+    def source_multipliers(self) -> dict[str, float]:
+        """The multipliers of ``unit_multiplier`` keyed by a wide source column (a column of
+        ``phases`` or ``melt``): source column -> multiplier. Empty for the scalar form."""
+        um = self.unit_multiplier
+        if not isinstance(um, dict):
+            return {}
+        dims = self.melt_dims()
+        sources = set(next(iter(dims.values()))) if dims else set()
+        return {k: float(v) for k, v in um.items() if k in sources}
+
+    def canonical_multipliers(self) -> dict[str, float]:
+        """The multipliers of the mapping form keyed by a canonical column (every key that is
+        not a wide source column); empty for the scalar form."""
+        um = self.unit_multiplier
+        if not isinstance(um, dict):
+            return {}
+        wide = self.source_multipliers()
+        return {k: float(v) for k, v in um.items() if k not in wide}
+
     def melt_dims(self) -> dict[str, dict[str, str]]:
         """All wide dimensions: canonical column -> {source column -> value}."""
         dims: dict[str, dict[str, str]] = {}
@@ -402,7 +427,7 @@ class ReadSpec(BaseModel):
         """The multiplier that applies to canonical ``column`` of a ``kind`` table."""
         um = self.unit_multiplier
         if isinstance(um, dict):
-            return float(um.get(column, 1.0))
+            return self.canonical_multipliers().get(column, 1.0)
         main = {
             "budget": ("amount",),
             "caseload": ("value",),

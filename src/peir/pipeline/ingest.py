@@ -22,7 +22,7 @@ import re
 import string
 import warnings
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -257,18 +257,38 @@ def _check_spec_names(kind: str, spec: ReadSpec) -> None:
         ("constants", list(spec.constants)),
         ("values", list(spec.values)),
         ("melt", list((spec.melt or {}).keys())),
-        (
-            "unit_multiplier",
-            list(spec.unit_multiplier) if isinstance(spec.unit_multiplier, dict) else [],
-        ),
     ):
         for k in keys:
             if k not in names:
                 close = closest(k, names, n=1)
                 hint = f"; did you mean {close[0]!r}?" if close else ""
                 raise SpecError(
-                    f"{section}: {k!r} is not a column of the {kind} table{hint} (columns: {', '.join(names)})"
+                    f"{section}: {k!r} is not a column of the {kind} table{hint}"
+                    f" (columns: {', '.join(names)})"
                 )
+    _check_multiplier_names(kind, spec)
+
+
+def _check_multiplier_names(kind: str, spec: ReadSpec) -> None:
+    """Each key of a mapping ``unit_multiplier`` is a number column of the table or a wide
+    source column of ``phases``/``melt``; anything else would be silently ignored (a typo,
+    ``amout``, would read thousands as units): a spec error naming it."""
+    schema = load_schema(kind)
+    numbers = [f.name for f in schema.fields if f.type == "number"]
+    dims = spec.melt_dims()
+    wide = list(next(iter(dims.values()))) if dims else []
+    for k in spec.canonical_multipliers():
+        if k in numbers:
+            continue
+        close = closest(k, [*numbers, *wide], n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        what = "a column" if k not in schema.names else "a number column"
+        shown = ", ".join(map(repr, wide[:8])) + (" ..." if len(wide) > 8 else "")
+        raise SpecError(
+            f"unit_multiplier: {k!r} is neither {what} of the {kind} table"
+            f" ({', '.join(numbers) or 'none'}) nor a wide column of phases/melt"
+            f"{f' ({shown})' if wide else ''}{hint}"
+        )
     if spec.melt_dims() and kind not in _VALUE_COLUMN:
         raise SpecError(
             f"phases/melt (wide columns) apply to budget and caseload tables, not {kind}"
@@ -365,6 +385,9 @@ class _Plan:
     auto: dict[str, str] = field(default_factory=dict)
     melt: dict[str, dict[str, str]] = field(default_factory=dict)
     melt_sources: list[str] = field(default_factory=list)
+    #: wide source column (as in the file) -> its own unit multiplier (``unit_multiplier``
+    #: keyed by source column); the others take the canonical multiplier
+    melt_multipliers: dict[str, float] = field(default_factory=dict)
     present: set[str] = field(default_factory=set)
     missing_required: list[str] = field(default_factory=list)
     table_issues: list[dict[str, Any]] = field(default_factory=list)
@@ -444,6 +467,7 @@ def _plan(
     if dims:
         first = next(iter(dims.values()))
         found: list[str] = []
+        own = spec.source_multipliers()
         for src in first:
             h = index.match(src)
             if h is None:
@@ -451,6 +475,8 @@ def _plan(
                 continue
             found.append(h)
             used.add(h)
+            if src in own:
+                plan.melt_multipliers[h] = own[src]
         for dim, m in dims.items():
             plan.melt[dim] = {}
             for src, label in m.items():
@@ -956,6 +982,25 @@ class _Reader:
             long[dim] = pd.Series(labels[c_idx], dtype=object)
         return long, r_idx.astype(np.int64)
 
+    def _multiplier(self, staged: Mapping[str, pd.Series]) -> Callable[[str], float | np.ndarray]:
+        """The unit multiplier of each canonical column: a number, or for the value column of
+        a wide layout with multipliers per source column, one per staged row (from the wide
+        column the row came from)."""
+        spec, kind = self.spec, self.kind
+        own = self.plan.melt_multipliers
+        if not own or _MELT_SOURCE not in staged:
+            return lambda c: spec.multiplier_for(c, kind)
+        base = spec.multiplier_for(self.value_col or "", kind)
+        per = {s: own.get(s, base) for s in self.plan.melt_sources}
+        rows = staged[_MELT_SOURCE].map(per).to_numpy(dtype=np.float64)
+        return lambda c: rows if c == self.value_col else spec.multiplier_for(c, kind)
+
+    def _source_multiplier(self, header: str) -> float:
+        """The unit multiplier of the amounts read from source column ``header``."""
+        assert self.value_col is not None
+        own = self.plan.melt_multipliers.get(header)
+        return own if own is not None else self.spec.multiplier_for(self.value_col, self.kind)
+
     def _excluded(self, frame: pd.DataFrame, facts: _Facts) -> np.ndarray:
         mask = np.zeros(len(frame), dtype=bool)
         for key, pattern in self.spec.exclude.items():
@@ -989,7 +1034,7 @@ class _Reader:
             present=self.plan.present,
             decimal=self.spec.decimal,
             thousands=self.spec.thousands,
-            multiplier=lambda c: self.spec.multiplier_for(c, self.kind),
+            multiplier=self._multiplier(staged),
             na_values=tuple(self.spec.na_values),
             find_totals=not self.spec.keep_totals and self.kind in _VALUE_COLUMN,
         )
@@ -1156,11 +1201,10 @@ class _Reader:
     def _amounts_of(self, rej: pd.DataFrame) -> np.ndarray:
         """The amount of each malformed line: its amount field(s) parsed as the spec says
         (several for a wide layout, summed); NaN where none can be read."""
-        assert self.value_col is not None
-        mult = self.spec.multiplier_for(self.value_col, self.kind)
         total = np.zeros(len(rej))
         found = np.zeros(len(rej), dtype=bool)
         for h in self.value_sources:
+            mult = self._source_multiplier(h)
             p = parse_numbers(
                 rej[h].astype(object),
                 decimal=self.spec.decimal,
@@ -1249,6 +1293,8 @@ class _Reader:
             m["auto_mapped"] = dict(self.plan.auto)
         if self.plan.melt:
             m["wide_columns"] = {d: dict(v) for d, v in self.plan.melt.items()}
+        if self.plan.melt_multipliers:
+            m["unit_multipliers"] = {h: self._source_multiplier(h) for h in self.plan.melt_sources}
         if self.plan.phases_detected:
             m["phases_detected"] = True
         used = set(self.plan.mapping.values()) | set(self.plan.melt_sources)

@@ -669,7 +669,7 @@ def check_rows(
     present: set[str],
     decimal: str = ".",
     thousands: str | None = None,
-    multiplier: Callable[[str], float] = lambda _c: 1.0,
+    multiplier: Callable[[str], float | np.ndarray] = lambda _c: 1.0,
     na_values: tuple[str, ...] = (),
     issues: Issues | None = None,
     n_rows: int | None = None,
@@ -800,8 +800,8 @@ def check_rows(
                 continue
             p = parse_numbers(col, decimal=decimal, thousands=thousands, missing=missing_markers)
             v = p.values
-            mult = multiplier(name)
-            if mult != 1.0:
+            mult = multiplier(name)  # a number, or one per row (a wide column's own unit)
+            if isinstance(mult, np.ndarray) or mult != 1.0:
                 v = v * mult
             bad = np.flatnonzero(p.status == INVALID)
             hint = f"; {p.hint}" if p.hint else ""
