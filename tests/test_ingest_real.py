@@ -9,8 +9,10 @@ import pandas as pd
 import pytest
 
 import peir
+from conftest import require_shared
 
 pytestmark = pytest.mark.shared
+require_shared("real", "us_bjs_jeee")  # every test reads the large real files: one skip without them
 
 RAW = Path("real/us_bjs_jeee/raw")
 

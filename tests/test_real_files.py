@@ -1,7 +1,9 @@
 """Worked examples on real ministry exports (../shared/data/real): each file is read with the
 spec under specs/<folder>/ (a `peir inspect` draft plus a few edits), and the totals by year,
 institution and phase equal the file's own totals (its total rows, or an independent pandas
-read). Skipped where ../shared is absent."""
+read). Without ../shared the module is one skip (the synthetic files of the same shapes, e.g.
+the wide table of years with a unit per column, are read in test_inspect.py and
+test_ingest_multiplier.py)."""
 
 from __future__ import annotations
 
@@ -14,8 +16,10 @@ import pandas as pd
 import pytest
 
 import peir
+from conftest import require_shared
 
 pytestmark = pytest.mark.shared
+require_shared("real")  # every test reads the large real files: one skip without them
 
 ROOT = Path(__file__).resolve().parents[1]
 SPECS = ROOT / "specs"
