@@ -12,7 +12,10 @@ import peir
 from peir.pipeline import sources
 from peir.schema import load_schema
 
-HEADER = "country,year,institution_code,institution,program,econ,func,region,funding_source,phase,amount,currency"
+HEADER = (
+    "country,year,institution_code,institution,program,econ,func,region,funding_source,phase,"
+    "amount,currency"
+)
 
 
 def good_line(i: int, phase: str = "approved", amount: str = "100.5") -> str:

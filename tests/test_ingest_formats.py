@@ -1,4 +1,5 @@
-"""Files as ministries produce them: Spanish locale, cp1252, BOM, wide Excel with titles and notes."""
+"""Files as ministries produce them: Spanish locale, cp1252, BOM, wide Excel with titles and
+notes."""
 
 from __future__ import annotations
 

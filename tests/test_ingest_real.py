@@ -12,7 +12,8 @@ import peir
 from conftest import require_shared
 
 pytestmark = pytest.mark.shared
-require_shared("real", "us_bjs_jeee")  # every test reads the large real files: one skip without them
+# every test reads the large real files: one skip without them
+require_shared("real", "us_bjs_jeee")
 
 RAW = Path("real/us_bjs_jeee/raw")
 

@@ -386,7 +386,8 @@ def test_amounts_are_conserved_to_the_cent_on_a_messy_file(tmp_path: Path) -> No
     unreadable = 0
     for i in range(200_000):
         text, value = _messy_amount(rng)
-        rec = f"SLV,{2010 + i % 12},I{i % 50},{['approved', 'modified', 'executed'][i % 3]},{text},USD"
+        phase = ["approved", "modified", "executed"][i % 3]
+        rec = f"SLV,{2010 + i % 12},I{i % 50},{phase},{text},USD"
         shape = rng.random()
         if shape < 0.01:
             rec += ",extra"  # one field too many: malformed, its amount still read

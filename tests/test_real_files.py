@@ -19,7 +19,8 @@ import peir
 from conftest import require_shared
 
 pytestmark = pytest.mark.shared
-require_shared("real")  # every test reads the large real files: one skip without them
+# every test reads the large real files: one skip without them
+require_shared("real")
 
 ROOT = Path(__file__).resolve().parents[1]
 SPECS = ROOT / "specs"
@@ -108,11 +109,11 @@ def _mx_spec(year: int) -> Path:
     return SPECS / "mx_shcp_cuenta_publica_programatica" / name
 
 
-#: Institutions whose programme lines do not add up to their TOTAL row, because the flattening of the
-#: xls into csv/<year>.csv merged another block under their name (peir reports each as
-#: total_mismatch; docs/real_files.md): in 2014 the blocks that follow Defensa, Hacienda, Marina and
-#: Salud without a TOTAL row of their own, in 2020 the Tribunal Electoral under the Consejo de la
-#: Judicatura Federal.
+#: Institutions whose programme lines do not add up to their TOTAL row, because the flattening
+#: of the xls into csv/<year>.csv merged another block under their name (peir reports each as
+#: total_mismatch; docs/real_files.md): in 2014 the blocks that follow Defensa, Hacienda, Marina
+#: and Salud without a TOTAL row of their own, in 2020 the Tribunal Electoral under the Consejo
+#: de la Judicatura Federal.
 MX_MERGED_BLOCKS = {
     2014: {"Defensa Nacional", "Hacienda y Crédito Público", "Marina", "Salud"},
     2020: {"Consejo de la Judicatura Federal"},

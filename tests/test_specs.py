@@ -95,7 +95,8 @@ def _project(tmp_path: Path) -> Path:
     (tmp_path / "data" / "context.csv").write_text("country,year,population\nSLV,2019,6300000\n")
     cfg = tmp_path / "peir.yaml"
     cfg.write_text(
-        "name: Test review\ncountry: slv\npeers: [GTM, HND]\nbase_year: 2019\ncurrency: USD\nlang: es\n"
+        "name: Test review\ncountry: slv\npeers: [GTM, HND]\nbase_year: 2019\ncurrency: USD\nlang:"
+        " es\n"
         "data:\n"
         "  budget:\n    path: data/presupuesto.csv\n    spec: specs/presupuesto.yaml\n"
         "    constants: {country: SLV, currency: USD}\n"

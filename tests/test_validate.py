@@ -274,7 +274,8 @@ def test_repeats_equals_pandas_duplicated(pairs: list[tuple[int, int]], hinted: 
 
 
 def test_issue_vocabulary_and_the_docs_table_agree() -> None:
-    """docs/reading.md's table is generated from IssueCode (python -m peir.errors docs/reading.md)."""
+    """docs/reading.md's table is generated from IssueCode (``python -m peir.errors
+    docs/reading.md``)."""
     from pathlib import Path
 
     from peir.errors import IssueCode, Severity, issue_codes_markdown

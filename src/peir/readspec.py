@@ -144,7 +144,8 @@ def _one_column_per_value(mapping: Mapping[str, str], where: str) -> None:
     for col, value in mapping.items():
         if value in seen:
             raise ValueError(
-                f"{where}: the columns {seen[value]!r} and {col!r} are both read as {value!r}; a line would be"
+                f"{where}: the columns {seen[value]!r} and {col!r} are both read as {value!r}; a"
+                " line would be"
                 " counted twice. Map one of them to another phase (or leave it out)"
             )
         seen[value] = col
@@ -311,7 +312,8 @@ class ReadSpec(BaseModel):
             if ph is None:
                 raise ValueError(
                     f"phases[{col!r}]: {label!r} is not a phase; expected one of "
-                    f"{', '.join(p.value for p in Phase)} (or a label such as votado, vigente, comprometido,"
+                    f"{', '.join(p.value for p in Phase)} (or a label such as votado, vigente,"
+                    " comprometido,"
                     " devengado, pagado)"
                 )
             out[col] = ph.value

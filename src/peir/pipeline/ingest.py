@@ -512,8 +512,10 @@ def _plan(
         for ph, hs in by_phase.items():
             if len(hs) > 1:
                 raise SpecError(
-                    f"{source_name}: the columns {hs[0]!r} and {hs[1]!r} both read as phase {ph!r}; a line would be"
-                    " counted twice. Say which column is which phase with phases: {column: phase} (a column"
+                    f"{source_name}: the columns {hs[0]!r} and {hs[1]!r} both read as phase"
+                    f" {ph!r}; a line would be"
+                    " counted twice. Say which column is which phase with phases: {column: phase}"
+                    " (a column"
                     " left out is not read)"
                 )
         if wide:
@@ -564,7 +566,8 @@ def _plan(
                     "value": name,
                     "code": IssueCode.DUPLICATE_HEADER,
                     "severity": WARNING,
-                    "message": f"the header {name!r} is on columns {where}; they are read as {name!r},"
+                    "message": f"the header {name!r} is on columns {where}; they are read as"
+                    f" {name!r},"
                     f" {name + ' (2)'!r}... (neither is used)",
                 }
             )
@@ -586,7 +589,8 @@ def _plan(
                     "code": IssueCode.MISSING_COLUMN,
                     "severity": ERROR,
                     "message": f"required column {f.name!r} is missing from {source_name}{hint}"
-                    f" (map it with columns: {{{f.name}: <header>}} or set constants: {{{f.name}: ...}})",
+                    f" (map it with columns: {{{f.name}: <header>}} or set constants:"
+                    f" {{{f.name}: ...}})",
                 }
             )
     return plan

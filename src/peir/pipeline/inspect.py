@@ -126,7 +126,10 @@ class Inspection:
         return "\n".join(out) + "\n"
 
     def summary(self) -> str:
-        head = f"draft spec for {self.path.name}: {len(self.guesses)} guesses, {len(self.todo)} lines to fill in"
+        head = (
+            f"draft spec for {self.path.name}: {len(self.guesses)} guesses,"
+            f" {len(self.todo)} lines to fill in"
+        )
         if self.report is not None:
             head += f"; with the draft: {self.report.summary()}"
         return head
@@ -137,7 +140,10 @@ class Inspection:
     def _repr_html_(self) -> str:
         import html
 
-        return f"<p><b>Inspection</b> — {html.escape(self.summary())}</p><pre>{html.escape(self.to_yaml())}</pre>"
+        return (
+            f"<p><b>Inspection</b> — {html.escape(self.summary())}</p>"
+            f"<pre>{html.escape(self.to_yaml())}</pre>"
+        )
 
 
 def _scalar(v: Any) -> str:
@@ -381,7 +387,9 @@ def inspect(path: str | Path, *, kind: str = "budget", try_read: bool = True) ->
     --------
     >>> draft = peir.inspect("EJECUCION_GASTO_GN_X_SECTORES.xlsx")   # doctest: +SKIP
     >>> print(draft.to_yaml())                                         # doctest: +SKIP
-    >>> table = peir.read_budget(path, draft.spec, constants={"country": "PER", "currency": "PEN"})  # doctest: +SKIP
+    >>> table = peir.read_budget(                                      # doctest: +SKIP
+    ...     path, draft.spec, constants={"country": "PER", "currency": "PEN"}
+    ... )
     """
     p = Path(path)
     if not p.is_file():
@@ -449,7 +457,8 @@ def inspect(path: str | Path, *, kind: str = "budget", try_read: bool = True) ->
         for x, ph in list(phases.items()):
             if ph in seen:
                 notes.append(
-                    f"{seen[ph]!r} and {x!r} both read as {ph}: only the first is kept, check which one is meant"
+                    f"{seen[ph]!r} and {x!r} both read as {ph}: only the first is kept, check"
+                    " which one is meant"
                 )
                 del phases[x]
                 used.discard(x)
@@ -506,7 +515,10 @@ def inspect(path: str | Path, *, kind: str = "budget", try_read: bool = True) ->
                 other = sorted({v for v in vals if parse_phase(v) is None})[:3]
                 why = f"its values are phase labels ({', '.join(map(repr, labels))})"
                 if other:
-                    why += f"; others such as {', '.join(map(repr, other))} will be rejected (exclude them?)"
+                    why += (
+                        f"; others such as {', '.join(map(repr, other))} will be rejected"
+                        " (exclude them?)"
+                    )
                 guesses.append(Guess(f"columns.{C.PHASE}", x, why))
                 break
     # years as a column of values when none is named
@@ -552,7 +564,8 @@ def inspect(path: str | Path, *, kind: str = "budget", try_read: bool = True) ->
             and words[0] in ("certificacion", "certificado", "certified", "atencion")
         ):
             notes.append(
-                f"{x!r} is a stage peir has no phase for (certified / monthly commitments): left out"
+                f"{x!r} is a stage peir has no phase for (certified / monthly commitments): left"
+                " out"
             )
     for f in schema.fields:
         if (

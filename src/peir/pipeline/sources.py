@@ -300,12 +300,14 @@ def _build_headers_dups(header_lines: list[list[Any]]) -> tuple[list[str], dict[
 
 
 def open_source(source: Any, spec: ReadSpec, *, chunk_rows: int | None = None) -> RawSource:
-    """Open ``source`` (path or DataFrame) following ``spec``; :class:`ReadError` if it is not a table."""
+    """Open ``source`` (path or DataFrame) following ``spec``; :class:`ReadError` if it is not
+    a table."""
     if isinstance(source, pd.DataFrame):
         return _from_frame(source, "<DataFrame>", first_row=2, fmt="frame")
     if not isinstance(source, str | os.PathLike):
         raise ReadError(
-            f"cannot read a table from a {type(source).__name__}; give a file path or a pandas DataFrame"
+            f"cannot read a table from a {type(source).__name__}; give a file path or a pandas"
+            " DataFrame"
         )
     path = Path(source)
     if not path.exists():
@@ -339,7 +341,8 @@ def open_source(source: Any, spec: ReadSpec, *, chunk_rows: int | None = None) -
     utf16_bom = head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
     if not utf16_bom and not wide_codec and _looks_binary(head):
         raise ReadError(
-            f"{path.name}: looks like a binary file, not a text table (CSV/TXT), an Excel workbook or Parquet"
+            f"{path.name}: looks like a binary file, not a text table (CSV/TXT), an Excel workbook"
+            " or Parquet"
         )
     streamable = spec.encoding in ("auto", *_UTF8) and not utf16_bom
     if size >= ARROW_MIN_BYTES and streamable:
@@ -469,7 +472,8 @@ def read_xls_sheets(path: Path) -> dict[str, list[list[Any]]]:
         import xlrd  # type: ignore[import-not-found,import-untyped,unused-ignore]  # noqa: F401
     except ImportError:
         raise ReadError(
-            f"{path.name}: an Excel 97-2003 (.xls) workbook; save it as .xlsx (or install xlrd) and read that"
+            f"{path.name}: an Excel 97-2003 (.xls) workbook; save it as .xlsx (or install xlrd)"
+            " and read that"
         ) from None
     try:
         with warnings.catch_warnings():
@@ -553,7 +557,8 @@ def _grid_source(
     )
     if not any(not _is_blank(h) for h in header_lines):
         raise ReadError(
-            f"{path.name}[{sheet}]: no header on spreadsheet row {h0} (header_row={spec.header_row});"
+            f"{path.name}[{sheet}]: no header on spreadsheet row {h0}"
+            f" (header_row={spec.header_row});"
             f" the sheet has {max(numbers, default=0)} rows"
         )
     headers, dups = _build_headers_dups(header_lines)
@@ -841,7 +846,8 @@ def _read_head(path: Path, spec: ReadSpec, size: int) -> _Head:
                     raise
             if n >= MAX_HEAD_BYTES:
                 raise ReadError(
-                    f"{path.name}: no complete header within the first {MAX_HEAD_BYTES // 2**20} MiB"
+                    f"{path.name}: no complete header within the first {MAX_HEAD_BYTES // 2**20}"
+                    " MiB"
                 )
             n *= 4
     offset = sum(len(line) for line in complete[: hdr.data_start])
@@ -1045,7 +1051,8 @@ class _BlockParser:
         read_opts = pacsv.ReadOptions(
             column_names=self.head.headers,
             block_size=ARROW_BLOCK_BYTES or block.size + 1,
-            use_threads=False,  # parsed here; the workers validating earlier blocks use the other cores
+            # parsed here; the workers validating earlier blocks use the other cores
+            use_threads=False,
             encoding="utf8" if self.main == "utf-8" else self.main,
         )
         tbl = None

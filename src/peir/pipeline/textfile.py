@@ -129,7 +129,8 @@ def decode_text(data: bytes, encoding: str = "auto", *, name: str = "") -> Decod
             text = data.decode(encoding)
         except UnicodeDecodeError as exc:
             raise ReadError(
-                f"{name}: not valid {encoding} text (byte {exc.start}: {data[exc.start : exc.start + 1]!r});"
+                f"{name}: not valid {encoding} text (byte {exc.start}:"
+                f" {data[exc.start : exc.start + 1]!r});"
                 " try encoding: auto"
             ) from None
         except LookupError:

@@ -338,7 +338,8 @@ _MEASURE_INDEX = _measure_index()
 
 
 def resolve_measure(value: object) -> str | None:
-    """A measure name from the vocabulary for a name or an English/Spanish label; None if unknown."""
+    """A measure name from the vocabulary for a name or an English/Spanish label; None if
+    unknown."""
     if isinstance(value, str) and value in MEASURES:
         return value
     return _MEASURE_INDEX.get(normalize_label(value))
@@ -364,7 +365,8 @@ TOTAL_LABEL_COLUMNS: tuple[str, ...] = (
 )
 
 _TOTAL_RE = re.compile(
-    r"^(?:sub ?totale?s?|totale?s?|gran total|grand total|total general|suma|sumas|soma|somatorio|sum)(?: |$)"
+    r"^(?:sub ?totale?s?|totale?s?|gran total|grand total|total general"
+    r"|suma|sumas|soma|somatorio|sum)(?: |$)"
 )
 
 
@@ -462,7 +464,8 @@ def check_totals(
     pos = np.flatnonzero(differ)
     if len(pos):
         msgs = [
-            f"the total row holds {_fmt(amounts[i])} but the {counts[i]:,} line(s) it totals sum to {_fmt(sums[i])}"
+            f"the total row holds {_fmt(amounts[i])} but the {counts[i]:,} line(s) it totals sum"
+            f" to {_fmt(sums[i])}"
             f" (difference {_fmt(diff[i])})"
             for i in pos
         ]
@@ -1600,7 +1603,8 @@ def _share_sums(frame: pd.DataFrame, iss: Issues) -> None:
             IssueCode.SHARES_NOT_ONE,
             WARNING,
             [
-                f"the shares of this rule ({_rule_label(frame, key, int(i))}) sum to {total[i]:.4g}, not 1"
+                f"the shares of this rule ({_rule_label(frame, key, int(i))}) sum to"
+                f" {total[i]:.4g}, not 1"
                 for i in pos
             ],
         )
@@ -1670,8 +1674,10 @@ def cross_validate(tables: Mapping[str, Table], *, name: str = "") -> Validation
                 "value": None,
                 "code": IssueCode.NO_CONTEXT,
                 "severity": WARNING,
-                "message": "the dataset has no context table: no deflator, population or exchange rate, so"
-                " constant prices, per-capita figures and conversions cannot be computed (add data: context:"
+                "message": "the dataset has no context table: no deflator, population or exchange"
+                " rate, so"
+                " constant prices, per-capita figures and conversions cannot be computed (add"
+                " data: context:"
                 " in peir.yaml, or Dataset(context=...))",
             }
         )
@@ -1692,8 +1698,10 @@ def cross_validate(tables: Mapping[str, Table], *, name: str = "") -> Validation
                     "value": c,
                     "code": IssueCode.MISSING_CONTEXT,
                     "severity": WARNING,
-                    "message": f"{name} has {c} for {_years_text(ys)} but the context table has no row for "
-                    f"{'that year' if len(ys) == 1 else 'those years'} (no deflator, population or exchange rate)",
+                    "message": f"{name} has {c} for {_years_text(ys)} but the context table has no"
+                    " row for "
+                    f"{'that year' if len(ys) == 1 else 'those years'} (no deflator, population or"
+                    " exchange rate)",
                 }
             )
     if budget is not None and not budget.empty and chain is not None and not chain.empty:
@@ -1715,7 +1723,8 @@ def cross_validate(tables: Mapping[str, Table], *, name: str = "") -> Validation
                             "code": IssueCode.UNMAPPED_INSTITUTION,
                             "severity": WARNING,
                             "message": f"no chain-map rule mentions institution {code!r}"
-                            f" ({len(sub)} budget rows, {_fmt(float(sub[C.AMOUNT].sum()))}): its spending will be unallocated",
+                            f" ({len(sub)} budget rows, {_fmt(float(sub[C.AMOUNT].sum()))}): its"
+                            " spending will be unallocated",
                         }
                     )
     if (
@@ -1737,7 +1746,8 @@ def cross_validate(tables: Mapping[str, Table], *, name: str = "") -> Validation
                         "value": cur_row[C.CURRENCY],
                         "code": IssueCode.CURRENCY_MISMATCH,
                         "severity": WARNING,
-                        "message": f"budget for {cur_row[C.COUNTRY]} is in {cur_row[C.CURRENCY]} but the context"
+                        "message": f"budget for {cur_row[C.COUNTRY]} is in {cur_row[C.CURRENCY]}"
+                        " but the context"
                         f" (exchange rate, GDP) is in {cur_row[C.CURRENCY + '_ctx']}",
                     }
                 )

@@ -74,7 +74,8 @@ def check_archive(path: Path, limits: Limits) -> None:
     if total > limits.max_uncompressed_mb * 1e6:
         raise ReadError(
             f"{path.name}: the workbook expands to {total / 1e6:,.0f} MB of XML, above the limit of"
-            f" {limits.max_uncompressed_mb:,.0f} MB; if the file is genuine, raise it in the read spec"
+            f" {limits.max_uncompressed_mb:,.0f} MB; if the file is genuine, raise it in the read"
+            " spec"
             f" (limits: {{max_uncompressed_mb: {max(total / 1e6 * 1.1, 1):.0f}}})"
         )
     for i in infos:
@@ -83,8 +84,10 @@ def check_archive(path: Path, limits: Limits) -> None:
         ):
             ratio = i.file_size / max(i.compress_size, 1)
             raise ReadError(
-                f"{path.name}: the part {i.filename} expands {ratio:,.0f} times ({i.compress_size:,} bytes to"
-                f" {i.file_size:,}), above the limit of {limits.max_compression_ratio:,.0f}: a file built to"
+                f"{path.name}: the part {i.filename} expands {ratio:,.0f} times"
+                f" ({i.compress_size:,} bytes to"
+                f" {i.file_size:,}), above the limit of {limits.max_compression_ratio:,.0f}: a"
+                " file built to"
                 " expand, or a sheet of empty formatted cells; if it is genuine, raise limits:"
                 " {max_compression_ratio: ...} in the read spec"
             )
@@ -98,7 +101,8 @@ def pick_sheet(names: list[str], visible: list[str], sheet: str | int | None, fn
     if sheet is None:
         if not visible:
             raise ReadError(
-                f"{fname}: every sheet is hidden ({', '.join(map(repr, names))}); name one with sheet:"
+                f"{fname}: every sheet is hidden ({', '.join(map(repr, names))}); name one with"
+                " sheet:"
             )
         return visible[0]
     if isinstance(sheet, int):
@@ -195,7 +199,8 @@ def _check_size(row: int, width: int, limits: Limits, fname: str, sheet: str) ->
     if width > limits.max_columns:
         raise ReadError(
             f"{fname}[{sheet}]: row {row:,} has a cell in column {width:,}, beyond the limit of"
-            f" {limits.max_columns:,} columns (raise limits: {{max_columns: ...}} if the sheet is genuine)"
+            f" {limits.max_columns:,} columns (raise limits: {{max_columns: ...}} if the sheet is"
+            " genuine)"
         )
 
 
