@@ -70,7 +70,7 @@ def test_brief_renders_without_console_errors(lang: str, tmp_path: Path) -> None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         h = peir.load_example("el_salvador").harmonize(base_year=2015)
-        peers = peir.load_example("central_america").harmonize(base_year=2015)
+        peers = peir.load_example("central_america").harmonize(base_year=2015, currency="USD")
     html = build_brief(h, out_dir=tmp_path / "brief", lang=lang, peers=peers, formats=("html",))
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     shot = ARTIFACTS / f"brief_{lang}.png"

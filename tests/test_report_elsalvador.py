@@ -55,7 +55,7 @@ def slv() -> dict[str, Any]:
         warnings.simplefilter("ignore")
         ds = peir.load_example("el_salvador")
         h = ds.harmonize(base_year=2020)
-        peers = peir.load_example("central_america").harmonize(base_year=2020)
+        peers = peir.load_example("central_america").harmonize(base_year=2020, currency="USD")
     return {"ds": ds, "h": h, "peers": peers}
 
 

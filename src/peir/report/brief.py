@@ -20,7 +20,7 @@ from tqdm.auto import tqdm
 from peir._version import __version__
 from peir.costs.spec import CostOfCrimeSpec
 from peir.dataset import HarmonizedDataset
-from peir.errors import InputError
+from peir.errors import InputError, PeirError
 from peir.indicators import catalog, compute
 from peir.indicators.floors import LegalFloor
 from peir.outlook.spec import OutlookSpec
@@ -98,12 +98,51 @@ def _prepare(
     if as_of is not None:
         h = view.as_of(h, int(as_of))
         peers = view.as_of(peers, int(as_of)) if peers is not None else None
+    if (
+        peers is not None
+        and peers is not h
+        and h.base_year is not None
+        and peers.base_year is not None
+        and int(peers.base_year) != int(h.base_year)
+    ):
+        try:  # the peers' constant prices must be the brief's
+            peers = peers.rebase(int(h.base_year))
+        except PeirError:
+            pass  # left at their own base: peer_money() then keeps their amounts out
     n_suppressed = 0
     if suppress_below:
         h, n_suppressed = view.suppress_small_counts(h, int(suppress_below))
         if peers is not None:
             peers, _ = view.suppress_small_counts(peers, int(suppress_below))
     return h, peers, n_suppressed
+
+
+def peer_money(h: HarmonizedDataset, peers: HarmonizedDataset) -> str | None:
+    """Why the peers' money amounts cannot be set beside the review's, or None if they can.
+
+    Amounts (per inhabitant, per case, totals) compare across countries only in one currency
+    and one price base: the peers harmonised in the brief's currency (``currency="USD"``) and
+    at its base year. Peers harmonised in their local currencies (``currency`` "LCU": colones
+    beside dollars) or in another currency or price base give the reason's i18n key; ratios (%
+    of GDP, execution rates, rates per 100,000) stay comparable.
+    """
+    if peers.currency == "LCU":
+        return "note.peers_lcu"
+    if peers.currency != h.currency:
+        return "note.peers_currency"
+    if (
+        h.base_year is not None
+        and peers.base_year is not None
+        and int(peers.base_year) != int(h.base_year)
+    ):
+        return "note.peers_prices"
+    return None
+
+
+def _money_rows(ind: pd.DataFrame, currency: str) -> pd.Series:
+    """Rows of an indicator frame whose unit is an amount of ``currency`` ("USD per case")."""
+    first = ind[C.UNIT].astype(str).str.split(" ", n=1).str[0].str.rstrip(",")
+    return first.isin({currency, "LCU"})
 
 
 def make_brief(
@@ -148,6 +187,9 @@ def make_brief(
         prog.step(t("step.indicators", lang))
         ind = compute(h, country=country or None)
         ind_peers = compute(peers) if peers is not None else pd.DataFrame()
+        peers_money = peer_money(h, peers) if peers is not None else None
+        if peers is not None and peers_money and not ind_peers.empty:
+            ind_peers = ind_peers[~_money_rows(ind_peers, peers.currency)].reset_index(drop=True)
         if published is None:  # the dataset's own (an example's, a project's)
             published = h.meta.get("published_figures") or []
         if requests is None:
@@ -169,6 +211,7 @@ def make_brief(
             log=log,
             peers=peers,
             ind_peers=ind_peers,
+            peers_money=peers_money,
             source=source or "",
             published=pub,
             suppressed=(int(suppress_below or 0), n_suppressed),

@@ -66,7 +66,12 @@ class BriefContext:
     country
         The country of the review (ISO3).
     ind, ind_peers
-        ``peir.indicators.compute`` on ``h`` (for ``country``) and on ``peers``.
+        ``peir.indicators.compute`` on ``h`` (for ``country``) and on ``peers``; the peers'
+        money amounts are left out of ``ind_peers`` when they are not in the brief's currency
+        and prices.
+    peers_money
+        None when the peers' amounts compare with the review's, else the i18n key of the
+        reason they do not (``peir.report.brief.peer_money``), stated beside every comparison.
     catalog
         ``peir.indicators.catalog()`` (names in both languages, units, links).
     messages
@@ -108,6 +113,7 @@ class BriefContext:
     log: NumberLog
     peers: HarmonizedDataset | None = None
     ind_peers: pd.DataFrame = field(default_factory=pd.DataFrame)
+    peers_money: str | None = None
     source: str = ""
     messages: list[KeyMessage] = field(default_factory=list)
     gaps: dict[str, list[str]] = field(default_factory=dict)
@@ -145,6 +151,16 @@ class BriefContext:
 
     def t(self, key: str, **fields: Any) -> str:
         return t(key, self.lang, **fields)
+
+    def peers_money_note(self) -> str:
+        """Why the peers' amounts are not compared ("" when they are), for every comparison."""
+        if not self.peers_money or self.peers is None:
+            return ""
+        theirs: Any = self.peers.currency
+        ours: Any = self.currency
+        if self.peers_money == "note.peers_prices":
+            theirs, ours = self.peers.base_year, self.h.base_year
+        return self.t(self.peers_money, theirs=theirs, ours=ours)
 
     def name(self, indicator: str) -> str:
         """The indicator's name in the brief's language (from the catalog)."""

@@ -893,6 +893,33 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
         "las instituciones que están enteramente en él y una parte del sector no está asignada, por lo "
         "que esos montos no son comparables con los posteriores y sus participaciones no se muestran.",
     ),
+    "note.peers_lcu": (
+        "The peers' data is in each country's own currency (it was harmonised without a "
+        "common currency), so amounts per inhabitant, per case or in total are not compared "
+        "here, only ratios (% of GDP, execution rates, rates per 100,000). To compare amounts, "
+        'harmonise the peers in {ours} (currency="{ours}").',
+        "Los datos de los países pares están en la moneda de cada país (se armonizaron sin una "
+        "moneda común), por lo que aquí no se comparan montos por habitante, por caso ni "
+        "totales, solo razones (% del PIB, tasas de ejecución, tasas por 100.000). Para "
+        'comparar montos, armonice los datos de los pares en {ours} (currency="{ours}").',
+    ),
+    "note.peers_currency": (
+        "The peers' data is in {theirs} and this brief's in {ours}, so amounts per inhabitant, "
+        "per case or in total are not compared here, only ratios (% of GDP, execution rates, "
+        'rates per 100,000). To compare amounts, harmonise the peers in {ours} (currency="{ours}").',
+        "Los datos de los países pares están en {theirs} y los de este informe en {ours}, por lo "
+        "que aquí no se comparan montos por habitante, por caso ni totales, solo razones (% del "
+        "PIB, tasas de ejecución, tasas por 100.000). Para comparar montos, armonice los datos "
+        'de los pares en {ours} (currency="{ours}").',
+    ),
+    "note.peers_prices": (
+        "The peers' amounts are at constant {theirs} prices and could not be rebased to this "
+        "brief's {ours} prices, so amounts are not compared here, only ratios (% of GDP, "
+        "execution rates, rates per 100,000).",
+        "Los montos de los países pares están a precios constantes de {theirs} y no pudieron "
+        "llevarse a los precios de {ours} de este informe, por lo que aquí no se comparan "
+        "montos, solo razones (% del PIB, tasas de ejecución, tasas por 100.000).",
+    ),
     "pk.peers_institution": (
         "The peers' data covers one institution only, {name}: these tables compare that "
         "institution's spending, not the link {link} as this review's data defines it.",

@@ -311,6 +311,8 @@ def _peers(ctx: BriefContext, sec: Section, link: str) -> None:
         raise DataGap("peers")
     done = 0
     inst = peer_institution(ctx)
+    if ctx.peers_money_note():
+        sec.note(ctx.peers_money_note())
     if inst:  # one institution (BOOST's judiciary): named as such, never as the link
         sec.note(ctx.t("pk.peers_institution", name=inst, link=link_label(link, ctx.lang)))
     for ind in _link_indicator_ids(ctx, link):

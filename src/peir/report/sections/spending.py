@@ -289,6 +289,8 @@ def _peers(ctx: BriefContext, sec: Section) -> None:
         decimals=2,
     )
     fb = ctx.figure("peers", f"{ctx.t('fig.peers')}: {what}" if inst else ctx.t("fig.peers"), fig)
+    if ctx.peers_money_note():
+        sec.note(ctx.peers_money_note())
     if inst and link:
         held = _link_institutions(ctx, link)
         sec.note(
