@@ -8,6 +8,7 @@ were right, since each is taken within one currency.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import warnings
 from typing import Any
@@ -89,3 +90,39 @@ def test_peers_at_another_price_base_are_rebased(data: dict[str, Any]) -> None:
     va = a[0].frame.set_index("country")["value"].astype(float)
     vb = b[0].frame.set_index("country")["value"].astype(float)
     assert vb.to_dict() == pytest.approx(va.to_dict(), rel=1e-9)
+
+
+def _two_countries(h: Any, keep: set[str]) -> Any:
+    """``h`` with the rows of ``keep`` only (a review with a single peer)."""
+    frames = {
+        name: getattr(h, name)[getattr(h, name)["country"].isin(keep)].reset_index(drop=True)
+        for name in ("spending", "context", "caseload")
+        if "country" in getattr(h, name)
+    }
+    return dataclasses.replace(h, **frames)
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected", "wrong"),
+    [
+        ("en", "against 1.47% in Costa Rica, the one peer with data for that year", "median"),
+        ("es", "frente al 1,47% de Costa Rica, el único país par con datos de ese año", "mediana"),
+    ],
+)
+def test_one_peer_is_named_not_a_median(
+    data: dict[str, Any], lang: str, expected: str, wrong: str
+) -> None:
+    peers = _two_countries(data["usd"], {"SLV", "CRI"})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        brief = make_brief(data["h"], peers=peers, lang=lang)
+    text = " ".join(
+        str(b.text) for s in brief.sections for b in s.blocks if isinstance(b, Paragraph)
+    )
+    sentence = next(
+        s
+        for s in re.split(r"(?<=\.) ", text)
+        if "Costa Rica" in s and ("PIB" in s or "GDP" in s)
+    )
+    assert expected in sentence, sentence
+    assert wrong not in sentence and "peer(s)" not in text and "par(es)" not in text

@@ -313,16 +313,28 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
         "En términos reales (precios de {base_year}), el gasto varió un {growth} entre {y0} y {y1}.",
     ),
     "msg.peers_pct": (
-        "In {year}, {country} spent {value} of GDP on {what}; the median of its {n_peers} peer(s) "
+        "In {year}, {country} spent {value} of GDP on {what}; the median of its {n_peers} peers "
         "({peers}) was {median}.",
         "En {year}, {country} destinó el {value} del PIB a {what}; la mediana de sus {n_peers} "
-        "país(es) par(es) ({peers}) fue {median}.",
+        "países pares ({peers}) fue {median}.",
+    ),
+    "msg.peers_pct_one": (
+        "In {year}, {country} spent {value} of GDP on {what}, against {median} in {peers}, the "
+        "one peer with data for that year.",
+        "En {year}, {country} destinó el {value} del PIB a {what}, frente al {median} de {peers}, "
+        "el único país par con datos de ese año.",
     ),
     "msg.peers_per_capita": (
-        "In {year}, {country} spent {value} {currency} per inhabitant on {what}; the median of its "
-        "{n_peers} peer(s) ({peers}) was {median}.",
-        "En {year}, {country} destinó {value} {currency} por habitante a {what}; la mediana de sus "
-        "{n_peers} país(es) par(es) ({peers}) fue {median}.",
+        "In {year}, {country} spent {value} {currency} per inhabitant on {what}; the median of "
+        "its {n_peers} peers ({peers}) was {median}.",
+        "En {year}, {country} destinó {value} {currency} por habitante a {what}; la mediana de "
+        "sus {n_peers} países pares ({peers}) fue {median}.",
+    ),
+    "msg.peers_per_capita_one": (
+        "In {year}, {country} spent {value} {currency} per inhabitant on {what}, against "
+        "{median} in {peers}, the one peer with data for that year.",
+        "En {year}, {country} destinó {value} {currency} por habitante a {what}, frente a "
+        "{median} en {peers}, el único país par con datos de ese año.",
     ),
     "w.security_justice": ("security and justice", "seguridad y justicia"),
     "w.same_as_above": ("as above", "ídem"),

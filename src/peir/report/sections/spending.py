@@ -325,13 +325,15 @@ def _peers(ctx: BriefContext, sec: Section) -> None:
             dataset="peers",
             indicator=ind,
             year=year,
-            key={"stat": "median of peers"},
+            key={"stat": "median of peers" if len(others) > 1 else "the one peer"},
             decimals=2,
         )
         names = ", ".join(
             ctx.country_label(str(c)) for c in others.sort_values(ascending=False).index
         )
-        key = "msg.peers_pct" if pct else "msg.peers_per_capita"
+        key = ("msg.peers_pct" if pct else "msg.peers_per_capita") + (
+            "" if len(others) > 1 else "_one"
+        )
         text = ctx.t(
             key,
             year=year,
