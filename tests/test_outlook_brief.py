@@ -204,6 +204,19 @@ def test_el_salvador_brief_has_the_outlook_and_the_cost_of_crime() -> None:
     text = " ".join(str(b.text) for b in sec.blocks if hasattr(b, "text"))
     assert "crime cost the country 2,024.3 USD million in 2015, 8.64% of GDP" in text
     assert "The published estimate for 2014 is 6.16% of GDP" in text
+    # 2015 precedes the ministry's split by unit: public spending is one row, not links that
+    # read as empty (patrol and corrections are inside the ministry's unallocated 438.6 M)
+    public = [k for k in t.index if str(k).startswith("public_")]
+    assert public == ["public_total"]
+    assert t.loc["public_total", "component"] == (
+        "Public spending on security and justice (not split by link)"
+    )
+    c = cfg.cost_of_crime.run(h, country="SLV")  # the model's rows, one per link
+    by_link = c.table[c.table["component"].str.startswith("public_")]
+    assert len(by_link) == 3  # investigation 49.0 M, judicial 270.8 M, unallocated 438.6 M
+    assert t.loc["public_total", "value"] == pytest.approx(by_link["value"].sum(), rel=1e-12)
+    assert t.loc["public_total", "value"] == pytest.approx(758.3e6, abs=0.1e6)
+    assert "in 2015, 57.8% of it (438.6 million) cannot be placed on a link" in text
 
 
 def test_cli_brief_reads_the_blocks_of_peir_yaml(

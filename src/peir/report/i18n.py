@@ -1417,6 +1417,18 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
         "carga de trabajo, población privada de libertad en {year}",
     ),
     "cc.public": ("Public spending: {link}", "Gasto público: {link}"),
+    "cc.public_total": (
+        "Public spending on security and justice (not split by link)",
+        "Gasto público en seguridad y justicia (sin desglose por eslabón)",
+    ),
+    "note.cost_public_unsplit": (
+        "Public spending is shown as one row: in {year}, {share} of it ({unallocated} million) "
+        "cannot be placed on a link (its institutions report no split by unit), so a split by "
+        "link would show some links as empty that are not.",
+        "El gasto público se muestra en una sola fila: en {year}, el {share} ({unallocated} "
+        "millones) no puede asignarse a un eslabón (sus instituciones no lo desglosan por "
+        "unidad), y un desglose por eslabón mostraría vacíos eslabones que no lo están.",
+    ),
     "cc.victims_lost_income": (
         "Lost income of homicide victims",
         "Ingresos perdidos de las víctimas de homicidio",

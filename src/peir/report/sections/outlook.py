@@ -30,7 +30,7 @@ from peir.outlook.spec import NeedsSpec, Planned
 from peir.report import charts
 from peir.report.context import BriefContext, KeyMessage, finite
 from peir.report.gaps import DataGap, section
-from peir.report.i18n import fmt_number, link_label, measure_label, phase_label
+from peir.report.i18n import fmt_number, fmt_value, link_label, measure_label, phase_label
 from peir.report.model import Column, Section
 from peir.schema import C
 
@@ -618,7 +618,42 @@ def _needs(ctx: BriefContext, sec: Section) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
+def _public_rows(ctx: BriefContext, t: pd.DataFrame, year: int) -> tuple[pd.DataFrame, str]:
+    """The cost table with public spending as one row when part of it has no link.
+
+    A year whose spending is partly ``unallocated`` (El Salvador before 2017: the ministry's
+    police and prisons have no split by unit) would show links such as patrol as absent; the
+    public rows are then summed into ``public_total``. Returns the table and the note giving
+    the unallocated share ("" when the rows stay as they are).
+    """
+    comp = t["component"].astype(str)
+    public = comp.str.startswith("public_")
+    unalloc = t.loc[comp == "public_unallocated", "value"].sum()
+    if not (unalloc > 0) or int(public.sum()) < 2:
+        return t, ""
+    pub = t[public]
+    total = float(pub["value"].sum())
+    one = pd.DataFrame(
+        {
+            "component": ["public_total"],
+            "label": ["public spending"],
+            "value": [total],
+            "pct_gdp": [float(pub["pct_gdp"].sum())],
+            "source": [str(pub["source"].iloc[0])],
+        }
+    )
+    note = ctx.t(
+        "note.cost_public_unsplit",
+        year=year,
+        share=fmt_value(100 * float(unalloc) / total, "%", ctx.lang, 1),
+        unallocated=fmt_number(float(unalloc) / 1e6, ctx.lang, 1),
+    )
+    return pd.concat([one, t[~public]], ignore_index=True), note
+
+
 def _component_label(ctx: BriefContext, component: str, label: str) -> str:
+    if component == "public_total":
+        return ctx.t("cc.public_total")
     if component.startswith("public_"):
         return ctx.t("cc.public", link=link_label(component[len("public_") :], ctx.lang))
     if component == "other":
@@ -691,7 +726,7 @@ def _cost_of_crime(ctx: BriefContext, sec: Section) -> None:
                 ours=pct,
             )
         )
-    t = c.table
+    t, unsplit = _public_rows(ctx, c.table, c.year)
     frame = pd.DataFrame(
         {
             "component": [
@@ -740,3 +775,5 @@ def _cost_of_crime(ctx: BriefContext, sec: Section) -> None:
         },
     )
     sec.blocks.append(tb)
+    if unsplit:
+        sec.note(unsplit)
