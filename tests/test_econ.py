@@ -328,7 +328,7 @@ def test_funding_classes_of_el_salvador_fuentes() -> None:
     assert econ.funding_crosswalk("SLV").attrs["classifier"].startswith("Ministerio de Hacienda")
 
 
-# ---- against the real classifiers ------------------------------------------------------------------
+# ---- against the real classifiers --------------------------------------------------------------
 
 
 @pytest.fixture(scope="module")

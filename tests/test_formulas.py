@@ -1,4 +1,7 @@
-"""Plain indicator formulas: hand-computed CEPEJ/UNODC cases, NaN on zero denominators, invariants."""
+"""Plain indicator formulas.
+
+Hand-computed CEPEJ/UNODC cases, NaN on zero denominators, invariants.
+"""
 
 from __future__ import annotations
 

@@ -40,14 +40,20 @@ CHAIN_MAP = pd.DataFrame(
             "institution_code": "POLICE",
             "link": "patrol",
             "share": POLICE_PATROL_SHARE,
-            "basis": "analyst assumption for this check: JEEE does not split police protection by activity",
+            "basis": (
+                "analyst assumption for this check: JEEE does not split police protection "
+                "by activity"
+            ),
             "source_ref": "test chain map",
         },
         {
             "institution_code": "POLICE",
             "link": "investigation",
             "share": 1 - POLICE_PATROL_SHARE,
-            "basis": "analyst assumption for this check: JEEE does not split police protection by activity",
+            "basis": (
+                "analyst assumption for this check: JEEE does not split police protection "
+                "by activity"
+            ),
             "source_ref": "test chain map",
         },
         {
@@ -163,7 +169,10 @@ def build_dataset(jeee: dict[str, pd.DataFrame], table: str = "src") -> Dataset:
                     "phase": "executed",
                     "amount": float(getattr(r, col)) * 1000.0,
                     "currency": "USD",
-                    "source_ref": f"{'us_jeee_state_2013_2016.csv' if table == 'src' else 'Table 4 direct'}:{i + 2}:{col}",
+                    "source_ref": (
+                        f"{'us_jeee_state_2013_2016.csv' if table == 'src' else 'Table 4 direct'}"
+                        f":{i + 2}:{col}"
+                    ),
                 }
             )
     budget = pd.DataFrame(rows)

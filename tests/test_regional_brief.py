@@ -59,7 +59,10 @@ def test_every_state_has_its_row_with_the_source_figures(us: dict[str, Any]) -> 
             / r["population"]
             * 1e5
         )
-        row = f"| {state} | {_f(per_capita, 2)} | {_f(crime, 1)} | {_f(homicide, 1)} | {_f(staff, 1)} |"
+        row = (
+            f"| {state} | {_f(per_capita, 2)} | {_f(crime, 1)} | {_f(homicide, 1)} "
+            f"| {_f(staff, 1)} |"
+        )
         assert row in part, row
     assert "| Alabama | 489.33 | 3,479.8 | 8.4 |" in part  # 2016, literal
 

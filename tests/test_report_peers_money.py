@@ -120,9 +120,7 @@ def test_one_peer_is_named_not_a_median(
         str(b.text) for s in brief.sections for b in s.blocks if isinstance(b, Paragraph)
     )
     sentence = next(
-        s
-        for s in re.split(r"(?<=\.) ", text)
-        if "Costa Rica" in s and ("PIB" in s or "GDP" in s)
+        s for s in re.split(r"(?<=\.) ", text) if "Costa Rica" in s and ("PIB" in s or "GDP" in s)
     )
     assert expected in sentence, sentence
     assert wrong not in sentence and "peer(s)" not in text and "par(es)" not in text

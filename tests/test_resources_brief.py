@@ -49,7 +49,8 @@ RUBROS = {
         "62": 6_600_000,
     },
 }
-#: Approved budget (US$) by FUENTE DE FINANCIAMIENTO (1 Fondo General, 3 Préstamos Externos, 5 Donaciones).
+#: Approved budget (US$) by FUENTE DE FINANCIAMIENTO (1 Fondo General, 3 Préstamos Externos,
+#: 5 Donaciones).
 SOURCES = {
     2018: {"1": 738_265_157, "3": 55_677_840},
     2019: {"1": 762_122_944, "3": 45_267_865, "5": 19_528_285},
@@ -94,11 +95,12 @@ def test_rubro_composition_of_the_approved_budget_in_the_brief(slv_md: dict[str,
             assert line.endswith(
                 f"| {_GFS[code]} | {_f(amount / 1e6)} | {_f(amount / total * 100)} |"
             ), line
-    # GFS classes: 2020 approved, compensation 70.3 %, capital 7.5 % (labelled as the approved budget)
+    # GFS classes: 2020 approved, compensation 70.3 %, capital 7.5 % (labelled: approved budget)
     r = RUBROS[2020]
     tot = sum(r.values())
     assert (
-        f"In the approved budget of 2020, compensation of employees takes {_f(r['51'] / tot * 100)}% "
+        "In the approved budget of 2020, compensation of employees takes "
+        f"{_f(r['51'] / tot * 100)}% "
         f"and capital (GFS 31) {_f(r['61'] / tot * 100)}% of the total."
     ) in md
     assert t("note.econ_phase", "en", level="executed") in md
@@ -117,8 +119,8 @@ def test_funding_source_split_in_the_brief(slv_md: dict[str, Any]) -> None:
             ) in md
     ext = (SOURCES[2020]["3"] + SOURCES[2020]["5"]) / sum(SOURCES[2020].values()) * 100
     assert (
-        f"In the approved budget of 2020, external loans and grants financed {_f(ext)}% of the total."
-        in md
+        "In the approved budget of 2020, external loans and grants financed "
+        f"{_f(ext)}% of the total." in md
     )
     # the floor of art. 172 is checked, and its missing base (current revenue) is asked for
     assert "art. 172" in md and t("need.revenue", "en").replace("_", "\\_") in md
@@ -199,7 +201,7 @@ def test_econ_split_by_hand() -> None:
         }
     )
     out = econ_split(s).set_index(["phase", "code"])
-    # approved: 21 = 80 of 100, 31 = 15, no code 5 (the row with an empty code); executed has no code
+    # approved: 21 = 80 of 100, 31 = 15, no code 5 (the row with an empty code); executed: no code
     assert (
         out.loc[("approved", "21"), "amount"] == 80.0
         and out.loc[("approved", "21"), "share"] == 80.0

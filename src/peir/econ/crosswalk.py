@@ -115,7 +115,8 @@ def _check_scheme(scheme: str) -> str:
     s = str(scheme).upper()
     if s not in SCHEMES:
         raise InputError(
-            f"unknown economic classification scheme {scheme!r}; expected one of {', '.join(SCHEMES)}"
+            f"unknown economic classification scheme {scheme!r}; "
+            f"expected one of {', '.join(SCHEMES)}"
         )
     return s
 

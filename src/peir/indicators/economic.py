@@ -139,8 +139,8 @@ INDICATORS: list[Indicator] = [
         "Tasa de ejecución del gasto de capital",
         "%",
         "executed[GFS 31] ÷ modified[GFS 31] × 100",
-        "Execution of the modified capital budget (net acquisition of nonfinancial assets, GFS 31); "
-        "investment typically executes less than wages.",
+        "Execution of the modified capital budget (net acquisition of nonfinancial assets, GFS "
+        "31); investment typically executes less than wages.",
         ("capital_executed", "capital_modified"),
         lambda d: F.execution_rate(d["capital_executed"], d["capital_modified"]),
         phase_note=False,

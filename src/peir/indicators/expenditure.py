@@ -286,9 +286,9 @@ INDICATORS: list[Indicator] = [
         "Gasto per cápita",
         "currency per inhabitant",
         "spending ÷ population",
-        "Nominal sector spending per inhabitant; the population series is named in the context table. "
-        "Computed for each region too where the budget lines have a region and the context a "
-        "regional population.",
+        "Nominal sector spending per inhabitant; the population series is named in the context "
+        "table. Computed for each region too where the budget lines have a region and the context "
+        "a regional population.",
         ("spending", "population"),
         lambda d: F.ratio(d["spending"], d["population"]),
         regional=True,
@@ -374,7 +374,8 @@ INDICATORS: list[Indicator] = [
         "Distribución del gasto por eslabón",
         "%",
         "spending[link] ÷ Σ spending × 100",
-        "Distribution of sector spending along the chain (the 2012 El Salvador review: patrol 43.8 %).",
+        "Distribution of sector spending along the chain (the 2012 El Salvador review: patrol 43.8 "
+        "%).",
         ("spending", "sector_spending"),
         lambda d: F.share(d["spending"], d["sector_spending"]),
         frame="link",
@@ -525,7 +526,8 @@ INDICATORS: list[Indicator] = [
         "Gasto por funcionario",
         "currency per staff member",
         "spending ÷ staff_total",
-        "Sector spending per police officer, prosecutor, judge, defender or prison/court staff member.",
+        "Sector spending per police officer, prosecutor, judge, defender or prison/court staff "
+        "member.",
         ("spending", "staff_total"),
         lambda d: F.unit_cost(d["spending"], d["staff_total"]),
     ),
@@ -558,7 +560,8 @@ INDICATORS: list[Indicator] = [
         "currency per prisoner-day",
         "spending_corrections ÷ (365 × prisoners_average)",
         "Corrections spending per prisoner per day; prisoners_average is the mean of the stocks at "
-        "the end of the previous and of this year (this year's stock when the previous is missing).",
+        "the end of the previous and of this year (this year's stock when the previous is "
+        "missing).",
         ("spending_corrections", "prisoners_average"),
         lambda d: F.cost_per_day(d["spending_corrections"], d["prisoners_average"]),
         link="corrections",
@@ -618,7 +621,8 @@ INDICATORS: list[Indicator] = [
         "PEFA ID-2.2 variación de la composición por clasificación económica",
         "%",
         "Σ|actual_i − budget_i × Σactual ÷ Σbudget| ÷ Σactual × 100 over economic classes",
-        "Composition variance of the year over economic classes; see peir.indicators.pefa.pi2(dimension='2.2').",
+        "Composition variance of the year over economic classes; see "
+        "peir.indicators.pefa.pi2(dimension='2.2').",
         ("spending_executed", "spending_approved"),
         lambda d: d["cv_econ"],
         standard=_PEFA,

@@ -128,7 +128,10 @@ def disposition_time(pending_end: Any, resolved: Any) -> Any:
 
 
 def litigation_rate(incoming: Any, population: Any) -> Any:
-    """Litigation rate: incoming cases per 100,000 inhabitants (``incoming ÷ population × 100,000``)."""
+    """Litigation rate: incoming cases per 100,000 inhabitants.
+
+    ``incoming ÷ population × 100,000``.
+    """
     return ratio(incoming, population, 100_000.0)
 
 

@@ -327,7 +327,8 @@ INDICATORS: list[Indicator] = [
         "Privados de libertad por 100.000 habitantes",
         "corrections",
         _UNODC,
-        "Persons held in prisons per 100,000 inhabitants (UN-CTS; excludes administrative detention).",
+        "Persons held in prisons per 100,000 inhabitants (UN-CTS; excludes administrative "
+        "detention).",
     ),
     _j(
         "occupancy_rate",
@@ -412,7 +413,7 @@ INDICATORS: list[Indicator] = [
         _UNODC,
         "Prison staff per 100,000 inhabitants (UN-CTS).",
     ),
-    # ---- attrition --------------------------------------------------------------------------------
+    # ---- attrition ----------------------------------------------------------------------------
     _attr(
         "attrition_suspects_per_crime",
         "suspects",
@@ -465,7 +466,8 @@ INDICATORS: list[Indicator] = [
         "Convictions per recorded offence",
         "Condenas por delito registrado",
         "judicial",
-        "End-to-end attrition: the 2012 El Salvador review reported under 12 % of crimes ending in conviction.",
+        "End-to-end attrition: the 2012 El Salvador review reported under 12 % of crimes ending in "
+        "conviction.",
     ),
     _j(
         "convictions_per_homicide",
@@ -475,7 +477,8 @@ INDICATORS: list[Indicator] = [
         "judicial",
         _ATTR,
         "homicide_convictions ÷ homicides × 100",
-        "Convictions for homicide relative to homicides of the year; the complement approximates impunity.",
+        "Convictions for homicide relative to homicides of the year; the complement approximates "
+        "impunity.",
         ("homicide_convictions", "homicides"),
         lambda d: F.share(d["homicide_convictions"], d["homicides"]),
     ),

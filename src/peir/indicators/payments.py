@@ -66,7 +66,8 @@ INDICATORS: list[Indicator] = [
             f"Tasa de compromiso{_WHERE[fr][1]}",
             "%",
             "committed ÷ modified × 100",
-            "Share of the modified budget committed (contracts signed, orders placed) during the year.",
+            "Share of the modified budget committed (contracts signed, orders placed) during the "
+            "year.",
             ("spending_committed", "spending_modified"),
             lambda d: F.execution_rate(d["spending_committed"], d["spending_modified"]),
             fr,

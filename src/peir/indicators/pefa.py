@@ -266,8 +266,8 @@ def _explain_pi1(out: pd.Series, score: Score, years: list[int]) -> str:
     head = f"{_TITLES['PI-1']}: score {score}. "
     if score == "NR":
         return head + (
-            "Not rated: PEFA needs the outturn of the last three completed years and fewer than two "
-            "years have both an approved budget and an actual outturn."
+            "Not rated: PEFA needs the outturn of the last three completed years and fewer than "
+            "two years have both an approved budget and an actual outturn."
         )
     parts = [f"Actual expenditure was {_fmt_years(out, years)} of the approved budget."]
     vals = out.loc[years]
@@ -355,8 +355,12 @@ def pi2(
     Examples
     --------
     >>> import pandas as pd
-    >>> b = pd.DataFrame({"PNC": [300.0], "FGR": [45.0], "OJ": [250.0], "DGCP": [50.0]}, index=[2023])
-    >>> a = pd.DataFrame({"PNC": [320.0], "FGR": [40.0], "OJ": [245.0], "DGCP": [70.0]}, index=[2023])
+    >>> b = pd.DataFrame(
+    ...     {"PNC": [300.0], "FGR": [45.0], "OJ": [250.0], "DGCP": [50.0]}, index=[2023]
+    ... )
+    >>> a = pd.DataFrame(
+    ...     {"PNC": [320.0], "FGR": [40.0], "OJ": [245.0], "DGCP": [70.0]}, index=[2023]
+    ... )
     >>> round(float(pi2(b, a).composition_variance[2023]), 1)
     7.0
     """
@@ -456,7 +460,8 @@ def _pi2_3(
         text = head + "Not rated: no year has both the original budget and the contingency charges."
     else:
         text = head + (
-            f"Expenditure charged to contingency was {_fmt_years(sh, years)} of the original budget, "
+            f"Expenditure charged to contingency was {_fmt_years(sh, years)} of the original "
+            "budget, "
             f"{avg:.1f} % on average (A < 3 %, B ≤ 6 %, C < 10 %)."
         )
     return PEFAResult("PI-2.3", sh, score, years, text)

@@ -312,8 +312,8 @@ INDICATORS: list[Indicator] = [
         "Salario promedio en relación con el PIB per cápita",
         "ratio",
         "(wage_bill ÷ headcount) ÷ (gdp_lcu ÷ population)",
-        "The average wage as a multiple of GDP per capita, the usual yardstick for comparing public "
-        "pay across countries.",
+        "The average wage as a multiple of GDP per capita, the usual yardstick for comparing "
+        "public pay across countries.",
         ("wage_bill_personnel", "headcount", "gdp_lcu", "population"),
         _avg_wage_gdp_pc,
     ),
@@ -335,7 +335,8 @@ INDICATORS: list[Indicator] = [
         "Masa salarial del personal como % del gasto por institución",
         "%",
         "wage_bill[institution] ÷ spending_lcu[institution] × 100",
-        "Each institution's wage bill (personnel table) relative to its spending in local currency.",
+        "Each institution's wage bill (personnel table) relative to its spending in local "
+        "currency.",
         ("wage_bill_personnel", "spending_lcu"),
         lambda d: F.share(d["wage_bill_personnel"], d["spending_lcu"]),
         frame="institution",
@@ -345,9 +346,10 @@ INDICATORS: list[Indicator] = [
         "Support staff per frontline officer",
         "Personal de apoyo por funcionario operativo",
         "ratio",
-        "headcount[civilian_staff] ÷ headcount[police officers, judges, prosecutors, defenders, prison officers]",
-        "Support (civilian) staff for each frontline officer; institutions that give only all_staff "
-        "are in neither count.",
+        "headcount[civilian_staff] ÷ headcount[police officers, judges, prosecutors, defenders, "
+        "prison officers]",
+        "Support (civilian) staff for each frontline officer; institutions that give only "
+        "all_staff are in neither count.",
         ("headcount_support", "headcount_frontline"),
         lambda d: F.ratio(d["headcount_support"], d["headcount_frontline"]),
         regional=True,

@@ -144,7 +144,8 @@ INDICATORS: list[Indicator] = [
         "Regional dispersion of spending per capita (CV)",
         "Dispersión regional del gasto per cápita (CV)",
         "%",
-        "σ(spending_r ÷ population_r) ÷ μ(spending_r ÷ population_r) × 100 over regions r (ddof = 0, unweighted)",
+        "σ(spending_r ÷ population_r) ÷ μ(spending_r ÷ population_r) × 100 over regions r (ddof = "
+        "0, unweighted)",
         "Coefficient of variation of per-capita spending across the regions of the country: 0 when "
         "every region gets the same per inhabitant.",
         ("regional_cv",),
@@ -165,7 +166,8 @@ INDICATORS: list[Indicator] = [
         "Correlation of spending per capita with crime across regions",
         "Correlación del gasto per cápita con la delincuencia entre regiones",
         "ratio",
-        "Pearson r over regions of (spending_r ÷ population_r, crimes_recorded_r ÷ population_r × 100,000)",
+        "Pearson r over regions of (spending_r ÷ population_r, crimes_recorded_r ÷ population_r × "
+        "100,000)",
         "Whether regions with more recorded crime per inhabitant also get more spending per "
         f"inhabitant (at least {MIN_REGIONS_CORR} regions with both); a description, not a cause.",
         ("regional_corr_crime",),

@@ -288,7 +288,7 @@ def build_brief(
     cost_of_crime: CostOfCrimeSpec | None = None,
     config_dir: str | Path | None = None,
 ) -> Path:
-    """Write the PEIR-style background brief of ``h``, and one pack per working group, to ``out_dir``.
+    """Write the PEIR-style background brief of ``h``, and a pack per working group, to ``out_dir``.
 
     Parameters
     ----------

@@ -164,7 +164,10 @@ def _pct_formatter(lang: str) -> FuncFormatter:
 
 
 def _annotate_bar(ax: Axes, bar: Any, text: str, *, horizontal: bool) -> None:
-    """Write ``text`` just past the end of ``bar`` (right of a horizontal bar, above a vertical one)."""
+    """Write ``text`` just past the end of ``bar``.
+
+    Right of a horizontal bar, above a vertical one.
+    """
     if horizontal:
         ax.annotate(
             text,

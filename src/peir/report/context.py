@@ -308,7 +308,10 @@ class BriefContext:
         )
 
     def record_gap(self, need: str, section: str) -> None:
-        """Note that the section headed ``section`` could not be (wholly) filled for lack of ``need``."""
+        """Note that the section headed ``section`` could not be (wholly) filled.
+
+        For lack of ``need``.
+        """
         where = self.gaps.setdefault(need, [])
         if section not in where:
             where.append(section)

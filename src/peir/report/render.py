@@ -39,7 +39,8 @@ def _table_html(tb: TableBlock, lang: str) -> str:
     rows = []
     for _, r in frame.iterrows():
         cells = "".join(
-            f'<td class="{"num" if c.kind in _NUMERIC else "txt"}">{_esc(c.format(r.get(c.key), lang))}</td>'
+            f'<td class="{"num" if c.kind in _NUMERIC else "txt"}">'
+            f"{_esc(c.format(r.get(c.key), lang))}</td>"
             for c in tb.columns
         )
         rows.append(f"<tr>{cells}</tr>")

@@ -1,8 +1,8 @@
 """What a brief may show: the data as of a year, and caseload counts with small cells suppressed.
 
 - :func:`as_of` keeps the rows of a :class:`~peir.dataset.HarmonizedDataset` up to a year
-  (spending, caseload, context, transfers, discrepancies, gaps, personnel), so a brief "as of 2012" uses
-  only what was known for 2012 and before.
+  (spending, caseload, context, transfers, discrepancies, gaps, personnel), so a brief "as of
+  2012" uses only what was known for 2012 and before.
 - :func:`suppress_small_counts` blanks every caseload value below ``n`` that counts people or
   cases (non-zero counts of 1 to n − 1: a handful of cases can identify people; staff and prison
   places are public resources and stay), before any indicator is computed, so no
