@@ -21,7 +21,13 @@ import pandas as pd
 import pytest
 
 import peir
+from conftest import require_shared
 from peir.schema import C
+from test_examples import UNUSED_BY_BUILD
+
+# every test here re-reads the ministry's files (the example's own files are checked, without
+# them, in test_examples.py)
+require_shared("real", "sv_mh_presupuesto_funde")
 
 pytestmark = [pytest.mark.shared, pytest.mark.slow, pytest.mark.xdist_group("examples_rebuild")]
 
@@ -170,22 +176,6 @@ def test_the_two_cuts_agree_on_2018(shared_data: Path) -> None:
             assert a[(code, 2018, phase)] == pytest.approx(b[(code, 2018, phase)], abs=0.005)
     gap = a[("2400", 2017, "approved")] - b[("2400", 2017, "approved")]
     assert gap == pytest.approx(73_234_547.54, abs=0.01)
-
-
-#: Specs of files that the build does not read (the build reads the others and stops on any
-#: loss of amounts or any rejected row of the sector).
-UNUSED_BY_BUILD = (
-    "2019_proposed",
-    "2020_proposed",
-    "ejecucion_202004-06",
-    "ppto2021_comparative_2020_2021",
-)
-
-
-def test_every_spec_has_its_file() -> None:
-    names = {p.stem for p in (ROOT / "specs" / SV).glob("*.yaml")}
-    assert set(UNUSED_BY_BUILD) < names
-    assert len(names) == 11
 
 
 @pytest.mark.parametrize("spec_name", UNUSED_BY_BUILD)

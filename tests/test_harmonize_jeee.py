@@ -23,7 +23,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from conftest import require_shared
 from peir import BudgetTable, ChainMap, ContextTable, Dataset
+
+require_shared("real", "us_bjs_jeee")
 
 pytestmark = pytest.mark.shared
 

@@ -18,8 +18,13 @@ import pandas as pd
 import pytest
 
 import peir.indicators as I
+from conftest import require_shared
 from peir import HarmonizedDataset
 from peir.chain import MEASURES
+
+# the CNJ court panel and the UNODC prison counts: large real files, not in a clone
+require_shared("real", "br_cnj_justica_em_numeros_jf_secao")
+require_shared("real", "unodc_cts_prisons")
 
 pytestmark = pytest.mark.shared
 

@@ -13,10 +13,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from conftest import require_shared
 from peir.report import make_brief, t
 from peir.report.render import to_markdown
 from peir.report.sections import section_number
 from us_states import us_states_dataset
+
+require_shared("real", "us_bjs_jeee")
+require_shared("real", "us_states_ucr_crimes")
 
 pytestmark = [pytest.mark.shared, pytest.mark.xdist_group("report")]
 
