@@ -96,3 +96,11 @@ def test_the_regional_charts_are_drawn(us: dict[str, Any]) -> None:
     keys = [f.key for f in us["brief"].figures]
     assert "regions" in keys and "spending_crime" in keys
     assert t("fig.regions", "en", year=2016) in us["md"]
+
+
+def test_no_floor_sub_section_where_no_floor_applies(us: dict[str, Any]) -> None:
+    """The US has no declared floor: one note, not a sub-section that only reports a gap."""
+    md = us["md"]
+    assert "### Legal spending floors" not in md
+    assert "United States: no legal spending floor is declared (rules: in peir.yaml)" in md
+    assert "the legal spending floors that apply" not in md  # no data request for it either

@@ -354,10 +354,23 @@ class BriefContext:
         if population or budget:
             cx = self.h.context
             parts += context_sources(cx[cx[C.COUNTRY] == self.country] if not cx.empty else cx)
-        parts = list(dict.fromkeys(p for p in parts if p))
+        parts = distinct_sources(parts)
         if not parts:
             return self.t("doc.source_default")
         return self.t("doc.source_computed", sources="; ".join(parts))
+
+
+def distinct_sources(parts: list[str]) -> list[str]:
+    """Publishers in the order used, each once.
+
+    A name that only shortens another ("FBI" beside "FBI UCR", as the population series and the
+    crime counts of the US states name it) is the same publisher and is left out.
+
+    >>> distinct_sources(["BJS JEEE", "FBI UCR", "WDI", "FBI", "WDI", ""])
+    ['BJS JEEE', 'FBI UCR', 'WDI']
+    """
+    seen = list(dict.fromkeys(p.strip() for p in parts if p and p.strip()))
+    return [p for p in seen if not any(q != p and q.startswith(p + " ") for q in seen)]
 
 
 def to_float(v: Any) -> float:

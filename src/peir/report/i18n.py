@@ -1491,6 +1491,12 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
         "carga de trabajo, población privada de libertad en {year}",
     ),
     "cc.public": ("Public spending: {link}", "Gasto público: {link}"),
+    "note.floors_none": (
+        "{country}: no legal spending floor is declared (rules: in peir.yaml), so none was "
+        "checked.",
+        "{country}: no se ha declarado ningún mínimo legal de gasto (rules: en peir.yaml), por lo "
+        "que no se verificó ninguno.",
+    ),
     "cc.public_total": (
         "Public spending on security and justice (not split by link)",
         "Gasto público en seguridad y justicia (sin desglose por eslabón)",

@@ -31,13 +31,23 @@ _PAYMENTS = ("commitment_rate", "payment_rate", "arrears_proxy")
 
 
 def build(ctx: BriefContext) -> Section:
-    """Funding sources, payments, legal floors."""
+    """Funding sources, payments, legal floors.
+
+    The floors part is there only where a floor applies (declared in ``rules:`` or shipped for
+    the country, such as El Salvador's 6 % for the judiciary); elsewhere one note says that no
+    floor was checked, instead of a sub-section that only reports a gap.
+    """
+    floors = ("sub.floors", _floors) if floors_for(ctx.country, ctx.rules) else (None, _no_floors)
     return section(
         ctx,
         "funding",
         "sec.funding",
-        [("sub.funding_sources", _sources), ("sub.payments", _payments), ("sub.floors", _floors)],
+        [("sub.funding_sources", _sources), ("sub.payments", _payments), floors],
     )
+
+
+def _no_floors(ctx: BriefContext, sec: Section) -> None:
+    sec.note(ctx.t("note.floors_none", country=ctx.country_label()))
 
 
 def split_by_source(ctx: BriefContext) -> pd.DataFrame:
