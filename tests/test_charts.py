@@ -198,3 +198,25 @@ def test_bar_charts_plot_the_given_values() -> None:
 def test_empty_data_draws_nothing() -> None:
     assert _bars(charts.efficiency_ranking(pd.Series(dtype=float))) == []
     assert _bars(charts.per_capita_peers(pd.Series(dtype=float))) == []
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_projection_labels_are_short_and_keyed_once(lang: str) -> None:
+    """Six bars each labelled "3.61% of GDP" overlapped their neighbours: each bar now carries
+    only its share, one key says what the shares are, and the bars stack the given amounts."""
+    years = list(range(2020, 2026))
+    data = pd.DataFrame(
+        {"patrol": [4e8 + 4e6 * i for i in range(6)], "judicial": [2.8e8] * 6}, index=years
+    )
+    pct = pd.Series([3.61, 3.60, 3.59, 3.58, 3.57, 3.56], index=years)
+    fig = charts.projection_envelope(data, pct_gdp=pct, lang=lang)
+    ax = fig.axes[0]
+    labels = [a.get_text() for a in ax.texts if a.get_text().endswith("%")]
+    dec = "." if lang == "en" else ","
+    assert labels == [f"3{dec}{v:02d}%" for v in (61, 60, 59, 58, 57, 56)]
+    assert [a.get_text() for a in ax.texts].count(t("ax.pct_gdp_key", lang)) == 1
+    tops = sorted({round(p.get_y() + p.get_height(), 6) for p in ax.patches})
+    assert tops[-1] == pytest.approx((4e8 + 4e6 * 5 + 2.8e8) / 1e6)
+    heights = [round(p.get_height(), 6) for p in ax.patches]
+    assert heights[:6] == pytest.approx([400 + 4 * i for i in range(6)])
+    assert heights[6:12] == pytest.approx([280.0] * 6)

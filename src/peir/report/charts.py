@@ -448,7 +448,21 @@ def projection_envelope(
                     label=t("ax.ceiling", lang),
                 )
         if pct_gdp is not None:
-            for x, top, v in zip(years, bottom, pct_gdp.reindex(d.index).to_numpy(dtype=float)):
+            shares = pct_gdp.reindex(d.index).to_numpy(dtype=float)
+            if np.isfinite(shares).any():
+                # One key for all the bar labels: "3.61% of GDP" on each bar overlapped its
+                # neighbours once there were six bars.
+                ax.text(
+                    0.01,
+                    0.99,
+                    t("ax.pct_gdp_key", lang),
+                    transform=ax.transAxes,
+                    ha="left",
+                    va="top",
+                    fontsize=8,
+                    color="#444444",
+                )
+            for x, top, v in zip(years, bottom, shares):
                 if np.isfinite(v):
                     ax.annotate(
                         t("ax.pct_gdp_value", lang, value=fmt_number(v, lang, 2)),
@@ -467,7 +481,8 @@ def projection_envelope(
         ax.set_xlabel(t("ax.year", lang))
         ax.set_ylabel(t("ax.amount_millions", lang, currency=currency))
         ax.yaxis.set_major_formatter(_num_formatter(lang))
-        ax.set_ylim(0, max(float(bottom.max()) if len(bottom) else 1.0, 1e-9) * 1.12)
+        headroom = 1.12 if pct_gdp is None else 1.25  # room for the key above the labels
+        ax.set_ylim(0, max(float(bottom.max()) if len(bottom) else 1.0, 1e-9) * headroom)
         _legend_beside(ax)
         ax.set_title(title or t("fig.projection", lang))
         return _finish(fig, ax, own, source, lang)

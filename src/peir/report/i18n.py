@@ -289,7 +289,11 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "ax.total": ("Total", "Total"),
     "ax.other": ("Other", "Otros"),
     "ax.ceiling": ("Ceiling", "Techo"),
-    "ax.pct_gdp_value": ("{value}% of GDP", "{value}% del PIB"),
+    "ax.pct_gdp_value": ("{value}%", "{value}%"),
+    "ax.pct_gdp_key": (
+        "Above each bar: the total as % of GDP",
+        "Sobre cada barra: el total en % del PIB",
+    ),
     # --- economic classes (GFS) ------------------------------------------------------------
     "econ.21": ("Compensation of employees", "Remuneraciones"),
     "econ.22": ("Goods and services", "Bienes y servicios"),
