@@ -24,7 +24,7 @@ from openpyxl import load_workbook
 
 from peir.indicators import compute
 from peir.report import build_brief
-from peir.report.view import suppress_small_counts
+from peir.report.view import suppress_counts, suppress_small_counts
 
 pytestmark = pytest.mark.xdist_group("suppress")
 
@@ -148,3 +148,92 @@ def test_a_difference_goes_with_the_count_it_reveals(sim: Any) -> None:
     )
     assert d.loc[0, "value"] == 400.0  # the other count is not small
     assert d.loc[1].tolist() == disc.loc[1].tolist()  # nothing small: unchanged
+
+
+def _cells(rows: list[tuple[str, str, float, bool]]) -> pd.DataFrame:
+    """Caseload rows (measure, region, value, headline) of XSA 2021, hand-built."""
+    return pd.DataFrame(
+        {
+            "country": "XSA",
+            "year": 2021,
+            "region": [r[1] for r in rows],
+            "measure": [r[0] for r in rows],
+            "value": [r[2] for r in rows],
+            "source": ["police" if r[3] else "press" for r in rows],
+            "headline": [r[3] for r in rows],
+        }
+    )
+
+
+def test_a_lone_small_region_takes_its_smallest_nonzero_neighbour(sim: Any) -> None:
+    """Hand-built groups, N = 5. Homicides: national 1,000 = 3 + 400 + 597 + 0 shown, so the 3
+    alone blanked would be 1,000 − 400 − 597 − 0: the 400 (the smallest non-zero other) goes
+    too, the 0 stays. Arrests: two regions small, nothing more to hide. Convictions: the
+    national 4 is itself small, so there is no shown total to subtract from. Judges are staff,
+    never blanked. The press series (not headline) is its own group under its own total."""
+    rows = [
+        ("homicides", "", 1000.0, True),
+        ("homicides", "R1", 3.0, True),
+        ("homicides", "R2", 400.0, True),
+        ("homicides", "R3", 597.0, True),
+        ("homicides", "R4", 0.0, True),
+        ("arrests", "", 90.0, True),
+        ("arrests", "R1", 2.0, True),
+        ("arrests", "R2", 4.0, True),
+        ("arrests", "R3", 84.0, True),
+        ("convictions", "R1", 1.0, True),
+        ("convictions", "R2", 3.0, True),
+        ("judges", "", 30.0, True),
+        ("judges", "R1", 2.0, True),
+        ("judges", "R2", 28.0, True),
+        ("homicides", "", 1010.0, False),
+        ("homicides", "R1", 2.0, False),
+        ("homicides", "R2", 8.0, False),
+        ("homicides", "R3", 1000.0, False),
+    ]
+    cl = _cells(rows)
+    out, counts = suppress_counts(replace(sim, caseload=cl), 5)
+    got = out.caseload
+    blank = {
+        (m, r, bool(hd))
+        for m, r, hd, v in got[["measure", "region", "headline", "value"]].itertuples(index=False)
+        if np.isnan(v)
+    }
+    assert blank == {
+        ("homicides", "R1", True),
+        ("homicides", "R2", True),  # secondary
+        ("arrests", "R1", True),
+        ("arrests", "R2", True),
+        ("convictions", "R1", True),
+        ("convictions", "R2", True),
+        ("convictions", "", True),  # the national sum (4) added before blanking, itself small
+        ("homicides", "R1", False),
+        ("homicides", "R2", False),  # secondary, in the press group
+    }
+    assert (counts.threshold, counts.primary, counts.secondary) == (5, 7, 2)
+    assert out.provenance["suppressed_secondary"] == 2
+    # what is left never gives a blanked cell back: each shown total has 0 or >= 2 blanks
+    for (m, hd), g in got.groupby(["measure", "headline"]):
+        regional = g[g["region"] != ""]
+        national = g[g["region"] == ""]
+        if m != "judges" and len(national) and national["value"].notna().all():
+            assert regional["value"].isna().sum() != 1, (m, hd)
+    # the old entry point still returns the count of all cells blanked
+    assert suppress_small_counts(replace(sim, caseload=cl), 5)[1] == 9
+
+
+def test_annex_states_primary_and_secondary_cells(sim: Any, tmp_path: Path) -> None:
+    cl = sim.caseload.copy()
+    crimes = cl.index[(cl["measure"] == "crimes_recorded") & (cl["year"] == 2022)]
+    assert len(crimes) == 6 and (cl.loc[crimes, "value"] >= N).all()
+    cl.loc[crimes[0], "value"] = 7.0  # one lone small region under the national total
+    h = replace(sim, caseload=cl)
+    out = tmp_path / "b"
+    build_brief(h, out_dir=out, lang="en", suppress_below=N, formats=("md",))
+    md = (out / "brief.md").read_text("utf-8")
+    _, counts = suppress_counts(h, N)
+    assert counts.secondary == 1 + suppress_counts(sim, N)[1].secondary
+    assert (
+        f"({counts.cells:,} cells: {counts.primary:,} below the threshold and "
+        f"{counts.secondary:,} more where a region could otherwise be derived" in md
+    )

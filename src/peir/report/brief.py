@@ -87,9 +87,9 @@ def _prepare(
     as_of: int | None,
     base_year: int | None,
     suppress_below: int | None,
-) -> tuple[HarmonizedDataset, HarmonizedDataset | None, int]:
+) -> tuple[HarmonizedDataset, HarmonizedDataset | None, view.Suppression]:
     """The data the brief may show: prices of ``base_year`` (default: the as-of year), years up
-    to ``as_of``, small caseload counts blanked. Returns (h, peers, cells suppressed)."""
+    to ``as_of``, small caseload counts blanked. Returns (h, peers, what was suppressed)."""
     target = base_year if base_year is not None else as_of
     if target is not None and h.base_year is not None and int(target) != int(h.base_year):
         h = h.rebase(int(target))
@@ -109,12 +109,12 @@ def _prepare(
             peers = peers.rebase(int(h.base_year))
         except PeirError:
             pass  # left at their own base: peer_money() then keeps their amounts out
-    n_suppressed = 0
+    suppressed = view.Suppression(int(suppress_below or 0))
     if suppress_below:
-        h, n_suppressed = view.suppress_small_counts(h, int(suppress_below))
+        h, suppressed = view.suppress_counts(h, int(suppress_below))
         if peers is not None:
-            peers, _ = view.suppress_small_counts(peers, int(suppress_below))
-    return h, peers, n_suppressed
+            peers, _ = view.suppress_counts(peers, int(suppress_below))
+    return h, peers, suppressed
 
 
 def peer_money(h: HarmonizedDataset, peers: HarmonizedDataset) -> str | None:
@@ -181,7 +181,7 @@ def make_brief(
         country = country or _main_country(h)
         if peers is None and len(h.countries) > 1:
             peers = h  # the other countries of the dataset are the peers
-        h, peers, n_suppressed = _prepare(
+        h, peers, suppressed = _prepare(
             h, peers, as_of=as_of, base_year=base_year, suppress_below=suppress_below
         )
         prog.step(t("step.indicators", lang))
@@ -214,7 +214,7 @@ def make_brief(
             peers_money=peers_money,
             source=source or "",
             published=pub,
-            suppressed=(int(suppress_below or 0), n_suppressed),
+            suppressed=suppressed,
             quote_rejected=quote_rejected,
             requests=[dict(r) for r in (requests or [])],
             outlook=outlook,

@@ -25,6 +25,7 @@ from peir.outlook.spec import OutlookSpec
 from peir.report.i18n import TEXT, fmt_number, phase_label, t, unit_label
 from peir.report.model import Column, ColumnKind, FigureBlock, NumberLog, TableBlock
 from peir.report.names import budget_sources, caseload_sources, context_sources, country_name
+from peir.report.view import Suppression
 from peir.schema import C
 
 __all__ = [
@@ -92,7 +93,8 @@ class BriefContext:
         :class:`~peir.costs.CostOfCrime`, once the outlook section has computed them (the
         packs show their link's lines).
     suppressed
-        ``(n, cells)``: caseload counts below ``n`` were blanked, ``cells`` of them.
+        What the small-count rule blanked (:class:`~peir.report.view.Suppression`: the
+        threshold, primary and secondary cells).
     quote_rejected
         Whether the annex may quote the original text of rejected cells.
     requests
@@ -126,7 +128,7 @@ class BriefContext:
     crime_cost: CostOfCrime | None = None
     chain_year: int | None = None
     dea_scores: pd.Series | None = None
-    suppressed: tuple[int, int] = (0, 0)
+    suppressed: Suppression = field(default_factory=lambda: Suppression(0))
     quote_rejected: bool = False
     requests: list[dict[str, Any]] = field(default_factory=list)
     rules: list[LegalFloor] = field(default_factory=list)

@@ -1287,6 +1287,14 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
         "Los conteos de carga de trabajo menores que {n} se suprimen en todas las salidas ({cells} "
         "celdas).",
     ),
+    "annex.suppressed_complement": (
+        "Caseload counts below {n} are suppressed in every output ({cells} cells: {primary} below "
+        "the threshold and {secondary} more where a region could otherwise be derived as the "
+        "national total minus the other regions).",
+        "Los conteos de carga de trabajo menores que {n} se suprimen en todas las salidas ({cells} "
+        "celdas: {primary} bajo el umbral y {secondary} más donde una región podría deducirse "
+        "como el total nacional menos las demás regiones).",
+    ),
     # --- units of the indicator registry (word by word) -------------------------------------
     "unit.per 100,000 inhabitants": ("per 100,000 inhabitants", "por 100.000 habitantes"),
     "unit.days": ("days", "días"),

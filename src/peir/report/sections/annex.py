@@ -170,14 +170,17 @@ def _validation(ctx: BriefContext, sec: Section) -> None:
             n_warn=ctx.count(n_warn, "validation warnings"),
         )
     )
-    if ctx.suppressed[1]:
-        sec.p(
-            ctx.t(
-                "annex.suppressed",
-                n=ctx.count(ctx.suppressed[0], "suppress below"),
-                cells=ctx.count(ctx.suppressed[1], "cells suppressed"),
-            )
-        )
+    if ctx.suppressed.cells:
+        sup = ctx.suppressed
+        fields = {
+            "n": ctx.count(sup.threshold, "suppress below"),
+            "cells": ctx.count(sup.cells, "cells suppressed"),
+        }
+        if sup.secondary:  # the split is news only where complements were blanked
+            fields["primary"] = ctx.count(sup.primary, "cells below the threshold")
+            fields["secondary"] = ctx.count(sup.secondary, "cells suppressed as complements")
+        key = "annex.suppressed_complement" if sup.secondary else "annex.suppressed"
+        sec.p(ctx.t(key, **fields))
     if not len(issues):
         sec.p(ctx.t("na.no_issues"))
         return
