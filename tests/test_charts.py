@@ -12,6 +12,7 @@ from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 
 from peir.report import charts
+from peir.report.charts_economic import economic_composition
 from peir.report.i18n import t
 
 YEARS = [2019, 2020, 2021]
@@ -40,6 +41,10 @@ def _cases() -> dict[str, Callable[..., Figure]]:
     ind = pd.DataFrame(
         {"year": YEARS * 2, "value": [50, 40, 30, 20, 22, 19], "series": ["SLV"] * 3 + ["GTM"] * 3}
     )
+    econ = pd.DataFrame(
+        {"21": [70.0, 71.0], "31": [20.0, 19.0], "": [10.0, 10.0]},
+        index=["2019\napproved", "2020\napproved"],
+    )
     return {
         "spending_trend": lambda **kw: charts.spending_trend(trend, base_year=2019, **kw),
         "composition_by_link": lambda **kw: charts.composition_by_link(comp, **kw),
@@ -52,6 +57,9 @@ def _cases() -> dict[str, Callable[..., Figure]]:
         "allocation_comparison": lambda **kw: charts.allocation_comparison(cur, opt, **kw),
         "indicator_trend": lambda **kw: charts.indicator_trend(
             ind, ylabel="per 100,000", title="Homicides", **kw
+        ),
+        "economic_composition": lambda **kw: economic_composition(
+            econ, {"21": "21 Compensation of employees", "31": "31 Fixed assets", "": "none"}, **kw
         ),
     }
 

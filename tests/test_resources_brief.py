@@ -19,6 +19,7 @@ import pytest
 
 import peir
 from peir.report import make_brief, t
+from peir.report.i18n import econ_label
 from peir.report.render import to_markdown
 
 pytestmark = pytest.mark.xdist_group("report")
@@ -78,6 +79,7 @@ def slv_md() -> dict[str, str]:
         brief = make_brief(h, lang=lang)  # rules and econ_scheme from h.meta
         out[lang] = to_markdown(brief)
         out[f"numbers_{lang}"] = brief.numbers  # type: ignore[assignment]
+        out[f"brief_{lang}"] = brief  # type: ignore[assignment]
     return out
 
 
@@ -106,6 +108,38 @@ def test_rubro_composition_of_the_approved_budget_in_the_brief(slv_md: dict[str,
     assert t("note.econ_phase", "en", level="executed") in md
     # the 2017 proposal is shown too, as proposed
     assert "| 2017 | Proposed | 51 | Remuneraciones |" in md
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_the_economic_chart_plots_the_workbooks_shares(slv_md: dict[str, Any], lang: str) -> None:
+    """One bar per year and phase (the executed budget has no classes, so the approved budget
+    2018-2020 and the 2017 proposal); each class's segment is its share of the rubros summed
+    from the workbooks (GFS 21 = rubro 51, 22 = 54, 31 = 61; 55, 56, 62 unsettled)."""
+    figs = [f for f in slv_md[f"brief_{lang}"].figures if f.key == "econ_composition"]
+    assert len(figs) == 1
+    ax = figs[0].fig.axes[0]
+    ticks = [x.get_text() for x in ax.get_xticklabels()]
+    word = {"en": ("proposed", "approved"), "es": ("proyecto", "votado")}[lang]
+    assert ticks == [f"2017\n{word[0]}", *(f"{y}\n{word[1]}" for y in (2018, 2019, 2020))]
+    legend = [x.get_text().replace("\n", " ") for x in ax.get_legend().get_texts()]
+    assert legend == [
+        *(f"{c} {econ_label(c, lang)}" for c in ("21", "22", "31")),
+        t("econ.expense_unsettled", lang),
+    ]
+    # segments in stacking order 21, 22, 31, unsettled; bars in year order
+    heights = [p.get_height() for p in ax.patches]
+    assert len(heights) == 4 * 4
+    for k, year in enumerate((2018, 2019, 2020), start=1):
+        r = RUBROS[year]
+        tot = sum(r.values())
+        want = [
+            r["51"] / tot * 100,
+            r["54"] / tot * 100,
+            r["61"] / tot * 100,
+            (r["55"] + r["56"] + r.get("62", 0)) / tot * 100,
+        ]
+        got = [heights[c * 4 + k] for c in range(4)]
+        assert got == pytest.approx(want, rel=1e-9), year
 
 
 def test_funding_source_split_in_the_brief(slv_md: dict[str, Any]) -> None:

@@ -204,6 +204,38 @@ def _label_bars(
         _annotate_bar(ax, bar, fmt_number(v, lang, decimals) + suffix, horizontal=horizontal)
 
 
+def _stacked_bars(
+    ax: Axes,
+    labels: Sequence[str],
+    data: pd.DataFrame,
+    colors: Mapping[str, str],
+    names: Mapping[str, str],
+    *,
+    scale: float = 1.0,
+) -> np.ndarray:
+    """Stack the columns of ``data`` (in order, missing values as 0) as bars at ``labels``,
+    each value divided by ``scale``; returns the tops of the bars."""
+    bottom = np.zeros(len(data))
+    for col in data.columns:
+        vals = data[col].fillna(0).to_numpy(dtype=float) / scale
+        ax.bar(
+            list(labels),
+            vals,
+            bottom=bottom,
+            color=colors.get(str(col), OKABE_ITO["black"]),
+            label=names.get(str(col), str(col)),
+            width=0.7,
+            edgecolor="white",
+            linewidth=0.5,
+        )
+        bottom = bottom + vals
+    return bottom
+
+
+def _link_names(links: Sequence[object], lang: str) -> dict[str, str]:
+    return {str(k): _wrap(link_label(str(k), lang), 28) for k in links}
+
+
 def _grid_along_x(ax: Axes) -> None:
     """Horizontal bar charts: the value grid runs along x instead of the style's y grid."""
     ax.grid(axis="y", visible=False)
@@ -327,22 +359,8 @@ def composition_by_link(
         fig, ax, own = _setup(ax)
         d = data.sort_index()
         years = [str(int(y)) for y in d.index]
-        bottom = np.zeros(len(d))
-        for link in d.columns:
-            vals = d[link].fillna(0).to_numpy(dtype=float)
-            if not percent:
-                vals = vals / 1e6
-            ax.bar(
-                years,
-                vals,
-                bottom=bottom,
-                color=LINK_COLORS.get(str(link), OKABE_ITO["black"]),
-                label=_wrap(link_label(str(link), lang), 28),
-                width=0.7,
-                edgecolor="white",
-                linewidth=0.5,
-            )
-            bottom = bottom + vals
+        names = _link_names(list(d.columns), lang)
+        bottom = _stacked_bars(ax, years, d, LINK_COLORS, names, scale=1.0 if percent else 1e6)
         ax.set_xlabel(t("ax.year", lang))
         if percent:
             ax.set_ylabel(t("ax.share_pct", lang))
@@ -421,20 +439,9 @@ def projection_envelope(
         fig, ax, own = _setup(ax)
         d = data.sort_index()
         years = [str(int(y)) for y in d.index]
-        bottom = np.zeros(len(d))
-        for link in d.columns:
-            vals = d[link].fillna(0).to_numpy(dtype=float) / 1e6
-            ax.bar(
-                years,
-                vals,
-                bottom=bottom,
-                color=LINK_COLORS.get(str(link), OKABE_ITO["black"]),
-                label=_wrap(link_label(str(link), lang), 28),
-                width=0.7,
-                edgecolor="white",
-                linewidth=0.5,
-            )
-            bottom = bottom + vals
+        bottom = _stacked_bars(
+            ax, years, d, LINK_COLORS, _link_names(list(d.columns), lang), scale=1e6
+        )
         if ceiling is not None:
             c = ceiling.reindex(d.index).to_numpy(dtype=float) / 1e6
             if np.isfinite(c).any():

@@ -168,6 +168,10 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
         "Gasto en seguridad y justicia, corriente y real",
     ),
     "fig.composition": ("Spending by link of the chain", "Gasto por eslabón de la cadena"),
+    "fig.econ_composition": (
+        "Economic composition by GFS class",
+        "Composición económica por clase GFS",
+    ),
     "fig.projection": (
         "Projected spending by link and the fiscal envelope",
         "Gasto proyectado por eslabón y espacio fiscal",
@@ -289,6 +293,7 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "ax.total": ("Total", "Total"),
     "ax.other": ("Other", "Otros"),
     "ax.ceiling": ("Ceiling", "Techo"),
+    "ax.year_phase": ("Year and budget phase", "Año y fase del presupuesto"),
     "ax.pct_gdp_value": ("{value}%", "{value}%"),
     "ax.pct_gdp_key": (
         "Above each bar: the total as % of GDP",

@@ -17,7 +17,8 @@ import pandas as pd
 from peir.econ import lookup
 from peir.econ.crosswalk import scheme_for
 from peir.indicators.economic import econ_split
-from peir.report.context import BriefContext, year_table
+from peir.report.charts_economic import economic_composition
+from peir.report.context import BriefContext, level_phase, year_table
 from peir.report.gaps import DataGap
 from peir.report.i18n import econ_label, phase_label
 from peir.report.model import Column, Section
@@ -107,8 +108,25 @@ def by_econ(ctx: BriefContext, sec: Section) -> None:
                 )
             )
         sec.blocks.append(tb)
+        phases = level_phase(ctx.h, ctx.country)
+        level = pd.DataFrame({code: parts[i] for i, code in _LEVEL}).reindex(years)
+        level.index = [_bar_label(ctx, int(y), phases.get(int(y), "executed")) for y in years]
+        _chart(ctx, sec, level.dropna(how="all"))
     if not split.empty:
         _other_phases(ctx, sec, split, level_shown=bool(years))
+
+
+def _bar_label(ctx: BriefContext, year: int, phase: str) -> str:
+    return f"{year}\n{phase_label(phase, ctx.lang).lower()}"
+
+
+def _chart(ctx: BriefContext, sec: Section, shares: pd.DataFrame) -> None:
+    """The stacked bars of ``shares`` (rows: bars; columns: GFS codes; values: %)."""
+    if shares.empty:
+        return
+    names = {str(c): _gfs_text(ctx, str(c)) for c in shares.columns}
+    fig = economic_composition(shares, names, lang=ctx.lang, source=ctx.source_text(budget=True))
+    sec.blocks.append(ctx.figure("econ_composition", ctx.t("fig.econ_composition"), fig))
 
 
 def _other_phases(
@@ -176,6 +194,10 @@ def _other_phases(
         )
     )
     sec.blocks.append(tb)
+    if not level_shown:  # one chart: of the level phase where it has classes, else of these
+        bars = wide[codes].copy()
+        bars.index = [_bar_label(ctx, int(y), str(ph)) for y, ph in bars.index]
+        _chart(ctx, sec, bars)
     _national_codes(ctx, sec)
 
 
