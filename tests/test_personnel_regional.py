@@ -156,8 +156,7 @@ def test_by_category_and_by_institution(out: pd.DataFrame) -> None:
 REGIONS = {"A": (100.0, 1000, 50), "B": (300.0, 2000, 40), "C": (200.0, 4000, 40)}
 
 
-@pytest.fixture(scope="module")
-def regional_out() -> pd.DataFrame:
+def _regional_dataset(*, regional_population: bool = True) -> peir.Dataset:
     budget = pd.DataFrame(
         [
             {
@@ -179,6 +178,7 @@ def regional_out() -> pd.DataFrame:
             *[
                 {"country": "XRG", "year": 2020, "region": r, "population": p}
                 for r, (_a, p, _c) in REGIONS.items()
+                if regional_population
             ],
         ]
     )
@@ -209,9 +209,37 @@ def regional_out() -> pd.DataFrame:
     )
     ds = peir.Dataset(budget=budget, context=context, caseload=caseload, chain_map=cm)
     assert ds.context is not None and ds.context.report.ok, ds.context.report.lines()
+    return ds
+
+
+@pytest.fixture(scope="module")
+def regional_out() -> pd.DataFrame:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", peir.PeirWarning)
-        return compute(ds.harmonize(), country="XRG")
+        return compute(_regional_dataset().harmonize(), country="XRG")
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_regions_without_population_say_so(lang: str) -> None:
+    """Spending by region without a population by region: no per-capita figure is invented
+    from the national population, and the section names the missing data and its holder."""
+    from peir.report import make_brief, t
+    from peir.report.render import to_markdown
+    from peir.report.sections import section_number
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", peir.PeirWarning)
+        h = _regional_dataset(regional_population=False).harmonize()
+        md = to_markdown(make_brief(h, lang=lang, country="XRG"))
+    n = section_number("sec.regions")
+    part = md[md.index(f"\n## {n}. ") : md.index(f"\n## {n + 1}. ")]
+    assert t("need.regional_population", lang) in part
+    assert t("na.regions_no_population", lang, n="3") in part
+    assert t("from.statistics", lang) in part
+    assert "|" not in part  # no table of regions
+    rows = compute(h, country="XRG")
+    regional = rows[rows["region"].fillna("").astype(str) != ""]
+    assert regional[regional["indicator"] == "exp_per_capita"]["value"].dropna().empty
 
 
 def test_per_capita_spending_by_region(regional_out: pd.DataFrame) -> None:

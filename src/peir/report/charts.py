@@ -26,7 +26,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from peir.report.i18n import fmt_number, link_label, t
+from peir.report.i18n import fmt_number, fmt_value, link_label, t
 
 __all__ = [
     "LINK_COLORS",
@@ -472,7 +472,7 @@ def projection_envelope(
             for x, top, v in zip(years, bottom, shares):
                 if np.isfinite(v):
                     ax.annotate(
-                        t("ax.pct_gdp_value", lang, value=fmt_number(v, lang, 2)),
+                        fmt_value(v, "%", lang, 2),
                         (x, top),
                         xytext=(0, 3),
                         textcoords="offset points",

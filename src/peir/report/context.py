@@ -309,6 +309,60 @@ class BriefContext:
             max_rows=max_rows,
         )
 
+    def recorded(
+        self,
+        value: float,
+        unit: str,
+        origin: str,
+        indicator: str,
+        year: int | None,
+        *,
+        decimals: int | None = None,
+        link: str = "",
+        key: dict[str, Any] | None = None,
+        scale: float = 1.0,
+        dataset: str = "main",
+    ) -> str:
+        """Format a number of the review's country printed in a sentence and record it in the
+        number log with what computed it (``origin``: ``chain_model``, ``outlook``, ``dea``...;
+        :meth:`num` is this for ``compute``)."""
+        return self.log.fmt(
+            value,
+            unit,
+            origin=origin,
+            dataset=dataset,
+            indicator=indicator,
+            country=self.country,
+            year=year,
+            link=link,
+            key=key,
+            decimals=decimals,
+            scale=scale,
+        )
+
+    def recorded_table(
+        self,
+        key: str,
+        title: str,
+        frame: pd.DataFrame,
+        columns: list[Column],
+        *,
+        origin: str,
+        row_keys: list[str],
+        value_columns: dict[str, dict[str, Any]],
+        note: str = "",
+        max_rows: int | None = None,
+        dataset: str = "main",
+    ) -> TableBlock:
+        """A :meth:`table` whose numeric cells in ``value_columns`` are recorded in the
+        brief's number log (:meth:`NumberLog.record_table`), so every number printed can be
+        traced to its origin."""
+        tb = self.table(key, title, frame, columns, note=note, max_rows=max_rows)
+        self.log.record_table(
+            tb, origin=origin, row_keys=row_keys, value_columns=value_columns, dataset=dataset
+        )
+        return tb
+
     def record_gap(self, need: str, section: str) -> None:
         """Note that the section headed ``section`` could not be (wholly) filled.
 

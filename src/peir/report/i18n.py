@@ -294,7 +294,6 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "ax.other": ("Other", "Otros"),
     "ax.ceiling": ("Ceiling", "Techo"),
     "ax.year_phase": ("Year and budget phase", "Año y fase del presupuesto"),
-    "ax.pct_gdp_value": ("{value}%", "{value}%"),
     "ax.pct_gdp_key": (
         "Above each bar: the total as % of GDP",
         "Sobre cada barra: el total en % del PIB",
@@ -1784,6 +1783,17 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
         "budget lines by region and the population of each region (context rows with region)",
         "líneas presupuestarias por región y la población de cada región (filas de contexto con "
         "región)",
+    ),
+    "need.regional_population": (
+        "the population of each region (context rows with region), for per-capita spending and "
+        "rates by region",
+        "la población de cada región (filas de contexto con región), para el gasto per cápita y "
+        "las tasas por región",
+    ),
+    "na.regions_no_population": (
+        "the budget has lines for {n} regions, but the context has no population by region",
+        "el presupuesto tiene líneas de {n} regiones, pero el contexto no tiene población por "
+        "región",
     ),
     "from.payroll": (
         "the payroll system and the institutions' human resources units",

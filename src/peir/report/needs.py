@@ -78,6 +78,7 @@ NEEDS: dict[str, DataNeed] = {
         DataNeed("floors", "legal", ()),
         DataNeed("revenue", "finance", ()),
         DataNeed("regions", "finance", _ALL),
+        DataNeed("regional_population", "statistics", _ALL),
         DataNeed("published", "publications", (), in_packs=False),
         DataNeed("prevention_units", "prevention", ("prevention",)),
         DataNeed("patrol_units", "police", ("patrol",)),

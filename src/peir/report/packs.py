@@ -28,25 +28,27 @@ from peir.report.gaps import DataGap, section
 from peir.report.i18n import link_label, t
 from peir.report.model import Brief, Column, NumberLog, Section
 from peir.report.needs import request_rows
-from peir.report.sections.efficiency import bottleneck_table
-from peir.report.sections.results_matrix import baseline_rows
+from peir.report.sections.efficiency import bottleneck_table, dea_table
+from peir.report.sections.results_matrix import template_table
 from peir.report.sections.spending import peer_institution
 from peir.schema import C
 
 __all__ = ["PACK_FIELDS", "build_packs"]
 
-#: The fields of a pack's results-matrix template that the working group fills in.
-PACK_FIELDS: tuple[str, ...] = (
-    "issue",
-    "action",
-    "responsible",
-    "timeframe",
-    "cost",
-    "funding_source",
-    "budget_line",
-    "target",
-    "target_year",
+#: The results-matrix template of a pack: the fields the working group fills in, before and
+#: after the indicator columns, as (field, column-title key).
+_TEMPLATE_BEFORE: tuple[tuple[str, str], ...] = (("issue", "col.issue"), ("action", "col.action"))
+_TEMPLATE_AFTER: tuple[tuple[str, str], ...] = (
+    ("target", "col.target"),
+    ("target_year", "col.target_year"),
+    ("timeframe", "col.timeframe"),
+    ("cost", "col.cost"),
+    ("funding_source", "col.funding_source"),
+    ("responsible", "col.responsible_institution"),
+    ("budget_line", "col.budget_line"),
 )
+#: The fields of a pack's results-matrix template that the working group fills in.
+PACK_FIELDS: tuple[str, ...] = tuple(f for f, _t in (*_TEMPLATE_BEFORE, *_TEMPLATE_AFTER))
 
 #: The data need that fills a link's indicators, and the one for its comparable units.
 _INDICATOR_NEED = {
@@ -157,7 +159,7 @@ def _spending(ctx: BriefContext, sec: Section, link: str) -> None:
     frame["exp_link_share"] = [
         share.get(y, np.nan) if int(y) in whole else np.nan for y in frame[C.YEAR]
     ]
-    tb = ctx.table(
+    tb = ctx.recorded_table(
         "link_spending",
         ctx.t("pk.tab_spending", link=link_label(link, ctx.lang)),
         frame,
@@ -172,9 +174,6 @@ def _spending(ctx: BriefContext, sec: Section, link: str) -> None:
             Column("exp_link_share", ctx.t("col.share"), "num1"),
         ],
         note=_spending_note(ctx, link, [int(y) for y in frame[C.YEAR] if int(y) not in whole]),
-    )
-    ctx.log.record_table(
-        tb,
         origin="compute",
         row_keys=[C.COUNTRY, C.YEAR, C.LINK],
         value_columns={
@@ -207,7 +206,7 @@ def _spending(ctx: BriefContext, sec: Section, link: str) -> None:
                 "code": by.index,
             }
         )
-        tb2 = ctx.table(
+        tb2 = ctx.recorded_table(
             "link_institutions",
             ctx.t("pk.tab_institutions", year=year),
             inst,
@@ -215,9 +214,6 @@ def _spending(ctx: BriefContext, sec: Section, link: str) -> None:
                 Column("institution", ctx.t("col.institution")),
                 Column("amount", ctx.t("col.amount_m", currency=ctx.currency), "millions"),
             ],
-        )
-        ctx.log.record_table(
-            tb2,
             origin="aggregate",
             row_keys=[C.COUNTRY, C.YEAR, "code"],
             value_columns={"amount": {"indicator": "link_institution_amount"}},
@@ -285,7 +281,7 @@ def _indicators(ctx: BriefContext, sec: Section, link: str) -> None:
         ctx.record_gap(_INDICATOR_NEED[link], sec.heading)
         if not rows:
             raise DataGap(_INDICATOR_NEED[link])
-    tb = ctx.table(
+    tb = ctx.recorded_table(
         "link_indicators",
         ctx.t("pk.tab_indicators"),
         pd.DataFrame(rows),
@@ -296,9 +292,6 @@ def _indicators(ctx: BriefContext, sec: Section, link: str) -> None:
             Column("unit", ctx.t("col.unit")),
             Column("years", ctx.t("col.years")),
         ],
-    )
-    ctx.log.record_table(
-        tb,
         origin="compute",
         row_keys=[C.COUNTRY, C.YEAR, C.LINK],
         value_columns={"value": {"indicator_column": "indicator"}},
@@ -331,7 +324,7 @@ def _peers(ctx: BriefContext, sec: Section, link: str) -> None:
         if inst and ind in _LINK_SPENDING:
             what = " ".join(ctx.name(ind).replace(ctx.t("w.by_link_suffix"), "").split())
             title = f"{inst}: {what} ({year})"
-        tb = ctx.table(
+        tb = ctx.recorded_table(
             f"peers_{ind}",
             title,
             frame,
@@ -339,9 +332,6 @@ def _peers(ctx: BriefContext, sec: Section, link: str) -> None:
                 Column("country_label", ctx.t("col.country")),
                 Column(C.VALUE, ctx.unit_text(ctx.unit(ind)) or ctx.t("col.value"), "num2"),
             ],
-        )
-        ctx.log.record_table(
-            tb,
             origin="compute",
             dataset="peers",
             row_keys=[C.COUNTRY, C.YEAR, C.LINK],
@@ -359,13 +349,6 @@ def _efficiency(ctx: BriefContext, sec: Section, link: str) -> None:
     if link != "judicial" or ctx.dea_scores is None:
         raise DataGap(_UNITS_NEED[link])
     scores = ctx.dea_scores
-    frame = (
-        scores.rename("efficiency")
-        .rename_axis("unit")
-        .reset_index()
-        .sort_values("efficiency", ascending=False)
-    )
-    frame[C.COUNTRY] = ctx.country
     sec.p(
         ctx.t(
             "pk.dea",
@@ -373,21 +356,7 @@ def _efficiency(ctx: BriefContext, sec: Section, link: str) -> None:
             n_eff=ctx.count(int((scores >= 1 - 1e-6).sum()), "dea units on the frontier"),
         )
     )
-    tb = ctx.table(
-        "dea",
-        ctx.t("tab.dea"),
-        frame,
-        [
-            Column("unit", ctx.t("col.unit_dmu")),
-            Column("efficiency", ctx.t("col.efficiency"), "num2"),
-        ],
-    )
-    ctx.log.record_table(
-        tb,
-        origin="dea",
-        row_keys=[C.COUNTRY, "unit"],
-        value_columns={"efficiency": {"indicator": "efficiency"}},
-    )
+    tb = dea_table(ctx, scores)
     sec.blocks.append(tb)
 
 
@@ -407,13 +376,12 @@ def _position(ctx: BriefContext, sec: Section, link: str) -> None:
                 "pk.position_text",
                 link=link_label(link, ctx.lang),
                 year=year,
-                util=ctx.log.fmt(
+                util=ctx.recorded(
                     100 * float(row["utilisation"]),
                     "%",
-                    origin="chain_model",
-                    indicator="utilisation_pct",
-                    country=ctx.country,
-                    year=year,
+                    "chain_model",
+                    "utilisation_pct",
+                    year,
                     link=link,
                 ),
                 rank=ctx.count(i + 1, "bottleneck rank"),
@@ -452,24 +420,22 @@ def _outlook(ctx: BriefContext, sec: Section, link: str) -> None:
             link=link_label(link, ctx.lang),
             base_year=b,
             end_year=end,
-            amount=ctx.log.fmt(
+            amount=ctx.recorded(
                 float(frame["amount"].iloc[0]),
                 ctx.currency,
-                origin="outlook",
-                indicator="projection_link",
-                country=ctx.country,
-                year=b,
+                "outlook",
+                "projection_link",
+                b,
                 link=link,
                 decimals=1,
                 scale=1e6,
             ),
-            amount_end=ctx.log.fmt(
+            amount_end=ctx.recorded(
                 float(frame["amount"].iloc[-1]),
                 ctx.currency,
-                origin="outlook",
-                indicator="projection_link",
-                country=ctx.country,
-                year=end,
+                "outlook",
+                "projection_link",
+                end,
                 link=link,
                 decimals=1,
                 scale=1e6,
@@ -477,7 +443,7 @@ def _outlook(ctx: BriefContext, sec: Section, link: str) -> None:
             currency=ctx.currency,
         )
     )
-    tb = ctx.table(
+    tb = ctx.recorded_table(
         "link_projection",
         ctx.t("pk.tab_outlook", link=link_label(link, ctx.lang)),
         frame,
@@ -490,9 +456,6 @@ def _outlook(ctx: BriefContext, sec: Section, link: str) -> None:
                 "millions",
             ),
         ],
-    )
-    ctx.log.record_table(
-        tb,
         origin="outlook",
         row_keys=[C.COUNTRY, C.YEAR, C.LINK],
         value_columns={
@@ -532,19 +495,18 @@ def _cost(ctx: BriefContext, sec: Section, link: str) -> None:
             "pk.cost_text",
             link=link_label(link, ctx.lang),
             year=int(c.year),
-            pct=ctx.log.fmt(
+            pct=ctx.recorded(
                 float(r["pct_gdp"]),
                 "%",
-                origin="cost_of_crime",
-                indicator=f"public_{link}",
-                country=ctx.country,
-                year=int(c.year),
+                "cost_of_crime",
+                f"public_{link}",
+                int(c.year),
                 link=link,
                 decimals=2,
             ),
         )
     )
-    tb = ctx.table(
+    tb = ctx.recorded_table(
         "link_cost_of_crime",
         ctx.t("pk.tab_cost", link=link_label(link, ctx.lang), year=int(c.year)),
         frame,
@@ -553,9 +515,6 @@ def _cost(ctx: BriefContext, sec: Section, link: str) -> None:
             Column("pct_gdp", ctx.t("col.pct_gdp"), "num2"),
             Column("source", ctx.t("col.source")),
         ],
-    )
-    ctx.log.record_table(
-        tb,
         origin="cost_of_crime",
         row_keys=[C.COUNTRY, C.YEAR, C.LINK],
         value_columns={
@@ -568,40 +527,14 @@ def _cost(ctx: BriefContext, sec: Section, link: str) -> None:
 
 def _results(ctx: BriefContext, sec: Section, link: str) -> None:
     sec.p(ctx.t("pk.results_intro"))
-    rows = baseline_rows(ctx, link)
-    if not rows:
-        sec.p(ctx.t("na.results_matrix"))
-        rows = [{"indicator": "", "name": "", C.YEAR: "", "baseline": np.nan, "unit": ""}]
-    frame = pd.DataFrame(rows)
-    for col in PACK_FIELDS:
-        frame[col] = ctx.t("rm.fill")
-    tb = ctx.table(
-        "results_matrix",
-        ctx.t("tab.results", link=link_label(link, ctx.lang)),
-        frame,
-        [
-            Column("issue", ctx.t("col.issue")),
-            Column("action", ctx.t("col.action")),
-            Column("name", ctx.t("col.indicator")),
-            Column("baseline", ctx.t("col.baseline"), "num1"),
-            Column("unit", ctx.t("col.unit")),
-            Column(C.YEAR, ctx.t("col.baseline_year"), "year"),
-            Column("target", ctx.t("col.target")),
-            Column("target_year", ctx.t("col.target_year")),
-            Column("timeframe", ctx.t("col.timeframe")),
-            Column("cost", ctx.t("col.cost")),
-            Column("funding_source", ctx.t("col.funding_source")),
-            Column("responsible", ctx.t("col.responsible_institution")),
-            Column("budget_line", ctx.t("col.budget_line")),
-        ],
+    tb = template_table(
+        ctx,
+        sec,
+        link,
+        key="results_matrix",
+        before=_TEMPLATE_BEFORE,
+        after=_TEMPLATE_AFTER,
     )
-    if frame["indicator"].astype(str).str.len().gt(0).any():
-        ctx.log.record_table(
-            tb,
-            origin="compute",
-            row_keys=[C.COUNTRY, C.YEAR, C.LINK],
-            value_columns={"baseline": {"indicator_column": "indicator"}},
-        )
     sec.blocks.append(tb)
 
 

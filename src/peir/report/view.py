@@ -132,11 +132,7 @@ def _complementary(cl: pd.DataFrame, primary: pd.Series) -> pd.Series:
     out = pd.Series(False, index=cl.index)
     if C.REGION not in cl.columns or C.MEASURE not in cl.columns:
         return out
-    region = cl[C.REGION].astype("object").where(cl[C.REGION].notna(), "").astype(str).str.strip()
-    national = region.isin(["", "nan", "None", "<NA>"])
-    headline = (
-        cl[C.HEADLINE].astype(bool) if C.HEADLINE in cl.columns else pd.Series(True, index=cl.index)
-    )
+    national, headline = _national_and_headline(cl)
     source = (
         cl[C.SOURCE].astype("object").where(~headline, "").astype(str)
         if C.SOURCE in cl.columns
@@ -185,6 +181,16 @@ def _about_people(frame: pd.DataFrame) -> pd.Series:
     return ~frame[C.MEASURE].astype(str).isin(resource)
 
 
+def _national_and_headline(cl: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """Masks of the national rows (no region) and of the headline rows of ``cl``."""
+    region = cl[C.REGION].astype("object").where(cl[C.REGION].notna(), "").astype(str).str.strip()
+    national = region.isin(["", "nan", "None", "<NA>"])
+    headline = (
+        cl[C.HEADLINE].astype(bool) if C.HEADLINE in cl.columns else pd.Series(True, index=cl.index)
+    )
+    return national, headline
+
+
 def _with_national_totals(caseload: pd.DataFrame) -> pd.DataFrame:
     """``caseload`` plus a national headline row for each (country, year, measure) that has
     regional headline rows but no national one: the sum of the regions' headline values, as
@@ -193,11 +199,7 @@ def _with_national_totals(caseload: pd.DataFrame) -> pd.DataFrame:
     cl = caseload.copy()
     if C.REGION not in cl.columns or C.MEASURE not in cl.columns:
         return cl
-    region = cl[C.REGION].astype("object").where(cl[C.REGION].notna(), "").astype(str).str.strip()
-    national = region.isin(["", "nan", "None", "<NA>"])
-    headline = (
-        cl[C.HEADLINE].astype(bool) if C.HEADLINE in cl.columns else pd.Series(True, index=cl.index)
-    )
+    national, headline = _national_and_headline(cl)
     keys = [C.COUNTRY, C.YEAR, C.MEASURE]
     regional = cl[~national & headline]
     if regional.empty:

@@ -67,7 +67,7 @@ def _by_link(ctx: BriefContext, sec: Section) -> None:
     note = ctx.t("note.partial_shares", years=", ".join(map(str, partial))) if partial else ""
     if unsplit:  # the dataset says its link split starts later: the break is marked
         note = _unsplit_note(ctx, cover.links_from, unsplit)
-    tb = ctx.table(
+    tb = ctx.recorded_table(
         "by_link",
         ctx.t("tab.by_link"),
         frame,
@@ -78,9 +78,6 @@ def _by_link(ctx: BriefContext, sec: Section) -> None:
             Column("exp_link_share", ctx.t("col.share"), "num1"),
         ],
         note=note,
-    )
-    ctx.log.record_table(
-        tb,
         origin="compute",
         row_keys=[C.COUNTRY, C.YEAR, C.LINK],
         value_columns={
@@ -172,13 +169,12 @@ def _say_unsplit(ctx: BriefContext, sec: Section, year: int, *, with_shares: boo
         .sort_values(ascending=False)
     )
     who = "; ".join(names.get(k, k) for k in by.index[:3])
-    share = ctx.log.fmt(
+    share = ctx.recorded(
         100 * float(un[C.AMOUNT].sum()) / total,
         "%",
-        origin="aggregate",
-        indicator="exp_link_share",
-        country=ctx.country,
-        year=year,
+        "aggregate",
+        "exp_link_share",
+        year,
         link="unallocated",
         decimals=1,
     )
@@ -202,7 +198,7 @@ def _by_institution(ctx: BriefContext, sec: Section) -> None:
         )
     frame["inst_label"] = [names.get(str(g), str(g)) for g in frame["group"]]
     frame = frame.sort_values([C.YEAR, "exp_institution"], ascending=[True, False])
-    tb = ctx.table(
+    tb = ctx.recorded_table(
         "by_institution",
         ctx.t("tab.by_institution"),
         frame,
@@ -212,9 +208,6 @@ def _by_institution(ctx: BriefContext, sec: Section) -> None:
             Column("exp_institution", ctx.t("col.amount_m", currency=ctx.currency), "millions"),
             Column("exp_institution_share", ctx.t("col.share"), "num1"),
         ],
-    )
-    ctx.log.record_table(
-        tb,
         origin="compute",
         row_keys=[C.COUNTRY, C.YEAR, "group"],
         value_columns={

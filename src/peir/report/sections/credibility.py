@@ -41,7 +41,7 @@ def _execution(ctx: BriefContext, sec: Section) -> None:
     inst = _institution_rates(ctx)
     years = sorted(set(ex.index) | set(exl[C.YEAR] if not exl.empty else []))
     frame = year_table(ctx, years, {n: ctx.series(n) for n in _EXEC_IDS})
-    tb = ctx.table(
+    tb = ctx.recorded_table(
         "execution",
         ctx.t("tab.execution"),
         frame,
@@ -49,9 +49,6 @@ def _execution(ctx: BriefContext, sec: Section) -> None:
             Column(C.YEAR, ctx.t("col.year"), "year"),
             *[Column(n, ctx.name(n) + " (%)", "num1") for n in _EXEC_IDS],
         ],
-    )
-    ctx.log.record_table(
-        tb,
         origin="compute",
         row_keys=[C.COUNTRY, C.YEAR],
         value_columns={n: {"indicator": n, "unit": "%"} for n in _EXEC_IDS},
@@ -92,7 +89,7 @@ def _execution(ctx: BriefContext, sec: Section) -> None:
             .copy()
         )
         lf["link_label"] = [link_label(str(x), ctx.lang) for x in lf[C.LINK]]
-        tb2 = ctx.table(
+        tb2 = ctx.recorded_table(
             "execution_link",
             ctx.name("exec_rate_link"),
             lf,
@@ -101,9 +98,6 @@ def _execution(ctx: BriefContext, sec: Section) -> None:
                 Column("link_label", ctx.t("col.link")),
                 Column("exec_rate_link", ctx.t("col.value") + " (%)", "num1"),
             ],
-        )
-        ctx.log.record_table(
-            tb2,
             origin="compute",
             row_keys=[C.COUNTRY, C.YEAR, C.LINK],
             value_columns={"exec_rate_link": {"indicator": "exec_rate_link", "unit": "%"}},
@@ -140,9 +134,11 @@ def _institution_table(ctx: BriefContext, sec: Section, inst: pd.DataFrame) -> N
         Column(C.YEAR, ctx.t("col.year"), "year"),
         *[Column(c, names.get(c, c) + " (%)", "num1") for c in inst.columns],
     ]
-    tb = ctx.table("execution_institution", ctx.name("exec_rate_institution"), frame, cols)
-    ctx.log.record_table(
-        tb,
+    tb = ctx.recorded_table(
+        "execution_institution",
+        ctx.name("exec_rate_institution"),
+        frame,
+        cols,
         origin="compute",
         row_keys=[C.COUNTRY, C.YEAR],
         value_columns={
@@ -198,10 +194,7 @@ def _pefa(ctx: BriefContext, sec: Section) -> None:
         r2 = pefa.pi2(
             wa.reindex(columns=heads, fill_value=0.0), we.reindex(columns=heads, fill_value=0.0)
         )
-        vals = ", ".join(
-            ctx.log.fmt(v, "%", origin="pefa", indicator="pi2_1", country=ctx.country, year=y)
-            for y, v in _scored_values(r2)
-        )
+        vals = ", ".join(ctx.recorded(v, "%", "pefa", "pi2_1", y) for y, v in _scored_values(r2))
         text, row = _pefa_row(ctx, "2.1", r2, ctx.t("msg.pefa_pi2_summary", values=vals))
         texts.append(text)
         rows.append(row)

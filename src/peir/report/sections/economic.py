@@ -145,7 +145,7 @@ def _other_phases(
         if not level_shown
         else ""
     )
-    tb = ctx.table(
+    tb = ctx.recorded_table(
         "econ_by_phase",
         ctx.t("tab.econ_by_phase"),
         frame,
@@ -155,9 +155,6 @@ def _other_phases(
             *[Column(cols[c], f"{names[c]} (%)", "num1") for c in codes],
         ],
         note=note,
-    )
-    ctx.log.record_table(
-        tb,
         origin="econ_split",
         row_keys=[C.COUNTRY, C.YEAR, C.PHASE],
         value_columns={
@@ -174,13 +171,12 @@ def _other_phases(
     last = last[last[C.PHASE] == phase].set_index("code")["share"]
 
     def share(code: str) -> str:
-        return ctx.log.fmt(
+        return ctx.recorded(
             float(last.get(code, 0.0)),
             "%",
-            origin="econ_split",
-            indicator="econ_split_share",
-            country=ctx.country,
-            year=y,
+            "econ_split",
+            "econ_split_share",
+            y,
             key={"code": code, "by": C.ECON_GFS, "phase": phase},
         )
 
@@ -221,7 +217,7 @@ def _national_codes(ctx: BriefContext, sec: Section) -> None:
     ]
     frame["gfs"] = [_gfs_text(ctx, gfs_of.get(str(c), "")) for c in frame["code"]]
     frame["phase_label"] = [phase_label(str(p), ctx.lang) for p in frame[C.PHASE]]
-    tb = ctx.table(
+    tb = ctx.recorded_table(
         "econ_national",
         ctx.t("tab.econ_national"),
         frame,
@@ -234,9 +230,6 @@ def _national_codes(ctx: BriefContext, sec: Section) -> None:
             Column(C.AMOUNT, ctx.t("col.amount_m", currency=ctx.currency), "millions"),
             Column("share", ctx.t("col.share"), "num1"),
         ],
-    )
-    ctx.log.record_table(
-        tb,
         origin="econ_split",
         row_keys=[C.COUNTRY, C.YEAR, C.PHASE, "code"],
         value_columns={

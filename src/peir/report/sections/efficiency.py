@@ -114,28 +114,7 @@ def _dea(ctx: BriefContext, sec: Section) -> None:
         raise DataGap("courts_units", reason=_reason(e)) from e
     scores = res.efficiency.astype(float)
     ctx.dea_scores = scores
-    frame = (
-        scores.rename("efficiency")
-        .rename_axis("unit")
-        .reset_index()
-        .sort_values("efficiency", ascending=False)
-    )
-    frame[C.COUNTRY] = ctx.country
-    tb = ctx.table(
-        "dea",
-        ctx.t("tab.dea"),
-        frame,
-        [
-            Column("unit", ctx.t("col.unit_dmu")),
-            Column("efficiency", ctx.t("col.efficiency"), "num2"),
-        ],
-    )
-    ctx.log.record_table(
-        tb,
-        origin="dea",
-        row_keys=[C.COUNTRY, "unit"],
-        value_columns={"efficiency": {"indicator": "efficiency"}},
-    )
+    tb = dea_table(ctx, scores)
     fig = charts.efficiency_ranking(
         scores,
         lang=ctx.lang,
@@ -157,13 +136,7 @@ def _dea(ctx: BriefContext, sec: Section) -> None:
             inputs=inputs,
             outputs=measure_label("cases_resolved", ctx.lang).lower(),
             n_eff=ctx.count(n_eff, "dea units on the frontier"),
-            median=ctx.log.fmt(
-                float(scores.median()),
-                "ratio",
-                origin="dea",
-                indicator="efficiency_median",
-                country=ctx.country,
-            ),
+            median=ctx.recorded(float(scores.median()), "ratio", "dea", "efficiency_median", None),
         )
     )
     sec.blocks.append(fb)
@@ -196,9 +169,32 @@ def _chain_model(ctx: BriefContext) -> tuple[ChainModel, int]:
 _MAX_CHANGE = 0.2
 
 
+def dea_table(ctx: BriefContext, scores: pd.Series) -> TableBlock:
+    """The DEA scores of the units, best first (recorded in the log)."""
+    frame = (
+        scores.rename("efficiency")
+        .rename_axis("unit")
+        .reset_index()
+        .sort_values("efficiency", ascending=False)
+    )
+    frame[C.COUNTRY] = ctx.country
+    return ctx.recorded_table(
+        "dea",
+        ctx.t("tab.dea"),
+        frame,
+        [
+            Column("unit", ctx.t("col.unit_dmu")),
+            Column("efficiency", ctx.t("col.efficiency"), "num2"),
+        ],
+        origin="dea",
+        row_keys=[C.COUNTRY, "unit"],
+        value_columns={"efficiency": {"indicator": "efficiency"}},
+    )
+
+
 def bottleneck_table(ctx: BriefContext, key: str, bn: pd.DataFrame, year: int) -> TableBlock:
     """The chain model's capacity, demand and utilisation per link (recorded in the log)."""
-    tb = ctx.table(
+    tb = ctx.recorded_table(
         key,
         f"{ctx.t('tab.bottleneck')} ({year})",
         bn,
@@ -208,9 +204,6 @@ def bottleneck_table(ctx: BriefContext, key: str, bn: pd.DataFrame, year: int) -
             Column("demand", ctx.t("col.demand"), "num0"),
             Column("utilisation", ctx.t("col.utilisation"), "num2"),
         ],
-    )
-    ctx.log.record_table(
-        tb,
         origin="chain_model",
         row_keys=[C.COUNTRY, C.YEAR, "link"],
         value_columns={
@@ -236,13 +229,12 @@ def _allocation(ctx: BriefContext, sec: Section) -> None:
             ctx.t(
                 "msg.bottleneck",
                 link=link_label(str(top["link"]), ctx.lang),
-                util=ctx.log.fmt(
+                util=ctx.recorded(
                     100 * float(top["utilisation"]),
                     "%",
-                    origin="chain_model",
-                    indicator="utilisation_pct",
-                    country=ctx.country,
-                    year=year,
+                    "chain_model",
+                    "utilisation_pct",
+                    year,
                     link=str(top["link"]),
                 ),
             )
@@ -262,24 +254,12 @@ def _allocation(ctx: BriefContext, sec: Section) -> None:
     cur = model.links["budget"].astype(float)
     opt = res.budgets.astype(float)
     measure = measure_label(model.final_measure, ctx.lang).lower()
-    t0 = ctx.log.fmt(
-        float(res.current_throughput),
-        "",
-        origin="chain_model",
-        indicator="throughput_current",
-        country=ctx.country,
-        year=year,
-        decimals=0,
+    t0 = ctx.recorded(
+        float(res.current_throughput), "", "chain_model", "throughput_current", year, decimals=0
     )
     if res.throughput > res.current_throughput * (1 + 1e-6):
-        t1 = ctx.log.fmt(
-            float(res.throughput),
-            "",
-            origin="chain_model",
-            indicator="throughput_scenario",
-            country=ctx.country,
-            year=year,
-            decimals=0,
+        t1 = ctx.recorded(
+            float(res.throughput), "", "chain_model", "throughput_scenario", year, decimals=0
         )
         sec.p(ctx.t("msg.scenario_gain", measure=measure, t0=t0, t1=t1))
     else:
@@ -314,7 +294,7 @@ def _allocation(ctx: BriefContext, sec: Section) -> None:
     frame["link_label"] = [link_label(x, ctx.lang) for x in frame["link"]]
     frame[C.YEAR] = year
     frame[C.COUNTRY] = ctx.country
-    tb2 = ctx.table(
+    tb2 = ctx.recorded_table(
         "allocation",
         ctx.t("tab.allocation"),
         frame,
@@ -332,9 +312,6 @@ def _allocation(ctx: BriefContext, sec: Section) -> None:
             ),
             Column("change", ctx.t("col.change"), "num1"),
         ],
-    )
-    ctx.log.record_table(
-        tb2,
         origin="chain_model",
         row_keys=[C.COUNTRY, C.YEAR, "link"],
         value_columns={
@@ -353,13 +330,8 @@ def _assumptions(ctx: BriefContext, model: ChainModel, year: int) -> str:
         ctx.t("scn.costs", year=year),
         ctx.t(
             "scn.bounds",
-            max_change=ctx.log.fmt(
-                100 * _MAX_CHANGE,
-                "%",
-                origin="parameter",
-                indicator="max_change",
-                country=ctx.country,
-                decimals=0,
+            max_change=ctx.recorded(
+                100 * _MAX_CHANGE, "%", "parameter", "max_change", None, decimals=0
             ),
         ),
     ]
@@ -368,15 +340,8 @@ def _assumptions(ctx: BriefContext, model: ChainModel, year: int) -> str:
     lim = model.limit.dropna()
     for link, places in lim.items():
         row = model.links.loc[str(link)]
-        places_txt = ctx.log.fmt(
-            float(places),
-            "",
-            origin="chain_model",
-            indicator="limit",
-            country=ctx.country,
-            year=year,
-            link=str(link),
-            decimals=0,
+        places_txt = ctx.recorded(
+            float(places), "", "chain_model", "limit", year, link=str(link), decimals=0
         )
         occ = 100 * to_float(row.get("demand_units", np.nan)) / float(places)
         if np.isfinite(occ):
@@ -385,15 +350,8 @@ def _assumptions(ctx: BriefContext, model: ChainModel, year: int) -> str:
                     "scn.limit",
                     link=link_label(str(link), ctx.lang),
                     places=places_txt,
-                    occupancy=ctx.log.fmt(
-                        occ,
-                        "%",
-                        origin="chain_model",
-                        indicator="occupancy_pct",
-                        country=ctx.country,
-                        year=year,
-                        link=str(link),
-                        decimals=0,
+                    occupancy=ctx.recorded(
+                        occ, "%", "chain_model", "occupancy_pct", year, link=str(link), decimals=0
                     ),
                 )
             )

@@ -69,7 +69,7 @@ def _sources(ctx: BriefContext, sec: Section) -> None:
         raise DataGap("funding")
     if years:
         frame = year_table(ctx, years, parts)
-        tb = ctx.table(
+        tb = ctx.recorded_table(
             "funding_shares",
             ctx.t("tab.funding_shares"),
             frame,
@@ -77,9 +77,6 @@ def _sources(ctx: BriefContext, sec: Section) -> None:
                 Column(C.YEAR, ctx.t("col.year"), "year"),
                 *[Column(i, ctx.name(i) + " (%)", "num1") for i in _SHARES],
             ],
-        )
-        ctx.log.record_table(
-            tb,
             origin="compute",
             row_keys=[C.COUNTRY, C.YEAR],
             value_columns={i: {"indicator": i, "unit": "%"} for i in _SHARES},
@@ -102,7 +99,7 @@ def _sources(ctx: BriefContext, sec: Section) -> None:
         for k in frame["funding_class"]
     ]
     frame["phase_label"] = [phase_label(str(p), ctx.lang) for p in frame[C.PHASE]]
-    tb = ctx.table(
+    tb = ctx.recorded_table(
         "funding_split",
         ctx.t("tab.funding_split"),
         frame,
@@ -114,9 +111,6 @@ def _sources(ctx: BriefContext, sec: Section) -> None:
             Column("share", ctx.t("col.share"), "num1"),
         ],
         note=ctx.t("note.funding_split"),
-    )
-    ctx.log.record_table(
-        tb,
         origin="funding_split",
         row_keys=[C.COUNTRY, C.YEAR, C.PHASE, "funding_class"],
         value_columns={
@@ -129,13 +123,12 @@ def _sources(ctx: BriefContext, sec: Section) -> None:
     phase = str(last[C.PHASE].iloc[0])
     ext_rows = last[last["funding_class"].isin(["external_loan", "external_grant"])]
     ext_share = float(ext_rows["share"].sum()) if not ext_rows.empty else 0.0
-    text = ctx.log.fmt(
+    text = ctx.recorded(
         ext_share,
         "%",
-        origin="funding_split",
-        indicator="funding_split_external_share",
-        country=ctx.country,
-        year=last_year,
+        "funding_split",
+        "funding_split_external_share",
+        last_year,
         key={"phase": phase},
     )
     level = _level_phase(ctx, last_year)
@@ -167,7 +160,7 @@ def _payments(ctx: BriefContext, sec: Section) -> None:
     if not years:
         raise DataGap("payments")
     frame = year_table(ctx, years, parts)
-    tb = ctx.table(
+    tb = ctx.recorded_table(
         "payments",
         ctx.t("tab.payments"),
         frame,
@@ -177,9 +170,6 @@ def _payments(ctx: BriefContext, sec: Section) -> None:
             Column("payment_rate", ctx.name("payment_rate") + " (%)", "num1"),
             Column("arrears_proxy", ctx.t("col.arrears_m", currency=ctx.currency), "millions"),
         ],
-    )
-    ctx.log.record_table(
-        tb,
         origin="compute",
         row_keys=[C.COUNTRY, C.YEAR],
         value_columns={i: {"indicator": i, "unit": ctx.unit(i)} for i in _PAYMENTS},
@@ -253,7 +243,7 @@ def _floors(ctx: BriefContext, sec: Section) -> None:
     frame = judged.copy()
     frame["verdict"] = [ctx.t("w.yes") if bool(v) else ctx.t("w.no") for v in frame["compliant"]]
     frame["shortfall"] = frame["shortfall"].where(frame["shortfall"] > 0, np.nan)
-    tb = ctx.table(
+    tb = ctx.recorded_table(
         "floors",
         ctx.t("tab.floors"),
         frame,
@@ -267,9 +257,6 @@ def _floors(ctx: BriefContext, sec: Section) -> None:
             Column("verdict", ctx.t("col.compliant")),
             Column("shortfall", ctx.t("col.shortfall_lcu_m"), "millions"),
         ],
-    )
-    ctx.log.record_table(
-        tb,
         origin="floors",
         row_keys=[C.COUNTRY, C.YEAR, "rule"],
         value_columns={

@@ -82,26 +82,17 @@ def _env(p: Projection) -> dict[int, dict[str, float]]:
 
 def _n(ctx: BriefContext, value: float, unit: str, what: str, year: int, decimals: int) -> str:
     """A number of the section's prose, formatted and recorded (origin ``outlook``)."""
-    return ctx.log.fmt(
-        value,
-        unit,
-        origin="outlook",
-        indicator=what,
-        country=ctx.country,
-        year=year,
-        decimals=decimals,
-    )
+    return ctx.recorded(value, unit, "outlook", what, year, decimals=decimals)
 
 
 def _m(ctx: BriefContext, value: float, year: int, what: str, scenario: str = "baseline") -> str:
     """A projected amount in millions, recorded."""
-    return ctx.log.fmt(
+    return ctx.recorded(
         value,
         ctx.currency,
-        origin="outlook",
-        indicator=what,
-        country=ctx.country,
-        year=year,
+        "outlook",
+        what,
+        year,
         key={"scenario": scenario},
         decimals=1,
         scale=1e6,
@@ -109,16 +100,7 @@ def _m(ctx: BriefContext, value: float, year: int, what: str, scenario: str = "b
 
 
 def _pc(ctx: BriefContext, value: float, year: int, what: str, scenario: str = "baseline") -> str:
-    return ctx.log.fmt(
-        value,
-        "%",
-        origin="outlook",
-        indicator=what,
-        country=ctx.country,
-        year=year,
-        key={"scenario": scenario},
-        decimals=2,
-    )
+    return ctx.recorded(value, "%", "outlook", what, year, key={"scenario": scenario}, decimals=2)
 
 
 def _rate(ctx: BriefContext, v: float) -> str:
@@ -237,9 +219,11 @@ def _envelope_table(ctx: BriefContext, p: Projection) -> Any:
         Column("gap", ctx.t("col.gap_m", currency=ctx.currency), "millions"),
     ]
     frame = frame.dropna(axis=1, how="all")
-    tb = ctx.table("envelope", ctx.t("tab.envelope"), frame, cols)
-    ctx.log.record_table(
-        tb,
+    tb = ctx.recorded_table(
+        "envelope",
+        ctx.t("tab.envelope"),
+        frame,
+        cols,
         origin="outlook",
         row_keys=[C.COUNTRY, C.YEAR],
         value_columns={
@@ -285,8 +269,15 @@ def _scenario_table(ctx: BriefContext, runs: list[Projection]) -> Any:
             "unit": "%",
             "key": {"scenario": p.name},
         }
-    tb = ctx.table("scenarios", ctx.t("tab.scenarios"), frame, cols)
-    ctx.log.record_table(tb, origin="outlook", row_keys=[C.COUNTRY, C.YEAR], value_columns=values)
+    tb = ctx.recorded_table(
+        "scenarios",
+        ctx.t("tab.scenarios"),
+        frame,
+        cols,
+        origin="outlook",
+        row_keys=[C.COUNTRY, C.YEAR],
+        value_columns=values,
+    )
     return tb
 
 
@@ -506,14 +497,8 @@ def _needs(ctx: BriefContext, sec: Section) -> None:
             ctx.t(
                 "msg.needs_judges",
                 year=y,
-                needed=ctx.log.fmt(
-                    float(need.count),
-                    "staff",
-                    origin="outlook",
-                    indicator="judges_needed",
-                    country=ctx.country,
-                    year=y,
-                    decimals=0,
+                needed=ctx.recorded(
+                    float(need.count), "staff", "outlook", "judges_needed", y, decimals=0
                 ),
                 current=_n(ctx, judges, "staff", "judges", y, 0),
                 basis=rows[-1]["basis"],
@@ -548,14 +533,8 @@ def _needs(ctx: BriefContext, sec: Section) -> None:
                 "basis": basis,
             }
         )
-        needed = ctx.log.fmt(
-            float(places.count),
-            "places",
-            origin="outlook",
-            indicator="prison_places_needed",
-            country=ctx.country,
-            year=y,
-            decimals=0,
+        needed = ctx.recorded(
+            float(places.count), "places", "outlook", "prison_places_needed", y, decimals=0
         )
         occupancy = _n(ctx, 100 * held / capacity, "%", "prison_occupancy", y, 0)
         cap_text = _n(ctx, capacity, "places", "prison_capacity", y, 0)
@@ -585,7 +564,7 @@ def _needs(ctx: BriefContext, sec: Section) -> None:
     for x in sentences:
         sec.p(x)
     frame = pd.DataFrame(rows).assign(country=ctx.country)
-    tb = ctx.table(
+    tb = ctx.recorded_table(
         "needs",
         ctx.t("tab.needs"),
         frame,
@@ -599,9 +578,6 @@ def _needs(ctx: BriefContext, sec: Section) -> None:
             Column("basis", ctx.t("col.detail")),
         ],
         note=ctx.t("note.needs"),
-    )
-    ctx.log.record_table(
-        tb,
         origin="outlook",
         row_keys=[C.COUNTRY, C.YEAR, "item"],
         value_columns={
@@ -693,25 +669,10 @@ def _cost_of_crime(ctx: BriefContext, sec: Section) -> None:
     except PeirError as e:
         raise DataGap("cost_of_crime", reason=str(e) if ctx.lang == "en" else "") from e
     ctx.crime_cost = c
-    total = ctx.log.fmt(
-        c.total,
-        ctx.currency,
-        origin="cost_of_crime",
-        indicator="cost_of_crime_total",
-        country=ctx.country,
-        year=c.year,
-        decimals=1,
-        scale=1e6,
+    total = ctx.recorded(
+        c.total, ctx.currency, "cost_of_crime", "cost_of_crime_total", c.year, decimals=1, scale=1e6
     )
-    pct = ctx.log.fmt(
-        c.pct_gdp,
-        "%",
-        origin="cost_of_crime",
-        indicator="cost_of_crime_pct_gdp",
-        country=ctx.country,
-        year=c.year,
-        decimals=2,
-    )
+    pct = ctx.recorded(c.pct_gdp, "%", "cost_of_crime", "cost_of_crime_pct_gdp", c.year, decimals=2)
     text = ctx.t("msg.cost_of_crime", year=c.year, total=total, currency=ctx.currency, pct=pct)
     sec.p(text)
     if spec.published is not None:
@@ -753,7 +714,7 @@ def _cost_of_crime(ctx: BriefContext, sec: Section) -> None:
     fb = ctx.figure("cost_of_crime", ctx.t("fig.cost_of_crime"), fig)
     sec.blocks.append(fb)
     ctx.messages.append(KeyMessage(text, fb, 7))
-    tb = ctx.table(
+    tb = ctx.recorded_table(
         "cost_of_crime",
         ctx.t("tab.cost_of_crime", year=c.year),
         frame,
@@ -764,9 +725,6 @@ def _cost_of_crime(ctx: BriefContext, sec: Section) -> None:
             Column("source", ctx.t("col.source")),
         ],
         note=ctx.t("note.cost_of_crime"),
-    )
-    ctx.log.record_table(
-        tb,
         origin="cost_of_crime",
         row_keys=[C.COUNTRY, C.YEAR, "key"],
         value_columns={

@@ -102,13 +102,12 @@ def _homicides(ctx: BriefContext, sec: Section) -> None:
     if len(same) >= 2:  # the change within one source only
         y0 = same[0]
         ch = (float(hr[y1]) / float(hr[y0]) - 1) * 100
-        ch_txt = ctx.log.fmt(
+        ch_txt = ctx.recorded(
             ch,
             "%",
-            origin="derived",
-            indicator="homicide_rate",
-            country=ctx.country,
-            year=y1,
+            "derived",
+            "homicide_rate",
+            y1,
             key={"from": y0, "to": y1, "formula": "(b/a-1)*100"},
             decimals=0,
         )
@@ -162,7 +161,7 @@ def _indicators(ctx: BriefContext, sec: Section) -> None:
                     ),
                 )
             )
-    tb = ctx.table(
+    tb = ctx.recorded_table(
         "chain",
         ctx.t("tab.chain"),
         pd.DataFrame(rows),
@@ -173,9 +172,6 @@ def _indicators(ctx: BriefContext, sec: Section) -> None:
             Column("value", ctx.t("col.value"), "num1"),
             Column("unit", ctx.t("col.unit")),
         ],
-    )
-    ctx.log.record_table(
-        tb,
         origin="compute",
         row_keys=[C.COUNTRY, C.YEAR],
         value_columns={"value": {"indicator_column": "indicator"}},
@@ -236,7 +232,7 @@ def _funnel(ctx: BriefContext, sec: Section) -> None:
     ]
     f[C.YEAR] = year
     f[C.COUNTRY] = ctx.country
-    tb = ctx.table(
+    tb = ctx.recorded_table(
         "funnel",
         f"{ctx.t('tab.funnel')} ({year})",
         f,
@@ -246,9 +242,6 @@ def _funnel(ctx: BriefContext, sec: Section) -> None:
             Column("ratio_to_previous", ctx.t("col.ratio_prev"), "num2"),
             Column("ratio_to_first", ctx.t("col.ratio_first"), "num2"),
         ],
-    )
-    ctx.log.record_table(
-        tb,
         origin="funnel",
         row_keys=[C.COUNTRY, C.YEAR, "measure"],
         value_columns={
@@ -274,13 +267,12 @@ def _funnel(ctx: BriefContext, sec: Section) -> None:
             first=str(first["label"]),
             last=str(last["label"]),
             year=year,
-            per100=ctx.log.fmt(
+            per100=ctx.recorded(
                 per100,
                 "",
-                origin="funnel",
-                indicator="ratio_to_first_x100",
-                country=ctx.country,
-                year=year,
+                "funnel",
+                "ratio_to_first_x100",
+                year,
                 key={"stage": str(last["measure"])},
                 decimals=1,
             ),

@@ -49,7 +49,7 @@ def _staff(ctx: BriefContext, sec: Section) -> None:
     years = sorted(set().union(*[set(s.index) for s in parts.values()]))
     frame = year_table(ctx, years, parts)
     shown = [(i, kind) for i, kind in _MAIN if frame[i].notna().any()]
-    tb = ctx.table(
+    tb = ctx.recorded_table(
         "personnel",
         ctx.t("tab.personnel"),
         frame,
@@ -58,9 +58,6 @@ def _staff(ctx: BriefContext, sec: Section) -> None:
             *[Column(i, ctx.name(i), kind) for i, kind in shown],
         ],
         note=ctx.t("note.personnel_units", currency=_lcu(ctx)),
-    )
-    ctx.log.record_table(
-        tb,
         origin="compute",
         row_keys=[C.COUNTRY, C.YEAR],
         value_columns={i: {"indicator": i, "unit": ctx.unit(i)} for i, _k in _MAIN},
@@ -119,7 +116,7 @@ def _by_category(ctx: BriefContext, sec: Section) -> None:
         ("headcount_per_100k_category", "num1"),
         ("avg_wage_category", "num0"),
     )
-    tb = ctx.table(
+    tb = ctx.recorded_table(
         "personnel_category",
         ctx.t("tab.personnel_category"),
         frame,
@@ -128,9 +125,6 @@ def _by_category(ctx: BriefContext, sec: Section) -> None:
             Column("category_label", ctx.t("col.category")),
             *[Column(i, ctx.name(i), kind) for i, kind in cols],
         ],
-    )
-    ctx.log.record_table(
-        tb,
         origin="compute",
         row_keys=key,
         value_columns={i: {"indicator": i, "unit": ctx.unit(i)} for i, _k in cols},

@@ -247,15 +247,8 @@ def _reconcile(ctx: BriefContext, sec: Section) -> None:
         label = _label(ctx, m, r.indicator)
         unit = "%" if r.percent else ""
         d_pub = _decimals(r.value)
-        pub_txt = ctx.log.fmt(
-            r.value,
-            unit,
-            origin="published",
-            indicator=r.indicator,
-            country=ctx.country,
-            year=year,
-            key={"source": r.source},
-            decimals=d_pub,
+        pub_txt = ctx.recorded(
+            r.value, unit, "published", r.indicator, year, key={"source": r.source}, decimals=d_pub
         )
         if r.unit and not r.percent:
             pub_txt += f" {r.unit}"
@@ -265,25 +258,23 @@ def _reconcile(ctx: BriefContext, sec: Section) -> None:
             shown = m.value / r.scale
             d = max(1, d_pub + 1) if r.percent else (1 if r.scale > 1 else 0)
             if m.kind == "indicator":
-                peir_txt = ctx.log.fmt(
+                peir_txt = ctx.recorded(
                     m.value,
                     unit,
-                    origin="compute",
-                    indicator=m.target,
-                    country=ctx.country,
-                    year=m.year,
+                    "compute",
+                    m.target,
+                    m.year,
                     link=m.link,
                     decimals=d,
                     scale=r.scale,
                 )
             else:
-                peir_txt = ctx.log.fmt(
+                peir_txt = ctx.recorded(
                     m.value,
                     unit,
-                    origin=m.kind if m.kind != "measure" else "caseload",
-                    indicator=m.target,
-                    country=ctx.country,
-                    year=m.year,
+                    m.kind if m.kind != "measure" else "caseload",
+                    m.target,
+                    m.year,
                     key={"source": m.source, "phase": m.phase},
                     decimals=d,
                     scale=r.scale,

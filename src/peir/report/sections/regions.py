@@ -56,9 +56,33 @@ def regional_frame(ctx: BriefContext, indicator: str) -> pd.DataFrame:
     return d.dropna(subset=[C.VALUE])[[C.YEAR, C.REGION, C.VALUE]]
 
 
+def _regions_without_population(ctx: BriefContext) -> int:
+    """How many regions the country's budget lines name when the context has no regional
+    population (0 when it has one, or the budget has no regions)."""
+    ctxt = ctx.h.context
+    if C.REGION in ctxt.columns and C.POPULATION in ctxt.columns:
+        mine = ctxt[(ctxt[C.COUNTRY] == ctx.country) & _named(ctxt[C.REGION])]
+        if pd.to_numeric(mine[C.POPULATION], errors="coerce").notna().any():
+            return 0
+    s = ctx.h.spending
+    if s.empty or C.REGION not in s.columns:
+        return 0
+    s = s[(s[C.COUNTRY] == ctx.country) & _named(s[C.REGION])]
+    return int(s[C.REGION].astype(str).nunique())
+
+
+def _named(region: pd.Series) -> pd.Series:
+    text = region.astype("object").where(region.notna(), "").astype(str).str.strip()
+    return ~text.isin(["", "nan", "None", "<NA>"])
+
+
 def _by_region(ctx: BriefContext, sec: Section) -> None:
     pc = regional_frame(ctx, "exp_per_capita")
     if pc.empty:
+        unpopulated = _regions_without_population(ctx)
+        if unpopulated > 1:  # spending by region is there: only the population is missing
+            n = ctx.count(unpopulated, "regions without population")
+            raise DataGap("regional_population", reason=ctx.t("na.regions_no_population", n=n))
         raise DataGap("regions")
     sec.h3(ctx.t("sub.by_region"))
     y = int(pc[C.YEAR].max())
@@ -73,7 +97,7 @@ def _by_region(ctx: BriefContext, sec: Section) -> None:
     frame = frame.sort_values("exp_per_capita", ascending=False).reset_index(drop=True)
     frame[C.COUNTRY] = ctx.country
     shown = [(i, k) for i, k in _REGIONAL if i in frame.columns]
-    tb = ctx.table(
+    tb = ctx.recorded_table(
         "by_region",
         ctx.t("tab.by_region", year=y),
         frame,
@@ -81,9 +105,6 @@ def _by_region(ctx: BriefContext, sec: Section) -> None:
             Column(C.REGION, ctx.t("col.region")),
             *[Column(i, f"{ctx.name(i)} ({ctx.unit_text(ctx.unit(i))})", k) for i, k in shown],
         ],
-    )
-    ctx.log.record_table(
-        tb,
         origin="regional",
         row_keys=[C.COUNTRY, C.YEAR, C.REGION],
         value_columns={i: {"indicator": i, "unit": ctx.unit(i)} for i, _k in shown},
@@ -163,15 +184,8 @@ def _by_region(ctx: BriefContext, sec: Section) -> None:
 
 
 def _fmt_regional(ctx: BriefContext, indicator: str, value: float, year: int, region: str) -> str:
-    return ctx.log.fmt(
-        value,
-        ctx.unit(indicator),
-        origin="regional",
-        indicator=indicator,
-        country=ctx.country,
-        year=year,
-        key={"region": region},
-        decimals=0,
+    return ctx.recorded(
+        value, ctx.unit(indicator), "regional", indicator, year, key={"region": region}, decimals=0
     )
 
 
@@ -182,7 +196,7 @@ def _dispersion(ctx: BriefContext, sec: Section) -> None:
         return
     sec.h3(ctx.t("sub.dispersion"))
     frame = year_table(ctx, years, parts)
-    tb = ctx.table(
+    tb = ctx.recorded_table(
         "regional_dispersion",
         ctx.t("tab.regional_dispersion"),
         frame,
@@ -196,9 +210,6 @@ def _dispersion(ctx: BriefContext, sec: Section) -> None:
                 "num2",
             ),
         ],
-    )
-    ctx.log.record_table(
-        tb,
         origin="compute",
         row_keys=[C.COUNTRY, C.YEAR],
         value_columns={i: {"indicator": i, "unit": ctx.unit(i)} for i in _DISPERSION},

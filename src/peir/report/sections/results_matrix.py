@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -11,7 +12,8 @@ from peir.allocation.results_matrix import DEFAULT_INDICATORS
 from peir.chain import CHAIN_LINKS
 from peir.report.context import BriefContext
 from peir.report.coverage import spending_coverage
-from peir.report.model import Column, Section
+from peir.report.i18n import link_label
+from peir.report.model import Column, Section, TableBlock
 from peir.schema import C
 
 __all__ = ["RM_INDICATORS", "build"]
@@ -58,41 +60,64 @@ def build(ctx: BriefContext) -> Section:
     ctx.log.section = sec.id
     sec.p(ctx.t("rm.intro"))
     sec.note(ctx.t("rm.hint"))
-    fill = ctx.t("rm.fill")
     for lk in CHAIN_LINKS:
-        rows = baseline_rows(ctx, lk.value)
         sec.h3(ctx.t("tab.results", link=lk.label(ctx.lang)))
-        if not rows:
-            sec.p(ctx.t("na.results_matrix"))
-            rows = [{"indicator": "", "name": "", C.YEAR: "", "baseline": np.nan, "unit": ""}]
-        frame = pd.DataFrame(rows)
-        for col in ("issue", "action", "responsible", "target", "target_year"):
-            frame[col] = fill
-        tb = ctx.table(
-            f"results_{lk.value}",
-            ctx.t("tab.results", link=lk.label(ctx.lang)),
-            frame,
-            [
-                Column("issue", ctx.t("col.issue")),
-                Column("action", ctx.t("col.action")),
-                Column("responsible", ctx.t("col.responsible")),
-                Column("name", ctx.t("col.indicator")),
-                Column("baseline", ctx.t("col.baseline"), "num1"),
-                Column("unit", ctx.t("col.unit")),
-                Column(C.YEAR, ctx.t("col.baseline_year"), "year"),
-                Column("target", ctx.t("col.target")),
-                Column("target_year", ctx.t("col.target_year")),
-            ],
+        tb = template_table(
+            ctx,
+            sec,
+            lk.value,
+            key=f"results_{lk.value}",
+            before=(
+                ("issue", "col.issue"),
+                ("action", "col.action"),
+                ("responsible", "col.responsible"),
+            ),
+            after=(("target", "col.target"), ("target_year", "col.target_year")),
         )
-        if frame["indicator"].astype(str).str.len().gt(0).any():
-            ctx.log.record_table(
-                tb,
-                origin="compute",
-                row_keys=[C.COUNTRY, C.YEAR, C.LINK],
-                value_columns={"baseline": {"indicator_column": "indicator"}},
-            )
         sec.blocks.append(tb)
     return sec
+
+
+def template_table(
+    ctx: BriefContext,
+    sec: Section,
+    link: str,
+    *,
+    key: str,
+    before: Sequence[tuple[str, str]],
+    after: Sequence[tuple[str, str]],
+) -> TableBlock:
+    """The results-matrix template of ``link``: the fields the working group fills in
+    (``before`` and ``after`` the indicator columns, as ``(field, column-title key)``), each
+    marked to fill, around the link's baselines (:func:`baseline_rows`). Where the link has
+    no baseline, ``sec`` says so and the template has one empty row."""
+    rows = baseline_rows(ctx, link)
+    if not rows:
+        sec.p(ctx.t("na.results_matrix"))
+        rows = [{"indicator": "", "name": "", C.YEAR: "", "baseline": np.nan, "unit": ""}]
+    frame = pd.DataFrame(rows)
+    for col, _title in (*before, *after):
+        frame[col] = ctx.t("rm.fill")
+    columns = [
+        *(Column(c, ctx.t(title)) for c, title in before),
+        Column("name", ctx.t("col.indicator")),
+        Column("baseline", ctx.t("col.baseline"), "num1"),
+        Column("unit", ctx.t("col.unit")),
+        Column(C.YEAR, ctx.t("col.baseline_year"), "year"),
+        *(Column(c, ctx.t(title)) for c, title in after),
+    ]
+    title = ctx.t("tab.results", link=link_label(link, ctx.lang))
+    if not frame["indicator"].astype(str).str.len().gt(0).any():
+        return ctx.table(key, title, frame, columns)
+    return ctx.recorded_table(
+        key,
+        title,
+        frame,
+        columns,
+        origin="compute",
+        row_keys=[C.COUNTRY, C.YEAR, C.LINK],
+        value_columns={"baseline": {"indicator_column": "indicator"}},
+    )
 
 
 def baseline_rows(ctx: BriefContext, link: str, limit: int = 5) -> list[dict[str, Any]]:

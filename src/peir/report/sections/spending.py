@@ -92,9 +92,11 @@ def _level(ctx: BriefContext, sec: Section) -> None:
         Column("institutions", ctx.t("col.institutions_covered")),
     ]
     frame = frame.dropna(axis=1, how="all")
-    tb = ctx.table("spending", ctx.t("tab.spending"), frame, cols)
-    ctx.log.record_table(
-        tb,
+    tb = ctx.recorded_table(
+        "spending",
+        ctx.t("tab.spending"),
+        frame,
+        cols,
         origin="compute",
         row_keys=[C.COUNTRY, C.YEAR],
         value_columns={k: {"indicator": k, "unit": ctx.unit(k)} for k in _IDS},
@@ -105,13 +107,12 @@ def _level(ctx: BriefContext, sec: Section) -> None:
     if len(seg) >= 2 and ctx.base_year is not None:
         y0, y1 = seg[0], seg[-1]
         growth = (float(real[y1]) / float(real[y0]) - 1) * 100
-        g_txt = ctx.log.fmt(
+        g_txt = ctx.recorded(
             growth,
             "%",
-            origin="derived",
-            indicator="exp_total_real",
-            country=ctx.country,
-            year=y1,
+            "derived",
+            "exp_total_real",
+            y1,
             key={"from": y0, "to": y1, "formula": "(b/a-1)*100"},
         )
         sentences.append(
@@ -189,13 +190,12 @@ def _level_sentence(ctx: BriefContext, year: int, amount: float, phase: str) -> 
             v = float(hit["value"].iloc[0])
             text += " " + ctx.t(
                 "msg.published_pct_gdp",
-                value=ctx.log.fmt(
+                value=ctx.recorded(
                     v,
                     "%",
-                    origin="published",
-                    indicator=str(hit["indicator"].iloc[0]),
-                    country=ctx.country,
-                    year=year,
+                    "published",
+                    str(hit["indicator"].iloc[0]),
+                    year,
                     key={"source": str(hit["source"].iloc[0])},
                     decimals=1,
                 ),
@@ -265,14 +265,11 @@ def _peers(ctx: BriefContext, sec: Section) -> None:
     what = ctx.name(ind) + (f" — {link_label(link, ctx.lang)}" if link else "")
     if inst:  # one institution (a judiciary database): named as such, never as the sector or link
         what = ctx.t("w.peers_institution_what", name=inst, unit=unit)
-    tb = ctx.table(
+    tb = ctx.recorded_table(
         "peers",
         f"{ctx.t('tab.peers')}: {what} ({year})",
         frame,
         [Column("country_label", ctx.t("col.country")), Column("value", unit, "num2")],
-    )
-    ctx.log.record_table(
-        tb,
         origin="compute",
         row_keys=[C.COUNTRY, C.YEAR, C.LINK],
         dataset="peers",
@@ -307,16 +304,8 @@ def _peers(ctx: BriefContext, sec: Section) -> None:
         others = r.drop(ctx.country)
         v = float(r[ctx.country])
         u = ctx.unit(ind)
-        value = ctx.log.fmt(
-            v,
-            u,
-            origin="compute",
-            dataset="peers",
-            indicator=ind,
-            country=ctx.country,
-            year=year,
-            link=link or "",
-            decimals=2,
+        value = ctx.recorded(
+            v, u, "compute", ind, year, dataset="peers", link=link or "", decimals=2
         )
         median = ctx.log.fmt(
             float(others.median()),
