@@ -1,4 +1,10 @@
-"""The :class:`Indicator` definition shared by the expenditure, justice and PEFA modules."""
+"""The :class:`Indicator` definition shared by the indicator modules, and its one builder.
+
+:func:`make_indicator` is how the modules' ``INDICATORS`` tables build their entries: the
+documented fields in a fixed positional order, then keywords for what differs from the
+defaults (link ``sector``, standard ``PER practice``, frame ``main``, national only, no phase
+note). A module with other defaults binds them once with :func:`functools.partial`.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +14,7 @@ from typing import Literal
 
 import pandas as pd
 
-__all__ = ["FRAME_KEYS", "STANDARDS", "Frame", "Indicator"]
+__all__ = ["FRAME_KEYS", "STANDARDS", "Frame", "Indicator", "make_indicator"]
 
 #: The frame an indicator is computed on: ``main`` (one row per country, year, region),
 #: ``link`` (per link of the chain), ``institution`` (per institution) or ``personnel`` (per
@@ -119,3 +125,52 @@ class Indicator:
             "requires": ", ".join(self.requires),
             "citation": self.citation,
         }
+
+
+def make_indicator(
+    id: str,
+    en: str,
+    es: str,
+    unit: str,
+    formula: str,
+    description: str,
+    requires: tuple[str, ...],
+    fn: Callable[[pd.DataFrame], pd.Series],
+    *,
+    link: str = "sector",
+    standard: str = "PER practice",
+    frame: Frame = "main",
+    regional: bool = False,
+    phase_note: bool = False,
+) -> Indicator:
+    """An :class:`Indicator` from the positional form of the modules' tables.
+
+    Parameters
+    ----------
+    id, en, es, unit, formula, description, requires, fn
+        :attr:`Indicator.id`, :attr:`~Indicator.name_en`, :attr:`~Indicator.name_es`,
+        :attr:`~Indicator.unit`, :attr:`~Indicator.formula`, :attr:`~Indicator.description`,
+        :attr:`~Indicator.requires` and :attr:`~Indicator.fn`, in that order.
+    link, standard, frame, regional, phase_note
+        The fields of the same names; the defaults are those most indicators share.
+
+    Returns
+    -------
+    Indicator
+        The indicator, its fields exactly as given.
+    """
+    return Indicator(
+        id=id,
+        name_en=en,
+        name_es=es,
+        unit=unit,
+        link=link,
+        standard=standard,
+        formula=formula,
+        description=description,
+        requires=requires,
+        fn=fn,
+        frame=frame,
+        regional=regional,
+        phase_note=phase_note,
+    )

@@ -17,11 +17,13 @@ Indicators: the recurrent-to-capital ratio, capital execution and the unclassifi
 
 from __future__ import annotations
 
+from functools import partial
+
 import pandas as pd
 
 from peir.econ import EXPENSE_UNCLASSIFIED
 from peir.indicators import formulas as F
-from peir.indicators._base import Indicator
+from peir.indicators._base import Indicator, make_indicator
 from peir.schema import C
 
 __all__ = ["ECON_CODES", "ECON_COLUMNS", "INDICATORS", "econ_split", "econ_totals"]
@@ -96,35 +98,7 @@ def econ_totals(level: pd.DataFrame, spending: pd.DataFrame, by: list[str]) -> p
     return out
 
 
-def _e(
-    id: str,
-    en: str,
-    es: str,
-    unit: str,
-    formula: str,
-    description: str,
-    requires: tuple[str, ...],
-    fn: object,
-    *,
-    frame: str = "main",
-    phase_note: bool = True,
-) -> Indicator:
-    return Indicator(
-        id=id,
-        name_en=en,
-        name_es=es,
-        unit=unit,
-        link="sector",
-        standard="PER practice",
-        formula=formula,
-        description=description,
-        requires=requires,
-        fn=fn,  # type: ignore[arg-type]
-        frame=frame,  # type: ignore[arg-type]
-        regional=False,
-        phase_note=phase_note,
-    )
-
+_e = partial(make_indicator, phase_note=True)
 
 _RECURRENT = (
     "Recurrent spending (GFS expense, classes 21-28) per unit of capital spending (GFS 31) of the "

@@ -33,6 +33,7 @@ expenditure = amount_lcu ÷ gov_expenditure_lcu × 100.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -40,7 +41,7 @@ import pandas as pd
 
 from peir.chain import CHAIN_LINKS
 from peir.indicators import formulas as F
-from peir.indicators._base import Indicator
+from peir.indicators._base import Indicator, make_indicator
 from peir.indicators.economic import ECON_CODES, econ_totals
 from peir.indicators.funding import funding_totals
 from peir.indicators.pefa import composition_variance
@@ -222,38 +223,7 @@ def _cv(s: pd.DataFrame, key: list[str], col: str) -> pd.Series:
     return res
 
 
-def _ind(
-    id: str,
-    en: str,
-    es: str,
-    unit: str,
-    formula: str,
-    description: str,
-    requires: tuple[str, ...],
-    fn: object,
-    *,
-    link: str = _SEC,
-    standard: str = _PER,
-    frame: str = "main",
-    phase_note: bool = True,
-    regional: bool = False,
-) -> Indicator:
-    return Indicator(
-        id=id,
-        name_en=en,
-        name_es=es,
-        unit=unit,
-        link=link,
-        standard=standard,
-        formula=formula,
-        description=description,
-        requires=requires,
-        fn=fn,  # type: ignore[arg-type]
-        frame=frame,  # type: ignore[arg-type]
-        regional=regional,
-        phase_note=phase_note,
-    )
-
+_ind = partial(make_indicator, phase_note=True)
 
 _CUR = "currency"
 _CUR_REAL = "currency, constant prices"

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from peir.indicators import formulas as F
-from peir.indicators._base import Indicator
+from peir.indicators._base import Indicator, make_indicator
 from peir.schema import C
 
 __all__ = ["CATEGORIES", "INDICATORS", "MAIN_COLUMNS", "Category", "personnel_frames"]
@@ -191,38 +191,6 @@ def personnel_frames(
     return main, cat, inst
 
 
-def _p(
-    id: str,
-    en: str,
-    es: str,
-    unit: str,
-    formula: str,
-    description: str,
-    requires: tuple[str, ...],
-    fn: object,
-    *,
-    frame: str = "main",
-    regional: bool = False,
-    link: str = "sector",
-    standard: str = "PER practice",
-) -> Indicator:
-    return Indicator(
-        id=id,
-        name_en=en,
-        name_es=es,
-        unit=unit,
-        link=link,
-        standard=standard,
-        formula=formula,
-        description=description,
-        requires=requires,
-        fn=fn,  # type: ignore[arg-type]
-        frame=frame,  # type: ignore[arg-type]
-        regional=regional,
-        phase_note=False,
-    )
-
-
 _LCU = "local currency per staff member"
 _CATS = ", ".join(CATEGORIES)
 
@@ -235,7 +203,7 @@ def _avg_wage_gdp_pc(d: pd.DataFrame) -> pd.Series:
 
 
 INDICATORS: list[Indicator] = [
-    _p(
+    make_indicator(
         "headcount",
         "Staff in post",
         "Personal en funciones",
@@ -247,7 +215,7 @@ INDICATORS: list[Indicator] = [
         lambda d: d["headcount"],
         regional=True,
     ),
-    _p(
+    make_indicator(
         "headcount_per_100k",
         "Staff per 100,000 inhabitants",
         "Personal por 100.000 habitantes",
@@ -259,7 +227,7 @@ INDICATORS: list[Indicator] = [
         regional=True,
         standard="UNODC/SDG",
     ),
-    _p(
+    make_indicator(
         "headcount_category",
         "Staff by category",
         "Personal por categoría",
@@ -271,7 +239,7 @@ INDICATORS: list[Indicator] = [
         frame="personnel",
         regional=True,
     ),
-    _p(
+    make_indicator(
         "headcount_per_100k_category",
         "Staff per 100,000 inhabitants by category",
         "Personal por 100.000 habitantes por categoría",
@@ -285,7 +253,7 @@ INDICATORS: list[Indicator] = [
         regional=True,
         standard="UNODC/SDG",
     ),
-    _p(
+    make_indicator(
         "avg_wage",
         "Average wage",
         "Salario promedio",
@@ -295,7 +263,7 @@ INDICATORS: list[Indicator] = [
         ("wage_bill_personnel", "headcount"),
         lambda d: F.ratio(d["wage_bill_personnel"], d["headcount"]),
     ),
-    _p(
+    make_indicator(
         "avg_wage_category",
         "Average wage by category",
         "Salario promedio por categoría",
@@ -306,7 +274,7 @@ INDICATORS: list[Indicator] = [
         lambda d: F.ratio(d["wage_bill"], d["headcount"]),
         frame="personnel",
     ),
-    _p(
+    make_indicator(
         "avg_wage_gdp_pc",
         "Average wage relative to GDP per capita",
         "Salario promedio en relación con el PIB per cápita",
@@ -317,7 +285,7 @@ INDICATORS: list[Indicator] = [
         ("wage_bill_personnel", "headcount", "gdp_lcu", "population"),
         _avg_wage_gdp_pc,
     ),
-    _p(
+    make_indicator(
         "wage_bill_share",
         "Personnel wage bill as % of spending",
         "Masa salarial del personal como % del gasto",
@@ -329,7 +297,7 @@ INDICATORS: list[Indicator] = [
         ("wage_bill_personnel", "spending_lcu"),
         lambda d: F.share(d["wage_bill_personnel"], d["spending_lcu"]),
     ),
-    _p(
+    make_indicator(
         "wage_bill_share_institution",
         "Personnel wage bill as % of spending by institution",
         "Masa salarial del personal como % del gasto por institución",
@@ -341,7 +309,7 @@ INDICATORS: list[Indicator] = [
         lambda d: F.share(d["wage_bill_personnel"], d["spending_lcu"]),
         frame="institution",
     ),
-    _p(
+    make_indicator(
         "support_frontline_ratio",
         "Support staff per frontline officer",
         "Personal de apoyo por funcionario operativo",

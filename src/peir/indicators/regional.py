@@ -18,11 +18,13 @@ population; every per-capita and per-100,000 indicator is then also computed per
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import pandas as pd
 
 from peir.indicators import formulas as F
-from peir.indicators._base import Indicator
+from peir.indicators._base import Indicator, make_indicator
 from peir.schema import C
 
 __all__ = [
@@ -111,32 +113,7 @@ def add_dispersion(main: pd.DataFrame) -> pd.DataFrame:
     return main
 
 
-def _r(
-    id: str,
-    en: str,
-    es: str,
-    unit: str,
-    formula: str,
-    description: str,
-    requires: tuple[str, ...],
-    column: str,
-) -> Indicator:
-    return Indicator(
-        id=id,
-        name_en=en,
-        name_es=es,
-        unit=unit,
-        link="sector",
-        standard="PER practice",
-        formula=formula,
-        description=description,
-        requires=requires,
-        fn=lambda d: d[column],
-        frame="main",
-        regional=False,
-        phase_note=True,
-    )
-
+_r = partial(make_indicator, phase_note=True)
 
 INDICATORS: list[Indicator] = [
     _r(
@@ -149,7 +126,7 @@ INDICATORS: list[Indicator] = [
         "Coefficient of variation of per-capita spending across the regions of the country: 0 when "
         "every region gets the same per inhabitant.",
         ("regional_cv",),
-        "regional_cv",
+        lambda d: d["regional_cv"],
     ),
     _r(
         "regional_max_min_ratio",
@@ -159,7 +136,7 @@ INDICATORS: list[Indicator] = [
         "max_r(spending_r ÷ population_r) ÷ min_r(spending_r ÷ population_r)",
         "How many times the best-funded region's per-capita spending is the least-funded one's.",
         ("regional_max_min",),
-        "regional_max_min",
+        lambda d: d["regional_max_min"],
     ),
     _r(
         "regional_spending_crime_correlation",
@@ -171,6 +148,6 @@ INDICATORS: list[Indicator] = [
         "Whether regions with more recorded crime per inhabitant also get more spending per "
         f"inhabitant (at least {MIN_REGIONS_CORR} regions with both); a description, not a cause.",
         ("regional_corr_crime",),
-        "regional_corr_crime",
+        lambda d: d["regional_corr_crime"],
     ),
 ]
