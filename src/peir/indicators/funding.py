@@ -15,11 +15,13 @@ through the shipped crosswalk; ``unmapped`` otherwise). The aggregates of
 
 from __future__ import annotations
 
+from functools import partial
+
 import pandas as pd
 
 from peir.econ import FUNDING_CLASSES, UNMAPPED, funding_class
 from peir.indicators import formulas as F
-from peir.indicators._base import Indicator
+from peir.indicators._base import Frame, Indicator, make_indicator
 from peir.schema import C
 
 __all__ = ["FUNDING_COLUMNS", "INDICATORS", "funding_classes", "funding_split", "funding_totals"]
@@ -117,31 +119,7 @@ def funding_split(spending: pd.DataFrame, *, phase: str | None = None) -> pd.Dat
     )
 
 
-def _f(
-    id: str,
-    en: str,
-    es: str,
-    formula: str,
-    description: str,
-    requires: tuple[str, ...],
-    fn: object,
-    frame: str,
-) -> Indicator:
-    return Indicator(
-        id=id,
-        name_en=en,
-        name_es=es,
-        unit="%",
-        link="sector",
-        standard="PER practice",
-        formula=formula,
-        description=description,
-        requires=requires,
-        fn=fn,  # type: ignore[arg-type]
-        frame=frame,  # type: ignore[arg-type]
-        regional=False,
-        phase_note=True,
-    )
+_f = partial(make_indicator, phase_note=True)
 
 
 def _external(d: pd.DataFrame) -> pd.Series:
@@ -156,6 +134,7 @@ _OWN = ("funding_own_revenue", "spending")
 _WHERE = {"main": "", "link": " by link", "institution": " by institution"}
 _WHERE_ES = {"main": "", "link": " por eslabón", "institution": " por institución"}
 _SUFFIX = {"main": "", "link": "_link", "institution": "_institution"}
+_FRAMES: tuple[Frame, ...] = ("main", "link", "institution")
 
 INDICATORS: list[Indicator] = [
     *(
@@ -163,40 +142,42 @@ INDICATORS: list[Indicator] = [
             f"external_financing_share{_SUFFIX[fr]}",
             f"Externally financed share of spending{_WHERE[fr]}",
             f"Participación del financiamiento externo en el gasto{_WHERE_ES[fr]}",
+            "%",
             "(Σ amount[external loans] + Σ amount[external grants]) ÷ spending × 100",
             "Share of spending financed by external loans and grants (funding_source through "
             "peir.econ.funding_class). Externally financed lines stop when the project or the "
             "loan ends: a high share is a risk to the continuity of the service.",
             _EXT,
             _external,
-            fr,
+            frame=fr,
         )
-        for fr in ("main", "link", "institution")
+        for fr in _FRAMES
     ),
     *(
         _f(
             f"own_revenue_share{_SUFFIX[fr]}",
             f"Own-revenue share of spending{_WHERE[fr]}",
             f"Participación de los recursos propios en el gasto{_WHERE_ES[fr]}",
+            "%",
             "Σ amount[own revenue] ÷ spending × 100",
             "Share of spending financed by revenue the institutions raise themselves (fees, "
             "sales, recursos propios).",
             _OWN,
             lambda d: F.share(d["funding_own_revenue"], d["spending"]),
-            fr,
+            frame=fr,
         )
-        for fr in ("main", "link", "institution")
+        for fr in _FRAMES
     ),
     _f(
         "funding_unclassified_share",
         "Spending without a funding class",
         "Gasto sin clase de financiamiento",
+        "%",
         "Σ amount[funding source not classified] ÷ spending × 100",
         "Share of spending whose funding source maps to no class (no shipped crosswalk for the "
         "country and no recoding to domestic, own_revenue, external_loan, external_grant or "
         "earmarked in the reading spec).",
         ("funding_unclassified", "spending"),
         lambda d: F.share(d["funding_unclassified"], d["spending"]),
-        "main",
     ),
 ]

@@ -10,6 +10,7 @@ gives regional populations.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -17,7 +18,7 @@ import pandas as pd
 
 from peir.chain import MEASURES
 from peir.indicators import formulas as F
-from peir.indicators._base import Indicator
+from peir.indicators._base import Indicator, make_indicator
 from peir.schema import C
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -118,34 +119,7 @@ def add_derived(main: pd.DataFrame) -> pd.DataFrame:
     return main
 
 
-def _j(
-    id: str,
-    en: str,
-    es: str,
-    unit: str,
-    link: str,
-    standard: str,
-    formula: str,
-    description: str,
-    requires: tuple[str, ...],
-    fn: object,
-) -> Indicator:
-    return Indicator(
-        id=id,
-        name_en=en,
-        name_es=es,
-        unit=unit,
-        link=link,
-        standard=standard,
-        formula=formula,
-        description=description,
-        requires=requires,
-        fn=fn,  # type: ignore[arg-type]
-        frame="main",
-        regional=True,
-        phase_note=False,
-    )
-
+_j = partial(make_indicator, regional=True)
 
 _CEPEJ = "CEPEJ"
 _UNODC = "UNODC/SDG"
@@ -162,12 +136,12 @@ def _per_100k(
         en,
         es,
         _P100K,
-        link,
-        standard,
         f"{measure} ÷ population × 100,000",
         desc,
         (measure, "population"),
         lambda d: F.rate_per_100k(d[measure], d["population"]),
+        link=link,
+        standard=standard,
     )
 
 
@@ -177,12 +151,12 @@ def _attr(id: str, later: str, earlier: str, en: str, es: str, link: str, desc: 
         en,
         es,
         "ratio",
-        link,
-        _ATTR,
         f"{later} ÷ {earlier}",
         desc,
         (later, earlier),
         lambda d: F.attrition_ratio(d[later], d[earlier]),
+        link=link,
+        standard=_ATTR,
     )
 
 
@@ -193,56 +167,54 @@ INDICATORS: list[Indicator] = [
         "Clearance rate",
         "Tasa de resolución",
         "%",
-        "judicial",
-        _CEPEJ,
         "cases_resolved ÷ cases_incoming × 100",
         "Resolved cases per 100 incoming cases; below 100 % the backlog grows.",
         ("cases_resolved", "cases_incoming"),
         lambda d: F.clearance_rate(d["cases_resolved"], d["cases_incoming"]),
+        link="judicial",
+        standard=_CEPEJ,
     ),
     _j(
         "case_turnover",
         "Case turnover ratio",
         "Tasa de rotación de casos",
         "ratio",
-        "judicial",
-        _CEPEJ,
         "cases_resolved ÷ cases_pending_end",
         "How many times the end-of-year stock of pending cases was resolved during the year.",
         ("cases_resolved", "cases_pending_end"),
         lambda d: F.case_turnover(d["cases_resolved"], d["cases_pending_end"]),
+        link="judicial",
+        standard=_CEPEJ,
     ),
     _j(
         "disposition_time",
         "Disposition time",
         "Tiempo estimado de resolución",
         "days",
-        "judicial",
-        _CEPEJ,
         "365 × cases_pending_end ÷ cases_resolved  (= 365 ÷ case turnover)",
         "Estimated days needed to resolve the pending cases at the current pace.",
         ("cases_pending_end", "cases_resolved"),
         lambda d: F.disposition_time(d["cases_pending_end"], d["cases_resolved"]),
+        link="judicial",
+        standard=_CEPEJ,
     ),
     _j(
         "litigation_rate",
         "Litigation rate",
         "Tasa de litigiosidad",
         _P100K,
-        "judicial",
-        _CEPEJ,
         "cases_incoming ÷ population × 100,000",
         "Incoming court cases per 100,000 inhabitants (Latin American companion of the CEPEJ set).",
         ("cases_incoming", "population"),
         lambda d: F.litigation_rate(d["cases_incoming"], d["population"]),
+        link="judicial",
+        standard=_CEPEJ,
     ),
     _j(
         "congestion_rate",
         "Congestion rate",
         "Tasa de congestión",
         "ratio",
-        "judicial",
-        _CEPEJ,
         "(cases_pending_start + cases_incoming) ÷ cases_resolved",
         "Caseload (stock at start plus inflow) per case resolved; 1 = no congestion "
         "(Latin American companion of the CEPEJ set, e.g. Colombia's Rama Judicial).",
@@ -250,55 +222,57 @@ INDICATORS: list[Indicator] = [
         lambda d: F.congestion_rate(
             d["cases_pending_start"], d["cases_incoming"], d["cases_resolved"]
         ),
+        link="judicial",
+        standard=_CEPEJ,
     ),
     _j(
         "cnj_congestion_rate",
         "Congestion rate (CNJ)",
         "Tasa de congestión (CNJ)",
         "%",
-        "judicial",
-        "CNJ",
         "cases_pending_end ÷ (cases_pending_end + cases_resolved) × 100",
         "Brazil's 'taxa de congestionamento': the share of the year's workload left pending; "
         "equivalent to the CEPEJ disposition time through DT = 365 × TC ÷ (100 − TC).",
         ("cases_pending_end", "cases_resolved"),
         lambda d: F.cnj_congestion_rate(d["cases_pending_end"], d["cases_resolved"]),
+        link="judicial",
+        standard="CNJ",
     ),
     _j(
         "cases_per_judge",
         "Incoming cases per judge",
         "Casos ingresados por juez",
         "cases per judge",
-        "judicial",
-        _CEPEJ,
         "cases_incoming ÷ judges",
         "Workload of the bench: new cases per judge.",
         ("cases_incoming", "judges"),
         lambda d: F.ratio(d["cases_incoming"], d["judges"]),
+        link="judicial",
+        standard=_CEPEJ,
     ),
     _j(
         "resolved_per_judge",
         "Resolved cases per judge",
         "Casos resueltos por juez",
         "cases per judge",
-        "judicial",
-        _CEPEJ,
         "cases_resolved ÷ judges",
         "Productivity of the bench: resolved cases per judge.",
         ("cases_resolved", "judges"),
         lambda d: F.ratio(d["cases_resolved"], d["judges"]),
+        link="judicial",
+        standard=_CEPEJ,
     ),
     _j(
         "cases_per_prosecutor",
         "Cases received per prosecutor",
         "Casos recibidos por fiscal",
         "cases per prosecutor",
-        "investigation",
-        _PER,
         "cases_received ÷ prosecutors",
         "Workload of the prosecution service.",
         ("cases_received", "prosecutors"),
         lambda d: F.ratio(d["cases_received"], d["prosecutors"]),
+        link="investigation",
+        standard=_PER,
     ),
     # ---- UNODC / SDG --------------------------------------------------------------------------
     _per_100k(
@@ -335,37 +309,37 @@ INDICATORS: list[Indicator] = [
         "Prison occupancy",
         "Ocupación penitenciaria",
         "%",
-        "corrections",
-        _UNODC,
         "prisoners_total ÷ prison_capacity × 100",
         "Persons held per 100 official places; above 100 % the system is overcrowded.",
         ("prisoners_total", "prison_capacity"),
         lambda d: F.occupancy_rate(d["prisoners_total"], d["prison_capacity"]),
+        link="corrections",
+        standard=_UNODC,
     ),
     _j(
         "unsentenced_share",
         "Unsentenced detainees (% of prison population)",
         "Personas detenidas sin condena (% de la población penitenciaria)",
         "%",
-        "corrections",
-        _UNODC,
         "prisoners_unsentenced ÷ prisoners_total × 100",
         "SDG 16.3.2: share of persons held who have not been sentenced (persons with a non-final "
         "decision count as sentenced).",
         ("prisoners_unsentenced", "prisoners_total"),
         lambda d: F.unsentenced_share(d["prisoners_unsentenced"], d["prisoners_total"]),
+        link="corrections",
+        standard=_UNODC,
     ),
     _j(
         "prisoners_per_staff",
         "Prisoners per prison staff member",
         "Privados de libertad por funcionario penitenciario",
         "persons per staff member",
-        "corrections",
-        _UNODC,
         "prisoners_total ÷ prison_staff",
         "Persons held per member of prison staff (UN-CTS collects both).",
         ("prisoners_total", "prison_staff"),
         lambda d: F.ratio(d["prisoners_total"], d["prison_staff"]),
+        link="corrections",
+        standard=_UNODC,
     ),
     # ---- staff per 100,000 ----------------------------------------------------------------------
     _per_100k(
@@ -474,12 +448,12 @@ INDICATORS: list[Indicator] = [
         "Homicide convictions per 100 homicides (impunity proxy)",
         "Condenas por homicidio por cada 100 homicidios (indicador de impunidad)",
         "%",
-        "judicial",
-        _ATTR,
         "homicide_convictions ÷ homicides × 100",
         "Convictions for homicide relative to homicides of the year; the complement approximates "
         "impunity.",
         ("homicide_convictions", "homicides"),
         lambda d: F.share(d["homicide_convictions"], d["homicides"]),
+        link="judicial",
+        standard=_ATTR,
     ),
 ]

@@ -15,38 +15,9 @@ from __future__ import annotations
 import pandas as pd
 
 from peir.indicators import formulas as F
-from peir.indicators._base import Indicator
+from peir.indicators._base import Frame, Indicator, make_indicator
 
 __all__ = ["INDICATORS"]
-
-
-def _p(
-    id: str,
-    en: str,
-    es: str,
-    unit: str,
-    formula: str,
-    description: str,
-    requires: tuple[str, ...],
-    fn: object,
-    frame: str,
-    standard: str,
-) -> Indicator:
-    return Indicator(
-        id=id,
-        name_en=en,
-        name_es=es,
-        unit=unit,
-        link="sector",
-        standard=standard,
-        formula=formula,
-        description=description,
-        requires=requires,
-        fn=fn,  # type: ignore[arg-type]
-        frame=frame,  # type: ignore[arg-type]
-        regional=False,
-        phase_note=False,
-    )
 
 
 def _arrears(d: pd.DataFrame) -> pd.Series:
@@ -55,12 +26,13 @@ def _arrears(d: pd.DataFrame) -> pd.Series:
 
 _WHERE = {"main": ("", ""), "institution": (" by institution", " por institución")}
 _SUFFIX = {"main": "", "institution": "_institution"}
+_FRAMES: tuple[Frame, ...] = ("main", "institution")
 
 INDICATORS: list[Indicator] = [
     ind
-    for fr in ("main", "institution")
+    for fr in _FRAMES
     for ind in (
-        _p(
+        make_indicator(
             f"commitment_rate{_SUFFIX[fr]}",
             f"Commitment rate{_WHERE[fr][0]}",
             f"Tasa de compromiso{_WHERE[fr][1]}",
@@ -70,10 +42,10 @@ INDICATORS: list[Indicator] = [
             "year.",
             ("spending_committed", "spending_modified"),
             lambda d: F.execution_rate(d["spending_committed"], d["spending_modified"]),
-            fr,
-            "PER practice",
+            frame=fr,
+            standard="PER practice",
         ),
-        _p(
+        make_indicator(
             f"payment_rate{_SUFFIX[fr]}",
             f"Payment rate{_WHERE[fr][0]}",
             f"Tasa de pago{_WHERE[fr][1]}",
@@ -83,10 +55,10 @@ INDICATORS: list[Indicator] = [
             "bills are left unpaid (PEFA PI-22, expenditure arrears).",
             ("spending_paid", "spending_executed"),
             lambda d: F.execution_rate(d["spending_paid"], d["spending_executed"]),
-            fr,
-            "PEFA 2016",
+            frame=fr,
+            standard="PEFA 2016",
         ),
-        _p(
+        make_indicator(
             f"arrears_proxy{_SUFFIX[fr]}",
             f"Accrued but unpaid spending (arrears proxy){_WHERE[fr][0]}",
             f"Gasto devengado no pagado (aproximación de atrasos){_WHERE[fr][1]}",
@@ -97,8 +69,8 @@ INDICATORS: list[Indicator] = [
             "give). Negative when the year's payments include earlier years' accruals.",
             ("spending_executed", "spending_paid"),
             _arrears,
-            fr,
-            "PEFA 2016",
+            frame=fr,
+            standard="PEFA 2016",
         ),
     )
 ]
