@@ -231,9 +231,21 @@ def source_breaks(h: HarmonizedDataset, country: str, measure: str) -> SeriesBre
     if cl.empty or C.MEASURE not in cl:
         return SeriesBreaks()
     d = cl[(cl[C.COUNTRY] == country) & (cl[C.MEASURE].astype(str) == measure)]
-    if C.REGION in d:
-        d = d[d[C.REGION].isna() | (d[C.REGION].astype(str).str.strip() == "")]
     d = d.dropna(subset=[C.VALUE])
-    src_col = d[C.SOURCE] if C.SOURCE in d else pd.Series("", index=d.index)
-    source = {int(str(y)): str(s) for y, s in zip(d[C.YEAR], src_col.fillna(""))}
+    if C.SOURCE not in d:
+        d = d.assign(**{C.SOURCE: ""})
+    national = (
+        d[C.REGION].isna() | (d[C.REGION].astype(str).str.strip() == "")
+        if C.REGION in d
+        else pd.Series(True, index=d.index)
+    )
+    source = {
+        int(str(y)): str(s) for y, s in zip(d[C.YEAR][national], d[C.SOURCE][national].fillna(""))
+    }
+    # a year with regions only: its national figure is their sum (caseload_frame), so its
+    # source is theirs (several sources joined, so a change of the mix is a break too)
+    for y, g in d[~national].groupby(C.YEAR):
+        if int(str(y)) not in source:
+            source[int(str(y))] = "; ".join(sorted({str(x) for x in g[C.SOURCE].dropna()}))
+    source = dict(sorted(source.items()))
     return SeriesBreaks(segments=runs(dict(source)), source=source)

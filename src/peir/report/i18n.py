@@ -1790,6 +1790,12 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
         "la población de cada región (filas de contexto con región), para el gasto per cápita y "
         "las tasas por región",
     ),
+    "na.spending_phases": (
+        "the budget has only the phase {phases}; levels are of executed spending, or of the "
+        "approved budget where no execution is reported",
+        "el presupuesto solo tiene la fase {phases}; los niveles son del gasto ejecutado, o del "
+        "presupuesto aprobado donde no se informa la ejecución",
+    ),
     "na.regions_no_population": (
         "the budget has lines for {n} regions, but the context has no population by region",
         "el presupuesto tiene líneas de {n} regiones, pero el contexto no tiene población por "

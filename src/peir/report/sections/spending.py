@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from peir.report import charts
-from peir.report.context import BriefContext, KeyMessage, year_table
+from peir.report.context import LEVEL_PHASES, BriefContext, KeyMessage, year_table
 from peir.report.coverage import spending_coverage
 from peir.report.gaps import DataGap, fill
 from peir.report.i18n import link_label, phase_label
@@ -43,10 +43,24 @@ def _institutions_text(ctx: BriefContext, codes: frozenset[str]) -> str:
     return "; ".join(shown[:8]) + (" …" if len(shown) > 8 else "")
 
 
+def _phases_held(ctx: BriefContext) -> str:
+    """Why there is no level where the budget has lines, but in no level phase (e.g. only
+    the committed amounts): the phases it has; "" otherwise."""
+    s = ctx.h.spending
+    if s.empty or C.PHASE not in s.columns:
+        return ""
+    held = sorted(set(s.loc[s[C.COUNTRY] == ctx.country, C.PHASE].astype(str)))
+    if not held or set(held) & set(LEVEL_PHASES):
+        return ""
+    return ctx.t(
+        "na.spending_phases", phases=", ".join(phase_label(p, ctx.lang).lower() for p in held)
+    )
+
+
 def _level(ctx: BriefContext, sec: Section) -> None:
     total = ctx.series("exp_total")
     if total.empty:
-        raise DataGap("spending")
+        raise DataGap("spending", reason=_phases_held(ctx))
     real = ctx.series("exp_total_real")
     cover = spending_coverage(ctx.h, ctx.country)
     years = sorted(int(y) for y in total.index)
