@@ -585,3 +585,12 @@ def test_packs_have_the_outlook_and_the_requests(slv: dict[str, Any], tmp_path: 
     )
     old = make_brief(slv["h"], lang="en", as_of=AS_OF, outlook=spec).packs["patrol"]
     assert not any(t_.key == "link_projection" for t_ in old.tables)
+    # the base of a legal floor (the State's current revenue) is asked for in the brief, not in
+    # the packs: no working group of a link can act on it
+    from peir.report.render import to_markdown
+
+    annex = to_markdown(b).split("### Data to request")[1]
+    assert "the base of the legal floors (current revenue by year" in annex
+    for link, p in b.packs.items():
+        asked = next(t_ for t_ in p.tables if t_.key == "data_requests").frame["what"]
+        assert t("need.revenue", "en") not in set(asked), link

@@ -75,8 +75,10 @@ NEEDS: dict[str, DataNeed] = {
         DataNeed("personnel", "payroll", _ALL),
         DataNeed("funding", "finance", _ALL),
         DataNeed("payments", "treasury", _ALL),
-        DataNeed("floors", "legal", ()),
-        DataNeed("revenue", "finance", ()),
+        # a legal floor is a rule of the whole budget (the base is the State's revenue): the
+        # brief's funding section, not a link's working group, can take it up
+        DataNeed("floors", "legal", (), in_packs=False),
+        DataNeed("revenue", "finance", (), in_packs=False),
         DataNeed("regions", "finance", _ALL),
         DataNeed("regional_population", "statistics", _ALL),
         DataNeed("published", "publications", (), in_packs=False),
