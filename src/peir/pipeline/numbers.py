@@ -431,7 +431,7 @@ class ExactTotal:
         try:
             return float(self.units / 2**FIXED_BITS + self.residual)
         except OverflowError:  # beyond the largest float
-            return math.copysign(math.inf, self.units)
+            return math.inf if self.units > 0 else -math.inf  # (the int is too large for copysign)
 
     def decimal(self) -> Decimal:
         """The total as a :class:`~decimal.Decimal`: the integer part exactly (``units / 1024``)
