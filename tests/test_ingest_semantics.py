@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import contextlib
 import io
+import math
 import random
 import re
 import signal
 import threading
 import zipfile
 from collections.abc import Iterator
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from pathlib import Path
 from typing import Any
 
@@ -119,6 +120,26 @@ CORPUS: dict[str, bytes] = {
     ).encode(),
 }
 
+# columns no spec maps: a streamed block is converted without them, and its rejected rows
+# read them again from the file (they must come out as the small path has them)
+EXTRA_HEADER = HEADER + ",zz_note,zz_ref"
+
+
+def _extra(note: str = "a note") -> list[str]:
+    rows = [f"{ln},{note} {i},R{i}" for i, ln in enumerate(_body(40))]
+    rows[6] = line(6, amount="abc") + ",the bad amount's note,R6"
+    rows[30] = line(30).replace("2019", "19x9") + ",the bad year's note,R30"
+    return rows
+
+
+CORPUS["unmapped_columns"] = ("\n".join([EXTRA_HEADER, *_extra()]) + "\n").encode()
+CORPUS["unmapped_columns_non_ascii"] = (
+    "\n".join([EXTRA_HEADER, *_extra("Policía según")]) + "\n"
+).encode()
+CORPUS["unmapped_columns_mixed_encoding"] = (
+    "\n".join([EXTRA_HEADER, *_extra()]) + "\n"
+).encode() + (line(3) + ",Fiscalía,R99\n").encode("cp1252")
+
 WIDE_HEADER = "country,year,institution_code,Votado,Modificado,Devengado,currency"
 
 
@@ -160,10 +181,10 @@ def _compare(small: peir.BudgetTable, big: peir.BudgetTable) -> None:
     pd.testing.assert_frame_equal(a.issues_all(), b.issues_all())
     pd.testing.assert_frame_equal(a.issues, b.issues)
     assert _comparable_meta(a.meta) == _comparable_meta(b.meta)
-    key = ["row", "reason"]
-    ra = small.rejected[key].sort_values(key, kind="stable").reset_index(drop=True)
-    rb = big.rejected[key].sort_values(key, kind="stable").reset_index(drop=True)
-    pd.testing.assert_frame_equal(ra, rb, check_dtype=False)
+    key = ["row", "reason"]  # the rejected rows whole: every source column's text
+    ra = small.rejected.sort_values(key, kind="stable").reset_index(drop=True)
+    rb = big.rejected.sort_values(key, kind="stable").reset_index(drop=True)
+    pd.testing.assert_frame_equal(ra.astype(object), rb.astype(object), check_dtype=False)
 
 
 @pytest.mark.parametrize("name", sorted(CORPUS))
@@ -373,6 +394,28 @@ def test_exact_amounts_hold_cents_past_what_a_float_holds() -> None:
     assert both.amounts_exact is not None and both.amounts_exact["read"] == 2 * (
         Decimal(2**60) + Decimal("0.5")
     )
+
+
+def test_totals_beyond_the_largest_float_are_infinite_and_exact() -> None:
+    """Two amounts whose sum exceeds the largest float (found by the fuzz test: the total's
+    float raised OverflowError): the float total is inf, the exact one keeps every digit."""
+    big = [1.4106894345878917e302, 1.7976917241728812e308]
+    df = pd.DataFrame(
+        {
+            "country": "SLV",
+            "year": 2019,
+            "institution_code": ["A", "B"],
+            "phase": "approved",
+            "amount": big,
+            "currency": "USD",
+        }
+    )
+    r = peir.read_budget(df).report
+    assert r.amount_read == math.inf
+    assert r.amounts_exact is not None
+    with localcontext() as ctx:  # exact: both floats are integers of up to 309 digits
+        ctx.prec = 400
+        assert r.amounts_exact["read"] == Decimal(big[0]) + Decimal(big[1])
 
 
 def test_amounts_are_conserved_to_the_cent_on_a_messy_file(tmp_path: Path) -> None:
@@ -586,3 +629,47 @@ def test_dataframes_of_any_cells_get_only_peir_errors(cells: list[Any]) -> None:
     if any(contained):
         assert (every["code"] == "not_a_scalar").any()
     assert re.fullmatch(r".*", r.summary())
+
+
+def test_streamed_blocks_convert_only_the_mapped_columns(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An all-ASCII block of a UTF-8 file is converted without the columns no spec maps; its
+    rejected rows still carry their text, read again from the file. A block with non-ASCII
+    bytes is converted whole (Arrow checks the UTF-8 of converted columns only)."""
+    _streamed(monkeypatch, 8)
+    for name, narrow in [("unmapped_columns", True), ("unmapped_columns_non_ascii", False)]:
+        p = tmp_path / f"{name}.csv"
+        p.write_bytes(CORPUS[name])
+        t = peir.read_budget(p)
+        blocks = t.report.meta["blocks"]
+        assert blocks["arrow_blocks"] > 1, (name, blocks)
+        assert (blocks["narrow_blocks"] == blocks["arrow_blocks"]) is narrow
+        assert (blocks["narrow_blocks"] == 0) is not narrow
+        bad = t.rejected.set_index("row")
+        assert bad.loc[8, "zz_note"] == "the bad amount's note"  # line 8: data row 7
+        assert bad.loc[8, "amount"] == "abc"
+        assert bad.loc[32, "zz_ref"] == "R30"
+
+
+def test_a_block_that_changed_before_it_is_read_again_is_an_error(tmp_path: Path) -> None:
+    """The rejected rows of a narrow block are read again from the file; if its bytes changed
+    in between, the reader says so instead of pairing rows with another file's text."""
+    p = tmp_path / "changing.csv"
+    p.write_bytes(CORPUS["unmapped_columns"])
+    spec = peir.ReadSpec()
+    head = sources._read_head(p, spec, p.stat().st_size)
+    parser = sources._BlockParser(
+        p, spec, head, {}, frozenset(head.headers) - {"zz_note", "zz_ref"}
+    )
+    block = next(
+        sources._read_blocks(p, head.data_offset, head.data_end, 1 << 20, head.data_line)
+    )
+    chunk = parser.parse(block)
+    assert chunk.whole is not None and "zz_note" not in chunk.frame.columns
+    assert chunk.all_columns()["zz_note"].iloc[6] == "the bad amount's note"
+    p.write_bytes(CORPUS["unmapped_columns"].replace(b"R6", b"S6"))  # same size, other text
+    assert chunk.all_columns()["zz_ref"].iloc[6] == "S6"  # unmapped: cannot be told apart
+    p.write_bytes(CORPUS["unmapped_columns"].replace(b"I1,", b"J1,"))
+    with pytest.raises(peir.ReadError, match=r"changed while the file was being read"):
+        chunk.all_columns()

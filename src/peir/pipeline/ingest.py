@@ -408,6 +408,17 @@ class _Plan:
         parts += self.ambiguous
         return "; ".join(parts) or None
 
+    def source_columns(self, spec: ReadSpec) -> frozenset[str] | None:
+        """The source columns the staging reads (mapped, fallback, composed, wide), or None
+        for every column: an ``exclude`` rule may match a header by name, and a blocked plan
+        rejects every row with all its text."""
+        if spec.exclude or self.blocking:
+            return None
+        used = set(self.mapping.values()) | set(self.melt_sources)
+        used.update(h for hs in self.fallbacks.values() for h in hs)
+        used.update(h for parts in self.compose.values() for _t, h in parts if h is not None)
+        return frozenset(used)
+
 
 def _plan(
     kind: str,
@@ -781,7 +792,10 @@ class _Reader:
         in worker threads while the next block is parsed: at most ``IN_FLIGHT + 1`` chunks
         are held at once."""
         out = _Collected()
-        chunks = self.raw.chunks(_typed_columns(self.schema, self.plan, self.spec, self.raw))
+        chunks = self.raw.chunks(
+            _typed_columns(self.schema, self.plan, self.spec, self.raw),
+            self.plan.source_columns(self.spec),
+        )
         if not self.raw.streamed or WORKERS <= 1:
             for chunk in chunks:
                 out.add(self._compute(chunk))
@@ -1128,7 +1142,7 @@ class _Reader:
         unparsed = 0
         if reject.any():
             rej_pos = np.flatnonzero(reject)
-            src = chunk.frame
+            src = chunk.all_columns()  # a rejected row keeps the text of every column
             rej = pd.DataFrame(
                 src.iloc[idx[rej_pos]].to_numpy(dtype=object), columns=src.columns
             )  # one block
