@@ -26,6 +26,7 @@ from hypothesis import strategies as st
 
 import peir
 from peir.pipeline import sources
+from reader_checks import compare_readers
 
 HEADER = "country,year,institution_code,institution,program,phase,amount,currency"
 
@@ -137,7 +138,7 @@ CORPUS["unmapped_columns_non_ascii"] = (
     "\n".join([EXTRA_HEADER, *_extra("Policía según")]) + "\n"
 ).encode()
 CORPUS["unmapped_columns_mixed_encoding"] = (
-    "\n".join([EXTRA_HEADER, *_extra()]) + "\n"
+    "\n".join([EXTRA_HEADER, *_extra("Policía según")]) + "\n"
 ).encode() + (line(3) + ",Fiscalía,R99\n").encode("cp1252")
 
 WIDE_HEADER = "country,year,institution_code,Votado,Modificado,Devengado,currency"
@@ -159,34 +160,6 @@ def _streamed(monkeypatch: pytest.MonkeyPatch, chunk_rows: int) -> None:
     monkeypatch.setattr(sources, "CHUNK_ROWS", chunk_rows)
 
 
-def _comparable_meta(meta: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in meta.items() if k not in ("streamed", "blocks", "path")}
-
-
-def _compare(small: peir.BudgetTable, big: peir.BudgetTable) -> None:
-    pd.testing.assert_frame_equal(small.frame, big.frame)
-    a, b = small.report, big.report
-    assert (a.rows_read, a.rows_accepted, a.rows_rejected) == (
-        b.rows_read,
-        b.rows_accepted,
-        b.rows_rejected,
-    )
-    assert (a.amount_read, a.amount_accepted, a.amount_rejected, a.amount_unparsed) == (
-        b.amount_read,
-        b.amount_accepted,
-        b.amount_rejected,
-        b.amount_unparsed,
-    )
-    assert a.encoding == b.encoding
-    pd.testing.assert_frame_equal(a.issues_all(), b.issues_all())
-    pd.testing.assert_frame_equal(a.issues, b.issues)
-    assert _comparable_meta(a.meta) == _comparable_meta(b.meta)
-    key = ["row", "reason"]  # the rejected rows whole: every source column's text
-    ra = small.rejected.sort_values(key, kind="stable").reset_index(drop=True)
-    rb = big.rejected.sort_values(key, kind="stable").reset_index(drop=True)
-    pd.testing.assert_frame_equal(ra.astype(object), rb.astype(object), check_dtype=False)
-
-
 @pytest.mark.parametrize("name", sorted(CORPUS))
 @pytest.mark.parametrize("chunk_rows", [5, 64])
 def test_small_and_streamed_readers_agree(
@@ -200,7 +173,7 @@ def test_small_and_streamed_readers_agree(
     _streamed(monkeypatch, chunk_rows)
     big = peir.read_budget(p, **spec)
     assert big.report.meta["streamed"] is True
-    _compare(small, big)
+    compare_readers(small, big)
     r = small.report
     assert r.rows_read == r.rows_accepted + r.rows_rejected
     assert r.amount_read == pytest.approx(
@@ -634,22 +607,39 @@ def test_dataframes_of_any_cells_get_only_peir_errors(cells: list[Any]) -> None:
 def test_streamed_blocks_convert_only_the_mapped_columns(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """An all-ASCII block of a UTF-8 file is converted without the columns no spec maps; its
-    rejected rows still carry their text, read again from the file. A block with non-ASCII
-    bytes is converted whole (Arrow checks the UTF-8 of converted columns only)."""
+    """A block of a UTF-8 file that is valid UTF-8 is converted without the columns no spec
+    maps; its rejected rows still carry their text, read again from the file. The block with
+    a cp1252 line is not (Arrow checks the UTF-8 of converted columns only): the Python parser
+    reads it and notes the line's encoding, as on the small path."""
     _streamed(monkeypatch, 8)
-    for name, narrow in [("unmapped_columns", True), ("unmapped_columns_non_ascii", False)]:
+    for name in ["unmapped_columns", "unmapped_columns_non_ascii"]:
         p = tmp_path / f"{name}.csv"
         p.write_bytes(CORPUS[name])
         t = peir.read_budget(p)
         blocks = t.report.meta["blocks"]
         assert blocks["arrow_blocks"] > 1, (name, blocks)
-        assert (blocks["narrow_blocks"] == blocks["arrow_blocks"]) is narrow
-        assert (blocks["narrow_blocks"] == 0) is not narrow
+        assert blocks["narrow_blocks"] == blocks["arrow_blocks"], (name, blocks)
         bad = t.rejected.set_index("row")
         assert bad.loc[8, "zz_note"] == "the bad amount's note"  # line 8: data row 7
         assert bad.loc[8, "amount"] == "abc"
         assert bad.loc[32, "zz_ref"] == "R30"
+    # an exclude rule on an unmapped column: that column is converted too, not the others
+    p = tmp_path / "unmapped_columns.csv"
+    rule = {"exclude": {"zz_ref": r"^R1\d$"}}
+    t = peir.read_budget(p, **rule)
+    assert t.report.meta["blocks"]["narrow_blocks"] > 1
+    aside = t.rejected[t.rejected["reason"].str.contains("excluded")]
+    assert sorted(aside["zz_ref"]) == [f"R1{i}" for i in range(10)]
+    assert aside["zz_note"].str.startswith("a note 1").all()
+    monkeypatch.setattr(sources, "ARROW_MIN_BYTES", 4 * 2**20)
+    compare_readers(peir.read_budget(p, **rule), t)
+    _streamed(monkeypatch, 8)
+    p = tmp_path / "mixed.csv"
+    p.write_bytes(CORPUS["unmapped_columns_mixed_encoding"])
+    t = peir.read_budget(p)
+    blocks = t.report.meta["blocks"]
+    assert blocks["python_blocks"] == 1 and blocks["narrow_blocks"] == blocks["arrow_blocks"] > 0
+    assert "mixed_encoding" in set(t.report.issues["code"]), t.report.issues
 
 
 def test_a_block_that_changed_before_it_is_read_again_is_an_error(tmp_path: Path) -> None:

@@ -17,6 +17,7 @@ import pytest
 
 import peir
 from conftest import require_shared
+from reader_checks import compare_readers
 
 pytestmark = pytest.mark.shared
 # every test reads the large real files: one skip without them
@@ -437,3 +438,38 @@ def test_argentina_totals_equal_the_files_own_totals(shared_data: Path, level: s
     assert checked == 38 * 9  # 1.0, 1.1, 1.2, 1.3, 1.2.1, 1.2.2, 1.2.5, 1.2.7, 1.3.4, every year
     total = amount.xs("1.0", level="func")
     assert 1.2 < total[1987] / total[1986] < 5  # 1987: inflation ~130 %, not x 1000 or / 1000
+
+
+# ------------------------------------------------------------------------------------------
+# the streamed reader on real files (all under 4 MiB, so normally read at once)
+# ------------------------------------------------------------------------------------------
+
+STREAMED = {
+    "mexico_2019": (MX / "2019.csv", "mx_shcp_cuenta_publica_programatica/budget.yaml"),
+    "mexico_2014": (MX / "2014.csv", "mx_shcp_cuenta_publica_programatica/budget_2013_2014.yaml"),
+    "chile_2017": (CL, "cl_dipres_ley_presupuestos_2017/budget.yaml"),
+    "boost": (
+        Path("real/wb_boost_cross_country_judiciary/budget_execution.csv"),
+        "wb_boost_cross_country_judiciary/budget_execution_central_america.yaml",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(STREAMED))
+def test_real_files_read_the_same_in_blocks(
+    shared_data: Path, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    """Each file read at once and in blocks of 2,000 lines (Arrow blocks converted with only
+    the columns the spec and its exclude rules read, rejected rows read again from the file):
+    the frames, totals, issues, meta and rejected rows with all their text are identical."""
+    from peir.pipeline import sources
+
+    path, spec = STREAMED[name]
+    small = peir.read_budget(shared_data / path, SPECS / spec)
+    monkeypatch.setattr(sources, "ARROW_MIN_BYTES", 0)
+    monkeypatch.setattr(sources, "CHUNK_ROWS", 2_000)
+    big = peir.read_budget(shared_data / path, SPECS / spec)
+    blocks = big.report.meta["blocks"]
+    assert blocks["narrow_blocks"] == blocks["arrow_blocks"] > 1  # each block read narrow
+    compare_readers(small, big)
+    assert len(big.rejected) > 0

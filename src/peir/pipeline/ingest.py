@@ -408,15 +408,22 @@ class _Plan:
         parts += self.ambiguous
         return "; ".join(parts) or None
 
-    def source_columns(self, spec: ReadSpec) -> frozenset[str] | None:
-        """The source columns the staging reads (mapped, fallback, composed, wide), or None
-        for every column: an ``exclude`` rule may match a header by name, and a blocked plan
-        rejects every row with all its text."""
-        if spec.exclude or self.blocking:
+    def exclude_columns(self, spec: ReadSpec, headers: list[str]) -> dict[str, str | None]:
+        """The source column each ``exclude`` rule reads (None: no header matches it)."""
+        return {
+            key: self.mapping.get(key) or _match_header(key, headers) for key in spec.exclude
+        }
+
+    def source_columns(self, spec: ReadSpec, headers: list[str]) -> frozenset[str] | None:
+        """The source columns the staging reads (mapped, fallback, composed, wide, those of the
+        exclude rules), or None for every column: a blocked plan rejects every row with all
+        its text."""
+        if self.blocking:
             return None
         used = set(self.mapping.values()) | set(self.melt_sources)
         used.update(h for hs in self.fallbacks.values() for h in hs)
         used.update(h for parts in self.compose.values() for _t, h in parts if h is not None)
+        used.update(h for h in self.exclude_columns(spec, headers).values() if h is not None)
         return frozenset(used)
 
 
@@ -780,6 +787,7 @@ class _Reader:
             [self.plan.mapping[self.value_col]] if self.value_col in self.plan.mapping else []
         )
         self.value_sources += list(self.plan.melt_sources)
+        self.exclude_columns = self.plan.exclude_columns(spec, raw.columns)
 
     # -- the whole table -------------------------------------------------------------------
     def run(self) -> Table:
@@ -794,7 +802,7 @@ class _Reader:
         out = _Collected()
         chunks = self.raw.chunks(
             _typed_columns(self.schema, self.plan, self.spec, self.raw),
-            self.plan.source_columns(self.spec),
+            self.plan.source_columns(self.spec, self.raw.columns),
         )
         if not self.raw.streamed or WORKERS <= 1:
             for chunk in chunks:
@@ -1022,7 +1030,7 @@ class _Reader:
     def _excluded(self, frame: pd.DataFrame, facts: _Facts) -> np.ndarray:
         mask = np.zeros(len(frame), dtype=bool)
         for key, pattern in self.spec.exclude.items():
-            h = self.plan.mapping.get(key) or _match_header(key, list(frame.columns))
+            h = self.exclude_columns[key]  # matched against the source's headers, once
             if h is None:
                 if key not in facts.exclude_unmatched:
                     facts.exclude_unmatched.append(key)
