@@ -934,7 +934,7 @@ def _line_breaks(buf: bytearray | bytes, end: int) -> tuple[int, int]:
     followed by ``\n`` each end a line."""
     arr = np.frombuffer(buf, dtype=np.uint8, count=end)
     nl = _count_byte(arr, 10)
-    cr = _count_byte(arr, 13)
+    cr = _count_byte(arr, 13) if buf.find(b"\r", 0, end) >= 0 else 0  # memchr: 0.2 ms
     bare = cr - int(np.count_nonzero((arr[:-1] == 13) & (arr[1:] == 10))) if cr else 0
     return nl + bare, bare
 

