@@ -657,9 +657,16 @@ def test_a_block_that_changed_before_it_is_read_again_is_an_error(tmp_path: Path
     )
     chunk = parser.parse(block)
     assert chunk.whole is not None and "zz_note" not in chunk.frame.columns
-    assert chunk.all_columns()["zz_note"].iloc[6] == "the bad amount's note"
+    again = chunk.source_rows(np.asarray([6, 1, 6]))  # only these lines are parsed again
+    bad_note = "the bad amount's note"
+    assert again["zz_note"].tolist() == [bad_note, "a note 1", bad_note]
+    assert again["amount"].tolist() == ["abc", "1.25", "abc"]
     p.write_bytes(CORPUS["unmapped_columns"].replace(b"R6", b"S6"))  # same size, other text
-    assert chunk.all_columns()["zz_ref"].iloc[6] == "S6"  # unmapped: cannot be told apart
+    assert chunk.source_rows(np.asarray([6]))["zz_ref"].iloc[0] == "S6"  # unmapped: unseen
     p.write_bytes(CORPUS["unmapped_columns"].replace(b"I1,", b"J1,"))
+    assert chunk.source_rows(np.asarray([6]))["institution_code"].iloc[0] == "I6"
+    with pytest.raises(peir.ReadError, match=r"lines 2–41 changed while the file was being read"):
+        chunk.source_rows(np.asarray([1]))
+    p.write_bytes(CORPUS["unmapped_columns"][:500])  # cut short: the block's bytes are gone
     with pytest.raises(peir.ReadError, match=r"changed while the file was being read"):
-        chunk.all_columns()
+        chunk.source_rows(np.asarray([1]))

@@ -1150,10 +1150,8 @@ class _Reader:
         unparsed = 0
         if reject.any():
             rej_pos = np.flatnonzero(reject)
-            src = chunk.all_columns()  # a rejected row keeps the text of every column
-            rej = pd.DataFrame(
-                src.iloc[idx[rej_pos]].to_numpy(dtype=object), columns=src.columns
-            )  # one block
+            src = chunk.source_rows(idx[rej_pos])  # the text of every column
+            rej = pd.DataFrame(src.to_numpy(dtype=object), columns=src.columns)  # one block
             for dim in self.plan.melt:
                 if dim in staged:
                     name = dim if dim not in rej.columns else f"{dim} (melted)"

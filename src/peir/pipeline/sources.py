@@ -135,8 +135,8 @@ class RawChunk:
 
     A streamed block may come as its Arrow ``table``; ``frame`` then converts it on first use,
     in whichever thread validates the chunk. Such a table may hold only the source columns the
-    reader asked for; :meth:`all_columns` then reads the block again, whole (for the text of
-    rejected rows).
+    reader asked for, or typed numbers; :meth:`source_rows` then reads the rows asked for
+    again from the file (for the text of rejected rows).
     """
 
     data: pd.DataFrame | None
@@ -148,8 +148,9 @@ class RawChunk:
     #: blank (and comment) records skipped in this chunk
     blank: int = 0
     comments: int = 0
-    #: when ``table`` holds only some columns: the block read again with every column
-    whole: Callable[[pd.DataFrame], pd.DataFrame] | None = None
+    #: when ``table`` holds only some columns or typed numbers: (frame, positions) -> those
+    #: rows read again with every column as text
+    whole: Callable[[pd.DataFrame, np.ndarray], pd.DataFrame] | None = None
 
     @property
     def frame(self) -> pd.DataFrame:
@@ -158,9 +159,12 @@ class RawChunk:
             self.table = None
         return self.data
 
-    def all_columns(self) -> pd.DataFrame:
-        """The chunk with every source column (``frame`` itself unless it holds only some)."""
-        return self.frame if self.whole is None else self.whole(self.frame)
+    def source_rows(self, pos: np.ndarray) -> pd.DataFrame:
+        """The rows at positions ``pos`` (into :attr:`frame`) with every source column, as
+        the source wrote them."""
+        if self.whole is None:
+            return self.frame.iloc[pos].reset_index(drop=True)
+        return self.whole(self.frame, np.asarray(pos, dtype=np.int64))
 
 
 #: (column types, the source columns needed or None for all) -> the chunks
@@ -204,7 +208,7 @@ class RawSource:
         typed parsing can only make reading faster, never change what is accepted.
         ``columns``: the source columns the caller reads (None: all). A streamed text file
         may then hand out blocks with only those, each able to give the rest on request
-        (:meth:`RawChunk.all_columns`); other sources give every column."""
+        (:meth:`RawChunk.source_rows`); other sources give every column."""
         return self.reader(dict(column_types or {}), columns)
 
 
@@ -1166,23 +1170,26 @@ class _BlockParser:
         typed = any(not pa.types.is_large_string(t) for t in tbl.schema.types)
         if not narrow and not typed:
             return RawChunk(None, rows, table=tbl)
-        return RawChunk(None, rows, table=tbl, whole=self._whole(block))
+        return RawChunk(None, rows, table=tbl, whole=self._whole(block, tbl.num_rows))
 
-    def _whole(self, block: _Block) -> Callable[[pd.DataFrame], pd.DataFrame]:
-        """Read a block parsed narrow or typed again from the file, every column as text, for
-        its rejected rows (which keep the source's text: "10.50", not 10.5): the block's
-        buffer is reused by then. Runs in a worker thread; the rows and the text columns read
-        before must come out the same, else the file changed while it was read (a
-        :class:`ReadError`)."""
+    def _whole(
+        self, block: _Block, n_rows: int
+    ) -> Callable[[pd.DataFrame, np.ndarray], pd.DataFrame]:
+        """Some rows of a block parsed narrow or typed, read again from the file with every
+        column as text, for the rejected rows (which keep the source's text: "10.50", not
+        10.5): the block's buffer is reused by then. Only those rows' lines are parsed again
+        (every record of such a block is one line). Runs in a worker thread; the block's
+        lines and the text columns read before must come out the same, else the file changed
+        while it was read (a :class:`ReadError`)."""
         offset, size, first, last = (
             block.offset,
             block.size,
             block.first_line,
-            block.first_line + block.breaks,
+            block.first_line + n_rows - 1,
         )
         pa, pacsv = self.pa, self.pacsv
 
-        def whole(narrow: pd.DataFrame) -> pd.DataFrame:
+        def rows(narrow: pd.DataFrame, pos: np.ndarray) -> pd.DataFrame:
             changed = ReadError(
                 f"{self.path.name}: lines {first}–{last} changed while the file was being read"
             )
@@ -1190,23 +1197,37 @@ class _BlockParser:
                 with self.path.open("rb") as fh:
                     fh.seek(offset)
                     data = fh.read(size)
+            except OSError:
+                raise changed from None
+            ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10) + 1
+            if len(data) != size or not data.endswith(b"\n"):
+                ends = np.append(ends, len(data))
+            if len(ends) != len(narrow):
+                raise changed
+            starts = np.concatenate([[0], ends[:-1]])
+            picked = b"".join(
+                data[a:b] if data[b - 1 : b] == b"\n" else data[a:b] + b"\n"
+                for a, b in zip(starts[pos].tolist(), ends[pos].tolist(), strict=True)
+            )
+            try:
                 tbl = pacsv.read_csv(
-                    pa.py_buffer(data),
-                    read_options=self._read_opts(size),
+                    pa.py_buffer(picked),
+                    read_options=self._read_opts(len(picked)),
                     parse_options=pacsv.ParseOptions(delimiter=self.head.delimiter),
                     convert_options=self.string_opts[False],
                 )
-            except (OSError, pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeDecodeError):
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeDecodeError):
                 raise changed from None
             frame: pd.DataFrame = tbl.to_pandas()
-            if len(data) != size or len(frame) != len(narrow):
+            if len(frame) != len(pos):
                 raise changed
             for c in narrow.columns:
-                if narrow[c].dtype == frame[c].dtype and not narrow[c].equals(frame[c]):
+                before = narrow[c].iloc[pos].reset_index(drop=True)
+                if before.dtype == frame[c].dtype and not before.equals(frame[c]):
                     raise changed
             return frame
 
-        return whole
+        return rows
 
     def _python(self, block: _Block) -> RawChunk:
         data = block.view().tobytes()
