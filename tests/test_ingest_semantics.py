@@ -137,6 +137,9 @@ CORPUS["unmapped_columns"] = ("\n".join([EXTRA_HEADER, *_extra()]) + "\n").encod
 CORPUS["unmapped_columns_non_ascii"] = (
     "\n".join([EXTRA_HEADER, *_extra("Policía según")]) + "\n"
 ).encode()
+CORPUS["unmapped_columns_last_line_bad"] = "\n".join(  # no final line break
+    [EXTRA_HEADER, *_extra(), line(41, amount="n.d.") + ",the last line,R41"]
+).encode()
 CORPUS["unmapped_columns_mixed_encoding"] = (
     "\n".join([EXTRA_HEADER, *_extra("Policía según")]) + "\n"
 ).encode() + (line(3) + ",Fiscalía,R99\n").encode("cp1252")

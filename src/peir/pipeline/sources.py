@@ -1199,8 +1199,10 @@ class _BlockParser:
                     data = fh.read(size)
             except OSError:
                 raise changed from None
+            if len(data) != size:  # cut short
+                raise changed
             ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10) + 1
-            if len(data) != size or not data.endswith(b"\n"):
+            if not data.endswith(b"\n"):  # the file's last line, without a line break
                 ends = np.append(ends, len(data))
             if len(ends) != len(narrow):
                 raise changed
