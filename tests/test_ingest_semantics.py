@@ -659,7 +659,7 @@ def test_a_block_that_changed_before_it_is_read_again_is_an_error(tmp_path: Path
         sources._read_blocks(p, head.data_offset, head.data_end, 1 << 20, head.data_line)
     )
     chunk = parser.parse(block)
-    assert chunk.whole is not None and "zz_note" not in chunk.frame.columns
+    assert chunk.reread is not None and "zz_note" not in chunk.frame.columns
     again = chunk.source_rows(np.asarray([6, 1, 6]))  # only these lines are parsed again
     bad_note = "the bad amount's note"
     assert again["zz_note"].tolist() == [bad_note, "a note 1", bad_note]

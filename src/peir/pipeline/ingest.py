@@ -414,16 +414,16 @@ class _Plan:
             key: self.mapping.get(key) or _match_header(key, headers) for key in spec.exclude
         }
 
-    def source_columns(self, spec: ReadSpec, headers: list[str]) -> frozenset[str] | None:
-        """The source columns the staging reads (mapped, fallback, composed, wide, those of the
-        exclude rules), or None for every column: a blocked plan rejects every row with all
-        its text."""
+    def source_columns(self, exclude: Mapping[str, str | None]) -> frozenset[str] | None:
+        """The source columns the staging reads (mapped, fallback, composed, wide, and those
+        of the exclude rules, ``exclude`` as :meth:`exclude_columns` resolved them), or None
+        for every column: a blocked plan rejects every row with all its text."""
         if self.blocking:
             return None
         used = set(self.mapping.values()) | set(self.melt_sources)
         used.update(h for hs in self.fallbacks.values() for h in hs)
         used.update(h for parts in self.compose.values() for _t, h in parts if h is not None)
-        used.update(h for h in self.exclude_columns(spec, headers).values() if h is not None)
+        used.update(h for h in exclude.values() if h is not None)
         return frozenset(used)
 
 
@@ -802,7 +802,7 @@ class _Reader:
         out = _Collected()
         chunks = self.raw.chunks(
             _typed_columns(self.schema, self.plan, self.spec, self.raw),
-            self.plan.source_columns(self.spec, self.raw.columns),
+            self.plan.source_columns(self.exclude_columns),
         )
         if not self.raw.streamed or WORKERS <= 1:
             for chunk in chunks:

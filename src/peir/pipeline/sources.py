@@ -149,8 +149,8 @@ class RawChunk:
     blank: int = 0
     comments: int = 0
     #: when ``table`` holds only some columns or typed numbers: (frame, positions) -> those
-    #: rows read again with every column as text
-    whole: Callable[[pd.DataFrame, np.ndarray], pd.DataFrame] | None = None
+    #: rows read again from the source with every column as text
+    reread: Callable[[pd.DataFrame, np.ndarray], pd.DataFrame] | None = None
 
     @property
     def frame(self) -> pd.DataFrame:
@@ -162,9 +162,9 @@ class RawChunk:
     def source_rows(self, pos: np.ndarray) -> pd.DataFrame:
         """The rows at positions ``pos`` (into :attr:`frame`) with every source column, as
         the source wrote them."""
-        if self.whole is None:
+        if self.reread is None:
             return self.frame.iloc[pos].reset_index(drop=True)
-        return self.whole(self.frame, np.asarray(pos, dtype=np.int64))
+        return self.reread(self.frame, np.asarray(pos, dtype=np.int64))
 
 
 #: (column types, the source columns needed or None for all) -> the chunks
@@ -1170,9 +1170,9 @@ class _BlockParser:
         typed = any(not pa.types.is_large_string(t) for t in tbl.schema.types)
         if not narrow and not typed:
             return RawChunk(None, rows, table=tbl)
-        return RawChunk(None, rows, table=tbl, whole=self._whole(block, tbl.num_rows))
+        return RawChunk(None, rows, table=tbl, reread=self._reread(block, tbl.num_rows))
 
-    def _whole(
+    def _reread(
         self, block: _Block, n_rows: int
     ) -> Callable[[pd.DataFrame, np.ndarray], pd.DataFrame]:
         """Some rows of a block parsed narrow or typed, read again from the file with every

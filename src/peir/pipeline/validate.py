@@ -378,9 +378,7 @@ def is_total_label(label: object) -> bool:
     >>> [is_total_label(x) for x in ("TOTAL", "Total ramo", "Sub-Total", "Totalidad", "Policía")]
     [True, True, True, False, False]
     """
-    if isinstance(label, str):
-        return _is_total_text(label)
-    return bool(_TOTAL_RE.match(normalize_label(label)))
+    return _is_total_text(str(label))  # (normalize_label reads any label as its str)
 
 
 @lru_cache(maxsize=1 << 16)
